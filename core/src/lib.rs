@@ -1,0 +1,15 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod claims;
+pub mod codes;
+pub mod crypto;
+pub mod jose;
+pub mod receiver;
+pub mod set;
+pub mod time;
+pub mod transmitter;
+pub mod wire;
+
+pub use time::Timestamp;

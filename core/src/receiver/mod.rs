@@ -1,0 +1,3 @@
+//! The receiver: the TPP side, a sans-IO poller that never loses an acknowledgement.
+//!
+//! SKELETON: completed by the receiver work.

@@ -1,0 +1,3 @@
+//! The transmitter: the ASPSP side of `POST /events` as a sans-IO state machine.
+//!
+//! SKELETON: completed by the transmitter work.

@@ -1,0 +1,40 @@
+//! The wire model of `POST /events`: `OBEventPolling1` (request),
+//! `OBEventPollingResponse1` (response) and `OBErrorResponse1`.
+//!
+//! SKELETON: the struct fields are the contract; parsing, validation and
+//! serialisation are completed by the wire-model work.
+
+use crate::codes::SetErrCode;
+
+/// One `setErrs` entry: why the recipient could not process a SET.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetErr {
+    /// The error code (`err`, 1..40 chars).
+    pub err: SetErrCode,
+    /// Human-readable description (`description`, 1..256 chars).
+    pub description: String,
+}
+
+/// `OBEventPolling1`: the body of `POST /events`.
+#[doc(alias = "OBEventPolling1")]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EventPolling {
+    /// `maxEvents`: most SETs to return; `Some(0)` = acknowledge only; `None` = server default.
+    pub max_events: Option<u32>,
+    /// `returnImmediately`.
+    pub return_immediately: Option<bool>,
+    /// `ack`: `jti`s processed successfully, in request order (duplicates removed by the parser).
+    pub ack: Vec<String>,
+    /// `setErrs`: `jti` -> error, in request order.
+    pub set_errs: Vec<(String, SetErr)>,
+}
+
+/// `OBEventPollingResponse1`: the answer to `POST /events`.
+#[doc(alias = "OBEventPollingResponse1")]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EventPollingResponse {
+    /// `sets`: `jti` -> compact JWS, oldest first (serialised in this order).
+    pub sets: Vec<(String, String)>,
+    /// `moreAvailable`: always serialised.
+    pub more_available: bool,
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every test of setpoll. Installs what the tests need on a fresh machine
+# (skipping what is already there), so it is the one command CI runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "rust: format"
+cargo fmt --all -- --check
+
+step "rust: clippy (warnings are errors)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "rust: tests"
+cargo test --workspace
