@@ -73,14 +73,48 @@ pub fn verify_set(
     Err(VerifyError::Malformed("skeleton".into()))
 }
 
+/// The routing facts of a signed SET, read without verifying it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetEnvelope {
+    /// `jti`: the queue key.
+    pub jti: String,
+    /// `aud`: a single string, or each entry of an array.
+    pub aud: Vec<String>,
+}
+
 /// Read `jti` and `aud` from a compact JWS without verifying it (the
 /// transmitter keys its queue on them; it signed the token itself).
 ///
 /// # Errors
-/// When the token is not a compact JWS with a JSON payload holding a string `jti`.
-pub fn peek_jti(token: &str) -> Result<String, VerifyError> {
-    let _ = token;
-    Err(VerifyError::Malformed("skeleton".into()))
+/// When the token is not a three-part compact JWS whose payload is a JSON
+/// object with a non-empty string `jti`.
+pub fn peek_envelope(token: &str) -> Result<SetEnvelope, VerifyError> {
+    use base64::Engine as _;
+    let bad = |m: &str| VerifyError::Malformed(m.to_owned());
+    let mut parts = token.split('.');
+    let (Some(_), Some(payload), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad("not a compact JWS (three dot-separated parts)"));
+    };
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .map_err(|_| bad("payload is not base64url"))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|_| bad("payload is not JSON"))?;
+    let jti = match value.get("jti") {
+        Some(serde_json::Value::String(s)) if !s.is_empty() => s.clone(),
+        _ => return Err(bad("payload has no string jti")),
+    };
+    let aud = match value.get("aud") {
+        Some(serde_json::Value::String(s)) => vec![s.clone()],
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(SetEnvelope { jti, aud })
 }
 
 /// Sign claims (placeholder signature; the JOSE work defines header profiles).
