@@ -275,7 +275,7 @@ pub(crate) fn check_int(n: &serde_json::Number, min: i64, max: i64) -> IntCheck 
         // A float: serde_json also lands here for integer literals too large
         // for u64, which we must report as out of range, not as fractions.
         let f = n.as_f64().unwrap_or(f64::NAN);
-        if f.is_finite() && f.fract() == 0.0 && f.abs() >= 9.223_372_036_854_775_807e18 {
+        if f.is_finite() && f.fract() == 0.0 && f.abs() >= 9_223_372_036_854_775_808.0 {
             IntCheck::OutOfRange
         } else {
             IntCheck::NotInteger
