@@ -362,10 +362,12 @@ impl EventPolling {
     ///
     /// Checks, in this order, stopping at the first failure:
     /// 1. size (`limits.max_body_bytes`), UTF-8, non-empty, JSON syntax
-    ///    (nesting is capped at 128 levels), a JSON object at the top;
+    ///    (nesting deeper than 127 levels inside the top-level object is
+    ///    refused), a JSON object at the top;
     /// 2. no member name occurs twice in any object, anywhere in the body;
     /// 3. each member in document order: `maxEvents` is a JSON integer in
-    ///    `0..=`[`MAX_EVENTS_LIMIT`] (`1.0`, `1e2`, `-1`, `"5"` and values
+    ///    `0..=`[`MAX_EVENTS_LIMIT`] (`1.0`, `1e2`, `-0` (which serde_json
+    ///    reads as a float), `-1`, `"5"` and values
     ///    beyond the range are refused: a whole number written as a float is
     ///    a client bug worth surfacing); `returnImmediately` is a boolean;
     ///    `ack` is an array of at most `limits.max_ack` strings of 1..128
