@@ -51,8 +51,9 @@ impl Transmitter {
         }
     }
 
-    /// Step 3 of a sweep: the changes for the loaded rows (rows needing
-    /// nothing are skipped; a row loaded twice counts once). `loaded_full`
+    /// Step 3 of a sweep: the changes for the loaded rows, ordered by
+    /// `(client, seq)` (rows needing nothing are skipped; a row loaded twice
+    /// counts once). `loaded_full`
     /// is whether either query returned `limit` rows.
     pub fn decide_sweep(
         &self,
@@ -60,9 +61,11 @@ impl Transmitter {
         records: &[SetRecord],
         loaded_full: bool,
     ) -> SweepOutcome {
+        let mut rows: Vec<&SetRecord> = records.iter().collect();
+        rows.sort_by(|a, b| (&a.client, a.seq).cmp(&(&b.client, b.seq)));
         let mut seen = HashSet::new();
-        let changes = records
-            .iter()
+        let changes = rows
+            .into_iter()
             .filter(|r| seen.insert((r.client.as_str(), r.jti.as_str())))
             .filter_map(|r| self.sweep_change(r, plan.now))
             .collect();

@@ -556,12 +556,10 @@ impl MemoryQueue {
         }
         let more = stopped.is_some();
         self.sweep_from = stopped;
-        let changes: Vec<Change> = found
-            .iter()
-            .filter_map(|r| self.rules.sweep_change(r, now))
-            .collect();
-        self.apply_own(&changes);
-        SweepOutcome { changes, more }
+        let plan = self.rules.plan_sweep(now, budget);
+        let outcome = self.rules.decide_sweep(&plan, &found, more);
+        self.apply_own(&outcome.changes);
+        outcome
     }
 
     /// Apply one change (from this queue's own decisions, or replayed from a

@@ -1,10 +1,11 @@
-//! A sparse, seq-indexed store: fixed-size chunks in a `BTreeMap`, so a
-//! record costs its own size plus a few bytes, lookups by `seq` are O(log n /
-//! 256), and holes left by out-of-order deletes free their chunk once empty.
+//! A sparse, seq-indexed store: 64-slot chunks in a `BTreeMap`, so a record
+//! costs its own size plus under a byte of chunk bookkeeping, lookups by
+//! `seq` are O(log(n / 64)), and holes left by out-of-order deletes free
+//! their chunk once it is empty.
 
 use std::collections::BTreeMap;
 
-const CHUNK_BITS: u32 = 8;
+const CHUNK_BITS: u32 = 6;
 const CHUNK: usize = 1 << CHUNK_BITS;
 const MASK: u64 = (CHUNK as u64) - 1;
 
