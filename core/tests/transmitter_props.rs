@@ -207,6 +207,7 @@ impl Db {
                     && r.visible_at <= q.now
                     && r.expires_at > q.now
                     && r.attempts < q.max_attempts
+                    && !q.exclude.contains(&r.jti)
             })
             .cloned()
             .collect();

@@ -5,7 +5,7 @@
 //! 2. the host loads them (this client's rows only):
 //!    - `named`: `WHERE client = :client AND jti IN (:plan.named)`;
 //!    - `deliverable`: [`DeliverableQuery`], the first `limit` deliverable
-//!      rows in `seq` order;
+//!      rows in `seq` order, leaving out the named `jti`s;
 //! 3. [`Transmitter::decide_poll`] returns the [`PollOutcome`]: the changes to
 //!    commit in one transaction, then the response (or a wait).
 //!
@@ -34,13 +34,14 @@ use crate::time::Timestamp;
 use crate::wire::{EventPolling, EventPollingResponse, SetErr};
 
 /// Which deliverable records to load: this client's rows for which
-/// [`Transmitter::is_deliverable`] holds at `now`, in ascending `seq`, at most
-/// `limit` of them. As SQL:
+/// [`Transmitter::is_deliverable`] holds at `now`, other than those named in
+/// the request, in ascending `seq`, at most `limit` of them. As SQL:
 ///
 /// ```sql
 /// SELECT * FROM sets
 ///  WHERE client = :client AND state IN ('pending', 'delivered')
 ///    AND visible_at <= :now AND expires_at > :now AND attempts < :max_attempts
+///    AND jti NOT IN (:exclude)
 ///  ORDER BY seq LIMIT :limit
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,8 +52,12 @@ pub struct DeliverableQuery {
     pub now: Timestamp,
     /// `attempts < max_attempts`.
     pub max_attempts: u32,
+    /// The `jti`s to leave out: those named in `ack`/`setErrs` (step 1
+    /// acknowledges or reports every awaiting one, so none of them can be
+    /// chosen; leaving them out keeps `limit` small and `moreAvailable` exact).
+    pub exclude: Vec<String>,
     /// Rows to load at most: the batch size, plus one to know whether more
-    /// remain, plus one per named `jti` (step 1 may remove that many).
+    /// remain.
     pub limit: usize,
 }
 
@@ -166,8 +171,7 @@ impl Transmitter {
         let batch = self.batch_size(&request);
         let limit = usize::try_from(batch)
             .unwrap_or(usize::MAX)
-            .saturating_add(1)
-            .saturating_add(named.len());
+            .saturating_add(1);
         PollPlan {
             client: client.to_owned(),
             now,
@@ -175,6 +179,7 @@ impl Transmitter {
                 client: client.to_owned(),
                 now,
                 max_attempts: self.config().max_attempts,
+                exclude: named.clone(),
                 limit,
             },
             named,

@@ -134,6 +134,14 @@ impl ClientQueue {
         self.jtis.get(jti, |seq| slots.get(seq).map(Slot::jti))
     }
 
+    /// The seq of `jti`, trying the `seq` a change carries before the index.
+    fn locate(&self, jti: &str, seq_hint: u64) -> Option<u64> {
+        match self.slots.get(seq_hint) {
+            Some(slot) if slot.jti() == jti => Some(seq_hint),
+            _ => self.find(jti),
+        }
+    }
+
     fn index(&mut self, seq: u64, state: SetState, visible_at: u64) {
         match state {
             SetState::Pending => self.cursor = self.cursor.min(seq),
@@ -176,7 +184,7 @@ impl ClientQueue {
             client: update.client.clone(),
             jti: update.jti.clone(),
         };
-        let seq = self.find(&update.jti).ok_or_else(unknown)?;
+        let seq = self.locate(&update.jti, update.seq).ok_or_else(unknown)?;
         let (state, visible_at) = {
             let slot = self.slots.get(seq).ok_or_else(unknown)?;
             (slot.state, slot.visible_at)
@@ -189,8 +197,10 @@ impl ClientQueue {
         Ok(())
     }
 
-    fn delete(&mut self, jti: &str) {
-        let Some(seq) = self.find(jti) else { return };
+    fn delete(&mut self, jti: &str, seq_hint: u64) {
+        let Some(seq) = self.locate(jti, seq_hint) else {
+            return;
+        };
         if let Some(slot) = self.slots.remove(seq) {
             self.unindex(seq, slot.state, slot.visible_at);
             self.jtis.remove(jti, seq);
@@ -199,7 +209,13 @@ impl ClientQueue {
 
     /// The first `limit` deliverable records' seqs, ascending: the
     /// in-memory answer to a [`DeliverableQuery`](super::DeliverableQuery).
-    fn deliverable(&mut self, now: u64, max_attempts: u32, limit: usize) -> Vec<u64> {
+    fn deliverable(
+        &mut self,
+        now: u64,
+        max_attempts: u32,
+        limit: usize,
+        exclude: &BTreeSet<u64>,
+    ) -> Vec<u64> {
         while let Some(&(visible_at, seq)) = self.timed.first() {
             if visible_at > now {
                 break;
@@ -216,7 +232,7 @@ impl ClientQueue {
             }
             match self.slots.get(seq) {
                 Some(slot) if slot.attempts < max_attempts => {
-                    if slot.deliverable(now, max_attempts) {
+                    if slot.deliverable(now, max_attempts) && !exclude.contains(&seq) {
                         again.push(seq);
                     }
                 }
@@ -239,7 +255,7 @@ impl ClientQueue {
             if fresh.len() >= limit {
                 break;
             }
-            if slot.deliverable(now, max_attempts) {
+            if slot.deliverable(now, max_attempts) && !exclude.contains(&seq) {
                 fresh.push(seq);
             }
         }
@@ -477,16 +493,23 @@ impl MemoryQueue {
         let Some(q) = self.clients.get_mut(plan.client.as_str()) else {
             return (Vec::new(), Vec::new());
         };
-        let named = plan
-            .named
+        let named_seqs: BTreeSet<u64> = plan.named.iter().filter_map(|jti| q.find(jti)).collect();
+        let named = named_seqs
             .iter()
-            .filter_map(|jti| {
-                let seq = q.find(jti)?;
-                q.slots.get(seq).map(|s| s.to_record(&plan.client, seq))
-            })
+            .filter_map(|&seq| q.slots.get(seq).map(|s| s.to_record(&plan.client, seq)))
             .collect();
         let query = &plan.deliverable;
-        let seqs = q.deliverable(query.now.as_millis(), query.max_attempts, query.limit);
+        let exclude: BTreeSet<u64> = if query.exclude == plan.named {
+            named_seqs
+        } else {
+            query.exclude.iter().filter_map(|jti| q.find(jti)).collect()
+        };
+        let seqs = q.deliverable(
+            query.now.as_millis(),
+            query.max_attempts,
+            query.limit,
+            &exclude,
+        );
         let deliverable = seqs
             .into_iter()
             .filter_map(|seq| q.slots.get(seq).map(|s| s.to_record(&plan.client, seq)))
@@ -588,9 +611,11 @@ impl MemoryQueue {
                     jti: update.jti.clone(),
                 })?
                 .update(update),
-            Change::Delete { client, jti, .. } => {
+            Change::Delete {
+                client, jti, seq, ..
+            } => {
                 if let Some(q) = self.clients.get_mut(client.as_str()) {
-                    q.delete(jti);
+                    q.delete(jti, *seq);
                     if q.slots.len() == 0 {
                         self.clients.remove(client.as_str());
                     }
