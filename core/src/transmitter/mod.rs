@@ -44,3 +44,8 @@ pub use sweep::{SweepOutcome, SweepPlan};
 
 #[cfg(test)]
 mod tests;
+
+/// `core/TRANSMITTER.md` (the README section), compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../TRANSMITTER.md")]
+pub struct TransmitterReadme;

@@ -13,7 +13,7 @@
 mod jti_index;
 mod slots;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
 
 use self::jti_index::JtiIndex;
@@ -118,7 +118,10 @@ impl Slot {
 ///
 /// Index invariants: no `Pending` record has `seq < cursor`; every
 /// `Delivered` record with attempts left is in `timed` (keyed by its
-/// `visible_at`) or in `due` (its `visible_at` passed at an earlier load).
+/// `visible_at`) or in `due` (its `visible_at` passed at an earlier load);
+/// `in_flight` maps the `jti` of every record in `timed` to its `seq`, so the
+/// acknowledgements of a recent delivery hit a small, warm map instead of
+/// the queue-wide index.
 #[derive(Default)]
 struct ClientQueue {
     slots: Slots<Slot>,
@@ -126,10 +129,14 @@ struct ClientQueue {
     cursor: u64,
     timed: BTreeSet<(u64, u64)>,
     due: BTreeSet<u64>,
+    in_flight: HashMap<Box<str>, u64>,
 }
 
 impl ClientQueue {
     fn find(&self, jti: &str) -> Option<u64> {
+        if let Some(&seq) = self.in_flight.get(jti) {
+            return Some(seq);
+        }
         let slots = &self.slots;
         self.jtis.get(jti, |seq| slots.get(seq).map(Slot::jti))
     }
@@ -142,20 +149,22 @@ impl ClientQueue {
         }
     }
 
-    fn index(&mut self, seq: u64, state: SetState, visible_at: u64) {
+    fn index(&mut self, jti: &str, seq: u64, state: SetState, visible_at: u64) {
         match state {
             SetState::Pending => self.cursor = self.cursor.min(seq),
             SetState::Delivered => {
                 self.timed.insert((visible_at, seq));
+                self.in_flight.insert(jti.into(), seq);
             }
             SetState::DeadLetter => {}
         }
     }
 
-    fn unindex(&mut self, seq: u64, state: SetState, visible_at: u64) {
+    fn unindex(&mut self, jti: &str, seq: u64, state: SetState, visible_at: u64) {
         if state == SetState::Delivered {
             self.timed.remove(&(visible_at, seq));
             self.due.remove(&seq);
+            self.in_flight.remove(jti);
         }
     }
 
@@ -173,7 +182,7 @@ impl ClientQueue {
             });
         }
         let slot = Slot::from_record(record)?;
-        self.index(record.seq, slot.state, slot.visible_at);
+        self.index(&record.jti, record.seq, slot.state, slot.visible_at);
         self.slots.insert(record.seq, slot);
         self.jtis.insert(&record.jti, record.seq);
         Ok(())
@@ -189,11 +198,11 @@ impl ClientQueue {
             let slot = self.slots.get(seq).ok_or_else(unknown)?;
             (slot.state, slot.visible_at)
         };
-        self.unindex(seq, state, visible_at);
+        self.unindex(&update.jti, seq, state, visible_at);
         let slot = self.slots.get_mut(seq).ok_or_else(unknown)?;
         slot.apply(update);
         let (state, visible_at) = (slot.state, slot.visible_at);
-        self.index(seq, state, visible_at);
+        self.index(&update.jti, seq, state, visible_at);
         Ok(())
     }
 
@@ -202,7 +211,7 @@ impl ClientQueue {
             return;
         };
         if let Some(slot) = self.slots.remove(seq) {
-            self.unindex(seq, slot.state, slot.visible_at);
+            self.unindex(slot.jti(), seq, slot.state, slot.visible_at);
             self.jtis.remove(jti, seq);
         }
     }
@@ -222,6 +231,9 @@ impl ClientQueue {
             }
             self.timed.pop_first();
             self.due.insert(seq);
+            if let Some(slot) = self.slots.get(seq) {
+                self.in_flight.remove(slot.jti());
+            }
         }
         // Redeliveries: delivered records whose visibility passed.
         let mut again = Vec::new();
