@@ -87,7 +87,8 @@ impl PublicKey {
         sec1.push(4u8);
         sec1.extend_from_slice(x);
         sec1.extend_from_slice(y);
-        let key = p256::PublicKey::from_sec1_bytes(&sec1).map_err(|_| CryptoError::InvalidEcPoint)?;
+        let key =
+            p256::PublicKey::from_sec1_bytes(&sec1).map_err(|_| CryptoError::InvalidEcPoint)?;
         Ok(PublicKey(PublicInner::EcP256(key)))
     }
 
@@ -134,6 +135,7 @@ impl PublicKey {
     }
 
     /// The 65-byte uncompressed SEC1 encoding of an EC key.
+    #[cfg_attr(not(feature = "native"), allow(dead_code))]
     pub(super) fn ec_sec1_uncompressed(&self) -> Option<Vec<u8>> {
         match &self.0 {
             PublicInner::EcP256(k) => Some(self.ec_sec1_uncompressed_of(k)),
@@ -322,9 +324,13 @@ impl PrivateKey {
     /// # Errors
     /// [`CryptoError::RsaKeyTooSmall`] / [`CryptoError::RsaKeyTooLarge`], or
     /// [`CryptoError::KeyGenerationFailed`].
-    pub fn generate_rsa(rng: &mut impl rand_core::CryptoRngCore, bits: usize) -> Result<Self, CryptoError> {
+    pub fn generate_rsa(
+        rng: &mut impl rand_core::CryptoRngCore,
+        bits: usize,
+    ) -> Result<Self, CryptoError> {
         rsa_bits_ok(bits)?;
-        let key = rsa::RsaPrivateKey::new(rng, bits).map_err(|_| CryptoError::KeyGenerationFailed)?;
+        let key =
+            rsa::RsaPrivateKey::new(rng, bits).map_err(|_| CryptoError::KeyGenerationFailed)?;
         if key.n().bits() != bits {
             return Err(CryptoError::KeyGenerationFailed);
         }

@@ -188,25 +188,33 @@ impl fmt::Display for CryptoError {
                 f.write_str("EC private key is not a valid P-256 scalar")
             }
             CryptoError::RsaKeyTooSmall { bits } => {
-                write!(f, "RSA key has {bits} bits; at least {MIN_RSA_BITS} required")
+                write!(
+                    f,
+                    "RSA key has {bits} bits; at least {MIN_RSA_BITS} required"
+                )
             }
             CryptoError::RsaKeyTooLarge { bits } => {
-                write!(f, "RSA key has {bits} bits; at most {MAX_RSA_BITS} supported")
+                write!(
+                    f,
+                    "RSA key has {bits} bits; at most {MAX_RSA_BITS} supported"
+                )
             }
             CryptoError::InvalidRsaModulus => f.write_str("RSA modulus is invalid"),
             CryptoError::InvalidRsaExponent => f.write_str("RSA public exponent is invalid"),
-            CryptoError::InconsistentRsaKey => f.write_str("RSA private key components are inconsistent"),
+            CryptoError::InconsistentRsaKey => {
+                f.write_str("RSA private key components are inconsistent")
+            }
             CryptoError::KeyMismatch => f.write_str("private key does not match the public key"),
             CryptoError::WrongKeyType { key, scheme } => {
                 write!(f, "a {key} key cannot be used with {scheme:?}")
             }
-            CryptoError::InvalidPem => {
-                f.write_str("not a PKCS#8 PEM EC P-256 or RSA private key")
-            }
+            CryptoError::InvalidPem => f.write_str("not a PKCS#8 PEM EC P-256 or RSA private key"),
             CryptoError::BackendUnavailable(b) => {
                 write!(f, "crypto backend `{b}` is not compiled into this build")
             }
-            CryptoError::BackendRejectedKey(b) => write!(f, "crypto backend `{b}` rejected the key"),
+            CryptoError::BackendRejectedKey(b) => {
+                write!(f, "crypto backend `{b}` rejected the key")
+            }
             CryptoError::SigningFailed => f.write_str("signing failed"),
             CryptoError::KeyGenerationFailed => f.write_str("key generation failed"),
         }
@@ -244,7 +252,11 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    pub(crate) fn new(key: &PublicKey, scheme: Scheme, backend: Backend) -> Result<Self, CryptoError> {
+    pub(crate) fn new(
+        key: &PublicKey,
+        scheme: Scheme,
+        backend: Backend,
+    ) -> Result<Self, CryptoError> {
         if key.key_type() != scheme.key_type() {
             return Err(CryptoError::WrongKeyType {
                 key: key.key_type(),
@@ -337,7 +349,11 @@ pub struct Signer {
 }
 
 impl Signer {
-    pub(crate) fn new(key: &PrivateKey, scheme: Scheme, backend: Backend) -> Result<Self, CryptoError> {
+    pub(crate) fn new(
+        key: &PrivateKey,
+        scheme: Scheme,
+        backend: Backend,
+    ) -> Result<Self, CryptoError> {
         if key.key_type() != scheme.key_type() {
             return Err(CryptoError::WrongKeyType {
                 key: key.key_type(),

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{
-    EcdsaKeyPair, ParsedPublicKey, RsaKeyPair, ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING,
-    RSA_PSS_2048_8192_SHA256, RSA_PSS_SHA256,
+    EcdsaKeyPair, ParsedPublicKey, RsaKeyPair, ECDSA_P256_SHA256_FIXED,
+    ECDSA_P256_SHA256_FIXED_SIGNING, RSA_PSS_2048_8192_SHA256, RSA_PSS_SHA256,
 };
 use rsa::pkcs1::{EncodeRsaPrivateKey as _, EncodeRsaPublicKey as _};
 
@@ -39,7 +39,9 @@ impl Verifier {
     }
 
     pub(super) fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), InvalidSignature> {
-        self.0.verify_sig(message, signature).map_err(|_| InvalidSignature)
+        self.0
+            .verify_sig(message, signature)
+            .map_err(|_| InvalidSignature)
     }
 }
 
@@ -55,9 +57,12 @@ impl Signer {
             (PrivateInner::EcP256(_), Scheme::EcdsaP256Sha256) => {
                 let d = key.ec_p256_scalar().ok_or(REJECTED)?;
                 let sec1 = key.public_key().ec_sec1_uncompressed().ok_or(REJECTED)?;
-                let pair =
-                    EcdsaKeyPair::from_private_key_and_public_key(&ECDSA_P256_SHA256_FIXED_SIGNING, d.as_slice(), &sec1)
-                        .map_err(|_| REJECTED)?;
+                let pair = EcdsaKeyPair::from_private_key_and_public_key(
+                    &ECDSA_P256_SHA256_FIXED_SIGNING,
+                    d.as_slice(),
+                    &sec1,
+                )
+                .map_err(|_| REJECTED)?;
                 Ok(Signer::Es256(Arc::new(pair)))
             }
             (PrivateInner::Rsa(k), Scheme::RsaPssSha256) => {

@@ -35,7 +35,8 @@ impl Verifier {
     pub(super) fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), InvalidSignature> {
         match self {
             Verifier::Es256(vk) => {
-                let sig = p256::ecdsa::Signature::from_slice(signature).map_err(|_| InvalidSignature)?;
+                let sig =
+                    p256::ecdsa::Signature::from_slice(signature).map_err(|_| InvalidSignature)?;
                 vk.verify(message, &sig).map_err(|_| InvalidSignature)
             }
             Verifier::Ps256(vk) => {
@@ -86,7 +87,9 @@ impl Signer {
         match self {
             // RFC 6979: deterministic, no randomness needed.
             Signer::Es256(sk) => {
-                let sig: p256::ecdsa::Signature = sk.try_sign(message).map_err(|_| CryptoError::SigningFailed)?;
+                let sig: p256::ecdsa::Signature = sk
+                    .try_sign(message)
+                    .map_err(|_| CryptoError::SigningFailed)?;
                 Ok(sig.to_bytes().to_vec())
             }
             Signer::Ps256 { key, prf_key } => {

@@ -120,7 +120,11 @@ impl fmt::Display for UnsupportedAlgorithm {
         match self.code() {
             "alg_none" => f.write_str("unsigned tokens (alg \"none\") are never accepted"),
             "alg_hmac" => write!(f, "HMAC algorithm \"{}\" is never accepted", self.name),
-            _ => write!(f, "algorithm \"{}\" is not supported (only ES256, PS256)", self.name),
+            _ => write!(
+                f,
+                "algorithm \"{}\" is not supported (only ES256, PS256)",
+                self.name
+            ),
         }
     }
 }

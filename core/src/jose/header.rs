@@ -96,19 +96,29 @@ pub enum HeaderProblem {
 impl fmt::Display for HeaderProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            HeaderProblem::TooLarge => write!(f, "protected header larger than {MAX_HEADER_BYTES} bytes"),
+            HeaderProblem::TooLarge => {
+                write!(f, "protected header larger than {MAX_HEADER_BYTES} bytes")
+            }
             HeaderProblem::NotJson => f.write_str("protected header is not valid JSON"),
             HeaderProblem::NotObject => f.write_str("protected header is not a JSON object"),
-            HeaderProblem::DuplicateMember(n) => write!(f, "protected header repeats member \"{n}\""),
+            HeaderProblem::DuplicateMember(n) => {
+                write!(f, "protected header repeats member \"{n}\"")
+            }
             HeaderProblem::MissingAlg => f.write_str("protected header has no \"alg\""),
-            HeaderProblem::WrongType(n) => write!(f, "protected header member \"{n}\" has the wrong type"),
+            HeaderProblem::WrongType(n) => {
+                write!(f, "protected header member \"{n}\" has the wrong type")
+            }
             HeaderProblem::EmptyCrit => f.write_str("\"crit\" is empty"),
             HeaderProblem::DuplicateCrit(n) => write!(f, "\"crit\" lists \"{n}\" twice"),
             HeaderProblem::CritNamesRegistered(n) => {
                 write!(f, "\"crit\" lists \"{n}\", a name defined by RFC 7515/7518")
             }
-            HeaderProblem::CritNamesAbsent(n) => write!(f, "\"crit\" lists \"{n}\" but the header lacks it"),
-            HeaderProblem::UnsupportedTyp(t) => write!(f, "\"typ\" \"{t}\" is not accepted for a SET"),
+            HeaderProblem::CritNamesAbsent(n) => {
+                write!(f, "\"crit\" lists \"{n}\" but the header lacks it")
+            }
+            HeaderProblem::UnsupportedTyp(t) => {
+                write!(f, "\"typ\" \"{t}\" is not accepted for a SET")
+            }
         }
     }
 }
@@ -225,7 +235,9 @@ pub(crate) fn parse_protected(bytes: &[u8], allowed: &[Algorithm]) -> Result<Jws
                     return Err(bad(HeaderProblem::DuplicateCrit(printable(n, NAME_MAX))));
                 }
                 if REGISTERED.contains(&n.as_str()) {
-                    return Err(bad(HeaderProblem::CritNamesRegistered(printable(n, NAME_MAX))));
+                    return Err(bad(HeaderProblem::CritNamesRegistered(printable(
+                        n, NAME_MAX,
+                    ))));
                 }
                 if !UNDERSTOOD_CRIT.contains(&n.as_str()) {
                     return Err(JwsError::CritUnsupported(printable(n, NAME_MAX)));
@@ -281,8 +293,12 @@ impl ProfileError {
 impl fmt::Display for ProfileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ProfileError::InvalidOrgId => f.write_str("OBIE organisation id must be non-empty printable text"),
-            ProfileError::InvalidTrustAnchor => f.write_str("OBIE trust anchor must be non-empty printable text"),
+            ProfileError::InvalidOrgId => {
+                f.write_str("OBIE organisation id must be non-empty printable text")
+            }
+            ProfileError::InvalidTrustAnchor => {
+                f.write_str("OBIE trust anchor must be non-empty printable text")
+            }
         }
     }
 }
@@ -310,7 +326,10 @@ impl ObieProfile {
     ///
     /// # Errors
     /// When either value is empty or contains control characters.
-    pub fn new(org_id: impl Into<String>, trust_anchor: impl Into<String>) -> Result<Self, ProfileError> {
+    pub fn new(
+        org_id: impl Into<String>,
+        trust_anchor: impl Into<String>,
+    ) -> Result<Self, ProfileError> {
         let org_id = org_id.into();
         let trust_anchor = trust_anchor.into();
         if !printable_non_empty(&org_id) {
@@ -361,7 +380,10 @@ impl HeaderProfile {
     ///
     /// # Errors
     /// As [`ObieProfile::new`].
-    pub fn obie(org_id: impl Into<String>, trust_anchor: impl Into<String>) -> Result<Self, ProfileError> {
+    pub fn obie(
+        org_id: impl Into<String>,
+        trust_anchor: impl Into<String>,
+    ) -> Result<Self, ProfileError> {
         ObieProfile::new(org_id, trust_anchor).map(HeaderProfile::Obie)
     }
 

@@ -100,18 +100,33 @@ impl fmt::Display for JwkError {
             JwkError::MissingMember(n) => write!(f, "JWK lacks \"{n}\""),
             JwkError::WrongType(n) => write!(f, "JWK member \"{n}\" has the wrong type"),
             JwkError::Base64(n) => write!(f, "JWK member \"{n}\" is not unpadded base64url"),
-            JwkError::WrongLength { member, expected, found } => {
-                write!(f, "JWK member \"{member}\" is {found} bytes; {expected} required")
+            JwkError::WrongLength {
+                member,
+                expected,
+                found,
+            } => {
+                write!(
+                    f,
+                    "JWK member \"{member}\" is {found} bytes; {expected} required"
+                )
             }
-            JwkError::UnsupportedKeyType(k) => write!(f, "key type \"{k}\" is not supported (EC, RSA)"),
+            JwkError::UnsupportedKeyType(k) => {
+                write!(f, "key type \"{k}\" is not supported (EC, RSA)")
+            }
             JwkError::UnsupportedCurve(c) => write!(f, "curve \"{c}\" is not supported (P-256)"),
-            JwkError::MultiPrimeUnsupported => f.write_str("multi-prime RSA keys (\"oth\") are not supported"),
+            JwkError::MultiPrimeUnsupported => {
+                f.write_str("multi-prime RSA keys (\"oth\") are not supported")
+            }
             JwkError::DuplicateKeyOp(o) => write!(f, "\"key_ops\" lists \"{o}\" twice"),
             JwkError::Key(e) => e.fmt(f),
             JwkError::TooManyKeys => write!(f, "JWK Set holds more than {} keys", JwkSet::MAX_KEYS),
-            JwkError::DuplicateKid(k) => write!(f, "two signature keys of one type share kid \"{k}\""),
+            JwkError::DuplicateKid(k) => {
+                write!(f, "two signature keys of one type share kid \"{k}\"")
+            }
             JwkError::NotPrivate => f.write_str("a private key is required"),
-            JwkError::AlgorithmMismatch(a) => write!(f, "\"alg\" \"{a}\" cannot be used with this key"),
+            JwkError::AlgorithmMismatch(a) => {
+                write!(f, "\"alg\" \"{a}\" cannot be used with this key")
+            }
             JwkError::NotForSigning => f.write_str("key \"use\" is not \"sig\""),
         }
     }
@@ -141,7 +156,10 @@ pub struct Jwk {
     private: Option<PrivateKey>,
 }
 
-fn take_string(members: &mut Vec<(String, Value)>, name: &'static str) -> Result<Option<String>, JwkError> {
+fn take_string(
+    members: &mut Vec<(String, Value)>,
+    name: &'static str,
+) -> Result<Option<String>, JwkError> {
     match take(members, name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -154,7 +172,10 @@ fn take(members: &mut Vec<(String, Value)>, name: &str) -> Option<Value> {
     Some(members.swap_remove(i).1)
 }
 
-fn take_bytes(members: &mut Vec<(String, Value)>, name: &'static str) -> Result<Option<Zeroizing<Vec<u8>>>, JwkError> {
+fn take_bytes(
+    members: &mut Vec<(String, Value)>,
+    name: &'static str,
+) -> Result<Option<Zeroizing<Vec<u8>>>, JwkError> {
     match take_string(members, name)? {
         None => Ok(None),
         Some(s) => b64::decode(&s)
@@ -163,7 +184,10 @@ fn take_bytes(members: &mut Vec<(String, Value)>, name: &'static str) -> Result<
     }
 }
 
-fn require_bytes(members: &mut Vec<(String, Value)>, name: &'static str) -> Result<Zeroizing<Vec<u8>>, JwkError> {
+fn require_bytes(
+    members: &mut Vec<(String, Value)>,
+    name: &'static str,
+) -> Result<Zeroizing<Vec<u8>>, JwkError> {
     take_bytes(members, name)?.ok_or(JwkError::MissingMember(name))
 }
 
@@ -197,7 +221,9 @@ impl Jwk {
     /// A [`JwkError`] naming the first problem.
     pub fn from_json(bytes: &[u8]) -> Result<Self, JwkError> {
         if bytes.len() > Self::MAX_BYTES {
-            return Err(JwkError::TooLarge { max: Self::MAX_BYTES });
+            return Err(JwkError::TooLarge {
+                max: Self::MAX_BYTES,
+            });
         }
         let members = json::parse_object(bytes).map_err(object_error)?;
         Self::from_members(members)
@@ -242,7 +268,9 @@ impl Jwk {
             "EC" => {
                 let crv = take_string(&mut m, "crv")?.ok_or(JwkError::MissingMember("crv"))?;
                 if crv != "P-256" {
-                    return Err(JwkError::UnsupportedCurve(super::header::printable(&crv, 32)));
+                    return Err(JwkError::UnsupportedCurve(super::header::printable(
+                        &crv, 32,
+                    )));
                 }
                 let x = require_bytes(&mut m, "x")?;
                 let y = require_bytes(&mut m, "y")?;
@@ -294,7 +322,11 @@ impl Jwk {
                 };
                 (public, private)
             }
-            other => return Err(JwkError::UnsupportedKeyType(super::header::printable(other, 32))),
+            other => {
+                return Err(JwkError::UnsupportedKeyType(super::header::printable(
+                    other, 32,
+                )))
+            }
         };
         Ok(Jwk {
             kid,
@@ -375,7 +407,10 @@ impl Jwk {
             m.insert("alg".into(), a.clone().into());
         }
         if let Some(ops) = &self.key_ops {
-            m.insert("key_ops".into(), Value::Array(ops.iter().cloned().map(Value::String).collect()));
+            m.insert(
+                "key_ops".into(),
+                Value::Array(ops.iter().cloned().map(Value::String).collect()),
+            );
         }
         m
     }
@@ -495,7 +530,11 @@ impl Jwk {
         if self.key_use.as_deref().is_some_and(|u| u != "sig") {
             return None;
         }
-        if self.key_ops.as_ref().is_some_and(|ops| !ops.iter().any(|o| o == "verify")) {
+        if self
+            .key_ops
+            .as_ref()
+            .is_some_and(|ops| !ops.iter().any(|o| o == "verify"))
+        {
             return None;
         }
         let natural = Algorithm::for_key_type(self.key_type());
@@ -581,7 +620,9 @@ impl JwkSet {
     /// skipped, see the type docs).
     pub fn from_json(bytes: &[u8]) -> Result<Self, JwkError> {
         if bytes.len() > Self::MAX_BYTES {
-            return Err(JwkError::TooLarge { max: Self::MAX_BYTES });
+            return Err(JwkError::TooLarge {
+                max: Self::MAX_BYTES,
+            });
         }
         let mut members = json::parse_object(bytes).map_err(object_error)?;
         let items = match take(&mut members, "keys") {
@@ -611,7 +652,11 @@ impl JwkSet {
     /// Serialise as `{"keys":[...]}` (private members included for private keys).
     #[must_use]
     pub fn to_json(&self) -> String {
-        let keys = self.keys.iter().map(|k| Value::Object(k.to_map())).collect();
+        let keys = self
+            .keys
+            .iter()
+            .map(|k| Value::Object(k.to_map()))
+            .collect();
         let mut m = Map::new();
         m.insert("keys".into(), Value::Array(keys));
         Value::Object(m).to_string()

@@ -4,7 +4,8 @@
 //! Verification order (cheap structural checks first, nothing trusted before
 //! the signature is checked):
 //! 1. token length against the limit, before any decoding;
-//! 2. exactly three dot-separated parts, header and signature non-empty;
+//! 2. exactly three dot-separated parts, header non-empty (an empty
+//!    signature, as `alg: none` tokens carry, fails at the `alg` check);
 //! 3. strict base64url (no padding, no whitespace, canonical) for all parts;
 //! 4. protected header ([`JwsHeader`]): JSON object, no duplicate members,
 //!    size limit, member types, `alg` allowed, `b64`, `crit`, `typ`;
@@ -59,7 +60,9 @@ pub enum MalformedReason {
 impl fmt::Display for MalformedReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            MalformedReason::PartCount => f.write_str("not a compact JWS (three dot-separated parts)"),
+            MalformedReason::PartCount => {
+                f.write_str("not a compact JWS (three dot-separated parts)")
+            }
             MalformedReason::EmptyPart(p) => write!(f, "the {p} part is empty"),
             MalformedReason::Base64(p) => write!(f, "the {p} part is not unpadded base64url"),
         }
@@ -146,7 +149,9 @@ impl JwsError {
             }
             Vocabulary::Obie => match self {
                 JwsError::TokenTooLarge { .. } | JwsError::Malformed(_) => SetErrCode::JwtParse,
-                JwsError::AlgNotAllowed(_) | JwsError::AlgNotAllowedByPolicy(_) => SetErrCode::JwtCrypto,
+                JwsError::AlgNotAllowed(_) | JwsError::AlgNotAllowedByPolicy(_) => {
+                    SetErrCode::JwtCrypto
+                }
                 _ if key_problem => SetErrCode::Jws,
                 _ => SetErrCode::JwtHdr,
             },
@@ -157,14 +162,22 @@ impl JwsError {
 impl fmt::Display for JwsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            JwsError::TokenTooLarge { len, max } => write!(f, "token of {len} bytes exceeds the {max}-byte limit"),
+            JwsError::TokenTooLarge { len, max } => {
+                write!(f, "token of {len} bytes exceeds the {max}-byte limit")
+            }
             JwsError::Malformed(r) => r.fmt(f),
             JwsError::BadHeader(p) => p.fmt(f),
             JwsError::AlgNotAllowed(e) => e.fmt(f),
-            JwsError::AlgNotAllowedByPolicy(a) => write!(f, "algorithm {a} is not allowed by the recipient"),
-            JwsError::B64Unsupported => f.write_str("unencoded payloads (\"b64\": false) are not supported"),
+            JwsError::AlgNotAllowedByPolicy(a) => {
+                write!(f, "algorithm {a} is not allowed by the recipient")
+            }
+            JwsError::B64Unsupported => {
+                f.write_str("unencoded payloads (\"b64\": false) are not supported")
+            }
             JwsError::CritUnsupported(n) => write!(f, "critical header \"{n}\" is not understood"),
-            JwsError::KidMissing => f.write_str("header has no \"kid\" and the key set has several candidate keys"),
+            JwsError::KidMissing => {
+                f.write_str("header has no \"kid\" and the key set has several candidate keys")
+            }
             JwsError::UnknownKid(k) => write!(f, "no verification key with kid \"{k}\""),
             JwsError::KeyAlgMismatch { kid, alg } => write!(f, "key \"{kid}\" cannot verify {alg}"),
             JwsError::BadSignature => f.write_str("signature does not verify"),
@@ -204,21 +217,26 @@ pub fn verify_compact(
         });
     }
     let mut parts = token.split('.');
-    let (Some(h64), Some(p64), Some(s64), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(h64), Some(p64), Some(s64), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err(JwsError::Malformed(MalformedReason::PartCount));
     };
     if h64.is_empty() {
-        return Err(JwsError::Malformed(MalformedReason::EmptyPart(Part::Header)));
-    }
-    if s64.is_empty() {
-        return Err(JwsError::Malformed(MalformedReason::EmptyPart(Part::Signature)));
+        return Err(JwsError::Malformed(MalformedReason::EmptyPart(
+            Part::Header,
+        )));
     }
     if h64.len() > MAX_HEADER_B64 {
         return Err(JwsError::BadHeader(HeaderProblem::TooLarge));
     }
-    let header_bytes = b64::decode(h64).ok_or(JwsError::Malformed(MalformedReason::Base64(Part::Header)))?;
-    let payload = b64::decode(p64).ok_or(JwsError::Malformed(MalformedReason::Base64(Part::Payload)))?;
-    let signature = b64::decode(s64).ok_or(JwsError::Malformed(MalformedReason::Base64(Part::Signature)))?;
+    let header_bytes =
+        b64::decode(h64).ok_or(JwsError::Malformed(MalformedReason::Base64(Part::Header)))?;
+    let payload =
+        b64::decode(p64).ok_or(JwsError::Malformed(MalformedReason::Base64(Part::Payload)))?;
+    let signature = b64::decode(s64).ok_or(JwsError::Malformed(MalformedReason::Base64(
+        Part::Signature,
+    )))?;
 
     let header = header::parse_protected(&header_bytes, algorithms)?;
     let verifier = keys.find(header.kid.as_deref(), header.alg)?;

@@ -70,7 +70,9 @@ impl Keyring {
             });
         }
         if entries.is_empty() && !backend.is_available() {
-            return Err(JwkError::Key(crate::crypto::CryptoError::BackendUnavailable(backend)));
+            return Err(JwkError::Key(
+                crate::crypto::CryptoError::BackendUnavailable(backend),
+            ));
         }
         Ok(Keyring { backend, entries })
     }
@@ -104,7 +106,11 @@ impl Keyring {
         match kid {
             Some(kid) => {
                 let mut found = false;
-                for e in self.entries.iter().filter(|e| e.kid.as_deref() == Some(kid)) {
+                for e in self
+                    .entries
+                    .iter()
+                    .filter(|e| e.kid.as_deref() == Some(kid))
+                {
                     if e.alg == alg {
                         return Ok(&e.verifier);
                     }
@@ -132,7 +138,14 @@ impl fmt::Debug for Keyring {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Keyring")
             .field("backend", &self.backend)
-            .field("kids", &self.entries.iter().map(|e| (e.kid.as_deref(), e.alg)).collect::<Vec<_>>())
+            .field(
+                "kids",
+                &self
+                    .entries
+                    .iter()
+                    .map(|e| (e.kid.as_deref(), e.alg))
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }

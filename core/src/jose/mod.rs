@@ -21,8 +21,8 @@ mod signing_key;
 
 pub use alg::{Algorithm, UnsupportedAlgorithm};
 pub use header::{
-    HeaderProblem, HeaderProfile, JwsHeader, ObieProfile, ProfileError, MAX_HEADER_BYTES, OBIE_IAT, OBIE_ISS,
-    OBIE_TAN,
+    HeaderProblem, HeaderProfile, JwsHeader, ObieProfile, ProfileError, MAX_HEADER_BYTES, OBIE_IAT,
+    OBIE_ISS, OBIE_TAN,
 };
 pub use jwk::{Jwk, JwkError, JwkSet, SkippedKey};
 pub use jws::{JwsError, MalformedReason, Part, VerifiedJws};
@@ -31,3 +31,8 @@ pub use signing_key::SigningKey;
 
 #[cfg(test)]
 mod tests;
+
+/// Attacker-supplied text cut to 64 printable characters, for messages.
+pub(crate) fn header_printable(s: &str) -> String {
+    header::printable(s, 64)
+}

@@ -27,7 +27,12 @@ impl SigningKey {
             Some(k) => k,
             None => Jwk::from_public_key(key.public_key()).thumbprint(),
         };
-        Ok(SigningKey { kid, alg, key, signer })
+        Ok(SigningKey {
+            kid,
+            alg,
+            key,
+            signer,
+        })
     }
 
     /// From a private JWK. Its `kid` is kept (thumbprint when absent); its
@@ -48,7 +53,11 @@ impl SigningKey {
         if jwk.key_use().is_some_and(|u| u != "sig") {
             return Err(JwkError::NotForSigning);
         }
-        Ok(Self::build(key.clone(), jwk.kid().map(str::to_owned), Backend::default())?)
+        Ok(Self::build(
+            key.clone(),
+            jwk.kid().map(str::to_owned),
+            Backend::default(),
+        )?)
     }
 
     /// From a PKCS#8 PEM private key (EC P-256 or RSA >= 2048 bits);
@@ -73,8 +82,15 @@ impl SigningKey {
     ///
     /// # Errors
     /// [`CryptoError::RsaKeyTooSmall`] and friends.
-    pub fn generate_ps256(rng: &mut impl rand_core::CryptoRngCore, bits: usize) -> Result<Self, CryptoError> {
-        Self::build(PrivateKey::generate_rsa(rng, bits)?, None, Backend::default())
+    pub fn generate_ps256(
+        rng: &mut impl rand_core::CryptoRngCore,
+        bits: usize,
+    ) -> Result<Self, CryptoError> {
+        Self::build(
+            PrivateKey::generate_rsa(rng, bits)?,
+            None,
+            Backend::default(),
+        )
     }
 
     /// The same key with another `kid`.
@@ -138,6 +154,11 @@ impl SigningKey {
     #[must_use]
     pub fn public_key(&self) -> PublicKey {
         self.key.public_key()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn private(&self) -> &PrivateKey {
+        &self.key
     }
 
     /// Sign raw bytes (the JWS signing input).
