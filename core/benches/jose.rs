@@ -1,7 +1,7 @@
 //! JOSE benchmarks, per crypto backend: raw ES256/PS256 sign and verify, and
 //! full SET verification (`verify_set`: size check, parse, header rules, key
 //! lookup, signature, claims) over the same bytes, so the overhead of
-//! everything but the signature is visible.
+//! everything but the signature is visible; and `POST /events` request parsing.
 //!
 //! Run briefly: `cargo bench -p setpoll-core --bench jose -- --warm-up-time 1 --measurement-time 2`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
@@ -11,6 +11,7 @@ use setpoll_core::crypto::{Backend, PrivateKey, Scheme};
 use setpoll_core::jose::jws::sign_compact;
 use setpoll_core::jose::{HeaderProfile, JwkSet, Keyring, SigningKey};
 use setpoll_core::set::{verify_set, VerifyPolicy};
+use setpoll_core::wire::{EventPolling, RequestOptions};
 use setpoll_core::Timestamp;
 
 const RSA_PEM: &str = include_str!("../src/jose/testdata/rsa2048.pk8.pem");
@@ -77,8 +78,16 @@ fn backends(c: &mut Criterion) {
     }
 }
 
-// TODO(integrator): add a `wire/event_polling_parse` bench of
-// `setpoll_core::wire::EventPolling::parse` once the wire work is on main.
+/// A typical poll: acknowledge three SETs, report one error, ask for more.
+const REQUEST: &str = r#"{"maxEvents":10,"returnImmediately":true,"ack":["4d3559ec67504aaba65d40b0363faad8","3d0c3d7e-6c1b-4cfa-9a71-1f0e8f2f6d11","b460a07c-4962-43d1-85ee-9dc10fbb8f6c"],"setErrs":{"5f8d3b5e-1a2b-4c3d-8e9f-0a1b2c3d4e5f":{"err":"jwtAud","description":"The audience value was incorrect"}}}"#;
 
-criterion_group!(benches, backends);
+fn request_parsing(c: &mut Criterion) {
+    let opts = RequestOptions::default();
+    assert!(EventPolling::parse(REQUEST.as_bytes(), &opts).is_ok());
+    c.bench_function("wire/event_polling_parse", |b| {
+        b.iter(|| EventPolling::parse(black_box(REQUEST.as_bytes()), &opts).unwrap())
+    });
+}
+
+criterion_group!(benches, backends, request_parsing);
 criterion_main!(benches);

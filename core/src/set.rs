@@ -151,7 +151,7 @@ impl VerifyError {
         let obie = vocabulary == Vocabulary::Obie;
         match self {
             VerifyError::Jws(e) => e.set_err(vocabulary),
-            VerifyError::Claims(e) => claims_set_err(e, vocabulary),
+            VerifyError::Claims(e) => e.set_err(vocabulary),
             VerifyError::Malformed(_) if obie => SetErrCode::JwtParse,
             VerifyError::WrongIssuer { .. } if obie => SetErrCode::JwtIss,
             VerifyError::WrongIssuer { .. } => SetErrCode::InvalidIssuer,
@@ -175,15 +175,6 @@ impl VerifyError {
     }
 }
 
-// TODO(integrator): once the claims work lands on main, replace with
-// `e.set_err(vocabulary)`.
-fn claims_set_err(_e: &ClaimsError, vocabulary: Vocabulary) -> SetErrCode {
-    match vocabulary {
-        Vocabulary::Obie => SetErrCode::SetParse,
-        _ => SetErrCode::InvalidRequest,
-    }
-}
-
 impl fmt::Display for VerifyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -202,7 +193,7 @@ impl fmt::Display for VerifyError {
             VerifyError::Expired { exp } => write!(f, "token expired at {exp}"),
             VerifyError::NotYetValid { nbf } => write!(f, "token not valid before {nbf}"),
             VerifyError::BadTimeClaim(c) => write!(f, "claim \"{c}\" is not a number"),
-            VerifyError::Claims(e) => write!(f, "invalid claims ({})", e.code()),
+            VerifyError::Claims(e) => e.fmt(f),
         }
     }
 }
@@ -363,8 +354,8 @@ pub fn peek_envelope(token: &str) -> Result<SetEnvelope, VerifyError> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SignError {
-    /// The claims would not pass [`SetClaims::from_json`] (setpoll never signs
-    /// what its own verifier would reject).
+    /// The claims break a rule of [`SetClaims::validate`] (setpoll never
+    /// signs what its own verifier would reject).
     Claims(ClaimsError),
     /// The crypto backend failed.
     Crypto(CryptoError),
@@ -384,7 +375,7 @@ impl SignError {
 impl fmt::Display for SignError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SignError::Claims(e) => write!(f, "claims are invalid ({})", e.code()),
+            SignError::Claims(e) => e.fmt(f),
             SignError::Crypto(e) => e.fmt(f),
         }
     }
@@ -404,8 +395,309 @@ pub fn sign_set(
     profile: &HeaderProfile,
     now: Timestamp,
 ) -> Result<String, SignError> {
+    claims.validate().map_err(SignError::Claims)?;
     let payload = claims.to_json();
-    SetClaims::from_json(payload.as_bytes()).map_err(SignError::Claims)?;
     jws::sign_compact(profile, payload.as_bytes(), key, now).map_err(SignError::Crypto)
 }
 
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )]
+
+    use super::*;
+    use crate::crypto::Backend;
+    use crate::jose::{JwkSet, OBIE_IAT};
+
+    const EC_PEM: &str = include_str!("jose/testdata/p256.pk8.pem");
+    const RSA_PEM: &str = include_str!("jose/testdata/rsa2048.pk8.pem");
+    const ISS: &str = "https://examplebank.com/";
+    const AUD: &str = "7umx5nTR33811QyQfi";
+    const IAT: i64 = 1_516_239_022;
+
+    fn keys() -> Vec<SigningKey> {
+        vec![
+            SigningKey::from_pkcs8_pem(EC_PEM).unwrap().with_kid("ec-1"),
+            SigningKey::from_pkcs8_pem(RSA_PEM)
+                .unwrap()
+                .with_kid("rsa-1"),
+        ]
+    }
+
+    fn keyring(b: Backend) -> Keyring {
+        let set = JwkSet::new(keys().iter().map(SigningKey::to_public_jwk).collect()).unwrap();
+        Keyring::with_backend(&set, b).unwrap()
+    }
+
+    /// The OBIE documentation's example notification, with `extra` members.
+    fn payload(extra: &str) -> String {
+        format!(
+            r#"{{"iss":"{ISS}","iat":{IAT},"jti":"b460a07c-4962-43d1-85ee-9dc10fbb8f6c","sub":"https://examplebank.com/api/open-banking/v3.1/aisp/account-access-consents/aac-1234-007","aud":"{AUD}","events":{{"urn:uk:org:openbanking:events:resource-update":{{"subject":{{"subject_type":"http://openbanking.org.uk/rid_http://openbanking.org.uk/rty","http://openbanking.org.uk/rid":"aac-1234-007","http://openbanking.org.uk/rty":"account-access-consent","http://openbanking.org.uk/rlk":[{{"version":"v3.1","link":"https://examplebank.com/api/open-banking/v3.1/aisp/account-access-consents/aac-1234-007"}}]}}}}}},"txn":"dfc51628-3479-4b81-ad60-210b43d02306","toe":{IAT}{extra}}}"#
+        )
+    }
+
+    fn now() -> Timestamp {
+        Timestamp::from_secs(IAT as u64 + 10)
+    }
+
+    fn token(payload: &str, key: &SigningKey) -> String {
+        jws::sign_compact(&HeaderProfile::rfc8417(), payload.as_bytes(), key, now()).unwrap()
+    }
+
+    fn check(
+        token: &str,
+        policy: &VerifyPolicy,
+        at: Timestamp,
+        code: &str,
+        obie: SetErrCode,
+        rfc: SetErrCode,
+    ) {
+        for b in Backend::available() {
+            let err = verify_set(token, &keyring(b), policy, at).unwrap_err();
+            assert_eq!(err.code(), code, "{err:?}");
+            assert_eq!(err.set_err(Vocabulary::Obie), obie);
+            assert_eq!(err.set_err(Vocabulary::Rfc8935), rfc);
+            let d = err.description();
+            assert!(!d.is_empty() && d.chars().count() <= 256, "{d}");
+        }
+    }
+
+    #[test]
+    fn policy_defaults() {
+        let p = VerifyPolicy::new(ISS, AUD);
+        assert_eq!(p.algorithms, vec![Algorithm::Ps256, Algorithm::Es256]);
+        assert_eq!(p.max_skew_secs, 300);
+        assert_eq!(p.max_token_bytes, 65_536);
+        assert_eq!(p.max_age_secs, None);
+        assert_eq!(p.issuer.as_deref(), Some(ISS));
+        assert_eq!(p.audience.as_deref(), Some(AUD));
+    }
+
+    #[test]
+    fn sign_then_verify_with_both_profiles_on_every_backend() {
+        let claims = SetClaims::from_json(payload("").as_bytes()).unwrap();
+        let obie = HeaderProfile::obie("0015800001041REAAY", "openbanking.org.uk").unwrap();
+        for signer in Backend::available() {
+            for key in keys() {
+                let key = key.with_backend(signer).unwrap();
+                for profile in [&obie, &HeaderProfile::rfc8417()] {
+                    let t = sign_set(&claims, &key, profile, now()).unwrap();
+                    for verifier in Backend::available() {
+                        let v =
+                            verify_set(&t, &keyring(verifier), &VerifyPolicy::new(ISS, AUD), now())
+                                .unwrap();
+                        assert_eq!(v.claims, claims);
+                        assert_eq!(v.alg, key.algorithm());
+                        assert_eq!(v.kid.as_deref(), Some(key.kid()));
+                        if profile == &obie {
+                            assert_eq!(v.header.obie_iat, Some(now().as_secs()));
+                            assert_eq!(v.header.crit.first().map(String::as_str), Some(OBIE_IAT));
+                        } else {
+                            assert_eq!(v.header.typ.as_deref(), Some("secevent+jwt"));
+                        }
+                    }
+                }
+            }
+        }
+        // The envelope reader agrees with the verifier.
+        let t = sign_set(&claims, &keys()[0], &obie, now()).unwrap();
+        let env = peek_envelope(&t).unwrap();
+        assert_eq!(env.jti, claims.jti);
+        assert_eq!(env.aud, vec![AUD.to_owned()]);
+    }
+
+    #[test]
+    fn portable_es256_sets_are_byte_identical() {
+        let claims = SetClaims::from_json(payload("").as_bytes()).unwrap();
+        let key = keys().remove(0).with_backend(Backend::Portable).unwrap();
+        let a = sign_set(&claims, &key, &HeaderProfile::rfc8417(), now()).unwrap();
+        let b = sign_set(&claims, &key, &HeaderProfile::rfc8417(), now()).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn wrong_issuer_and_audience() {
+        let key = &keys()[1];
+        let mut p = VerifyPolicy::new("https://otherbank.com/", AUD);
+        check(
+            &token(&payload(""), key),
+            &p,
+            now(),
+            "wrong_issuer",
+            SetErrCode::JwtIss,
+            SetErrCode::InvalidIssuer,
+        );
+        p = VerifyPolicy::new(ISS, "someone-else");
+        check(
+            &token(&payload(""), key),
+            &p,
+            now(),
+            "wrong_audience",
+            SetErrCode::JwtAud,
+            SetErrCode::InvalidAudience,
+        );
+        // An aud array must contain the expected audience.
+        let multi = payload("").replace(
+            &format!("\"aud\":\"{AUD}\""),
+            &format!("\"aud\":[\"x\",\"{AUD}\"]"),
+        );
+        let t = token(&multi, key);
+        let v = verify_set(
+            &t,
+            &keyring(Backend::Portable),
+            &VerifyPolicy::new(ISS, AUD),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(v.claims.aud, vec!["x".to_owned(), AUD.to_owned()]);
+        let none = multi.replace(&format!(",\"{AUD}\"]"), "]");
+        let t = token(&none, key);
+        let p = VerifyPolicy::new(ISS, AUD);
+        check(
+            &t,
+            &p,
+            now(),
+            "wrong_audience",
+            SetErrCode::JwtAud,
+            SetErrCode::InvalidAudience,
+        );
+        // With no expectations both checks are skipped.
+        let mut open = VerifyPolicy::new("x", "y");
+        open.issuer = None;
+        open.audience = None;
+        assert!(verify_set(
+            &token(&payload(""), key),
+            &keyring(Backend::Portable),
+            &open,
+            now()
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn time_claims() {
+        let key = &keys()[0];
+        let p = VerifyPolicy::new(ISS, AUD);
+        let t = token(&payload(""), key);
+        let early = Timestamp::from_secs(IAT as u64 - 301);
+        check(
+            &t,
+            &p,
+            early,
+            "iat_in_future",
+            SetErrCode::SetData,
+            SetErrCode::InvalidRequest,
+        );
+        // Within the skew: fine.
+        assert!(verify_set(
+            &t,
+            &keyring(Backend::Portable),
+            &p,
+            Timestamp::from_secs(IAT as u64 - 299)
+        )
+        .is_ok());
+        // Maximum age.
+        let mut aged = p.clone();
+        aged.max_age_secs = Some(3600);
+        let late = Timestamp::from_secs(IAT as u64 + 3600 + 301);
+        check(
+            &t,
+            &aged,
+            late,
+            "iat_too_old",
+            SetErrCode::SetData,
+            SetErrCode::InvalidRequest,
+        );
+        assert!(verify_set(&t, &keyring(Backend::Portable), &p, late).is_ok());
+        // exp in the past, nbf in the future, exp of the wrong type.
+        let exp = token(&payload(&format!(",\"exp\":{}", IAT - 1000)), key);
+        check(
+            &exp,
+            &p,
+            now(),
+            "expired",
+            SetErrCode::SetData,
+            SetErrCode::InvalidRequest,
+        );
+        let ok_exp = token(&payload(&format!(",\"exp\":{}", IAT + 1000)), key);
+        assert!(verify_set(&ok_exp, &keyring(Backend::Portable), &p, now()).is_ok());
+        let nbf = token(&payload(&format!(",\"nbf\":{}", IAT + 1000)), key);
+        check(
+            &nbf,
+            &p,
+            now(),
+            "not_yet_valid",
+            SetErrCode::SetData,
+            SetErrCode::InvalidRequest,
+        );
+        let bad = token(&payload(",\"exp\":\"soon\""), key);
+        check(
+            &bad,
+            &p,
+            now(),
+            "claims_invalid",
+            SetErrCode::SetData,
+            SetErrCode::InvalidRequest,
+        );
+    }
+
+    #[test]
+    fn invalid_claims_delegate_to_the_claims_error() {
+        let key = &keys()[0];
+        let p = VerifyPolicy::new(ISS, AUD);
+        // iat as a string, as one OBIE example has it.
+        let t = token(
+            &payload("").replace(&format!("\"iat\":{IAT}"), &format!("\"iat\":\"{IAT}\"")),
+            key,
+        );
+        let err = verify_set(&t, &keyring(Backend::Portable), &p, now()).unwrap_err();
+        assert_eq!(err.code(), "claims_invalid");
+        let VerifyError::Claims(inner) = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(
+            err.set_err(Vocabulary::Obie),
+            inner.set_err(Vocabulary::Obie)
+        );
+        assert_eq!(err.set_err(Vocabulary::Rfc8935), SetErrCode::InvalidRequest);
+        // Not JSON at all.
+        let t = token("not json", key);
+        check(
+            &t,
+            &p,
+            now(),
+            "claims_invalid",
+            SetErrCode::SetParse,
+            SetErrCode::InvalidRequest,
+        );
+    }
+
+    #[test]
+    fn signature_is_checked_before_claims_are_read() {
+        // A forged token with bad claims AND a bad signature reports the signature.
+        let key = &keys()[0];
+        let t = token("not json", key);
+        let (input, _) = t.rsplit_once('.').unwrap();
+        let forged = format!("{input}.{}", crate::jose::b64::encode(&[7u8; 64]));
+        check(
+            &forged,
+            &VerifyPolicy::new(ISS, AUD),
+            now(),
+            "bad_signature",
+            SetErrCode::Jws,
+            SetErrCode::InvalidKey,
+        );
+    }
+
+    #[test]
+    fn sign_set_refuses_invalid_claims() {
+        let mut claims = SetClaims::from_json(payload("").as_bytes()).unwrap();
+        claims.jti = String::new();
+        let err = sign_set(&claims, &keys()[0], &HeaderProfile::rfc8417(), now()).unwrap_err();
+        assert_eq!(err.code(), "claims_invalid");
+    }
+}
