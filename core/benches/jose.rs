@@ -8,7 +8,7 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use setpoll_core::crypto::{Backend, PrivateKey, Scheme};
-use setpoll_core::jose::jws::sign_compact;
+use setpoll_core::jose::jws::{sign_compact, verify_compact};
 use setpoll_core::jose::{HeaderProfile, JwkSet, Keyring, SigningKey};
 use setpoll_core::set::{verify_set, VerifyPolicy};
 use setpoll_core::wire::{EventPolling, RequestOptions};
@@ -59,6 +59,17 @@ fn bench_backend(c: &mut Criterion, backend: Backend) {
                     .unwrap()
             })
         });
+        c.bench_function(&format!("{id}/{name}_verify_compact"), |b| {
+            b.iter(|| {
+                verify_compact(
+                    black_box(&token),
+                    &keyring,
+                    &policy.algorithms,
+                    policy.max_token_bytes,
+                )
+                .unwrap()
+            })
+        });
         match verify_set(&token, &keyring, &policy, now) {
             Ok(_) => {
                 c.bench_function(&format!("{id}/{name}_verify_set"), |b| {
@@ -81,6 +92,14 @@ fn backends(c: &mut Criterion) {
 /// A typical poll: acknowledge three SETs, report one error, ask for more.
 const REQUEST: &str = r#"{"maxEvents":10,"returnImmediately":true,"ack":["4d3559ec67504aaba65d40b0363faad8","3d0c3d7e-6c1b-4cfa-9a71-1f0e8f2f6d11","b460a07c-4962-43d1-85ee-9dc10fbb8f6c"],"setErrs":{"5f8d3b5e-1a2b-4c3d-8e9f-0a1b2c3d4e5f":{"err":"jwtAud","description":"The audience value was incorrect"}}}"#;
 
+fn claims_parsing(c: &mut Criterion) {
+    c.bench_function("claims/from_json", |b| {
+        b.iter(|| {
+            setpoll_core::claims::SetClaims::from_json(black_box(PAYLOAD.as_bytes())).unwrap()
+        })
+    });
+}
+
 fn request_parsing(c: &mut Criterion) {
     let opts = RequestOptions::default();
     assert!(EventPolling::parse(REQUEST.as_bytes(), &opts).is_ok());
@@ -89,5 +108,5 @@ fn request_parsing(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, backends, request_parsing);
+criterion_group!(benches, backends, claims_parsing, request_parsing);
 criterion_main!(benches);

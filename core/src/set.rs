@@ -239,6 +239,12 @@ fn numeric_date(
     }
 }
 
+fn mentions_time_claims(payload: &[u8]) -> bool {
+    payload
+        .windows(3)
+        .any(|w| w == b"exp" || w == b"nbf" || w.starts_with(b"\\u"))
+}
+
 /// Verify a compact-JWS SET.
 ///
 /// # Errors
@@ -284,8 +290,17 @@ pub fn verify_set(
         }
     }
 
-    let times: TimeClaims =
-        serde_json::from_slice(&verified.payload).map_err(|_| VerifyError::BadTimeClaim("exp"))?;
+    // `exp`/`nbf` are not SET claims, so the claims model does not carry
+    // them; read them with a second, skipping parse only when the payload
+    // could contain them (their names, or any `\u` escape that could spell them).
+    let times = if mentions_time_claims(&verified.payload) {
+        serde_json::from_slice(&verified.payload).map_err(|_| VerifyError::BadTimeClaim("exp"))?
+    } else {
+        TimeClaims {
+            exp: None,
+            nbf: None,
+        }
+    };
     if let Some(exp) = numeric_date(times.exp, "exp")? {
         if now_i >= exp.saturating_add(skew) {
             return Err(VerifyError::Expired { exp });
@@ -617,6 +632,16 @@ mod tests {
         let exp = token(&payload(&format!(",\"exp\":{}", IAT - 1000)), key);
         check(
             &exp,
+            &p,
+            now(),
+            "expired",
+            SetErrCode::SetData,
+            SetErrCode::InvalidRequest,
+        );
+        // An escaped member name is still `exp`.
+        let escaped = token(&payload(&format!(",\"\\u0065xp\":{}", IAT - 1000)), key);
+        check(
+            &escaped,
             &p,
             now(),
             "expired",
