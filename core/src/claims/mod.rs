@@ -39,6 +39,7 @@
 mod builder;
 mod error;
 mod event;
+pub(crate) mod fast;
 
 pub use builder::SetClaimsBuilder;
 pub use error::ClaimsError;
@@ -140,6 +141,16 @@ impl SetClaims {
     /// # Errors
     /// A [`ClaimsError`] naming the first problem.
     pub fn from_json(bytes: &[u8]) -> Result<Self, ClaimsError> {
+        match fast::parse(bytes) {
+            Some(parsed) => Ok(parsed.claims),
+            None => Self::from_json_careful(bytes),
+        }
+    }
+
+    /// [`SetClaims::from_json`] without the fast path: parse into a tree,
+    /// find duplicates, read each claim, validate. Every error of
+    /// [`SetClaims::from_json`] comes from here.
+    pub(crate) fn from_json_careful(bytes: &[u8]) -> Result<Self, ClaimsError> {
         let root = json::parse(bytes).map_err(|e| match e {
             json::SyntaxError::NotUtf8 { offset } => ClaimsError::NotUtf8 { offset },
             json::SyntaxError::Empty => ClaimsError::Malformed {

@@ -8,6 +8,7 @@
 //! the recursive helpers here cannot exhaust the stack.
 
 use core::fmt;
+use std::borrow::Cow;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
@@ -111,6 +112,41 @@ impl<'de> Deserialize<'de> for Json {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(JsonVisitor)
     }
+}
+
+/// A member name as read, borrowed from the input when it has no escapes
+/// (the fast paths compare names without allocating).
+pub(crate) struct Name<'de>(pub(crate) Cow<'de, str>);
+
+struct NameVisitor;
+
+impl<'de> Visitor<'de> for NameVisitor {
+    type Value = Name<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Name<'de>, E> {
+        Ok(Name(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Name<'de>, E> {
+        Ok(Name(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Name<'de>, E> {
+        Ok(Name(Cow::Owned(v)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Name<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(NameVisitor)
+    }
+}
+
+/// The error a fast path returns when it declines a document; the caller
+/// then runs the careful path, which names the actual problem.
+pub(crate) fn decline<E: de::Error>() -> E {
+    E::custom("declined by the fast path")
 }
 
 /// Why a body is not a JSON document.
