@@ -35,14 +35,17 @@ pub(crate) struct Parsed {
 /// Read and validate `bytes` in one pass; `None` when the careful path
 /// must decide.
 pub(crate) fn parse(bytes: &[u8]) -> Option<Parsed> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    // One UTF-8 check of the whole payload is cheaper than one per string.
+    let text = core::str::from_utf8(bytes).ok()?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let parsed = de.deserialize_map(ClaimsVisitor).ok()?;
     de.end().ok()?;
     parsed.claims.validate().ok()?;
     Some(parsed)
 }
 
-/// Member names already read in one object whose names are not a fixed set.
+/// Member names already read in one object whose names are not a fixed set
+/// (the ignored top-level claims).
 /// A short list is scanned; a long one moves into a hash set, so a payload
 /// with many members costs linear time, not quadratic.
 #[derive(Default)]
@@ -89,7 +92,7 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Parsed, A::Error> {
-        let mut seen = Seen::default();
+        let mut others = Seen::default();
         let mut iss = None;
         let mut iat = None;
         let mut jti = None;
@@ -102,22 +105,24 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
         let mut nbf = None;
         while let Some(Name(name)) = map.next_key()? {
             match &*name {
-                "iss" => iss = Some(map.next_value::<String>()?),
-                "jti" => jti = Some(map.next_value::<String>()?),
-                "sub" => sub = Some(map.next_value::<String>()?),
-                "txn" => txn = Some(map.next_value::<String>()?),
-                "iat" => iat = Some(map.next_value::<Seconds>()?.0),
-                "toe" => toe = Some(map.next_value::<Seconds>()?.0),
-                "aud" => aud = Some(map.next_value::<Aud>()?.0),
-                "events" => events = Some(map.next_value::<Events>()?.0),
-                "exp" => exp = Some(map.next_value::<Checked>()?.0),
-                "nbf" => nbf = Some(map.next_value::<Checked>()?.0),
+                "iss" => once(&mut iss, map.next_value::<String>()?)?,
+                "jti" => once(&mut jti, map.next_value::<String>()?)?,
+                "sub" => once(&mut sub, map.next_value::<String>()?)?,
+                "txn" => once(&mut txn, map.next_value::<String>()?)?,
+                "iat" => once(&mut iat, map.next_value::<Seconds>()?.0)?,
+                "toe" => once(&mut toe, map.next_value::<Seconds>()?.0)?,
+                "aud" => once(&mut aud, map.next_value::<Aud>()?.0)?,
+                "events" => once(&mut events, map.next_value::<Events>()?.0)?,
+                "exp" => once(&mut exp, map.next_value::<Checked>()?.0)?,
+                "nbf" => once(&mut nbf, map.next_value::<Checked>()?.0)?,
                 // Other claims are ignored, but must still be free of
                 // duplicate names, as the careful path requires.
-                _ => drop(map.next_value::<Checked>()?),
-            }
-            if !seen.insert(name) {
-                return Err(decline());
+                _ => {
+                    drop(map.next_value::<Checked>()?);
+                    if !others.insert(name) {
+                        return Err(decline());
+                    }
+                }
             }
         }
         let (Some(iss), Some(iat), Some(jti), Some(aud), Some(events)) =
@@ -206,12 +211,10 @@ impl<'de> Deserialize<'de> for Events {
                 f.write_str("an events object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Events, A::Error> {
-                let mut seen = Seen::default();
+                // A repeated event type is left to validation, which
+                // refuses it.
                 let mut out: Vec<(String, Event)> = Vec::with_capacity(1);
                 while let Some(Name(uri)) = map.next_key()? {
-                    if !seen.insert(uri.clone()) {
-                        return Err(decline());
-                    }
                     let event = match &*uri {
                         RESOURCE_UPDATE => {
                             let (reason, subject) = map.next_value::<ReasonSubject>()?.0;

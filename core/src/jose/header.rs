@@ -177,13 +177,14 @@ struct Members {
 /// (not JSON, not an object, a duplicate, then a wrong type in document
 /// order). Both give the same members for a well-formed header.
 fn read_members(bytes: &[u8]) -> Result<Members, JwsError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    match serde::Deserializer::deserialize_map(&mut de, MembersVisitor).and_then(|m| {
-        de.end()?;
-        Ok(m)
-    }) {
-        Ok(members) => Ok(members),
-        Err(_) => read_members_carefully(bytes),
+    let typed = core::str::from_utf8(bytes).ok().and_then(|text| {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let members = serde::Deserializer::deserialize_map(&mut de, MembersVisitor).ok()?;
+        de.end().ok().map(|()| members)
+    });
+    match typed {
+        Some(members) => Ok(members),
+        None => read_members_carefully(bytes),
     }
 }
 
