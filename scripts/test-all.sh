@@ -15,3 +15,6 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 step "rust: tests"
 cargo test --workspace
+
+step "vectors: committed files match the seeded generator byte for byte"
+cargo run -q -p setpoll-tests --bin gen-vectors -- --check
