@@ -62,10 +62,13 @@ pub fn render(value: &Value) -> Result<String, GenError> {
 /// When the core refuses something the generator needs to succeed (for
 /// example a key it generated), which means a bug.
 pub fn generate() -> Result<Vec<VectorFile>, GenError> {
+    let keys = gen::keys::Keys::generate()?;
     let files = [
         ("request_parse.json", gen::request::file()?),
         ("response_parse.json", gen::response::file()?),
         ("claims.json", gen::claims::file()?),
+        ("verify.json", gen::verify::file(&keys)?),
+        ("sign.json", gen::sign::file(&keys)?),
     ];
     files
         .into_iter()

@@ -17,9 +17,13 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use setpoll_core::claims::SetClaims;
 use setpoll_core::codes::Vocabulary;
+use setpoll_core::crypto::Backend;
+use setpoll_core::jose::{Algorithm, HeaderProfile, Jwk, JwkSet, Keyring, SigningKey};
+use setpoll_core::set::{sign_set, verify_set, VerifyPolicy};
 use setpoll_core::wire::{
     EventPolling, EventPollingResponse, RequestLimits, RequestOptions, ResponseLimits,
 };
+use setpoll_core::Timestamp;
 
 fn vector_files() -> Vec<(String, Value)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("vectors");
@@ -80,7 +84,13 @@ fn check(case: &Value, actual: &Value) {
 
 #[test]
 fn every_file_has_a_known_kind_and_well_formed_cases() {
-    let known = ["request_parse", "response_parse", "claims"];
+    let known = [
+        "request_parse",
+        "response_parse",
+        "claims",
+        "verify",
+        "sign",
+    ];
     let files = vector_files();
     assert!(files.len() >= known.len());
     for (name, file) in files {
@@ -169,6 +179,156 @@ fn claims() {
             } }),
         };
         check(case, &actual);
+    }
+}
+
+/// Both backends: every crypto vector runs on each.
+const BACKENDS: [Backend; 2] = [Backend::Portable, Backend::Native];
+
+fn str_of<'a>(case: &'a Value, key: &str) -> &'a str {
+    case[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("case {}: {key} is not a string", case["name"]))
+}
+
+fn now_of(case: &Value) -> Timestamp {
+    Timestamp::from_millis(case["now"].as_u64().unwrap())
+}
+
+fn policy_of(p: &Value) -> VerifyPolicy {
+    let mut policy = VerifyPolicy::new("", "");
+    policy.issuer = p["issuer"].as_str().map(str::to_owned);
+    policy.audience = p["audience"].as_str().map(str::to_owned);
+    policy.algorithms = p["algorithms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| Algorithm::from_name(a.as_str().unwrap()).unwrap())
+        .collect();
+    policy.max_skew_secs = p["maxSkewSecs"].as_u64().unwrap();
+    policy.max_token_bytes = usize_of(&p["maxTokenBytes"]);
+    policy.max_age_secs = p["maxAgeSecs"].as_u64();
+    policy
+}
+
+#[test]
+fn verify() {
+    let cases = cases_of("verify");
+    assert!(cases.len() > 60);
+    let mut ok = 0;
+    for backend in BACKENDS {
+        for case in &cases {
+            let set = JwkSet::from_json(str_of(case, "jwksJson").as_bytes()).unwrap();
+            let keyring = Keyring::with_backend(&set, backend).unwrap();
+            assert_eq!(keyring.backend(), backend);
+            let actual = match verify_set(
+                str_of(case, "token"),
+                &keyring,
+                &policy_of(&case["policy"]),
+                now_of(case),
+            ) {
+                Ok(v) => {
+                    ok += 1;
+                    json!({ "ok": {
+                        "claimsJson": v.claims.to_json(),
+                        "alg": v.alg.name(),
+                        "kid": v.kid,
+                    } })
+                }
+                Err(e) => json!({ "error": {
+                    "code": e.code(),
+                    "setErrObie": e.set_err(Vocabulary::Obie).as_str(),
+                    "setErrRfc8935": e.set_err(Vocabulary::Rfc8935).as_str(),
+                } }),
+            };
+            check(case, &actual);
+        }
+    }
+    assert!(ok >= 2 * 10, "too few valid tokens: {ok}");
+}
+
+fn sign_case(case: &Value, backend: Backend) -> Result<String, &'static str> {
+    let jwk = Jwk::from_json(str_of(case, "privateJwkJson").as_bytes()).map_err(|e| e.code())?;
+    let key = SigningKey::from_jwk(&jwk)
+        .map_err(|e| e.code())?
+        .with_backend(backend)
+        .map_err(|e| e.code())?;
+    assert_eq!(key.backend(), backend);
+    let claims =
+        SetClaims::from_json(str_of(case, "claimsJson").as_bytes()).map_err(|e| e.code())?;
+    let p = &case["profile"];
+    let profile = match p["kind"].as_str().unwrap() {
+        "obie" => HeaderProfile::obie(
+            p["orgId"].as_str().unwrap(),
+            p["trustAnchor"].as_str().unwrap(),
+        )
+        .map_err(|e| e.code())?,
+        "rfc8417" => HeaderProfile::rfc8417(),
+        other => panic!("unknown profile {other}"),
+    };
+    sign_set(&claims, &key, &profile, now_of(case)).map_err(|e| e.code())
+}
+
+/// Verify with the public half of the case's key, on `backend`, no iss/aud check.
+fn verify_own(case: &Value, token: &str, backend: Backend) {
+    let jwk = Jwk::from_json(str_of(case, "privateJwkJson").as_bytes()).unwrap();
+    let public = jwk.to_public();
+    let public = match public.kid() {
+        Some(_) => public,
+        None => {
+            let t = public.thumbprint();
+            public.with_kid(t)
+        }
+    };
+    let ring = Keyring::with_backend(&JwkSet::new(vec![public]).unwrap(), backend).unwrap();
+    let mut policy = VerifyPolicy::new("", "");
+    policy.issuer = None;
+    policy.audience = None;
+    let v = verify_set(token, &ring, &policy, now_of(case))
+        .unwrap_or_else(|e| panic!("vector {:?}: own token does not verify: {e}", case["name"]));
+    assert_eq!(
+        v.claims,
+        SetClaims::from_json(str_of(case, "claimsJson").as_bytes()).unwrap()
+    );
+}
+
+#[test]
+fn sign() {
+    let cases = cases_of("sign");
+    assert!(cases.len() > 10);
+    for backend in BACKENDS {
+        for case in &cases {
+            let name = &case["name"];
+            match (sign_case(case, backend), &case["expect"]) {
+                (Ok(token), Value::Object(e)) if e.contains_key("ok") => {
+                    let want = &e["ok"];
+                    let (input, _) = token.rsplit_once('.').unwrap();
+                    assert_eq!(input, want["signingInput"], "vector {name}: signing input");
+                    let header = token.split('.').next().unwrap();
+                    let header = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                        .decode(header)
+                        .unwrap();
+                    assert_eq!(
+                        String::from_utf8(header).unwrap(),
+                        want["headerJson"],
+                        "vector {name}: header"
+                    );
+                    if backend == Backend::Portable {
+                        assert_eq!(token, want["token"], "vector {name}: portable token");
+                    }
+                    // Whatever signed it, both backends accept it, and the
+                    // expected token verifies too.
+                    for b in BACKENDS {
+                        verify_own(case, &token, b);
+                        verify_own(case, str_of(want, "token"), b);
+                    }
+                }
+                (Err(code), Value::Object(e)) if e.contains_key("error") => {
+                    assert_eq!(code, e["error"]["code"], "vector {name}: error code");
+                }
+                (got, want) => panic!("vector {name} on {backend:?}: got {got:?}, want {want}"),
+            }
+        }
     }
 }
 

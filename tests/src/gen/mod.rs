@@ -5,8 +5,11 @@
 //! diff of the JSON files when behaviour changes on purpose.
 
 pub mod claims;
+pub mod keys;
 pub mod request;
 pub mod response;
+pub mod sign;
+pub mod verify;
 
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
