@@ -3,7 +3,8 @@
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use crate::{read_stdin, Failure};
+use crate::io::read_stdin;
+use crate::Failure;
 
 /// Decode one base64url part into JSON, naming the part in errors.
 fn decode_json(part: &str, what: &str) -> Result<Value, Failure> {
