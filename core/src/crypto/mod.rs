@@ -407,6 +407,3 @@ impl fmt::Debug for Signer {
             .finish_non_exhaustive()
     }
 }
-
-#[cfg(test)]
-mod tests;
