@@ -6,6 +6,7 @@
 //! and `tests/tests/vectors.rs` runs the committed files through the core.
 
 pub mod gen;
+pub mod script;
 
 use std::path::PathBuf;
 
@@ -69,6 +70,7 @@ pub fn generate() -> Result<Vec<VectorFile>, GenError> {
         ("claims.json", gen::claims::file()?),
         ("verify.json", gen::verify::file(&keys)?),
         ("sign.json", gen::sign::file(&keys)?),
+        ("transmitter.json", gen::transmitter::file()?),
     ];
     files
         .into_iter()

@@ -90,6 +90,7 @@ fn every_file_has_a_known_kind_and_well_formed_cases() {
         "claims",
         "verify",
         "sign",
+        "transmitter",
     ];
     let files = vector_files();
     assert!(files.len() >= known.len());
@@ -101,9 +102,17 @@ fn every_file_has_a_known_kind_and_well_formed_cases() {
         for case in file["cases"].as_array().unwrap() {
             let case_name = case["name"].as_str().unwrap();
             assert!(names.insert(case_name), "{name}: duplicate {case_name:?}");
-            let expect = case["expect"].as_object().unwrap();
-            assert_eq!(expect.len(), 1, "{name}/{case_name}");
-            assert!(expect.contains_key("ok") || expect.contains_key("error"));
+            // A script's expectations are per step.
+            let expects: Vec<&Value> = match case["steps"].as_array() {
+                Some(steps) => steps.iter().map(|s| &s["expect"]).collect(),
+                None => vec![&case["expect"]],
+            };
+            assert!(!expects.is_empty(), "{name}/{case_name}");
+            for expect in expects {
+                let expect = expect.as_object().unwrap();
+                assert_eq!(expect.len(), 1, "{name}/{case_name}");
+                assert!(expect.contains_key("ok") || expect.contains_key("error"));
+            }
         }
     }
 }
@@ -330,6 +339,30 @@ fn sign() {
             }
         }
     }
+}
+
+/// Run each script and compare every step's result with its `expect`.
+fn scripts(kind: &str, run: fn(&Value, &[Value]) -> Result<Vec<Value>, setpoll_tests::GenError>) {
+    let cases = cases_of(kind);
+    for case in &cases {
+        let steps = case["steps"].as_array().unwrap();
+        let results = run(&case["config"], steps)
+            .unwrap_or_else(|e| panic!("script {:?}: {e}", case["name"]));
+        assert_eq!(results.len(), steps.len());
+        for (i, (step, actual)) in steps.iter().zip(&results).enumerate() {
+            assert_eq!(
+                actual, &step["expect"],
+                "script {:?}, step {i} ({})",
+                case["name"], step["op"]
+            );
+        }
+    }
+}
+
+#[test]
+fn transmitter() {
+    assert!(cases_of("transmitter").len() >= 15);
+    scripts("transmitter", setpoll_tests::script::transmitter::run);
 }
 
 #[test]

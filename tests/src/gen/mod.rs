@@ -9,6 +9,7 @@ pub mod keys;
 pub mod request;
 pub mod response;
 pub mod sign;
+pub mod transmitter;
 pub mod verify;
 
 use base64::Engine as _;
