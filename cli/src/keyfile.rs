@@ -50,11 +50,22 @@ pub(crate) fn public_jwks(path: &Path) -> Result<Vec<Jwk>, Failure> {
     } else if looks_like_set(trimmed) {
         let set = JwkSet::from_json(text.as_bytes())
             .map_err(|e| bad(path, format_args!("not a JWK Set: {e}")))?;
-        if let Some(s) = set.skipped().first() {
-            return Err(bad(
-                path,
-                format_args!("key #{} is not usable: {}", s.index, s.error),
-            ));
+        // A published set may hold keys setpoll cannot use (other curves,
+        // encryption keys): skip them with a warning, as a verifier would.
+        for s in set.skipped() {
+            eprintln!(
+                "setpoll: {}: skipping key #{}{}: {}",
+                path.display(),
+                s.index,
+                s.kid
+                    .as_deref()
+                    .map(|k| format!(" (kid {k:?})"))
+                    .unwrap_or_default(),
+                s.error
+            );
+        }
+        if set.keys().is_empty() {
+            return Err(bad(path, "no usable key in the JWK Set"));
         }
         set.keys().to_vec()
     } else {

@@ -409,6 +409,27 @@ fn bad_input_and_usage_exit_2_with_a_message() {
         b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
     );
     bad_input(&["jwks", path(&bad_spki)], b"");
+    // A JWK Set: unusable keys are skipped with a warning, none usable is an error.
+    let set: Value = serde_json::from_str(&std::fs::read_to_string(&s.jwks).unwrap()).unwrap();
+    let mut keys = set["keys"].as_array().unwrap().clone();
+    keys.push(
+        serde_json::json!({"kty": "EC", "crv": "P-384", "kid": "p384", "x": "AA", "y": "AA"}),
+    );
+    let mixed = s.dir.write(
+        "mixed.json",
+        serde_json::json!({ "keys": keys }).to_string().as_bytes(),
+    );
+    let out = run(&["jwks", path(&mixed)], b"");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("p384"));
+    let published: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(published["keys"].as_array().unwrap().len(), 1);
+    let useless = s.dir.write(
+        "useless.json",
+        br#"{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}"#,
+    );
+    let err = bad_input(&["jwks", path(&useless)], b"");
+    assert!(err.contains("no usable key"), "{err}");
     // A public key cannot sign.
     let err = bad_input(
         &["sign", "--key", path(&s.jwks), "--profile", "rfc8417"],
