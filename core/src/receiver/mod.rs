@@ -122,6 +122,8 @@ mod request;
 mod response;
 mod schedule;
 mod state;
+#[cfg(test)]
+mod tests;
 mod verifier;
 
 pub use config::{Backoff, ConfigError, DedupConfig, Jitter, ReceiverConfig};
