@@ -3,8 +3,8 @@
 use core::time::Duration;
 
 use super::request::RequestId;
-use super::response::ServerError;
 use crate::time::Timestamp;
+use crate::wire::{ErrorResponse, ResponseError};
 
 /// Why a receiver call did not succeed.
 ///
@@ -33,14 +33,14 @@ pub enum ReceiverError {
         /// The status code.
         status: u16,
         /// The `OBErrorResponse1` body, if there was one.
-        error: Option<ServerError>,
+        error: Option<ErrorResponse>,
     },
     /// 401 or 403: the access token is missing, expired or lacks the scope.
     Unauthorized {
         /// The status code.
         status: u16,
         /// The `OBErrorResponse1` body, if there was one.
-        error: Option<ServerError>,
+        error: Option<ErrorResponse>,
     },
     /// Another 4xx (e.g. 400 with `UK.OBIE.Field.Invalid`). The receiver only
     /// sends schema-valid bodies, so this points at the ASPSP or a proxy; it
@@ -49,7 +49,7 @@ pub enum ReceiverError {
         /// The status code.
         status: u16,
         /// The `OBErrorResponse1` body, if there was one.
-        error: Option<ServerError>,
+        error: Option<ErrorResponse>,
     },
     /// A 1xx or 3xx status (the host should follow redirects itself).
     UnexpectedStatus {
@@ -62,7 +62,7 @@ pub enum ReceiverError {
         /// The status code.
         status: u16,
         /// What was wrong.
-        reason: String,
+        error: ResponseError,
     },
     /// `next_request` while a request is in flight: answer it first.
     RequestInFlight {
@@ -148,22 +148,17 @@ impl ReceiverError {
 
 impl core::fmt::Display for ReceiverError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let detail = |e: &Option<ServerError>| match e {
-            Some(ServerError {
-                error_codes,
-                message,
-                ..
-            }) if !error_codes.is_empty() || message.is_some() => format!(
-                " ({}{}{})",
-                error_codes.join(", "),
-                if error_codes.is_empty() || message.is_none() {
-                    ""
-                } else {
-                    ": "
-                },
-                message.as_deref().unwrap_or("")
-            ),
-            _ => String::new(),
+        let detail = |e: &Option<ErrorResponse>| {
+            let Some(e) = e else {
+                return String::new();
+            };
+            let mut parts: Vec<&str> = e.errors.iter().map(|d| d.error_code.as_str()).collect();
+            parts.extend(e.message.as_deref());
+            if parts.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", parts.join(", "))
+            }
         };
         match self {
             ReceiverError::Transport => f.write_str("the request got no HTTP answer"),
@@ -187,8 +182,8 @@ impl core::fmt::Display for ReceiverError {
             ReceiverError::UnexpectedStatus { status } => {
                 write!(f, "unexpected HTTP status {status}")
             }
-            ReceiverError::MalformedResponse { status, reason } => {
-                write!(f, "unreadable {status} answer: {reason}")
+            ReceiverError::MalformedResponse { status, error } => {
+                write!(f, "unreadable {status} answer: {error}")
             }
             ReceiverError::RequestInFlight { id } => {
                 write!(f, "request {id} is still in flight")

@@ -132,7 +132,7 @@ pub use error::ReceiverError;
 pub use poller::Receiver;
 pub use request::{PollRequest, RequestId, RequestKind};
 pub use response::{
-    Batch, Delivery, Duplicate, DuplicateOf, HttpResponse, RejectReason, Rejection, ServerError,
+    Batch, Delivery, Duplicate, DuplicateOf, HttpResponse, RejectReason, Rejection,
 };
 pub use schedule::{parse_retry_after, ScheduleState};
 pub use state::{PendingSetErr, ReceiverState, StateError, UnsettledSet, STATE_FORMAT};

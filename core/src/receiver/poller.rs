@@ -8,10 +8,10 @@ use rand_core::RngCore;
 use super::config::{ConfigError, ReceiverConfig, MAX_JTI_CHARS};
 use super::dedup::{Dedup, Settlement};
 use super::error::ReceiverError;
-use super::request::{body_json, PollRequest, RequestId, RequestKind};
+use super::request::{PollRequest, RequestId, RequestKind};
 use super::response::{
-    parse_lenient, Batch, Delivery, Duplicate, DuplicateOf, HttpResponse, RejectReason, Rejection,
-    ServerError,
+    read_sets, Batch, Delivery, Duplicate, DuplicateOf, HttpResponse, ReadSets, RejectReason,
+    Rejection,
 };
 use super::schedule::{parse_retry_after, ScheduleState, Slot};
 use super::state::{PendingSetErr, ReceiverState, StateError, UnsettledSet};
@@ -20,7 +20,7 @@ use crate::codes::{SetErrCode, Vocabulary};
 use crate::jose::Keyring;
 use crate::set::verify_set;
 use crate::time::Timestamp;
-use crate::wire::{EventPolling, SetErr};
+use crate::wire::{ErrorResponse, EventPolling, SetErr};
 
 /// Longest `setErrs` description, in characters (OBIE schema).
 const MAX_DESCRIPTION_CHARS: usize = 256;
@@ -178,7 +178,7 @@ impl Receiver {
         Ok(PollRequest {
             id,
             kind,
-            body: body_json(&polling),
+            body: polling.to_json(),
             polling,
         })
     }
@@ -225,13 +225,15 @@ impl Receiver {
         let flight = self.take_flight(id)?;
         let status = response.status;
         let retry_after = response.retry_after.and_then(|v| parse_retry_after(v, now));
-        let error = || ServerError::parse(response.body);
+        let error = || {
+            ErrorResponse::parse(response.body)
+                .ok()
+                .filter(|e| e.code.is_some() || e.message.is_some() || !e.errors.is_empty())
+        };
         let failure = match status {
-            200..=299 => match parse_lenient(status, response.body) {
-                Ok(parsed) => {
-                    return Ok(self.succeeded(flight, parsed.sets, parsed.more_available, now))
-                }
-                Err(reason) => ReceiverError::MalformedResponse { status, reason },
+            200..=299 => match read_sets(status, response.body) {
+                Ok(read) => return Ok(self.succeeded(flight, read, now)),
+                Err(error) => ReceiverError::MalformedResponse { status, error },
             },
             429 => ReceiverError::Throttled { retry_after },
             401 | 403 => ReceiverError::Unauthorized {
@@ -285,13 +287,8 @@ impl Receiver {
         }
     }
 
-    fn succeeded(
-        &mut self,
-        flight: InFlight,
-        sets: Vec<(String, String)>,
-        more_available: bool,
-        now: Timestamp,
-    ) -> Batch {
+    fn succeeded(&mut self, flight: InFlight, read: ReadSets, now: Timestamp) -> Batch {
+        let more_available = read.more_available;
         // Confirm what the request carried, before anything below may queue
         // the same jti again.
         let carried: HashSet<&str> = flight.acks.iter().map(String::as_str).collect();
@@ -321,8 +318,9 @@ impl Receiver {
             more_available,
             acks_confirmed,
             set_errs_confirmed,
+            salvaged: read.salvaged,
         };
-        for (key, token) in sets {
+        for (key, token) in read.sets {
             self.receive(key, token, now, &mut batch);
         }
         self.dirty = true;
@@ -407,7 +405,7 @@ impl Receiver {
         Ok(Delivery {
             jti: claims.jti.clone(),
             iss: claims.iss.clone(),
-            event_types: claims.events.iter().map(|(t, _)| t.clone()).collect(),
+            event_types: claims.event_types(),
             claims,
             token,
             delivered_at: now,

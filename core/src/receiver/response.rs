@@ -5,7 +5,8 @@ use crate::claims::SetClaims;
 use crate::codes::{SetErrCode, Vocabulary};
 use crate::set::VerifyError;
 use crate::time::Timestamp;
-use crate::wire::SetErr;
+use crate::wire::json::{self, Json};
+use crate::wire::{EventPollingResponse, ResponseError, ResponseLimits, SetErr};
 
 use super::request::RequestId;
 
@@ -14,19 +15,20 @@ use super::request::RequestId;
 pub struct HttpResponse<'a> {
     /// The status code.
     pub status: u16,
-    /// The body, as text (empty when there was none).
-    pub body: &'a str,
+    /// The body as received (empty when there was none).
+    pub body: &'a [u8],
     /// The `Retry-After` header, if present (seconds or an HTTP date).
     pub retry_after: Option<&'a str>,
 }
 
 impl<'a> HttpResponse<'a> {
-    /// An answer without `Retry-After`.
+    /// An answer without `Retry-After`; `body` is a `&str`, `&[u8]`, `&String`
+    /// or `&Vec<u8>`.
     #[must_use]
-    pub fn new(status: u16, body: &'a str) -> Self {
+    pub fn new<B: AsRef<[u8]> + ?Sized>(status: u16, body: &'a B) -> Self {
         HttpResponse {
             status,
-            body,
+            body: body.as_ref(),
             retry_after: None,
         }
     }
@@ -192,102 +194,93 @@ pub struct Batch {
     pub acks_confirmed: usize,
     /// How many `setErrs` entries this round trip confirmed (now cleared).
     pub set_errs_confirmed: usize,
+    /// The ASPSP's answer broke the schema inside `sets` (a key that is not
+    /// 1..128 characters, a key twice, a value that is not a non-empty
+    /// string): what was wrong first. The answer was still read SET by SET,
+    /// so one bad entry never blocks the others; log it for the ASPSP.
+    pub salvaged: Option<ResponseError>,
 }
 
-/// An `OBErrorResponse1` body, read leniently from a non-2xx answer.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ServerError {
-    /// `Code` (deprecated high-level code).
-    pub code: Option<String>,
-    /// `Id` (for the ASPSP's audit trail).
-    pub id: Option<String>,
-    /// `Message`.
-    pub message: Option<String>,
-    /// `Errors[].ErrorCode`, e.g. `UK.OBIE.Field.Invalid`.
-    pub error_codes: Vec<String>,
-    /// `Errors[].Message`.
-    pub error_messages: Vec<String>,
-}
-
-impl ServerError {
-    /// Read an `OBErrorResponse1`; `None` unless the body is a JSON object
-    /// with at least one of its members.
-    #[must_use]
-    pub fn parse(body: &str) -> Option<Self> {
-        let v: serde_json::Value = serde_json::from_str(body).ok()?;
-        let obj = v.as_object()?;
-        let text = |k: &str| obj.get(k).and_then(|v| v.as_str()).map(str::to_owned);
-        let mut out = ServerError {
-            code: text("Code"),
-            id: text("Id"),
-            message: text("Message"),
-            ..ServerError::default()
-        };
-        if let Some(errors) = obj.get("Errors").and_then(|v| v.as_array()) {
-            for e in errors {
-                if let Some(c) = e.get("ErrorCode").and_then(|v| v.as_str()) {
-                    out.error_codes.push(c.to_owned());
-                }
-                if let Some(m) = e.get("Message").and_then(|v| v.as_str()) {
-                    out.error_messages.push(m.to_owned());
-                }
-            }
-        }
-        if out == ServerError::default() {
-            return None;
-        }
-        Some(out)
-    }
-}
-
-/// A 2xx body read leniently.
+/// The `sets` of a 2xx answer, read.
 #[derive(Debug, PartialEq)]
-pub(crate) struct Parsed {
+pub(crate) struct ReadSets {
     pub(crate) sets: Vec<(String, String)>,
     pub(crate) more_available: bool,
+    pub(crate) salvaged: Option<ResponseError>,
 }
 
-/// Read `OBEventPollingResponse1` the way real ASPSPs send it: extra members
-/// ignored, `moreAvailable` missing means `false`, `sets` missing means none,
-/// and an empty body is an empty answer only for 204. A `sets` value that is
-/// not a string is kept as its JSON text, which then fails verification and
-/// is reported.
-pub(crate) fn parse_lenient(status: u16, body: &str) -> Result<Parsed, String> {
-    if body.trim().is_empty() {
-        return if status == 204 {
-            Ok(Parsed {
-                sets: Vec::new(),
-                more_available: false,
-            })
-        } else {
-            Err("empty body".into())
-        };
+/// Read a 2xx body with [`EventPollingResponse::parse_lenient`] (missing
+/// `moreAvailable` and `sets` tolerated, extra members ignored); a 204 may
+/// have no body at all.
+///
+/// When the parser refuses the answer over one `sets` entry, the entries are
+/// read one by one instead: a bad key or value then fails that SET alone
+/// (a non-string or empty value becomes an empty token, which fails
+/// verification and is reported).
+pub(crate) fn read_sets(status: u16, body: &[u8]) -> Result<ReadSets, ResponseError> {
+    if status == 204 && body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(ReadSets {
+            sets: Vec::new(),
+            more_available: false,
+            salvaged: None,
+        });
     }
-    let v: serde_json::Value =
-        serde_json::from_str(body).map_err(|e| format!("body is not JSON: {e}"))?;
-    let obj = v.as_object().ok_or("body is not a JSON object")?;
-    let more_available = obj
-        .get("moreAvailable")
-        .and_then(serde_json::Value::as_bool)
-        .unwrap_or(false);
-    let sets = match obj.get("sets") {
-        None | Some(serde_json::Value::Null) => Vec::new(),
-        Some(serde_json::Value::Object(map)) => map
-            .iter()
-            .map(|(k, v)| {
-                let token = match v {
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                (k.clone(), token)
-            })
-            .collect(),
-        Some(_) => return Err("sets is not a JSON object".into()),
+    match EventPollingResponse::parse_lenient(body, &ResponseLimits::default()) {
+        Ok(r) => Ok(ReadSets {
+            sets: r.sets,
+            more_available: r.more_available,
+            salvaged: None,
+        }),
+        Err(e) if in_one_entry(&e) => match salvage(body) {
+            Some((sets, more_available)) => Ok(ReadSets {
+                sets,
+                more_available,
+                salvaged: Some(e),
+            }),
+            None => Err(e),
+        },
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether the parser's complaint is about a single `sets` entry.
+fn in_one_entry(e: &ResponseError) -> bool {
+    match e {
+        ResponseError::InvalidJti { .. }
+        | ResponseError::DuplicateSet { .. }
+        | ResponseError::EmptySet { .. } => true,
+        ResponseError::WrongType { path, .. } => {
+            path.starts_with("sets.") || path.starts_with("sets[")
+        }
+        _ => false,
+    }
+}
+
+/// `sets` entry by entry, the first `sets` and `moreAvailable` counting (as
+/// in the parser).
+fn salvage(body: &[u8]) -> Option<(Vec<(String, String)>, bool)> {
+    let Ok(Json::Object(members)) = json::parse(body) else {
+        return None;
     };
-    Ok(Parsed {
-        sets,
-        more_available,
-    })
+    let mut sets = None;
+    let mut more = None;
+    for (name, value) in members {
+        match (name.as_str(), value) {
+            ("sets", Json::Object(entries)) if sets.is_none() => {
+                let entries = entries
+                    .into_iter()
+                    .map(|(jti, v)| match v {
+                        Json::String(token) => (jti, token),
+                        _ => (jti, String::new()),
+                    })
+                    .collect::<Vec<_>>();
+                sets = Some(entries);
+            }
+            ("moreAvailable", Json::Bool(b)) if more.is_none() => more = Some(b),
+            _ => {}
+        }
+    }
+    Some((sets?, more.unwrap_or(false)))
 }
 
 #[cfg(test)]
@@ -295,43 +288,65 @@ pub(crate) fn parse_lenient(status: u16, body: &str) -> Result<Parsed, String> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn lenient_parse_tolerates_sloppy_servers() {
-        let p = parse_lenient(201, r#"{"sets":{"a":"x.y.z"},"extra":1}"#).unwrap();
-        assert_eq!(p.sets, [("a".to_owned(), "x.y.z".to_owned())]);
-        assert!(!p.more_available);
-        let p = parse_lenient(200, r#"{"moreAvailable":true}"#).unwrap();
-        assert!(p.sets.is_empty());
-        assert!(p.more_available);
-        let p = parse_lenient(200, r#"{"sets":{"a":5}}"#).unwrap();
-        assert_eq!(p.sets, [("a".to_owned(), "5".to_owned())]);
-        assert!(parse_lenient(204, "").unwrap().sets.is_empty());
+    fn read(status: u16, body: &str) -> Result<ReadSets, ResponseError> {
+        read_sets(status, body.as_bytes())
     }
 
     #[test]
-    fn lenient_parse_still_refuses_garbage() {
-        for (status, body) in [
-            (200, ""),
-            (200, "<html>"),
-            (200, "[]"),
-            (200, r#"{"sets":[]}"#),
+    fn tolerates_sloppy_servers() {
+        let r = read(201, r#"{"sets":{"a":"x.y.z"},"extra":1}"#).unwrap();
+        assert_eq!(r.sets, [("a".to_owned(), "x.y.z".to_owned())]);
+        assert!(!r.more_available);
+        assert!(r.salvaged.is_none());
+        let r = read(200, r#"{"moreAvailable":true}"#).unwrap();
+        assert!(r.sets.is_empty());
+        assert!(r.more_available);
+        assert!(read(204, "").unwrap().sets.is_empty());
+    }
+
+    #[test]
+    fn one_bad_entry_is_read_around() {
+        let long = "k".repeat(129);
+        for (body, code) in [
+            (
+                r#"{"sets":{"a":5,"b":"x.y.z"},"moreAvailable":true}"#.to_owned(),
+                "wrong_type",
+            ),
+            (
+                r#"{"sets":{"a":"","b":"x.y.z"},"moreAvailable":true}"#.to_owned(),
+                "empty_set",
+            ),
+            (
+                format!(r#"{{"sets":{{"{long}":"t","b":"x.y.z"}},"moreAvailable":true}}"#),
+                "invalid_jti",
+            ),
+            (
+                r#"{"sets":{"b":"x.y.z","b":"p.q.r"},"moreAvailable":true}"#.to_owned(),
+                "duplicate_set",
+            ),
         ] {
-            assert!(parse_lenient(status, body).is_err(), "{body}");
+            let r = read(200, &body).unwrap();
+            assert_eq!(r.salvaged.as_ref().map(ResponseError::code), Some(code));
+            assert!(r.more_available);
+            assert_eq!(r.sets.len(), 2, "{body}");
+            assert!(
+                r.sets.iter().any(|(k, t)| k == "b" && t == "x.y.z"),
+                "{body}"
+            );
         }
     }
 
     #[test]
-    fn server_errors_are_read_when_present() {
-        let e = ServerError::parse(
-            r#"{"Code":"400 BadRequest","Id":"e1","Message":"bad",
-                "Errors":[{"ErrorCode":"UK.OBIE.Field.Invalid","Message":"maxEvents"}]}"#,
-        )
-        .unwrap();
-        assert_eq!(e.code.as_deref(), Some("400 BadRequest"));
-        assert_eq!(e.error_codes, ["UK.OBIE.Field.Invalid"]);
-        assert_eq!(e.error_messages, ["maxEvents"]);
-        assert_eq!(ServerError::parse("Service Unavailable"), None);
-        assert_eq!(ServerError::parse("{}"), None);
+    fn still_refuses_garbage() {
+        for (status, body, code) in [
+            (200, "", "empty_body"),
+            (201, "<html>", "malformed_json"),
+            (200, "[]", "not_an_object"),
+            (200, r#"{"sets":[]}"#, "wrong_type"),
+            (200, r#"{"sets":{},"moreAvailable":"yes"}"#, "wrong_type"),
+        ] {
+            assert_eq!(read(status, body).unwrap_err().code(), code, "{body}");
+        }
     }
 
     #[test]

@@ -26,12 +26,22 @@ const ISS: &str = "https://bank.example/";
 const AUD: &str = "tpp-1";
 const RU: &str = "urn:uk:org:openbanking:events:resource-update";
 
+fn events() -> serde_json::Value {
+    serde_json::json!({ RU: { "subject": {
+        "subject_type": "http://openbanking.org.uk/rid_http://openbanking.org.uk/rty",
+        "http://openbanking.org.uk/rid": "aac-1",
+        "http://openbanking.org.uk/rty": "account-access-consent",
+        "http://openbanking.org.uk/rlk": [
+            { "version": "v3.1", "link": "https://bank.example/aisp/account-access-consents/aac-1" }
+        ]
+    } } })
+}
+
 fn claims_json(jti: &str, iss: &str, aud: &str) -> serde_json::Value {
     serde_json::json!({
         "iss": iss, "iat": 1_700_000_000, "jti": jti, "aud": aud,
         "sub": "https://bank.example/aisp/account-access-consents/aac-1",
-        "txn": "t-1", "toe": 1_700_000_000,
-        "events": { RU: { "subject": { "subject_type": "x" } } }
+        "txn": "t-1", "toe": 1_700_000_000, "events": events()
     })
 }
 
@@ -66,36 +76,8 @@ fn fake_verify(
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload)
         .map_err(|_| bad("payload"))?;
-    let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| bad("json"))?;
-    let s = |k: &str| v[k].as_str().map(str::to_owned);
-    let aud = match &v["aud"] {
-        serde_json::Value::Array(a) => a
-            .iter()
-            .filter_map(|x| x.as_str())
-            .map(Into::into)
-            .collect(),
-        other => other
-            .as_str()
-            .map(|a| vec![a.to_owned()])
-            .unwrap_or_default(),
-    };
-    Ok(VerifiedSet {
-        claims: SetClaims {
-            iss: s("iss").ok_or_else(|| bad("iss"))?,
-            iat: v["iat"].as_i64().ok_or_else(|| bad("iat"))?,
-            jti: s("jti").ok_or_else(|| bad("jti"))?,
-            aud,
-            sub: s("sub"),
-            txn: s("txn"),
-            toe: v["toe"].as_i64(),
-            events: v["events"]
-                .as_object()
-                .ok_or_else(|| bad("events"))?
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        },
-    })
+    let claims = SetClaims::from_json(&bytes).map_err(|e| bad(&e.to_string()))?;
+    Ok(VerifiedSet { claims })
 }
 
 fn config() -> ReceiverConfig {
@@ -339,7 +321,7 @@ fn error_statuses_are_typed_and_surface_the_ob_error_body() {
         assert!(!e.to_string().is_empty());
         if let ReceiverError::RequestRejected { error, .. } = &e {
             let error = error.as_ref().unwrap();
-            assert_eq!(error.error_codes, ["UK.OBIE.Field.Invalid"]);
+            assert_eq!(error.errors[0].error_code.as_str(), "UK.OBIE.Field.Invalid");
             assert!(e.to_string().contains("UK.OBIE.Field.Invalid"));
         }
         assert_eq!(
@@ -493,7 +475,7 @@ fn the_receiver_checks_iss_and_aud_even_when_the_verifier_does_not() {
     let other_iss = token_of(&claims_json("i", "https://evil.example/", AUD), "ok");
     let other_aud = token_of(&claims_json("u", ISS, "someone-else"), "ok");
     let many_aud = token_of(
-        &serde_json::json!({"iss": ISS, "iat": 1, "jti": "m", "aud": ["x", AUD], "events": {}}),
+        &serde_json::json!({"iss": ISS, "iat": 1, "jti": "m", "aud": ["x", AUD], "events": events()}),
         "ok",
     );
     let batch = poll(
@@ -980,4 +962,29 @@ fn receiver_debug_does_not_dump_tokens() {
     let dbg = format!("{rx:?}");
     assert!(dbg.contains("unsettled: 1"), "{dbg}");
     assert!(!dbg.contains("fake."), "{dbg}");
+}
+
+#[test]
+fn one_broken_entry_in_sets_does_not_block_the_others() {
+    let mut rx = receiver();
+    let req = rx.next_request(t(0)).unwrap();
+    let body = format!(
+        r#"{{"sets":{{"a":"{}","b":{{"not":"a string"}},"c":""}},"moreAvailable":false}}"#,
+        token("a")
+    );
+    let batch = rx
+        .handle_response(req.id, HttpResponse::new(200, &body), t(0), &mut rng())
+        .unwrap();
+    assert_eq!(
+        batch.salvaged.as_ref().map(|e| e.code()),
+        Some("wrong_type")
+    );
+    assert_eq!(jtis(&batch.deliveries), ["a"]);
+    let reported: Vec<&str> = batch
+        .rejections
+        .iter()
+        .filter(|r| r.reported.is_some())
+        .map(|r| r.jti.as_str())
+        .collect();
+    assert_eq!(reported, ["b", "c"]);
 }
