@@ -41,7 +41,9 @@ pub struct ReceiverConfig {
     pub dedup: DedupConfig,
     /// Most SETs handed to the application and not yet acknowledged or
     /// rejected. While this many are outstanding the receiver stops fetching
-    /// new SETs (it still sends acknowledgements).
+    /// new SETs (it still sends acknowledgements), and a poll's `maxEvents`
+    /// never asks for more than the room left. With `max_events: None` the
+    /// ASPSP chooses the batch size, so one batch may overshoot.
     pub max_unsettled: usize,
     /// Which `setErrs` code vocabulary to speak: OBIE's (default) or RFC 8935's.
     pub vocabulary: Vocabulary,

@@ -158,7 +158,16 @@ impl Receiver {
             }
         };
         let (max_events, return_immediately) = match kind {
-            RequestKind::Poll => (self.config.max_events, self.config.return_immediately),
+            RequestKind::Poll => {
+                // Ask for no more than the application has room for.
+                let room = self
+                    .config
+                    .max_unsettled
+                    .saturating_sub(self.unsettled.len());
+                let room = u32::try_from(room).unwrap_or(u32::MAX);
+                let max = self.config.max_events.map(|m| m.min(room));
+                (max, self.config.return_immediately)
+            }
             RequestKind::AckOnly => (Some(0), Some(true)),
         };
         let polling = EventPolling {

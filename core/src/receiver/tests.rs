@@ -672,10 +672,11 @@ fn backpressure_stops_polls_but_not_flushes() {
     );
     assert_eq!(rx.next_poll_at(), Timestamp::MAX);
     rx.reject("a", SetErrCode::SetData, "no").unwrap();
-    // One slot is free again: a full poll, carrying the setErr.
+    // One slot is free again: a poll for one SET, carrying the setErr.
     let req = rx.next_request(t(0)).unwrap();
     assert_eq!(req.kind, RequestKind::Poll);
     assert_eq!(req.polling.set_errs.len(), 1);
+    assert_eq!(req.polling.max_events, Some(1));
     let forged = token_of(&claims_json("x", ISS, AUD), "bad");
     let body = sets_body(&[("c", token("c")), ("x", forged)], true);
     rx.handle_response(req.id, HttpResponse::new(201, &body), t(0), &mut rng())
