@@ -4,7 +4,7 @@
 use core::time::Duration;
 
 use crate::codes::Vocabulary;
-use crate::jose::{Algorithm, Keyring};
+use crate::jose::Keyring;
 use crate::set::VerifyPolicy;
 
 /// Longest `jti` (and `aud`) the OBIE schema allows, in characters.
@@ -50,8 +50,9 @@ pub struct ReceiverConfig {
 }
 
 impl ReceiverConfig {
-    /// A configuration with defaults: PS256 and ES256 allowed, 5 minutes of
-    /// clock skew, 64 KiB tokens at most, `maxEvents` left to the ASPSP, a
+    /// A configuration with defaults: the policy of
+    /// [`VerifyPolicy::new`] (PS256 and ES256, 5 minutes of clock skew,
+    /// 64 KiB tokens at most, no maximum age), `maxEvents` left to the ASPSP, a
     /// 30 second poll interval, backoff from 1 second to 5 minutes with equal
     /// jitter, a 7 day / 10 000 entry dedup window, 1 000 unsettled SETs at
     /// most, and the OBIE `setErrs` vocabulary.
@@ -60,13 +61,7 @@ impl ReceiverConfig {
         let issuer = issuer.into();
         let client_id = client_id.into();
         ReceiverConfig {
-            policy: VerifyPolicy {
-                algorithms: vec![Algorithm::Ps256, Algorithm::Es256],
-                issuer: Some(issuer.clone()),
-                audience: Some(client_id.clone()),
-                max_skew_secs: 300,
-                max_token_bytes: 64 * 1024,
-            },
+            policy: VerifyPolicy::new(issuer.clone(), client_id.clone()),
             issuer,
             client_id,
             keys,

@@ -1,8 +1,6 @@
-//! Receiver behaviour, driven through its public API with a fake verifier.
-//!
-//! Fake tokens are `fake.<base64url(claims JSON)>.<ok|bad>`: the verifier
-//! accepts `ok`, refuses anything else, and parses the claims itself. The
-//! end-to-end tests with real signatures live in `core/tests/`.
+//! Receiver behaviour, driven through its public API with real ES256 SETs
+//! (the RFC 8417 header profile; `core/tests/receiver_interop.rs` covers
+//! the OBIE profile and PS256).
 
 // Many steps answer a request only to move the receiver on; their batches
 // are not inspected.
@@ -10,16 +8,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use core::time::Duration;
+use std::sync::OnceLock;
 
-use base64::Engine as _;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::*;
 use crate::claims::SetClaims;
 use crate::codes::{SetErrCode, Vocabulary};
-use crate::jose::Keyring;
-use crate::set::{VerifiedSet, VerifyError, VerifyPolicy};
+use crate::jose::{HeaderProfile, JwkSet, Keyring, SigningKey};
+use crate::set::{sign_set, verify_set, VerifiedSet, VerifyError, VerifyPolicy};
 use crate::time::Timestamp;
 
 const ISS: &str = "https://bank.example/";
@@ -45,43 +43,52 @@ fn claims_json(jti: &str, iss: &str, aud: &str) -> serde_json::Value {
     })
 }
 
-fn token_of(claims: &serde_json::Value, sig: &str) -> String {
-    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims.to_string());
-    format!("fake.{payload}.{sig}")
+struct Keys {
+    bank: SigningKey,
+    /// Same `kid`, different key: its signatures do not verify.
+    forger: SigningKey,
+    keyring: Keyring,
+}
+
+fn keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let bank = SigningKey::from_pkcs8_pem(include_str!("../jose/testdata/p256.pk8.pem"))
+            .unwrap()
+            .with_kid("bank-1");
+        let forger = SigningKey::generate_es256(&mut ChaCha8Rng::seed_from_u64(99))
+            .unwrap()
+            .with_kid("bank-1");
+        let keyring = Keyring::new(&JwkSet::new(vec![bank.to_public_jwk()]).unwrap()).unwrap();
+        Keys {
+            bank,
+            forger,
+            keyring,
+        }
+    })
+}
+
+fn sign_with(claims: &serde_json::Value, key: &SigningKey) -> String {
+    let claims = SetClaims::from_json(claims.to_string().as_bytes()).unwrap();
+    sign_set(&claims, key, &HeaderProfile::rfc8417(), t(0)).unwrap()
+}
+
+/// Signed by the bank.
+fn signed(claims: &serde_json::Value) -> String {
+    sign_with(claims, &keys().bank)
+}
+
+/// Signed by someone else under the bank's `kid`.
+fn forged(claims: &serde_json::Value) -> String {
+    sign_with(claims, &keys().forger)
 }
 
 fn token(jti: &str) -> String {
-    token_of(&claims_json(jti, ISS, AUD), "ok")
-}
-
-fn fake_verify(
-    token: &str,
-    _keys: &Keyring,
-    policy: &VerifyPolicy,
-    _now: Timestamp,
-) -> Result<VerifiedSet, VerifyError> {
-    let bad = |m: &str| VerifyError::Malformed(m.to_owned());
-    let mut parts = token.split('.');
-    let (Some("fake"), Some(payload), Some(sig), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(bad("not a fake token"));
-    };
-    if sig != "ok" {
-        return Err(bad("bad signature"));
-    }
-    // The policy the receiver passes in has issuer and audience filled in.
-    assert_eq!(policy.issuer.as_deref(), Some(ISS));
-    assert_eq!(policy.audience.as_deref(), Some(AUD));
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .map_err(|_| bad("payload"))?;
-    let claims = SetClaims::from_json(&bytes).map_err(|e| bad(&e.to_string()))?;
-    Ok(VerifiedSet { claims })
+    signed(&claims_json(jti, ISS, AUD))
 }
 
 fn config() -> ReceiverConfig {
-    let mut c = ReceiverConfig::new(ISS, AUD, Keyring::default());
+    let mut c = ReceiverConfig::new(ISS, AUD, keys().keyring.clone());
     c.max_events = Some(10);
     c.return_immediately = Some(true);
     c.poll_interval = Duration::from_secs(30);
@@ -95,7 +102,7 @@ fn config() -> ReceiverConfig {
 }
 
 fn receiver_with(c: ReceiverConfig) -> Receiver {
-    Receiver::with_verifier(c, fake_verify).unwrap()
+    Receiver::new(c).unwrap()
 }
 
 fn receiver() -> Receiver {
@@ -156,18 +163,14 @@ fn leaving_max_events_to_the_aspsp_omits_it() {
 #[test]
 fn delivers_verified_sets_then_flushes_acks_with_max_events_zero() {
     let mut rx = receiver();
-    let batch = poll(
-        &mut rx,
-        t(0),
-        &[("a", token("a")), ("b", token("b"))],
-        false,
-    );
+    let a = token("a");
+    let batch = poll(&mut rx, t(0), &[("a", a.clone()), ("b", token("b"))], false);
     assert_eq!(jtis(&batch.deliveries), ["a", "b"]);
     let d = &batch.deliveries[0];
     assert_eq!(d.iss, ISS);
     assert_eq!(d.event_types, [RU]);
     assert_eq!(d.claims.aud, [AUD]);
-    assert_eq!(d.token, token("a"));
+    assert_eq!(d.token, a);
     assert_eq!(d.delivered_at, t(0));
     assert!(rx.take_state().is_some());
 
@@ -237,7 +240,7 @@ fn failures_keep_every_ack_and_set_err_and_back_off() {
         t(0),
         &[
             ("a", token("a")),
-            ("x", token_of(&claims_json("x", ISS, AUD), "bad")),
+            ("x", forged(&claims_json("x", ISS, AUD))),
         ],
         true,
     );
@@ -419,14 +422,18 @@ fn answers_to_requests_not_in_flight_change_nothing() {
 
 #[test]
 fn sets_failing_verification_are_reported_in_the_configured_vocabulary() {
-    for (vocabulary, code) in [
-        (Vocabulary::Obie, SetErrCode::JwtParse),
-        (Vocabulary::Rfc8935, SetErrCode::InvalidRequest),
+    for (vocabulary, bad_sig, garbage) in [
+        (Vocabulary::Obie, SetErrCode::Jws, SetErrCode::JwtParse),
+        (
+            Vocabulary::Rfc8935,
+            SetErrCode::InvalidKey,
+            SetErrCode::InvalidRequest,
+        ),
     ] {
         let mut c = config();
         c.vocabulary = vocabulary;
         let mut rx = receiver_with(c);
-        let forged = token_of(&claims_json("x", ISS, AUD), "bad");
+        let forged = forged(&claims_json("x", ISS, AUD));
         let batch = poll(
             &mut rx,
             t(0),
@@ -438,13 +445,13 @@ fn sets_failing_verification_are_reported_in_the_configured_vocabulary() {
         let r = &batch.rejections[0];
         assert_eq!(r.jti, "x");
         let sent = r.reported.clone().unwrap();
-        assert_eq!(sent.err, code);
+        assert_eq!(sent.err, bad_sig);
         assert!((1..=256).contains(&sent.description.chars().count()));
         let req = rx.next_request(t(1)).unwrap();
         assert_eq!(req.kind, RequestKind::AckOnly);
         let body = body_of(&req);
-        assert_eq!(body["setErrs"]["x"]["err"], code.as_str());
-        assert_eq!(body["setErrs"]["y"]["err"], code.as_str());
+        assert_eq!(body["setErrs"]["x"]["err"], bad_sig.as_str());
+        assert_eq!(body["setErrs"]["y"]["err"], garbage.as_str());
         assert!(body.get("ack").is_none());
     }
 }
@@ -471,12 +478,18 @@ fn a_set_under_the_wrong_key_is_rejected_not_delivered() {
 
 #[test]
 fn the_receiver_checks_iss_and_aud_even_when_the_verifier_does_not() {
-    let mut rx = receiver();
-    let other_iss = token_of(&claims_json("i", "https://evil.example/", AUD), "ok");
-    let other_aud = token_of(&claims_json("u", ISS, "someone-else"), "ok");
-    let many_aud = token_of(
+    // A host's verifier that forgets the issuer and audience checks.
+    let lax = |tok: &str, keys: &Keyring, p: &VerifyPolicy, now: Timestamp| {
+        let mut p = p.clone();
+        p.issuer = None;
+        p.audience = None;
+        verify_set(tok, keys, &p, now)
+    };
+    let mut rx = Receiver::with_verifier(config(), lax).unwrap();
+    let other_iss = signed(&claims_json("i", "https://evil.example/", AUD));
+    let other_aud = signed(&claims_json("u", ISS, "someone-else"));
+    let many_aud = signed(
         &serde_json::json!({"iss": ISS, "iat": 1, "jti": "m", "aud": ["x", AUD], "events": events()}),
-        "ok",
     );
     let batch = poll(
         &mut rx,
@@ -510,7 +523,7 @@ fn keys_that_cannot_be_reported_are_dropped_unreported() {
     let batch = poll(
         &mut rx,
         t(0),
-        &[("", token("")), (&long, token(&long))],
+        &[("", token("x")), (&long, token("y"))],
         false,
     );
     assert!(batch.deliveries.is_empty());
@@ -677,7 +690,7 @@ fn backpressure_stops_polls_but_not_flushes() {
     assert_eq!(req.kind, RequestKind::Poll);
     assert_eq!(req.polling.set_errs.len(), 1);
     assert_eq!(req.polling.max_events, Some(1));
-    let forged = token_of(&claims_json("x", ISS, AUD), "bad");
+    let forged = forged(&claims_json("x", ISS, AUD));
     let body = sets_body(&[("c", token("c")), ("x", forged)], true);
     rx.handle_response(req.id, HttpResponse::new(201, &body), t(0), &mut rng())
         .unwrap();
@@ -818,7 +831,7 @@ fn a_failed_verification_never_contradicts_a_pending_verdict() {
     let mut rx = receiver();
     poll(&mut rx, t(0), &[("a", token("a"))], true);
     // A tampered copy of "a" while "a" is in processing: not reported.
-    let tampered = sets_body(&[("a", token_of(&claims_json("a", ISS, AUD), "bad"))], true);
+    let tampered = sets_body(&[("a", forged(&claims_json("a", ISS, AUD)))], true);
     let req = rx.next_request(t(1)).unwrap();
     let batch = rx
         .handle_response(req.id, HttpResponse::new(201, &tampered), t(1), &mut rng())
@@ -918,7 +931,7 @@ fn restore_drops_unsettled_sets_that_no_longer_verify() {
     let mut rx = receiver();
     poll(&mut rx, t(0), &[("a", token("a")), ("b", token("b"))], true);
     let mut saved = rx.state();
-    saved.unsettled[0].token = token_of(&claims_json("a", ISS, AUD), "bad");
+    saved.unsettled[0].token = forged(&claims_json("a", ISS, AUD));
     let mut rx2 = receiver();
     rx2.restore(saved).unwrap();
     assert_eq!(jtis(&rx2.unsettled()), ["b"]);
@@ -940,20 +953,74 @@ fn restore_refuses_a_bad_state_and_changes_nothing() {
 }
 
 #[test]
-fn custom_verifiers_are_called_with_the_current_keys() {
-    // The keyring is handed to the verifier as configured.
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(0usize));
-    let counter = seen.clone();
+fn custom_verifiers_see_every_set_with_the_configured_policy() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
     let verifier = move |tok: &str, keys: &Keyring, p: &VerifyPolicy, now: Timestamp| {
-        let _ = keys;
-        *counter.lock().unwrap() += 1;
-        fake_verify(tok, keys, p, now)
+        log.lock()
+            .unwrap()
+            .push((p.issuer.clone(), p.audience.clone(), now));
+        verify_set(tok, keys, p, now)
     };
     let mut rx = Receiver::with_verifier(config(), verifier).unwrap();
-    rx.set_keys(Keyring::default());
+    let b = poll(
+        &mut rx,
+        t(3),
+        &[("a", token("a")), ("b", token("b"))],
+        false,
+    );
+    assert_eq!(b.deliveries.len(), 2);
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0], (Some(ISS.to_owned()), Some(AUD.to_owned()), t(3)));
+}
+
+#[test]
+fn a_rotated_key_set_takes_effect_for_the_next_answer() {
+    let mut rx = receiver();
+    // The bank rotates to a new key; until the host refetches the JWK Set,
+    // its SETs fail with jws and are reported.
+    let new_key = SigningKey::generate_es256(&mut ChaCha8Rng::seed_from_u64(5))
+        .unwrap()
+        .with_kid("bank-2");
+    let b = poll(
+        &mut rx,
+        t(0),
+        &[("a", sign_with(&claims_json("a", ISS, AUD), &new_key))],
+        true,
+    );
+    assert_eq!(
+        b.rejections[0].reported.as_ref().unwrap().err,
+        SetErrCode::Jws
+    );
+    let jwks = JwkSet::new(vec![keys().bank.to_public_jwk(), new_key.to_public_jwk()]).unwrap();
+    rx.set_keys(Keyring::new(&jwks).unwrap());
+    let b = poll(
+        &mut rx,
+        t(1),
+        &[("b", sign_with(&claims_json("b", ISS, AUD), &new_key))],
+        false,
+    );
+    assert_eq!(jtis(&b.deliveries), ["b"]);
+}
+
+#[test]
+fn deliveries_carry_the_verified_claims_and_token() {
+    let mut rx = receiver();
     let b = poll(&mut rx, t(0), &[("a", token("a"))], false);
-    assert_eq!(b.deliveries.len(), 1);
-    assert_eq!(*seen.lock().unwrap(), 1);
+    let d = &b.deliveries[0];
+    let expected: VerifiedSet =
+        verify_set(&d.token, &keys().keyring, &rx.config().policy, t(0)).unwrap();
+    assert_eq!(d.claims, expected.claims);
+    assert_eq!(d.claims.txn.as_deref(), Some("t-1"));
+    assert_eq!(
+        d.claims.sub.as_deref(),
+        Some("https://bank.example/aisp/account-access-consents/aac-1")
+    );
+    assert!(matches!(
+        verify_set("x.y.z", &keys().keyring, &rx.config().policy, t(0)),
+        Err(VerifyError::Jws(_))
+    ));
 }
 
 #[test]
