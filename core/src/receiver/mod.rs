@@ -29,6 +29,50 @@
 //! }
 //! ```
 //!
+//! One round trip in code, the ASPSP's answer made up:
+//!
+//! ```
+//! # use rand_chacha::{rand_core::SeedableRng, ChaCha8Rng};
+//! use setpoll_core::claims::SetClaims;
+//! use setpoll_core::jose::{HeaderProfile, JwkSet, Keyring, SigningKey};
+//! use setpoll_core::receiver::{HttpResponse, Receiver, ReceiverConfig, RequestKind};
+//! use setpoll_core::{set::sign_set, Timestamp};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let mut rng = ChaCha8Rng::seed_from_u64(1);
+//! // The ASPSP's key, as its JWK Set publishes it.
+//! let bank = SigningKey::generate_es256(&mut rng)?.with_kid("k1");
+//! let jwks = JwkSet::from_json(JwkSet::new(vec![bank.to_public_jwk()])?.to_json().as_bytes())?;
+//! let now = Timestamp::from_secs(1_700_000_000);
+//!
+//! let config = ReceiverConfig::new("https://bank.example/", "tpp-1", Keyring::new(&jwks)?);
+//! let mut rx = Receiver::new(config)?;
+//!
+//! let req = rx.next_request(now)?;
+//! assert_eq!(req.kind, RequestKind::Poll);
+//! // ... POST req.body to /events; the ASPSP answers with one SET:
+//! let claims = SetClaims::from_json(br#"{"iss":"https://bank.example/","iat":1700000000,
+//!     "jti":"evt-1","aud":"tpp-1","events":{"https://bank.example/events/ping":{}}}"#)
+//!     .map_err(|e| e.to_string())?;
+//! let set = sign_set(&claims, &bank, &HeaderProfile::rfc8417(), now)?;
+//! let body = format!(r#"{{"sets":{{"evt-1":"{set}"}},"moreAvailable":false}}"#);
+//! let batch = rx.handle_response(req.id, HttpResponse::new(201, &body), now, &mut rng)?;
+//! let saved = rx.take_state(); // persist before handing anything over
+//! # assert!(saved.is_some());
+//!
+//! for delivery in batch.deliveries {
+//!     // ... the application processes delivery.claims, then:
+//!     rx.ack(&delivery.jti)?;
+//!     let saved = rx.take_state(); // persist with the application's effects
+//! #   assert!(saved.is_some());
+//! }
+//! // The ack goes out at once, in an acknowledgement-only request.
+//! let flush = rx.next_request(now)?;
+//! assert_eq!(flush.body, r#"{"maxEvents":0,"returnImmediately":true,"ack":["evt-1"]}"#);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! The contract, call by call:
 //!
 //! - [`next_request`](Receiver::next_request)`(now)` returns the next request
@@ -40,9 +84,11 @@
 //!   durable state. **One request is in flight at a time**: until its answer
 //!   is handled, `next_request` refuses with `RequestInFlight`. If the host
 //!   gives up on a request (timeout, cancellation) it calls `handle_failure`.
+//!   Request ids are unique within one `Receiver` value and are not
+//!   persisted: an answer never crosses a restart.
 //! - [`handle_response`](Receiver::handle_response)`(id, response, now, rng)`
-//!   takes any HTTP answer. A 2xx with a readable body (200 or 201, or 204
-//!   empty) confirms the acks and `setErrs` entries **that request carried**,
+//!   takes any HTTP answer. A 2xx with a readable body (200 or 201; a 204
+//!   may have none) confirms the acks and `setErrs` entries **that request carried**,
 //!   and only those: an ack made while the request was in flight goes in the
 //!   next one. Every SET is verified; new ones come back as
 //!   [`Delivery`]s, failures queue a `setErrs` entry whose code comes from
@@ -81,14 +127,19 @@
 //! - acks and `setErrs` entries leave the state only when a round trip that
 //!   carried them succeeded; a lost request or answer keeps them pending;
 //! - a delivered SET is recorded as in processing **before** the application
-//!   sees it (the state returned with the batch), so it is never handed over
+//!   sees it (in the state `take_state` returns after the batch), so it is
+//!   never handed over
 //!   twice in one run. After a restart, [`unsettled`](Receiver::unsettled)
 //!   hands over again exactly those the application did not settle: saving
 //!   the state in the same transaction as the application's effects makes
 //!   delivery exactly once, otherwise the application must tolerate seeing
 //!   a SET again after a crash mid-processing;
-//! - dedup entries are `(iss, jti)` pairs, kept for the configured window
-//!   (OBIE lets ASPSPs recycle `jti`s) and at most the configured number.
+//! - dedup entries are `(iss, jti)` pairs, recorded when the application
+//!   settles a SET and kept for the configured window (OBIE lets ASPSPs
+//!   recycle `jti`s) and at most the configured number. An ASPSP that
+//!   applies acks before choosing SETs only sends an acknowledged SET again
+//!   if it lost the ack (answered before committing, restored a backup): the
+//!   window turns that into a repeated ack instead of a second delivery.
 //!
 //! # Scheduling
 //!
@@ -104,15 +155,24 @@
 //!
 //! # Interoperability
 //!
-//! Answers are read leniently: a missing `moreAvailable` means `false`,
+//! Answers are read with
+//! [`EventPollingResponse::parse_lenient`](crate::wire::EventPollingResponse::parse_lenient):
+//! a missing `moreAvailable` means `false`, a missing `sets` means none,
 //! extra members are ignored, 200, 201 and 204 all count as success, and an
-//! empty `sets` is fine. A SET whose `jti` differs from its key in `sets` is
-//! rejected under the key (`setData` / `invalid_request`): a transmitter bug
-//! or a splicing attempt, never delivered. A SET under a key that is not
-//! 1..128 characters cannot be reported in a schema-valid request, so it is
-//! dropped unreported. Requests always use the schema's member names
-//! (`maxEvents`, `returnImmediately`, `ack`, `setErrs`) and write
-//! `maxEvents: 0` explicitly.
+//! empty `sets` is fine. When the parser refuses an answer over a single
+//! `sets` entry (a value that is not a non-empty string, a key twice, a key
+//! that is not 1..128 characters), the answer is read entry by entry instead
+//! ([`Batch::salvaged`] says so), so one broken entry never blocks the
+//! others: a bad value fails verification and is reported, a bad key cannot
+//! be reported in a schema-valid request and is dropped. A SET whose `jti`
+//! differs from its key in `sets` is rejected under the key (`setData` /
+//! `invalid_request`): a transmitter bug or a splicing attempt, never
+//! delivered, and the token's own `jti` is not acknowledged. Requests are
+//! written by [`EventPolling::to_json`](crate::wire::EventPolling::to_json)
+//! with the schema's member names (`maxEvents`, `returnImmediately`, `ack`,
+//! `setErrs`, never `max_events`) and `maxEvents: 0` written explicitly;
+//! `setErrs` descriptions are cut to 256 characters and codes checked for
+//! 1..40.
 
 mod config;
 mod dedup;
