@@ -1056,3 +1056,20 @@ fn one_broken_entry_in_sets_does_not_block_the_others() {
         .collect();
     assert_eq!(reported, ["b", "c"]);
 }
+
+#[test]
+fn a_receiver_can_move_between_threads() {
+    // Bindings hold receivers behind Send + Sync handles.
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Receiver>();
+    send_sync::<ReceiverState>();
+    send_sync::<ReceiverError>();
+    let mut rx = receiver();
+    let req = std::thread::spawn(move || {
+        let req = rx.next_request(t(0)).unwrap();
+        (rx, req)
+    })
+    .join()
+    .unwrap();
+    assert_eq!(req.0.in_flight(), Some(req.1.id));
+}
