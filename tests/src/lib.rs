@@ -71,6 +71,7 @@ pub fn generate() -> Result<Vec<VectorFile>, GenError> {
         ("verify.json", gen::verify::file(&keys)?),
         ("sign.json", gen::sign::file(&keys)?),
         ("transmitter.json", gen::transmitter::file()?),
+        ("receiver.json", gen::receiver::file(&keys)?),
     ];
     files
         .into_iter()

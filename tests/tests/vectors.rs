@@ -91,6 +91,7 @@ fn every_file_has_a_known_kind_and_well_formed_cases() {
         "verify",
         "sign",
         "transmitter",
+        "receiver",
     ];
     let files = vector_files();
     assert!(files.len() >= known.len());
@@ -363,6 +364,12 @@ fn scripts(kind: &str, run: fn(&Value, &[Value]) -> Result<Vec<Value>, setpoll_t
 fn transmitter() {
     assert!(cases_of("transmitter").len() >= 15);
     scripts("transmitter", setpoll_tests::script::transmitter::run);
+}
+
+#[test]
+fn receiver() {
+    assert!(cases_of("receiver").len() >= 10);
+    scripts("receiver", setpoll_tests::script::receiver::run);
 }
 
 #[test]

@@ -6,6 +6,7 @@
 
 pub mod claims;
 pub mod keys;
+pub mod receiver;
 pub mod request;
 pub mod response;
 pub mod sign;

@@ -5,4 +5,5 @@
 //! holds. The generator uses it to fill `expect`; the runner uses it to
 //! check the committed files. Both read only the JSON of the steps.
 
+pub mod receiver;
 pub mod transmitter;
