@@ -288,7 +288,7 @@ fn documented_payload_from_transmitter_to_receiver_and_back() {
         // The acknowledgement goes out with the next request and empties the queue.
         let req = rx.next_request(later(40)).unwrap();
         let request = EventPolling::parse(req.body.as_bytes(), &opts).unwrap();
-        assert_eq!(request.ack, [claims.jti.clone()]);
+        assert_eq!(request.ack, std::slice::from_ref(&claims.jti));
         let answer = queue.poll(TPP, &request, later(50));
         assert!(queue.is_empty(), "{backend:?}: acknowledged SET deleted");
         let body = answer.response().unwrap().to_json();
