@@ -259,7 +259,8 @@ fn documented_payload_from_transmitter_to_receiver_and_back() {
 
     for backend in BACKENDS {
         let mut queue = MemoryQueue::new(TransmitterConfig::default()).unwrap();
-        queue.enqueue(token.clone(), t0).unwrap();
+        let queued = queue.enqueue(token.clone(), t0).unwrap();
+        assert_eq!(queued.wake(), Some(TPP));
         let ring = Keyring::with_backend(&jwks(&[&ps]), backend).unwrap();
         let mut config = ReceiverConfig::new(BANK, TPP, ring);
         config.max_events = Some(5);
