@@ -53,8 +53,8 @@ pub(crate) fn public_jwks(path: &Path) -> Result<Vec<Jwk>, Failure> {
         // A published set may hold keys setpoll cannot use (other curves,
         // encryption keys): skip them with a warning, as a verifier would.
         for s in set.skipped() {
-            eprintln!(
-                "setpoll: {}: skipping key #{}{}: {}",
+            crate::warn(&format!(
+                "{}: skipping key #{}{}: {}",
                 path.display(),
                 s.index,
                 s.kid
@@ -62,7 +62,7 @@ pub(crate) fn public_jwks(path: &Path) -> Result<Vec<Jwk>, Failure> {
                     .map(|k| format!(" (kid {k:?})"))
                     .unwrap_or_default(),
                 s.error
-            );
+            ));
         }
         if set.keys().is_empty() {
             return Err(bad(path, "no usable key in the JWK Set"));

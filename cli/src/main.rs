@@ -9,6 +9,7 @@ mod inspect;
 mod io;
 mod keyfile;
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -140,6 +141,11 @@ impl Failure {
     }
 }
 
+/// A `setpoll: ` message on stderr; a closed stderr is ignored, not a panic.
+pub(crate) fn warn(message: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "setpoll: {message}");
+}
+
 /// What a command prints on stdout, and its exit code.
 struct Output {
     stdout: String,
@@ -249,7 +255,7 @@ fn verify(
                 "err": e.set_err(vocabulary).as_str(),
                 "description": e.description(),
             });
-            eprintln!("setpoll: verification failed ({}): {e}", e.code());
+            warn(&format!("verification failed ({}): {e}", e.code()));
             Ok(Output {
                 stdout: body.to_string(),
                 code: 1,
@@ -297,11 +303,19 @@ fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(out) => {
-            println!("{}", out.stdout);
-            ExitCode::from(out.code)
+            // A closed stdout (`setpoll inspect | head -c1`) is not a panic.
+            let mut stdout = std::io::stdout().lock();
+            match writeln!(stdout, "{}", out.stdout).and_then(|()| stdout.flush()) {
+                Ok(()) => ExitCode::from(out.code),
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(out.code),
+                Err(e) => {
+                    warn(&format!("writing stdout: {e}"));
+                    ExitCode::from(2)
+                }
+            }
         }
         Err(f) => {
-            eprintln!("setpoll: {}", f.message);
+            warn(&f.message);
             ExitCode::from(f.code)
         }
     }

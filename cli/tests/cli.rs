@@ -456,3 +456,28 @@ fn bad_input_and_usage_exit_2_with_a_message() {
     // Binary stdin for verify is bad input (not UTF-8), not a verdict.
     bad_input(&verify_args(&s, &[]), &garbage);
 }
+
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let header = b64url(br#"{"alg":"ES256","kid":"k"}"#);
+    let token = format!("{header}.{}.{}", b64url(CLAIMS.as_bytes()), b64url(b"sig"));
+    let mut child = Command::new(BIN)
+        .arg("inspect")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the read end before the child can write: its write gets EPIPE.
+    drop(child.stdout.take());
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(token.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
