@@ -70,6 +70,8 @@ pub fn generate() -> Result<Vec<VectorFile>, GenError> {
         ("claims.json", gen::claims::file()?),
         ("verify.json", gen::verify::file(&keys)?),
         ("sign.json", gen::sign::file(&keys)?),
+        ("jwk.json", gen::jwk::jwk_file(&keys)?),
+        ("jwks.json", gen::jwk::jwks_file(&keys)?),
         ("transmitter.json", gen::transmitter::file()?),
         ("receiver.json", gen::receiver::file(&keys)?),
     ];

@@ -24,6 +24,7 @@ use setpoll_core::wire::{
     EventPolling, EventPollingResponse, RequestLimits, RequestOptions, ResponseLimits,
 };
 use setpoll_core::Timestamp;
+use setpoll_tests::gen::jwk::RFC7638_THUMBPRINT;
 
 fn vector_files() -> Vec<(String, Value)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("vectors");
@@ -90,6 +91,8 @@ fn every_file_has_a_known_kind_and_well_formed_cases() {
         "claims",
         "verify",
         "sign",
+        "jwk",
+        "jwks",
         "transmitter",
         "receiver",
     ];
@@ -339,6 +342,55 @@ fn sign() {
                 (got, want) => panic!("vector {name} on {backend:?}: got {got:?}, want {want}"),
             }
         }
+    }
+}
+
+#[test]
+fn jwk() {
+    let cases = cases_of("jwk");
+    assert!(cases.len() > 25);
+    let mut rfc7638 = 0;
+    for case in &cases {
+        let actual = match Jwk::from_json(str_of(case, "jwkJson").as_bytes()) {
+            Ok(k) => {
+                if k.thumbprint() == RFC7638_THUMBPRINT {
+                    rfc7638 += 1;
+                }
+                json!({ "ok": {
+                    "jwkJson": k.to_json(),
+                    "publicJwkJson": k.to_public().to_json(),
+                    "thumbprint": k.thumbprint(),
+                    "isPrivate": k.is_private(),
+                    "verificationAlgorithm": k.verification_algorithm().map(|a| a.name()),
+                } })
+            }
+            Err(e) => json!({ "error": { "code": e.code() } }),
+        };
+        check(case, &actual);
+    }
+    // The RFC's own example thumbprint is among the expectations.
+    assert_eq!(rfc7638, 2);
+}
+
+#[test]
+fn jwks() {
+    let cases = cases_of("jwks");
+    assert!(cases.len() > 10);
+    for case in &cases {
+        let actual = match JwkSet::from_json(str_of(case, "jwksJson").as_bytes()) {
+            Ok(set) => json!({ "ok": {
+                "jwksJson": set.to_json(),
+                "publicJwksJson": set.to_public().to_json(),
+                "kids": set.keys().iter().map(Jwk::kid).collect::<Vec<_>>(),
+                "skipped": set.skipped().iter().map(|s| json!({
+                    "index": s.index,
+                    "kid": s.kid,
+                    "code": s.error.code(),
+                })).collect::<Vec<_>>(),
+            } }),
+            Err(e) => json!({ "error": { "code": e.code() } }),
+        };
+        check(case, &actual);
     }
 }
 
