@@ -25,6 +25,7 @@ use setpoll_core::wire::{
 };
 use setpoll_core::Timestamp;
 use setpoll_tests::gen::jwk::RFC7638_THUMBPRINT;
+use setpoll_tests::gen::request::ERROR_ID;
 
 fn vector_files() -> Vec<(String, Value)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("vectors");
@@ -143,6 +144,7 @@ fn request_parse() {
                 "code": e.code(),
                 "errorCode": e.obie_code().as_str(),
                 "path": e.path(),
+                "errorResponseJson": e.to_error_response(ERROR_ID).to_json(),
             } }),
         };
         check(case, &actual);

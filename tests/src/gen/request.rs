@@ -57,6 +57,9 @@ fn limited(name: &str, body: impl Into<Vec<u8>>, limits: Limits) -> Input {
     }
 }
 
+/// The `Id` put in every error response (an `x-fapi-interaction-id`).
+pub const ERROR_ID: &str = "93bac548-d2de-4546-b106-880a5018460d";
+
 const DEFAULTS_SMALL: Limits = Limits {
     max_body_bytes: 1024 * 1024,
     max_ack: 3,
@@ -457,6 +460,7 @@ pub fn file() -> Result<Value, GenError> {
                 "code": e.code(),
                 "errorCode": e.obie_code().as_str(),
                 "path": e.path(),
+                "errorResponseJson": e.to_error_response(ERROR_ID).to_json(),
             })),
         };
         c.insert("expect".into(), expect);

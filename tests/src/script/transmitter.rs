@@ -11,7 +11,7 @@
 //! | `records` | | `records`: every record, by (client, seq) |
 //!
 //! `enqueue` fails with `expect.error` {`code`} (an `EnqueueError` code);
-//! `poll` with `expect.error` {`code`, `errorCode`, `path`} when the body is
+//! `poll` with `expect.error` {`code`, `errorCode`, `path`, `errorResponseJson`} when the body is
 //! refused by `EventPolling::parse` (options: `rejectUnknownMembers` from the
 //! profile, default limits).
 
@@ -25,6 +25,7 @@ use setpoll_core::transmitter::{
 use setpoll_core::wire::{EventPolling, RequestOptions};
 use setpoll_core::Timestamp;
 
+use crate::gen::request::ERROR_ID;
 use crate::GenError;
 
 fn bad(what: impl Into<String>) -> GenError {
@@ -167,6 +168,7 @@ pub fn run(config: &Value, steps: &[Value]) -> Result<Vec<Value>, GenError> {
                         "code": e.code(),
                         "errorCode": e.obie_code().as_str(),
                         "path": e.path(),
+                        "errorResponseJson": e.to_error_response(ERROR_ID).to_json(),
                     } }),
                 }
             }
