@@ -254,6 +254,7 @@ fn verify() {
                     "code": e.code(),
                     "setErrObie": e.set_err(Vocabulary::Obie).as_str(),
                     "setErrRfc8935": e.set_err(Vocabulary::Rfc8935).as_str(),
+                    "description": e.description(),
                 } }),
             };
             check(case, &actual);

@@ -980,6 +980,7 @@ fn verify_one(input: &Input, backend: Backend) -> Result<Value, GenError> {
                 "code": e.code(),
                 "setErrObie": e.set_err(Vocabulary::Obie).as_str(),
                 "setErrRfc8935": e.set_err(Vocabulary::Rfc8935).as_str(),
+                "description": e.description(),
             })),
         },
     )
