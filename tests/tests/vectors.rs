@@ -123,6 +123,25 @@ fn every_file_has_a_known_kind_and_well_formed_cases() {
 }
 
 #[test]
+fn the_readme_table_lists_every_file_with_its_case_count() {
+    let readme = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("vectors/README.md"),
+    )
+    .unwrap();
+    for (name, file) in vector_files() {
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with('|') && l.contains(&format!("`{name}`")))
+            .unwrap_or_else(|| panic!("README table lacks {name}"));
+        let count = file["cases"].as_array().unwrap().len();
+        assert!(
+            row.split(['|', ',', ' ']).any(|w| w == count.to_string()),
+            "README row for {name} should say {count}: {row}"
+        );
+    }
+}
+
+#[test]
 fn request_parse() {
     let cases = cases_of("request_parse");
     assert!(cases.len() > 100);
