@@ -255,9 +255,16 @@ pub(crate) fn find_duplicate(value: &Json) -> Option<String> {
 fn find_duplicate_at<'a>(value: &'a Json, path: &mut Vec<Seg<'a>>) -> Option<String> {
     match value {
         Json::Object(members) => {
-            let mut seen = std::collections::HashSet::with_capacity(members.len());
-            for (k, _) in members {
-                if !seen.insert(k.as_str()) {
+            // A scan of the earlier names while the object is small (nearly
+            // every object), a hash set when it is large.
+            let mut seen = std::collections::HashSet::new();
+            for (i, (k, _)) in members.iter().enumerate() {
+                let repeated = if members.len() <= 16 {
+                    members.iter().take(i).any(|(earlier, _)| earlier == k)
+                } else {
+                    !seen.insert(k.as_str())
+                };
+                if repeated {
                     path.push(Seg::Key(k));
                     return Some(render_path(path));
                 }
