@@ -61,5 +61,6 @@ if [ "$criterion" = 1 ]; then
         "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
     cargo bench --quiet -p setpoll-core --bench jose -- \
         --warm-up-time 1 --measurement-time 2 2>&1 |
-        awk '/^[a-z]+\/[a-z0-9_]+/ { name = $1 } /time:/ { sub(/^ +/, ""); print name, $0 }'
+        awk '/^[a-z]+\/[a-z0-9_]+/ { name = $1 }
+             /time:/ { sub(/^.*time: +/, ""); printf "%-32s %s\n", name, $0 }'
 fi
