@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
+use setpoll_core::transmitter::{Profile as TxProfile, SetErrPolicy, Transmitter, TransmitterConfig};
 
 /// The ASPSP events server: `POST /open-banking/{v3.1,v4.0}/events` over
 /// SQLite or PostgreSQL.
@@ -41,16 +42,32 @@ pub struct Config {
     #[arg(long, value_enum, default_value_t = KeyAlg::Ps256)]
     pub key_alg: KeyAlg,
 
-    /// `iss` of every SET (and `http://openbanking.org.uk/iss` in the header).
+    /// `iss` of every SET.
     #[arg(long, default_value = "https://aspsp.example/")]
     pub issuer: String,
 
+    /// The signer's organisation id (`http://openbanking.org.uk/iss` in the
+    /// JOSE header).
+    #[arg(long, default_value = "0015800001041REAAY")]
+    pub org_id: String,
+
+    /// The trust anchor (`http://openbanking.org.uk/tan` in the JOSE header).
+    #[arg(long, default_value = "openbanking.org.uk")]
+    pub trust_anchor: String,
+
     /// Which success status the v3.1 paths answer: `v3.1.2` answers 201
-    /// (the Aggregated Polling v3.1.2 file defines only 201), the others 200.
-    #[arg(long, value_enum, default_value_t = Profile::Current)]
+    /// (the Aggregated Polling v3.1.2 file defines only 201), `v3.1.11` 200.
+    /// The v4.0 paths always answer 200.
+    #[arg(long, value_enum, default_value_t = Profile::V3111)]
     pub profile: Profile,
 
-    /// SETs returned when `maxEvents` is absent.
+    /// Where OBIE and RFC 8936 differ (absent `maxEvents`, long polls that
+    /// carry acks, unknown request members): `obie` or `rfc8936`.
+    #[arg(long, value_enum, default_value_t = Rules::Obie)]
+    pub rules: Rules,
+
+    /// SETs returned when `maxEvents` is absent under `--rules rfc8936`
+    /// (under `obie` an absent `maxEvents` means up to the cap).
     #[arg(long, default_value_t = 25)]
     pub default_batch: u32,
 
@@ -71,6 +88,26 @@ pub struct Config {
     #[arg(long, default_value_t = 10_000)]
     pub long_poll_wait_ms: u64,
 
+    /// While a long poll waits, re-check the database this often, ms: an
+    /// enqueue in this process wakes it at once, one in another process
+    /// sharing the database is seen within this interval.
+    #[arg(long, default_value_t = 1_000)]
+    pub long_poll_recheck_ms: u64,
+
+    /// What a `setErrs` entry does: `dead-letter` (never delivered again)
+    /// or `redeliver` (delivered again until out of attempts).
+    #[arg(long, value_enum, default_value_t = SetErrs::DeadLetter)]
+    pub set_errs: SetErrs,
+
+    /// How long an unacknowledged SET is kept, seconds.
+    #[arg(long, default_value_t = 7 * 24 * 3600)]
+    pub retention_secs: u64,
+
+    /// How often the housekeeping sweep runs (dead-letters SETs out of
+    /// attempts, drops expired ones), ms.
+    #[arg(long, default_value_t = 1_000)]
+    pub sweep_interval_ms: u64,
+
     /// Largest request body accepted, bytes.
     #[arg(long, default_value_t = 1 << 20)]
     pub max_body_bytes: usize,
@@ -81,21 +118,60 @@ pub struct Config {
 }
 
 impl Config {
-    /// The long-poll ceiling.
-    #[must_use]
-    pub fn long_poll_wait(&self) -> Duration {
-        Duration::from_millis(self.long_poll_wait_ms)
+    /// The transmitter's delivery policy from the flags.
+    ///
+    /// # Errors
+    /// When the core refuses the combination.
+    pub fn transmitter(&self) -> Result<Transmitter, String> {
+        let config = TransmitterConfig {
+            profile: match self.rules {
+                Rules::Obie => TxProfile::Obie,
+                Rules::Rfc8936 => TxProfile::Rfc8936,
+            },
+            default_max_events: self.default_batch,
+            max_events_limit: self.max_events_cap,
+            visibility_timeout: Duration::from_millis(self.visibility_timeout_ms),
+            max_attempts: self.max_attempts,
+            retention: Duration::from_secs(self.retention_secs),
+            long_poll_max_wait: (self.long_poll_wait_ms > 0)
+                .then(|| Duration::from_millis(self.long_poll_wait_ms)),
+            on_set_err: match self.set_errs {
+                SetErrs::DeadLetter => SetErrPolicy::DeadLetter,
+                SetErrs::Redeliver => SetErrPolicy::Redeliver,
+            },
+            ..TransmitterConfig::default()
+        };
+        Transmitter::new(config).map_err(|e| format!("delivery policy: {e}"))
     }
 }
 
 /// Success-status profile of the v3.1 paths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Profile {
-    /// v3.1.11 and v4.0: 200.
-    Current,
+    /// Events v3.1.11 (and v4.0): 200.
+    #[value(name = "v3.1.11")]
+    V3111,
     /// Aggregated Polling v3.1.2: 201.
     #[value(name = "v3.1.2")]
     V312,
+}
+
+/// The transmitter's rule set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Rules {
+    /// Open Banking UK.
+    Obie,
+    /// RFC 8936.
+    Rfc8936,
+}
+
+/// What `setErrs` does to a SET.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SetErrs {
+    /// Dead-letter it.
+    DeadLetter,
+    /// Deliver it again.
+    Redeliver,
 }
 
 /// Algorithm of a generated signing key.

@@ -22,3 +22,11 @@ pub fn v4_code(v31: &str) -> &'static str {
         _ => "U002",
     }
 }
+
+/// Rewrite an `OBErrorResponse1` built with v3.1 codes for a v4.0 path.
+pub fn to_v4(response: &mut setpoll_core::wire::ErrorResponse) {
+    for detail in &mut response.errors {
+        let code = v4_code(detail.error_code.as_str());
+        detail.error_code = setpoll_core::codes::ObieErrorCode::from_code(code);
+    }
+}

@@ -37,6 +37,10 @@ pub struct App {
     pub store: Store,
     /// Signs SETs; publishes the JWKS.
     pub signer: crate::keys::Signer,
+    /// The delivery rules (core).
+    pub transmitter: setpoll_core::transmitter::Transmitter,
+    /// Delivery counters.
+    pub stats: crate::poll::Stats,
     /// Long-poll wake-ups.
     pub wake: Wakeups,
 }
@@ -252,6 +256,21 @@ pub fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
         .into_response()
 }
 
+/// A JSON body already serialised.
+pub fn json_response_text(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// An `OBErrorResponse1` already serialised.
+pub fn error_body(status: StatusCode, body: &str) -> Response {
+    json_response_text(status, body.to_owned())
+}
+
 /// Read the body up to `limit` bytes.
 pub async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, StatusCode> {
     axum::body::to_bytes(body, limit)
@@ -306,5 +325,10 @@ async fn events(
 
 /// `GET /jwks`: the public signing keys.
 async fn jwks(State(app): State<Arc<App>>) -> Response {
-    json_response(StatusCode::OK, &crate::keys::public_jwks(&app))
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/jwk-set+json")],
+        app.signer.jwks_json().to_owned(),
+    )
+        .into_response()
 }

@@ -25,6 +25,12 @@ pub fn now_millis() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
+/// The wall clock as the core's [`setpoll_core::Timestamp`].
+#[must_use]
+pub fn now() -> setpoll_core::Timestamp {
+    setpoll_core::Timestamp::from_millis(now_millis())
+}
+
 /// [`now_millis`] as the SQL column type.
 #[must_use]
 pub fn now_millis_i64() -> i64 {
@@ -49,6 +55,7 @@ async fn run(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("database {}: {e}", redact(&config.database)))?;
     let signer = keys::Signer::load_or_generate(&config)?;
+    let transmitter = config.transmitter()?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -60,8 +67,11 @@ async fn run(config: Config) -> Result<(), String> {
         clients,
         store,
         signer,
+        transmitter,
+        stats: poll::Stats::default(),
         wake: wake::Wakeups::default(),
     });
+    tokio::spawn(poll::sweeper(Arc::clone(&app)));
     // Scripts wait for this line to learn the port.
     println!("listening on http://{local}");
     let _ = std::io::stdout().flush();
