@@ -20,7 +20,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use serde_json::json;
+use setpoll_core::codes::ObieErrorCode;
+use setpoll_core::wire::{ErrorDetail, ErrorResponse};
 
 use crate::config::{ClientTable, Config};
 use crate::store::Store;
@@ -183,67 +184,37 @@ fn is_fapi_date(value: &str) -> bool {
 /// One `Errors[]` entry of an `OBErrorResponse1`.
 #[derive(Debug, Clone)]
 pub struct ErrorItem {
-    /// `ErrorCode` in the v3.1 vocabulary (`UK.OBIE.*`).
-    pub code: &'static str,
+    /// `ErrorCode` in the v3.1 vocabulary (rewritten for v4.0 paths).
+    pub code: ObieErrorCode,
     /// `Message`.
     pub message: String,
     /// `Path`, when a field or header is to blame.
     pub path: Option<String>,
 }
 
-/// An `OBErrorResponse1` with the given status.
+/// An `OBErrorResponse1` with the given status (the core's writer; v4.0
+/// paths get four-character codes).
 pub fn error_response(
     status: StatusCode,
     version: ApiVersion,
     id: &InteractionId,
     items: &[ErrorItem],
 ) -> Response {
-    let errors: Vec<serde_json::Value> = items
+    let details = items
         .iter()
-        .map(|item| {
-            let mut e = json!({
-                "ErrorCode": error_code(version, item.code),
-                "Message": truncate(&item.message, 500),
-            });
-            if let (Some(path), Some(obj)) = (&item.path, e.as_object_mut()) {
-                obj.insert("Path".into(), json!(truncate(path, 500)));
-            }
-            e
-        })
+        .map(|i| ErrorDetail::new(i.code.clone(), &i.message, i.path.as_deref()))
         .collect();
     let code = format!(
         "{} {}",
         status.as_u16(),
-        status.canonical_reason().unwrap_or("Error")
+        status.canonical_reason().unwrap_or("Error").replace(' ', "")
     );
-    let message = items
-        .first()
-        .map_or_else(|| code.clone(), |i| truncate(&i.message, 500));
-    let body = json!({
-        "Code": truncate(&code, 40),
-        "Id": truncate(&id.0, 40),
-        "Message": message,
-        "Errors": errors,
-    });
-    json_response(status, &body)
-}
-
-/// The `ErrorCode` to send: v3.1 uses the `UK.OBIE.*` names; v4.0 types
-/// the field as a four-character `OBExternalStatusReason1Code`.
-fn error_code(version: ApiVersion, code: &'static str) -> &'static str {
-    match version {
-        ApiVersion::V31 => code,
-        ApiVersion::V40 => crate::errors::v4_code(code),
+    let message = items.first().map_or(code.as_str(), |i| i.message.as_str());
+    let mut body = ErrorResponse::new(&code, &id.0, message, details);
+    if version == ApiVersion::V40 {
+        crate::errors::to_v4(&mut body);
     }
-}
-
-fn truncate(s: &str, max_chars: usize) -> String {
-    let t: String = s.chars().take(max_chars).collect();
-    if t.is_empty() {
-        "-".into()
-    } else {
-        t
-    }
+    error_body(status, &body.to_json())
 }
 
 /// A JSON body with `application/json; charset=utf-8`.
@@ -302,7 +273,7 @@ async fn events(
     if let Some(date) = headers.get("x-fapi-auth-date") {
         if !date.to_str().is_ok_and(is_fapi_date) {
             let item = ErrorItem {
-                code: "UK.OBIE.Header.Invalid",
+                code: ObieErrorCode::HeaderInvalid,
                 message: "x-fapi-auth-date is not an RFC 7231 date such as 'Sun, 10 Sep 2017 19:43:31 UTC'".into(),
                 path: Some("x-fapi-auth-date".into()),
             };
@@ -313,7 +284,7 @@ async fn events(
         Ok(body) => body,
         Err(status) => {
             let item = ErrorItem {
-                code: "UK.OBIE.Field.Invalid",
+                code: ObieErrorCode::FieldInvalid,
                 message: format!("request body over {} bytes", app.config.max_body_bytes),
                 path: None,
             };

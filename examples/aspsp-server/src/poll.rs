@@ -54,7 +54,7 @@ pub async fn serve(
             Err(e) => {
                 eprintln!("aspsp-server: poll of {client}: {e}");
                 let item = ErrorItem {
-                    code: "UK.OBIE.UnexpectedError",
+                    code: setpoll_core::codes::ObieErrorCode::UnexpectedError,
                     message: "the events store is unavailable; retry later".into(),
                     path: None,
                 };

@@ -325,19 +325,27 @@ impl Store {
         // Loaded even for `maxEvents: 0`: the plan asks for one row beyond
         // the batch so the core can say whether more are available.
         let q = &plan.deliverable;
+        let exclude = if q.exclude.is_empty() {
+            String::new()
+        } else {
+            let marks: Vec<String> = (5..q.exclude.len() + 5).map(|i| format!("${i}")).collect();
+            format!(" AND jti NOT IN ({})", marks.join(", "))
+        };
         let sql = format!(
             "SELECT {COLUMNS} FROM set_records WHERE client_id = $1 \
              AND state IN ('pending', 'delivered') AND visible_at <= $2 AND expires_at > $2 \
-             AND attempts < $3 ORDER BY seq LIMIT $4{}",
+             AND attempts < $3{exclude} ORDER BY seq LIMIT $4{}",
             self.dialect.lock_skip_locked()
         );
-        let rows = sqlx::query(&sql)
+        let mut query = sqlx::query(&sql)
             .bind(&q.client)
             .bind(ts(q.now))
             .bind(i64::from(q.max_attempts))
-            .bind(i64::try_from(q.limit).unwrap_or(i64::MAX))
-            .fetch_all(&mut *tx)
-            .await?;
+            .bind(i64::try_from(q.limit).unwrap_or(i64::MAX));
+        for jti in &q.exclude {
+            query = query.bind(jti);
+        }
+        let rows = query.fetch_all(&mut *tx).await?;
         let deliverable = rows.iter().map(record_from_row).collect::<Result<Vec<_>, _>>()?;
         let outcome = transmitter.decide_poll(&plan, named, deliverable);
         apply(&mut tx, &outcome.changes).await?;
@@ -377,6 +385,14 @@ impl Store {
             .plan_enqueue(token.to_owned(), now)
             .map_err(StoreError::Enqueue)?;
         let mut tx = self.pool.begin_with(self.dialect.begin_write()).await?;
+        if self.dialect == Dialect::Postgres {
+            // Serialise enqueues per client (seq is MAX(seq) + 1); SQLite's
+            // BEGIN IMMEDIATE already serialises every writer.
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                .bind(&plan.client)
+                .execute(&mut *tx)
+                .await?;
+        }
         let existing = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM set_records WHERE client_id = $1 AND jti = $2"
         ))
