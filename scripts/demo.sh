@@ -30,7 +30,7 @@ if [ "$PROFILE_DIR" = release ]; then
 else
     cargo build -q -p setpoll-aspsp-server -p setpoll-tpp-poller
 fi
-BIN=$PWD/target/$PROFILE_DIR
+BIN=${CARGO_TARGET_DIR:-$PWD/target}/$PROFILE_DIR
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/setpoll-demo.XXXXXX")
 server_pid=
@@ -76,26 +76,11 @@ echo "listening on $BASE"
 echo "JWKS: $(curl -fsS "$BASE/jwks" | cut -c1-110)..."
 
 say "queueing $N event notifications for each of two fintechs (POST /admin/events)"
-enqueue_one() { # client n
-    local client=$1 n=$2 rid="aac-$2" type
-    if [ $((n % 5)) = 4 ]; then
-        type='"urn:uk:org:openbanking:events:consent-authorization-revoked": {"reason": "Customer revoked consent", "subject": SUBJECT}'
-    else
-        type='"urn:uk:org:openbanking:events:resource-update": {"subject": SUBJECT}'
-    fi
-    local link="https://aspsp.example/open-banking/v4.0/aisp/account-access-consents/$rid"
-    local subject="{\"subject_type\": \"http://openbanking.org.uk/rid_http://openbanking.org.uk/rty\", \"http://openbanking.org.uk/rid\": \"$rid\", \"http://openbanking.org.uk/rty\": \"account-access-consent\", \"http://openbanking.org.uk/rlk\": [{\"version\": \"v4.0\", \"link\": \"$link\"}]}"
-    curl -fsS -o /dev/null -X POST "$BASE/admin/events" \
-        -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
-        -d "{\"clientId\": \"$client\", \"sub\": \"$link\", \"events\": {${type//SUBJECT/$subject}}}"
-}
-export -f enqueue_one
-export BASE ADMIN
-t0=$(date +%s%N)
-{ for i in $(seq 1 "$N"); do echo "fintech-a $i"; echo "fintech-b $i"; done; } |
-    xargs -P 8 -n 2 bash -c 'enqueue_one "$0" "$1"'
-t1=$(date +%s%N)
-echo "queued $((2 * N)) SETs in $(( (t1 - t0) / 1000000 )) ms"
+echo "each is one call like this (what the bank's own systems would send):"
+echo "  curl -X POST $BASE/admin/events -H 'Authorization: Bearer <admin token>' \\"
+echo "    -H 'Content-Type: application/json' -d '{\"clientId\": \"fintech-a\", \"sub\": \"https://aspsp.example/...\","
+echo "    \"events\": {\"urn:uk:org:openbanking:events:resource-update\": {\"subject\": {...}}}}'"
+python3 scripts/examples/enqueue.py "$BASE" "$ADMIN" "fintech-a:$N" "fintech-b:$N"
 echo "one of them, as the server signed it (JOSE header):"
 python3 - "$tmp/aspsp.sqlite3" <<'EOF'
 import base64, json, sqlite3, sys

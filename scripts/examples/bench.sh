@@ -21,7 +21,7 @@ if [ "$PROFILE_DIR" = release ]; then
 else
     cargo build -q -p setpoll-aspsp-server -p setpoll-tpp-poller
 fi
-BIN=$ROOT/target/$PROFILE_DIR
+BIN=${CARGO_TARGET_DIR:-$ROOT/target}/$PROFILE_DIR
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/setpoll-bench.XXXXXX")
 server_pid=
@@ -42,35 +42,7 @@ BASE=$(sed -n 's/^listening on //p' "$tmp/server.out")
 [ -n "$BASE" ] || { cat "$tmp/server.log" >&2; exit 1; }
 
 echo "queueing 4 x $EVENTS events (PS256-signed by the server)..."
-python3 - "$BASE" "$EVENTS" <<'EOF'
-import http.client, json, sys, threading, time, urllib.parse
-base, n = sys.argv[1], int(sys.argv[2])
-u = urllib.parse.urlparse(base)
-jobs = [(f"c{c}", i) for i in range(n) for c in range(1, 5)]
-lock = threading.Lock()
-def worker():
-    conn = http.client.HTTPConnection(u.hostname, u.port)
-    while True:
-        with lock:
-            if not jobs:
-                return
-            client, i = jobs.pop()
-        link = f"https://aspsp.example/open-banking/v4.0/pisp/domestic-payments/p-{i}"
-        body = json.dumps({"clientId": client, "sub": link, "events": {
-            "urn:uk:org:openbanking:events:resource-update": {"subject": {
-                "subject_type": "http://openbanking.org.uk/rid_http://openbanking.org.uk/rty",
-                "http://openbanking.org.uk/rid": f"p-{i}",
-                "http://openbanking.org.uk/rty": "domestic-payment",
-                "http://openbanking.org.uk/rlk": [{"version": "v4.0", "link": link}]}}}})
-        conn.request("POST", "/admin/events", body, {"Authorization": "Bearer adm", "Content-Type": "application/json"})
-        r = conn.getresponse(); r.read()
-        if r.status != 201:
-            raise SystemExit(f"enqueue answered {r.status}")
-t = time.time()
-threads = [threading.Thread(target=worker) for _ in range(8)]
-[th.start() for th in threads]; [th.join() for th in threads]
-print(f"queued {4 * n} in {time.time() - t:.1f} s ({4 * n / (time.time() - t):.0f}/s)")
-EOF
+python3 scripts/examples/enqueue.py "$BASE" adm "c1:$EVENTS" "c2:$EVENTS" "c3:$EVENTS" "c4:$EVENTS"
 
 echo "polling with 4 concurrent pollers (maxEvents $BATCH)..."
 start=$(date +%s%N)

@@ -30,7 +30,7 @@ trap cleanup EXIT
 
 step "examples: build aspsp-server and tpp-poller"
 cargo build -p setpoll-aspsp-server -p setpoll-tpp-poller
-BIN=$ROOT/target/debug
+BIN=${CARGO_TARGET_DIR:-$ROOT/target}/debug
 
 step "examples: scenario and crash tests on SQLite"
 cargo test -p setpoll-aspsp-server -p setpoll-tpp-poller
@@ -63,11 +63,7 @@ stop_server() {
     server_pid=
 }
 enqueue() { # client count
-    for i in $(seq 1 "$2"); do
-        curl -fsS -o /dev/null -X POST "$BASE/admin/events" \
-            -H 'Authorization: Bearer admin-secret' -H 'Content-Type: application/json' \
-            -d "{\"clientId\": \"$1\", \"sub\": \"https://aspsp.example/r/$i\", \"events\": {\"urn:uk:org:openbanking:events:resource-update\": {\"subject\": {\"subject_type\": \"http://openbanking.org.uk/rid_http://openbanking.org.uk/rty\", \"http://openbanking.org.uk/rid\": \"r-$i\", \"http://openbanking.org.uk/rty\": \"domestic-payment\", \"http://openbanking.org.uk/rlk\": [{\"version\": \"v4.0\", \"link\": \"https://aspsp.example/r/$i\"}]}}}}"
-    done
+    python3 "$ROOT/scripts/examples/enqueue.py" "$BASE" admin-secret "$1:$2"
 }
 
 if [ "${SKIP_FUZZ:-0}" != 1 ]; then

@@ -11,7 +11,7 @@ use std::pin::pin;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use setpoll_core::transmitter::{Change, DeleteReason, PollDecision, PollOutcome, SetState};
 use setpoll_core::wire::{EventPolling, EventPollingResponse, RequestOptions};
 

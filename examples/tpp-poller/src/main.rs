@@ -2,7 +2,6 @@
 
 mod store;
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -10,7 +9,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use rand_core::OsRng;
 use serde_json::json;
-use setpoll_core::jose::Keyring;
+use setpoll_core::jose::{JwkSet, Keyring};
 use setpoll_core::receiver::{HttpResponse, Receiver, ReceiverConfig, ReceiverError, ReceiverState};
 use setpoll_core::Timestamp;
 
@@ -117,7 +116,8 @@ async fn fetch_keys(http: &reqwest::Client, url: &str) -> Result<Keyring, String
         .text()
         .await
         .map_err(|e| format!("cannot read JWKS {url}: {e}"))?;
-    Keyring::from_jwks_json(&text).map_err(|e| format!("JWKS {url}: {e}"))
+    let set = JwkSet::from_json(text.as_bytes()).map_err(|e| format!("JWKS {url}: {e}"))?;
+    Keyring::new(&set).map_err(|e| format!("JWKS {url}: {e}"))
 }
 
 async fn run(args: Args) -> Result<ExitCode, String> {
