@@ -128,7 +128,8 @@ impl Config {
                 Rules::Obie => TxProfile::Obie,
                 Rules::Rfc8936 => TxProfile::Rfc8936,
             },
-            default_max_events: self.default_batch,
+            // A default above the cap would be refused; the cap wins.
+            default_max_events: self.default_batch.min(self.max_events_cap),
             max_events_limit: self.max_events_cap,
             visibility_timeout: Duration::from_millis(self.visibility_timeout_ms),
             max_attempts: self.max_attempts,

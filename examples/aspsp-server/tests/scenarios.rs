@@ -357,11 +357,21 @@ async fn two_server_processes_on_one_database_hand_out_disjoint_batches() {
     for t in tasks {
         seen.extend(t.await.unwrap());
     }
+    assert!(seen.len() >= 30, "concurrent polls made progress: {}", seen.len());
+    // Rows one poll had locked (its look-ahead row included) are skipped,
+    // not waited for, by the others: collect what is left one poll at a time.
+    loop {
+        let (_, body) = poll(&one, "v4.0", TOKEN_A, json!({"maxEvents": 5})).await;
+        let got = jtis(&body);
+        if got.is_empty() {
+            break;
+        }
+        seen.extend(got);
+    }
     let total = seen.len();
     seen.sort();
     seen.dedup();
-    assert_eq!(seen.len(), total, "no SET went to two concurrent polls");
-    assert_eq!(total, 60, "twelve polls of five took all sixty");
+    assert_eq!(seen.len(), total, "no SET was delivered twice");
     queued.sort();
-    assert_eq!(seen, queued);
+    assert_eq!(seen, queued, "every SET delivered");
 }
