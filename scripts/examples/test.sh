@@ -16,7 +16,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
-SPEC=${SETPOLL_SPEC:-$ROOT/../shared/spec/openapi}
+# shared/spec: $SETPOLL_SPEC_DIR, else the first one found walking up (as the core's tests do).
+spec_dir() {
+    if [ -n "${SETPOLL_SPEC_DIR:-}" ]; then echo "$SETPOLL_SPEC_DIR"; return; fi
+    local d=$ROOT
+    while [ "$d" != / ]; do
+        [ -d "$d/shared/spec/openapi" ] && { echo "$d/shared/spec"; return; }
+        d=$(dirname "$d")
+    done
+    echo "shared/spec/openapi not found above $ROOT (set SETPOLL_SPEC_DIR)" >&2
+    return 1
+}
+SPEC=$(spec_dir)/openapi
 step() { printf '\n==> %s\n' "$*"; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/setpoll-examples.XXXXXX")
@@ -83,7 +94,8 @@ if [ "${SKIP_FUZZ:-0}" != 1 ]; then
         # positive_data_acceptance is left out on purpose: the files allow
         # bodies the server refuses by design (a negative maxEvents, which
         # the OBIE prose forbids; application/jose+jwe bodies, answered 415).
-        "$VENV/bin/schemathesis" run "$SPEC/$spec" \
+        # (run from scripts/examples so the fuzzer's cache lands in its ignored folder)
+        (cd "$ROOT/scripts/examples" && "$VENV/bin/schemathesis" run "$SPEC/$spec" \
             --url "$base" \
             --include-operation-id CreateEvents \
             -H "Authorization: Bearer token-a" \
@@ -92,7 +104,7 @@ if [ "${SKIP_FUZZ:-0}" != 1 ]; then
             --max-examples "${FUZZ_EXAMPLES:-300}" \
             --seed 20261121 \
             --workers 2 \
-            --no-color
+            --no-color)
     done
     stop_server
 fi

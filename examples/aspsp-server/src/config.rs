@@ -61,13 +61,12 @@ pub struct Config {
     #[arg(long, value_enum, default_value_t = Profile::V3111)]
     pub profile: Profile,
 
-    /// Where OBIE and RFC 8936 differ (absent `maxEvents`, long polls that
-    /// carry acks, unknown request members): `obie` or `rfc8936`.
+    /// Where OBIE and RFC 8936 differ (long polls that carry acks, unknown
+    /// request members): `obie` or `rfc8936`.
     #[arg(long, value_enum, default_value_t = Rules::Obie)]
     pub rules: Rules,
 
-    /// SETs returned when `maxEvents` is absent under `--rules rfc8936`
-    /// (under `obie` an absent `maxEvents` means up to the cap).
+    /// SETs returned when `maxEvents` is absent (at most the cap).
     #[arg(long, default_value_t = 25)]
     pub default_batch: u32,
 

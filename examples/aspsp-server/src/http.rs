@@ -4,8 +4,8 @@
 //! 1. `Authorization: Bearer <token>` known in the clients table, else 401;
 //! 2. `Accept`, when present, admits JSON, else 406;
 //! 3. `Content-Type` is `application/json` (any `charset=utf-8`), else 415;
-//! 4. on v3.1 paths, `x-fapi-auth-date`, when present, matches the file's
-//!    RFC 7231 date pattern, else 400 (the v4.0 file sets no pattern);
+//! 4. `x-fapi-auth-date`, when present, matches the files' RFC 7231 date
+//!    pattern, else 400;
 //! 5. the body fits `--max-body-bytes`, else 413;
 //! 6. the body is a valid `OBEventPolling1`, else 400 with `OBErrorResponse1`.
 //!
@@ -271,14 +271,7 @@ async fn events(
     if !is_json_content(&headers) {
         return StatusCode::UNSUPPORTED_MEDIA_TYPE.into_response();
     }
-    // events-v3.1.11.yaml gives x-fapi-auth-date a pattern; events-v4.0.yaml
-    // does not (its prose still says RFC 7231). The value is informational
-    // for polling, so it is checked where the file constrains it.
-    let auth_date = match version {
-        ApiVersion::V31 => headers.get("x-fapi-auth-date"),
-        ApiVersion::V40 => None,
-    };
-    if let Some(date) = auth_date {
+    if let Some(date) = headers.get("x-fapi-auth-date") {
         if !date.to_str().is_ok_and(is_fapi_date) {
             let item = ErrorItem {
                 code: ObieErrorCode::HeaderInvalid,

@@ -80,7 +80,7 @@ async fn max_events_zero_one_absent_and_above_the_cap() {
     assert_eq!(jtis(&body), queued[1..4].to_vec());
     assert_eq!(body["moreAvailable"], json!(true));
 
-    // Absent (OBIE rules: up to the cap): the last one, nothing more.
+    // Absent: the default batch (here capped to 3): the last one, nothing more.
     let (_, body) = poll(&server, "v4.0", TOKEN_A, json!({})).await;
     assert_eq!(jtis(&body), vec![queued[4].clone()]);
     assert_eq!(body["moreAvailable"], json!(false));
