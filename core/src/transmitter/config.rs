@@ -48,18 +48,6 @@ impl Profile {
             Profile::Rfc8936 => true,
         }
     }
-
-    /// Whether an absent `maxEvents` means "up to the configured limit"
-    /// (OBIE; the poll draft OBIE pinned placed no limit on an omitted
-    /// `maxEvents`) rather than "the configured default" (RFC 8936 §2.4: "an
-    /// implementation-specific default limit is used").
-    #[must_use]
-    pub fn absent_max_events_is_limit(self) -> bool {
-        match self {
-            Profile::Obie => true,
-            Profile::Rfc8936 => false,
-        }
-    }
 }
 
 /// What a `setErrs` entry does to the SET it names.

@@ -32,13 +32,14 @@ impl Transmitter {
     }
 
     /// How many SETs a request may receive: `maxEvents` capped by the limit;
-    /// an absent `maxEvents` per the profile; `0` for `maxEvents: 0`.
+    /// an absent `maxEvents` means `default_max_events` (OBIE: "the ASPSP's
+    /// default"; RFC 8936 §2.4: "an implementation-specific default limit"),
+    /// also capped; `0` for `maxEvents: 0`.
     #[must_use]
     pub fn batch_size(&self, request: &EventPolling) -> u32 {
         let limit = self.config.max_events_limit;
         match request.max_events {
             Some(n) => n.min(limit),
-            None if self.config.profile.absent_max_events_is_limit() => limit,
             None => self.config.default_max_events.min(limit),
         }
     }

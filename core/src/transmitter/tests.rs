@@ -318,7 +318,7 @@ fn max_events_zero_returns_nothing_and_answers_at_once() {
 }
 
 #[test]
-fn absent_max_events_follows_the_profile_and_the_limit_always_applies() {
+fn absent_max_events_means_the_configured_default_and_the_limit_always_applies() {
     let small = |profile| TransmitterConfig {
         profile,
         default_max_events: 2,
@@ -328,7 +328,7 @@ fn absent_max_events_follows_the_profile_and_the_limit_always_applies() {
     let names = ["e1", "e2", "e3", "e4"];
     let mut obie = queue(small(Profile::Obie));
     fill(&mut obie, "a", &names, 0);
-    assert_eq!(jtis(&obie.poll("a", &req(None), t(1))).len(), 3);
+    assert_eq!(jtis(&obie.poll("a", &req(None), t(1))).len(), 2);
     let mut rfc = queue(small(Profile::Rfc8936));
     fill(&mut rfc, "a", &names, 0);
     assert_eq!(jtis(&rfc.poll("a", &req(None), t(1))).len(), 2);
@@ -698,7 +698,7 @@ fn storage_neutral_steps_match_the_memory_queue_and_ignore_foreign_rows() {
         db.push(record);
     }
     let plan = rules.plan_poll("a", &req(None), t(10));
-    assert_eq!(plan.deliverable.limit, 1001);
+    assert_eq!(plan.deliverable.limit, 101, "default batch + 1");
     // A buggy loader that returns every row, including client b's.
     let o = rules.decide_poll(&plan, db.clone(), db.clone());
     assert_eq!(jtis(&o), vec!["e1", "e2"]);
