@@ -15,3 +15,4 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 step "rust: tests"
 cargo test --workspace
+step "examples: server and poller over real HTTP (SQLite, PostgreSQL, schemathesis, demo)"; bash scripts/examples/test.sh

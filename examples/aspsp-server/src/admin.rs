@@ -30,7 +30,11 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// 201 `{"jti", "clientId"}` when queued, 200 (with `"alreadyQueued": true`)
 /// when the client already holds that `jti`, 400 `{"error", "message"}`
 /// when the body or the claims are refused.
-pub async fn enqueue(State(app): State<Arc<App>>, headers: HeaderMap, request: Request) -> Response {
+pub async fn enqueue(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    request: Request,
+) -> Response {
     if !is_admin(&headers, &app) {
         return unauthorized();
     }
@@ -40,10 +44,24 @@ pub async fn enqueue(State(app): State<Arc<App>>, headers: HeaderMap, request: R
     };
     let input: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v @ serde_json::Value::Object(_)) => v,
-        _ => return admin_error(StatusCode::BAD_REQUEST, "malformed", "body is not a JSON object"),
+        _ => {
+            return admin_error(
+                StatusCode::BAD_REQUEST,
+                "malformed",
+                "body is not a JSON object",
+            )
+        }
     };
-    let Some(client) = input.get("clientId").and_then(|v| v.as_str()).map(str::to_owned) else {
-        return admin_error(StatusCode::BAD_REQUEST, "missing_client_id", "clientId (string) is required");
+    let Some(client) = input
+        .get("clientId")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+    else {
+        return admin_error(
+            StatusCode::BAD_REQUEST,
+            "missing_client_id",
+            "clientId (string) is required",
+        );
     };
     let now = crate::now();
     let secs = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
@@ -67,8 +85,17 @@ pub async fn enqueue(State(app): State<Arc<App>>, headers: HeaderMap, request: R
     if !claims.contains_key("txn") {
         claims.insert("txn".into(), json!(jti));
     }
-    claims.insert("toe".into(), input.get("toe").cloned().unwrap_or(json!(secs)));
-    claims.insert("events".into(), input.get("events").cloned().unwrap_or(serde_json::Value::Null));
+    claims.insert(
+        "toe".into(),
+        input.get("toe").cloned().unwrap_or(json!(secs)),
+    );
+    claims.insert(
+        "events".into(),
+        input
+            .get("events")
+            .cloned()
+            .unwrap_or(serde_json::Value::Null),
+    );
     let claims_json = serde_json::Value::Object(claims).to_string();
     let claims = match SetClaims::from_json(claims_json.as_bytes()) {
         Ok(c) => c,
@@ -85,17 +112,28 @@ pub async fn enqueue(State(app): State<Arc<App>>, headers: HeaderMap, request: R
                 app.stats.enqueued();
                 app.wake.wake(client);
             }
-            let status = if queued { StatusCode::CREATED } else { StatusCode::OK };
-            let mut body = json!({ "jti": jti, "clientId": client });
-            if !queued {
-                body["alreadyQueued"] = json!(true);
-            }
+            let status = if queued {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            let body = if queued {
+                json!({ "jti": jti, "clientId": client })
+            } else {
+                json!({ "jti": jti, "clientId": client, "alreadyQueued": true })
+            };
             json_response(status, &body)
         }
-        Err(StoreError::Enqueue(e)) => admin_error(StatusCode::BAD_REQUEST, e.code(), &e.to_string()),
+        Err(StoreError::Enqueue(e)) => {
+            admin_error(StatusCode::BAD_REQUEST, e.code(), &e.to_string())
+        }
         Err(e) => {
             eprintln!("aspsp-server: enqueue: {e}");
-            admin_error(StatusCode::INTERNAL_SERVER_ERROR, "store_failed", "the events store failed")
+            admin_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "store_failed",
+                "the events store failed",
+            )
         }
     }
 }
@@ -126,7 +164,10 @@ pub async fn stats(State(app): State<Arc<App>>, headers: HeaderMap) -> Response 
         let n: i64 = row.try_get("n").unwrap_or(0);
         by_state.insert(state, json!(n));
     }
-    let mut body = serde_json::to_value(app.stats.snapshot()).unwrap_or_else(|_| json!({}));
-    body["byState"] = serde_json::Value::Object(by_state);
-    json_response(StatusCode::OK, &body)
+    let mut body = match serde_json::to_value(app.stats.snapshot()) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    body.insert("byState".into(), serde_json::Value::Object(by_state));
+    json_response(StatusCode::OK, &serde_json::Value::Object(body))
 }

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use setpoll_core::transmitter::{Profile as TxProfile, SetErrPolicy, Transmitter, TransmitterConfig};
+use setpoll_core::transmitter::{
+    Profile as TxProfile, SetErrPolicy, Transmitter, TransmitterConfig,
+};
 
 /// The ASPSP events server: `POST /open-banking/{v3.1,v4.0}/events` over
 /// SQLite or PostgreSQL.

@@ -208,7 +208,10 @@ pub fn error_response(
     let code = format!(
         "{} {}",
         status.as_u16(),
-        status.canonical_reason().unwrap_or("Error").replace(' ', "")
+        status
+            .canonical_reason()
+            .unwrap_or("Error")
+            .replace(' ', "")
     );
     let message = items.first().map_or(code.as_str(), |i| i.message.as_str());
     let mut body = ErrorResponse::new(&code, &id.0, message, details);

@@ -30,7 +30,8 @@ impl Signer {
                 .map_err(|e| format!("cannot read signing key {}: {e}", path.display()))?;
             let jwk = Jwk::from_json(&text)
                 .map_err(|e| format!("signing key {}: {e}", path.display()))?;
-            SigningKey::from_jwk(&jwk).map_err(|e| format!("signing key {}: {e}", path.display()))?
+            SigningKey::from_jwk(&jwk)
+                .map_err(|e| format!("signing key {}: {e}", path.display()))?
         } else {
             let mut rng = OsRng;
             let key = match config.key_alg {

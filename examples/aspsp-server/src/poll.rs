@@ -41,9 +41,7 @@ pub async fn serve(
         }
     };
     let wake = app.wake.for_client(client);
-    let mut plan = app
-        .transmitter
-        .plan_poll(client, &request, crate::now());
+    let mut plan = app.transmitter.plan_poll(client, &request, crate::now());
     loop {
         // Register for the wake-up before looking, so an enqueue that
         // commits between our look and our wait is not missed.
@@ -65,7 +63,10 @@ pub async fn serve(
         match outcome.decision {
             PollDecision::Respond(response) => return respond(app, version, &response),
             PollDecision::Wait(wait) => {
-                let left = wait.until.as_millis().saturating_sub(crate::now().as_millis());
+                let left = wait
+                    .until
+                    .as_millis()
+                    .saturating_sub(crate::now().as_millis());
                 let nap = Duration::from_millis(left.min(app.config.long_poll_recheck_ms.max(1)));
                 tokio::select! {
                     () = &mut notified => {}

@@ -346,7 +346,10 @@ impl Store {
             query = query.bind(jti);
         }
         let rows = query.fetch_all(&mut *tx).await?;
-        let deliverable = rows.iter().map(record_from_row).collect::<Result<Vec<_>, _>>()?;
+        let deliverable = rows
+            .iter()
+            .map(record_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
         let outcome = transmitter.decide_poll(&plan, named, deliverable);
         apply(&mut tx, &outcome.changes).await?;
         tx.commit().await?;

@@ -26,9 +26,15 @@ fn poller(server: &Server, scratch: &Scratch, token: &str, client: &str, expect:
         "--client-id",
         client,
         "--state",
-        &scratch.path(&format!("{client}.sqlite3")).display().to_string(),
+        &scratch
+            .path(&format!("{client}.sqlite3"))
+            .display()
+            .to_string(),
         "--summary",
-        &scratch.path(&format!("{client}.summary.json")).display().to_string(),
+        &scratch
+            .path(&format!("{client}.summary.json"))
+            .display()
+            .to_string(),
         "--expect",
         &expect.to_string(),
         "--max-events",
@@ -55,13 +61,20 @@ async fn every_event_reaches_the_poller_exactly_once_across_a_server_sigkill() {
     let mut server = Server::start(
         &scratch,
         &db,
-        &["--long-poll-wait-ms", "300", "--visibility-timeout-ms", "1500"],
+        &[
+            "--long-poll-wait-ms",
+            "300",
+            "--visibility-timeout-ms",
+            "1500",
+        ],
     );
     let mut queued = Vec::new();
     for n in 0..N {
         queued.push(enqueue(&server, CLIENT_A, n).await);
     }
-    let mut child = poller(&server, &scratch, TOKEN_A, CLIENT_A, N).spawn().unwrap();
+    let mut child = poller(&server, &scratch, TOKEN_A, CLIENT_A, N)
+        .spawn()
+        .unwrap();
 
     // Kill the server once the poller is well into the run.
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -90,7 +103,9 @@ async fn every_event_reaches_the_poller_exactly_once_across_a_server_sigkill() {
     assert!(status.success(), "poller exit: {status}");
 
     // A second run (same state file) picks up the rest.
-    let status = poller(&server, &scratch, TOKEN_A, CLIENT_A, N + 10).status().unwrap();
+    let status = poller(&server, &scratch, TOKEN_A, CLIENT_A, N + 10)
+        .status()
+        .unwrap();
     assert!(status.success(), "second poller run: {status}");
 
     let mut got = poller_events(&scratch.path(&format!("{CLIENT_A}.sqlite3"))).await;
@@ -99,7 +114,11 @@ async fn every_event_reaches_the_poller_exactly_once_across_a_server_sigkill() {
     want.sort();
     assert_eq!(got, want, "every event processed, none missing, none extra");
     let s = summary(&scratch, CLIENT_A);
-    assert_eq!(s["storedTwice"], Value::from(0), "no event applied twice: {s}");
+    assert_eq!(
+        s["storedTwice"],
+        Value::from(0),
+        "no event applied twice: {s}"
+    );
 
     // The server holds nothing for A any more: all acknowledged.
     let mut left = Value::Null;
@@ -125,8 +144,12 @@ async fn two_pollers_each_get_their_own_events_verified() {
         a.push(enqueue(&server, CLIENT_A, n).await);
         b.push(enqueue(&server, CLIENT_B, n).await);
     }
-    let mut pa = poller(&server, &scratch, TOKEN_A, CLIENT_A, N).spawn().unwrap();
-    let mut pb = poller(&server, &scratch, TOKEN_B, CLIENT_B, N).spawn().unwrap();
+    let mut pa = poller(&server, &scratch, TOKEN_A, CLIENT_A, N)
+        .spawn()
+        .unwrap();
+    let mut pb = poller(&server, &scratch, TOKEN_B, CLIENT_B, N)
+        .spawn()
+        .unwrap();
     let (sa, sb) = tokio::task::spawn_blocking(move || (pa.wait().unwrap(), pb.wait().unwrap()))
         .await
         .unwrap();
@@ -137,6 +160,10 @@ async fn two_pollers_each_get_their_own_events_verified() {
         want.sort();
         assert_eq!(&got, want, "{client} got exactly its own events");
         let s = summary(&scratch, client);
-        assert_eq!(s["rejected"], Value::from(0), "every signature verified: {s}");
+        assert_eq!(
+            s["rejected"],
+            Value::from(0),
+            "every signature verified: {s}"
+        );
     }
 }

@@ -32,7 +32,11 @@ async fn two_clients_cannot_see_or_acknowledge_each_others_events() {
 
     let (status, body) = poll(&server, "v4.0", TOKEN_A, json!({"maxEvents": 10})).await;
     assert_eq!(status, 200);
-    assert_eq!(jtis(&body), vec![a1.clone()], "client A sees only its own SET");
+    assert_eq!(
+        jtis(&body),
+        vec![a1.clone()],
+        "client A sees only its own SET"
+    );
 
     // A acknowledges B's jti (and setErrs it): nothing changes for B.
     let (status, body) = poll(
@@ -51,15 +55,29 @@ async fn two_clients_cannot_see_or_acknowledge_each_others_events() {
     assert_eq!(body["moreAvailable"], json!(false));
 
     // B acknowledging A's jti does not remove A's SET either.
-    let (_, _) = poll(&server, "v4.0", TOKEN_B, json!({"maxEvents": 0, "ack": [a1.clone()]})).await;
+    let (_, _) = poll(
+        &server,
+        "v4.0",
+        TOKEN_B,
+        json!({"maxEvents": 0, "ack": [a1.clone()]}),
+    )
+    .await;
     let s = stats(&server).await;
-    assert_eq!(s["acknowledged"], json!(0), "no foreign ack was applied: {s}");
+    assert_eq!(
+        s["acknowledged"],
+        json!(0),
+        "no foreign ack was applied: {s}"
+    );
     assert_eq!(s["byState"]["delivered"], json!(2), "{s}");
 }
 
 #[tokio::test]
 async fn max_events_zero_one_absent_and_above_the_cap() {
-    let (_s, server) = setup("maxevents", &["--long-poll-wait-ms", "0", "--max-events-cap", "3"]).await;
+    let (_s, server) = setup(
+        "maxevents",
+        &["--long-poll-wait-ms", "0", "--max-events-cap", "3"],
+    )
+    .await;
     let mut queued = Vec::new();
     for n in 0..5 {
         queued.push(enqueue(&server, CLIENT_A, n).await);
@@ -88,7 +106,11 @@ async fn max_events_zero_one_absent_and_above_the_cap() {
     // Negative maxEvents is refused with OBErrorResponse1.
     let (status, body) = poll(&server, "v3.1", TOKEN_A, json!({"maxEvents": -1})).await;
     assert_eq!(status, 400);
-    assert_eq!(body["Errors"][0]["ErrorCode"], json!("UK.OBIE.Field.Invalid"), "{body}");
+    assert_eq!(
+        body["Errors"][0]["ErrorCode"],
+        json!("UK.OBIE.Field.Invalid"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -112,7 +134,13 @@ async fn more_available_is_exact() {
     assert_eq!(jtis(&body), vec![queued[3].clone()]);
     assert_eq!(body["moreAvailable"], json!(false), "exactly the last one");
 
-    let (_, body) = poll(&server, "v4.0", TOKEN_A, json!({"ack": [queued[3].clone()]})).await;
+    let (_, body) = poll(
+        &server,
+        "v4.0",
+        TOKEN_A,
+        json!({"ack": [queued[3].clone()]}),
+    )
+    .await;
     assert_eq!(body, json!({"sets": {}, "moreAvailable": false}));
     let s = stats(&server).await;
     assert_eq!(s["acknowledged"], json!(4), "{s}");
@@ -138,7 +166,10 @@ async fn unacknowledged_sets_come_back_after_the_visibility_timeout() {
     tokio::time::sleep(Duration::from_millis(900)).await;
     let (_, again) = poll(&server, "v4.0", TOKEN_A, json!({"maxEvents": 5})).await;
     assert_eq!(jtis(&again), vec![jti.clone()], "delivered again");
-    assert_eq!(again["sets"][&jti], first["sets"][&jti], "byte-identical token");
+    assert_eq!(
+        again["sets"][&jti], first["sets"][&jti],
+        "byte-identical token"
+    );
     let s = stats(&server).await;
     assert_eq!(s["redelivered"], json!(1), "{s}");
 }
@@ -148,10 +179,14 @@ async fn max_attempts_then_dead_letter() {
     let (_s, server) = setup(
         "attempts",
         &[
-            "--long-poll-wait-ms", "0",
-            "--visibility-timeout-ms", "200",
-            "--max-attempts", "2",
-            "--sweep-interval-ms", "100",
+            "--long-poll-wait-ms",
+            "0",
+            "--visibility-timeout-ms",
+            "200",
+            "--max-attempts",
+            "2",
+            "--sweep-interval-ms",
+            "100",
         ],
     )
     .await;
@@ -170,7 +205,11 @@ async fn max_attempts_then_dead_letter() {
 
 #[tokio::test]
 async fn set_errs_dead_letter_the_set() {
-    let (_s, server) = setup("seterrs", &["--long-poll-wait-ms", "0", "--visibility-timeout-ms", "200"]).await;
+    let (_s, server) = setup(
+        "seterrs",
+        &["--long-poll-wait-ms", "0", "--visibility-timeout-ms", "200"],
+    )
+    .await;
     let bad = enqueue(&server, CLIENT_A, 1).await;
     let good = enqueue(&server, CLIENT_A, 2).await;
     let (_, body) = poll(&server, "v4.0", TOKEN_A, json!({})).await;
@@ -192,7 +231,11 @@ async fn set_errs_dead_letter_the_set() {
 
     tokio::time::sleep(Duration::from_millis(400)).await;
     let (_, body) = poll(&server, "v4.0", TOKEN_A, json!({})).await;
-    assert_eq!(jtis(&body).len(), 0, "a dead letter is never delivered again");
+    assert_eq!(
+        jtis(&body).len(),
+        0,
+        "a dead letter is never delivered again"
+    );
     let s = stats(&server).await;
     assert_eq!(s["deadLettered"], json!(1), "{s}");
     assert_eq!(s["byState"], json!({"dead_letter": 1}), "{s}");
@@ -203,7 +246,12 @@ async fn set_errs_dead_letter_the_set() {
 async fn a_long_poll_wakes_as_soon_as_an_event_arrives() {
     let (_s, server) = setup(
         "longpoll",
-        &["--long-poll-wait-ms", "10000", "--long-poll-recheck-ms", "60000"],
+        &[
+            "--long-poll-wait-ms",
+            "10000",
+            "--long-poll-recheck-ms",
+            "60000",
+        ],
     )
     .await;
     let started = Instant::now();
@@ -239,9 +287,15 @@ async fn a_long_poll_wakes_as_soon_as_an_event_arrives() {
     let (_s2, short) = setup("longpoll-timeout", &["--long-poll-wait-ms", "600"]).await;
     let t = Instant::now();
     let (status, body) = poll(&short, "v4.0", TOKEN_A, json!({})).await;
-    assert_eq!((status, body), (200, json!({"sets": {}, "moreAvailable": false})));
+    assert_eq!(
+        (status, body),
+        (200, json!({"sets": {}, "moreAvailable": false}))
+    );
     let took = t.elapsed();
-    assert!(took >= Duration::from_millis(550) && took < Duration::from_secs(3), "{took:?}");
+    assert!(
+        took >= Duration::from_millis(550) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
     // returnImmediately: true answers at once.
     let t = Instant::now();
     let (_, _) = poll(&short, "v4.0", TOKEN_A, json!({"returnImmediately": true})).await;
@@ -256,7 +310,10 @@ async fn http_contract_auth_content_type_errors_and_interaction_id() {
 
     // No token, unknown token: 401 with a challenge, interaction id generated.
     for auth in [None, Some("Bearer nope"), Some("Basic dG9rZW4tYTo=")] {
-        let mut rb = client.post(&url).header("content-type", "application/json").body("{}");
+        let mut rb = client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body("{}");
         if let Some(a) = auth {
             rb = rb.header("authorization", a);
         }
@@ -280,13 +337,19 @@ async fn http_contract_auth_content_type_errors_and_interaction_id() {
         .post(&url)
         .bearer_auth(TOKEN_A)
         .header("content-type", "application/json")
-        .header("x-fapi-interaction-id", "93bac548-d2de-4546-b106-880a5018460d")
+        .header(
+            "x-fapi-interaction-id",
+            "93bac548-d2de-4546-b106-880a5018460d",
+        )
         .body("{\"maxEvents\": ")
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
-    assert_eq!(r.headers()["x-fapi-interaction-id"], "93bac548-d2de-4546-b106-880a5018460d");
+    assert_eq!(
+        r.headers()["x-fapi-interaction-id"],
+        "93bac548-d2de-4546-b106-880a5018460d"
+    );
     let body: Value = r.json().await.unwrap();
     let code = body["Errors"][0]["ErrorCode"].as_str().unwrap();
     assert_eq!(code.chars().count(), 4, "v4.0 ErrorCode: {body}");
@@ -294,11 +357,19 @@ async fn http_contract_auth_content_type_errors_and_interaction_id() {
     // Unknown member: v3.1 names the field.
     let (status, body) = poll(&server, "v3.1", TOKEN_A, json!({"maxEvent": 1})).await;
     assert_eq!(status, 400);
-    assert_eq!(body["Errors"][0]["ErrorCode"], json!("UK.OBIE.Field.Unexpected"), "{body}");
+    assert_eq!(
+        body["Errors"][0]["ErrorCode"],
+        json!("UK.OBIE.Field.Unexpected"),
+        "{body}"
+    );
     // Wrong method: 405; unknown path: 404.
     let r = client.get(&url).bearer_auth(TOKEN_A).send().await.unwrap();
     assert_eq!(r.status(), 405);
-    let r = client.post(format!("{}/open-banking/v9/events", server.base)).send().await.unwrap();
+    let r = client
+        .post(format!("{}/open-banking/v9/events", server.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     // Admin needs its own token.
     let r = client
@@ -310,7 +381,14 @@ async fn http_contract_auth_content_type_errors_and_interaction_id() {
         .unwrap();
     assert_eq!(r.status(), 401);
     // JWKS: public keys only.
-    let jwks: Value = client.get(format!("{}/jwks", server.base)).send().await.unwrap().json().await.unwrap();
+    let jwks: Value = client
+        .get(format!("{}/jwks", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let key = &jwks["keys"][0];
     assert!(key["kid"].is_string() && key.get("d").is_none(), "{jwks}");
 }
@@ -319,7 +397,10 @@ async fn http_contract_auth_content_type_errors_and_interaction_id() {
 async fn the_v3_1_2_profile_answers_201() {
     let (_s, server) = setup("v312", &["--long-poll-wait-ms", "0", "--profile", "v3.1.2"]).await;
     let (status, body) = poll(&server, "v3.1", TOKEN_A, json!({})).await;
-    assert_eq!((status, body), (201, json!({"sets": {}, "moreAvailable": false})));
+    assert_eq!(
+        (status, body),
+        (201, json!({"sets": {}, "moreAvailable": false}))
+    );
     let (status, _) = poll(&server, "v4.0", TOKEN_A, json!({})).await;
     assert_eq!(status, 200, "v4.0 paths always answer 200");
 }
@@ -328,7 +409,12 @@ async fn the_v3_1_2_profile_answers_201() {
 async fn two_server_processes_on_one_database_hand_out_disjoint_batches() {
     let scratch = Scratch::new("two-servers");
     let db = database(&scratch).await;
-    let flags = ["--long-poll-wait-ms", "0", "--visibility-timeout-ms", "60000"];
+    let flags = [
+        "--long-poll-wait-ms",
+        "0",
+        "--visibility-timeout-ms",
+        "60000",
+    ];
     let one = Server::start(&scratch, &db, &flags);
     let two = Server::start(&scratch, &db, &flags);
     let mut queued = Vec::new();
@@ -339,7 +425,11 @@ async fn two_server_processes_on_one_database_hand_out_disjoint_batches() {
     // Twelve concurrent polls of the same client, split over both servers.
     let mut tasks = Vec::new();
     for i in 0..12 {
-        let url = if i % 2 == 0 { one.events_url("v4.0") } else { two.events_url("v4.0") };
+        let url = if i % 2 == 0 {
+            one.events_url("v4.0")
+        } else {
+            two.events_url("v4.0")
+        };
         tasks.push(tokio::spawn(async move {
             let r = http()
                 .post(url)
@@ -357,7 +447,11 @@ async fn two_server_processes_on_one_database_hand_out_disjoint_batches() {
     for t in tasks {
         seen.extend(t.await.unwrap());
     }
-    assert!(seen.len() >= 30, "concurrent polls made progress: {}", seen.len());
+    assert!(
+        seen.len() >= 30,
+        "concurrent polls made progress: {}",
+        seen.len()
+    );
     // Rows one poll had locked (its look-ahead row included) are skipped,
     // not waited for, by the others: collect what is left one poll at a time.
     loop {

@@ -10,7 +10,9 @@ use clap::Parser;
 use rand_core::OsRng;
 use serde_json::json;
 use setpoll_core::jose::{JwkSet, Keyring};
-use setpoll_core::receiver::{HttpResponse, Receiver, ReceiverConfig, ReceiverError, ReceiverState};
+use setpoll_core::receiver::{
+    HttpResponse, Receiver, ReceiverConfig, ReceiverError, ReceiverState,
+};
 use setpoll_core::Timestamp;
 
 use crate::store::{ProcessedEvent, StateFile};
@@ -124,7 +126,10 @@ async fn run(args: Args) -> Result<ExitCode, String> {
     let started = Instant::now();
     let base = args.server.trim_end_matches('/').to_owned();
     let events_url = format!("{base}/open-banking/{}/events", args.api_version);
-    let jwks_url = args.jwks_url.clone().unwrap_or_else(|| format!("{base}/jwks"));
+    let jwks_url = args
+        .jwks_url
+        .clone()
+        .unwrap_or_else(|| format!("{base}/jwks"));
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .build()
@@ -151,7 +156,11 @@ async fn run(args: Args) -> Result<ExitCode, String> {
     config.return_immediately = args.return_immediately.then_some(true);
     config.poll_interval = Duration::from_millis(args.poll_interval_ms.max(1));
     let mut receiver = Receiver::new(config).map_err(|e| format!("receiver config: {e}"))?;
-    if let Some(saved) = state_file.load_state().await.map_err(|e| format!("state: {e}"))? {
+    if let Some(saved) = state_file
+        .load_state()
+        .await
+        .map_err(|e| format!("state: {e}"))?
+    {
         let state = ReceiverState::from_json(&saved).map_err(|e| format!("saved state: {e}"))?;
         receiver
             .restore(state)
@@ -167,7 +176,15 @@ async fn run(args: Args) -> Result<ExitCode, String> {
     // SETs handed over before a crash and not settled: process them first.
     let unsettled = receiver.unsettled();
     if !unsettled.is_empty() {
-        let stored = process(&mut receiver, &state_file, unsettled, &mut summary, &mut out, args.quiet).await?;
+        let stored = process(
+            &mut receiver,
+            &state_file,
+            unsettled,
+            &mut summary,
+            &mut out,
+            args.quiet,
+        )
+        .await?;
         processed_this_run += stored;
     }
 

@@ -13,7 +13,14 @@ fn help_lists_the_documented_flags() {
     let out = poller().arg("--help").output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    for flag in ["--server", "--token", "--client-id", "--state", "--expect", "--jwks-url"] {
+    for flag in [
+        "--server",
+        "--token",
+        "--client-id",
+        "--state",
+        "--expect",
+        "--jwks-url",
+    ] {
         assert!(text.contains(flag), "--help lacks {flag}:\n{text}");
     }
 }
@@ -25,7 +32,14 @@ fn an_unreachable_server_is_an_error_after_the_time_budget() {
     let started = Instant::now();
     // Port 9 (discard) on loopback: nothing listens there in a test box.
     let out = poller()
-        .args(["--server", "http://127.0.0.1:9", "--token", "t", "--client-id", "c"])
+        .args([
+            "--server",
+            "http://127.0.0.1:9",
+            "--token",
+            "t",
+            "--client-id",
+            "c",
+        ])
         .args(["--max-run-secs", "1", "--state"])
         .arg(dir.join("state.sqlite3"))
         .output()

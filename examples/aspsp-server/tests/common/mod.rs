@@ -84,7 +84,8 @@ pub fn server_binary() -> PathBuf {
 
 /// The poller binary, built next to the server (`cargo build -p setpoll-tpp-poller`).
 pub fn poller_binary() -> PathBuf {
-    let path = server_binary().with_file_name(format!("tpp-poller{}", std::env::consts::EXE_SUFFIX));
+    let path =
+        server_binary().with_file_name(format!("tpp-poller{}", std::env::consts::EXE_SUFFIX));
     assert!(
         path.exists(),
         "{} is missing: build it first (cargo build -p setpoll-tpp-poller, or run scripts/examples/test.sh)",
