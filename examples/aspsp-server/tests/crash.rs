@@ -101,6 +101,9 @@ async fn every_event_reaches_the_poller_exactly_once_across_a_server_sigkill() {
     .await
     .unwrap();
     assert!(status.success(), "poller exit: {status}");
+    let first = summary(&scratch, CLIENT_A);
+    assert_eq!(first["storedTwice"], Value::from(0), "first run: {first}");
+    assert_eq!(first["rejected"], Value::from(0), "first run: {first}");
 
     // A second run (same state file) picks up the rest.
     let status = poller(&server, &scratch, TOKEN_A, CLIENT_A, N + 10)
