@@ -113,21 +113,22 @@ step "examples: JS and Python host examples"
 start_server --long-poll-wait-ms 200
 ran=0
 NPM_PKG=$(ls -d "$ROOT"/bindings/wasm/pkg* 2>/dev/null | head -n 1 || true)
-if [ -n "$NPM_PKG" ] && [ -f "$NPM_PKG/package.json" ] && command -v node >/dev/null; then
+if [ -n "$NPM_PKG" ] && [ -f "$NPM_PKG/package.json" ] && command -v node >/dev/null \
+    && node -e "process.exit(typeof require(process.argv[1]).Receiver === 'function' ? 0 : 1)" "$NPM_PKG"; then
     enqueue client-a 20
     SETPOLL_NPM_PKG=$NPM_PKG node "$ROOT/examples/tpp-poller/hosts/js/poll.mjs" \
         --server "$BASE" --token token-a --client-id client-a --expect 20
     ran=$((ran + 1))
 else
-    echo "skipped JS host example: no npm package built (run scripts/wasm/build.sh)"
+    echo "skipped JS host example: no npm package with a Receiver built (scripts/wasm/build.sh)"
 fi
-if python3 -c 'import setpoll' 2>/dev/null; then
+if python3 -c 'import setpoll; setpoll.Receiver' 2>/dev/null; then
     enqueue client-b 20
     python3 "$ROOT/examples/tpp-poller/hosts/python/poll.py" \
         --server "$BASE" --token token-b --client-id client-b --expect 20
     ran=$((ran + 1))
 else
-    echo "skipped Python host example: setpoll wheel not installed (run scripts/python/test.sh)"
+    echo "skipped Python host example: no setpoll wheel with a Receiver installed (scripts/python/test.sh)"
 fi
 stop_server
 echo "host examples run: $ran"
