@@ -8,9 +8,8 @@
 // here; a real TPP persists `receiver.takeState()` before acting on a batch
 // (see examples/tpp-poller for the durable version).
 //
-// NOTE: written against the receiver binding as planned (class `Receiver`
-// mirroring setpoll_core::receiver in camelCase). scripts/examples/test.sh
-// runs it only when the package exports `Receiver`.
+// scripts/examples/test.sh runs it against a live aspsp-server when the
+// package (with its `Receiver`) has been built.
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 
@@ -39,14 +38,15 @@ const jwks = await (await fetch(`${base}/jwks`)).text();
 const receiver = new setpoll.Receiver({
   issuer: args.issuer,
   clientId: args["client-id"],
-  jwks,
+  jwksJson: jwks,
   maxEvents: 50,
   pollIntervalMs: 200,
 });
+const pendingAcks = () => JSON.parse(receiver.stateJson()).pendingAcks.length;
 
 const seen = new Set();
 while (Date.now() < deadline) {
-  if (expect && seen.size >= expect && receiver.pendingAcks() === 0) break;
+  if (expect && seen.size >= expect && pendingAcks() === 0) break;
   let request;
   try {
     request = receiver.nextRequest(Date.now());
@@ -75,11 +75,13 @@ while (Date.now() < deadline) {
   const text = await response.text();
   let batch;
   try {
-    batch = receiver.handleResponse(request.id, response.status, text, Date.now());
+    batch = receiver.handleResponse(
+      request.id, response.status, text, response.headers.get("retry-after"), Date.now());
   } catch (e) {
     console.error(`poll failed (${response.status}): ${e.code}`);
     continue;
   }
+  for (const r of batch.rejections) console.error(`rejected ${r.jti}: ${r.code}`);
   for (const d of batch.deliveries) {
     console.log(JSON.stringify({ jti: d.jti, types: d.eventTypes, sub: d.claims.sub }));
     seen.add(d.jti);
