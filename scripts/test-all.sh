@@ -21,3 +21,4 @@ cargo test --workspace
 
 step "vectors: committed files match the seeded generator byte for byte"
 cargo run -q -p setpoll-tests --bin gen-vectors -- --check
+step "examples: server and poller over real HTTP (SQLite, PostgreSQL, schemathesis, demo)"; bash scripts/examples/test.sh
