@@ -15,3 +15,4 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 step "rust: tests"
 cargo test --workspace
+step "wasm: npm package (build, import check, node --test, headless chromium)"; bash scripts/wasm/test.sh
