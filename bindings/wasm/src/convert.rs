@@ -3,7 +3,13 @@
 //! Nothing here touches a `JsValue`, so it is unit-tested natively; the
 //! exports in `lib.rs` call these and hand failures to the error mapper.
 
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{Map, Value};
 use setpoll_core::codes::{SetErrCode, Vocabulary};
+use setpoll_core::wire::{
+    EventPolling, EventPollingResponse, RequestLimits, RequestOptions, SetErr,
+};
 use setpoll_core::Timestamp;
 
 use crate::error::InputError;
@@ -27,6 +33,20 @@ pub(crate) fn timestamp(ms: f64) -> Result<Timestamp, InputError> {
     Ok(Timestamp::from_millis(whole))
 }
 
+/// Read JSON text (from `JSON.stringify` of a JS argument) into `T`.
+///
+/// # Errors
+/// [`InputError::Argument`] naming `what` and serde's reason.
+pub(crate) fn from_json_text<T: DeserializeOwned>(
+    text: &str,
+    what: &'static str,
+) -> Result<T, InputError> {
+    serde_json::from_str(text).map_err(|e| InputError::Argument {
+        what,
+        why: e.to_string(),
+    })
+}
+
 /// The JS name of a vocabulary.
 pub(crate) fn vocabulary_name(v: Vocabulary) -> &'static str {
     match v {
@@ -45,6 +65,138 @@ pub(crate) fn set_err_code_info(code: &SetErrCode) -> serde_json::Value {
         "vocabulary": code.vocabulary().map(vocabulary_name),
         "description": code.description(),
     })
+}
+
+/// Options of `parseRequest`: the core's [`RequestOptions`] flattened,
+/// plus the `Id` for the `400` body.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct ParseRequestOptions {
+    pub(crate) reject_unknown_members: Option<bool>,
+    pub(crate) max_body_bytes: Option<usize>,
+    pub(crate) max_ack: Option<usize>,
+    pub(crate) max_set_errs: Option<usize>,
+    pub(crate) error_id: Option<String>,
+}
+
+impl ParseRequestOptions {
+    /// The core options, defaults where unset.
+    pub(crate) fn core(&self) -> RequestOptions {
+        let d = RequestOptions::default();
+        RequestOptions {
+            limits: RequestLimits {
+                max_body_bytes: self.max_body_bytes.unwrap_or(d.limits.max_body_bytes),
+                max_ack: self.max_ack.unwrap_or(d.limits.max_ack),
+                max_set_errs: self.max_set_errs.unwrap_or(d.limits.max_set_errs),
+            },
+            reject_unknown_members: self
+                .reject_unknown_members
+                .unwrap_or(d.reject_unknown_members),
+        }
+    }
+}
+
+/// One `setErrs` entry as JS sees it: the map entry flattened, so order
+/// survives (JS objects reorder integer-like keys).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SetErrJs {
+    pub(crate) jti: String,
+    pub(crate) err: String,
+    pub(crate) description: String,
+}
+
+/// A `POST /events` request as JS sees it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct PollRequestJs {
+    pub(crate) max_events: Option<u32>,
+    pub(crate) return_immediately: Option<bool>,
+    #[serde(default)]
+    pub(crate) ack: Vec<String>,
+    #[serde(default)]
+    pub(crate) set_errs: Vec<SetErrJs>,
+}
+
+impl From<PollRequestJs> for EventPolling {
+    fn from(r: PollRequestJs) -> Self {
+        EventPolling {
+            max_events: r.max_events,
+            return_immediately: r.return_immediately,
+            ack: r.ack,
+            set_errs: r
+                .set_errs
+                .into_iter()
+                .map(|e| {
+                    (
+                        e.jti,
+                        SetErr {
+                            err: SetErrCode::from_code(&e.err),
+                            description: e.description,
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A request as the JS object `parseRequest` returns.
+pub(crate) fn request_to_value(r: &EventPolling) -> Value {
+    let mut out = Map::new();
+    if let Some(n) = r.max_events {
+        out.insert("maxEvents".into(), n.into());
+    }
+    if let Some(b) = r.return_immediately {
+        out.insert("returnImmediately".into(), b.into());
+    }
+    out.insert("ack".into(), r.ack.clone().into());
+    let errs = r
+        .set_errs
+        .iter()
+        .map(|(jti, e)| {
+            serde_json::json!({ "jti": jti, "err": e.err.as_str(), "description": e.description })
+        })
+        .collect();
+    out.insert("setErrs".into(), Value::Array(errs));
+    Value::Object(out)
+}
+
+/// One SET of a response as JS sees it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SetEntryJs {
+    pub(crate) jti: String,
+    pub(crate) token: String,
+}
+
+/// A `POST /events` response as JS sees it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct PollResponseJs {
+    #[serde(default)]
+    pub(crate) sets: Vec<SetEntryJs>,
+    #[serde(default)]
+    pub(crate) more_available: bool,
+}
+
+impl From<PollResponseJs> for EventPollingResponse {
+    fn from(r: PollResponseJs) -> Self {
+        EventPollingResponse {
+            sets: r.sets.into_iter().map(|s| (s.jti, s.token)).collect(),
+            more_available: r.more_available,
+        }
+    }
+}
+
+/// A response as the JS object `parseResponse` returns.
+pub(crate) fn response_to_value(r: &EventPollingResponse) -> Value {
+    let sets = r
+        .sets
+        .iter()
+        .map(|(jti, token)| serde_json::json!({ "jti": jti, "token": token }))
+        .collect();
+    serde_json::json!({ "sets": Value::Array(sets), "moreAvailable": r.more_available })
 }
 
 #[cfg(test)]
@@ -74,6 +226,51 @@ mod tests {
             let err = timestamp(bad).unwrap_err();
             assert!(matches!(err, InputError::Timestamp(_)), "{bad}");
         }
+    }
+
+    #[test]
+    fn requests_round_trip_through_the_js_shape_in_order() {
+        let body = br#"{"maxEvents":5,"ack":["b","a"],"setErrs":{"9":{"err":"jwtIss","description":"who?"},"1":{"err":"dup","description":"again"}}}"#;
+        let parsed = EventPolling::parse(body, &RequestOptions::default()).unwrap();
+        let js = request_to_value(&parsed);
+        assert!(js.get("returnImmediately").is_none());
+        let back: PollRequestJs = from_json_text(&js.to_string(), "request").unwrap();
+        let back = EventPolling::from(back);
+        assert_eq!(back, parsed);
+        assert_eq!(back.to_json(), String::from_utf8(body.to_vec()).unwrap());
+    }
+
+    #[test]
+    fn responses_round_trip_through_the_js_shape_in_order() {
+        let r = EventPollingResponse {
+            sets: vec![("2".into(), "a.b.c".into()), ("1".into(), "d.e.f".into())],
+            more_available: true,
+        };
+        let js = response_to_value(&r);
+        let back: PollResponseJs = from_json_text(&js.to_string(), "response").unwrap();
+        assert_eq!(EventPollingResponse::from(back), r);
+    }
+
+    #[test]
+    fn option_objects_refuse_unknown_members() {
+        let err = from_json_text::<ParseRequestOptions>(r#"{"rejectUnknown":true}"#, "options")
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            InputError::Argument {
+                what: "options",
+                ..
+            }
+        ));
+        let o: ParseRequestOptions =
+            from_json_text(r#"{"rejectUnknownMembers":false,"maxAck":3}"#, "options").unwrap();
+        let core = o.core();
+        assert!(!core.reject_unknown_members);
+        assert_eq!(core.limits.max_ack, 3);
+        assert_eq!(
+            core.limits.max_set_errs,
+            RequestLimits::default().max_set_errs
+        );
     }
 
     #[test]

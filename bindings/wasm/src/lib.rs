@@ -5,13 +5,16 @@
 //! error mapper ([`error::js_error`]); names are camelCase through `js_name`;
 //! times are JS numbers of milliseconds; nothing here unwraps or panics.
 
+mod claims;
 mod convert;
 mod error;
+mod js;
+mod wire;
 
 use setpoll_core::codes::SetErrCode;
 use wasm_bindgen::prelude::*;
 
-use crate::error::{js_error, InputError};
+use crate::error::js_error;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
@@ -34,13 +37,6 @@ export interface SetEnvelope {
 }
 "#;
 
-/// A JSON value as a plain JS value (via `JSON.parse`).
-fn json_to_js(value: &serde_json::Value) -> Result<JsValue, JsValue> {
-    let text = serde_json::to_string(value)
-        .map_err(|e| js_error(InputError::Conversion(e.to_string())))?;
-    js_sys::JSON::parse(&text)
-}
-
 /// The version of the `setpoll` package (and of the core it was built from).
 #[wasm_bindgen(js_name = version)]
 #[must_use]
@@ -59,7 +55,7 @@ pub fn set_err_codes() -> Result<JsValue, JsValue> {
         .iter()
         .map(convert::set_err_code_info)
         .collect();
-    json_to_js(&serde_json::Value::Array(rows))
+    js::to_js(&serde_json::Value::Array(rows))
 }
 
 /// Look up one `setErrs` code as found on the wire; unknown codes come back
@@ -69,7 +65,7 @@ pub fn set_err_codes() -> Result<JsValue, JsValue> {
 /// Only if the row cannot be converted to JS (never expected).
 #[wasm_bindgen(js_name = setErrCode, unchecked_return_type = "SetErrCodeInfo")]
 pub fn set_err_code(code: &str) -> Result<JsValue, JsValue> {
-    json_to_js(&convert::set_err_code_info(&SetErrCode::from_code(code)))
+    js::to_js(&convert::set_err_code_info(&SetErrCode::from_code(code)))
 }
 
 /// Read `jti` and `aud` from a compact-JWS SET without verifying its
@@ -81,7 +77,7 @@ pub fn set_err_code(code: &str) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = peekEnvelope, unchecked_return_type = "SetEnvelope")]
 pub fn peek_envelope(token: &str) -> Result<JsValue, JsValue> {
     let env = setpoll_core::set::peek_envelope(token).map_err(js_error)?;
-    json_to_js(&serde_json::json!({ "jti": env.jti, "aud": env.aud }))
+    js::to_js(&serde_json::json!({ "jti": env.jti, "aud": env.aud }))
 }
 
 /// Check a time in milliseconds since the epoch (e.g. `Date.now()`) the way
