@@ -100,7 +100,7 @@ test("the web (ESM) build behaves the same once initialised in Node", async () =
 
 test("TypeScript declarations carry the API and its docs", () => {
   const dts = readFileSync(new URL("node/setpoll.d.ts", PKG), "utf8");
-  for (const name of ["version", "setErrCodes", "setErrCode", "peekEnvelope", "checkTimestamp"]) {
+  for (const name of ["version", "setErrCodes", "setErrCode", "peekEnvelope", "checkTimestamp", "parseRequest", "requestToJson", "parseResponse", "responseToJson", "parseClaims", "claimsToJson", "buildClaims"]) {
     assert.match(dts, new RegExp(`export function ${name}\\(`), name);
   }
   assert.match(dts, /export interface SetErrCodeInfo/);
