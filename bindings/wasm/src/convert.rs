@@ -3,10 +3,13 @@
 //! Nothing here touches a `JsValue`, so it is unit-tested natively; the
 //! exports in `lib.rs` call these and hand failures to the error mapper.
 
+use core::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use setpoll_core::codes::{SetErrCode, Vocabulary};
+
+use setpoll_core::transmitter::{DeliveryMode, Profile, SetErrPolicy, TransmitterConfig};
 use setpoll_core::wire::{
     EventPolling, EventPollingResponse, RequestLimits, RequestOptions, SetErr,
 };
@@ -45,6 +48,28 @@ pub(crate) fn from_json_text<T: DeserializeOwned>(
         what,
         why: e.to_string(),
     })
+}
+
+/// A core time as a JS number of milliseconds (exact below 2^53 ms, i.e.
+/// for the next 285 000 years; larger values round).
+#[allow(clippy::cast_precision_loss)]
+pub(crate) fn millis(t: Timestamp) -> f64 {
+    t.as_millis() as f64
+}
+
+/// A `seq` from JS: a non-negative safe integer.
+///
+/// # Errors
+/// [`InputError::Argument`] otherwise.
+pub(crate) fn seq(n: f64) -> Result<u64, InputError> {
+    if !n.is_finite() || n < 0.0 || n.fract() != 0.0 || n > MAX_SAFE_INTEGER {
+        return Err(InputError::Argument {
+            what: "seq",
+            why: format!("not a non-negative safe integer: {n}"),
+        });
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok(n as u64)
 }
 
 /// The JS name of a vocabulary.
@@ -199,6 +224,95 @@ pub(crate) fn response_to_value(r: &EventPollingResponse) -> Value {
     serde_json::json!({ "sets": Value::Array(sets), "moreAvailable": r.more_available })
 }
 
+/// Transmitter settings as JS passes them: durations in milliseconds,
+/// enumerations as camelCase strings, every member optional.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct TransmitterConfigJs {
+    pub(crate) profile: Option<String>,
+    pub(crate) default_max_events: Option<u32>,
+    pub(crate) max_events_limit: Option<u32>,
+    pub(crate) visibility_timeout_ms: Option<u64>,
+    pub(crate) max_attempts: Option<u32>,
+    pub(crate) retention_ms: Option<u64>,
+    pub(crate) dead_letter_retention_ms: Option<u64>,
+    pub(crate) long_poll_max_wait_ms: Option<u64>,
+    pub(crate) on_set_err: Option<String>,
+    pub(crate) delivery: Option<String>,
+}
+
+fn bad_choice(what: &'static str, got: &str, allowed: &str) -> InputError {
+    InputError::Argument {
+        what,
+        why: format!("unknown value {got:?} (expected {allowed})"),
+    }
+}
+
+impl TransmitterConfigJs {
+    /// The core config, defaults where unset (validated by the core).
+    ///
+    /// # Errors
+    /// [`InputError::Argument`] for an unknown enumeration value.
+    pub(crate) fn core(&self) -> Result<TransmitterConfig, InputError> {
+        let mut c = TransmitterConfig::default();
+        if let Some(p) = &self.profile {
+            c.profile = match p.as_str() {
+                "obie" => Profile::Obie,
+                "rfc8936" => Profile::Rfc8936,
+                other => return Err(bad_choice("profile", other, "\"obie\" or \"rfc8936\"")),
+            };
+        }
+        if let Some(p) = &self.on_set_err {
+            c.on_set_err = match p.as_str() {
+                "deadLetter" => SetErrPolicy::DeadLetter,
+                "redeliver" => SetErrPolicy::Redeliver,
+                other => {
+                    return Err(bad_choice(
+                        "onSetErr",
+                        other,
+                        "\"deadLetter\" or \"redeliver\"",
+                    ))
+                }
+            };
+        }
+        if let Some(d) = &self.delivery {
+            c.delivery = match d.as_str() {
+                "atLeastOnce" => DeliveryMode::AtLeastOnce,
+                "deliverOnce" => DeliveryMode::DeliverOnce,
+                other => {
+                    return Err(bad_choice(
+                        "delivery",
+                        other,
+                        "\"atLeastOnce\" or \"deliverOnce\"",
+                    ))
+                }
+            };
+        }
+        if let Some(n) = self.default_max_events {
+            c.default_max_events = n;
+        }
+        if let Some(n) = self.max_events_limit {
+            c.max_events_limit = n;
+        }
+        if let Some(n) = self.max_attempts {
+            c.max_attempts = n;
+        }
+        if let Some(ms) = self.visibility_timeout_ms {
+            c.visibility_timeout = Duration::from_millis(ms);
+        }
+        if let Some(ms) = self.retention_ms {
+            c.retention = Duration::from_millis(ms);
+        }
+        if let Some(ms) = self.dead_letter_retention_ms {
+            c.dead_letter_retention = Duration::from_millis(ms);
+        }
+        if let Some(ms) = self.long_poll_max_wait_ms {
+            c.long_poll_max_wait = Some(Duration::from_millis(ms));
+        }
+        Ok(c)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
@@ -271,6 +385,51 @@ mod tests {
             core.limits.max_set_errs,
             RequestLimits::default().max_set_errs
         );
+    }
+
+    #[test]
+    fn transmitter_config_maps_every_member() {
+        let js: TransmitterConfigJs = from_json_text(
+            r#"{"profile":"rfc8936","defaultMaxEvents":5,"maxEventsLimit":50,"visibilityTimeoutMs":1500,
+                "maxAttempts":3,"retentionMs":60000,"deadLetterRetentionMs":120000,
+                "longPollMaxWaitMs":30000,"onSetErr":"redeliver","delivery":"deliverOnce"}"#,
+            "config",
+        )
+        .unwrap();
+        let c = js.core().unwrap();
+        assert_eq!(c.profile, Profile::Rfc8936);
+        assert_eq!(
+            (c.default_max_events, c.max_events_limit, c.max_attempts),
+            (5, 50, 3)
+        );
+        assert_eq!(c.visibility_timeout, Duration::from_millis(1500));
+        assert_eq!(c.retention, Duration::from_secs(60));
+        assert_eq!(c.dead_letter_retention, Duration::from_secs(120));
+        assert_eq!(c.long_poll_max_wait, Some(Duration::from_secs(30)));
+        assert_eq!(c.on_set_err, SetErrPolicy::Redeliver);
+        assert_eq!(c.delivery, DeliveryMode::DeliverOnce);
+        assert_eq!(
+            TransmitterConfigJs::default().core().unwrap(),
+            TransmitterConfig::default()
+        );
+        let bad: TransmitterConfigJs = from_json_text(r#"{"profile":"ob"}"#, "config").unwrap();
+        assert!(matches!(
+            bad.core(),
+            Err(InputError::Argument {
+                what: "profile",
+                ..
+            })
+        ));
+        assert!(from_json_text::<TransmitterConfigJs>(r#"{"retention":1}"#, "config").is_err());
+    }
+
+    #[test]
+    fn seqs_are_safe_integers() {
+        assert_eq!(seq(0.0).unwrap(), 0);
+        assert_eq!(seq(42.0).unwrap(), 42);
+        assert!(seq(-1.0).is_err());
+        assert!(seq(0.5).is_err());
+        assert!(seq(f64::NAN).is_err());
     }
 
     #[test]

@@ -195,3 +195,26 @@ impl BindingError for VerifyError {
         .collect()
     }
 }
+
+/// Errors mapped by their `code()` and `Display` alone.
+macro_rules! plain_error {
+    ($($ty:ty => $name:literal),* $(,)?) => {$(
+        impl BindingError for $ty {
+            fn name(&self) -> &'static str {
+                $name
+            }
+            fn code(&self) -> &'static str {
+                <$ty>::code(self)
+            }
+            fn message(&self) -> String {
+                self.to_string()
+            }
+        }
+    )*};
+}
+
+plain_error! {
+    setpoll_core::transmitter::ConfigError => "ConfigError",
+    setpoll_core::transmitter::EnqueueError => "EnqueueError",
+    setpoll_core::transmitter::ApplyError => "ApplyError",
+}

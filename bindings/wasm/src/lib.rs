@@ -9,6 +9,7 @@ mod claims;
 mod convert;
 mod error;
 mod js;
+mod transmitter;
 mod wire;
 
 use setpoll_core::codes::SetErrCode;

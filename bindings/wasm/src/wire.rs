@@ -70,7 +70,9 @@ export interface PollResponse {
 #[wasm_bindgen(js_name = parseRequest, unchecked_return_type = "PollRequest")]
 pub fn parse_request(
     body: &str,
-    #[wasm_bindgen(unchecked_optional_param_type = "ParseRequestOptions")] options: Option<js_sys::Object>,
+    #[wasm_bindgen(unchecked_optional_param_type = "ParseRequestOptions")] options: Option<
+        js_sys::Object,
+    >,
 ) -> Result<JsValue, JsValue> {
     let options: ParseRequestOptions = from_js_or_default(options.as_deref(), "options")?;
     let request = EventPolling::parse(body.as_bytes(), &options.core()).map_err(|error| {
