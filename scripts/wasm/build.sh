@@ -53,12 +53,19 @@ WASM_BINDGEN=$(command -v wasm-bindgen)
 # setpoll-core comes in with default-features = false (workspace dependency):
 # portable RustCrypto only, no aws-lc-rs. LTO + one codegen unit: smaller and
 # faster .wasm; panic=abort: a panic is a trap, never an unwind into JS.
+# Optimised for size (opt-level z) except the arithmetic that verification
+# and signing spend their time in, which is optimised for speed.
 log "cargo build --release --target wasm32-unknown-unknown"
 TARGET_DIR=$ROOT/target/wasm-debian
+SPEED_CRATES=(p256 primeorder elliptic-curve crypto-bigint ecdsa sha2 rsa num-bigint-dig)
+CONFIG_FLAGS=()
+for crate in "${SPEED_CRATES[@]}"; do
+    CONFIG_FLAGS+=(--config "profile.release.package.$crate.opt-level=${SETPOLL_WASM_CRYPTO_OPT_LEVEL:-3}")
+done
 PATH=/usr/bin:$PATH RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$TARGET_DIR \
 CARGO_PROFILE_RELEASE_LTO=true CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
-CARGO_PROFILE_RELEASE_PANIC=abort CARGO_PROFILE_RELEASE_OPT_LEVEL=3 \
-    /usr/bin/cargo build --quiet --release -p setpoll-wasm \
+CARGO_PROFILE_RELEASE_PANIC=abort CARGO_PROFILE_RELEASE_OPT_LEVEL=${SETPOLL_WASM_OPT_LEVEL:-z} \
+    /usr/bin/cargo build --quiet --release -p setpoll-wasm "${CONFIG_FLAGS[@]}" \
     --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort
 WASM=$TARGET_DIR/wasm32-unknown-unknown/release/setpoll_wasm.wasm
 
@@ -72,8 +79,10 @@ fi
 log "wasm-bindgen $WB_VERSION -> $CRATE/pkg/{node,web}"
 rm -rf "$PKG"
 mkdir -p "$PKG"
-"$WASM_BINDGEN" --target nodejs --out-dir "$PKG/node" --out-name setpoll "$WASM"
-"$WASM_BINDGEN" --target web --out-dir "$PKG/web" --out-name setpoll "$WASM"
+# The name section (function names, ~45% of the file) only helps debuggers.
+BINDGEN_FLAGS=(--out-name setpoll --remove-name-section --remove-producers-section)
+"$WASM_BINDGEN" --target nodejs --out-dir "$PKG/node" "${BINDGEN_FLAGS[@]}" "$WASM"
+"$WASM_BINDGEN" --target web --out-dir "$PKG/web" "${BINDGEN_FLAGS[@]}" "$WASM"
 # node/ is CommonJS, web/ is ESM: say so per folder, so both load in Node too.
 printf '{ "type": "commonjs" }\n' >"$PKG/node/package.json"
 printf '{ "type": "module" }\n' >"$PKG/web/package.json"

@@ -160,7 +160,7 @@ pub fn parse_claims(json: &str) -> Result<JsValue, JsValue> {
 /// value is not JSON-serialisable.
 #[wasm_bindgen(js_name = claimsToJson)]
 pub fn claims_to_json(
-    #[wasm_bindgen(unchecked_param_type = "SetClaims")] claims: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "SetClaims | string")] claims: JsValue,
 ) -> Result<String, JsValue> {
     Ok(claims_from_js(&claims)?.to_json())
 }
@@ -186,16 +186,19 @@ pub fn build_claims(
 /// A `ClaimsError` naming the first claim that is missing or wrong.
 #[wasm_bindgen(js_name = checkObieProfile)]
 pub fn check_obie_profile(
-    #[wasm_bindgen(unchecked_param_type = "SetClaims")] claims: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "SetClaims | string")] claims: JsValue,
 ) -> Result<(), JsValue> {
     claims_from_js(&claims)?
         .check_obie_profile()
         .map_err(js_error)
 }
 
-/// A JS claims object as core claims (via its JSON text).
+/// JS claims (an object, or JSON text used as is) as core claims.
 pub(crate) fn claims_from_js(claims: &JsValue) -> Result<SetClaims, JsValue> {
-    let text = stringify(claims, "claims")?.unwrap_or_default();
+    let text = match claims.as_string() {
+        Some(text) => text,
+        None => stringify(claims, "claims")?.unwrap_or_default(),
+    };
     SetClaims::from_json(text.as_bytes()).map_err(js_error)
 }
 

@@ -217,4 +217,9 @@ plain_error! {
     setpoll_core::transmitter::ConfigError => "ConfigError",
     setpoll_core::transmitter::EnqueueError => "EnqueueError",
     setpoll_core::transmitter::ApplyError => "ApplyError",
+    setpoll_core::jose::JwkError => "JwkError",
+    setpoll_core::jose::ProfileError => "ProfileError",
+    setpoll_core::jose::UnsupportedAlgorithm => "AlgorithmError",
+    setpoll_core::crypto::CryptoError => "CryptoError",
+    setpoll_core::set::SignError => "SignError",
 }

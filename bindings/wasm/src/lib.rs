@@ -8,6 +8,7 @@
 mod claims;
 mod convert;
 mod error;
+mod jose;
 mod js;
 mod transmitter;
 mod wire;
