@@ -13,6 +13,13 @@ cargo fmt --all -- --check
 step "rust: clippy (warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "rust: docs (warnings are errors; every public item documented)"
+RUSTDOCFLAGS="-D warnings" cargo doc -q -p setpoll-core --no-deps
+
 step "rust: tests"
 cargo test --workspace
+
+step "vectors: committed files match the seeded generator byte for byte"
+cargo run -q -p setpoll-tests --bin gen-vectors -- --check
+
 step "wasm: npm package (build, import check, node --test, headless chromium)"; bash scripts/wasm/test.sh
