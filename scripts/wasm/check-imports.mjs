@@ -12,7 +12,10 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { gzipSync } from "node:zlib";
 
-const GZIP_BUDGET = 250 * 1024;
+// Target: under 250 KiB gzipped (reported when missed); hard limit: a
+// regression guard the build fails on.
+const GZIP_TARGET = 250 * 1024;
+const GZIP_LIMIT = 320 * 1024;
 const glueModule = (m) => m === "wbg" || /^\.\/[\w-]+_bg\.js$/.test(m);
 const glueName = (n) => n.startsWith("__wbg_") || n.startsWith("__wbindgen_");
 
@@ -33,9 +36,11 @@ for (const path of process.argv.slice(2)) {
     console.error(`  host import outside the wasm-bindgen glue: ${i.module}.${i.name} (${i.kind})`);
     failures++;
   }
-  if (gz > GZIP_BUDGET) {
-    console.error(`  gzipped size ${gz} B exceeds the ${GZIP_BUDGET} B budget`);
+  if (gz > GZIP_LIMIT) {
+    console.error(`  gzipped size ${gz} B exceeds the ${GZIP_LIMIT} B limit`);
     failures++;
+  } else if (gz > GZIP_TARGET) {
+    console.log(`  note: gzipped size ${(gz / 1024).toFixed(1)} KiB is over the ${GZIP_TARGET / 1024} KiB target`);
   }
 }
 if (process.argv.length < 3) {

@@ -11,7 +11,7 @@ use setpoll_core::codes::{SetErrCode, Vocabulary};
 
 use setpoll_core::transmitter::{DeliveryMode, Profile, SetErrPolicy, TransmitterConfig};
 use setpoll_core::wire::{
-    EventPolling, EventPollingResponse, RequestLimits, RequestOptions, SetErr,
+    EventPolling, EventPollingResponse, RequestLimits, RequestOptions, ResponseLimits, SetErr,
 };
 use setpoll_core::Timestamp;
 
@@ -121,6 +121,25 @@ impl ParseRequestOptions {
     }
 }
 
+/// Options of `parseResponse`: the core's [`ResponseLimits`].
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct ParseResponseOptions {
+    pub(crate) max_body_bytes: Option<usize>,
+    pub(crate) max_sets: Option<usize>,
+}
+
+impl ParseResponseOptions {
+    /// The core limits, defaults where unset.
+    pub(crate) fn core(&self) -> ResponseLimits {
+        let d = ResponseLimits::default();
+        ResponseLimits {
+            max_body_bytes: self.max_body_bytes.unwrap_or(d.max_body_bytes),
+            max_sets: self.max_sets.unwrap_or(d.max_sets),
+        }
+    }
+}
+
 /// One `setErrs` entry as JS sees it: the map entry flattened, so order
 /// survives (JS objects reorder integer-like keys).
 #[derive(Clone, Debug, Deserialize)]
@@ -225,7 +244,8 @@ pub(crate) fn response_to_value(r: &EventPollingResponse) -> Value {
 }
 
 /// Transmitter settings as JS passes them: durations in milliseconds,
-/// enumerations as camelCase strings, every member optional.
+/// enumerations as the core's snake_case names (as in the shared vectors),
+/// every member optional.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct TransmitterConfigJs {
@@ -264,26 +284,26 @@ impl TransmitterConfigJs {
         }
         if let Some(p) = &self.on_set_err {
             c.on_set_err = match p.as_str() {
-                "deadLetter" => SetErrPolicy::DeadLetter,
+                "dead_letter" => SetErrPolicy::DeadLetter,
                 "redeliver" => SetErrPolicy::Redeliver,
                 other => {
                     return Err(bad_choice(
                         "onSetErr",
                         other,
-                        "\"deadLetter\" or \"redeliver\"",
+                        "\"dead_letter\" or \"redeliver\"",
                     ))
                 }
             };
         }
         if let Some(d) = &self.delivery {
             c.delivery = match d.as_str() {
-                "atLeastOnce" => DeliveryMode::AtLeastOnce,
-                "deliverOnce" => DeliveryMode::DeliverOnce,
+                "at_least_once" => DeliveryMode::AtLeastOnce,
+                "deliver_once" => DeliveryMode::DeliverOnce,
                 other => {
                     return Err(bad_choice(
                         "delivery",
                         other,
-                        "\"atLeastOnce\" or \"deliverOnce\"",
+                        "\"at_least_once\" or \"deliver_once\"",
                     ))
                 }
             };
@@ -392,7 +412,7 @@ mod tests {
         let js: TransmitterConfigJs = from_json_text(
             r#"{"profile":"rfc8936","defaultMaxEvents":5,"maxEventsLimit":50,"visibilityTimeoutMs":1500,
                 "maxAttempts":3,"retentionMs":60000,"deadLetterRetentionMs":120000,
-                "longPollMaxWaitMs":30000,"onSetErr":"redeliver","delivery":"deliverOnce"}"#,
+                "longPollMaxWaitMs":30000,"onSetErr":"redeliver","delivery":"deliver_once"}"#,
             "config",
         )
         .unwrap();

@@ -28,6 +28,10 @@ pub(crate) trait BindingError {
     fn extra(&self) -> Vec<(&'static str, String)> {
         Vec::new()
     }
+    /// Extra number properties (times in ms).
+    fn extra_numbers(&self) -> Vec<(&'static str, f64)> {
+        Vec::new()
+    }
 }
 
 /// Turn any binding error into a JS `Error` with `name` and `code`.
@@ -38,6 +42,9 @@ pub(crate) fn js_error<E: BindingError>(e: E) -> JsValue {
     // Reflect.set on a fresh ordinary object cannot fail; if it somehow did,
     // the Error still carries its name and message.
     let _ = js_sys::Reflect::set(obj, &"code".into(), &e.code().into());
+    for (key, value) in e.extra_numbers() {
+        let _ = js_sys::Reflect::set(obj, &key.into(), &value.into());
+    }
     for (key, value) in e.extra() {
         let _ = js_sys::Reflect::set(obj, &key.into(), &value.into());
     }
@@ -222,4 +229,26 @@ plain_error! {
     setpoll_core::jose::UnsupportedAlgorithm => "AlgorithmError",
     setpoll_core::crypto::CryptoError => "CryptoError",
     setpoll_core::set::SignError => "SignError",
+    setpoll_core::receiver::ConfigError => "ReceiverConfigError",
+    setpoll_core::receiver::StateError => "StateError",
+}
+
+impl BindingError for setpoll_core::receiver::ReceiverError {
+    fn name(&self) -> &'static str {
+        "ReceiverError"
+    }
+    fn code(&self) -> &'static str {
+        setpoll_core::receiver::ReceiverError::code(self)
+    }
+    fn message(&self) -> String {
+        self.to_string()
+    }
+    fn extra_numbers(&self) -> Vec<(&'static str, f64)> {
+        match self {
+            setpoll_core::receiver::ReceiverError::NotDue { at } => {
+                vec![("at", crate::convert::millis(*at))]
+            }
+            _ => Vec::new(),
+        }
+    }
 }

@@ -58,6 +58,29 @@ export interface VerifiedSet {
   typ: string | null;
 }
 
+/** What {@link parseJwk} reads from a JWK. */
+export interface JwkInfo {
+  /** Canonical JSON of the key. */
+  jwkJson: string;
+  /** Canonical JSON of its public half. */
+  publicJwkJson: string;
+  /** RFC 7638 thumbprint (base64url SHA-256). */
+  thumbprint: string;
+  isPrivate: boolean;
+  /** What it may verify; `null` when its `use`, `key_ops` or `alg` forbid it. */
+  verificationAlgorithm: "ES256" | "PS256" | null;
+}
+
+/** What {@link parseJwks} reads from a JWK Set. */
+export interface JwksInfo {
+  jwksJson: string;
+  publicJwksJson: string;
+  /** The `kid` of each key kept (`null` when it has none). */
+  kids: (string | null)[];
+  /** Keys left out, and why. */
+  skipped: { index: number; kid: string | null; code: string }[];
+}
+
 /** A key a JWK Set skipped (RFC 7517 §5), and why. */
 export interface SkippedKey {
   index: number;
@@ -291,6 +314,44 @@ pub fn jwks_to_public(jwks: &str) -> Result<String, JsValue> {
         .to_json())
 }
 
+/// Parse one JWK (JSON text): its canonical and public forms, thumbprint,
+/// and what it may verify.
+///
+/// # Errors
+/// `JwkError` for a JWK setpoll cannot use.
+#[wasm_bindgen(js_name = parseJwk, unchecked_return_type = "JwkInfo")]
+pub fn parse_jwk(jwk: &str) -> Result<JsValue, JsValue> {
+    let jwk = Jwk::from_json(jwk.as_bytes()).map_err(js_error)?;
+    to_js(&serde_json::json!({
+        "jwkJson": jwk.to_json(),
+        "publicJwkJson": jwk.to_public().to_json(),
+        "thumbprint": jwk.thumbprint(),
+        "isPrivate": jwk.is_private(),
+        "verificationAlgorithm": jwk.verification_algorithm().map(Algorithm::name),
+    }))
+}
+
+/// Parse a JWK Set (JSON text): keys setpoll cannot use are skipped, not
+/// fatal (RFC 7517 §5).
+///
+/// # Errors
+/// `JwkError` when the document itself is unusable.
+#[wasm_bindgen(js_name = parseJwks, unchecked_return_type = "JwksInfo")]
+pub fn parse_jwks(jwks: &str) -> Result<JsValue, JsValue> {
+    let set = JwkSet::from_json(jwks.as_bytes()).map_err(js_error)?;
+    let skipped: Vec<_> = set
+        .skipped()
+        .iter()
+        .map(|s| serde_json::json!({ "index": s.index, "kid": s.kid, "code": s.error.code() }))
+        .collect();
+    to_js(&serde_json::json!({
+        "jwksJson": set.to_json(),
+        "publicJwksJson": set.to_public().to_json(),
+        "kids": set.keys().iter().map(Jwk::kid).collect::<Vec<_>>(),
+        "skipped": skipped,
+    }))
+}
+
 /// The RFC 7638 thumbprint of a JWK (JSON text).
 ///
 /// # Errors
@@ -319,11 +380,7 @@ pub fn sign_set(
     let now = convert::timestamp(now).map_err(js_error)?;
     let claims = claims_from_js(&claims)?;
     let profile = from_js::<ProfileJs>(&profile, "header profile")?.core()?;
-    set::sign_set(&claims, &key.inner, &profile, now).map_err(|e| match e {
-        // Claims problems surface as the same ClaimsError parseClaims throws.
-        set::SignError::Claims(c) => js_error(c),
-        other => js_error(other),
-    })
+    set::sign_set(&claims, &key.inner, &profile, now).map_err(js_error)
 }
 
 /// Verify a compact-JWS SET against a keyring and policy at `now` (ms):

@@ -6,7 +6,7 @@
 //! per-field glue, and the JS side gets ordinary objects.
 
 use serde::de::DeserializeOwned;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{js_error, InputError};
 
@@ -52,6 +52,21 @@ pub(crate) fn from_js<T: DeserializeOwned>(
         })
     })?;
     crate::convert::from_json_text(&text, what).map_err(js_error)
+}
+
+/// A body as bytes: a string (its UTF-8) or a `Uint8Array` (as is, so
+/// bodies that are not valid UTF-8 reach the core unchanged).
+pub(crate) fn body_bytes(body: &JsValue) -> Result<Vec<u8>, JsValue> {
+    if let Some(text) = body.as_string() {
+        return Ok(text.into_bytes());
+    }
+    if let Some(bytes) = body.dyn_ref::<js_sys::Uint8Array>() {
+        return Ok(bytes.to_vec());
+    }
+    Err(js_error(InputError::Argument {
+        what: "body",
+        why: "expected a string or a Uint8Array".into(),
+    }))
 }
 
 /// Read an optional JS value into `T`, `T::default()` when absent.

@@ -10,6 +10,7 @@ mod convert;
 mod error;
 mod jose;
 mod js;
+mod receiver;
 mod transmitter;
 mod wire;
 

@@ -37,12 +37,12 @@ export interface TransmitterConfig {
   retentionMs?: number;
   /** A dead letter is purged this long after it died (default 30 days). */
   deadLetterRetentionMs?: number;
-  /** Longest a long poll waits; absent = long polling off. */
-  longPollMaxWaitMs?: number;
-  /** What a `setErrs` report does (default `"deadLetter"`). */
-  onSetErr?: "deadLetter" | "redeliver";
-  /** `"deliverOnce"`: delete each SET when delivered (default `"atLeastOnce"`). */
-  delivery?: "atLeastOnce" | "deliverOnce";
+  /** Longest a long poll waits; absent or `null` = long polling off. */
+  longPollMaxWaitMs?: number | null;
+  /** What a `setErrs` report does (default `"dead_letter"`). */
+  onSetErr?: "dead_letter" | "redeliver";
+  /** `"deliver_once"`: delete each SET when delivered (default `"at_least_once"`). */
+  delivery?: "at_least_once" | "deliver_once";
 }
 
 /** Why a SET failed, as recorded. */
@@ -72,21 +72,14 @@ export type Change =
   | { op: "update"; client: string; jti: string; seq: number; state: SetRecord["state"]; attempts: number; visible_at: number; expires_at: number; last_error: SetFailure | null }
   | { op: "delete"; client: string; jti: string; seq: number; reason: "acknowledged" | "delivered_once" | "expired" | "purged" };
 
-/** What an enqueue decided. */
-export interface EnqueueResult {
-  /** `false` when the client already held this `jti` (nothing changes). */
-  queued: boolean;
-  client: string;
-  jti: string;
-  seq: number;
-  state: SetRecord["state"];
-  /** Whether an existing record's token is byte-identical to the offered one. */
-  sameToken: boolean;
-  /** The client whose long polls to wake, or `null`. */
-  wake: string | null;
-  /** Persist these before acting on the result. */
-  changes: Change[];
-}
+/** What an enqueue decided: a new record, or the client already held this `jti`. */
+export type EnqueueResult =
+  | { outcome: "queued"; client: string; jti: string; seq: number;
+      /** Persist these, then wake the long polls of `wake`. */
+      changes: Change[]; wake: string }
+  | { outcome: "already_queued"; client: string; jti: string; seq: number; state: SetRecord["state"];
+      /** Whether the held token is byte-identical to the offered one (a reused `jti` is worth an alert). */
+      sameToken: boolean; changes: []; wake: null };
 
 /** What a sweep decided. */
 export interface SweepResult {
@@ -111,8 +104,13 @@ fn rules(config: Option<&JsValue>) -> Result<CoreRules, JsValue> {
     CoreRules::new(config).map_err(js_error)
 }
 
-/// Parse a `POST /events` body the way the configured profile reads it.
-fn parse_body(rules: &CoreRules, body: &str) -> Result<EventPolling, JsValue> {
+/// Parse a `POST /events` body the way the configured profile reads it;
+/// `error_id` is the `Id` of the `400` body when it is refused.
+fn parse_body(
+    rules: &CoreRules,
+    body: &str,
+    error_id: Option<String>,
+) -> Result<EventPolling, JsValue> {
     let options = RequestOptions {
         reject_unknown_members: rules.config().profile.reject_unknown_members(),
         ..RequestOptions::default()
@@ -120,7 +118,7 @@ fn parse_body(rules: &CoreRules, body: &str) -> Result<EventPolling, JsValue> {
     EventPolling::parse(body.as_bytes(), &options).map_err(|error| {
         js_error(RequestFailure {
             error,
-            id: String::new(),
+            id: error_id.unwrap_or_default(),
         })
     })
 }
@@ -136,8 +134,8 @@ fn enqueue_result(outcome: &EnqueueOutcome) -> Result<JsValue, JsValue> {
         .map_err(|e| js_error(InputError::Conversion(e.to_string())))?;
     let value = match outcome {
         EnqueueOutcome::Queued { record } => serde_json::json!({
-            "queued": true, "client": record.client, "jti": record.jti, "seq": record.seq,
-            "state": record.state, "sameToken": true, "wake": outcome.wake(), "changes": changes,
+            "outcome": "queued", "client": record.client, "jti": record.jti, "seq": record.seq,
+            "changes": changes, "wake": outcome.wake(),
         }),
         EnqueueOutcome::AlreadyQueued {
             client,
@@ -146,8 +144,8 @@ fn enqueue_result(outcome: &EnqueueOutcome) -> Result<JsValue, JsValue> {
             state,
             same_token,
         } => serde_json::json!({
-            "queued": false, "client": client, "jti": jti, "seq": seq,
-            "state": state, "sameToken": same_token, "wake": outcome.wake(), "changes": changes,
+            "outcome": "already_queued", "client": client, "jti": jti, "seq": seq,
+            "state": state, "sameToken": same_token, "changes": changes, "wake": outcome.wake(),
         }),
         // `EnqueueOutcome` is non-exhaustive: a new kind must be mapped here.
         #[allow(unreachable_patterns)]
@@ -191,6 +189,13 @@ impl Wait {
     #[must_use]
     pub fn until(&self) -> f64 {
         convert::millis(self.inner.until)
+    }
+
+    /// The held request as canonical JSON (its `ack`/`setErrs` were already applied).
+    #[wasm_bindgen(getter, js_name = requestJson)]
+    #[must_use]
+    pub fn request_json(&self) -> String {
+        self.inner.request.to_json()
     }
 }
 
@@ -302,13 +307,20 @@ impl MemoryQueue {
 
     /// Handle `POST /events` from `client` (authenticated by the host) with
     /// its raw body, at `now`. Persist `changes`, then answer or wait.
+    /// `errorId` (e.g. the x-fapi-interaction-id) goes into the `400` body.
     ///
     /// # Errors
     /// `RequestError` (with `errorResponseJson`, the `400` body) for a body
-    /// the profile refuses; `InputError` for a bad time.
-    pub fn poll(&mut self, client: &str, body: &str, now: f64) -> Result<PollOutcome, JsValue> {
+    /// the profile refuses (the queue is not touched); `InputError` for a bad time.
+    pub fn poll(
+        &mut self,
+        client: &str,
+        body: &str,
+        now: f64,
+        #[wasm_bindgen(js_name = errorId)] error_id: Option<String>,
+    ) -> Result<PollOutcome, JsValue> {
         let now = convert::timestamp(now).map_err(js_error)?;
-        let request = parse_body(self.inner.rules(), body)?;
+        let request = parse_body(self.inner.rules(), body, error_id)?;
         Ok(PollOutcome {
             inner: self.inner.poll(client, &request, now),
         })
@@ -547,9 +559,15 @@ impl Transmitter {
     /// # Errors
     /// `RequestError` (with `errorResponseJson`) for a body the profile refuses.
     #[wasm_bindgen(js_name = planPoll)]
-    pub fn plan_poll(&self, client: &str, body: &str, now: f64) -> Result<PollPlan, JsValue> {
+    pub fn plan_poll(
+        &self,
+        client: &str,
+        body: &str,
+        now: f64,
+        #[wasm_bindgen(js_name = errorId)] error_id: Option<String>,
+    ) -> Result<PollPlan, JsValue> {
         let now = convert::timestamp(now).map_err(js_error)?;
-        let request = parse_body(&self.inner, body)?;
+        let request = parse_body(&self.inner, body, error_id)?;
         Ok(PollPlan {
             inner: self.inner.plan_poll(client, &request, now),
         })

@@ -2,15 +2,16 @@
 //! `OBErrorResponse1`.
 
 use setpoll_core::wire::{
-    ErrorResponse, EventPolling, EventPollingResponse, RequestOptions, ResponseLimits,
+    ErrorResponse, EventPolling, EventPollingResponse, RequestLimits, RequestOptions,
 };
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{
-    request_to_value, response_to_value, ParseRequestOptions, PollRequestJs, PollResponseJs,
+    request_to_value, response_to_value, ParseRequestOptions, ParseResponseOptions, PollRequestJs,
+    PollResponseJs,
 };
 use crate::error::{js_error, RequestFailure};
-use crate::js::{from_js, from_js_or_default, json_text_to_js, to_js};
+use crate::js::{body_bytes, from_js, from_js_or_default, json_text_to_js, to_js};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_WIRE: &'static str = r#"
@@ -26,6 +27,14 @@ export interface ParseRequestOptions {
   maxSetErrs?: number;
   /** `Id` of the `400` body in `errorResponseJson` (e.g. the x-fapi-interaction-id). */
   errorId?: string;
+}
+
+/** Options of {@link parseResponse}. */
+export interface ParseResponseOptions {
+  /** Largest body accepted, bytes (default 16 MiB). */
+  maxBodyBytes?: number;
+  /** Most `sets` members accepted (default 10 000). */
+  maxSets?: number;
 }
 
 /** One `setErrs` entry, with its `jti`. */
@@ -69,13 +78,14 @@ export interface PollResponse {
 /// and `errorResponseJson`: the `OBErrorResponse1` body to answer `400` with.
 #[wasm_bindgen(js_name = parseRequest, unchecked_return_type = "PollRequest")]
 pub fn parse_request(
-    body: &str,
+    #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] body: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "ParseRequestOptions")] options: Option<
         js_sys::Object,
     >,
 ) -> Result<JsValue, JsValue> {
     let options: ParseRequestOptions = from_js_or_default(options.as_deref(), "options")?;
-    let request = EventPolling::parse(body.as_bytes(), &options.core()).map_err(|error| {
+    let body = body_bytes(&body)?;
+    let request = EventPolling::parse(&body, &options.core()).map_err(|error| {
         js_error(RequestFailure {
             error,
             id: options.error_id.clone().unwrap_or_default(),
@@ -97,7 +107,17 @@ pub fn request_to_json(
 ) -> Result<String, JsValue> {
     let request: EventPolling = from_js::<PollRequestJs>(&request, "request")?.into();
     let json = request.to_json();
-    EventPolling::parse(json.as_bytes(), &RequestOptions::default()).map_err(|error| {
+    // Check the schema only: the limits guard against hostile input, and
+    // this is our own output.
+    let schema_only = RequestOptions {
+        limits: RequestLimits {
+            max_body_bytes: usize::MAX,
+            max_ack: usize::MAX,
+            max_set_errs: usize::MAX,
+        },
+        reject_unknown_members: true,
+    };
+    EventPolling::parse(json.as_bytes(), &schema_only).map_err(|error| {
         js_error(RequestFailure {
             error,
             id: String::new(),
@@ -112,8 +132,14 @@ pub fn request_to_json(
 /// # Errors
 /// A `ResponseError` with `code` and `path` for what cannot be read.
 #[wasm_bindgen(js_name = parseResponse, unchecked_return_type = "PollResponse")]
-pub fn parse_response(body: &str) -> Result<JsValue, JsValue> {
-    let response = EventPollingResponse::parse_lenient(body.as_bytes(), &ResponseLimits::default())
+pub fn parse_response(
+    #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] body: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "ParseResponseOptions")] options: Option<
+        js_sys::Object,
+    >,
+) -> Result<JsValue, JsValue> {
+    let options: ParseResponseOptions = from_js_or_default(options.as_deref(), "options")?;
+    let response = EventPollingResponse::parse_lenient(&body_bytes(&body)?, &options.core())
         .map_err(js_error)?;
     to_js(&response_to_value(&response))
 }
@@ -138,7 +164,9 @@ pub fn response_to_json(
 /// # Errors
 /// A `ResponseError` when the body is too large, not JSON, or mistyped.
 #[wasm_bindgen(js_name = parseErrorResponse)]
-pub fn parse_error_response(body: &str) -> Result<JsValue, JsValue> {
-    let response = ErrorResponse::parse(body.as_bytes()).map_err(js_error)?;
+pub fn parse_error_response(
+    #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] body: JsValue,
+) -> Result<JsValue, JsValue> {
+    let response = ErrorResponse::parse(&body_bytes(&body)?).map_err(js_error)?;
     json_text_to_js(&response.to_json())
 }

@@ -105,6 +105,6 @@ test("TypeScript declarations carry the API and its docs", () => {
   }
   assert.match(dts, /export interface SetErrCodeInfo/);
   assert.match(dts, /peekEnvelope\(token: string\): SetEnvelope/);
-  assert.match(dts, /parseRequest\(body: string, options\?: ParseRequestOptions\): PollRequest/);
+  assert.match(dts, /parseRequest\(body: string \| Uint8Array, options\?: ParseRequestOptions\): PollRequest/);
   assert.match(dts, /Read `jti` and `aud`/, "doc comments flow into the .d.ts");
 });

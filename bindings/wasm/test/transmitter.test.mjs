@@ -15,14 +15,14 @@ const token = (aud, jti) =>
 test("enqueue, poll, acknowledge: the documented round", () => {
   const q = new MemoryQueue();
   const e = q.enqueue(token("tpp", "jti-1"), T0);
-  assert.equal(e.queued, true);
+  assert.equal(e.outcome, "queued");
   assert.equal(e.wake, "tpp");
   assert.equal(e.changes.length, 1);
   assert.equal(e.changes[0].op, "insert");
   assert.equal(e.changes[0].state, "pending");
   assert.equal(e.changes[0].enqueued_at, T0);
   const again = q.enqueue(token("tpp", "jti-1"), T0 + 1);
-  assert.equal(again.queued, false);
+  assert.equal(again.outcome, "already_queued");
   assert.equal(again.sameToken, true);
   assert.deepEqual(again.changes, []);
   assert.equal(again.wake, null);
