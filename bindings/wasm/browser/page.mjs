@@ -38,6 +38,50 @@ check("errors are real Errors with name and code", () => {
   assert(typeof caught.code === "string" && caught.code.length > 0, "code");
 });
 
+const ISS = "https://examplebank.com/";
+const TPP = "7umx5nTR33811QyQfi";
+const T0 = 1700000000000;
+const setFor = (key, jti, now) =>
+  setpoll.signSet(
+    setpoll.buildClaims({
+      iss: ISS, jti, aud: TPP, iat: Math.floor(now / 1000),
+      events: [{ type: "custom", uri: "https://examplebank.com/events/ping", payload: { n: 1 } }],
+    }),
+    key,
+    { kind: "rfc8417" },
+    now,
+  );
+
+check("a SET signed with a key from crypto.getRandomValues verifies", () => {
+  const key = setpoll.SigningKey.generateEs256().withKid("k1");
+  const ring = new setpoll.Keyring(setpoll.jwksFromKeys([key.toPublicJwk()]));
+  const token = setFor(key, "evt-1", T0);
+  const v = setpoll.verifySet(token, ring, { issuer: ISS, audience: TPP }, T0);
+  assert(v.claims.jti === "evt-1" && v.alg === "ES256" && v.kid === "k1", JSON.stringify(v));
+  let err;
+  try {
+    setpoll.verifySet(token, ring, { issuer: ISS, audience: "someone-else" }, T0);
+  } catch (e) {
+    err = e;
+  }
+  assert(err && err.name === "VerifyError" && err.setErrObie === "jwtAud", String(err && err.code));
+});
+
+check("a poll round: transmitter queue and receiver in the page", () => {
+  const bank = setpoll.SigningKey.generateEs256().withKid("bank-1");
+  const queue = new setpoll.MemoryQueue();
+  for (const jti of ["a", "b"]) queue.enqueue(setFor(bank, jti, T0), T0);
+  const rx = new setpoll.Receiver({ issuer: ISS, clientId: TPP, jwksJson: setpoll.jwksFromKeys([bank.toPublicJwk()]) });
+  const req = rx.nextRequest(T0);
+  const batch = rx.handleResponse(req.id, 200, queue.poll(TPP, req.body, T0).responseJson, null, T0);
+  const jtis = batch.deliveries.map((d) => d.jti);
+  assert(jtis.join() === "a,b", jtis.join());
+  for (const j of jtis) rx.ack(j);
+  const ackReq = rx.nextRequest(T0 + 60000);
+  queue.poll(TPP, ackReq.body, T0 + 60000);
+  assert(queue.length === 0, `queue still holds ${queue.length}`);
+});
+
 async function run() {
   const out = document.getElementById("out");
   const failures = [];

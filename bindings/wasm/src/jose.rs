@@ -413,3 +413,38 @@ pub fn verify_set(
     )?;
     Ok(out.into())
 }
+
+/// The bare ES256 signature check of the core's crypto layer, with no JOSE
+/// around it (no parsing, header checks or claims): the baseline
+/// `scripts/wasm/bench.mjs` compares `verifySet` against. Applications use
+/// `verifySet`.
+#[wasm_bindgen]
+pub struct RawEs256Verifier {
+    inner: setpoll_core::crypto::Verifier,
+}
+
+#[wasm_bindgen]
+impl RawEs256Verifier {
+    /// From a public EC P-256 JWK (JSON text).
+    ///
+    /// # Errors
+    /// `JwkError` / `CryptoError` for anything else.
+    #[wasm_bindgen(constructor)]
+    pub fn new(jwk: &str) -> Result<RawEs256Verifier, JsValue> {
+        let jwk = Jwk::from_json(jwk.as_bytes()).map_err(js_error)?;
+        let inner = jwk
+            .public_key()
+            .verifier(
+                setpoll_core::crypto::Scheme::EcdsaP256Sha256,
+                setpoll_core::crypto::Backend::default(),
+            )
+            .map_err(js_error)?;
+        Ok(RawEs256Verifier { inner })
+    }
+
+    /// Whether `signature` (64-byte `r || s`) is valid for `message`.
+    #[must_use]
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        self.inner.verify(message, signature).is_ok()
+    }
+}
