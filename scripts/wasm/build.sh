@@ -63,7 +63,7 @@ for crate in "${SPEED_CRATES[@]}"; do
     CONFIG_FLAGS+=(--config "profile.release.package.$crate.opt-level=${SETPOLL_WASM_CRYPTO_OPT_LEVEL:-3}")
 done
 PATH=/usr/bin:$PATH RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$TARGET_DIR \
-CARGO_PROFILE_RELEASE_LTO=true CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
+CARGO_PROFILE_RELEASE_LTO=${SETPOLL_WASM_LTO:-true} CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
 CARGO_PROFILE_RELEASE_PANIC=abort CARGO_PROFILE_RELEASE_OPT_LEVEL=${SETPOLL_WASM_OPT_LEVEL:-z} \
     /usr/bin/cargo build --quiet --release -p setpoll-wasm "${CONFIG_FLAGS[@]}" \
     --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort
