@@ -2,7 +2,7 @@
 #![deny(missing_docs)]
 
 //! Binding rules: each export is one call into `setpoll_core` plus the shared
-//! error mapper ([`error::js_error`]); names are camelCase through `js_name`;
+//! error mapper (`error::js_error`); names are camelCase through `js_name`;
 //! times are JS numbers of milliseconds; nothing here unwraps or panics.
 
 mod claims;
