@@ -22,3 +22,5 @@ cargo test --workspace
 step "vectors: committed files match the seeded generator byte for byte"
 cargo run -q -p setpoll-tests --bin gen-vectors -- --check
 step "examples: server and poller over real HTTP (SQLite, PostgreSQL, schemathesis, demo)"; bash scripts/examples/test.sh
+
+step "wasm: npm package (build, import check, node --test, headless chromium)"; bash scripts/wasm/test.sh
