@@ -21,6 +21,8 @@ cargo test --workspace
 
 step "vectors: committed files match the seeded generator byte for byte"
 cargo run -q -p setpoll-tests --bin gen-vectors -- --check
-step "examples: server and poller over real HTTP (SQLite, PostgreSQL, schemathesis, demo)"; bash scripts/examples/test.sh
 
+# Bindings first: the examples run JS and Python hosts against the server.
 step "wasm: npm package (build, import check, node --test, headless chromium)"; bash scripts/wasm/test.sh
+# (the examples step stays last)
+step "examples: server and poller over real HTTP (SQLite, PostgreSQL, schemathesis, demo)"; bash scripts/examples/test.sh
