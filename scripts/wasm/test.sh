@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export DEBIAN_FRONTEND=noninteractive
 
+echo "  [wasm] cargo test -p setpoll-wasm (conversions, natively)"
+cargo test -q -p setpoll-wasm
+
 bash scripts/wasm/build.sh
 
 echo "  [wasm] node --test bindings/wasm/test/"
