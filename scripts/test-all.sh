@@ -15,3 +15,5 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 step "rust: tests"
 cargo test --workspace
+step "python: wheel, pytest, mypy --strict"; scripts/python/test.sh
+step "kotlin+swift: uniffi bindings, JVM tests, swift completeness"; scripts/kotlin/test.sh
