@@ -1,22 +1,38 @@
-//! JOSE: JWK / JWK Set (RFC 7517), JWS compact serialisation (RFC 7515) and
-//! the algorithms setpoll allows (RFC 7518: ES256, PS256).
+//! JOSE: JWK / JWK Set (RFC 7517), JWS compact serialisation (RFC 7515 §7.1)
+//! and the algorithms setpoll allows (RFC 7518: ES256, PS256).
 //!
-//! SKELETON: names other modules code against; completed by the JOSE work.
+//! - [`Algorithm`]: the allow-listed `alg` values; everything else (`none`,
+//!   `HS*`, `RS*`, ...) is rejected by name with an [`UnsupportedAlgorithm`].
+//! - [`Jwk`] / [`JwkSet`]: strict parsing and serialisation of keys.
+//! - [`Keyring`]: a JWK Set prepared once for a [`crate::crypto::Backend`],
+//!   looked up by `kid` during verification.
+//! - [`SigningKey`]: a private key with its `kid` and algorithm.
+//! - [`jws`]: compact sign/verify with strict protected-header rules
+//!   ([`JwsHeader`], [`HeaderProfile`]).
 
-/// A JWS algorithm setpoll can sign and verify with (RFC 7518 §3.1).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Algorithm {
-    /// ECDSA P-256 with SHA-256 (RFC 7518 §3.4).
-    Es256,
-    /// RSASSA-PSS with SHA-256 and MGF1-SHA-256 (RFC 7518 §3.5).
-    Ps256,
+mod alg;
+pub(crate) mod b64;
+mod header;
+mod json;
+mod jwk;
+pub mod jws;
+mod keyring;
+mod signing_key;
+
+pub use alg::{Algorithm, UnsupportedAlgorithm};
+pub use header::{
+    HeaderProblem, HeaderProfile, JwsHeader, ObieProfile, ProfileError, MAX_HEADER_BYTES, OBIE_IAT,
+    OBIE_ISS, OBIE_TAN,
+};
+pub use jwk::{Jwk, JwkError, JwkSet, SkippedKey};
+pub use jws::{JwsError, MalformedReason, Part, VerifiedJws};
+pub use keyring::Keyring;
+pub use signing_key::SigningKey;
+
+#[cfg(test)]
+mod tests;
+
+/// Attacker-supplied text cut to 64 printable characters, for messages.
+pub(crate) fn header_printable(s: &str) -> String {
+    header::printable(s, 64)
 }
-
-/// A public JWK Set prepared for verification (keys parsed once, looked up by `kid`).
-#[derive(Clone, Debug, Default)]
-pub struct Keyring {}
-
-/// A private key that signs JWS, with its `kid` and algorithm.
-#[derive(Clone, Debug)]
-pub struct SigningKey {}

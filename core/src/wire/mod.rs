@@ -1,8 +1,24 @@
 //! The wire model of `POST /events`: `OBEventPolling1` (request),
 //! `OBEventPollingResponse1` (response) and `OBErrorResponse1`.
 //!
-//! SKELETON: the struct fields are the contract; parsing, validation and
-//! serialisation are completed by the wire-model work.
+//! - [`EventPolling::parse`] is the transmitter's strict reader of a request
+//!   (every rule of the schema, duplicate names refused, bounded work);
+//!   [`EventPolling::to_json`] is the receiver's canonical writer.
+//! - [`EventPollingResponse::to_json`] is the transmitter's canonical writer;
+//!   [`EventPollingResponse::parse_lenient`] the receiver's tolerant reader.
+//! - [`RequestError::to_error_response`] turns a refused request into the
+//!   `400` body; [`ErrorResponse::parse`] reads one back.
+//!
+//! String lengths are counted in Unicode scalar values throughout.
+
+mod error;
+pub(crate) mod json;
+mod request;
+mod response;
+
+pub use error::{ErrorDetail, ErrorResponse, MAX_ERROR_BODY_BYTES};
+pub use request::{RequestError, RequestLimits, RequestOptions, MAX_EVENTS_LIMIT};
+pub use response::{ResponseError, ResponseLimits};
 
 use crate::codes::SetErrCode;
 

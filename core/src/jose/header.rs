@@ -1,0 +1,433 @@
+//! The JWS protected header: strict parsing for verification, and the two
+//! header profiles setpoll signs with.
+
+use core::fmt;
+
+use serde_json::Value;
+
+use super::alg::Algorithm;
+use super::json::{self, ObjectError};
+use super::jws::JwsError;
+use crate::time::Timestamp;
+
+/// OBIE private header: when the signature was made (integer seconds).
+pub const OBIE_IAT: &str = "http://openbanking.org.uk/iat";
+/// OBIE private header: the signer's organisation id.
+pub const OBIE_ISS: &str = "http://openbanking.org.uk/iss";
+/// OBIE private header: the trust anchor (e.g. `openbanking.org.uk`).
+pub const OBIE_TAN: &str = "http://openbanking.org.uk/tan";
+
+/// Largest decoded protected header accepted, bytes. Real headers are a few
+/// hundred bytes; the limit bounds the JSON work done before the signature
+/// is checked.
+pub const MAX_HEADER_BYTES: usize = 4096;
+
+/// The `typ` values accepted (compared ASCII-case-insensitively, RFC 7515
+/// §4.1.9): `JOSE` (OBIE), `secevent+jwt` and `application/secevent+jwt`
+/// (RFC 8417 §2.3). Any other `typ`, including `JWT`, is refused so a token
+/// minted for another purpose cannot be replayed as a SET.
+pub const ACCEPTED_TYP: [&str; 3] = ["JOSE", "secevent+jwt", "application/secevent+jwt"];
+
+/// Header names `crit` may list: the three OBIE private headers, and `b64`
+/// (RFC 7797; only its default value `true` is supported).
+const UNDERSTOOD_CRIT: [&str; 4] = [OBIE_IAT, OBIE_ISS, OBIE_TAN, "b64"];
+
+/// Names defined by RFC 7515/7518 that `crit` must not list (RFC 7515 §4.1.11).
+const REGISTERED: [&str; 11] = [
+    "alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit",
+];
+
+/// A parsed, checked JWS protected header.
+///
+/// `jku`, `jwk`, `x5u`, `x5c` and other members setpoll does not use are kept
+/// in [`JwsHeader::other`] and never used to find a key: keys come only from
+/// the recipient's [`super::Keyring`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct JwsHeader {
+    /// `alg` (RFC 7515 §4.1.1).
+    pub alg: Algorithm,
+    /// `kid` (RFC 7515 §4.1.4).
+    pub kid: Option<String>,
+    /// `typ` (RFC 7515 §4.1.9), as sent.
+    pub typ: Option<String>,
+    /// `cty` (RFC 7515 §4.1.10).
+    pub cty: Option<String>,
+    /// `crit` (RFC 7515 §4.1.11); empty when absent.
+    pub crit: Vec<String>,
+    /// `http://openbanking.org.uk/iat`.
+    pub obie_iat: Option<u64>,
+    /// `http://openbanking.org.uk/iss`.
+    pub obie_iss: Option<String>,
+    /// `http://openbanking.org.uk/tan`.
+    pub obie_tan: Option<String>,
+    /// Every other member, in document order.
+    pub other: Vec<(String, Value)>,
+}
+
+/// What is wrong with a protected header (detail of [`JwsError::BadHeader`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HeaderProblem {
+    /// Larger than [`MAX_HEADER_BYTES`].
+    TooLarge,
+    /// Not valid JSON (or not UTF-8).
+    NotJson,
+    /// JSON, but not an object.
+    NotObject,
+    /// A member name appears twice.
+    DuplicateMember(String),
+    /// No `alg`.
+    MissingAlg,
+    /// A member has the wrong JSON type or an empty value.
+    WrongType(String),
+    /// `crit` is an empty array.
+    EmptyCrit,
+    /// `crit` lists a name twice.
+    DuplicateCrit(String),
+    /// `crit` lists a name RFC 7515/7518 define (which it must not).
+    CritNamesRegistered(String),
+    /// `crit` lists a header that is not present.
+    CritNamesAbsent(String),
+    /// `typ` is not one of [`ACCEPTED_TYP`].
+    UnsupportedTyp(String),
+}
+
+impl fmt::Display for HeaderProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HeaderProblem::TooLarge => {
+                write!(f, "protected header larger than {MAX_HEADER_BYTES} bytes")
+            }
+            HeaderProblem::NotJson => f.write_str("protected header is not valid JSON"),
+            HeaderProblem::NotObject => f.write_str("protected header is not a JSON object"),
+            HeaderProblem::DuplicateMember(n) => {
+                write!(f, "protected header repeats member \"{n}\"")
+            }
+            HeaderProblem::MissingAlg => f.write_str("protected header has no \"alg\""),
+            HeaderProblem::WrongType(n) => {
+                write!(f, "protected header member \"{n}\" has the wrong type")
+            }
+            HeaderProblem::EmptyCrit => f.write_str("\"crit\" is empty"),
+            HeaderProblem::DuplicateCrit(n) => write!(f, "\"crit\" lists \"{n}\" twice"),
+            HeaderProblem::CritNamesRegistered(n) => {
+                write!(f, "\"crit\" lists \"{n}\", a name defined by RFC 7515/7518")
+            }
+            HeaderProblem::CritNamesAbsent(n) => {
+                write!(f, "\"crit\" lists \"{n}\" but the header lacks it")
+            }
+            HeaderProblem::UnsupportedTyp(t) => {
+                write!(f, "\"typ\" \"{t}\" is not accepted for a SET")
+            }
+        }
+    }
+}
+
+/// `s` cut to `max` characters with control characters replaced, fit for
+/// echoing attacker-supplied text in a description.
+pub(crate) fn printable(s: &str, max: usize) -> String {
+    let mut out: String = s
+        .chars()
+        .take(max)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if s.chars().nth(max).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+const NAME_MAX: usize = 64;
+
+fn bad(p: HeaderProblem) -> JwsError {
+    JwsError::BadHeader(p)
+}
+
+fn wrong_type(name: &str) -> JwsError {
+    bad(HeaderProblem::WrongType(printable(name, NAME_MAX)))
+}
+
+fn non_empty_string(name: &str, v: Value) -> Result<String, JwsError> {
+    match v {
+        Value::String(s) if !s.is_empty() => Ok(s),
+        _ => Err(wrong_type(name)),
+    }
+}
+
+/// Parse and check a decoded protected header against the allow-list.
+///
+/// Order: JSON object without duplicates; member types; `alg` allowed; `b64`;
+/// `crit`; `typ`.
+pub(crate) fn parse_protected(bytes: &[u8], allowed: &[Algorithm]) -> Result<JwsHeader, JwsError> {
+    if bytes.len() > MAX_HEADER_BYTES {
+        return Err(bad(HeaderProblem::TooLarge));
+    }
+    let members = json::parse_object(bytes).map_err(|e| match e {
+        ObjectError::NotJson => bad(HeaderProblem::NotJson),
+        ObjectError::NotObject => bad(HeaderProblem::NotObject),
+        ObjectError::Duplicate(n) => bad(HeaderProblem::DuplicateMember(printable(&n, NAME_MAX))),
+    })?;
+
+    let mut alg = None;
+    let mut kid = None;
+    let mut typ = None;
+    let mut cty = None;
+    let mut crit = None;
+    let mut b64 = None;
+    let mut obie_iat = None;
+    let mut obie_iss = None;
+    let mut obie_tan = None;
+    let mut other = Vec::new();
+    let mut present: Vec<String> = Vec::with_capacity(members.len());
+    for (name, value) in members {
+        present.push(name.clone());
+        match name.as_str() {
+            "alg" => match value {
+                Value::String(s) => alg = Some(s),
+                _ => return Err(wrong_type("alg")),
+            },
+            "kid" => kid = Some(non_empty_string("kid", value)?),
+            "typ" => typ = Some(non_empty_string("typ", value)?),
+            "cty" => cty = Some(non_empty_string("cty", value)?),
+            "crit" => match value {
+                Value::Array(items) => {
+                    let mut names = Vec::with_capacity(items.len());
+                    for item in items {
+                        names.push(non_empty_string("crit", item)?);
+                    }
+                    crit = Some(names);
+                }
+                _ => return Err(wrong_type("crit")),
+            },
+            "b64" => match value {
+                Value::Bool(b) => b64 = Some(b),
+                _ => return Err(wrong_type("b64")),
+            },
+            OBIE_IAT => match value.as_u64() {
+                Some(n) => obie_iat = Some(n),
+                None => return Err(wrong_type(OBIE_IAT)),
+            },
+            OBIE_ISS => obie_iss = Some(non_empty_string(OBIE_ISS, value)?),
+            OBIE_TAN => obie_tan = Some(non_empty_string(OBIE_TAN, value)?),
+            _ => other.push((name, value)),
+        }
+    }
+
+    let alg_name = alg.ok_or(bad(HeaderProblem::MissingAlg))?;
+    let alg = Algorithm::from_name(&alg_name).map_err(JwsError::AlgNotAllowed)?;
+    if !allowed.contains(&alg) {
+        return Err(JwsError::AlgNotAllowedByPolicy(alg));
+    }
+
+    // RFC 7797: only the default (`b64` absent or `true`) is supported.
+    if b64 == Some(false) {
+        return Err(JwsError::B64Unsupported);
+    }
+
+    let crit = match crit {
+        None => Vec::new(),
+        Some(names) => {
+            if names.is_empty() {
+                return Err(bad(HeaderProblem::EmptyCrit));
+            }
+            for (i, n) in names.iter().enumerate() {
+                if names.iter().take(i).any(|m| m == n) {
+                    return Err(bad(HeaderProblem::DuplicateCrit(printable(n, NAME_MAX))));
+                }
+                if REGISTERED.contains(&n.as_str()) {
+                    return Err(bad(HeaderProblem::CritNamesRegistered(printable(
+                        n, NAME_MAX,
+                    ))));
+                }
+                if !UNDERSTOOD_CRIT.contains(&n.as_str()) {
+                    return Err(JwsError::CritUnsupported(printable(n, NAME_MAX)));
+                }
+                if !present.iter().any(|p| p == n) {
+                    return Err(bad(HeaderProblem::CritNamesAbsent(printable(n, NAME_MAX))));
+                }
+            }
+            names
+        }
+    };
+
+    if let Some(t) = &typ {
+        if !ACCEPTED_TYP.iter().any(|a| a.eq_ignore_ascii_case(t)) {
+            return Err(bad(HeaderProblem::UnsupportedTyp(printable(t, NAME_MAX))));
+        }
+    }
+
+    Ok(JwsHeader {
+        alg,
+        kid,
+        typ,
+        cty,
+        crit,
+        obie_iat,
+        obie_iss,
+        obie_tan,
+        other,
+    })
+}
+
+/// Why a [`HeaderProfile`] could not be built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProfileError {
+    /// The OBIE organisation id is empty or contains control characters.
+    InvalidOrgId,
+    /// The OBIE trust anchor is empty or contains control characters.
+    InvalidTrustAnchor,
+}
+
+impl ProfileError {
+    /// Stable machine code.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProfileError::InvalidOrgId => "invalid_org_id",
+            ProfileError::InvalidTrustAnchor => "invalid_trust_anchor",
+        }
+    }
+}
+
+impl fmt::Display for ProfileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProfileError::InvalidOrgId => {
+                f.write_str("OBIE organisation id must be non-empty printable text")
+            }
+            ProfileError::InvalidTrustAnchor => {
+                f.write_str("OBIE trust anchor must be non-empty printable text")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ProfileError {}
+
+/// The OBIE message-signing header: `alg`, `kid`, `typ` (`JOSE` by default),
+/// `crit` listing exactly the three OBIE private headers, and those headers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObieProfile {
+    org_id: String,
+    trust_anchor: String,
+    typ: bool,
+}
+
+fn printable_non_empty(s: &str) -> bool {
+    !s.is_empty() && !s.chars().any(char::is_control)
+}
+
+impl ObieProfile {
+    /// A profile for signer organisation `org_id` under `trust_anchor` (e.g.
+    /// `openbanking.org.uk`). `typ: "JOSE"` is included by default: OBIE
+    /// makes `typ` optional but, when present, requires `JOSE`, so including
+    /// it satisfies both readings and makes the token's type explicit.
+    ///
+    /// # Errors
+    /// When either value is empty or contains control characters.
+    pub fn new(
+        org_id: impl Into<String>,
+        trust_anchor: impl Into<String>,
+    ) -> Result<Self, ProfileError> {
+        let org_id = org_id.into();
+        let trust_anchor = trust_anchor.into();
+        if !printable_non_empty(&org_id) {
+            return Err(ProfileError::InvalidOrgId);
+        }
+        if !printable_non_empty(&trust_anchor) {
+            return Err(ProfileError::InvalidTrustAnchor);
+        }
+        Ok(ObieProfile {
+            org_id,
+            trust_anchor,
+            typ: true,
+        })
+    }
+
+    /// Leave `typ` out of the header.
+    #[must_use]
+    pub fn without_typ(mut self) -> Self {
+        self.typ = false;
+        self
+    }
+
+    /// The signer organisation id (`http://openbanking.org.uk/iss`).
+    #[must_use]
+    pub fn org_id(&self) -> &str {
+        &self.org_id
+    }
+
+    /// The trust anchor (`http://openbanking.org.uk/tan`).
+    #[must_use]
+    pub fn trust_anchor(&self) -> &str {
+        &self.trust_anchor
+    }
+}
+
+/// Which protected header a SET is signed with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HeaderProfile {
+    /// OBIE message signing (see [`ObieProfile`]).
+    Obie(ObieProfile),
+    /// RFC 8417 §2.3: `alg`, `kid`, `typ: secevent+jwt`.
+    Rfc8417,
+}
+
+impl HeaderProfile {
+    /// The OBIE profile; see [`ObieProfile::new`].
+    ///
+    /// # Errors
+    /// As [`ObieProfile::new`].
+    pub fn obie(
+        org_id: impl Into<String>,
+        trust_anchor: impl Into<String>,
+    ) -> Result<Self, ProfileError> {
+        ObieProfile::new(org_id, trust_anchor).map(HeaderProfile::Obie)
+    }
+
+    /// The RFC 8417 profile.
+    #[must_use]
+    pub fn rfc8417() -> Self {
+        HeaderProfile::Rfc8417
+    }
+
+    /// The protected header JSON, members in a fixed order (so signing with a
+    /// deterministic algorithm gives byte-identical tokens).
+    pub(crate) fn header_json(&self, alg: Algorithm, kid: &str, now: Timestamp) -> String {
+        let mut out = String::with_capacity(256);
+        out.push_str("{\"alg\":");
+        json::push_str(&mut out, alg.name());
+        out.push_str(",\"kid\":");
+        json::push_str(&mut out, kid);
+        match self {
+            HeaderProfile::Rfc8417 => out.push_str(",\"typ\":\"secevent+jwt\"}"),
+            HeaderProfile::Obie(p) => {
+                if p.typ {
+                    out.push_str(",\"typ\":\"JOSE\"");
+                }
+                out.push_str(",\"crit\":[");
+                json::push_str(&mut out, OBIE_IAT);
+                out.push(',');
+                json::push_str(&mut out, OBIE_ISS);
+                out.push(',');
+                json::push_str(&mut out, OBIE_TAN);
+                out.push_str("],");
+                json::push_str(&mut out, OBIE_IAT);
+                out.push(':');
+                out.push_str(&now.as_secs().to_string());
+                out.push(',');
+                json::push_str(&mut out, OBIE_ISS);
+                out.push(':');
+                json::push_str(&mut out, &p.org_id);
+                out.push(',');
+                json::push_str(&mut out, OBIE_TAN);
+                out.push(':');
+                json::push_str(&mut out, &p.trust_anchor);
+                out.push('}');
+            }
+        }
+        out
+    }
+}

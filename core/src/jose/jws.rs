@@ -1,0 +1,272 @@
+//! JWS Compact Serialization (RFC 7515 §7.1): sign, and verify under an
+//! algorithm allow-list with a [`Keyring`].
+//!
+//! Verification order (cheap structural checks first, nothing trusted before
+//! the signature is checked):
+//! 1. token length against the limit, before any decoding;
+//! 2. exactly three dot-separated parts, header non-empty (an empty
+//!    signature, as `alg: none` tokens carry, fails at the `alg` check);
+//! 3. strict base64url (no padding, no whitespace, canonical) for all parts;
+//! 4. protected header ([`JwsHeader`]): JSON object, no duplicate members,
+//!    size limit, member types, `alg` allowed, `b64`, `crit`, `typ`;
+//! 5. key lookup by `kid` in the keyring, key type matches `alg`;
+//! 6. the signature.
+
+use core::fmt;
+
+use super::alg::{Algorithm, UnsupportedAlgorithm};
+use super::b64;
+use super::header::{self, HeaderProblem, HeaderProfile, JwsHeader, MAX_HEADER_BYTES};
+use super::keyring::Keyring;
+use super::signing_key::SigningKey;
+use crate::codes::{SetErrCode, Vocabulary};
+use crate::crypto::CryptoError;
+use crate::time::Timestamp;
+
+/// A part of a compact JWS.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Part {
+    /// The protected header.
+    Header,
+    /// The payload.
+    Payload,
+    /// The signature.
+    Signature,
+}
+
+impl fmt::Display for Part {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Part::Header => "header",
+            Part::Payload => "payload",
+            Part::Signature => "signature",
+        })
+    }
+}
+
+/// Why a token is not a well-formed compact JWS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MalformedReason {
+    /// Not exactly three dot-separated parts.
+    PartCount,
+    /// A part that must not be empty is.
+    EmptyPart(Part),
+    /// A part is not strict unpadded base64url.
+    Base64(Part),
+}
+
+impl fmt::Display for MalformedReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MalformedReason::PartCount => {
+                f.write_str("not a compact JWS (three dot-separated parts)")
+            }
+            MalformedReason::EmptyPart(p) => write!(f, "the {p} part is empty"),
+            MalformedReason::Base64(p) => write!(f, "the {p} part is not unpadded base64url"),
+        }
+    }
+}
+
+/// Why a compact JWS failed verification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JwsError {
+    /// The token is longer than the limit (checked before any decoding).
+    TokenTooLarge {
+        /// Token length, bytes.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Not a well-formed compact JWS.
+    Malformed(MalformedReason),
+    /// The protected header breaks a rule.
+    BadHeader(HeaderProblem),
+    /// `alg` names an algorithm setpoll never accepts (`none`, `HS256`, `RS256`, ...).
+    AlgNotAllowed(UnsupportedAlgorithm),
+    /// `alg` is supported but not in the policy's allow-list.
+    AlgNotAllowedByPolicy(Algorithm),
+    /// `b64` is `false` (RFC 7797 unencoded payload), which is not supported.
+    B64Unsupported,
+    /// `crit` lists a header this implementation does not understand.
+    CritUnsupported(String),
+    /// No `kid`, and the keyring does not have exactly one key for `alg`.
+    KidMissing,
+    /// No usable verification key has this `kid`.
+    UnknownKid(String),
+    /// The key with this `kid` is of the wrong type for `alg`.
+    KeyAlgMismatch {
+        /// The `kid`.
+        kid: String,
+        /// The header's `alg`.
+        alg: Algorithm,
+    },
+    /// The signature does not verify (including a wrong length, e.g. DER-encoded ECDSA).
+    BadSignature,
+}
+
+impl JwsError {
+    /// Stable machine code.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            JwsError::TokenTooLarge { .. } => "token_too_large",
+            JwsError::Malformed(_) => "malformed",
+            JwsError::BadHeader(_) => "bad_header",
+            JwsError::AlgNotAllowed(_) | JwsError::AlgNotAllowedByPolicy(_) => "alg_not_allowed",
+            JwsError::B64Unsupported => "b64_unsupported",
+            JwsError::CritUnsupported(_) => "crit_unsupported",
+            JwsError::KidMissing => "kid_missing",
+            JwsError::UnknownKid(_) => "unknown_kid",
+            JwsError::KeyAlgMismatch { .. } => "key_alg_mismatch",
+            JwsError::BadSignature => "bad_signature",
+        }
+    }
+
+    /// The `setErrs` code for this failure.
+    ///
+    /// | failure | OBIE | RFC 8935 |
+    /// |---|---|---|
+    /// | too large, malformed | `jwtParse` | `invalid_request` |
+    /// | bad header, `b64`, `crit`, missing `kid` | `jwtHdr` | `invalid_request` |
+    /// | `alg` not allowed | `jwtCrypto` | `invalid_request` |
+    /// | unknown `kid`, key/alg mismatch, bad signature | `jws` | `invalid_key` |
+    #[must_use]
+    pub fn set_err(&self, vocabulary: Vocabulary) -> SetErrCode {
+        let key_problem = matches!(
+            self,
+            JwsError::UnknownKid(_) | JwsError::KeyAlgMismatch { .. } | JwsError::BadSignature
+        );
+        match vocabulary {
+            Vocabulary::Rfc8935 => {
+                if key_problem {
+                    SetErrCode::InvalidKey
+                } else {
+                    SetErrCode::InvalidRequest
+                }
+            }
+            Vocabulary::Obie => match self {
+                JwsError::TokenTooLarge { .. } | JwsError::Malformed(_) => SetErrCode::JwtParse,
+                JwsError::AlgNotAllowed(_) | JwsError::AlgNotAllowedByPolicy(_) => {
+                    SetErrCode::JwtCrypto
+                }
+                _ if key_problem => SetErrCode::Jws,
+                _ => SetErrCode::JwtHdr,
+            },
+        }
+    }
+}
+
+impl fmt::Display for JwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JwsError::TokenTooLarge { len, max } => {
+                write!(f, "token of {len} bytes exceeds the {max}-byte limit")
+            }
+            JwsError::Malformed(r) => r.fmt(f),
+            JwsError::BadHeader(p) => p.fmt(f),
+            JwsError::AlgNotAllowed(e) => e.fmt(f),
+            JwsError::AlgNotAllowedByPolicy(a) => {
+                write!(f, "algorithm {a} is not allowed by the recipient")
+            }
+            JwsError::B64Unsupported => {
+                f.write_str("unencoded payloads (\"b64\": false) are not supported")
+            }
+            JwsError::CritUnsupported(n) => write!(f, "critical header \"{n}\" is not understood"),
+            JwsError::KidMissing => {
+                f.write_str("header has no \"kid\" and the key set has several candidate keys")
+            }
+            JwsError::UnknownKid(k) => write!(f, "no verification key with kid \"{k}\""),
+            JwsError::KeyAlgMismatch { kid, alg } => write!(f, "key \"{kid}\" cannot verify {alg}"),
+            JwsError::BadSignature => f.write_str("signature does not verify"),
+        }
+    }
+}
+
+impl std::error::Error for JwsError {}
+
+/// A compact JWS whose signature checked out.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct VerifiedJws {
+    /// The parsed protected header.
+    pub header: JwsHeader,
+    /// The decoded payload (not yet interpreted).
+    pub payload: Vec<u8>,
+}
+
+/// Largest base64url text that decodes to at most [`MAX_HEADER_BYTES`].
+const MAX_HEADER_B64: usize = MAX_HEADER_BYTES.div_ceil(3) * 4;
+
+/// Verify a compact JWS (see the module docs for the order of checks).
+///
+/// # Errors
+/// The first failed check, as a [`JwsError`].
+pub fn verify_compact(
+    token: &str,
+    keys: &Keyring,
+    algorithms: &[Algorithm],
+    max_token_bytes: usize,
+) -> Result<VerifiedJws, JwsError> {
+    if token.len() > max_token_bytes {
+        return Err(JwsError::TokenTooLarge {
+            len: token.len(),
+            max: max_token_bytes,
+        });
+    }
+    let mut parts = token.split('.');
+    let (Some(h64), Some(p64), Some(s64), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(JwsError::Malformed(MalformedReason::PartCount));
+    };
+    if h64.is_empty() {
+        return Err(JwsError::Malformed(MalformedReason::EmptyPart(
+            Part::Header,
+        )));
+    }
+    if h64.len() > MAX_HEADER_B64 {
+        return Err(JwsError::BadHeader(HeaderProblem::TooLarge));
+    }
+    let header_bytes =
+        b64::decode(h64).ok_or(JwsError::Malformed(MalformedReason::Base64(Part::Header)))?;
+    let payload =
+        b64::decode(p64).ok_or(JwsError::Malformed(MalformedReason::Base64(Part::Payload)))?;
+    let signature = b64::decode(s64).ok_or(JwsError::Malformed(MalformedReason::Base64(
+        Part::Signature,
+    )))?;
+
+    let header = header::parse_protected(&header_bytes, algorithms)?;
+    let verifier = keys.find(header.kid.as_deref(), header.alg)?;
+
+    let signing_input = token
+        .get(..h64.len() + 1 + p64.len())
+        .ok_or(JwsError::Malformed(MalformedReason::PartCount))?;
+    verifier
+        .verify(signing_input.as_bytes(), &signature)
+        .map_err(|_| JwsError::BadSignature)?;
+    Ok(VerifiedJws { header, payload })
+}
+
+/// Sign `payload` into a compact JWS with the header `profile` prescribes
+/// (`now` fills the OBIE `iat` header).
+///
+/// # Errors
+/// [`CryptoError::SigningFailed`] if the backend fails.
+pub fn sign_compact(
+    profile: &HeaderProfile,
+    payload: &[u8],
+    key: &SigningKey,
+    now: Timestamp,
+) -> Result<String, CryptoError> {
+    let header = profile.header_json(key.algorithm(), key.kid(), now);
+    let mut token = b64::encode(header.as_bytes());
+    token.push('.');
+    token.push_str(&b64::encode(payload));
+    let signature = key.sign(token.as_bytes())?;
+    token.push('.');
+    token.push_str(&b64::encode(&signature));
+    Ok(token)
+}

@@ -1,0 +1,178 @@
+//! A private key that signs JWS, with its `kid` and algorithm.
+
+use core::fmt;
+
+use super::alg::Algorithm;
+use super::jwk::{Jwk, JwkError};
+use crate::crypto::{Backend, CryptoError, PrivateKey, PublicKey, Signer};
+
+/// A private key prepared for signing, with its `kid` and algorithm
+/// (`ES256` for EC P-256 keys, `PS256` for RSA keys).
+///
+/// When no `kid` is given it defaults to the RFC 7638 thumbprint of the
+/// public key. `Debug` shows only the `kid`, algorithm and backend.
+#[derive(Clone)]
+pub struct SigningKey {
+    kid: String,
+    alg: Algorithm,
+    key: PrivateKey,
+    signer: Signer,
+}
+
+impl SigningKey {
+    fn build(key: PrivateKey, kid: Option<String>, backend: Backend) -> Result<Self, CryptoError> {
+        let alg = Algorithm::for_key_type(key.key_type());
+        let signer = key.signer(alg.scheme(), backend)?;
+        let kid = match kid {
+            Some(k) => k,
+            None => Jwk::from_public_key(key.public_key()).thumbprint(),
+        };
+        Ok(SigningKey {
+            kid,
+            alg,
+            key,
+            signer,
+        })
+    }
+
+    /// From a private JWK. Its `kid` is kept (thumbprint when absent); its
+    /// `alg`, when present, must be the algorithm for its key type; its
+    /// `use`, when present, must be `sig`.
+    ///
+    /// # Errors
+    /// [`JwkError::NotPrivate`], [`JwkError::AlgorithmMismatch`],
+    /// [`JwkError::NotForSigning`], or [`JwkError::Key`].
+    pub fn from_jwk(jwk: &Jwk) -> Result<Self, JwkError> {
+        let key = jwk.private_key().ok_or(JwkError::NotPrivate)?;
+        let natural = Algorithm::for_key_type(key.key_type());
+        if let Some(a) = jwk.alg() {
+            if a != natural.name() {
+                return Err(JwkError::AlgorithmMismatch(super::header::printable(a, 32)));
+            }
+        }
+        if jwk.key_use().is_some_and(|u| u != "sig") {
+            return Err(JwkError::NotForSigning);
+        }
+        Ok(Self::build(
+            key.clone(),
+            jwk.kid().map(str::to_owned),
+            Backend::default(),
+        )?)
+    }
+
+    /// From a PKCS#8 PEM private key (EC P-256 or RSA >= 2048 bits);
+    /// `kid` is the thumbprint (change it with [`SigningKey::with_kid`]).
+    ///
+    /// # Errors
+    /// [`CryptoError::InvalidPem`] or the key checks.
+    pub fn from_pkcs8_pem(pem: &str) -> Result<Self, CryptoError> {
+        Self::build(PrivateKey::from_pkcs8_pem(pem)?, None, Backend::default())
+    }
+
+    /// A fresh ES256 key from the caller's random generator.
+    ///
+    /// # Errors
+    /// Only if the default backend refuses the key (never in practice).
+    pub fn generate_es256(rng: &mut impl rand_core::CryptoRngCore) -> Result<Self, CryptoError> {
+        Self::build(PrivateKey::generate_ec_p256(rng), None, Backend::default())
+    }
+
+    /// A fresh PS256 key of `bits` bits (2048..=8192) from the caller's
+    /// random generator.
+    ///
+    /// # Errors
+    /// [`CryptoError::RsaKeyTooSmall`] and friends.
+    pub fn generate_ps256(
+        rng: &mut impl rand_core::CryptoRngCore,
+        bits: usize,
+    ) -> Result<Self, CryptoError> {
+        Self::build(
+            PrivateKey::generate_rsa(rng, bits)?,
+            None,
+            Backend::default(),
+        )
+    }
+
+    /// The same key with another `kid`.
+    #[must_use]
+    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
+        self.kid = kid.into();
+        self
+    }
+
+    /// The same key prepared on another backend.
+    ///
+    /// # Errors
+    /// [`CryptoError::BackendUnavailable`] or [`CryptoError::BackendRejectedKey`].
+    pub fn with_backend(self, backend: Backend) -> Result<Self, CryptoError> {
+        let signer = self.key.signer(self.alg.scheme(), backend)?;
+        Ok(SigningKey { signer, ..self })
+    }
+
+    /// The private JWK (`kid`, `use: sig`, `alg` set).
+    #[must_use]
+    pub fn to_private_jwk(&self) -> Jwk {
+        Jwk::from_private_key(self.key.clone())
+            .with_kid(self.kid.clone())
+            .with_use("sig")
+            .with_alg(self.alg.name())
+    }
+
+    /// The public JWK to publish (`kid`, `use: sig`, `alg` set).
+    #[must_use]
+    pub fn to_public_jwk(&self) -> Jwk {
+        self.to_private_jwk().to_public()
+    }
+
+    /// The key as PKCS#8 PEM.
+    ///
+    /// # Errors
+    /// Only if encoding fails.
+    pub fn to_pkcs8_pem(&self) -> Result<zeroize::Zeroizing<String>, CryptoError> {
+        self.key.to_pkcs8_pem()
+    }
+
+    /// `kid`.
+    #[must_use]
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The signing algorithm.
+    #[must_use]
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// The backend that signs.
+    #[must_use]
+    pub fn backend(&self) -> Backend {
+        self.signer.backend()
+    }
+
+    /// The public key.
+    #[must_use]
+    pub fn public_key(&self) -> PublicKey {
+        self.key.public_key()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn private(&self) -> &PrivateKey {
+        &self.key
+    }
+
+    /// Sign raw bytes (the JWS signing input).
+    pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.signer.sign(message)
+    }
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .field("backend", &self.signer.backend())
+            .finish_non_exhaustive()
+    }
+}

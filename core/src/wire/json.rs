@@ -1,0 +1,398 @@
+//! A small checked JSON layer shared by the wire model and the SET claims.
+//!
+//! serde_json's `Value` silently keeps the last of two members with the same
+//! name. Duplicate names make a document ambiguous (two parsers may read two
+//! different requests), so this module parses into a tree that keeps every
+//! member in document order and lets the caller find duplicates with their
+//! path. Nesting depth is bounded by serde_json's recursion limit (128), so
+//! the recursive helpers here cannot exhaust the stack.
+
+use core::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+/// A parsed JSON value with object members kept in document order,
+/// duplicates included.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Json {
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    String(String),
+    Array(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+impl Json {
+    /// The JSON type name used in error messages.
+    pub(crate) fn type_name(&self) -> &'static str {
+        match self {
+            Json::Null => "null",
+            Json::Bool(_) => "boolean",
+            Json::Number(_) => "number",
+            Json::String(_) => "string",
+            Json::Array(_) => "array",
+            Json::Object(_) => "object",
+        }
+    }
+
+    /// Convert to a serde_json value. Call only after [`find_duplicate`]
+    /// returned `None`: with duplicates, later members would win.
+    pub(crate) fn into_value(self) -> serde_json::Value {
+        match self {
+            Json::Null => serde_json::Value::Null,
+            Json::Bool(b) => serde_json::Value::Bool(b),
+            Json::Number(n) => serde_json::Value::Number(n),
+            Json::String(s) => serde_json::Value::String(s),
+            Json::Array(items) => {
+                serde_json::Value::Array(items.into_iter().map(Json::into_value).collect())
+            }
+            Json::Object(members) => serde_json::Value::Object(into_map(members)),
+        }
+    }
+}
+
+/// Convert object members to a serde_json map (see [`Json::into_value`]).
+pub(crate) fn into_map(members: Vec<(String, Json)>) -> serde_json::Map<String, serde_json::Value> {
+    members
+        .into_iter()
+        .map(|(k, v)| (k, v.into_value()))
+        .collect()
+}
+
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Json, E> {
+        Ok(Json::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Json, E> {
+        Ok(Json::Number(v.into()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Json, E> {
+        Ok(Json::Number(v.into()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
+        serde_json::Number::from_f64(v)
+            .map(Json::Number)
+            .ok_or_else(|| E::custom("non-finite number"))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Json, E> {
+        Ok(Json::String(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Json, E> {
+        Ok(Json::String(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Json>()? {
+            items.push(item);
+        }
+        Ok(Json::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let mut members = Vec::new();
+        while let Some((k, v)) = map.next_entry::<String, Json>()? {
+            members.push((k, v));
+        }
+        Ok(Json::Object(members))
+    }
+}
+
+impl<'de> Deserialize<'de> for Json {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(JsonVisitor)
+    }
+}
+
+/// Why a body is not a JSON document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum SyntaxError {
+    /// Not UTF-8; `offset` is the length of the valid prefix.
+    NotUtf8 { offset: usize },
+    /// Empty, or only whitespace.
+    Empty,
+    /// serde_json rejected it (syntax, nesting deeper than 128, bad escape).
+    Malformed {
+        line: usize,
+        column: usize,
+        detail: String,
+    },
+}
+
+/// Parse a complete JSON document (one value, optional surrounding whitespace).
+pub(crate) fn parse(bytes: &[u8]) -> Result<Json, SyntaxError> {
+    let text = core::str::from_utf8(bytes).map_err(|e| SyntaxError::NotUtf8 {
+        offset: e.valid_up_to(),
+    })?;
+    if text.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\r')) {
+        return Err(SyntaxError::Empty);
+    }
+    serde_json::from_str::<Json>(text).map_err(|e| SyntaxError::Malformed {
+        line: e.line(),
+        column: e.column(),
+        detail: strip_position(&e.to_string()),
+    })
+}
+
+/// serde_json appends " at line L column C"; the position is reported separately.
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg.get(..i).unwrap_or(msg).to_owned(),
+        None => msg.to_owned(),
+    }
+}
+
+/// One step of a path into a document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Seg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Longest member name written into a path, in characters; longer names are
+/// cut and marked with `…` so that an error never echoes a huge input.
+const MAX_KEY_IN_PATH: usize = 128;
+
+/// Render a path in the JSONPath-like form used by every error of this crate:
+///
+/// - the root member is written bare: `maxEvents`;
+/// - a member whose name is made only of ASCII letters, digits, `_` and `-`
+///   follows a dot: `setErrs.4d3559ec-6790.err`;
+/// - any other member name is quoted in brackets, with `'` and `\` escaped:
+///   `events['urn:uk:org:openbanking:events:resource-update'].subject`;
+/// - an array index is in brackets: `ack[3]`.
+pub(crate) fn render_path(segs: &[Seg<'_>]) -> String {
+    let mut out = String::new();
+    for seg in segs {
+        match seg {
+            Seg::Index(i) => {
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+            Seg::Key(k) => {
+                let simple = !k.is_empty()
+                    && k.chars().count() <= MAX_KEY_IN_PATH
+                    && k.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                if simple {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(k);
+                } else {
+                    out.push_str("['");
+                    for (n, c) in k.chars().enumerate() {
+                        if n == MAX_KEY_IN_PATH {
+                            out.push('…');
+                            break;
+                        }
+                        if c == '\'' || c == '\\' {
+                            out.push('\\');
+                        }
+                        out.push(c);
+                    }
+                    out.push_str("']");
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The path of the first member name that occurs twice in one object,
+/// searching depth first in document order.
+pub(crate) fn find_duplicate(value: &Json) -> Option<String> {
+    let mut path = Vec::new();
+    find_duplicate_at(value, &mut path)
+}
+
+fn find_duplicate_at<'a>(value: &'a Json, path: &mut Vec<Seg<'a>>) -> Option<String> {
+    match value {
+        Json::Object(members) => {
+            let mut seen = std::collections::HashSet::with_capacity(members.len());
+            for (k, _) in members {
+                if !seen.insert(k.as_str()) {
+                    path.push(Seg::Key(k));
+                    return Some(render_path(path));
+                }
+            }
+            for (k, v) in members {
+                path.push(Seg::Key(k));
+                if let Some(found) = find_duplicate_at(v, path) {
+                    return Some(found);
+                }
+                path.pop();
+            }
+            None
+        }
+        Json::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                path.push(Seg::Index(i));
+                if let Some(found) = find_duplicate_at(v, path) {
+                    return Some(found);
+                }
+                path.pop();
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// How a JSON number fits an integer rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IntCheck {
+    Ok(i64),
+    /// Written with a fraction or exponent (`1.5`, `1.0`, `1e2`).
+    NotInteger,
+    /// An integer, but outside the allowed range (includes literals beyond u64).
+    OutOfRange,
+}
+
+/// Check a number against `min..=max`. Integers must be written as JSON
+/// integers: `1.0` and `1e2` are refused even though their value is whole.
+pub(crate) fn check_int(n: &serde_json::Number, min: i64, max: i64) -> IntCheck {
+    if let Some(v) = n.as_i64() {
+        if v < min || v > max {
+            IntCheck::OutOfRange
+        } else {
+            IntCheck::Ok(v)
+        }
+    } else if n.is_u64() {
+        // Above i64::MAX, so above any max we use.
+        IntCheck::OutOfRange
+    } else {
+        // A float: serde_json also lands here for integer literals too large
+        // for u64, which we must report as out of range, not as fractions.
+        let f = n.as_f64().unwrap_or(f64::NAN);
+        if f.is_finite() && f.fract() == 0.0 && f.abs() >= 9_223_372_036_854_775_808.0 {
+            IntCheck::OutOfRange
+        } else {
+            IntCheck::NotInteger
+        }
+    }
+}
+
+/// Length in Unicode scalar values (Rust `char`s), the unit used for every
+/// `minLength`/`maxLength` rule in this crate.
+pub(crate) fn char_len(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// Append a JSON string literal (serde_json's escaping, deterministic).
+pub(crate) fn push_str_lit(out: &mut String, s: &str) {
+    match serde_json::to_string(s) {
+        Ok(lit) => out.push_str(&lit),
+        // Serialising a &str cannot fail; keep the output valid JSON anyway.
+        Err(_) => out.push_str("\"\""),
+    }
+}
+
+/// Cut `s` to at most `max` chars (on a char boundary). If it was cut, the
+/// last kept char is replaced by `…`.
+pub(crate) fn clamp_chars(s: &str, max: usize) -> String {
+    if max == 0 {
+        return String::new();
+    }
+    if char_len(s) <= max {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(max - 1).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn keeps_duplicates_and_finds_them_with_a_path() {
+        let j = parse(br#"{"a":{"b":[1,{"c":1,"c":2}]}}"#).unwrap();
+        assert_eq!(find_duplicate(&j).as_deref(), Some("a.b[1].c"));
+        let j = parse(br#"{"x":1,"x":1}"#).unwrap();
+        assert_eq!(find_duplicate(&j).as_deref(), Some("x"));
+        let j = parse(br#"{"x":1,"y":{"x":1}}"#).unwrap();
+        assert_eq!(find_duplicate(&j), None);
+    }
+
+    #[test]
+    fn paths_quote_unusual_names_and_cut_long_ones() {
+        assert_eq!(
+            render_path(&[Seg::Key("setErrs"), Seg::Key("a.b'c"), Seg::Key("err")]),
+            "setErrs['a.b\\'c'].err"
+        );
+        assert_eq!(render_path(&[Seg::Key("ack"), Seg::Index(3)]), "ack[3]");
+        let long = "x".repeat(1000);
+        let p = render_path(&[Seg::Key(&long)]);
+        assert_eq!(char_len(&p), 128 + 5);
+        assert!(p.ends_with("…']"));
+        assert_eq!(render_path(&[Seg::Key("")]), "['']");
+    }
+
+    #[test]
+    fn integer_rules() {
+        let n = |s: &str| serde_json::from_str::<serde_json::Number>(s).unwrap();
+        assert_eq!(check_int(&n("5"), 0, 10), IntCheck::Ok(5));
+        assert_eq!(check_int(&n("-1"), 0, 10), IntCheck::OutOfRange);
+        assert_eq!(check_int(&n("11"), 0, 10), IntCheck::OutOfRange);
+        assert_eq!(check_int(&n("1.5"), 0, 10), IntCheck::NotInteger);
+        assert_eq!(check_int(&n("1.0"), 0, 10), IntCheck::NotInteger);
+        assert_eq!(check_int(&n("1e2"), 0, 1000), IntCheck::NotInteger);
+        assert_eq!(
+            check_int(&n("18446744073709551615"), 0, 10),
+            IntCheck::OutOfRange
+        );
+        assert_eq!(
+            check_int(&n("99999999999999999999999"), 0, 10),
+            IntCheck::OutOfRange
+        );
+        assert_eq!(
+            check_int(&n("-99999999999999999999999"), 0, 10),
+            IntCheck::OutOfRange
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_typed() {
+        assert_eq!(parse(b""), Err(SyntaxError::Empty));
+        assert_eq!(parse(b" \n\t"), Err(SyntaxError::Empty));
+        assert_eq!(
+            parse(b"{\"a\":\"\xff\"}"),
+            Err(SyntaxError::NotUtf8 { offset: 6 })
+        );
+        assert!(matches!(parse(b"{"), Err(SyntaxError::Malformed { .. })));
+        assert!(matches!(
+            parse(b"{} {}"),
+            Err(SyntaxError::Malformed { .. })
+        ));
+        let deep = "[".repeat(10_000);
+        assert!(matches!(
+            parse(deep.as_bytes()),
+            Err(SyntaxError::Malformed { .. })
+        ));
+        assert!(matches!(
+            parse(br#""\ud800""#),
+            Err(SyntaxError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn clamp_is_char_safe() {
+        assert_eq!(clamp_chars("héllo", 10), "héllo");
+        assert_eq!(clamp_chars("héllo", 3), "hé…");
+        assert_eq!(clamp_chars("ééé", 0), "");
+        assert_eq!(char_len(&clamp_chars(&"€".repeat(600), 500)), 500);
+    }
+}
