@@ -2,16 +2,19 @@
 //!
 //! Every exception is a `setpoll.SetpollError` carrying `.code`, the core's
 //! stable machine code (snake_case). Each core concern has its own subclass;
-//! verification failures (`VerifyError`) also carry the `setErrs` code a
-//! recipient should report (`.set_err`, OBIE vocabulary, and
-//! `.set_err_rfc8935`) plus a `.description` fit for `setErrs[jti]`.
+//! errors about a SET's content (`ClaimsError`, `VerifyError`) also carry the
+//! `setErrs` code a recipient should report (`.set_err` in the OBIE
+//! vocabulary, `.set_err_rfc8935`) and a `.description` fit for
+//! `setErrs[jti].description`. Never a panic, never a bare string.
+
+use core::fmt::Display;
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 use pyo3::PyTypeInfo;
-use setpoll_core::codes::Vocabulary;
+use setpoll_core::codes::{SetErrCode, Vocabulary};
 
 create_exception!(
     setpoll,
@@ -21,16 +24,65 @@ create_exception!(
 );
 create_exception!(
     setpoll,
+    ArgumentError,
+    SetpollError,
+    "An argument is out of range or names something unknown."
+);
+create_exception!(
+    setpoll,
+    RequestError,
+    SetpollError,
+    "A `POST /events` body (OBEventPolling1) was refused; `.error_response` is the 400 body."
+);
+create_exception!(
+    setpoll,
+    ResponseError,
+    SetpollError,
+    "A `POST /events` response body could not be read."
+);
+create_exception!(
+    setpoll,
+    ClaimsError,
+    SetpollError,
+    "SET claims break a rule of OBEventNotification2 / RFC 8417."
+);
+create_exception!(
+    setpoll,
+    KeyError,
+    SetpollError,
+    "A JWK, JWK Set, PEM key or crypto operation failed."
+);
+create_exception!(
+    setpoll,
+    SignError,
+    SetpollError,
+    "A SET could not be signed."
+);
+create_exception!(
+    setpoll,
     VerifyError,
     SetpollError,
-    "A Security Event Token failed verification; `.set_err` is the setErrs code to report."
+    "A SET failed verification; `.set_err` is the setErrs code to report."
+);
+create_exception!(
+    setpoll,
+    TransmitterError,
+    SetpollError,
+    "The transmitter refused a configuration or a SET to enqueue."
 );
 
 /// Add the exception classes to the module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("SetpollError", py.get_type::<SetpollError>())?;
+    m.add("ArgumentError", py.get_type::<ArgumentError>())?;
+    m.add("RequestError", py.get_type::<RequestError>())?;
+    m.add("ResponseError", py.get_type::<ResponseError>())?;
+    m.add("ClaimsError", py.get_type::<ClaimsError>())?;
+    m.add("KeyError", py.get_type::<KeyError>())?;
+    m.add("SignError", py.get_type::<SignError>())?;
     m.add("VerifyError", py.get_type::<VerifyError>())?;
+    m.add("TransmitterError", py.get_type::<TransmitterError>())?;
     Ok(())
 }
 
@@ -38,55 +90,156 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 /// and PyO3 converts this into the matching exception.
 #[derive(Debug)]
 pub(crate) enum Error {
+    Python(PyErr),
+    Argument {
+        code: &'static str,
+        message: String,
+    },
+    Request {
+        err: setpoll_core::wire::RequestError,
+        interaction_id: String,
+    },
+    Response(setpoll_core::wire::ResponseError),
+    Claims(setpoll_core::claims::ClaimsError),
+    Jwk(setpoll_core::jose::JwkError),
+    Crypto(setpoll_core::crypto::CryptoError),
+    Profile(setpoll_core::jose::ProfileError),
+    Sign(setpoll_core::set::SignError),
     Verify(setpoll_core::set::VerifyError),
+    Config(setpoll_core::transmitter::ConfigError),
+    Enqueue(setpoll_core::transmitter::EnqueueError),
 }
 
-impl From<setpoll_core::set::VerifyError> for Error {
-    fn from(e: setpoll_core::set::VerifyError) -> Self {
-        Error::Verify(e)
+impl Error {
+    pub(crate) fn argument(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Argument {
+            code,
+            message: message.into(),
+        }
     }
+}
+
+macro_rules! from_core {
+    ($($variant:ident($ty:ty)),* $(,)?) => {$(
+        impl From<$ty> for Error {
+            fn from(e: $ty) -> Self {
+                Error::$variant(e)
+            }
+        }
+    )*};
+}
+
+from_core!(
+    Response(setpoll_core::wire::ResponseError),
+    Claims(setpoll_core::claims::ClaimsError),
+    Jwk(setpoll_core::jose::JwkError),
+    Crypto(setpoll_core::crypto::CryptoError),
+    Profile(setpoll_core::jose::ProfileError),
+    Sign(setpoll_core::set::SignError),
+    Verify(setpoll_core::set::VerifyError),
+    Config(setpoll_core::transmitter::ConfigError),
+    Enqueue(setpoll_core::transmitter::EnqueueError),
+);
+
+impl From<setpoll_core::jose::UnsupportedAlgorithm> for Error {
+    fn from(e: setpoll_core::jose::UnsupportedAlgorithm) -> Self {
+        Error::argument(e.code(), e.to_string())
+    }
+}
+
+/// An attribute value set on an exception instance.
+enum Attr {
+    Str(String),
+    OptStr(Option<String>),
+}
+
+fn set_errs(obie: &SetErrCode, rfc: &SetErrCode, description: String) -> Vec<(&'static str, Attr)> {
+    vec![
+        ("set_err", Attr::Str(obie.as_str().to_owned())),
+        ("set_err_rfc8935", Attr::Str(rfc.as_str().to_owned())),
+        ("description", Attr::Str(description)),
+    ]
 }
 
 impl From<Error> for PyErr {
     fn from(e: Error) -> PyErr {
         Python::attach(|py| match e {
-            Error::Verify(e) => {
-                let err = exception::<VerifyError>(py, e.description(), e.code());
-                with_attrs(
+            Error::Python(err) => err,
+            Error::Argument { code, message } => {
+                raise::<ArgumentError>(py, &message, code, Vec::new())
+            }
+            Error::Request {
+                err,
+                interaction_id,
+            } => {
+                let body = err.to_error_response(&interaction_id).to_json();
+                raise::<RequestError>(
                     py,
-                    err,
-                    &[
-                        ("set_err", e.set_err(Vocabulary::Obie).as_str().to_owned()),
-                        (
-                            "set_err_rfc8935",
-                            e.set_err(Vocabulary::Rfc8935).as_str().to_owned(),
-                        ),
-                        ("description", e.description()),
+                    &err,
+                    err.code(),
+                    vec![
+                        ("path", Attr::OptStr(err.path().map(str::to_owned))),
+                        ("obie_code", Attr::Str(err.obie_code().as_str().to_owned())),
+                        ("error_response", Attr::Str(body)),
                     ],
                 )
             }
+            Error::Response(err) => raise::<ResponseError>(
+                py,
+                &err,
+                err.code(),
+                vec![("path", Attr::OptStr(err.path().map(str::to_owned)))],
+            ),
+            Error::Claims(err) => {
+                let mut attrs = set_errs(
+                    &err.set_err(Vocabulary::Obie),
+                    &err.set_err(Vocabulary::Rfc8935),
+                    err.description(),
+                );
+                attrs.push(("path", Attr::OptStr(err.path().map(str::to_owned))));
+                raise::<ClaimsError>(py, &err, err.code(), attrs)
+            }
+            Error::Jwk(err) => raise::<KeyError>(py, &err, err.code(), Vec::new()),
+            Error::Crypto(err) => raise::<KeyError>(py, &err, err.code(), Vec::new()),
+            Error::Profile(err) => raise::<ArgumentError>(py, &err, err.code(), Vec::new()),
+            Error::Sign(err) => raise::<SignError>(py, &err, err.code(), Vec::new()),
+            Error::Verify(err) => raise::<VerifyError>(
+                py,
+                &err,
+                err.code(),
+                set_errs(
+                    &err.set_err(Vocabulary::Obie),
+                    &err.set_err(Vocabulary::Rfc8935),
+                    err.description(),
+                ),
+            ),
+            Error::Config(err) => raise::<TransmitterError>(py, &err, err.code(), Vec::new()),
+            Error::Enqueue(err) => raise::<TransmitterError>(py, &err, err.code(), Vec::new()),
         })
     }
 }
 
-/// An instance of `T` with `args == (message,)` and `.code` set.
-fn exception<T: PyTypeInfo>(py: Python<'_>, message: String, code: &str) -> PyErr {
-    with_attrs(
-        py,
-        PyErr::new::<T, _>(message),
-        &[("code", code.to_owned())],
-    )
-}
-
-/// Set string attributes on the exception value. Setting an attribute on a
-/// fresh exception instance cannot fail short of memory exhaustion; if it
-/// does, that error is raised instead (never a panic).
-fn with_attrs(py: Python<'_>, err: PyErr, attrs: &[(&str, String)]) -> PyErr {
+/// An instance of `T` with `args == (message,)`, `.code` and the given
+/// attributes set. Setting an attribute on a fresh exception instance fails
+/// only on memory exhaustion; if it does, that error is raised instead.
+fn raise<T: PyTypeInfo>(
+    py: Python<'_>,
+    message: &dyn Display,
+    code: &str,
+    attrs: Vec<(&'static str, Attr)>,
+) -> PyErr {
+    let err = PyErr::new::<T, _>(message.to_string());
     let value = err.value(py);
-    for (name, v) in attrs {
-        if let Err(e) = value.setattr(PyString::new(py, name), v) {
-            return e;
-        }
+    let mut result = value.setattr(PyString::intern(py, "code"), code);
+    for (name, attr) in attrs {
+        let name = PyString::intern(py, name);
+        result = result.and_then(|()| match attr {
+            Attr::Str(s) => value.setattr(name, s),
+            Attr::OptStr(s) => value.setattr(name, s),
+        });
     }
-    err
+    match result {
+        Ok(()) => err,
+        Err(e) => e,
+    }
 }

@@ -9,10 +9,14 @@
 
 use pyo3::prelude::*;
 
+mod claims;
 mod codes;
 mod errors;
+mod jose;
 mod set;
 mod time;
+mod transmitter;
+mod wire;
 
 /// The Rust extension behind the `setpoll` package (import `setpoll`, not this).
 #[pymodule(name = "_setpoll")]
@@ -23,6 +27,10 @@ fn setpoll_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     codes::register(m)?;
     time::register(m)?;
     set::register(m)?;
+    wire::register(m)?;
+    claims::register(m)?;
+    jose::register(m)?;
+    transmitter::register(m)?;
     Ok(())
 }
 
