@@ -47,7 +47,8 @@ def main(argv: list[str]) -> int:
     for sym in scaffolding + checksums:
         if sym not in header:
             problems.append(f"{sym}: missing from SetpollFFI.h")
-        if sym not in swift:
+        # Swift derives `!=` from `==`, so the exported `ne` of an Eq trait is never called.
+        if sym not in swift and not sym.endswith("_uniffi_trait_eq_ne"):
             problems.append(f"{sym}: never called from Setpoll.swift")
 
     swift_types = {

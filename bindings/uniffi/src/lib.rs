@@ -9,15 +9,30 @@
 
 uniffi::setup_scaffolding!();
 
+mod claims;
 mod codes;
 mod error;
+mod jose;
 mod set;
 mod time;
+mod transmitter;
+mod wire;
 
+pub use claims::{ClaimsBuilder, EventSubject, Link, SetClaims};
 pub use codes::{set_err_code, set_err_codes, SetErrCodeInfo};
 pub use error::SetpollError;
-pub use set::{peek_envelope, SetEnvelope};
+pub use jose::{jwk_thumbprint, jwks_from_keys, CryptoBackend, Keyring, SigningKey, SkippedKey};
+pub use set::{
+    peek_envelope, sign_set, verify_set, HeaderProfile, SetEnvelope, VerifiedSet, VerifyPolicy,
+};
 pub use time::{timestamp_as_secs, timestamp_from_secs};
+pub use transmitter::{
+    MemoryTransmitter, PollAnswer, PollWait, TransmitterConfig, TransmitterProfile,
+};
+pub use wire::{
+    parse_error_response, parse_request, parse_response, request_to_json, response_to_json,
+    PollRequest, PollResponse, SetEntry, SetErrEntry,
+};
 
 /// The version of the setpoll library.
 #[uniffi::export]

@@ -1,0 +1,170 @@
+//! The wire model of `POST /events`: `setpoll_core::wire`.
+
+use crate::SetpollError;
+use setpoll_core::codes::SetErrCode;
+use setpoll_core::wire::{
+    ErrorResponse, EventPolling, EventPollingResponse, RequestOptions, ResponseLimits, SetErr,
+};
+
+/// One `setErrs` entry of a request.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct SetErrEntry {
+    /// The SET's `jti`.
+    pub jti: String,
+    /// The error code (`jwtIss`, `invalid_key`, ...).
+    pub err: String,
+    /// Human-readable description.
+    pub description: String,
+}
+
+/// `OBEventPolling1`: the body of `POST /events`.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct PollRequest {
+    /// `maxEvents`; `None` when absent.
+    #[uniffi(default = None)]
+    pub max_events: Option<u32>,
+    /// `returnImmediately`; `None` when absent.
+    #[uniffi(default = None)]
+    pub return_immediately: Option<bool>,
+    /// `ack`, each `jti` once.
+    #[uniffi(default = [])]
+    pub ack: Vec<String>,
+    /// `setErrs`, in request order.
+    #[uniffi(default = [])]
+    pub set_errs: Vec<SetErrEntry>,
+}
+
+impl From<EventPolling> for PollRequest {
+    fn from(r: EventPolling) -> Self {
+        PollRequest {
+            max_events: r.max_events,
+            return_immediately: r.return_immediately,
+            ack: r.ack,
+            set_errs: r
+                .set_errs
+                .into_iter()
+                .map(|(jti, e)| SetErrEntry {
+                    jti,
+                    err: e.err.as_str().to_owned(),
+                    description: e.description,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<PollRequest> for EventPolling {
+    fn from(r: PollRequest) -> Self {
+        EventPolling {
+            max_events: r.max_events,
+            return_immediately: r.return_immediately,
+            ack: r.ack,
+            set_errs: r
+                .set_errs
+                .into_iter()
+                .map(|e| {
+                    (
+                        e.jti,
+                        SetErr {
+                            err: SetErrCode::from_code(&e.err),
+                            description: e.description,
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// [`EventPolling::parse`] with the default limits.
+pub(crate) fn parse_core(
+    body: &str,
+    reject_unknown_members: bool,
+    interaction_id: &str,
+) -> Result<EventPolling, SetpollError> {
+    let opts = RequestOptions {
+        reject_unknown_members,
+        ..RequestOptions::default()
+    };
+    EventPolling::parse(body.as_bytes(), &opts)
+        .map_err(|e| SetpollError::request(&e, interaction_id))
+}
+
+/// Parse and validate a `POST /events` body (the transmitter's strict reader).
+///
+/// # Errors
+/// `Request`, whose `errorResponse` (with `interactionId` as `Id`) is the 400 body.
+#[uniffi::export(default(reject_unknown_members = true, interaction_id = ""))]
+pub fn parse_request(
+    body: String,
+    reject_unknown_members: bool,
+    interaction_id: String,
+) -> Result<PollRequest, SetpollError> {
+    parse_core(&body, reject_unknown_members, &interaction_id).map(PollRequest::from)
+}
+
+/// The canonical JSON text of a request (what a TPP sends).
+#[uniffi::export]
+#[must_use]
+pub fn request_to_json(request: PollRequest) -> String {
+    EventPolling::from(request).to_json()
+}
+
+/// One SET of a response.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct SetEntry {
+    /// The SET's `jti`.
+    pub jti: String,
+    /// The compact JWS.
+    pub token: String,
+}
+
+/// `OBEventPollingResponse1`: the answer to `POST /events`.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct PollResponse {
+    /// `sets`, oldest first.
+    pub sets: Vec<SetEntry>,
+    /// `moreAvailable`.
+    pub more_available: bool,
+}
+
+/// Read a `POST /events` response body (the receiver's tolerant reader).
+///
+/// # Errors
+/// `Response` naming the first problem.
+#[uniffi::export]
+pub fn parse_response(body: String) -> Result<PollResponse, SetpollError> {
+    let r = EventPollingResponse::parse_lenient(body.as_bytes(), &ResponseLimits::default())?;
+    Ok(PollResponse {
+        sets: r
+            .sets
+            .into_iter()
+            .map(|(jti, token)| SetEntry { jti, token })
+            .collect(),
+        more_available: r.more_available,
+    })
+}
+
+/// The canonical JSON text of a response (what an ASPSP answers).
+#[uniffi::export]
+#[must_use]
+pub fn response_to_json(response: PollResponse) -> String {
+    EventPollingResponse {
+        sets: response
+            .sets
+            .into_iter()
+            .map(|s| (s.jti, s.token))
+            .collect(),
+        more_available: response.more_available,
+    }
+    .to_json()
+}
+
+/// Read an `OBErrorResponse1` body; returns its canonical JSON text.
+///
+/// # Errors
+/// `Response` when the body is not an `OBErrorResponse1`.
+#[uniffi::export]
+pub fn parse_error_response(body: String) -> Result<String, SetpollError> {
+    Ok(ErrorResponse::parse(body.as_bytes())?.to_json())
+}
