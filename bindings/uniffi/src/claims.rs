@@ -158,6 +158,7 @@ impl ClaimsBuilder {
     ///
     /// # Errors
     /// `Argument(builder_used)` after `build()`.
+    #[allow(clippy::should_implement_trait)] // named after the JWT claim, as in the core
     pub fn sub(self: Arc<Self>, sub: String) -> Result<Arc<Self>, SetpollError> {
         self.step(|b| b.sub(sub))
     }
