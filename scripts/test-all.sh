@@ -13,6 +13,9 @@ cargo fmt --all -- --check
 step "rust: clippy (warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "rust: docs (warnings are errors; every public item documented)"
+RUSTDOCFLAGS="-D warnings" cargo doc -q -p setpoll-core --no-deps
+
 step "rust: tests"
 cargo test --workspace
 step "python: wheel, pytest, mypy --strict"; scripts/python/test.sh

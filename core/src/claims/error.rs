@@ -290,3 +290,5 @@ impl fmt::Display for ClaimsError {
         }
     }
 }
+
+impl std::error::Error for ClaimsError {}

@@ -89,7 +89,7 @@ pub enum HeaderProblem {
     CritNamesRegistered(String),
     /// `crit` lists a header that is not present.
     CritNamesAbsent(String),
-    /// `typ` is not one of [`ACCEPTED_TYP`].
+    /// `typ` is not `JOSE`, `secevent+jwt` or `application/secevent+jwt`.
     UnsupportedTyp(String),
 }
 

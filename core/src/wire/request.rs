@@ -597,3 +597,5 @@ fn parse_set_errs(
     }
     Ok(out)
 }
+
+impl std::error::Error for RequestError {}

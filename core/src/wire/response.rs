@@ -309,3 +309,5 @@ fn read_sets(
     }
     Ok(out)
 }
+
+impl std::error::Error for ResponseError {}
