@@ -18,5 +18,8 @@ RUSTDOCFLAGS="-D warnings" cargo doc -q -p setpoll-core --no-deps
 
 step "rust: tests"
 cargo test --workspace
+
+step "vectors: committed files match the seeded generator byte for byte"
+cargo run -q -p setpoll-tests --bin gen-vectors -- --check
 step "python: wheel, pytest, mypy --strict"; scripts/python/test.sh
 step "kotlin+swift: uniffi bindings, JVM tests, swift completeness"; scripts/kotlin/test.sh

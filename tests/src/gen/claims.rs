@@ -1,0 +1,512 @@
+//! `claims`: `SetClaims::from_json` (and `check_obie_profile`) on SET payloads.
+
+use serde_json::{json, Map, Value};
+use setpoll_core::claims::{
+    SetClaims, CONSENT_AUTHORIZATION_REVOKED, LINKED_ACCOUNT_UPDATE, RESOURCE_UPDATE, RID, RLK,
+    RTY, SUBJECT_TYPE,
+};
+use setpoll_core::codes::Vocabulary;
+
+use super::{check_unique_names, error, ok, rep, vector_file};
+use crate::GenError;
+
+/// The example payload of the OBIE event notification documentation (also
+/// quoted in the protocol brief), as its authors formatted it.
+pub const OBIE_EXAMPLE: &str = r#"{
+  "iss": "https://examplebank.com/",
+  "iat": 1516239022,
+  "jti": "b460a07c-4962-43d1-85ee-9dc10fbb8f6c",
+  "sub": "https://examplebank.com/api/open-banking/v3.1/aisp/account-access-consents/aac-1234-007",
+  "aud": "7umx5nTR33811QyQfi",
+  "events": {
+    "urn:uk:org:openbanking:events:resource-update": {
+      "subject": {
+        "subject_type": "http://openbanking.org.uk/rid_http://openbanking.org.uk/rty",
+        "http://openbanking.org.uk/rid": "aac-1234-007",
+        "http://openbanking.org.uk/rty": "account-access-consent",
+        "http://openbanking.org.uk/rlk": [
+          { "version": "v3.1", "link": "https://examplebank.com/api/open-banking/v3.1/aisp/account-access-consents/aac-1234-007" }
+        ]
+      }
+    }
+  },
+  "txn": "dfc51628-3479-4b81-ad60-210b43d02306",
+  "toe": 1516239022
+}"#;
+
+/// The OBIE example as a JSON value (member order kept).
+#[must_use]
+pub fn example() -> Value {
+    serde_json::from_str(OBIE_EXAMPLE).unwrap_or(Value::Null)
+}
+
+/// A subject object for `rid`/`rty`.
+#[must_use]
+pub fn subject(rid: &str, rty: &str) -> Value {
+    json!({
+        "subject_type": SUBJECT_TYPE,
+        RID: rid,
+        RTY: rty,
+        RLK: [{ "version": "v3.1", "link": format!("https://examplebank.com/api/{rid}") }],
+    })
+}
+
+/// An RFC 8417 style SET: several audiences, no `sub`/`txn`/`toe`, a custom event.
+#[must_use]
+pub fn rfc8417_example() -> Value {
+    json!({
+        "iss": "https://idp.example.com/",
+        "iat": 1458496404,
+        "jti": "3d0c3cf797584bd193bd0fb1bd4e7d30",
+        "aud": ["https://scim.example.com/Feeds/98d52461fa5bbc879593b7754", "https://scim.example.com/Feeds/5d7604516b1d08641d7676ee7"],
+        "events": {
+            "urn:ietf:params:scim:event:create": {
+                "ref": "https://scim.example.com/Users/44f6142df96bd6ab61e7521d9",
+                "attributes": ["id", "name", "userName", "password", "emails"]
+            }
+        }
+    })
+}
+
+struct Input {
+    name: String,
+    text: String,
+    obie_profile: bool,
+}
+
+fn with(name: &str, base: &Value, edit: impl FnOnce(&mut Map<String, Value>)) -> Input {
+    let mut v = base.clone();
+    if let Value::Object(m) = &mut v {
+        edit(m);
+    }
+    Input {
+        name: name.to_owned(),
+        text: v.to_string(),
+        obie_profile: false,
+    }
+}
+
+fn text(name: &str, text: &str) -> Input {
+    Input {
+        name: name.to_owned(),
+        text: text.to_owned(),
+        obie_profile: false,
+    }
+}
+
+fn obie(mut i: Input) -> Input {
+    i.name.push_str(" (OBIE profile)");
+    i.obie_profile = true;
+    i
+}
+
+/// The event object at `events[uri]`.
+fn event_mut<'a>(m: &'a mut Map<String, Value>, uri: &str) -> Option<&'a mut Map<String, Value>> {
+    m.get_mut("events")?
+        .as_object_mut()?
+        .get_mut(uri)?
+        .as_object_mut()
+}
+
+fn subject_mut<'a>(m: &'a mut Map<String, Value>, uri: &str) -> Option<&'a mut Map<String, Value>> {
+    event_mut(m, uri)?.get_mut("subject")?.as_object_mut()
+}
+
+fn set_events(m: &mut Map<String, Value>, events: Value) {
+    m.insert("events".into(), events);
+}
+
+#[allow(clippy::too_many_lines)]
+fn inputs() -> Vec<Input> {
+    let ex = example();
+    let rfc = rfc8417_example();
+    let consent = subject("aac-1", "account-access-consent");
+    let s128 = rep("s", 128);
+    let s129 = rep("s", 129);
+    let mut v = vec![
+        text("OBIE documentation example as formatted", OBIE_EXAMPLE),
+        obie(text("OBIE documentation example", OBIE_EXAMPLE)),
+        with(
+            "RFC 8417 style: audiences array, custom event",
+            &rfc,
+            |_| {},
+        ),
+        obie(with("RFC 8417 style", &rfc, |_| {})),
+        with(
+            "claims in another order are written canonically",
+            &ex,
+            |m| {
+                let mut sorted: Vec<(String, Value)> =
+                    m.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                sorted.sort_by(|a, b| b.0.cmp(&a.0));
+                *m = sorted.into_iter().collect();
+            },
+        ),
+        with("unknown claims are dropped", &ex, |m| {
+            m.insert("exp".into(), json!(1516239999));
+            m.insert("nbf".into(), json!(1));
+            m.insert("x-bank".into(), json!({"a": [1, 2]}));
+        }),
+        with(
+            "single audience in an array is written as a string",
+            &ex,
+            |m| {
+                m.insert("aud".into(), json!(["7umx5nTR33811QyQfi"]));
+            },
+        ),
+        with("iat 0 and toe 0", &ex, |m| {
+            m.insert("iat".into(), json!(0));
+            m.insert("toe".into(), json!(0));
+        }),
+        with("iat beyond 2038", &ex, |m| {
+            m.insert("iat".into(), json!(4102444800_i64));
+        }),
+        with("iat at i64::MAX", &ex, |m| {
+            m.insert("iat".into(), json!(i64::MAX));
+        }),
+        with("consent revoked with reason and subject", &ex, |m| {
+            set_events(
+                m,
+                json!({ CONSENT_AUTHORIZATION_REVOKED: { "reason": "Revoked by the PSU", "subject": consent } }),
+            );
+        }),
+        with(
+            "consent revoked without subject beside a resource update",
+            &ex,
+            |m| {
+                if let Some(Value::Object(events)) = m.get_mut("events") {
+                    events.insert(CONSENT_AUTHORIZATION_REVOKED.into(), json!({}));
+                }
+            },
+        ),
+        with("linked account update, AccountClosure", &ex, |m| {
+            set_events(
+                m,
+                json!({ LINKED_ACCOUNT_UPDATE: { "reason": "UK.OBIE.AccountClosure", "subject": consent } }),
+            );
+        }),
+        with("linked account update, CASS", &ex, |m| {
+            set_events(
+                m,
+                json!({ LINKED_ACCOUNT_UPDATE: { "reason": "UK.OBIE.CASS" } }),
+            );
+        }),
+        with(
+            "linked account update, namespaced extension reason",
+            &ex,
+            |m| {
+                set_events(
+                    m,
+                    json!({ LINKED_ACCOUNT_UPDATE: { "reason": "UK.Bank.Moved" } }),
+                );
+            },
+        ),
+        with(
+            "event members in another order are written canonically",
+            &ex,
+            |m| {
+                set_events(
+                    m,
+                    json!({ LINKED_ACCOUNT_UPDATE: { "subject": {
+                    RLK: [{ "link": "https://examplebank.com/x", "version": "v4.0" }],
+                    RTY: "account-access-consent",
+                    RID: "aac-2",
+                    "subject_type": SUBJECT_TYPE,
+                }, "reason": "UK.OBIE.CASS" } }),
+                );
+            },
+        ),
+        with("three OBIE events and a custom one, order kept", &ex, |m| {
+            set_events(
+                m,
+                json!({
+                    "urn:uk:bank:events:custom": { "z": 1, "a": [true, null, 1.5], "m": { "y": "é" } },
+                    LINKED_ACCOUNT_UPDATE: { "subject": consent },
+                    CONSENT_AUTHORIZATION_REVOKED: { "subject": consent },
+                    RESOURCE_UPDATE: { "subject": consent },
+                }),
+            );
+        }),
+        with("several resource links", &ex, |m| {
+            if let Some(s) = subject_mut(m, RESOURCE_UPDATE) {
+                s.insert(
+                    RLK.into(),
+                    json!([
+                        { "version": "v3.1", "link": "https://a/1" },
+                        { "version": "v4.0.0-rc1", "link": "https://a/2" }
+                    ]),
+                );
+            }
+        }),
+        with("jti, aud and txn of 128 characters", &ex, |m| {
+            m.insert("jti".into(), json!(s128));
+            m.insert("aud".into(), json!(s128));
+            m.insert("txn".into(), json!(s128));
+        }),
+        with("strings with escapes and non-ASCII", &ex, |m| {
+            m.insert("iss".into(), json!("https://bänk.example/\"q\"\n"));
+            m.insert("jti".into(), json!("\u{1F600}\u{2028}"));
+        }),
+        with("sub with another URI scheme", &ex, |m| {
+            m.insert("sub".into(), json!("urn:example:consent:1"));
+        }),
+        // ---- RFC 8417 leniency, refused by the OBIE profile
+        with("without sub, txn and toe", &ex, |m| {
+            m.remove("sub");
+            m.remove("txn");
+            m.remove("toe");
+        }),
+        obie(with("without sub", &ex, |m| {
+            m.remove("sub");
+        })),
+        obie(with("without txn", &ex, |m| {
+            m.remove("txn");
+        })),
+        obie(with("without toe", &ex, |m| {
+            m.remove("toe");
+        })),
+        obie(with("several audiences", &ex, |m| {
+            m.insert("aud".into(), json!(["a", "b"]));
+        })),
+        // ---- payload as a whole
+        text("empty payload", ""),
+        text("malformed JSON", r#"{"iss":"#),
+        text("array", "[]"),
+        text("string", r#""claims""#),
+        text("null", "null"),
+        text(
+            "nesting of 130 levels",
+            &format!("{{\"x\":{}{}}}", rep("[", 130), rep("]", 130)),
+        ),
+        text(
+            "duplicate claim",
+            r#"{"iss":"a","iss":"b","iat":1,"jti":"j","aud":"a","events":{"urn:x:y":{}}}"#,
+        ),
+        text(
+            "duplicate member inside a custom event",
+            r#"{"iss":"a","iat":1,"jti":"j","aud":"a","events":{"urn:x:y":{"k":1,"k":2}}}"#,
+        ),
+    ];
+    // ---- each required claim missing
+    for claim in ["iss", "iat", "jti", "aud", "events"] {
+        v.push(with(&format!("{claim} missing"), &ex, |m| {
+            m.remove(claim);
+        }));
+    }
+    // ---- wrong types
+    for (claim, value) in [
+        ("iss", json!(1)),
+        ("iat", json!("1516239022")),
+        ("iat", json!(null)),
+        ("toe", json!("1516239022")),
+        ("jti", json!(["a"])),
+        ("aud", json!(7)),
+        ("aud", json!({"a": 1})),
+        ("aud", json!(["a", 1])),
+        ("sub", json!(null)),
+        ("txn", json!(false)),
+        ("events", json!([])),
+        ("events", json!("urn:x")),
+    ] {
+        v.push(with(&format!("{claim} as {value}"), &ex, |m| {
+            m.insert(claim.into(), value.clone());
+        }));
+    }
+    v.extend([
+        text(
+            "iat 1.0",
+            &OBIE_EXAMPLE.replace("\"iat\": 1516239022", "\"iat\": 1516239022.0"),
+        ),
+        text(
+            "iat 1.5e9",
+            &OBIE_EXAMPLE.replace("\"iat\": 1516239022", "\"iat\": 1.5e9"),
+        ),
+        with("iat negative", &ex, |m| {
+            m.insert("iat".into(), json!(-1));
+        }),
+        with("toe negative", &ex, |m| {
+            m.insert("toe".into(), json!(-5));
+        }),
+        text(
+            "iat beyond i64",
+            &OBIE_EXAMPLE.replace("\"iat\": 1516239022", "\"iat\": 9223372036854775808"),
+        ),
+        // ---- lengths and emptiness
+        with("iss empty", &ex, |m| {
+            m.insert("iss".into(), json!(""));
+        }),
+        with("jti empty", &ex, |m| {
+            m.insert("jti".into(), json!(""));
+        }),
+        with("jti of 129 characters", &ex, |m| {
+            m.insert("jti".into(), json!(s129));
+        }),
+        with("aud empty string", &ex, |m| {
+            m.insert("aud".into(), json!(""));
+        }),
+        with("aud empty array", &ex, |m| {
+            m.insert("aud".into(), json!([]));
+        }),
+        with("aud array item of 129 characters", &ex, |m| {
+            m.insert("aud".into(), json!(["ok", s129]));
+        }),
+        with("txn of 129 characters", &ex, |m| {
+            m.insert("txn".into(), json!(s129));
+        }),
+        with("txn empty", &ex, |m| {
+            m.insert("txn".into(), json!(""));
+        }),
+        with("sub not a URI", &ex, |m| {
+            m.insert("sub".into(), json!("aac-1234-007"));
+        }),
+        with("sub with a space", &ex, |m| {
+            m.insert("sub".into(), json!("https://bank/a b"));
+        }),
+        with("sub empty", &ex, |m| {
+            m.insert("sub".into(), json!(""));
+        }),
+        // ---- events
+        with("events empty", &ex, |m| {
+            set_events(m, json!({}));
+        }),
+        with("event type not a URI", &ex, |m| {
+            set_events(m, json!({ "resource-update": {} }));
+        }),
+        with("event type empty", &ex, |m| {
+            set_events(m, json!({ "": {} }));
+        }),
+        with("event payload not an object", &ex, |m| {
+            set_events(m, json!({ RESOURCE_UPDATE: "update" }));
+        }),
+        with("custom event payload not an object", &ex, |m| {
+            set_events(m, json!({ "urn:x:y": [1] }));
+        }),
+        with("resource update without subject", &ex, |m| {
+            set_events(m, json!({ RESOURCE_UPDATE: {} }));
+        }),
+        with("resource update with an unknown member", &ex, |m| {
+            if let Some(e) = event_mut(m, RESOURCE_UPDATE) {
+                e.insert("reason".into(), json!("x"));
+            }
+        }),
+        with("subject with an unknown member", &ex, |m| {
+            if let Some(s) = subject_mut(m, RESOURCE_UPDATE) {
+                s.insert("extra".into(), json!(1));
+            }
+        }),
+        with("subject without rid", &ex, |m| {
+            if let Some(s) = subject_mut(m, RESOURCE_UPDATE) {
+                s.remove(RID);
+            }
+        }),
+        with("subject without rlk", &ex, |m| {
+            if let Some(s) = subject_mut(m, RESOURCE_UPDATE) {
+                s.remove(RLK);
+            }
+        }),
+        with("subject not an object", &ex, |m| {
+            set_events(m, json!({ RESOURCE_UPDATE: { "subject": "aac-1" } }));
+        }),
+        with("subject rid empty", &ex, |m| {
+            if let Some(s) = subject_mut(m, RESOURCE_UPDATE) {
+                s.insert(RID.into(), json!(""));
+            }
+        }),
+        with("subject rty of 129 characters", &ex, |m| {
+            if let Some(s) = subject_mut(m, RESOURCE_UPDATE) {
+                s.insert(RTY.into(), json!(s129));
+            }
+        }),
+        with("subject rlk empty", &ex, |m| {
+            if let Some(s) = subject_mut(m, RESOURCE_UPDATE) {
+                s.insert(RLK.into(), json!([]));
+            }
+        }),
+        with("subject rlk not an array", &ex, |m| {
+            if let Some(s) = subject_mut(m, RESOURCE_UPDATE) {
+                s.insert(RLK.into(), json!({"version": "v3.1", "link": "x"}));
+            }
+        }),
+        with("resource link version of 11 characters", &ex, |m| {
+            if let Some(s) = subject_mut(m, RESOURCE_UPDATE) {
+                s.insert(RLK.into(), json!([{ "version": "v3.1.11-rc1", "link": "x" }]));
+            }
+        }),
+        with("resource link without link", &ex, |m| {
+            if let Some(s) = subject_mut(m, RESOURCE_UPDATE) {
+                s.insert(RLK.into(), json!([{ "version": "v3.1" }]));
+            }
+        }),
+        with("resource link with an unknown member", &ex, |m| {
+            if let Some(s) = subject_mut(m, RESOURCE_UPDATE) {
+                s.insert(
+                    RLK.into(),
+                    json!([{ "version": "v3.1", "link": "x", "rel": "self" }]),
+                );
+            }
+        }),
+        with("consent revoked without subject alone", &ex, |m| {
+            set_events(m, json!({ CONSENT_AUTHORIZATION_REVOKED: { "reason": "PSU" } }));
+        }),
+        with("consent revoked reason empty", &ex, |m| {
+            set_events(
+                m,
+                json!({ CONSENT_AUTHORIZATION_REVOKED: { "reason": "", "subject": consent } }),
+            );
+        }),
+        with("consent revoked reason a number", &ex, |m| {
+            set_events(
+                m,
+                json!({ CONSENT_AUTHORIZATION_REVOKED: { "reason": 3, "subject": consent } }),
+            );
+        }),
+        with("linked account update, reason outside the code list", &ex, |m| {
+            set_events(m, json!({ LINKED_ACCOUNT_UPDATE: { "reason": "closed" } }));
+        }),
+        with("linked account update, subject of another resource type", &ex, |m| {
+            set_events(
+                m,
+                json!({ LINKED_ACCOUNT_UPDATE: { "subject": subject("p-1", "domestic-payment-consent") } }),
+            );
+        }),
+    ]);
+    v
+}
+
+/// The `claims` file.
+///
+/// # Errors
+/// When two cases share a name.
+pub fn file() -> Result<Value, GenError> {
+    let mut cases = Vec::new();
+    for input in inputs() {
+        let result = SetClaims::from_json(input.text.as_bytes()).and_then(|c| {
+            if input.obie_profile {
+                c.check_obie_profile()?;
+            }
+            Ok(c)
+        });
+        let expect = match result {
+            Ok(c) => ok(json!({ "claimsJson": c.to_json() })),
+            Err(e) => error(json!({
+                "code": e.code(),
+                "path": e.path(),
+                "setErrObie": e.set_err(Vocabulary::Obie).as_str(),
+                "setErrRfc8935": e.set_err(Vocabulary::Rfc8935).as_str(),
+            })),
+        };
+        cases.push(json!({
+            "name": input.name,
+            "claimsJson": input.text,
+            "obieProfile": input.obie_profile,
+            "expect": expect,
+        }));
+    }
+    check_unique_names("claims", &cases)?;
+    Ok(vector_file(
+        "claims",
+        "SetClaims::from_json (then SetClaims::check_obie_profile when obieProfile \
+         is true) and SetClaims::to_json on success",
+        cases,
+    ))
+}

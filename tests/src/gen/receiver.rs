@@ -1,0 +1,389 @@
+//! `receiver`: scripts of nextRequest / handleResponse / ack / reject /
+//! handleFailure / restart against a `Receiver` (vocabulary in
+//! [`crate::script::receiver`]).
+
+use serde_json::{json, Value};
+use setpoll_core::claims::{EventSubject, ResourceLink, SetClaims};
+use setpoll_core::jose::{HeaderProfile, SigningKey};
+use setpoll_core::set::sign_set;
+use setpoll_core::wire::EventPollingResponse;
+use setpoll_core::Timestamp;
+
+use super::keys::{b64, Keys};
+use super::verify::obie_profile;
+use super::{check_unique_names, vector_file};
+use crate::script::receiver::run;
+use crate::GenError;
+
+const T0: u64 = 1_700_000_000_000;
+const SEC: u64 = 1000;
+const DAY: u64 = 24 * 3600 * SEC;
+const BANK: &str = "https://examplebank.com/";
+const TPP: &str = "7umx5nTR33811QyQfi";
+
+struct Tokens<'a> {
+    keys: &'a Keys,
+    profile: HeaderProfile,
+}
+
+impl Tokens<'_> {
+    /// A SET for `aud` with `jti`, signed by `key`.
+    fn signed(&self, key: &SigningKey, aud: &str, jti: &str) -> Result<String, GenError> {
+        let claims = SetClaims::builder(BANK, jti, aud, 1_700_000_000)
+            .sub(format!(
+                "{BANK}api/open-banking/v3.1/aisp/account-access-consents/{jti}"
+            ))
+            .txn(format!("txn-{jti}"))
+            .toe(1_700_000_000)
+            .resource_update(EventSubject::new(
+                format!("aac-{jti}"),
+                "account-access-consent",
+                vec![ResourceLink::new("v3.1", format!("{BANK}aac-{jti}"))],
+            ))
+            .build()
+            .map_err(|e| GenError(format!("claims: {e}")))?;
+        sign_set(&claims, key, &self.profile, Timestamp::from_millis(T0))
+            .map_err(|e| GenError(format!("sign: {e}")))
+    }
+
+    /// A good SET for the TPP.
+    fn set(&self, jti: &str) -> Result<String, GenError> {
+        self.signed(&self.keys.es, TPP, jti)
+    }
+}
+
+fn body(sets: &[(&str, &str)], more: bool) -> String {
+    EventPollingResponse {
+        sets: sets
+            .iter()
+            .map(|(k, t)| ((*k).to_owned(), (*t).to_owned()))
+            .collect(),
+        more_available: more,
+    }
+    .to_json()
+}
+
+fn next(now: u64) -> Value {
+    json!({ "op": "nextRequest", "now": now })
+}
+
+fn respond(now: u64, status: u16, body: &str) -> Value {
+    json!({ "op": "handleResponse", "now": now, "status": status, "body": body, "retryAfter": null })
+}
+
+fn respond_to(id: u64, now: u64, status: u16, body: &str) -> Value {
+    json!({ "op": "handleResponse", "id": id, "now": now, "status": status, "body": body, "retryAfter": null })
+}
+
+fn respond_retry(now: u64, status: u16, body: &str, retry_after: &str) -> Value {
+    json!({ "op": "handleResponse", "now": now, "status": status, "body": body, "retryAfter": retry_after })
+}
+
+fn fail(now: u64) -> Value {
+    json!({ "op": "handleFailure", "now": now })
+}
+
+fn ack(jti: &str) -> Value {
+    json!({ "op": "ack", "jti": jti })
+}
+
+fn reject(jti: &str, err: &str, description: &str) -> Value {
+    json!({ "op": "reject", "jti": jti, "err": err, "description": description })
+}
+
+fn next_poll_at() -> Value {
+    json!({ "op": "nextPollAt" })
+}
+
+fn state() -> Value {
+    json!({ "op": "state" })
+}
+
+fn restart() -> Value {
+    json!({ "op": "restart" })
+}
+
+fn config(keys: &Keys) -> Result<Value, GenError> {
+    Ok(json!({
+        "issuer": BANK,
+        "clientId": TPP,
+        "jwksJson": keys.jwks()?,
+        "maxSkewSecs": 300,
+        "maxEvents": 10,
+        "returnImmediately": true,
+        "pollIntervalMs": 30 * SEC,
+        "backoff": { "baseMs": SEC, "capMs": 60 * SEC, "jitter": "none", "retryAfterCapMs": 3600 * SEC },
+        "dedup": { "windowMs": 7 * DAY, "capacity": 1000 },
+        "maxUnsettled": 100,
+        "vocabulary": "obie",
+    }))
+}
+
+fn with(mut c: Value, edits: Value) -> Value {
+    if let (Value::Object(m), Value::Object(e)) = (&mut c, edits) {
+        for (k, v) in e {
+            m.insert(k, v);
+        }
+    }
+    c
+}
+
+/// A script: name, config, steps.
+type Script = (&'static str, Value, Vec<Value>);
+
+#[allow(clippy::too_many_lines)]
+fn scripts(keys: &Keys) -> Result<Vec<Script>, GenError> {
+    let t = Tokens {
+        keys,
+        profile: obie_profile()?,
+    };
+    let cfg = config(keys)?;
+    let (s1, s2, s3) = (t.set("s1")?, t.set("s2")?, t.set("s3")?);
+    let wrong_aud = t.signed(&keys.es, "another-client", "bad-aud")?;
+    let rogue = t.signed(&keys.rogue, TPP, "bad-key")?;
+    let spliced = t.set("inner-jti")?;
+    let tampered = {
+        let mut parts: Vec<String> = s3.split('.').map(str::to_owned).collect();
+        if let Some(p) = parts.get_mut(1) {
+            *p = b64(br#"{"iss":"https://examplebank.com/","iat":1700000000,"jti":"bad-sig","aud":"7umx5nTR33811QyQfi","events":{"urn:x:y":{}}}"#);
+        }
+        parts.join(".")
+    };
+    let bad_sets = body(
+        &[
+            ("good", &t.set("good")?),
+            ("bad-aud", &wrong_aud),
+            ("bad-key", &rogue),
+            ("spliced", &spliced),
+            ("bad-sig", &tampered),
+            ("garbage", "not-a-jws"),
+        ],
+        false,
+    );
+    let error_body = r#"{"Code":"500 InternalServerError","Id":"e-1","Message":"Try later","Errors":[{"ErrorCode":"UK.OBIE.UnexpectedError","Message":"Database unavailable"}]}"#;
+
+    Ok(vec![
+        (
+            "poll, deliver, acknowledge and reject",
+            cfg.clone(),
+            vec![
+                next(T0),
+                respond(T0 + 100, 200, &body(&[("s1", &s1), ("s2", &s2)], true)),
+                ack("s1"),
+                reject("s2", "setData", "the consent is unknown to this TPP"),
+                state(),
+                next(T0 + 200),
+                respond(T0 + 300, 200, &body(&[], false)),
+                next(T0 + 400),
+                next_poll_at(),
+                next(T0 + 300 + 30 * SEC),
+                state(),
+            ],
+        ),
+        (
+            "SETs failing verification are reported, never delivered (OBIE codes)",
+            cfg.clone(),
+            vec![
+                next(T0),
+                respond(T0 + 100, 200, &bad_sets),
+                ack("good"),
+                next(T0 + 200),
+                respond(T0 + 300, 200, &body(&[], false)),
+                state(),
+            ],
+        ),
+        (
+            "SETs failing verification are reported (RFC 8935 codes)",
+            with(cfg.clone(), json!({ "vocabulary": "rfc8935" })),
+            vec![next(T0), respond(T0 + 100, 200, &bad_sets), next(T0 + 200)],
+        ),
+        (
+            "redelivered SETs are not handed over twice",
+            cfg.clone(),
+            vec![
+                next(T0),
+                respond(T0 + 100, 200, &body(&[("s1", &s1), ("s2", &s2)], false)),
+                next(T0 + 30 * SEC + 100),
+                respond(
+                    T0 + 30 * SEC + 200,
+                    200,
+                    &body(&[("s1", &s1), ("s2", &s2)], false),
+                ),
+                ack("s1"),
+                reject("s2", "setType", "event type not handled"),
+                next(T0 + 30 * SEC + 300),
+                respond(
+                    T0 + 30 * SEC + 400,
+                    200,
+                    &body(&[("s1", &s1), ("s2", &s2), ("s3", &s3)], false),
+                ),
+                next(T0 + 30 * SEC + 500),
+            ],
+        ),
+        (
+            "failures back off and keep acknowledgements",
+            cfg.clone(),
+            vec![
+                next(T0),
+                respond(T0 + 100, 200, &body(&[("s1", &s1)], false)),
+                ack("s1"),
+                next(T0 + 200),
+                respond(T0 + 300, 500, error_body),
+                next(T0 + 400),
+                next_poll_at(),
+                next(T0 + 1300),
+                fail(T0 + 1400),
+                next(T0 + 3400),
+                respond_retry(T0 + 3500, 429, "", "120"),
+                next_poll_at(),
+                next(T0 + 123_500),
+                respond(T0 + 123_600, 401, ""),
+                next(T0 + 200_000),
+                respond(T0 + 200_100, 302, ""),
+                next(T0 + 300_000),
+                respond(T0 + 300_100, 200, "not json"),
+                next(T0 + 400_000),
+                respond(T0 + 400_100, 400, r#"{"Code":"400","Errors":[]}"#),
+                next(T0 + 500_000),
+                respond(T0 + 500_100, 200, &body(&[], false)),
+                next_poll_at(),
+                state(),
+            ],
+        ),
+        (
+            "backoff is capped",
+            with(
+                cfg.clone(),
+                json!({ "backoff": { "baseMs": SEC, "capMs": 4 * SEC, "jitter": "none", "retryAfterCapMs": 10 * SEC } }),
+            ),
+            vec![
+                next(T0),
+                fail(T0),
+                next(T0 + SEC),
+                fail(T0 + SEC),
+                next(T0 + 3 * SEC),
+                fail(T0 + 3 * SEC),
+                next(T0 + 7 * SEC),
+                fail(T0 + 7 * SEC),
+                next(T0 + 11 * SEC),
+                respond_retry(T0 + 11 * SEC, 503, "", "3600"),
+                next_poll_at(),
+            ],
+        ),
+        (
+            "one request in flight; stale answers are ignored",
+            cfg.clone(),
+            vec![
+                next(T0),
+                next(T0),
+                respond_to(99, T0 + 100, 200, &body(&[("s1", &s1)], false)),
+                fail(T0 + 100),
+                respond_to(1, T0 + 200, 200, &body(&[("s1", &s1)], false)),
+                next(T0 + 1100),
+                respond(T0 + 1200, 200, &body(&[("s1", &s1)], false)),
+            ],
+        ),
+        (
+            "backpressure: never more unsettled SETs than allowed",
+            with(cfg.clone(), json!({ "maxUnsettled": 2 })),
+            vec![
+                next(T0),
+                respond(T0 + 100, 200, &body(&[("s1", &s1), ("s2", &s2)], true)),
+                next(T0 + 200),
+                next_poll_at(),
+                ack("s1"),
+                next_poll_at(),
+                next(T0 + 300),
+                respond(T0 + 400, 200, &body(&[("s3", &s3)], true)),
+            ],
+        ),
+        (
+            "ack and reject refusals",
+            cfg.clone(),
+            vec![
+                ack("never-delivered"),
+                next(T0),
+                respond(T0 + 100, 200, &body(&[("s1", &s1), ("s2", &s2)], false)),
+                reject("s1", "", "empty code"),
+                reject("s1", &"e".repeat(41), "code too long"),
+                ack("s1"),
+                ack("s1"),
+                reject("s1", "setData", "too late"),
+                reject("s2", "setData", ""),
+                reject("s2", "bankSpecific", &"d".repeat(300)),
+                ack("s2"),
+                next(T0 + 200),
+            ],
+        ),
+        (
+            "restart: pending acks kept, unsettled SETs handed over again",
+            cfg.clone(),
+            vec![
+                next(T0),
+                respond(T0 + 100, 200, &body(&[("s1", &s1), ("s2", &s2)], false)),
+                ack("s1"),
+                next(T0 + 200),
+                restart(),
+                respond(T0 + 300, 200, &body(&[], false)),
+                next(T0 + 400),
+                ack("s2"),
+                next(T0 + 500),
+                respond(T0 + 600, 200, &body(&[("s1", &s1)], false)),
+                state(),
+            ],
+        ),
+        (
+            "lenient answers: 204, missing members, one bad entry",
+            with(
+                cfg.clone(),
+                json!({ "maxEvents": null, "returnImmediately": null }),
+            ),
+            vec![
+                next(T0),
+                respond(T0 + 100, 204, ""),
+                next(T0 + 30 * SEC + 100),
+                respond(
+                    T0 + 30 * SEC + 200,
+                    200,
+                    &format!(r#"{{"sets":{{"s1":"{s1}"}},"links":{{"self":"x"}}}}"#),
+                ),
+                next(T0 + 60 * SEC + 200),
+                respond(
+                    T0 + 60 * SEC + 300,
+                    201,
+                    &format!(r#"{{"sets":{{"s2":"{s2}","bad":7}},"moreAvailable":false}}"#),
+                ),
+                next(T0 + 60 * SEC + 400),
+            ],
+        ),
+    ])
+}
+
+/// The `receiver` file.
+///
+/// # Errors
+/// When a script is malformed or a token cannot be signed.
+pub fn file(keys: &Keys) -> Result<Value, GenError> {
+    let mut cases = Vec::new();
+    for (name, config, steps) in scripts(keys)? {
+        let results = run(&config, &steps)?;
+        let steps: Vec<Value> = steps
+            .into_iter()
+            .zip(results)
+            .map(|(mut step, expect)| {
+                if let Value::Object(m) = &mut step {
+                    m.insert("expect".into(), expect);
+                }
+                step
+            })
+            .collect();
+        cases.push(json!({ "name": name, "config": config, "steps": steps }));
+    }
+    check_unique_names("receiver", &cases)?;
+    Ok(vector_file(
+        "receiver",
+        "Receiver::new(config), then each step in order (see the README for the \
+         step vocabulary); SETs are ES256 tokens signed with the vectors' key",
+        cases,
+    ))
+}

@@ -1,0 +1,238 @@
+//! Runs a `receiver` script: one `Receiver` driven step by step.
+//!
+//! The step vocabulary (also in `tests/vectors/README.md`):
+//!
+//! | `op` | inputs | `expect.ok` |
+//! |---|---|---|
+//! | `nextRequest` | `now` | `id`, `kind` (`poll` / `ack_only`), `body` |
+//! | `handleResponse` | `now`, `status`, `body`, `retryAfter` (string or null), `id` (optional) | `deliveries`, `rejections`, `duplicates`, `moreAvailable`, `acksConfirmed`, `setErrsConfirmed`, `salvaged` |
+//! | `handleFailure` | `now`, `id` (optional) | `nextAttemptAt` |
+//! | `ack` | `jti` | `{}` |
+//! | `reject` | `jti`, `err`, `description` | `{}` |
+//! | `nextPollAt` | | `at` (`null` for "never until something changes") |
+//! | `state` | | `stateJson` |
+//! | `restart` | | `unsettled`: the `jti`s handed over again |
+//!
+//! `id` defaults to the id of the most recent `nextRequest`. Errors are
+//! `expect.error` {`code`} (`ReceiverError::code`), with `at` for `not_due`.
+
+use core::time::Duration;
+
+use rand_chacha::rand_core::SeedableRng as _;
+use rand_chacha::ChaCha20Rng;
+use serde_json::{json, Value};
+use setpoll_core::codes::{SetErrCode, Vocabulary};
+use setpoll_core::jose::{JwkSet, Keyring};
+use setpoll_core::receiver::{
+    Backoff, Batch, DedupConfig, DuplicateOf, HttpResponse, Jitter, Receiver, ReceiverConfig,
+    ReceiverError, RequestId, RequestKind,
+};
+use setpoll_core::Timestamp;
+
+use crate::GenError;
+
+fn bad(what: impl Into<String>) -> GenError {
+    GenError(what.into())
+}
+
+fn u64_of(v: &Value, key: &str) -> Result<u64, GenError> {
+    v.get(key)
+        .and_then(Value::as_u64)
+        .ok_or_else(|| bad(format!("{key}: expected an integer in {v}")))
+}
+
+fn str_of<'a>(v: &'a Value, key: &str) -> Result<&'a str, GenError> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad(format!("{key}: expected a string in {v}")))
+}
+
+fn ms(v: &Value, key: &str) -> Result<Duration, GenError> {
+    u64_of(v, key).map(Duration::from_millis)
+}
+
+/// `ReceiverConfig` from a script's `config`.
+///
+/// # Errors
+/// When a member is missing or has an unknown value.
+pub fn config_of(c: &Value) -> Result<ReceiverConfig, GenError> {
+    let set = JwkSet::from_json(str_of(c, "jwksJson")?.as_bytes())
+        .map_err(|e| bad(format!("jwksJson: {e}")))?;
+    let keys = Keyring::new(&set).map_err(|e| bad(format!("keyring: {e}")))?;
+    let mut cfg = ReceiverConfig::new(str_of(c, "issuer")?, str_of(c, "clientId")?, keys);
+    cfg.policy.max_skew_secs = u64_of(c, "maxSkewSecs")?;
+    cfg.max_events = match c.get("maxEvents") {
+        Some(Value::Null) => None,
+        _ => Some(u32::try_from(u64_of(c, "maxEvents")?).map_err(|_| bad("maxEvents"))?),
+    };
+    cfg.return_immediately = match c.get("returnImmediately") {
+        Some(Value::Bool(b)) => Some(*b),
+        Some(Value::Null) => None,
+        _ => return Err(bad("returnImmediately")),
+    };
+    cfg.poll_interval = ms(c, "pollIntervalMs")?;
+    let b = c.get("backoff").ok_or_else(|| bad("backoff"))?;
+    cfg.backoff = Backoff {
+        base: ms(b, "baseMs")?,
+        cap: ms(b, "capMs")?,
+        jitter: match str_of(b, "jitter")? {
+            "none" => Jitter::None,
+            "full" => Jitter::Full,
+            "equal" => Jitter::Equal,
+            other => return Err(bad(format!("jitter {other}"))),
+        },
+        retry_after_cap: ms(b, "retryAfterCapMs")?,
+    };
+    let d = c.get("dedup").ok_or_else(|| bad("dedup"))?;
+    cfg.dedup = DedupConfig {
+        window: ms(d, "windowMs")?,
+        capacity: usize::try_from(u64_of(d, "capacity")?).map_err(|_| bad("capacity"))?,
+    };
+    cfg.max_unsettled =
+        usize::try_from(u64_of(c, "maxUnsettled")?).map_err(|_| bad("maxUnsettled"))?;
+    cfg.vocabulary = match str_of(c, "vocabulary")? {
+        "obie" => Vocabulary::Obie,
+        "rfc8935" => Vocabulary::Rfc8935,
+        other => return Err(bad(format!("vocabulary {other}"))),
+    };
+    Ok(cfg)
+}
+
+fn error_json(e: &ReceiverError) -> Value {
+    match e {
+        ReceiverError::NotDue { at } => {
+            json!({ "error": { "code": e.code(), "at": at.as_millis() } })
+        }
+        _ => json!({ "error": { "code": e.code() } }),
+    }
+}
+
+fn batch_json(b: &Batch) -> Value {
+    let deliveries: Vec<Value> = b
+        .deliveries
+        .iter()
+        .map(|d| json!({ "jti": d.jti, "claimsJson": d.claims.to_json() }))
+        .collect();
+    let rejections: Vec<Value> = b
+        .rejections
+        .iter()
+        .map(|r| {
+            json!({
+                "jti": r.jti,
+                "code": r.reason.code(),
+                "reported": r.reported.as_ref().map(|s| json!({
+                    "err": s.err.as_str(),
+                    "description": s.description,
+                })),
+            })
+        })
+        .collect();
+    let duplicates: Vec<Value> = b
+        .duplicates
+        .iter()
+        .map(|d| {
+            let of = match d.of {
+                DuplicateOf::Acked => "acked",
+                DuplicateOf::Rejected => "rejected",
+                DuplicateOf::InProcessing => "in_processing",
+                _ => "other",
+            };
+            json!({ "jti": d.jti, "of": of })
+        })
+        .collect();
+    json!({ "ok": {
+        "deliveries": deliveries,
+        "rejections": rejections,
+        "duplicates": duplicates,
+        "moreAvailable": b.more_available,
+        "acksConfirmed": b.acks_confirmed,
+        "setErrsConfirmed": b.set_errs_confirmed,
+        "salvaged": b.salvaged.as_ref().map(|e| e.code()),
+    } })
+}
+
+/// Run `steps` (their `expect` members ignored) and return what each step
+/// produced, in the shape of its `expect`.
+///
+/// The backoff jitter draws from a ChaCha20 generator seeded with 0; the
+/// scripts use `"jitter": "none"`, so the draws do not affect results.
+///
+/// # Errors
+/// On a malformed script, never on a refusal by the core (a result).
+pub fn run(config: &Value, steps: &[Value]) -> Result<Vec<Value>, GenError> {
+    let cfg = config_of(config)?;
+    let mut rx = Receiver::new(cfg.clone()).map_err(|e| bad(format!("config: {e}")))?;
+    let mut rng = ChaCha20Rng::seed_from_u64(0);
+    let mut last_id: Option<RequestId> = None;
+    let mut out = Vec::with_capacity(steps.len());
+    for step in steps {
+        let now = || u64_of(step, "now").map(Timestamp::from_millis);
+        let id = || match step.get("id").and_then(Value::as_u64) {
+            Some(n) => Ok(RequestId(n)),
+            None => last_id.ok_or_else(|| bad("no request made yet")),
+        };
+        let result = match str_of(step, "op")? {
+            "nextRequest" => match rx.next_request(now()?) {
+                Ok(req) => {
+                    last_id = Some(req.id);
+                    let kind = match req.kind {
+                        RequestKind::Poll => "poll",
+                        RequestKind::AckOnly => "ack_only",
+                        _ => "other",
+                    };
+                    json!({ "ok": { "id": req.id.0, "kind": kind, "body": req.body } })
+                }
+                Err(e) => error_json(&e),
+            },
+            "handleResponse" => {
+                let body = str_of(step, "body")?;
+                let status = u16::try_from(u64_of(step, "status")?).map_err(|_| bad("status"))?;
+                let mut response = HttpResponse::new(status, body);
+                if let Some(v) = step.get("retryAfter").and_then(Value::as_str) {
+                    response = response.with_retry_after(v);
+                }
+                match rx.handle_response(id()?, response, now()?, &mut rng) {
+                    Ok(batch) => batch_json(&batch),
+                    Err(e) => error_json(&e),
+                }
+            }
+            "handleFailure" => match rx.handle_failure(id()?, now()?, &mut rng) {
+                Ok(at) => json!({ "ok": { "nextAttemptAt": at.as_millis() } }),
+                Err(e) => error_json(&e),
+            },
+            "ack" => match rx.ack(str_of(step, "jti")?) {
+                Ok(()) => json!({ "ok": {} }),
+                Err(e) => error_json(&e),
+            },
+            "reject" => match rx.reject(
+                str_of(step, "jti")?,
+                SetErrCode::from_code(str_of(step, "err")?),
+                str_of(step, "description")?,
+            ) {
+                Ok(()) => json!({ "ok": {} }),
+                Err(e) => error_json(&e),
+            },
+            "nextPollAt" => {
+                let at = rx.next_poll_at();
+                let at = (at != Timestamp::MAX).then(|| at.as_millis());
+                json!({ "ok": { "at": at } })
+            }
+            "state" => json!({ "ok": { "stateJson": rx.state().to_json() } }),
+            "restart" => {
+                let saved = rx.state();
+                // The host still remembers the id of the request it sent.
+                rx = Receiver::new(cfg.clone()).map_err(|e| bad(format!("config: {e}")))?;
+                match rx.restore(saved) {
+                    Ok(()) => {
+                        let jtis: Vec<String> = rx.unsettled().into_iter().map(|d| d.jti).collect();
+                        json!({ "ok": { "unsettled": jtis } })
+                    }
+                    Err(e) => json!({ "error": { "code": e.code() } }),
+                }
+            }
+            other => return Err(bad(format!("unknown op {other}"))),
+        };
+        out.push(result);
+    }
+    Ok(out)
+}
