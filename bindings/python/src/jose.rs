@@ -196,7 +196,89 @@ fn jwk_thumbprint(py: Python<'_>, jwk: Body) -> Result<String, Error> {
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<SigningKey>()?;
     m.add_class::<Keyring>()?;
+    m.add_class::<PyJwk>()?;
+    m.add_class::<PyJwkSet>()?;
     m.add_function(wrap_pyfunction!(jwks_from_keys, m)?)?;
     m.add_function(wrap_pyfunction!(jwk_thumbprint, m)?)?;
     Ok(())
+}
+
+/// One JWK as parsed (RFC 7517 §4): inspect it, export it.
+#[pyclass(module = "setpoll", frozen, name = "Jwk")]
+pub(crate) struct PyJwk(Jwk);
+
+#[pymethods]
+impl PyJwk {
+    /// Parse a JWK (JSON text).
+    #[staticmethod]
+    fn from_json(py: Python<'_>, json: Body) -> Result<Self, Error> {
+        Ok(PyJwk(py.detach(|| Jwk::from_json(&json))?))
+    }
+    /// Canonical JSON text (private members included when present).
+    fn to_json(&self) -> String {
+        self.0.to_json()
+    }
+    /// Canonical JSON text of the public part.
+    fn to_public_json(&self) -> String {
+        self.0.to_public().to_json()
+    }
+    /// RFC 7638 thumbprint.
+    #[getter]
+    fn thumbprint(&self) -> String {
+        self.0.thumbprint()
+    }
+    /// Whether the JWK holds private key material.
+    #[getter]
+    fn is_private(&self) -> bool {
+        self.0.is_private()
+    }
+    /// `kid`, when present.
+    #[getter]
+    fn kid(&self) -> Option<&str> {
+        self.0.kid()
+    }
+    /// The algorithm this key verifies with; `None` when `use`, `key_ops` or `alg` forbid it.
+    #[getter]
+    fn verification_algorithm(&self) -> Option<&'static str> {
+        self.0.verification_algorithm().map(|a| a.name())
+    }
+}
+
+/// A JWK Set as parsed (RFC 7517 §5): unusable keys are skipped, not fatal.
+#[pyclass(module = "setpoll", frozen, name = "JwkSet")]
+pub(crate) struct PyJwkSet(JwkSet);
+
+#[pymethods]
+impl PyJwkSet {
+    /// Parse a JWK Set (JSON text).
+    #[staticmethod]
+    fn from_json(py: Python<'_>, json: Body) -> Result<Self, Error> {
+        Ok(PyJwkSet(py.detach(|| JwkSet::from_json(&json))?))
+    }
+    /// Canonical JSON text.
+    fn to_json(&self) -> String {
+        self.0.to_json()
+    }
+    /// Canonical JSON text of the public keys.
+    fn to_public_json(&self) -> String {
+        self.0.to_public().to_json()
+    }
+    /// The `kid` of each key kept (`None` for a key without one).
+    #[getter]
+    fn kids(&self) -> Vec<Option<String>> {
+        self.0
+            .keys()
+            .iter()
+            .map(|k| k.kid().map(str::to_owned))
+            .collect()
+    }
+    /// `(index, kid, code)` of each key skipped.
+    #[getter]
+    fn skipped(&self) -> Vec<(usize, Option<String>, &'static str)> {
+        self.0
+            .skipped()
+            .iter()
+            .map(|s| (s.index, s.kid.clone(), s.error.code()))
+            .collect()
+    }
 }
