@@ -50,6 +50,8 @@ pub enum SetpollError {
         set_err: String,
         /// The same in the RFC 8935 vocabulary.
         set_err_rfc8935: String,
+        /// A description fit for `setErrs[jti].description` (1..256 characters).
+        description: String,
     },
     /// A JWK, JWK Set, PEM key or crypto operation failed.
     Key {
@@ -75,6 +77,8 @@ pub enum SetpollError {
         set_err: String,
         /// The same failure in the RFC 8935 vocabulary (`invalid_request`, ...).
         set_err_rfc8935: String,
+        /// A description fit for `setErrs[jti].description` (1..256 characters).
+        description: String,
     },
     /// The transmitter refused a configuration or a SET to enqueue.
     Transmitter {
@@ -182,6 +186,7 @@ impl From<setpoll_core::claims::ClaimsError> for SetpollError {
             path: e.path().map(str::to_owned),
             set_err: e.set_err(Vocabulary::Obie).as_str().to_owned(),
             set_err_rfc8935: e.set_err(Vocabulary::Rfc8935).as_str().to_owned(),
+            description: e.description(),
         }
     }
 }
@@ -193,6 +198,7 @@ impl From<setpoll_core::set::VerifyError> for SetpollError {
             detail: e.to_string(),
             set_err: e.set_err(Vocabulary::Obie).as_str().to_owned(),
             set_err_rfc8935: e.set_err(Vocabulary::Rfc8935).as_str().to_owned(),
+            description: e.description(),
         }
     }
 }

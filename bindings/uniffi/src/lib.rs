@@ -31,7 +31,7 @@ pub use transmitter::{
 };
 pub use wire::{
     parse_error_response, parse_request, parse_response, request_to_json, response_to_json,
-    PollRequest, PollResponse, SetEntry, SetErrEntry,
+    PollRequest, PollResponse, RequestLimits, ResponseLimits, SetEntry, SetErrEntry,
 };
 
 /// The version of the setpoll library.

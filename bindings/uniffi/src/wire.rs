@@ -3,7 +3,7 @@
 use crate::SetpollError;
 use setpoll_core::codes::SetErrCode;
 use setpoll_core::wire::{
-    ErrorResponse, EventPolling, EventPollingResponse, RequestOptions, ResponseLimits, SetErr,
+    ErrorResponse, EventPolling, EventPollingResponse, RequestOptions, SetErr,
 };
 
 /// One `setErrs` entry of a request.
@@ -94,13 +94,58 @@ pub(crate) fn parse_core(
 ///
 /// # Errors
 /// `Request`, whose `errorResponse` (with `interactionId` as `Id`) is the 400 body.
-#[uniffi::export(default(reject_unknown_members = true, interaction_id = ""))]
+#[uniffi::export(default(reject_unknown_members = true, interaction_id = "", limits = None))]
 pub fn parse_request(
     body: String,
     reject_unknown_members: bool,
     interaction_id: String,
+    limits: Option<RequestLimits>,
 ) -> Result<PollRequest, SetpollError> {
-    parse_core(&body, reject_unknown_members, &interaction_id).map(PollRequest::from)
+    let defaults = setpoll_core::wire::RequestLimits::default();
+    let opts = RequestOptions {
+        reject_unknown_members,
+        limits: match limits {
+            None => defaults,
+            Some(l) => setpoll_core::wire::RequestLimits {
+                max_body_bytes: l.max_body_bytes.map_or(defaults.max_body_bytes, to_usize),
+                max_ack: l.max_ack.map_or(defaults.max_ack, to_usize),
+                max_set_errs: l.max_set_errs.map_or(defaults.max_set_errs, to_usize),
+            },
+        },
+    };
+    EventPolling::parse(body.as_bytes(), &opts)
+        .map(PollRequest::from)
+        .map_err(|e| SetpollError::request(&e, &interaction_id))
+}
+
+fn to_usize(n: u32) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+/// Resource limits for [`parse_request`]; `None` members keep the defaults
+/// (1 MiB body, 1000 acks, 1000 setErrs).
+#[derive(Clone, Debug, Default, PartialEq, Eq, uniffi::Record)]
+pub struct RequestLimits {
+    /// Largest body, bytes.
+    #[uniffi(default = None)]
+    pub max_body_bytes: Option<u32>,
+    /// Most `ack` entries.
+    #[uniffi(default = None)]
+    pub max_ack: Option<u32>,
+    /// Most `setErrs` members.
+    #[uniffi(default = None)]
+    pub max_set_errs: Option<u32>,
+}
+
+/// Resource limits for [`parse_response`]; `None` members keep the defaults.
+#[derive(Clone, Debug, Default, PartialEq, Eq, uniffi::Record)]
+pub struct ResponseLimits {
+    /// Largest body, bytes.
+    #[uniffi(default = None)]
+    pub max_body_bytes: Option<u32>,
+    /// Most SETs.
+    #[uniffi(default = None)]
+    pub max_sets: Option<u32>,
 }
 
 /// The canonical JSON text of a request (what a TPP sends).
@@ -132,9 +177,20 @@ pub struct PollResponse {
 ///
 /// # Errors
 /// `Response` naming the first problem.
-#[uniffi::export]
-pub fn parse_response(body: String) -> Result<PollResponse, SetpollError> {
-    let r = EventPollingResponse::parse_lenient(body.as_bytes(), &ResponseLimits::default())?;
+#[uniffi::export(default(limits = None))]
+pub fn parse_response(
+    body: String,
+    limits: Option<ResponseLimits>,
+) -> Result<PollResponse, SetpollError> {
+    let defaults = setpoll_core::wire::ResponseLimits::default();
+    let limits = match limits {
+        None => defaults,
+        Some(l) => setpoll_core::wire::ResponseLimits {
+            max_body_bytes: l.max_body_bytes.map_or(defaults.max_body_bytes, to_usize),
+            max_sets: l.max_sets.map_or(defaults.max_sets, to_usize),
+        },
+    };
+    let r = EventPollingResponse::parse_lenient(body.as_bytes(), &limits)?;
     Ok(PollResponse {
         sets: r
             .sets
