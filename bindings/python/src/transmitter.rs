@@ -8,10 +8,17 @@ use crate::errors::Error;
 use crate::wire::{parse_request_core, Body};
 use pyo3::prelude::*;
 use setpoll_core::transmitter::{
-    DeliveryMode, MemoryQueue, PollDecision, PollOutcome, Profile, SetErrPolicy, TransmitterConfig,
-    Wait,
+    DeliveryMode, EnqueueOutcome, MemoryQueue, PollDecision, PollOutcome, Profile, SetErrPolicy,
+    TransmitterConfig, Wait,
 };
 use setpoll_core::Timestamp;
+
+/// JSON text of the core's serde form (changes, records): what a host
+/// persists. Serialising these plain types cannot fail; if it ever did, the
+/// failure is an error, not a panic.
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String, Error> {
+    serde_json::to_string(v).map_err(|e| Error::argument("serialize", e.to_string()))
+}
 
 /// A long poll to hold open; pass it to `MemoryTransmitter.resume` when
 /// `enqueue` names its client or at `until_ms`, whichever comes first.
@@ -28,6 +35,73 @@ impl PollWait {
     fn until_ms(&self) -> u64 {
         self.0.until.as_millis()
     }
+    /// The request the resume will use (`ack`/`setErrs` already applied), canonical JSON.
+    #[getter]
+    fn request_json(&self) -> String {
+        self.0.request.to_json()
+    }
+}
+
+/// What `enqueue` did.
+#[pyclass(module = "setpoll", frozen, get_all)]
+pub(crate) struct EnqueueResult {
+    /// `True` when the SET was added; `False` when its `jti` was already queued.
+    queued: bool,
+    client: String,
+    jti: String,
+    seq: u64,
+    /// The existing record's state when already queued (`pending`, `delivered`, `dead_letter`).
+    state: Option<&'static str>,
+    /// When already queued: whether the queued token is the same one.
+    same_token: Option<bool>,
+    /// The durable changes to persist, JSON array text (the core's serde form).
+    changes_json: String,
+    /// The client whose long polls to wake (`None` if nothing was added).
+    wake: Option<String>,
+}
+
+impl EnqueueResult {
+    fn new(o: &EnqueueOutcome) -> Result<Self, Error> {
+        let changes_json = to_json(&o.changes())?;
+        let wake = o.wake().map(str::to_owned);
+        Ok(match o {
+            EnqueueOutcome::Queued { record } => EnqueueResult {
+                queued: true,
+                client: record.client.clone(),
+                jti: record.jti.clone(),
+                seq: record.seq,
+                state: None,
+                same_token: None,
+                changes_json,
+                wake,
+            },
+            EnqueueOutcome::AlreadyQueued {
+                client,
+                jti,
+                seq,
+                state,
+                same_token,
+            } => EnqueueResult {
+                queued: false,
+                client: client.clone(),
+                jti: jti.clone(),
+                seq: *seq,
+                state: Some(state.as_str()),
+                same_token: Some(*same_token),
+                changes_json,
+                wake,
+            },
+        })
+    }
+}
+
+/// What `sweep` did.
+#[pyclass(module = "setpoll", frozen, get_all)]
+pub(crate) struct SweepResult {
+    /// The durable changes to persist, JSON array text.
+    changes_json: String,
+    /// Whether more work remains (call again soon).
+    more: bool,
 }
 
 /// The answer to one `POST /events`: either `response_json` (send it with
@@ -38,21 +112,27 @@ pub(crate) struct PollAnswer {
     wait: Option<Py<PollWait>>,
     /// How many durable changes the poll made (acks, deliveries, dead letters).
     changes: usize,
+    /// Those changes, JSON array text (the core's serde form): persist them
+    /// before answering.
+    changes_json: String,
 }
 
 impl PollAnswer {
-    fn new(py: Python<'_>, o: PollOutcome) -> PyResult<Self> {
+    fn new(py: Python<'_>, o: PollOutcome) -> Result<Self, Error> {
         let changes = o.changes.len();
+        let changes_json = to_json(&o.changes)?;
         Ok(match o.decision {
             PollDecision::Respond(r) => PollAnswer {
                 response_json: Some(r.to_json()),
                 wait: None,
                 changes,
+                changes_json,
             },
             PollDecision::Wait(w) => PollAnswer {
                 response_json: None,
-                wait: Some(Py::new(py, PollWait(w))?),
+                wait: Some(Py::new(py, PollWait(w)).map_err(Error::Python)?),
                 changes,
+                changes_json,
             },
         })
     }
@@ -144,11 +224,10 @@ impl MemoryTransmitter {
         })
     }
 
-    /// Queue a signed SET for the client named in its `aud`. Returns the
-    /// client whose long polls to wake, or `None` if the `jti` was already queued.
-    fn enqueue(&self, py: Python<'_>, token: String, now_ms: u64) -> Result<Option<String>, Error> {
+    /// Queue a signed SET for the client named in its `aud`.
+    fn enqueue(&self, py: Python<'_>, token: String, now_ms: u64) -> Result<EnqueueResult, Error> {
         let outcome = self.with(py, |q| q.enqueue(token, Timestamp::from_millis(now_ms)))??;
-        Ok(outcome.wake().map(str::to_owned))
+        EnqueueResult::new(&outcome)
     }
 
     /// Handle `POST /events` from an authenticated `client`: parse `body`
@@ -167,20 +246,28 @@ impl MemoryTransmitter {
         let outcome = self.with(py, |q| {
             q.poll(client, &request, Timestamp::from_millis(now_ms))
         })?;
-        PollAnswer::new(py, outcome).map_err(Error::Python)
+        PollAnswer::new(py, outcome)
     }
 
     /// Resume a held long poll.
     fn resume(&self, py: Python<'_>, wait: &PollWait, now_ms: u64) -> Result<PollAnswer, Error> {
         let outcome = self.with(py, |q| q.resume(&wait.0, Timestamp::from_millis(now_ms)))?;
-        PollAnswer::new(py, outcome).map_err(Error::Python)
+        PollAnswer::new(py, outcome)
     }
 
-    /// Expire, redeliver and dead-letter what is due; returns whether more
-    /// work remains (call again soon).
+    /// Expire, redeliver and dead-letter what is due.
     #[pyo3(signature = (now_ms, budget=1000))]
-    fn sweep(&self, py: Python<'_>, now_ms: u64, budget: usize) -> Result<bool, Error> {
-        self.with(py, |q| q.sweep(Timestamp::from_millis(now_ms), budget).more)
+    fn sweep(&self, py: Python<'_>, now_ms: u64, budget: usize) -> Result<SweepResult, Error> {
+        let o = self.with(py, |q| q.sweep(Timestamp::from_millis(now_ms), budget))?;
+        Ok(SweepResult {
+            changes_json: to_json(&o.changes)?,
+            more: o.more,
+        })
+    }
+
+    /// Every record, JSON array text (the core's serde form), ordered by client and seq.
+    fn records_json(&self, py: Python<'_>) -> Result<String, Error> {
+        to_json(&self.with(py, |q| q.records())?)
     }
 
     /// `(client, jti, state)` of every record, oldest first per client.
@@ -202,5 +289,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<MemoryTransmitter>()?;
     m.add_class::<PollAnswer>()?;
     m.add_class::<PollWait>()?;
+    m.add_class::<EnqueueResult>()?;
+    m.add_class::<SweepResult>()?;
     Ok(())
 }

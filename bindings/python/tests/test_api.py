@@ -212,8 +212,10 @@ def test_verify_failures_map_to_set_errs(es_key: setpoll.SigningKey, keyring: se
 def test_transmitter_poll_cycle(es_key: setpoll.SigningKey, keyring: setpoll.Keyring) -> None:
     tx = setpoll.MemoryTransmitter()
     tokens = [setpoll.sign_set(make_claims(f"j{i}"), es_key, NOW_MS) for i in range(3)]
-    assert [tx.enqueue(t, NOW_MS) for t in tokens] == [AUD, AUD, AUD]
-    assert tx.enqueue(tokens[0], NOW_MS) is None  # already queued
+    assert [tx.enqueue(t, NOW_MS).wake for t in tokens] == [AUD, AUD, AUD]
+    again = tx.enqueue(tokens[0], NOW_MS)  # already queued
+    assert again.wake is None and not again.queued and again.same_token and again.state == "pending"
+    assert again.changes_json == "[]"
     assert len(tx) == 3
 
     # The TPP side: poll, verify each SET, acknowledge.
@@ -235,7 +237,8 @@ def test_transmitter_poll_cycle(es_key: setpoll.SigningKey, keyring: setpoll.Key
     assert setpoll.parse_response(ans3.response_json).sets == []
     states = {jti: state for _, jti, state in tx.records()}
     assert "j0" not in states and "j1" not in states
-    assert tx.sweep(NOW_MS + 4) is False
+    assert tx.sweep(NOW_MS + 4).more is False
+    assert json.loads(tx.records_json())[0]["jti"] == "j2"
 
 
 def test_transmitter_rejects_bad_input(es_key: setpoll.SigningKey) -> None:
@@ -258,7 +261,7 @@ def test_long_poll_waits_then_resumes(es_key: setpoll.SigningKey) -> None:
     assert ans.response_json is None and ans.wait is not None
     wait = ans.wait
     assert wait.client == AUD and NOW_MS < wait.until_ms <= NOW_MS + 30_000
-    assert tx.enqueue(setpoll.sign_set(make_claims("late"), es_key, NOW_MS), NOW_MS + 10) == AUD
+    assert tx.enqueue(setpoll.sign_set(make_claims("late"), es_key, NOW_MS), NOW_MS + 10).wake == AUD
     resumed = tx.resume(wait, NOW_MS + 11)
     assert resumed.response_json is not None
     assert [j for j, _ in setpoll.parse_response(resumed.response_json).sets] == ["late"]

@@ -368,6 +368,43 @@ class PollWait:
     def client(self) -> str: ...
     @property
     def until_ms(self) -> int: ...
+    @property
+    def request_json(self) -> str:
+        """The request the resume uses (``ack``/``setErrs`` already applied)."""
+
+@final
+class EnqueueResult:
+    """What ``MemoryTransmitter.enqueue`` did."""
+
+    @property
+    def queued(self) -> bool:
+        """``True`` when added, ``False`` when the ``jti`` was already queued."""
+    @property
+    def client(self) -> str: ...
+    @property
+    def jti(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def state(self) -> Optional[str]:
+        """The existing record's state when already queued."""
+    @property
+    def same_token(self) -> Optional[bool]: ...
+    @property
+    def changes_json(self) -> str:
+        """Durable changes to persist (JSON array text)."""
+    @property
+    def wake(self) -> Optional[str]:
+        """The client whose long polls to wake."""
+
+@final
+class SweepResult:
+    """What ``MemoryTransmitter.sweep`` did."""
+
+    @property
+    def changes_json(self) -> str: ...
+    @property
+    def more(self) -> bool: ...
 
 @final
 class PollAnswer:
@@ -379,6 +416,9 @@ class PollAnswer:
     def wait(self) -> Optional[PollWait]: ...
     @property
     def changes(self) -> int: ...
+    @property
+    def changes_json(self) -> str:
+        """The durable changes (JSON array text): persist them before answering."""
 
 @final
 class MemoryTransmitter:
@@ -398,15 +438,17 @@ class MemoryTransmitter:
         on_set_err: Literal["dead_letter", "redeliver"] = "dead_letter",
         delivery: Literal["at_least_once", "deliver_once"] = "at_least_once",
     ) -> None: ...
-    def enqueue(self, token: str, now_ms: int) -> Optional[str]:
-        """Queue a signed SET; returns the client to wake (``None`` if already queued)."""
+    def enqueue(self, token: str, now_ms: int) -> EnqueueResult:
+        """Queue a signed SET for the client named in its ``aud``."""
     def handle_poll(
         self, client: str, body: Body, now_ms: int, *, interaction_id: str = ""
     ) -> PollAnswer:
         """Handle ``POST /events``; raises :class:`RequestError` for a 400."""
     def resume(self, wait: PollWait, now_ms: int) -> PollAnswer: ...
-    def sweep(self, now_ms: int, budget: int = 1000) -> bool:
-        """Expire, redeliver, dead-letter; ``True`` while more work remains."""
+    def sweep(self, now_ms: int, budget: int = 1000) -> SweepResult:
+        """Expire, redeliver, dead-letter what is due."""
+    def records_json(self) -> str:
+        """Every record (JSON array text, the core's serde form)."""
     def records(self) -> list[tuple[str, str, str]]:
         """``(client, jti, state)`` of every record."""
     def __len__(self) -> int: ...
