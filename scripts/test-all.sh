@@ -17,9 +17,14 @@ step "rust: docs (warnings are errors; every public item documented)"
 RUSTDOCFLAGS="-D warnings" cargo doc -q -p setpoll-core --no-deps
 
 step "rust: tests"
-cargo test --workspace
+cargo test   # default members: core, cli, tests (bindings and examples have their own steps)
 
 step "vectors: committed files match the seeded generator byte for byte"
 cargo run -q -p setpoll-tests --bin gen-vectors -- --check
+
+# Bindings first: the examples run JS and Python hosts against the server.
+step "wasm: npm package (build, import check, node --test, headless chromium)"; bash scripts/wasm/test.sh
 step "python: wheel, pytest, mypy --strict"; scripts/python/test.sh
 step "kotlin+swift: uniffi bindings, JVM tests, swift completeness"; scripts/kotlin/test.sh
+# (the examples step stays last)
+step "examples: server and poller over real HTTP (SQLite, PostgreSQL, schemathesis, demo)"; bash scripts/examples/test.sh

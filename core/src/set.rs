@@ -214,6 +214,7 @@ pub struct VerifiedSet {
     pub alg: Algorithm,
 }
 
+/// The top-level `exp` and `nbf` members, when present and not `null`.
 #[derive(Deserialize)]
 struct TimeClaims {
     #[serde(default)]
@@ -239,10 +240,22 @@ fn numeric_date(
     }
 }
 
-fn mentions_time_claims(payload: &[u8]) -> bool {
-    payload
-        .windows(3)
-        .any(|w| w == b"exp" || w == b"nbf" || w.starts_with(b"\\u"))
+/// The claims of a verified payload, with its `exp` and `nbf`.
+///
+/// `exp`/`nbf` are not SET claims, so the claims model does not carry them.
+/// The claims fast path collects them as it reads; when the careful path
+/// read the claims instead, a second, skipping parse finds them.
+fn read_claims(payload: &[u8]) -> Result<(SetClaims, TimeClaims), VerifyError> {
+    if let Some(parsed) = crate::claims::fast::parse(payload) {
+        let times = TimeClaims {
+            exp: parsed.exp,
+            nbf: parsed.nbf,
+        };
+        return Ok((parsed.claims, times));
+    }
+    let claims = SetClaims::from_json_careful(payload).map_err(VerifyError::Claims)?;
+    let times = serde_json::from_slice(payload).map_err(|_| VerifyError::BadTimeClaim("exp"))?;
+    Ok((claims, times))
 }
 
 /// Verify a compact-JWS SET.
@@ -256,7 +269,7 @@ pub fn verify_set(
     now: Timestamp,
 ) -> Result<VerifiedSet, VerifyError> {
     let verified = jws::verify_compact(token, keys, &policy.algorithms, policy.max_token_bytes)?;
-    let claims = SetClaims::from_json(&verified.payload).map_err(VerifyError::Claims)?;
+    let (claims, times) = read_claims(&verified.payload)?;
 
     if let Some(issuer) = &policy.issuer {
         if claims.iss != *issuer {
@@ -290,17 +303,6 @@ pub fn verify_set(
         }
     }
 
-    // `exp`/`nbf` are not SET claims, so the claims model does not carry
-    // them; read them with a second, skipping parse only when the payload
-    // could contain them (their names, or any `\u` escape that could spell them).
-    let times = if mentions_time_claims(&verified.payload) {
-        serde_json::from_slice(&verified.payload).map_err(|_| VerifyError::BadTimeClaim("exp"))?
-    } else {
-        TimeClaims {
-            exp: None,
-            nbf: None,
-        }
-    };
     if let Some(exp) = numeric_date(times.exp, "exp")? {
         if now_i >= exp.saturating_add(skew) {
             return Err(VerifyError::Expired { exp });

@@ -39,6 +39,7 @@
 mod builder;
 mod error;
 mod event;
+pub(crate) mod fast;
 
 pub use builder::SetClaimsBuilder;
 pub use error::ClaimsError;
@@ -140,6 +141,16 @@ impl SetClaims {
     /// # Errors
     /// A [`ClaimsError`] naming the first problem.
     pub fn from_json(bytes: &[u8]) -> Result<Self, ClaimsError> {
+        match fast::parse(bytes) {
+            Some(parsed) => Ok(parsed.claims),
+            None => Self::from_json_careful(bytes),
+        }
+    }
+
+    /// [`SetClaims::from_json`] without the fast path: parse into a tree,
+    /// find duplicates, read each claim, validate. Every error of
+    /// [`SetClaims::from_json`] comes from here.
+    pub(crate) fn from_json_careful(bytes: &[u8]) -> Result<Self, ClaimsError> {
         let root = json::parse(bytes).map_err(|e| match e {
             json::SyntaxError::NotUtf8 { offset } => ClaimsError::NotUtf8 { offset },
             json::SyntaxError::Empty => ClaimsError::Malformed {
@@ -248,15 +259,22 @@ impl SetClaims {
             .events
             .iter()
             .any(|(_, e)| matches!(e, Event::ResourceUpdate { .. }));
-        let mut seen = std::collections::HashSet::with_capacity(self.events.len());
-        for (uri, event) in &self.events {
+        // A scan of the earlier entries while there are few (the usual one
+        // or two); a hash set once there are many.
+        let mut seen = std::collections::HashSet::new();
+        for (i, (uri, event)) in self.events.iter().enumerate() {
             let base = [Seg::Key("events"), Seg::Key(uri.as_str())];
             if !is_absolute_uri(uri) {
                 return Err(ClaimsError::InvalidEventType {
                     path: render_path(&base),
                 });
             }
-            if !seen.insert(uri.as_str()) {
+            let repeated = if self.events.len() <= 16 {
+                self.events.iter().take(i).any(|(u, _)| u == uri)
+            } else {
+                !seen.insert(uri.as_str())
+            };
+            if repeated {
                 return Err(ClaimsError::DuplicateEventType {
                     path: render_path(&base),
                 });
@@ -282,7 +300,7 @@ impl SetClaims {
                 segs
             };
             if let Some(subject) = event.subject() {
-                validate_subject(&sub_path(None), subject)?;
+                validate_subject(&base, subject)?;
             }
             match event {
                 Event::ConsentAuthorizationRevoked { reason, subject } => {
@@ -495,10 +513,25 @@ fn check_seconds(name: &str, v: i64) -> Result<(), ClaimsError> {
 }
 
 fn check_len(segs: &[Seg<'_>], s: &str, bounds: (usize, usize)) -> Result<(), ClaimsError> {
+    check_len_at(segs, &[], s, bounds)
+}
+
+/// [`check_len`] for the path `base` + `tail`, joined only for an error.
+fn check_len_at(
+    base: &[Seg<'_>],
+    tail: &[Seg<'_>],
+    s: &str,
+    bounds: (usize, usize),
+) -> Result<(), ClaimsError> {
+    // A string of n bytes has between n/4 and n characters: most strings
+    // are settled by their byte length without counting.
+    if s.len() <= bounds.1 && s.len().div_ceil(4) >= bounds.0 {
+        return Ok(());
+    }
     let actual = char_len(s);
     if actual < bounds.0 || actual > bounds.1 {
         return Err(ClaimsError::InvalidLength {
-            path: render_path(segs),
+            path: render_path(&[base, tail].concat()),
             min: bounds.0,
             max: bounds.1,
             actual,
@@ -517,28 +550,32 @@ fn is_absolute_uri(s: &str) -> bool {
     let mut chars = scheme.chars();
     let scheme_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-    scheme_ok && !rest.is_empty() && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+    // Printable ASCII (`!` to `~`) has no whitespace or control character;
+    // only other text needs the Unicode check. (A fold, not `all`, so the
+    // byte test runs without a branch per byte.)
+    let printable_ascii = s
+        .bytes()
+        .fold(true, |ok, b| ok & (b.wrapping_sub(b'!') <= b'~' - b'!'));
+    let clean = printable_ascii || !s.chars().any(|c| c.is_whitespace() || c.is_control());
+    scheme_ok && !rest.is_empty() && clean
 }
 
+/// `segs` is the path of the event holding the subject.
 fn validate_subject(segs: &[Seg<'_>], s: &EventSubject) -> Result<(), ClaimsError> {
-    let at = |name: &'static str| {
-        let mut v = segs.to_vec();
-        v.push(Seg::Key(name));
-        v
-    };
-    check_len(&at("subject_type"), &s.subject_type, ID_LEN)?;
-    check_len(&at(RID), &s.rid, ID_LEN)?;
-    check_len(&at(RTY), &s.rty, ID_LEN)?;
+    let subject = Seg::Key("subject");
+    let at = |name| [subject.clone(), Seg::Key(name)];
+    check_len_at(segs, &at("subject_type"), &s.subject_type, ID_LEN)?;
+    check_len_at(segs, &at(RID), &s.rid, ID_LEN)?;
+    check_len_at(segs, &at(RTY), &s.rty, ID_LEN)?;
     if s.rlk.is_empty() {
         return Err(ClaimsError::Empty {
-            path: render_path(&at(RLK)),
+            path: render_path(&[segs, &at(RLK)].concat()),
         });
     }
     for (i, link) in s.rlk.iter().enumerate() {
-        let mut v = at(RLK);
-        v.push(Seg::Index(i));
-        v.push(Seg::Key("version"));
-        check_len(&v, &link.version, VERSION_LEN)?;
+        let [subject, rlk] = at(RLK);
+        let tail = [subject, rlk, Seg::Index(i), Seg::Key("version")];
+        check_len_at(segs, &tail, &link.version, VERSION_LEN)?;
     }
     Ok(())
 }

@@ -3,12 +3,14 @@
 
 use core::fmt;
 
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
 use super::alg::Algorithm;
 use super::json::{self, ObjectError};
 use super::jws::JwsError;
 use crate::time::Timestamp;
+use crate::wire::json::{decline, Name};
 
 /// OBIE private header: when the signature was made (integer seconds).
 pub const OBIE_IAT: &str = "http://openbanking.org.uk/iat";
@@ -154,6 +156,141 @@ fn non_empty_string(name: &str, v: Value) -> Result<String, JwsError> {
     }
 }
 
+/// The members of a protected header, read with their types checked but
+/// not yet their values.
+#[derive(Debug, Default, PartialEq)]
+struct Members {
+    alg: Option<String>,
+    kid: Option<String>,
+    typ: Option<String>,
+    cty: Option<String>,
+    crit: Option<Vec<String>>,
+    b64: Option<bool>,
+    obie_iat: Option<u64>,
+    obie_iss: Option<String>,
+    obie_tan: Option<String>,
+    other: Vec<(String, Value)>,
+}
+
+/// Read the members: in one typed pass when the header is well formed,
+/// otherwise through the careful reader, which names the first problem
+/// (not JSON, not an object, a duplicate, then a wrong type in document
+/// order). Both give the same members for a well-formed header.
+fn read_members(bytes: &[u8]) -> Result<Members, JwsError> {
+    let typed = core::str::from_utf8(bytes).ok().and_then(|text| {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let members = serde::Deserializer::deserialize_map(&mut de, MembersVisitor).ok()?;
+        de.end().ok().map(|()| members)
+    });
+    match typed {
+        Some(members) => Ok(members),
+        None => read_members_carefully(bytes),
+    }
+}
+
+fn read_members_carefully(bytes: &[u8]) -> Result<Members, JwsError> {
+    let members = json::parse_object(bytes).map_err(|e| match e {
+        ObjectError::NotJson => bad(HeaderProblem::NotJson),
+        ObjectError::NotObject => bad(HeaderProblem::NotObject),
+        ObjectError::Duplicate(n) => bad(HeaderProblem::DuplicateMember(printable(&n, NAME_MAX))),
+    })?;
+    let mut m = Members::default();
+    for (name, value) in members {
+        match name.as_str() {
+            "alg" => match value {
+                Value::String(s) => m.alg = Some(s),
+                _ => return Err(wrong_type("alg")),
+            },
+            "kid" => m.kid = Some(non_empty_string("kid", value)?),
+            "typ" => m.typ = Some(non_empty_string("typ", value)?),
+            "cty" => m.cty = Some(non_empty_string("cty", value)?),
+            "crit" => match value {
+                Value::Array(items) => {
+                    let mut names = Vec::with_capacity(items.len());
+                    for item in items {
+                        names.push(non_empty_string("crit", item)?);
+                    }
+                    m.crit = Some(names);
+                }
+                _ => return Err(wrong_type("crit")),
+            },
+            "b64" => match value {
+                Value::Bool(b) => m.b64 = Some(b),
+                _ => return Err(wrong_type("b64")),
+            },
+            OBIE_IAT => match value.as_u64() {
+                Some(n) => m.obie_iat = Some(n),
+                None => return Err(wrong_type(OBIE_IAT)),
+            },
+            OBIE_ISS => m.obie_iss = Some(non_empty_string(OBIE_ISS, value)?),
+            OBIE_TAN => m.obie_tan = Some(non_empty_string(OBIE_TAN, value)?),
+            _ => m.other.push((name, value)),
+        }
+    }
+    Ok(m)
+}
+
+/// The typed pass of [`read_members`]: declines (with any error) on a
+/// duplicate name, a wrong type or an empty string where one is refused.
+struct MembersVisitor;
+
+/// A string that must not be empty.
+struct NonEmpty(String);
+
+impl<'de> Deserialize<'de> for NonEmpty {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if s.is_empty() {
+            return Err(decline());
+        }
+        Ok(NonEmpty(s))
+    }
+}
+
+fn once<T, E: de::Error>(slot: &mut Option<T>, value: T) -> Result<(), E> {
+    if slot.is_some() {
+        return Err(decline());
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+impl<'de> Visitor<'de> for MembersVisitor {
+    type Value = Members;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JWS protected header")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
+        let mut m = Members::default();
+        while let Some(Name(name)) = map.next_key()? {
+            match &*name {
+                "alg" => once(&mut m.alg, map.next_value::<String>()?)?,
+                "kid" => once(&mut m.kid, map.next_value::<NonEmpty>()?.0)?,
+                "typ" => once(&mut m.typ, map.next_value::<NonEmpty>()?.0)?,
+                "cty" => once(&mut m.cty, map.next_value::<NonEmpty>()?.0)?,
+                "crit" => {
+                    let names = map.next_value::<Vec<NonEmpty>>()?;
+                    once(&mut m.crit, names.into_iter().map(|n| n.0).collect())?;
+                }
+                "b64" => once(&mut m.b64, map.next_value::<bool>()?)?,
+                OBIE_IAT => once(&mut m.obie_iat, map.next_value::<u64>()?)?,
+                OBIE_ISS => once(&mut m.obie_iss, map.next_value::<NonEmpty>()?.0)?,
+                OBIE_TAN => once(&mut m.obie_tan, map.next_value::<NonEmpty>()?.0)?,
+                other => {
+                    if m.other.iter().any(|(n, _)| n == other) {
+                        return Err(decline());
+                    }
+                    let value = map.next_value::<Value>()?;
+                    m.other.push((name.into_owned(), value));
+                }
+            }
+        }
+        Ok(m)
+    }
+}
+
 /// Parse and check a decoded protected header against the allow-list.
 ///
 /// Order: JSON object without duplicates; member types; `alg` allowed; `b64`;
@@ -162,56 +299,18 @@ pub(crate) fn parse_protected(bytes: &[u8], allowed: &[Algorithm]) -> Result<Jws
     if bytes.len() > MAX_HEADER_BYTES {
         return Err(bad(HeaderProblem::TooLarge));
     }
-    let members = json::parse_object(bytes).map_err(|e| match e {
-        ObjectError::NotJson => bad(HeaderProblem::NotJson),
-        ObjectError::NotObject => bad(HeaderProblem::NotObject),
-        ObjectError::Duplicate(n) => bad(HeaderProblem::DuplicateMember(printable(&n, NAME_MAX))),
-    })?;
-
-    let mut alg = None;
-    let mut kid = None;
-    let mut typ = None;
-    let mut cty = None;
-    let mut crit = None;
-    let mut b64 = None;
-    let mut obie_iat = None;
-    let mut obie_iss = None;
-    let mut obie_tan = None;
-    let mut other = Vec::new();
-    let mut present: Vec<String> = Vec::with_capacity(members.len());
-    for (name, value) in members {
-        present.push(name.clone());
-        match name.as_str() {
-            "alg" => match value {
-                Value::String(s) => alg = Some(s),
-                _ => return Err(wrong_type("alg")),
-            },
-            "kid" => kid = Some(non_empty_string("kid", value)?),
-            "typ" => typ = Some(non_empty_string("typ", value)?),
-            "cty" => cty = Some(non_empty_string("cty", value)?),
-            "crit" => match value {
-                Value::Array(items) => {
-                    let mut names = Vec::with_capacity(items.len());
-                    for item in items {
-                        names.push(non_empty_string("crit", item)?);
-                    }
-                    crit = Some(names);
-                }
-                _ => return Err(wrong_type("crit")),
-            },
-            "b64" => match value {
-                Value::Bool(b) => b64 = Some(b),
-                _ => return Err(wrong_type("b64")),
-            },
-            OBIE_IAT => match value.as_u64() {
-                Some(n) => obie_iat = Some(n),
-                None => return Err(wrong_type(OBIE_IAT)),
-            },
-            OBIE_ISS => obie_iss = Some(non_empty_string(OBIE_ISS, value)?),
-            OBIE_TAN => obie_tan = Some(non_empty_string(OBIE_TAN, value)?),
-            _ => other.push((name, value)),
-        }
-    }
+    let Members {
+        alg,
+        kid,
+        typ,
+        cty,
+        crit,
+        b64,
+        obie_iat,
+        obie_iss,
+        obie_tan,
+        other,
+    } = read_members(bytes)?;
 
     let alg_name = alg.ok_or(bad(HeaderProblem::MissingAlg))?;
     let alg = Algorithm::from_name(&alg_name).map_err(JwsError::AlgNotAllowed)?;
@@ -242,7 +341,16 @@ pub(crate) fn parse_protected(bytes: &[u8], allowed: &[Algorithm]) -> Result<Jws
                 if !UNDERSTOOD_CRIT.contains(&n.as_str()) {
                     return Err(JwsError::CritUnsupported(printable(n, NAME_MAX)));
                 }
-                if !present.iter().any(|p| p == n) {
+                // Only the understood names get here; each is present when
+                // its member was read.
+                let present = match n.as_str() {
+                    OBIE_IAT => obie_iat.is_some(),
+                    OBIE_ISS => obie_iss.is_some(),
+                    OBIE_TAN => obie_tan.is_some(),
+                    "b64" => b64.is_some(),
+                    _ => false,
+                };
+                if !present {
                     return Err(bad(HeaderProblem::CritNamesAbsent(printable(n, NAME_MAX))));
                 }
             }
@@ -429,5 +537,56 @@ impl HeaderProfile {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// The typed pass reads exactly what the careful reader reads, and
+    /// declines (leaving the careful reader to name the problem) otherwise.
+    #[test]
+    fn typed_and_careful_readers_agree() {
+        let read_typed = |text: &str| {
+            let mut de = serde_json::Deserializer::from_slice(text.as_bytes());
+            serde::Deserializer::deserialize_map(&mut de, MembersVisitor)
+                .and_then(|m| de.end().map(|()| m))
+                .ok()
+        };
+        for text in [
+            r#"{"alg":"ES256","kid":"k1","typ":"JOSE","crit":["http://openbanking.org.uk/iat","http://openbanking.org.uk/iss","http://openbanking.org.uk/tan"],"http://openbanking.org.uk/iat":1516239022,"http://openbanking.org.uk/iss":"0015800001041REAAY","http://openbanking.org.uk/tan":"openbanking.org.uk"}"#,
+            r#"{"alg":"PS256","cty":"x","b64":true,"jwk":{"kty":"EC","a":[1,{"b":null}]},"x5c":["a"],"\u0061pp":1.5}"#,
+            r#"{"alg":""}"#,
+            r#" { "alg" : "none" , "crit" : [ ] } "#,
+        ] {
+            let typed = read_typed(text).unwrap();
+            assert_eq!(
+                typed,
+                read_members_carefully(text.as_bytes()).unwrap(),
+                "{text}"
+            );
+        }
+        for text in [
+            "",
+            "[]",
+            "{",
+            r#"{"alg":"ES256"} x"#,
+            r#"{"alg":"ES256","alg":"ES256"}"#,
+            r#"{"alg":"ES256","x":1,"\u0078":2}"#,
+            r#"{"alg":1}"#,
+            r#"{"alg":"ES256","kid":""}"#,
+            r#"{"alg":"ES256","crit":["a",""]}"#,
+            r#"{"alg":"ES256","crit":"a"}"#,
+            r#"{"alg":"ES256","b64":"false"}"#,
+            r#"{"alg":"ES256","http://openbanking.org.uk/iat":-1}"#,
+            r#"{"alg":"ES256","http://openbanking.org.uk/iat":1.0}"#,
+            r#"{"alg":"ES256","http://openbanking.org.uk/tan":null}"#,
+        ] {
+            assert_eq!(read_typed(text), None, "{text}");
+            assert!(read_members_carefully(text.as_bytes()).is_err(), "{text}");
+        }
     }
 }

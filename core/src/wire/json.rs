@@ -8,6 +8,7 @@
 //! the recursive helpers here cannot exhaust the stack.
 
 use core::fmt;
+use std::borrow::Cow;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
@@ -111,6 +112,41 @@ impl<'de> Deserialize<'de> for Json {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(JsonVisitor)
     }
+}
+
+/// A member name as read, borrowed from the input when it has no escapes
+/// (the fast paths compare names without allocating).
+pub(crate) struct Name<'de>(pub(crate) Cow<'de, str>);
+
+struct NameVisitor;
+
+impl<'de> Visitor<'de> for NameVisitor {
+    type Value = Name<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Name<'de>, E> {
+        Ok(Name(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Name<'de>, E> {
+        Ok(Name(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Name<'de>, E> {
+        Ok(Name(Cow::Owned(v)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Name<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(NameVisitor)
+    }
+}
+
+/// The error a fast path returns when it declines a document; the caller
+/// then runs the careful path, which names the actual problem.
+pub(crate) fn decline<E: de::Error>() -> E {
+    E::custom("declined by the fast path")
 }
 
 /// Why a body is not a JSON document.
@@ -219,9 +255,16 @@ pub(crate) fn find_duplicate(value: &Json) -> Option<String> {
 fn find_duplicate_at<'a>(value: &'a Json, path: &mut Vec<Seg<'a>>) -> Option<String> {
     match value {
         Json::Object(members) => {
-            let mut seen = std::collections::HashSet::with_capacity(members.len());
-            for (k, _) in members {
-                if !seen.insert(k.as_str()) {
+            // A scan of the earlier names while the object is small (nearly
+            // every object), a hash set when it is large.
+            let mut seen = std::collections::HashSet::new();
+            for (i, (k, _)) in members.iter().enumerate() {
+                let repeated = if members.len() <= 16 {
+                    members.iter().take(i).any(|(earlier, _)| earlier == k)
+                } else {
+                    !seen.insert(k.as_str())
+                };
+                if repeated {
                     path.push(Seg::Key(k));
                     return Some(render_path(path));
                 }

@@ -1,0 +1,108 @@
+// Browser checks of the `setpoll` web build. Each check throws on failure;
+// the verdict goes to globalThis.__setpollResult and document.title.
+import init, * as setpoll from "./pkg/setpoll.js";
+
+const checks = [];
+const check = (name, fn) => checks.push({ name, fn });
+const assert = (cond, msg) => {
+  if (!cond) throw new Error(`assertion failed: ${msg}`);
+};
+const b64url = (s) => btoa(s).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+
+check("version is a semver string", () => {
+  assert(/^\d+\.\d+\.\d+/.test(setpoll.version()), setpoll.version());
+});
+
+check("setErrCodes has both vocabularies", () => {
+  const rows = setpoll.setErrCodes();
+  assert(rows.length === 18, `18 rows, got ${rows.length}`);
+  assert(rows.some((r) => r.vocabulary === "obie"), "obie");
+  assert(rows.some((r) => r.vocabulary === "rfc8935"), "rfc8935");
+});
+
+check("peekEnvelope reads jti/aud", () => {
+  const token = `${b64url('{"alg":"ES256"}')}.${b64url('{"jti":"j-1","aud":"tpp"}')}.c2ln`;
+  const env = setpoll.peekEnvelope(token);
+  assert(env.jti === "j-1" && env.aud.length === 1 && env.aud[0] === "tpp", JSON.stringify(env));
+});
+
+check("errors are real Errors with name and code", () => {
+  let caught;
+  try {
+    setpoll.peekEnvelope("not-a-jws");
+  } catch (e) {
+    caught = e;
+  }
+  assert(caught instanceof Error, "instanceof Error");
+  assert(caught.name === "VerifyError", caught.name);
+  assert(typeof caught.code === "string" && caught.code.length > 0, "code");
+});
+
+const ISS = "https://examplebank.com/";
+const TPP = "7umx5nTR33811QyQfi";
+const T0 = 1700000000000;
+const setFor = (key, jti, now) =>
+  setpoll.signSet(
+    setpoll.buildClaims({
+      iss: ISS, jti, aud: TPP, iat: Math.floor(now / 1000),
+      events: [{ type: "custom", uri: "https://examplebank.com/events/ping", payload: { n: 1 } }],
+    }),
+    key,
+    { kind: "rfc8417" },
+    now,
+  );
+
+check("a SET signed with a key from crypto.getRandomValues verifies", () => {
+  const key = setpoll.SigningKey.generateEs256().withKid("k1");
+  const ring = new setpoll.Keyring(setpoll.jwksFromKeys([key.toPublicJwk()]));
+  const token = setFor(key, "evt-1", T0);
+  const v = setpoll.verifySet(token, ring, { issuer: ISS, audience: TPP }, T0);
+  assert(v.claims.jti === "evt-1" && v.alg === "ES256" && v.kid === "k1", JSON.stringify(v));
+  let err;
+  try {
+    setpoll.verifySet(token, ring, { issuer: ISS, audience: "someone-else" }, T0);
+  } catch (e) {
+    err = e;
+  }
+  assert(err && err.name === "VerifyError" && err.setErrObie === "jwtAud", String(err && err.code));
+});
+
+check("a poll round: transmitter queue and receiver in the page", () => {
+  const bank = setpoll.SigningKey.generateEs256().withKid("bank-1");
+  const queue = new setpoll.MemoryQueue();
+  for (const jti of ["a", "b"]) queue.enqueue(setFor(bank, jti, T0), T0);
+  const rx = new setpoll.Receiver({ issuer: ISS, clientId: TPP, jwksJson: setpoll.jwksFromKeys([bank.toPublicJwk()]) });
+  const req = rx.nextRequest(T0);
+  const batch = rx.handleResponse(req.id, 200, queue.poll(TPP, req.body, T0).responseJson, null, T0);
+  const jtis = batch.deliveries.map((d) => d.jti);
+  assert(jtis.join() === "a,b", jtis.join());
+  for (const j of jtis) rx.ack(j);
+  const ackReq = rx.nextRequest(T0 + 60000);
+  queue.poll(TPP, ackReq.body, T0 + 60000);
+  assert(queue.length === 0, `queue still holds ${queue.length}`);
+});
+
+async function run() {
+  const out = document.getElementById("out");
+  const failures = [];
+  let passed = 0;
+  try {
+    await init(); // fetches ./pkg/setpoll_bg.wasm relative to the module
+    for (const { name, fn } of checks) {
+      try {
+        await fn();
+        passed++;
+        out.textContent += `ok   ${name}\n`;
+      } catch (e) {
+        failures.push(`${name}: ${e && e.message}`);
+        out.textContent += `FAIL ${name}: ${e && e.message}\n`;
+      }
+    }
+  } catch (e) {
+    failures.push(`init: ${e && e.stack}`);
+  }
+  globalThis.__setpollResult = { passed, failed: failures.length, failures };
+  document.title = failures.length === 0 ? `setpoll: ok ${passed}` : `setpoll: FAIL ${failures.length}`;
+}
+
+run();

@@ -1,0 +1,122 @@
+#![doc = include_str!("../README.md")]
+
+mod admin;
+mod config;
+mod errors;
+mod http;
+mod keys;
+mod poll;
+mod store;
+mod wake;
+
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser as _;
+
+use crate::config::{ClientTable, Config};
+
+/// Wall-clock milliseconds since the epoch (the host reads the clock; the core never does).
+#[must_use]
+pub fn now_millis() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// The wall clock as the core's [`setpoll_core::Timestamp`].
+#[must_use]
+pub fn now() -> setpoll_core::Timestamp {
+    setpoll_core::Timestamp::from_millis(now_millis())
+}
+
+/// [`now_millis`] as the SQL column type.
+#[must_use]
+pub fn now_millis_i64() -> i64 {
+    i64::try_from(now_millis()).unwrap_or(i64::MAX)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = Config::parse();
+    match run(config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("aspsp-server: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: Config) -> Result<(), String> {
+    let clients = ClientTable::load(&config.clients)?;
+    let store = store::Store::open(&config.database, config.db_connections)
+        .await
+        .map_err(|e| format!("database {}: {e}", redact(&config.database)))?;
+    let signer = keys::Signer::load_or_generate(&config)?;
+    let transmitter = config.transmitter()?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| format!("listener address: {e}"))?;
+    let app = Arc::new(http::App {
+        config,
+        clients,
+        store,
+        signer,
+        transmitter,
+        stats: poll::Stats::default(),
+        wake: wake::Wakeups::default(),
+    });
+    tokio::spawn(poll::sweeper(Arc::clone(&app)));
+    // Scripts wait for this line to learn the port.
+    println!("listening on http://{local}");
+    let _ = std::io::stdout().flush();
+    axum::serve(listener, http::router(app))
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(|e| format!("server: {e}"))
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = url.get(scheme + 3..at).unwrap_or("");
+            let user = creds.split(':').next().unwrap_or("");
+            format!(
+                "{}{user}:***{}",
+                url.get(..scheme + 3).unwrap_or(""),
+                url.get(at..).unwrap_or("")
+            )
+        }
+        _ => url.to_owned(),
+    }
+}

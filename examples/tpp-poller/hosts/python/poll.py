@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""A TPP polling loop in Python: the ``setpoll`` wheel (the Rust core via
+PyO3) decides, ``urllib`` does the HTTP.
+
+    python3 poll.py --server http://127.0.0.1:8080 --token T --client-id C [--expect N]
+
+State is kept in memory here; a real TPP persists ``receiver.take_state()``
+before acting on a batch (see examples/tpp-poller for the durable version).
+
+NOTE: written against the receiver binding as planned (class ``Receiver``
+mirroring setpoll_core::receiver in snake_case). scripts/examples/test.sh
+runs it only when the wheel exports ``Receiver``.
+"""
+import argparse
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import setpoll
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--server", required=True)
+    p.add_argument("--token", required=True)
+    p.add_argument("--client-id", required=True)
+    p.add_argument("--issuer", default="https://aspsp.example/")
+    p.add_argument("--expect", type=int, default=0)
+    p.add_argument("--max-run-secs", type=int, default=60)
+    a = p.parse_args()
+    base = a.server.rstrip("/")
+    deadline = time.time() + a.max_run_secs
+
+    # 1. The ASPSP's public keys.
+    with urllib.request.urlopen(f"{base}/jwks", timeout=10) as r:
+        jwks = r.read().decode()
+
+    # 2. The receiver: verifies each SET, dedups, carries acks.
+    receiver = setpoll.Receiver(
+        issuer=a.issuer, client_id=a.client_id, jwks=jwks, max_events=50, poll_interval_ms=200
+    )
+    seen = set()
+    while time.time() < deadline:
+        if a.expect and len(seen) >= a.expect and receiver.pending_acks() == 0:
+            break
+        try:
+            request = receiver.next_request(now_ms())
+        except setpoll.ReceiverError as e:
+            if e.code == "not_due":
+                time.sleep(min(0.25, max(0, e.at - now_ms()) / 1000))
+                continue
+            raise
+        http = urllib.request.Request(
+            f"{base}/open-banking/v4.0/events",
+            data=request.body.encode(),
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {a.token}",
+                "Content-Type": "application/json; charset=utf-8",
+                "x-fapi-interaction-id": str(uuid.uuid4()),
+            },
+        )
+        try:
+            with urllib.request.urlopen(http, timeout=60) as r:
+                status, body = r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            status, body = e.code, e.read().decode()
+        except OSError:
+            receiver.handle_failure(request.id, now_ms())
+            continue
+        try:
+            batch = receiver.handle_response(request.id, status, body, now_ms())
+        except setpoll.ReceiverError as e:
+            print(f"poll failed ({status}): {e.code}", file=sys.stderr)
+            continue
+        for d in batch.deliveries:
+            print(json.dumps({"jti": d.jti, "types": d.event_types, "sub": d.claims.get("sub")}))
+            seen.add(d.jti)
+            receiver.ack(d.jti)
+    print(f"python host example: {len(seen)} events verified, processed and acknowledged", file=sys.stderr)
+    return 3 if a.expect and len(seen) < a.expect else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Builds the `setpoll` npm package into bindings/wasm/pkg/ (gitignored).
+#
+# Installs what is missing first, and only that, so it is quick on a warm
+# machine and works non-interactively on a fresh one:
+#   - Debian's rustc-web/cargo-web (+ std source and lld): rustup offers no
+#     wasm32 std here, so std is rebuilt with -Zbuild-std (RUSTC_BOOTSTRAP=1);
+#   - the wasm-bindgen CLI, at exactly the version bindings/wasm/Cargo.toml pins.
+#
+# Output (see bindings/wasm/README.md for why this layout):
+#   pkg/node/  `wasm-bindgen --target nodejs`: CommonJS, synchronous, `main`
+#   pkg/web/   `wasm-bindgen --target web`: ES module for browsers and bundlers
+#   pkg/package.json, pkg/README.md
+# Then checks the .wasm imports nothing but wasm-bindgen's own glue.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+CRATE=bindings/wasm
+PKG=$ROOT/$CRATE/pkg
+export DEBIAN_FRONTEND=noninteractive
+
+log() { printf '  [wasm] %s\n' "$*"; }
+
+WB_VERSION=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' "$CRATE/Cargo.toml")
+PKG_VERSION=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
+[ -n "$WB_VERSION" ] && [ -n "$PKG_VERSION" ] || { echo "cannot read versions" >&2; exit 1; }
+
+# --- toolchain: Debian rustc with the std source for -Zbuild-std ------------
+debian_toolchain_ok() {
+    [ -x /usr/bin/rustc ] && [ -x /usr/bin/cargo ] || return 1
+    local sysroot
+    sysroot=$(/usr/bin/rustc --print sysroot) || return 1
+    [ -f "$sysroot/lib/rustlib/src/rust/library/std/Cargo.toml" ] || return 1
+    command -v wasm-ld-22 >/dev/null || [ -x /usr/lib/llvm-22/bin/wasm-ld ] || return 1
+}
+if ! debian_toolchain_ok; then
+    log "installing Debian rustc-web toolchain (apt)"
+    apt-get update -qq
+    apt-get install -y -qq rustc-web cargo-web rust-web-src rust-web-llvm lld-22 >/dev/null
+    debian_toolchain_ok || { echo "Debian wasm toolchain still incomplete" >&2; exit 1; }
+fi
+
+# --- wasm-bindgen CLI in lockstep with the crate ----------------------------
+# Installed with the default (rustup) cargo: only the wasm build needs Debian's.
+if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WB_VERSION" ]; then
+    log "installing wasm-bindgen-cli $WB_VERSION (takes a few minutes once)"
+    cargo install wasm-bindgen-cli --version "$WB_VERSION" --no-default-features \
+        --bin wasm-bindgen --force --quiet
+fi
+WASM_BINDGEN=$(command -v wasm-bindgen)
+
+# --- build ------------------------------------------------------------------
+# setpoll-core comes in with default-features = false (workspace dependency):
+# portable RustCrypto only, no aws-lc-rs. LTO + one codegen unit: smaller and
+# faster .wasm; panic=abort: a panic is a trap, never an unwind into JS.
+# Optimised for size (opt-level z) except the arithmetic that verification
+# and signing spend their time in, which is optimised for speed.
+log "cargo build --release --target wasm32-unknown-unknown"
+TARGET_DIR=$ROOT/target/wasm-debian
+SPEED_CRATES=(p256 primeorder elliptic-curve crypto-bigint ecdsa sha2 rsa num-bigint-dig)
+CONFIG_FLAGS=()
+for crate in "${SPEED_CRATES[@]}"; do
+    CONFIG_FLAGS+=(--config "profile.release.package.$crate.opt-level=${SETPOLL_WASM_CRYPTO_OPT_LEVEL:-3}")
+done
+PATH=/usr/bin:$PATH RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$TARGET_DIR \
+CARGO_PROFILE_RELEASE_LTO=${SETPOLL_WASM_LTO:-true} CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
+CARGO_PROFILE_RELEASE_PANIC=abort CARGO_PROFILE_RELEASE_OPT_LEVEL=${SETPOLL_WASM_OPT_LEVEL:-z} \
+    /usr/bin/cargo build --quiet --release -p setpoll-wasm "${CONFIG_FLAGS[@]}" \
+    --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort
+WASM=$TARGET_DIR/wasm32-unknown-unknown/release/setpoll_wasm.wasm
+
+# The core must never pull the native crypto backend into the wasm build.
+if PATH=/usr/bin:$PATH /usr/bin/cargo tree -q -p setpoll-wasm --target wasm32-unknown-unknown \
+        -e normal --prefix none 2>/dev/null | grep -q '^aws-lc'; then
+    echo "aws-lc-rs is in the wasm dependency tree" >&2; exit 1
+fi
+
+# --- wasm-bindgen -----------------------------------------------------------
+log "wasm-bindgen $WB_VERSION -> $CRATE/pkg/{node,web}"
+rm -rf "$PKG"
+mkdir -p "$PKG"
+# The name section (function names, ~45% of the file) only helps debuggers.
+BINDGEN_FLAGS=(--out-name setpoll --remove-name-section --remove-producers-section)
+"$WASM_BINDGEN" --target nodejs --out-dir "$PKG/node" "${BINDGEN_FLAGS[@]}" "$WASM"
+"$WASM_BINDGEN" --target web --out-dir "$PKG/web" "${BINDGEN_FLAGS[@]}" "$WASM"
+# node/ is CommonJS, web/ is ESM: say so per folder, so both load in Node too.
+printf '{ "type": "commonjs" }\n' >"$PKG/node/package.json"
+printf '{ "type": "module" }\n' >"$PKG/web/package.json"
+cp "$CRATE/README.md" "$PKG/README.md"
+
+cat >"$PKG/package.json" <<JSON
+{
+  "name": "setpoll",
+  "version": "$PKG_VERSION",
+  "description": "Open Banking UK Aggregated Polling (RFC 8936) with signed Security Event Tokens (RFC 8417), compiled to WebAssembly",
+  "license": "Apache-2.0",
+  "main": "./node/setpoll.js",
+  "types": "./node/setpoll.d.ts",
+  "browser": "./web/setpoll.js",
+  "exports": {
+    ".": {
+      "node": {
+        "types": "./node/setpoll.d.ts",
+        "default": "./node/setpoll.js"
+      },
+      "default": {
+        "types": "./web/setpoll.d.ts",
+        "default": "./web/setpoll.js"
+      }
+    },
+    "./web": {
+      "types": "./web/setpoll.d.ts",
+      "default": "./web/setpoll.js"
+    },
+    "./node": {
+      "types": "./node/setpoll.d.ts",
+      "default": "./node/setpoll.js"
+    },
+    "./setpoll_bg.wasm": "./web/setpoll_bg.wasm",
+    "./package.json": "./package.json"
+  },
+  "files": ["node/", "web/", "README.md"],
+  "engines": { "node": ">=18" },
+  "keywords": ["open-banking", "security-event-token", "rfc8936", "rfc8417", "jws", "webassembly"]
+}
+JSON
+
+# --- the .wasm imports only wasm-bindgen glue; report its size --------------
+node "$ROOT/scripts/wasm/check-imports.mjs" "$PKG/node/setpoll_bg.wasm" "$PKG/web/setpoll_bg.wasm"
+log "done: $CRATE/pkg"
