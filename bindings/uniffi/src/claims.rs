@@ -1,0 +1,240 @@
+//! SET claims (`OBEventNotification2`): `setpoll_core::claims`.
+
+use std::sync::{Arc, Mutex};
+
+use crate::SetpollError;
+use setpoll_core::claims::{
+    EventSubject as CoreSubject, LinkedAccountReason, ResourceLink, SetClaimsBuilder,
+};
+
+/// The validated claims of one Security Event Token.
+#[derive(Debug, PartialEq, uniffi::Object)]
+#[uniffi::export(Eq)]
+pub struct SetClaims(pub(crate) setpoll_core::claims::SetClaims);
+
+#[uniffi::export]
+impl SetClaims {
+    /// Parse and validate claims from JSON text (a JWS payload).
+    ///
+    /// # Errors
+    /// `Claims` naming the first rule broken.
+    #[uniffi::constructor]
+    pub fn from_json(json: String) -> Result<Arc<Self>, SetpollError> {
+        Ok(Arc::new(SetClaims(
+            setpoll_core::claims::SetClaims::from_json(json.as_bytes())?,
+        )))
+    }
+
+    /// The canonical JSON text (the JWS payload setpoll signs).
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        self.0.to_json()
+    }
+
+    /// Check the OBIE profile on top (`sub`, `txn`, `toe` present, one `aud`).
+    ///
+    /// # Errors
+    /// `Claims` when a rule is broken.
+    pub fn check_obie_profile(&self) -> Result<(), SetpollError> {
+        Ok(self.0.check_obie_profile()?)
+    }
+
+    /// `iss`.
+    #[must_use]
+    pub fn iss(&self) -> String {
+        self.0.iss.clone()
+    }
+    /// `iat`, seconds.
+    #[must_use]
+    pub fn iat(&self) -> i64 {
+        self.0.iat
+    }
+    /// `jti`.
+    #[must_use]
+    pub fn jti(&self) -> String {
+        self.0.jti.clone()
+    }
+    /// `aud`, each audience.
+    #[must_use]
+    pub fn aud(&self) -> Vec<String> {
+        self.0.aud.clone()
+    }
+    /// `sub`.
+    #[must_use]
+    pub fn sub(&self) -> Option<String> {
+        self.0.sub.clone()
+    }
+    /// `txn`.
+    #[must_use]
+    pub fn txn(&self) -> Option<String> {
+        self.0.txn.clone()
+    }
+    /// `toe`, seconds.
+    #[must_use]
+    pub fn toe(&self) -> Option<i64> {
+        self.0.toe
+    }
+    /// The event type URIs, in document order.
+    #[must_use]
+    pub fn event_types(&self) -> Vec<String> {
+        self.0.event_types()
+    }
+}
+
+/// A resource link of an event subject.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct Link {
+    /// API version (`v3.1.10`).
+    pub version: String,
+    /// The resource URL.
+    pub link: String,
+}
+
+/// The subject of an OBIE event.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct EventSubject {
+    /// Resource id.
+    pub rid: String,
+    /// Resource type.
+    pub rty: String,
+    /// Resource links.
+    pub links: Vec<Link>,
+}
+
+impl From<EventSubject> for CoreSubject {
+    fn from(s: EventSubject) -> Self {
+        CoreSubject::new(
+            s.rid,
+            s.rty,
+            s.links
+                .into_iter()
+                .map(|l| ResourceLink::new(l.version, l.link))
+                .collect(),
+        )
+    }
+}
+
+/// Builds [`SetClaims`] for a transmitter (methods chain); `build()` validates.
+#[derive(uniffi::Object)]
+pub struct ClaimsBuilder(Mutex<Option<SetClaimsBuilder>>);
+
+impl ClaimsBuilder {
+    fn step(
+        self: Arc<Self>,
+        f: impl FnOnce(SetClaimsBuilder) -> SetClaimsBuilder,
+    ) -> Result<Arc<Self>, SetpollError> {
+        {
+            let mut slot = self
+                .0
+                .lock()
+                .map_err(|_| SetpollError::argument("poisoned", "builder lock poisoned"))?;
+            let b = slot.take().ok_or_else(|| {
+                SetpollError::argument("builder_used", "build() was already called")
+            })?;
+            *slot = Some(f(b));
+        }
+        Ok(self)
+    }
+}
+
+#[uniffi::export]
+impl ClaimsBuilder {
+    /// Start claims with `iss`, `jti`, one `aud` and `iat` (seconds).
+    #[uniffi::constructor]
+    #[must_use]
+    pub fn new(iss: String, jti: String, aud: String, iat: i64) -> Arc<Self> {
+        Arc::new(ClaimsBuilder(Mutex::new(Some(
+            setpoll_core::claims::SetClaims::builder(iss, jti, aud, iat),
+        ))))
+    }
+    /// Add another audience.
+    ///
+    /// # Errors
+    /// `Argument(builder_used)` after `build()`.
+    pub fn audience(self: Arc<Self>, aud: String) -> Result<Arc<Self>, SetpollError> {
+        self.step(|b| b.audience(aud))
+    }
+    /// Set `sub`.
+    ///
+    /// # Errors
+    /// `Argument(builder_used)` after `build()`.
+    #[allow(clippy::should_implement_trait)] // named after the JWT claim, as in the core
+    pub fn sub(self: Arc<Self>, sub: String) -> Result<Arc<Self>, SetpollError> {
+        self.step(|b| b.sub(sub))
+    }
+    /// Set `txn`.
+    ///
+    /// # Errors
+    /// `Argument(builder_used)` after `build()`.
+    pub fn txn(self: Arc<Self>, txn: String) -> Result<Arc<Self>, SetpollError> {
+        self.step(|b| b.txn(txn))
+    }
+    /// Set `toe` (seconds).
+    ///
+    /// # Errors
+    /// `Argument(builder_used)` after `build()`.
+    pub fn toe(self: Arc<Self>, toe: i64) -> Result<Arc<Self>, SetpollError> {
+        self.step(|b| b.toe(toe))
+    }
+    /// Add a resource-update event.
+    ///
+    /// # Errors
+    /// `Argument(builder_used)` after `build()`.
+    pub fn resource_update(
+        self: Arc<Self>,
+        subject: EventSubject,
+    ) -> Result<Arc<Self>, SetpollError> {
+        self.step(|b| b.resource_update(subject.into()))
+    }
+    /// Add a consent-authorization-revoked event.
+    ///
+    /// # Errors
+    /// `Argument(builder_used)` after `build()`.
+    pub fn consent_revoked(
+        self: Arc<Self>,
+        reason: Option<String>,
+        subject: Option<EventSubject>,
+    ) -> Result<Arc<Self>, SetpollError> {
+        self.step(|b| b.consent_revoked(reason, subject.map(Into::into)))
+    }
+    /// Add an account-access-consent-linked-account-update event.
+    ///
+    /// # Errors
+    /// `Argument(builder_used)` after `build()`.
+    pub fn linked_account_update(
+        self: Arc<Self>,
+        reason: Option<String>,
+        subject: Option<EventSubject>,
+    ) -> Result<Arc<Self>, SetpollError> {
+        let reason = reason.map(|r| LinkedAccountReason::from_code(&r));
+        self.step(|b| b.linked_account_update(reason, subject.map(Into::into)))
+    }
+    /// Add an event of another (namespaced) type; `payload_json` is a JSON object.
+    ///
+    /// # Errors
+    /// `Argument(invalid_event_payload)` when it is not a JSON object.
+    pub fn custom_event(
+        self: Arc<Self>,
+        uri: String,
+        payload_json: String,
+    ) -> Result<Arc<Self>, SetpollError> {
+        let payload: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&payload_json).map_err(|e| {
+                SetpollError::argument("invalid_event_payload", format!("payloadJson: {e}"))
+            })?;
+        self.step(|b| b.custom_event(uri, payload))
+    }
+    /// Validate and return the claims (the builder can then not be reused).
+    ///
+    /// # Errors
+    /// `Claims` naming the first rule broken.
+    pub fn build(&self) -> Result<Arc<SetClaims>, SetpollError> {
+        let b = self
+            .0
+            .lock()
+            .map_err(|_| SetpollError::argument("poisoned", "builder lock poisoned"))?
+            .take()
+            .ok_or_else(|| SetpollError::argument("builder_used", "build() was already called"))?;
+        Ok(Arc::new(SetClaims(b.build()?)))
+    }
+}

@@ -1,0 +1,216 @@
+//! Keys: JWK / JWK Set (RFC 7517) import and export, key generation.
+
+use std::sync::Arc;
+
+use crate::SetpollError;
+use rand_chacha::rand_core::SeedableRng;
+use setpoll_core::crypto::Backend;
+use setpoll_core::jose::{Jwk, JwkSet};
+
+/// Which crypto implementation to use.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum CryptoBackend {
+    /// `aws-lc-rs` (the default): constant-time, fast.
+    Native,
+    /// Pure Rust (RustCrypto); deterministic ES256 signatures (RFC 6979).
+    Portable,
+}
+
+fn backend(b: Option<CryptoBackend>) -> Backend {
+    match b {
+        None => Backend::default(),
+        Some(CryptoBackend::Native) => Backend::Native,
+        Some(CryptoBackend::Portable) => Backend::Portable,
+    }
+}
+
+fn seeded(seed: &[u8]) -> Result<rand_chacha::ChaCha20Rng, SetpollError> {
+    let seed: [u8; 32] = seed
+        .try_into()
+        .map_err(|_| SetpollError::argument("bad_seed", "seed must be exactly 32 bytes"))?;
+    Ok(rand_chacha::ChaCha20Rng::from_seed(seed))
+}
+
+fn with_kid(key: setpoll_core::jose::SigningKey, kid: Option<String>) -> Arc<SigningKey> {
+    Arc::new(SigningKey(match kid {
+        Some(k) => key.with_kid(k),
+        None => key,
+    }))
+}
+
+/// A private key that signs SETs, with its `kid` and algorithm.
+#[derive(Debug, uniffi::Object)]
+pub struct SigningKey(pub(crate) setpoll_core::jose::SigningKey);
+
+#[uniffi::export]
+impl SigningKey {
+    /// A new P-256 key for ES256 from 32 bytes of seed (e.g. `SecureRandom`).
+    ///
+    /// # Errors
+    /// `Argument(bad_seed)` unless the seed is 32 bytes.
+    #[uniffi::constructor(default(kid = None))]
+    pub fn generate_es256(seed: Vec<u8>, kid: Option<String>) -> Result<Arc<Self>, SetpollError> {
+        let mut rng = seeded(&seed)?;
+        Ok(with_kid(
+            setpoll_core::jose::SigningKey::generate_es256(&mut rng)?,
+            kid,
+        ))
+    }
+
+    /// A new RSA key for PS256 (`bits` >= 2048) from 32 bytes of seed.
+    ///
+    /// # Errors
+    /// `Argument(bad_seed)`, or `Key` for an unsupported size.
+    #[uniffi::constructor(default(bits = 2048, kid = None))]
+    pub fn generate_ps256(
+        seed: Vec<u8>,
+        bits: u32,
+        kid: Option<String>,
+    ) -> Result<Arc<Self>, SetpollError> {
+        let mut rng = seeded(&seed)?;
+        let bits = usize::try_from(bits).unwrap_or(usize::MAX);
+        Ok(with_kid(
+            setpoll_core::jose::SigningKey::generate_ps256(&mut rng, bits)?,
+            kid,
+        ))
+    }
+
+    /// Import a private JWK (JSON text).
+    ///
+    /// # Errors
+    /// `Key` when the JWK is malformed, public, or not for signing.
+    #[uniffi::constructor(default(backend = None))]
+    pub fn from_jwk(
+        jwk: String,
+        backend: Option<CryptoBackend>,
+    ) -> Result<Arc<Self>, SetpollError> {
+        let jwk = Jwk::from_json(jwk.as_bytes())?;
+        let key =
+            setpoll_core::jose::SigningKey::from_jwk(&jwk)?.with_backend(self::backend(backend))?;
+        Ok(Arc::new(SigningKey(key)))
+    }
+
+    /// Import a PKCS#8 PEM private key; `kid` defaults to the JWK thumbprint.
+    ///
+    /// # Errors
+    /// `Key` when the PEM is not a supported private key.
+    #[uniffi::constructor(default(kid = None))]
+    pub fn from_pkcs8_pem(pem: String, kid: Option<String>) -> Result<Arc<Self>, SetpollError> {
+        Ok(with_kid(
+            setpoll_core::jose::SigningKey::from_pkcs8_pem(&pem)?,
+            kid,
+        ))
+    }
+
+    /// The PKCS#8 PEM text of the private key.
+    ///
+    /// # Errors
+    /// `Key` if encoding fails.
+    pub fn to_pkcs8_pem(&self) -> Result<String, SetpollError> {
+        Ok(self.0.to_pkcs8_pem()?.to_string())
+    }
+
+    /// The private JWK (JSON text): keep it secret.
+    #[must_use]
+    pub fn to_private_jwk(&self) -> String {
+        self.0.to_private_jwk().to_json()
+    }
+
+    /// The public JWK (JSON text) to publish.
+    #[must_use]
+    pub fn to_public_jwk(&self) -> String {
+        self.0.to_public_jwk().to_json()
+    }
+
+    /// The `kid` put in the JWS header.
+    #[must_use]
+    pub fn kid(&self) -> String {
+        self.0.kid().to_owned()
+    }
+
+    /// `ES256` or `PS256`.
+    #[must_use]
+    pub fn algorithm(&self) -> String {
+        self.0.algorithm().name().to_owned()
+    }
+}
+
+/// A key skipped when a JWK Set was imported.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct SkippedKey {
+    /// Its `kid`, when it had one.
+    pub kid: Option<String>,
+    /// Why (stable code).
+    pub code: String,
+}
+
+/// A public JWK Set prepared for verification.
+#[derive(Debug, uniffi::Object)]
+pub struct Keyring {
+    pub(crate) ring: setpoll_core::jose::Keyring,
+    jwks_json: String,
+    skipped: Vec<SkippedKey>,
+}
+
+#[uniffi::export]
+impl Keyring {
+    /// Import a JWK Set (JSON text); keys setpoll cannot use are skipped.
+    ///
+    /// # Errors
+    /// `Key` when the set itself is malformed.
+    #[uniffi::constructor(default(backend = None))]
+    pub fn from_jwks(
+        jwks: String,
+        backend: Option<CryptoBackend>,
+    ) -> Result<Arc<Self>, SetpollError> {
+        let set = JwkSet::from_json(jwks.as_bytes())?;
+        Ok(Arc::new(Keyring {
+            ring: setpoll_core::jose::Keyring::with_backend(&set, self::backend(backend))?,
+            jwks_json: set.to_public().to_json(),
+            skipped: set
+                .skipped()
+                .iter()
+                .map(|s| SkippedKey {
+                    kid: s.kid.clone(),
+                    code: s.error.code().to_owned(),
+                })
+                .collect(),
+        }))
+    }
+
+    /// The public JWK Set (canonical JSON text).
+    #[must_use]
+    pub fn to_jwks(&self) -> String {
+        self.jwks_json.clone()
+    }
+
+    /// The `kid`s of the usable keys.
+    #[must_use]
+    pub fn kids(&self) -> Vec<String> {
+        self.ring.kids()
+    }
+
+    /// Keys skipped on import.
+    #[must_use]
+    pub fn skipped(&self) -> Vec<SkippedKey> {
+        self.skipped.clone()
+    }
+}
+
+/// The public JWK Set (JSON text) for these signing keys.
+///
+/// # Errors
+/// `Key` when two keys share a `kid` or there are too many.
+#[uniffi::export]
+pub fn jwks_from_keys(keys: Vec<Arc<SigningKey>>) -> Result<String, SetpollError> {
+    Ok(JwkSet::new(keys.iter().map(|k| k.0.to_public_jwk()).collect())?.to_json())
+}
+
+/// The RFC 7638 thumbprint of a JWK (JSON text).
+///
+/// # Errors
+/// `Key` when the JWK is malformed.
+#[uniffi::export]
+pub fn jwk_thumbprint(jwk: String) -> Result<String, SetpollError> {
+    Ok(Jwk::from_json(jwk.as_bytes())?.thumbprint())
+}

@@ -1,0 +1,220 @@
+//! The transmitter (ASPSP side of `POST /events`) with its queue in memory.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use crate::time::timestamp;
+use crate::wire::parse_core;
+use crate::SetpollError;
+use setpoll_core::transmitter::{
+    DeliveryMode, MemoryQueue, PollDecision, PollOutcome, Profile, SetErrPolicy,
+    TransmitterConfig as CoreConfig, Wait,
+};
+
+/// Which text the transmitter follows where OBIE and RFC 8936 differ.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum TransmitterProfile {
+    /// Open Banking UK Aggregated Polling.
+    Obie,
+    /// RFC 8936 (as OpenID SSF uses it).
+    Rfc8936,
+}
+
+/// The delivery policy a bank documents to its TPPs (durations in ms).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct TransmitterConfig {
+    /// Profile; `None` = OBIE.
+    #[uniffi(default = None)]
+    pub profile: Option<TransmitterProfile>,
+    /// SETs per response when `maxEvents` is absent (RFC 8936 profile).
+    #[uniffi(default = 100)]
+    pub default_max_events: u32,
+    /// Most SETs per response.
+    #[uniffi(default = 1000)]
+    pub max_events_limit: u32,
+    /// How long a delivered SET waits for its ack before redelivery.
+    #[uniffi(default = 600000)]
+    pub visibility_timeout_ms: u64,
+    /// Deliveries before a SET is dead-lettered.
+    #[uniffi(default = 10)]
+    pub max_attempts: u32,
+    /// How long an undelivered SET is kept.
+    #[uniffi(default = 604800000)]
+    pub retention_ms: u64,
+    /// How long a dead letter is kept.
+    #[uniffi(default = 2592000000)]
+    pub dead_letter_retention_ms: u64,
+    /// Longest long-poll; `None` disables long polling.
+    #[uniffi(default = None)]
+    pub long_poll_max_wait_ms: Option<u64>,
+    /// Redeliver (instead of dead-lettering) a SET the client reports in `setErrs`.
+    #[uniffi(default = false)]
+    pub redeliver_on_set_err: bool,
+    /// Deliver each SET at most once (instead of at least once).
+    #[uniffi(default = false)]
+    pub deliver_once: bool,
+}
+
+impl From<TransmitterConfig> for CoreConfig {
+    fn from(c: TransmitterConfig) -> Self {
+        CoreConfig {
+            profile: match c.profile {
+                None | Some(TransmitterProfile::Obie) => Profile::Obie,
+                Some(TransmitterProfile::Rfc8936) => Profile::Rfc8936,
+            },
+            default_max_events: c.default_max_events,
+            max_events_limit: c.max_events_limit,
+            visibility_timeout: Duration::from_millis(c.visibility_timeout_ms),
+            max_attempts: c.max_attempts,
+            retention: Duration::from_millis(c.retention_ms),
+            dead_letter_retention: Duration::from_millis(c.dead_letter_retention_ms),
+            long_poll_max_wait: c.long_poll_max_wait_ms.map(Duration::from_millis),
+            on_set_err: if c.redeliver_on_set_err {
+                SetErrPolicy::Redeliver
+            } else {
+                SetErrPolicy::DeadLetter
+            },
+            delivery: if c.deliver_once {
+                DeliveryMode::DeliverOnce
+            } else {
+                DeliveryMode::AtLeastOnce
+            },
+        }
+    }
+}
+
+/// A long poll to hold open: resume it when `enqueue` names its client or
+/// at `untilMs`, whichever comes first.
+#[derive(Debug, uniffi::Object)]
+pub struct PollWait(Wait);
+
+#[uniffi::export]
+impl PollWait {
+    /// The waiting client.
+    #[must_use]
+    pub fn client(&self) -> String {
+        self.0.client.clone()
+    }
+    /// When to answer at the latest (ms since the epoch).
+    #[must_use]
+    pub fn until_ms(&self) -> i64 {
+        i64::try_from(self.0.until.as_millis()).unwrap_or(i64::MAX)
+    }
+}
+
+/// The answer to one `POST /events`: `responseJson` (send with status 200) or `wait`.
+#[derive(Debug, uniffi::Record)]
+pub struct PollAnswer {
+    /// The response body, when answering now.
+    pub response_json: Option<String>,
+    /// The long poll to hold, when not.
+    pub wait: Option<Arc<PollWait>>,
+    /// How many durable changes the poll made.
+    pub changes: u32,
+}
+
+impl From<PollOutcome> for PollAnswer {
+    fn from(o: PollOutcome) -> Self {
+        let changes = u32::try_from(o.changes.len()).unwrap_or(u32::MAX);
+        match o.decision {
+            PollDecision::Respond(r) => PollAnswer {
+                response_json: Some(r.to_json()),
+                wait: None,
+                changes,
+            },
+            PollDecision::Wait(w) => PollAnswer {
+                response_json: None,
+                wait: Some(Arc::new(PollWait(w))),
+                changes,
+            },
+        }
+    }
+}
+
+/// The transmitter with its queue in memory (embedded use, tests, demos).
+#[derive(Debug, uniffi::Object)]
+pub struct MemoryTransmitter {
+    queue: Mutex<MemoryQueue>,
+    reject_unknown_members: bool,
+}
+
+impl MemoryTransmitter {
+    fn lock(&self) -> Result<MutexGuard<'_, MemoryQueue>, SetpollError> {
+        self.queue
+            .lock()
+            .map_err(|_| SetpollError::argument("poisoned", "a previous call failed mid-way"))
+    }
+}
+
+#[uniffi::export]
+impl MemoryTransmitter {
+    /// A transmitter with `config`.
+    ///
+    /// # Errors
+    /// `Transmitter` when the configuration is inconsistent.
+    #[uniffi::constructor]
+    pub fn new(config: TransmitterConfig) -> Result<Arc<Self>, SetpollError> {
+        let config = CoreConfig::from(config);
+        let reject_unknown_members = config.profile.reject_unknown_members();
+        Ok(Arc::new(MemoryTransmitter {
+            queue: Mutex::new(MemoryQueue::new(config)?),
+            reject_unknown_members,
+        }))
+    }
+
+    /// Queue a signed SET for the client named in its `aud`. Returns the
+    /// client whose long polls to wake, or `None` if the `jti` was already queued.
+    ///
+    /// # Errors
+    /// `Transmitter` when the token cannot be queued.
+    pub fn enqueue(&self, token: String, now_ms: i64) -> Result<Option<String>, SetpollError> {
+        let now = timestamp(now_ms)?;
+        let outcome = self.lock()?.enqueue(token, now)?;
+        Ok(outcome.wake().map(str::to_owned))
+    }
+
+    /// Handle `POST /events` from an authenticated `client`.
+    ///
+    /// # Errors
+    /// `Request` (whose `errorResponse` is the 400 body) for a bad body.
+    #[uniffi::method(default(interaction_id = ""))]
+    pub fn handle_poll(
+        &self,
+        client: String,
+        body: String,
+        now_ms: i64,
+        interaction_id: String,
+    ) -> Result<PollAnswer, SetpollError> {
+        let now = timestamp(now_ms)?;
+        let request = parse_core(&body, self.reject_unknown_members, &interaction_id)?;
+        Ok(self.lock()?.poll(&client, &request, now).into())
+    }
+
+    /// Resume a held long poll.
+    ///
+    /// # Errors
+    /// `Argument` for a bad time.
+    pub fn resume(&self, wait: Arc<PollWait>, now_ms: i64) -> Result<PollAnswer, SetpollError> {
+        let now = timestamp(now_ms)?;
+        Ok(self.lock()?.resume(&wait.0, now).into())
+    }
+
+    /// Expire, redeliver and dead-letter what is due; `true` while more remains.
+    ///
+    /// # Errors
+    /// `Argument` for a bad time.
+    #[uniffi::method(default(budget = 1000))]
+    pub fn sweep(&self, now_ms: i64, budget: u32) -> Result<bool, SetpollError> {
+        let now = timestamp(now_ms)?;
+        let budget = usize::try_from(budget).unwrap_or(usize::MAX);
+        Ok(self.lock()?.sweep(now, budget).more)
+    }
+
+    /// How many SETs the queue holds.
+    ///
+    /// # Errors
+    /// Never in practice (a poisoned lock).
+    pub fn size(&self) -> Result<i64, SetpollError> {
+        Ok(i64::try_from(self.lock()?.len()).unwrap_or(i64::MAX))
+    }
+}
