@@ -27,4 +27,4 @@ step "wasm: npm package (build, import check, node --test, headless chromium)"; 
 step "python: wheel, pytest, mypy --strict"; bash scripts/python/test.sh
 step "kotlin+swift: uniffi bindings, JVM tests, swift completeness"; bash scripts/kotlin/test.sh
 # (the examples step stays last)
-step "examples: server and poller over real HTTP (SQLite, PostgreSQL, schemathesis, demo)"; bash scripts/examples/test.sh
+step "examples: server and poller over real HTTP (SQLite, PostgreSQL, schemathesis, demo)"; SETPOLL_REQUIRE_HOST_EXAMPLES=1 bash scripts/examples/test.sh

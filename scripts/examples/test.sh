@@ -122,9 +122,12 @@ if [ -n "$NPM_PKG" ] && [ -f "$NPM_PKG/package.json" ] && command -v node >/dev/
 else
     echo "skipped JS host example: no npm package with a Receiver built (scripts/wasm/build.sh)"
 fi
-if python3 -c 'import setpoll; setpoll.Receiver' 2>/dev/null; then
+# The wheel lives in the venv scripts/python/test.sh made.
+HOST_PY=${SETPOLL_PY_VENV:-$ROOT/.venv-python}/bin/python
+[ -x "$HOST_PY" ] || HOST_PY=python3
+if "$HOST_PY" -c 'import setpoll; setpoll.Receiver' 2>/dev/null; then
     enqueue client-b 20
-    python3 "$ROOT/examples/tpp-poller/hosts/python/poll.py" \
+    "$HOST_PY" "$ROOT/examples/tpp-poller/hosts/python/poll.py" \
         --server "$BASE" --token token-b --client-id client-b --expect 20
     ran=$((ran + 1))
 else
@@ -132,6 +135,11 @@ else
 fi
 stop_server
 echo "host examples run: $ran"
+# From the full test command the bindings were just built: both must run.
+if [ "${SETPOLL_REQUIRE_HOST_EXAMPLES:-0}" = 1 ] && [ "$ran" != 2 ]; then
+    echo "the JS and Python host examples must both run here" >&2
+    exit 1
+fi
 
 if [ "${SKIP_DEMO:-0}" != 1 ]; then
     step "examples: the demo (N=60)"
