@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the `setpoll` wheel (maturin, release, abi3) and tests it: pytest on
-# bindings/python/tests and `mypy --strict` on the tests and examples.
+# bindings/python/tests and `mypy --strict` on the tests and examples (also the
+# TPP host example, examples/tpp-poller/hosts/python).
 # Idempotent; on a fresh machine it creates .venv-python and installs maturin,
 # pytest and mypy into it (only when missing). Needs python3 >= 3.9 and cargo.
 set -euo pipefail
@@ -31,4 +32,5 @@ rm -f "$WHEELS"/setpoll-*.whl
 
 cd bindings/python
 "$VENV/bin/pytest" -q -p no:cacheprovider tests
-"$VENV/bin/mypy" --strict --no-incremental --cache-dir=/dev/null tests examples
+"$VENV/bin/mypy" --strict --no-incremental --cache-dir=/dev/null tests examples \
+    ../../examples/tpp-poller/hosts/python

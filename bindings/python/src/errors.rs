@@ -70,6 +70,12 @@ create_exception!(
     SetpollError,
     "The transmitter refused a configuration or a SET to enqueue."
 );
+create_exception!(
+    setpoll,
+    ReceiverError,
+    SetpollError,
+    "The receiver refused a call, a configuration or a saved state, or a poll failed; `.at` is set for `not_due`."
+);
 
 /// Add the exception classes to the module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -83,6 +89,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SignError", py.get_type::<SignError>())?;
     m.add("VerifyError", py.get_type::<VerifyError>())?;
     m.add("TransmitterError", py.get_type::<TransmitterError>())?;
+    m.add("ReceiverError", py.get_type::<ReceiverError>())?;
     Ok(())
 }
 
@@ -108,6 +115,9 @@ pub(crate) enum Error {
     Verify(setpoll_core::set::VerifyError),
     Config(setpoll_core::transmitter::ConfigError),
     Enqueue(setpoll_core::transmitter::EnqueueError),
+    Receiver(setpoll_core::receiver::ReceiverError),
+    ReceiverConfig(setpoll_core::receiver::ConfigError),
+    State(setpoll_core::receiver::StateError),
 }
 
 impl Error {
@@ -139,6 +149,9 @@ from_core!(
     Verify(setpoll_core::set::VerifyError),
     Config(setpoll_core::transmitter::ConfigError),
     Enqueue(setpoll_core::transmitter::EnqueueError),
+    Receiver(setpoll_core::receiver::ReceiverError),
+    ReceiverConfig(setpoll_core::receiver::ConfigError),
+    State(setpoll_core::receiver::StateError),
 );
 
 impl From<setpoll_core::jose::UnsupportedAlgorithm> for Error {
@@ -151,6 +164,8 @@ impl From<setpoll_core::jose::UnsupportedAlgorithm> for Error {
 enum Attr {
     Str(String),
     OptStr(Option<String>),
+    OptInt(Option<u64>),
+    Bool(bool),
 }
 
 fn set_errs(obie: &SetErrCode, rfc: &SetErrCode, description: String) -> Vec<(&'static str, Attr)> {
@@ -215,8 +230,43 @@ impl From<Error> for PyErr {
             ),
             Error::Config(err) => raise::<TransmitterError>(py, &err, err.code(), Vec::new()),
             Error::Enqueue(err) => raise::<TransmitterError>(py, &err, err.code(), Vec::new()),
+            Error::Receiver(err) => {
+                use setpoll_core::receiver::ReceiverError as E;
+                let at = match &err {
+                    E::NotDue { at } => Some(at.as_millis()),
+                    _ => None,
+                };
+                let status = match &err {
+                    E::ServerError { status, .. }
+                    | E::Unauthorized { status, .. }
+                    | E::RequestRejected { status, .. }
+                    | E::UnexpectedStatus { status }
+                    | E::MalformedResponse { status, .. } => Some(u64::from(*status)),
+                    E::Throttled { .. } => Some(429),
+                    _ => None,
+                };
+                let attrs = vec![
+                    ("at", Attr::OptInt(at)),
+                    ("status", Attr::OptInt(status)),
+                    ("poll_failure", Attr::Bool(err.is_poll_failure())),
+                ];
+                raise::<ReceiverError>(py, &err, err.code(), attrs)
+            }
+            Error::ReceiverConfig(err) => receiver_call::<ReceiverError>(py, &err, err.code()),
+            Error::State(err) => receiver_call::<ReceiverError>(py, &err, err.code()),
         })
     }
+}
+
+/// A `ReceiverError` for a refused configuration or state: same attributes,
+/// no time, no status, not a poll failure.
+fn receiver_call<T: PyTypeInfo>(py: Python<'_>, message: &dyn Display, code: &str) -> PyErr {
+    let attrs = vec![
+        ("at", Attr::OptInt(None)),
+        ("status", Attr::OptInt(None)),
+        ("poll_failure", Attr::Bool(false)),
+    ];
+    raise::<T>(py, message, code, attrs)
 }
 
 /// An instance of `T` with `args == (message,)`, `.code` and the given
@@ -236,6 +286,8 @@ fn raise<T: PyTypeInfo>(
         result = result.and_then(|()| match attr {
             Attr::Str(s) => value.setattr(name, s),
             Attr::OptStr(s) => value.setattr(name, s),
+            Attr::OptInt(n) => value.setattr(name, n),
+            Attr::Bool(b) => value.setattr(name, b),
         });
     }
     match result {

@@ -13,6 +13,7 @@ mod claims;
 mod codes;
 mod errors;
 mod jose;
+mod receiver;
 mod set;
 mod time;
 mod transmitter;
@@ -31,6 +32,7 @@ fn setpoll_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     claims::register(m)?;
     jose::register(m)?;
     transmitter::register(m)?;
+    receiver::register(m)?;
     Ok(())
 }
 

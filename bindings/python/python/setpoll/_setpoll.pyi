@@ -1,6 +1,6 @@
 """Type stub of the Rust extension ``setpoll._setpoll`` (import ``setpoll``)."""
 
-from typing import Literal, Optional, Sequence, Union, final
+from typing import Any, Literal, Optional, Sequence, Union, final
 
 from typing_extensions import Self
 
@@ -54,6 +54,16 @@ class SignError(SetpollError):
 
 class TransmitterError(SetpollError):
     """The transmitter refused a configuration or a SET to enqueue."""
+
+class ReceiverError(SetpollError):
+    """The receiver refused a call, a configuration or a saved state, or a poll failed."""
+
+    at: Optional[int]
+    """For ``not_due``: when a request will be due (ms)."""
+    status: Optional[int]
+    """The HTTP status of a failed poll, when there was one."""
+    poll_failure: bool
+    """``True`` for a failed round trip the receiver recorded and will retry."""
 
 class VerifyError(SetpollError):
     """A Security Event Token failed verification."""
@@ -452,3 +462,161 @@ class MemoryTransmitter:
     def records(self) -> list[tuple[str, str, str]]:
         """``(client, jti, state)`` of every record."""
     def __len__(self) -> int: ...
+
+# --- receiver -------------------------------------------------------------
+
+@final
+class ReceiverRequest:
+    """One ``POST /events`` to send; ``body`` is the exact JSON text."""
+
+    @property
+    def id(self) -> int:
+        """Pass back to ``handle_response`` / ``handle_failure``."""
+    @property
+    def kind(self) -> Literal["poll", "ack_only"]: ...
+    @property
+    def body(self) -> str: ...
+
+@final
+class Delivery:
+    """A verified SET for the application: process it, then ``ack`` or ``reject`` its ``jti``."""
+
+    @property
+    def jti(self) -> str: ...
+    @property
+    def iss(self) -> str: ...
+    @property
+    def event_types(self) -> list[str]: ...
+    @property
+    def claims_json(self) -> str:
+        """The verified claims, canonical JSON text."""
+    @property
+    def claims(self) -> dict[str, Any]:
+        """The verified claims parsed from ``claims_json``."""
+    @property
+    def token(self) -> str:
+        """The compact JWS as received (audit, non-repudiation)."""
+    @property
+    def delivered_at_ms(self) -> int: ...
+
+@final
+class Rejection:
+    """A SET that failed checks, and the ``setErrs`` entry queued for it."""
+
+    @property
+    def jti(self) -> str: ...
+    @property
+    def code(self) -> str:
+        """Why, as a stable machine code."""
+    @property
+    def reported_err(self) -> Optional[str]:
+        """The ``setErrs`` code queued, ``None`` when nothing was queued."""
+    @property
+    def reported_description(self) -> Optional[str]: ...
+
+@final
+class Duplicate:
+    """A SET received again within the dedup window."""
+
+    @property
+    def jti(self) -> str: ...
+    @property
+    def of(self) -> Literal["acked", "rejected", "in_processing"]: ...
+
+@final
+class ReceiverBatch:
+    """The result of a successful round trip."""
+
+    @property
+    def request_id(self) -> int: ...
+    @property
+    def deliveries(self) -> list[Delivery]: ...
+    @property
+    def rejections(self) -> list[Rejection]: ...
+    @property
+    def duplicates(self) -> list[Duplicate]: ...
+    @property
+    def more_available(self) -> bool: ...
+    @property
+    def acks_confirmed(self) -> int: ...
+    @property
+    def set_errs_confirmed(self) -> int: ...
+    @property
+    def salvaged(self) -> Optional[str]:
+        """The ``ResponseError`` code when ``sets`` broke the schema and was read entry by entry."""
+
+@final
+class Receiver:
+    """The TPP side of ``POST /events``: builds requests, verifies SETs,
+    dedups, and carries acks until a round trip confirms them."""
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        client_id: str,
+        jwks: Body,
+        max_skew_secs: int = 300,
+        max_events: Optional[int] = None,
+        return_immediately: Optional[bool] = None,
+        poll_interval_ms: int = 30_000,
+        backoff_base_ms: int = 1_000,
+        backoff_cap_ms: int = 300_000,
+        jitter: Literal["none", "full", "equal"] = "equal",
+        retry_after_cap_ms: int = 3_600_000,
+        dedup_window_ms: int = 604_800_000,
+        dedup_capacity: int = 10_000,
+        max_unsettled: int = 1_000,
+        vocabulary: Literal["obie", "rfc8935"] = "obie",
+        seed: Optional[int] = None,
+    ) -> None: ...
+    @classmethod
+    def restore(
+        cls,
+        state: str,
+        *,
+        issuer: str,
+        client_id: str,
+        jwks: Body,
+        max_skew_secs: int = 300,
+        max_events: Optional[int] = None,
+        return_immediately: Optional[bool] = None,
+        poll_interval_ms: int = 30_000,
+        backoff_base_ms: int = 1_000,
+        backoff_cap_ms: int = 300_000,
+        jitter: Literal["none", "full", "equal"] = "equal",
+        retry_after_cap_ms: int = 3_600_000,
+        dedup_window_ms: int = 604_800_000,
+        dedup_capacity: int = 10_000,
+        max_unsettled: int = 1_000,
+        vocabulary: Literal["obie", "rfc8935"] = "obie",
+        seed: Optional[int] = None,
+    ) -> Self:
+        """A receiver configured as by the constructor holding a saved state
+        (JSON text); raises :class:`ReceiverError` (``state_*``) when refused."""
+    def next_request(self, now_ms: int) -> ReceiverRequest:
+        """The next request; raises :class:`ReceiverError` (``not_due`` with ``.at``,
+        ``backpressure``, ``request_in_flight``) when none is due."""
+    def handle_response(
+        self, id: int, status: int, body: Body, now_ms: int, retry_after: Optional[str] = None
+    ) -> ReceiverBatch:
+        """Digest the HTTP answer; a failed round trip raises :class:`ReceiverError`
+        with ``.poll_failure`` set (recorded, backed off, acks kept)."""
+    def handle_failure(self, id: int, now_ms: int) -> int:
+        """No answer at all; returns when the next attempt is due (ms)."""
+    def ack(self, jti: str) -> None: ...
+    def reject(self, jti: str, err: str, description: str = "") -> None:
+        """Report ``err`` (a ``setErrs`` code) for ``jti`` to the ASPSP."""
+    def next_poll_at(self) -> Optional[int]:
+        """When a request is next due (ms); ``None`` until something changes."""
+    def take_state(self) -> Optional[str]:
+        """The durable state (JSON text) when it changed since the last call."""
+    def state(self) -> str:
+        """The durable state (JSON text), changed or not."""
+    def unsettled(self) -> list[Delivery]:
+        """SETs handed over and not yet acked or rejected."""
+    def pending_acks(self) -> int:
+        """Acks waiting for a round trip to confirm them."""
+    def in_flight(self) -> Optional[int]: ...
+    def set_keys(self, jwks: Body) -> None:
+        """Replace the ASPSP's JWK Set (JSON text)."""

@@ -7,9 +7,9 @@ PyO3) decides, ``urllib`` does the HTTP.
 State is kept in memory here; a real TPP persists ``receiver.take_state()``
 before acting on a batch (see examples/tpp-poller for the durable version).
 
-NOTE: written against the receiver binding as planned (class ``Receiver``
-mirroring setpoll_core::receiver in snake_case). scripts/examples/test.sh
-runs it only when the wheel exports ``Receiver``.
+Needs the ``setpoll`` wheel (``bash scripts/python/test.sh`` builds it into
+.venv-python); scripts/examples/test.sh runs this when ``python3`` can import
+``setpoll.Receiver``.
 """
 import argparse
 import json
@@ -46,14 +46,14 @@ def main() -> int:
     receiver = setpoll.Receiver(
         issuer=a.issuer, client_id=a.client_id, jwks=jwks, max_events=50, poll_interval_ms=200
     )
-    seen = set()
+    seen: set[str] = set()
     while time.time() < deadline:
         if a.expect and len(seen) >= a.expect and receiver.pending_acks() == 0:
             break
         try:
             request = receiver.next_request(now_ms())
         except setpoll.ReceiverError as e:
-            if e.code == "not_due":
+            if e.code == "not_due" and e.at is not None:
                 time.sleep(min(0.25, max(0, e.at - now_ms()) / 1000))
                 continue
             raise
