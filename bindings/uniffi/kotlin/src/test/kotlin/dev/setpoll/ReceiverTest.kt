@@ -1,5 +1,13 @@
 package dev.setpoll
 
+import com.sun.net.httpserver.HttpServer
+import java.net.InetSocketAddress
+import java.net.URI
+import java.net.http.HttpClient
+import java.net.http.HttpRequest
+import java.net.http.HttpResponse
+import java.time.Duration
+import java.util.concurrent.atomic.AtomicInteger
 import kotlin.test.Test
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
@@ -131,5 +139,88 @@ class ReceiverTest {
         assertEquals("negative_time", assertFailsWith<SetpollException.Argument> { rx.nextRequest(-1) }.code)
         assertEquals("unknown_request", assertFailsWith<SetpollException.Receiver> { rx.handleResponse(999uL, 200u, "{}", now) }.code)
         assertFailsWith<SetpollException.Key> { rx.setJwks("{") }
+    }
+
+    /** The README's loop, bounded by `done`. */
+    private fun pollUntil(
+        eventsUrl: String,
+        config: ReceiverConfig,
+        savedState: String?,
+        save: (String) -> Unit,
+        handle: (ReceiverDelivery) -> Unit,
+        done: () -> Boolean,
+    ) {
+        val http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()
+        val rx = if (savedState == null) Receiver(config) else Receiver.restore(config, savedState)
+        for (d in rx.unsettled()) { handle(d); rx.ack(d.jti) }
+        while (!done()) {
+            val now = System.currentTimeMillis()
+            val req = try {
+                rx.nextRequest(now)
+            } catch (e: SetpollException.Receiver) {
+                if (e.code != "not_due") throw e
+                Thread.sleep(maxOf(0, e.atMs!! - now)); continue
+            }
+            val httpRequest = HttpRequest.newBuilder(URI(eventsUrl))
+                .header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(60))
+                .POST(HttpRequest.BodyPublishers.ofString(req.body)).build()
+            try {
+                val res = http.send(httpRequest, HttpResponse.BodyHandlers.ofString())
+                val batch = rx.handleResponse(req.id, res.statusCode().toUShort(), res.body(),
+                    System.currentTimeMillis(), res.headers().firstValue("Retry-After").orElse(null))
+                rx.takeState()?.let(save)
+                for (d in batch.deliveries) {
+                    handle(d)
+                    rx.ack(d.jti)
+                    rx.takeState()?.let(save)
+                }
+            } catch (e: java.io.IOException) {
+                rx.handleFailure(req.id, System.currentTimeMillis())
+                rx.takeState()?.let(save)
+            } catch (e: SetpollException.Receiver) {
+                if (!e.pollFailure) throw e
+                rx.takeState()?.let(save)
+            }
+        }
+    }
+
+    @Test
+    fun httpPollingLoop() {
+        val tx = MemoryTransmitter(TransmitterConfig())
+        for (jti in listOf("h1", "h2", "h3")) tx.enqueue(token(jti), System.currentTimeMillis())
+        val calls = AtomicInteger()
+        val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
+        server.createContext("/events") { ex ->
+            val body = ex.requestBody.readBytes().decodeToString()
+            val (status, answer) = if (calls.getAndIncrement() == 0) {
+                ex.responseHeaders.add("Retry-After", "0")
+                503 to """{"Code":"500","Message":"warming up","Errors":[]}"""
+            } else {
+                200 to tx.handlePoll(AUD, body, System.currentTimeMillis()).responseJson!!
+            }
+            val bytes = answer.encodeToByteArray()
+            ex.responseHeaders.add("Content-Type", "application/json")
+            ex.sendResponseHeaders(status, bytes.size.toLong())
+            ex.responseBody.use { it.write(bytes) }
+        }
+        server.start()
+        try {
+            val url = "http://127.0.0.1:${server.address.port}/events"
+            val handled = mutableListOf<String>()
+            var saved: String? = null
+            val cfg = config().copy(pollIntervalMs = 20uL, backoffBaseMs = 10uL, backoffCapMs = 50uL)
+            val deadline = System.currentTimeMillis() + 20_000
+            pollUntil(url, cfg, null, { saved = it }, { handled += it.jti }) {
+                (handled.size == 3 && tx.size() == 0L) || System.currentTimeMillis() > deadline
+            }
+            assertEquals(listOf("h1", "h2", "h3"), handled)
+            assertEquals(0L, tx.size(), "every ack reached the transmitter")
+            assertTrue(calls.get() >= 3, "the 503 was retried")
+            // The saved state restarts with nothing to hand over again.
+            assertEquals(emptyList(), Receiver.restore(cfg, assertNotNull(saved)).unsettled())
+        } finally {
+            server.stop(0)
+        }
     }
 }
