@@ -466,3 +466,85 @@ impl Receiver {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn config() -> ReceiverConfig {
+        ReceiverConfig {
+            issuer: "https://bank.example/".into(),
+            client_id: "tpp-1".into(),
+            jwks_json: r#"{"keys":[]}"#.into(),
+            max_skew_secs: 300,
+            max_events: Some(5),
+            return_immediately: Some(true),
+            poll_interval_ms: 30_000,
+            backoff_base_ms: 1000,
+            backoff_cap_ms: 60_000,
+            backoff_jitter: Some(BackoffJitter::None),
+            retry_after_cap_ms: 3_600_000,
+            dedup_window_ms: 1000,
+            dedup_capacity: 10,
+            max_unsettled: 10,
+            vocabulary: None,
+            jitter_seed: None,
+        }
+    }
+
+    #[test]
+    fn not_due_carries_at_and_failures_carry_status() {
+        let rx = Receiver::new(config()).unwrap();
+        let req = rx.next_request(1_000).unwrap();
+        assert_eq!(req.kind, ReceiverRequestKind::Poll);
+        assert_eq!(req.body, r#"{"maxEvents":5,"returnImmediately":true}"#);
+        match rx.handle_response(req.id, 502, String::new(), 1_000, None) {
+            Err(SetpollError::Receiver {
+                code,
+                poll_failure,
+                status,
+                at_ms,
+                ..
+            }) => {
+                assert_eq!(code, "server_error");
+                assert!(poll_failure);
+                assert_eq!(status, Some(502));
+                assert_eq!(at_ms, None);
+            }
+            other => panic!("{other:?}"),
+        }
+        match rx.next_request(1_500) {
+            Err(SetpollError::Receiver {
+                code,
+                at_ms,
+                poll_failure,
+                ..
+            }) => {
+                assert_eq!(code, "not_due");
+                assert_eq!(at_ms, Some(2_000));
+                assert!(!poll_failure);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(rx.next_poll_at().unwrap(), Some(2_000));
+    }
+
+    #[test]
+    fn config_and_state_refusals_are_receiver_errors() {
+        let mut bad = config();
+        bad.max_unsettled = 0;
+        assert_eq!(Receiver::new(bad).unwrap_err().code(), "zero_max_unsettled");
+        let mut seeded = config();
+        seeded.jitter_seed = Some(vec![0; 31]);
+        assert_eq!(Receiver::new(seeded).unwrap_err().code(), "bad_seed");
+        let err = Receiver::restore(config(), "{".into()).unwrap_err();
+        assert!(matches!(err, SetpollError::Receiver { .. }), "{err:?}");
+        let mut jwks = config();
+        jwks.jwks_json = "[".into();
+        assert!(matches!(
+            Receiver::new(jwks).unwrap_err(),
+            SetpollError::Key { .. }
+        ));
+    }
+}
