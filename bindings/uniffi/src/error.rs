@@ -87,6 +87,21 @@ pub enum SetpollError {
         /// What was wrong.
         detail: String,
     },
+    /// A receiver call failed: a refused configuration or saved state, a
+    /// failed round trip (`poll_failure`: already recorded, log it and carry
+    /// on), or a refused call that changed nothing.
+    Receiver {
+        /// Stable machine code (`not_due`, `throttled`, `unknown_jti`, ...).
+        code: String,
+        /// What was wrong.
+        detail: String,
+        /// `true` for a failed round trip the receiver will retry with backoff.
+        poll_failure: bool,
+        /// For `not_due`: when a request will be due (ms since the epoch).
+        at_ms: Option<i64>,
+        /// The HTTP status of a failed round trip, when there was one.
+        status: Option<u16>,
+    },
 }
 
 impl SetpollError {
@@ -101,7 +116,8 @@ impl SetpollError {
             | SetpollError::Key { code, .. }
             | SetpollError::Sign { code, .. }
             | SetpollError::Verify { code, .. }
-            | SetpollError::Transmitter { code, .. } => code,
+            | SetpollError::Transmitter { code, .. }
+            | SetpollError::Receiver { code, .. } => code,
         }
     }
 
@@ -114,7 +130,8 @@ impl SetpollError {
             | SetpollError::Key { detail, .. }
             | SetpollError::Sign { detail, .. }
             | SetpollError::Verify { detail, .. }
-            | SetpollError::Transmitter { detail, .. } => detail,
+            | SetpollError::Transmitter { detail, .. }
+            | SetpollError::Receiver { detail, .. } => detail,
         }
     }
 
@@ -202,3 +219,50 @@ impl From<setpoll_core::set::VerifyError> for SetpollError {
         }
     }
 }
+
+impl From<setpoll_core::receiver::ReceiverError> for SetpollError {
+    fn from(e: setpoll_core::receiver::ReceiverError) -> Self {
+        use setpoll_core::receiver::ReceiverError as E;
+        let at_ms = match &e {
+            E::NotDue { at } => Some(i64::try_from(at.as_millis()).unwrap_or(i64::MAX)),
+            _ => None,
+        };
+        let status = match &e {
+            E::Throttled { .. } => Some(429),
+            E::ServerError { status, .. }
+            | E::Unauthorized { status, .. }
+            | E::RequestRejected { status, .. }
+            | E::UnexpectedStatus { status }
+            | E::MalformedResponse { status, .. } => Some(*status),
+            _ => None,
+        };
+        SetpollError::Receiver {
+            code: e.code().to_owned(),
+            detail: e.to_string(),
+            poll_failure: e.is_poll_failure(),
+            at_ms,
+            status,
+        }
+    }
+}
+
+macro_rules! receiver_refusal {
+    ($($ty:ty),* $(,)?) => {$(
+        impl From<$ty> for SetpollError {
+            fn from(e: $ty) -> Self {
+                SetpollError::Receiver {
+                    code: e.code().to_owned(),
+                    detail: e.to_string(),
+                    poll_failure: false,
+                    at_ms: None,
+                    status: None,
+                }
+            }
+        }
+    )*};
+}
+
+receiver_refusal!(
+    setpoll_core::receiver::ConfigError,
+    setpoll_core::receiver::StateError,
+);

@@ -24,7 +24,7 @@ fn backend(b: Option<CryptoBackend>) -> Backend {
     }
 }
 
-fn seeded(seed: &[u8]) -> Result<rand_chacha::ChaCha20Rng, SetpollError> {
+pub(crate) fn seeded(seed: &[u8]) -> Result<rand_chacha::ChaCha20Rng, SetpollError> {
     let seed: [u8; 32] = seed
         .try_into()
         .map_err(|_| SetpollError::argument("bad_seed", "seed must be exactly 32 bytes"))?;

@@ -17,6 +17,7 @@ mod claims;
 mod codes;
 mod error;
 mod jose;
+mod receiver;
 mod set;
 mod time;
 mod transmitter;
@@ -26,6 +27,10 @@ pub use claims::{ClaimsBuilder, EventSubject, Link, SetClaims};
 pub use codes::{set_err_code, set_err_codes, SetErrCodeInfo};
 pub use error::SetpollError;
 pub use jose::{jwk_thumbprint, jwks_from_keys, CryptoBackend, Keyring, SigningKey, SkippedKey};
+pub use receiver::{
+    BackoffJitter, Receiver, ReceiverBatch, ReceiverConfig, ReceiverDelivery, ReceiverDuplicate,
+    ReceiverDuplicateOf, ReceiverRejection, ReceiverRequest, ReceiverRequestKind, SetErrVocabulary,
+};
 pub use set::{
     peek_envelope, sign_set, verify_set, HeaderProfile, SetEnvelope, VerifiedSet, VerifyPolicy,
 };

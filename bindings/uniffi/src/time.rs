@@ -11,7 +11,7 @@ pub(crate) fn timestamp(ms: i64) -> Result<Timestamp, SetpollError> {
         .map_err(|_| SetpollError::argument("negative_time", "time before the Unix epoch"))
 }
 
-fn to_host(t: Timestamp) -> i64 {
+pub(crate) fn to_host(t: Timestamp) -> i64 {
     i64::try_from(t.as_millis()).unwrap_or(i64::MAX)
 }
 

@@ -12,8 +12,8 @@ import kotlin.test.assertTrue
  * Runs the shared golden vectors (the JSON files in tests/vectors) through the Kotlin
  * API; every result must match the Rust generator's byte for byte.
  * Bodies that are not valid UTF-8 (`bodyBase64`) cannot be a Kotlin String
- * and are counted, not run. The script kinds (transmitter, receiver) have no
- * Kotlin runner yet.
+ * and are counted, not run. Receiver scripts are driven step by step, as
+ * tests/src/script/receiver.rs does; transmitter scripts have no Kotlin runner yet.
  */
 class VectorsTest {
     private val dir = File(System.getProperty("setpoll.vectors"))
@@ -158,6 +158,103 @@ class VectorsTest {
             }
         }
     }
+
+    /** A script's `config` as a [ReceiverConfig] (seeded jitter; the scripts use none). */
+    private fun receiverConfigOf(c: JSONObject): ReceiverConfig {
+        val b = c.getJSONObject("backoff")
+        val d = c.getJSONObject("dedup")
+        return ReceiverConfig(
+            issuer = c.getString("issuer"),
+            clientId = c.getString("clientId"),
+            jwksJson = c.getString("jwksJson"),
+            maxSkewSecs = c.getLong("maxSkewSecs").toULong(),
+            maxEvents = c.optUInt("maxEvents"),
+            returnImmediately = if (c.isNull("returnImmediately")) null else c.getBoolean("returnImmediately"),
+            pollIntervalMs = c.getLong("pollIntervalMs").toULong(),
+            backoffBaseMs = b.getLong("baseMs").toULong(),
+            backoffCapMs = b.getLong("capMs").toULong(),
+            backoffJitter = BackoffJitter.valueOf(b.getString("jitter").uppercase()),
+            retryAfterCapMs = b.getLong("retryAfterCapMs").toULong(),
+            dedupWindowMs = d.getLong("windowMs").toULong(),
+            dedupCapacity = d.getLong("capacity").toUInt(),
+            maxUnsettled = c.getLong("maxUnsettled").toUInt(),
+            vocabulary = SetErrVocabulary.valueOf(c.getString("vocabulary").uppercase()),
+            jitterSeed = ByteArray(32),
+        )
+    }
+
+    private fun receiverError(e: SetpollException.Receiver): JSONObject =
+        if (e.code == "not_due") err("code" to e.code, "at" to e.atMs) else err("code" to e.code)
+
+    private fun batchJson(b: ReceiverBatch) = ok(
+        "deliveries" to JSONArray(b.deliveries.map { obj("jti" to it.jti, "claimsJson" to it.claimsJson) }),
+        "rejections" to JSONArray(b.rejections.map {
+            obj("jti" to it.jti, "code" to it.code, "reported" to it.reportedErr?.let { e -> obj("err" to e, "description" to it.reportedDescription) })
+        }),
+        "duplicates" to JSONArray(b.duplicates.map { obj("jti" to it.jti, "of" to it.of.name.lowercase()) }),
+        "moreAvailable" to b.moreAvailable,
+        "acksConfirmed" to b.acksConfirmed.toLong(),
+        "setErrsConfirmed" to b.setErrsConfirmed.toLong(),
+        "salvaged" to b.salvaged,
+    )
+
+    /** One step of a receiver script, in the shape of its `expect`. */
+    private fun receiverStep(rx: Receiver, step: JSONObject, lastId: ULong?): Pair<JSONObject, ULong?> {
+        val id by lazy { if (step.has("id")) step.getLong("id").toULong() else lastId ?: error("no request made yet") }
+        var next = lastId
+        val got = try {
+            when (val op = step.getString("op")) {
+                "nextRequest" -> rx.nextRequest(step.getLong("now")).let { r ->
+                    next = r.id
+                    ok("id" to r.id.toLong(), "kind" to r.kind.name.lowercase(), "body" to r.body)
+                }
+                "handleResponse" -> batchJson(rx.handleResponse(id, step.getInt("status").toUShort(), step.getString("body"), step.getLong("now"), step.optStr("retryAfter")))
+                "handleFailure" -> ok("nextAttemptAt" to rx.handleFailure(id, step.getLong("now")))
+                "ack" -> rx.ack(step.getString("jti")).let { ok() }
+                "reject" -> rx.reject(step.getString("jti"), step.getString("err"), step.getString("description")).let { ok() }
+                "nextPollAt" -> ok("at" to rx.nextPollAt())
+                "state" -> ok("stateJson" to rx.stateJson())
+                else -> error("unknown op $op")
+            }
+        } catch (e: SetpollException.Receiver) {
+            receiverError(e)
+        }
+        return got to next
+    }
+
+    @Test
+    fun receiverScripts() {
+        val cases = byKind["receiver"].orEmpty()
+        assertTrue(cases.size >= 10, "receiver vectors")
+        val failures = mutableListOf<String>()
+        var steps = 0
+        for (c in cases) {
+            val config = receiverConfigOf(c.getJSONObject("config"))
+            var rx = Receiver(config)
+            var lastId: ULong? = null
+            val script = c.getJSONArray("steps")
+            for (i in 0 until script.length()) {
+                val step = script.getJSONObject(i)
+                val got = if (step.getString("op") == "restart") {
+                    // The host keeps the id of the request it sent across the restart.
+                    try {
+                        rx = Receiver.restore(config, rx.stateJson())
+                        ok("unsettled" to JSONArray(rx.unsettled().map { it.jti }))
+                    } catch (e: SetpollException.Receiver) {
+                        err("code" to e.code)
+                    }
+                } else {
+                    val (g, next) = receiverStep(rx, step, lastId)
+                    lastId = next
+                    g
+                }
+                steps++
+                if (!got.similar(step.getJSONObject("expect"))) failures += "${c.getString("name")} step $i (${step.getString("op")}): got $got, want ${step.getJSONObject("expect")}"
+            }
+        }
+        assertEquals(emptyList(), failures)
+        assertTrue(steps > 50, "only $steps steps")
+    }
 }
 
 /** The description a recipient puts in `setErrs` (the core's `description()`). */
@@ -172,4 +269,5 @@ private fun SetpollException.codeOf(): String = when (this) {
     is SetpollException.Sign -> code
     is SetpollException.Verify -> code
     is SetpollException.Transmitter -> code
+    is SetpollException.Receiver -> code
 }
