@@ -48,7 +48,7 @@ create_exception!(
 );
 create_exception!(
     setpoll,
-    KeyError,
+    JwkError,
     SetpollError,
     "A JWK, JWK Set, PEM key or crypto operation failed."
 );
@@ -85,7 +85,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("RequestError", py.get_type::<RequestError>())?;
     m.add("ResponseError", py.get_type::<ResponseError>())?;
     m.add("ClaimsError", py.get_type::<ClaimsError>())?;
-    m.add("KeyError", py.get_type::<KeyError>())?;
+    m.add("JwkError", py.get_type::<JwkError>())?;
     m.add("SignError", py.get_type::<SignError>())?;
     m.add("VerifyError", py.get_type::<VerifyError>())?;
     m.add("TransmitterError", py.get_type::<TransmitterError>())?;
@@ -214,8 +214,8 @@ impl From<Error> for PyErr {
                 attrs.push(("path", Attr::OptStr(err.path().map(str::to_owned))));
                 raise::<ClaimsError>(py, &err, err.code(), attrs)
             }
-            Error::Jwk(err) => raise::<KeyError>(py, &err, err.code(), Vec::new()),
-            Error::Crypto(err) => raise::<KeyError>(py, &err, err.code(), Vec::new()),
+            Error::Jwk(err) => raise::<JwkError>(py, &err, err.code(), Vec::new()),
+            Error::Crypto(err) => raise::<JwkError>(py, &err, err.code(), Vec::new()),
             Error::Profile(err) => raise::<ArgumentError>(py, &err, err.code(), Vec::new()),
             Error::Sign(err) => raise::<SignError>(py, &err, err.code(), Vec::new()),
             Error::Verify(err) => raise::<VerifyError>(

@@ -149,7 +149,7 @@ def test_keyring(keyring: setpoll.Keyring) -> None:
     ["", "{}", "[]", '{"kty":"EC","crv":"P-256","x":"AA","y":"AA","d":"AA"}', "x" * 100_000],
 )
 def test_malformed_keys_raise_key_error(jwk: str) -> None:
-    with pytest.raises(setpoll.KeyError) as info:
+    with pytest.raises(setpoll.JwkError) as info:
         setpoll.SigningKey.from_jwk(jwk)
     assert info.value.code
 
@@ -159,7 +159,7 @@ def test_bad_seed_and_backend() -> None:
         setpoll.SigningKey.generate_es256(b"short")
     with pytest.raises(setpoll.ArgumentError):
         setpoll.Keyring.from_jwks('{"keys":[]}', "gpu")  # type: ignore[arg-type]
-    with pytest.raises(setpoll.KeyError):
+    with pytest.raises(setpoll.JwkError):
         setpoll.SigningKey.generate_ps256(bytes(32), 1024)
 
 

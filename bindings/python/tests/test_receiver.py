@@ -151,7 +151,7 @@ def test_configuration_errors_are_typed(es_key: setpoll.SigningKey) -> None:
         assert e.value.code == code
     with pytest.raises(setpoll.ArgumentError):
         receiver(es_key, jitter="wild")
-    with pytest.raises(setpoll.KeyError):
+    with pytest.raises(setpoll.JwkError):
         receiver(es_key, jwks="not json")
 
 

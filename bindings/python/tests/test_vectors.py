@@ -136,7 +136,7 @@ def verifies_with(case: Case, token: str) -> bool:
 def run_jwk(case: Case) -> Result:
     try:
         jwk = setpoll.Jwk.from_json(case["jwkJson"])
-    except setpoll.KeyError as e:
+    except setpoll.JwkError as e:
         return {"error": {"code": e.code}}
     return {"ok": {"jwkJson": jwk.to_json(), "publicJwkJson": jwk.to_public_json(),
                    "thumbprint": jwk.thumbprint, "isPrivate": jwk.is_private,
@@ -146,7 +146,7 @@ def run_jwk(case: Case) -> Result:
 def run_jwks(case: Case) -> Result:
     try:
         s = setpoll.JwkSet.from_json(case["jwksJson"])
-    except setpoll.KeyError as e:
+    except setpoll.JwkError as e:
         return {"error": {"code": e.code}}
     return {"ok": {"jwksJson": s.to_json(), "publicJwksJson": s.to_public_json(), "kids": s.kids,
                    "skipped": [{"index": i, "kid": k, "code": c} for i, k, c in s.skipped]}}

@@ -46,7 +46,7 @@ class ClaimsError(SetpollError):
     set_err_rfc8935: str
     description: str
 
-class KeyError(SetpollError):
+class JwkError(SetpollError):
     """A JWK, JWK Set, PEM key or crypto operation failed."""
 
 class SignError(SetpollError):
