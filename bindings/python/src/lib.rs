@@ -15,6 +15,7 @@ mod errors;
 mod jose;
 mod receiver;
 mod set;
+mod storage;
 mod time;
 mod transmitter;
 mod wire;
@@ -32,6 +33,7 @@ fn setpoll_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     claims::register(m)?;
     jose::register(m)?;
     transmitter::register(m)?;
+    storage::register(m)?;
     receiver::register(m)?;
     Ok(())
 }

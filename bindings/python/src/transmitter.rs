@@ -16,14 +16,14 @@ use setpoll_core::Timestamp;
 /// JSON text of the core's serde form (changes, records): what a host
 /// persists. Serialising these plain types cannot fail; if it ever did, the
 /// failure is an error, not a panic.
-fn to_json<T: serde::Serialize>(v: &T) -> Result<String, Error> {
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String, Error> {
     serde_json::to_string(v).map_err(|e| Error::argument("serialize", e.to_string()))
 }
 
 /// A long poll to hold open; pass it to `MemoryTransmitter.resume` when
 /// `enqueue` names its client or at `until_ms`, whichever comes first.
 #[pyclass(module = "setpoll", frozen)]
-pub(crate) struct PollWait(Wait);
+pub(crate) struct PollWait(pub(crate) Wait);
 
 #[pymethods]
 impl PollWait {
@@ -61,7 +61,7 @@ pub(crate) struct EnqueueResult {
 }
 
 impl EnqueueResult {
-    fn new(o: &EnqueueOutcome) -> Result<Self, Error> {
+    pub(crate) fn new(o: &EnqueueOutcome) -> Result<Self, Error> {
         let changes_json = to_json(&o.changes())?;
         let wake = o.wake().map(str::to_owned);
         Ok(match o {
@@ -99,9 +99,9 @@ impl EnqueueResult {
 #[pyclass(module = "setpoll", frozen, get_all)]
 pub(crate) struct SweepResult {
     /// The durable changes to persist, JSON array text.
-    changes_json: String,
+    pub(crate) changes_json: String,
     /// Whether more work remains (call again soon).
-    more: bool,
+    pub(crate) more: bool,
 }
 
 /// The answer to one `POST /events`: either `response_json` (send it with
@@ -118,7 +118,7 @@ pub(crate) struct PollAnswer {
 }
 
 impl PollAnswer {
-    fn new(py: Python<'_>, o: PollOutcome) -> Result<Self, Error> {
+    pub(crate) fn new(py: Python<'_>, o: PollOutcome) -> Result<Self, Error> {
         let changes = o.changes.len();
         let changes_json = to_json(&o.changes)?;
         Ok(match o.decision {
@@ -167,6 +167,49 @@ impl MemoryTransmitter {
     }
 }
 
+/// The config keyword arguments of `MemoryTransmitter` and `Transmitter`
+/// as a [`TransmitterConfig`] (validated later by the core's constructor).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn config_from(
+    profile: &str,
+    default_max_events: u32,
+    max_events_limit: u32,
+    visibility_timeout_ms: u64,
+    max_attempts: u32,
+    retention_ms: u64,
+    dead_letter_retention_ms: u64,
+    long_poll_max_wait_ms: Option<u64>,
+    on_set_err: &str,
+    delivery: &str,
+) -> Result<TransmitterConfig, Error> {
+    let bad =
+        |what: &str, v: &str| Error::argument("unknown_option", format!("unknown {what} {v:?}"));
+    Ok(TransmitterConfig {
+        profile: match profile {
+            "obie" => Profile::Obie,
+            "rfc8936" => Profile::Rfc8936,
+            v => return Err(bad("profile", v)),
+        },
+        default_max_events,
+        max_events_limit,
+        visibility_timeout: millis(visibility_timeout_ms),
+        max_attempts,
+        retention: millis(retention_ms),
+        dead_letter_retention: millis(dead_letter_retention_ms),
+        long_poll_max_wait: long_poll_max_wait_ms.map(millis),
+        on_set_err: match on_set_err {
+            "dead_letter" => SetErrPolicy::DeadLetter,
+            "redeliver" => SetErrPolicy::Redeliver,
+            v => return Err(bad("on_set_err policy", v)),
+        },
+        delivery: match delivery {
+            "at_least_once" => DeliveryMode::AtLeastOnce,
+            "deliver_once" => DeliveryMode::DeliverOnce,
+            v => return Err(bad("delivery mode", v)),
+        },
+    })
+}
+
 #[pymethods]
 impl MemoryTransmitter {
     /// Durations in milliseconds. `profile`: `"obie"` or `"rfc8936"`;
@@ -190,33 +233,18 @@ impl MemoryTransmitter {
         on_set_err: &str,
         delivery: &str,
     ) -> Result<Self, Error> {
-        let bad = |what: &str, v: &str| {
-            Error::argument("unknown_option", format!("unknown {what} {v:?}"))
-        };
-        let config = TransmitterConfig {
-            profile: match profile {
-                "obie" => Profile::Obie,
-                "rfc8936" => Profile::Rfc8936,
-                v => return Err(bad("profile", v)),
-            },
+        let config = config_from(
+            profile,
             default_max_events,
             max_events_limit,
-            visibility_timeout: millis(visibility_timeout_ms),
+            visibility_timeout_ms,
             max_attempts,
-            retention: millis(retention_ms),
-            dead_letter_retention: millis(dead_letter_retention_ms),
-            long_poll_max_wait: long_poll_max_wait_ms.map(millis),
-            on_set_err: match on_set_err {
-                "dead_letter" => SetErrPolicy::DeadLetter,
-                "redeliver" => SetErrPolicy::Redeliver,
-                v => return Err(bad("on_set_err policy", v)),
-            },
-            delivery: match delivery {
-                "at_least_once" => DeliveryMode::AtLeastOnce,
-                "deliver_once" => DeliveryMode::DeliverOnce,
-                v => return Err(bad("delivery mode", v)),
-            },
-        };
+            retention_ms,
+            dead_letter_retention_ms,
+            long_poll_max_wait_ms,
+            on_set_err,
+            delivery,
+        )?;
         let reject_unknown_members = config.profile.reject_unknown_members();
         Ok(MemoryTransmitter {
             queue: Mutex::new(MemoryQueue::new(config)?),

@@ -463,6 +463,45 @@ class MemoryTransmitter:
         """``(client, jti, state)`` of every record."""
     def __len__(self) -> int: ...
 
+@final
+class Transmitter:
+    """The transmitter rules without storage: plan, load, decide, commit.
+
+    Plans, records and changes are JSON text: records and changes in the
+    core's serde form (as ``MemoryTransmitter.records_json``), plans as
+    returned by the ``plan_*`` methods, passed back unchanged.
+    """
+
+    def __init__(
+        self,
+        *,
+        profile: Literal["obie", "rfc8936"] = "obie",
+        default_max_events: int = 100,
+        max_events_limit: int = 1000,
+        visibility_timeout_ms: int = 600_000,
+        max_attempts: int = 10,
+        retention_ms: int = 604_800_000,
+        dead_letter_retention_ms: int = 2_592_000_000,
+        long_poll_max_wait_ms: Optional[int] = None,
+        on_set_err: Literal["dead_letter", "redeliver"] = "dead_letter",
+        delivery: Literal["at_least_once", "deliver_once"] = "at_least_once",
+    ) -> None: ...
+    def plan_enqueue(self, token: str, now_ms: int) -> str:
+        """Enqueue plan JSON: load the record keyed ``(client, jti)`` and the client's max ``seq``."""
+    def decide_enqueue(
+        self, plan_json: str, existing_record_json: Optional[str], newest_seq: Optional[int]
+    ) -> EnqueueResult: ...
+    def plan_poll(
+        self, client: str, body: Body, now_ms: int, *, interaction_id: str = ""
+    ) -> str:
+        """Poll plan JSON (``named`` jtis, ``deliverable`` query); raises :class:`RequestError` for a 400."""
+    def plan_resume(self, wait: PollWait, now_ms: int) -> str: ...
+    def decide_poll(
+        self, plan_json: str, named_records_json: str, deliverable_records_json: str
+    ) -> PollAnswer: ...
+    def plan_sweep(self, now_ms: int, limit: int = 1000) -> str: ...
+    def decide_sweep(self, plan_json: str, records_json: str, loaded_full: bool) -> SweepResult: ...
+
 # --- receiver -------------------------------------------------------------
 
 @final

@@ -1,0 +1,279 @@
+//! The transmitter in its storage-neutral form
+//! (`setpoll_core::transmitter::Transmitter`): the host keeps the records in
+//! its own database and runs each operation as plan, load, decide, commit.
+//!
+//! Plans, records and changes cross as JSON text. Records and changes use the
+//! core's serde form (as `MemoryTransmitter.records_json` and the vectors do);
+//! plans use the shape below, whose poll `request` is the canonical
+//! `OBEventPolling1` body. A plan is the host's to keep between the two calls;
+//! one it altered is parsed again and checked like any input.
+
+use crate::errors::Error;
+use crate::transmitter::{config_from, to_json, EnqueueResult, PollAnswer, PollWait, SweepResult};
+use crate::wire::{parse_request_core, Body};
+use pyo3::prelude::*;
+use serde::{Deserialize, Serialize};
+use setpoll_core::transmitter::{
+    DeliverableQuery, EnqueuePlan, PollPlan, SetRecord, SweepPlan, Transmitter as CoreTransmitter,
+};
+use setpoll_core::wire::{EventPolling, RequestOptions};
+use setpoll_core::Timestamp;
+
+/// [`EnqueuePlan`] as JSON.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnqueuePlanJson {
+    client: String,
+    jti: String,
+    token: String,
+    now: Timestamp,
+}
+
+/// [`DeliverableQuery`] as JSON.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeliverableJson {
+    client: String,
+    now: Timestamp,
+    max_attempts: u32,
+    exclude: Vec<String>,
+    limit: usize,
+}
+
+/// [`PollPlan`] as JSON; `request` is the `OBEventPolling1` body.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PollPlanJson {
+    client: String,
+    now: Timestamp,
+    named: Vec<String>,
+    deliverable: DeliverableJson,
+    batch: u32,
+    request: serde_json::Value,
+    deadline: Option<Timestamp>,
+}
+
+/// [`SweepPlan`] as JSON.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SweepPlanJson {
+    now: Timestamp,
+    limit: usize,
+    max_attempts: u32,
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, Error> {
+    serde_json::from_str(text).map_err(|e| Error::argument("bad_json", format!("{what}: {e}")))
+}
+
+fn poll_plan_json(p: PollPlan) -> Result<String, Error> {
+    let request = from_json("request", &p.request.to_json())?;
+    to_json(&PollPlanJson {
+        client: p.client,
+        now: p.now,
+        named: p.named,
+        deliverable: DeliverableJson {
+            client: p.deliverable.client,
+            now: p.deliverable.now,
+            max_attempts: p.deliverable.max_attempts,
+            exclude: p.deliverable.exclude,
+            limit: p.deliverable.limit,
+        },
+        batch: p.batch,
+        request,
+        deadline: p.deadline,
+    })
+}
+
+fn poll_plan(text: &str) -> Result<PollPlan, Error> {
+    let p: PollPlanJson = from_json("poll plan", text)?;
+    let opts = RequestOptions::default();
+    let request = EventPolling::parse(p.request.to_string().as_bytes(), &opts)
+        .map_err(|e| Error::argument("bad_json", format!("poll plan: request: {e}")))?;
+    Ok(PollPlan {
+        client: p.client,
+        now: p.now,
+        named: p.named,
+        deliverable: DeliverableQuery {
+            client: p.deliverable.client,
+            now: p.deliverable.now,
+            max_attempts: p.deliverable.max_attempts,
+            exclude: p.deliverable.exclude,
+            limit: p.deliverable.limit,
+        },
+        batch: p.batch,
+        request,
+        deadline: p.deadline,
+    })
+}
+
+/// The transmitter rules without storage: each operation is a plan (what to
+/// load), the host's load, and a decision (the changes to commit in one
+/// transaction, and what to answer). Stateless, so thread-safe.
+#[pyclass(module = "setpoll", frozen)]
+pub(crate) struct Transmitter {
+    core: CoreTransmitter,
+    reject_unknown_members: bool,
+}
+
+#[pymethods]
+impl Transmitter {
+    /// The same keyword arguments as `MemoryTransmitter`.
+    #[new]
+    #[pyo3(signature = (*, profile="obie", default_max_events=100, max_events_limit=1000,
+        visibility_timeout_ms=600_000, max_attempts=10, retention_ms=604_800_000,
+        dead_letter_retention_ms=2_592_000_000, long_poll_max_wait_ms=None,
+        on_set_err="dead_letter", delivery="at_least_once"))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        profile: &str,
+        default_max_events: u32,
+        max_events_limit: u32,
+        visibility_timeout_ms: u64,
+        max_attempts: u32,
+        retention_ms: u64,
+        dead_letter_retention_ms: u64,
+        long_poll_max_wait_ms: Option<u64>,
+        on_set_err: &str,
+        delivery: &str,
+    ) -> Result<Self, Error> {
+        let config = config_from(
+            profile,
+            default_max_events,
+            max_events_limit,
+            visibility_timeout_ms,
+            max_attempts,
+            retention_ms,
+            dead_letter_retention_ms,
+            long_poll_max_wait_ms,
+            on_set_err,
+            delivery,
+        )?;
+        let reject_unknown_members = config.profile.reject_unknown_members();
+        Ok(Transmitter {
+            core: CoreTransmitter::new(config)?,
+            reject_unknown_members,
+        })
+    }
+
+    /// Enqueue step 1: the token's `client` and `jti` (plan JSON). Then load
+    /// the record keyed `(client, jti)` and the client's highest `seq`.
+    fn plan_enqueue(&self, token: String, now_ms: u64) -> Result<String, Error> {
+        let p = self
+            .core
+            .plan_enqueue(token, Timestamp::from_millis(now_ms))?;
+        to_json(&EnqueuePlanJson {
+            client: p.client,
+            jti: p.jti,
+            token: p.token,
+            now: p.now,
+        })
+    }
+
+    /// Enqueue step 3: given the existing record (JSON, or `None`) and the
+    /// client's highest `seq`, the record to insert or "already queued".
+    #[pyo3(signature = (plan_json, existing_record_json, newest_seq))]
+    fn decide_enqueue(
+        &self,
+        plan_json: &str,
+        existing_record_json: Option<&str>,
+        newest_seq: Option<u64>,
+    ) -> Result<EnqueueResult, Error> {
+        let p: EnqueuePlanJson = from_json("enqueue plan", plan_json)?;
+        let existing: Option<SetRecord> = existing_record_json
+            .map(|t| from_json("record", t))
+            .transpose()?;
+        let plan = EnqueuePlan {
+            client: p.client,
+            jti: p.jti,
+            token: p.token,
+            now: p.now,
+        };
+        let outcome = self
+            .core
+            .decide_enqueue(plan, existing.as_ref(), newest_seq)?;
+        EnqueueResult::new(&outcome)
+    }
+
+    /// Poll step 1: parse `body` (raises `RequestError` with
+    /// `.error_response` for a 400) and say which rows to load (plan JSON:
+    /// `named` jtis, and the `deliverable` query).
+    #[pyo3(signature = (client, body, now_ms, *, interaction_id=String::new()))]
+    fn plan_poll(
+        &self,
+        py: Python<'_>,
+        client: &str,
+        body: Body,
+        now_ms: u64,
+        interaction_id: String,
+    ) -> Result<String, Error> {
+        let request =
+            py.detach(|| parse_request_core(&body, self.reject_unknown_members, interaction_id))?;
+        poll_plan_json(
+            self.core
+                .plan_poll(client, &request, Timestamp::from_millis(now_ms)),
+        )
+    }
+
+    /// Resume step 1: the plan for a held long poll, woken or due.
+    fn plan_resume(&self, wait: &PollWait, now_ms: u64) -> Result<String, Error> {
+        poll_plan_json(
+            self.core
+                .plan_resume(&wait.0, Timestamp::from_millis(now_ms)),
+        )
+    }
+
+    /// Poll step 3: given the loaded `named` and `deliverable` records (JSON
+    /// arrays), the changes to commit and the answer.
+    fn decide_poll(
+        &self,
+        py: Python<'_>,
+        plan_json: &str,
+        named_records_json: &str,
+        deliverable_records_json: &str,
+    ) -> Result<PollAnswer, Error> {
+        let plan = poll_plan(plan_json)?;
+        let named: Vec<SetRecord> = from_json("named records", named_records_json)?;
+        let deliverable: Vec<SetRecord> =
+            from_json("deliverable records", deliverable_records_json)?;
+        PollAnswer::new(py, self.core.decide_poll(&plan, named, deliverable))
+    }
+
+    /// Sweep step 1: the bounds of the two sweep queries (plan JSON).
+    #[pyo3(signature = (now_ms, limit=1000))]
+    fn plan_sweep(&self, now_ms: u64, limit: usize) -> Result<String, Error> {
+        let p = self.core.plan_sweep(Timestamp::from_millis(now_ms), limit);
+        to_json(&SweepPlanJson {
+            now: p.now,
+            limit: p.limit,
+            max_attempts: p.max_attempts,
+        })
+    }
+
+    /// Sweep step 3: the changes for the loaded rows; `loaded_full` is
+    /// whether either query returned `limit` rows.
+    fn decide_sweep(
+        &self,
+        plan_json: &str,
+        records_json: &str,
+        loaded_full: bool,
+    ) -> Result<SweepResult, Error> {
+        let p: SweepPlanJson = from_json("sweep plan", plan_json)?;
+        let records: Vec<SetRecord> = from_json("records", records_json)?;
+        let plan = SweepPlan {
+            now: p.now,
+            limit: p.limit,
+            max_attempts: p.max_attempts,
+        };
+        let o = self.core.decide_sweep(&plan, &records, loaded_full);
+        Ok(SweepResult {
+            changes_json: to_json(&o.changes)?,
+            more: o.more,
+        })
+    }
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Transmitter>()?;
+    Ok(())
+}
