@@ -36,7 +36,8 @@ pub use set::{
 };
 pub use time::{timestamp_as_secs, timestamp_from_secs};
 pub use transmitter::{
-    MemoryTransmitter, PollAnswer, PollWait, TransmitterConfig, TransmitterProfile,
+    EnqueueResult, MemoryTransmitter, PollAnswer, PollWait, SweepResult, TransmitterConfig,
+    TransmitterProfile,
 };
 pub use wire::{
     parse_error_response, parse_request, parse_response, request_to_json, response_to_json,

@@ -7,9 +7,16 @@ use crate::time::timestamp;
 use crate::wire::parse_core;
 use crate::SetpollError;
 use setpoll_core::transmitter::{
-    DeliveryMode, MemoryQueue, PollDecision, PollOutcome, Profile, SetErrPolicy,
+    DeliveryMode, EnqueueOutcome, MemoryQueue, PollDecision, PollOutcome, Profile, SetErrPolicy,
     TransmitterConfig as CoreConfig, Wait,
 };
+
+/// JSON text of the core's serde form (changes, records): what a host
+/// persists. Serialising these plain types cannot fail; if it ever did, the
+/// failure is an error, not a panic.
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String, SetpollError> {
+    serde_json::to_string(v).map_err(|e| SetpollError::argument("serialize", e.to_string()))
+}
 
 /// Which text the transmitter follows where OBIE and RFC 8936 differ.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, uniffi::Enum)]
@@ -100,6 +107,76 @@ impl PollWait {
     pub fn until_ms(&self) -> i64 {
         i64::try_from(self.0.until.as_millis()).unwrap_or(i64::MAX)
     }
+    /// The request the resume will use (`ack`/`setErrs` already applied), canonical JSON.
+    #[must_use]
+    pub fn request_json(&self) -> String {
+        self.0.request.to_json()
+    }
+}
+
+/// What `enqueue` did.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct EnqueueResult {
+    /// `true` when the SET was added; `false` when its `jti` was already queued.
+    pub queued: bool,
+    /// The client named in the SET's `aud`.
+    pub client: String,
+    /// The SET's `jti`.
+    pub jti: String,
+    /// The record's sequence number within its client's queue.
+    pub seq: u64,
+    /// The existing record's state when already queued (`pending`, `delivered`, `dead_letter`).
+    pub state: Option<String>,
+    /// When already queued: whether the queued token is the same one.
+    pub same_token: Option<bool>,
+    /// The durable changes to persist, JSON array text (the core's serde form).
+    pub changes_json: String,
+    /// The client whose long polls to wake (`None` if nothing was added).
+    pub wake: Option<String>,
+}
+
+impl EnqueueResult {
+    fn new(o: &EnqueueOutcome) -> Result<Self, SetpollError> {
+        let changes_json = to_json(&o.changes())?;
+        let wake = o.wake().map(str::to_owned);
+        Ok(match o {
+            EnqueueOutcome::Queued { record } => EnqueueResult {
+                queued: true,
+                client: record.client.clone(),
+                jti: record.jti.clone(),
+                seq: record.seq,
+                state: None,
+                same_token: None,
+                changes_json,
+                wake,
+            },
+            EnqueueOutcome::AlreadyQueued {
+                client,
+                jti,
+                seq,
+                state,
+                same_token,
+            } => EnqueueResult {
+                queued: false,
+                client: client.clone(),
+                jti: jti.clone(),
+                seq: *seq,
+                state: Some(state.as_str().to_owned()),
+                same_token: Some(*same_token),
+                changes_json,
+                wake,
+            },
+        })
+    }
+}
+
+/// What `sweep` did.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct SweepResult {
+    /// The durable changes to persist, JSON array text (the core's serde form).
+    pub changes_json: String,
+    /// Whether more work remains (call again soon).
+    pub more: bool,
 }
 
 /// The answer to one `POST /events`: `responseJson` (send with status 200) or `wait`.
@@ -111,23 +188,29 @@ pub struct PollAnswer {
     pub wait: Option<Arc<PollWait>>,
     /// How many durable changes the poll made.
     pub changes: u32,
+    /// Those changes, JSON array text (the core's serde form): persist them
+    /// before answering.
+    pub changes_json: String,
 }
 
-impl From<PollOutcome> for PollAnswer {
-    fn from(o: PollOutcome) -> Self {
+impl PollAnswer {
+    fn new(o: PollOutcome) -> Result<Self, SetpollError> {
         let changes = u32::try_from(o.changes.len()).unwrap_or(u32::MAX);
-        match o.decision {
+        let changes_json = to_json(&o.changes)?;
+        Ok(match o.decision {
             PollDecision::Respond(r) => PollAnswer {
                 response_json: Some(r.to_json()),
                 wait: None,
                 changes,
+                changes_json,
             },
             PollDecision::Wait(w) => PollAnswer {
                 response_json: None,
                 wait: Some(Arc::new(PollWait(w))),
                 changes,
+                changes_json,
             },
-        }
+        })
     }
 }
 
@@ -162,15 +245,16 @@ impl MemoryTransmitter {
         }))
     }
 
-    /// Queue a signed SET for the client named in its `aud`. Returns the
-    /// client whose long polls to wake, or `None` if the `jti` was already queued.
+    /// Queue a signed SET for the client named in its `aud`. The result's
+    /// `wake` names the client whose long polls to wake (`None` if the `jti`
+    /// was already queued).
     ///
     /// # Errors
     /// `Transmitter` when the token cannot be queued.
-    pub fn enqueue(&self, token: String, now_ms: i64) -> Result<Option<String>, SetpollError> {
+    pub fn enqueue(&self, token: String, now_ms: i64) -> Result<EnqueueResult, SetpollError> {
         let now = timestamp(now_ms)?;
         let outcome = self.lock()?.enqueue(token, now)?;
-        Ok(outcome.wake().map(str::to_owned))
+        EnqueueResult::new(&outcome)
     }
 
     /// Handle `POST /events` from an authenticated `client`.
@@ -187,7 +271,8 @@ impl MemoryTransmitter {
     ) -> Result<PollAnswer, SetpollError> {
         let now = timestamp(now_ms)?;
         let request = parse_core(&body, self.reject_unknown_members, &interaction_id)?;
-        Ok(self.lock()?.poll(&client, &request, now).into())
+        let outcome = self.lock()?.poll(&client, &request, now);
+        PollAnswer::new(outcome)
     }
 
     /// Resume a held long poll.
@@ -196,18 +281,31 @@ impl MemoryTransmitter {
     /// `Argument` for a bad time.
     pub fn resume(&self, wait: Arc<PollWait>, now_ms: i64) -> Result<PollAnswer, SetpollError> {
         let now = timestamp(now_ms)?;
-        Ok(self.lock()?.resume(&wait.0, now).into())
+        let outcome = self.lock()?.resume(&wait.0, now);
+        PollAnswer::new(outcome)
     }
 
-    /// Expire, redeliver and dead-letter what is due; `true` while more remains.
+    /// Expire, redeliver and dead-letter what is due; `more` while more remains.
     ///
     /// # Errors
     /// `Argument` for a bad time.
     #[uniffi::method(default(budget = 1000))]
-    pub fn sweep(&self, now_ms: i64, budget: u32) -> Result<bool, SetpollError> {
+    pub fn sweep(&self, now_ms: i64, budget: u32) -> Result<SweepResult, SetpollError> {
         let now = timestamp(now_ms)?;
         let budget = usize::try_from(budget).unwrap_or(usize::MAX);
-        Ok(self.lock()?.sweep(now, budget).more)
+        let outcome = self.lock()?.sweep(now, budget);
+        Ok(SweepResult {
+            changes_json: to_json(&outcome.changes)?,
+            more: outcome.more,
+        })
+    }
+
+    /// Every record, JSON array text (the core's serde form), ordered by client and seq.
+    ///
+    /// # Errors
+    /// Never in practice (a poisoned lock).
+    pub fn records_json(&self) -> Result<String, SetpollError> {
+        to_json(&self.lock()?.records())
     }
 
     /// How many SETs the queue holds.

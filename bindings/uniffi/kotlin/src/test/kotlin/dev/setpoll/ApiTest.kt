@@ -174,8 +174,13 @@ class TransmitterTest {
     fun pollCycleWithReceiverChecks() {
         val tx = MemoryTransmitter(TransmitterConfig())
         val tokens = (0 until 3).map { signSet(makeClaims("j$it"), Keys.es, NOW_MS, HeaderProfile.Rfc8417) }
-        assertEquals(listOf(AUD, AUD, AUD), tokens.map { tx.enqueue(it, NOW_MS) })
-        assertNull(tx.enqueue(tokens[0], NOW_MS))
+        assertEquals(listOf(AUD, AUD, AUD), tokens.map { tx.enqueue(it, NOW_MS).wake })
+        val again = tx.enqueue(tokens[0], NOW_MS)
+        assertNull(again.wake)
+        assertFalse(again.queued)
+        assertEquals("pending", again.state)
+        assertEquals(true, again.sameToken)
+        assertEquals("[]", again.changesJson)
         assertEquals(3L, tx.size())
 
         val policy = VerifyPolicy(issuer = ISS, audience = AUD)
@@ -189,7 +194,9 @@ class TransmitterTest {
         assertFalse(second.moreAvailable)
         val third = tx.handlePoll(AUD, requestToJson(PollRequest(maxEvents = 0u, setErrs = listOf(SetErrEntry("j2", "jwtIss", "no")))), NOW_MS + 3)
         assertEquals(emptyList(), parseResponse(third.responseJson!!).sets)
-        assertFalse(tx.sweep(NOW_MS + 4))
+        assertFalse(tx.sweep(NOW_MS + 4).more)
+        assertTrue(third.changesJson.contains("j2"), third.changesJson)
+        assertTrue(tx.recordsJson().contains("\"dead_letter\""), tx.recordsJson())
     }
 
     @Test
@@ -205,7 +212,7 @@ class TransmitterTest {
         val wait = assertNotNull(ans.wait)
         assertEquals(AUD, wait.client())
         assertTrue(wait.untilMs() in (NOW_MS + 1)..(NOW_MS + 30_000))
-        assertEquals(AUD, tx.enqueue(signSet(makeClaims("late"), Keys.es, NOW_MS, HeaderProfile.Rfc8417), NOW_MS + 10))
+        assertEquals(AUD, tx.enqueue(signSet(makeClaims("late"), Keys.es, NOW_MS, HeaderProfile.Rfc8417), NOW_MS + 10).wake)
         val resumed = tx.resume(wait, NOW_MS + 11)
         assertContentEquals(listOf("late"), parseResponse(resumed.responseJson!!).sets.map { it.jti })
     }

@@ -33,7 +33,7 @@ class ReceiverTest {
     @Test
     fun roundTripWithTheTransmitter() {
         val tx = MemoryTransmitter(TransmitterConfig())
-        for (jti in listOf("a", "b", "c")) assertEquals(AUD, tx.enqueue(token(jti), NOW_MS))
+        for (jti in listOf("a", "b", "c")) assertEquals(AUD, tx.enqueue(token(jti), NOW_MS).wake)
         val rx = Receiver(config())
         var now = NOW_MS + 1
         val seen = mutableListOf<String>()

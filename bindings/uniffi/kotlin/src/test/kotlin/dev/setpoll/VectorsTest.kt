@@ -13,7 +13,7 @@ import kotlin.test.assertTrue
  * API; every result must match the Rust generator's byte for byte.
  * Bodies that are not valid UTF-8 (`bodyBase64`) cannot be a Kotlin String
  * and are counted, not run. Receiver scripts are driven step by step, as
- * tests/src/script/receiver.rs does; transmitter scripts have no Kotlin runner yet.
+ * tests/src/script/receiver.rs and tests/src/script/transmitter.rs do.
  */
 class VectorsTest {
     private val dir = File(System.getProperty("setpoll.vectors"))
@@ -157,6 +157,91 @@ class VectorsTest {
                 false
             }
         }
+    }
+
+    /** A transmitter script's `config` as a [TransmitterConfig]. */
+    private fun transmitterConfigOf(c: JSONObject) = TransmitterConfig(
+        profile = TransmitterProfile.valueOf(c.getString("profile").uppercase()),
+        defaultMaxEvents = c.getLong("defaultMaxEvents").toUInt(),
+        maxEventsLimit = c.getLong("maxEventsLimit").toUInt(),
+        visibilityTimeoutMs = c.getLong("visibilityTimeoutMs").toULong(),
+        maxAttempts = c.getLong("maxAttempts").toUInt(),
+        retentionMs = c.getLong("retentionMs").toULong(),
+        deadLetterRetentionMs = c.getLong("deadLetterRetentionMs").toULong(),
+        longPollMaxWaitMs = if (c.isNull("longPollMaxWaitMs")) null else c.getLong("longPollMaxWaitMs").toULong(),
+        redeliverOnSetErr = when (val p = c.getString("onSetErr")) {
+            "redeliver" -> true
+            "dead_letter" -> false
+            else -> error("onSetErr $p")
+        },
+        deliverOnce = when (val d = c.getString("delivery")) {
+            "deliver_once" -> true
+            "at_least_once" -> false
+            else -> error("delivery $d")
+        },
+    )
+
+    private fun answerJson(a: PollAnswer): JSONObject {
+        val changes = JSONArray(a.changesJson)
+        assertEquals(a.changes.toInt(), changes.length(), "changes count")
+        val w = a.wait
+        return if (w != null) ok("changes" to changes, "wait" to obj("client" to w.client(), "until" to w.untilMs(), "requestJson" to w.requestJson()))
+        else ok("changes" to changes, "responseJson" to a.responseJson)
+    }
+
+    /** One step of a transmitter script, in the shape of its `expect`; `wait` is the last long poll held. */
+    private fun transmitterStep(tx: MemoryTransmitter, step: JSONObject, wait: PollWait?): Pair<JSONObject, PollWait?> {
+        var held = wait
+        val got = when (val op = step.getString("op")) {
+            "enqueue" -> try {
+                val r = tx.enqueue(step.getString("token"), step.getLong("now"))
+                assertEquals(if (r.queued) r.client else null, r.wake, "wake")
+                val o = ok("outcome" to if (r.queued) "queued" else "already_queued", "client" to r.client, "jti" to r.jti, "seq" to r.seq.toLong())
+                if (!r.queued) o.getJSONObject("ok").put("state", r.state).put("sameToken", r.sameToken)
+                o.getJSONObject("ok").put("changes", JSONArray(r.changesJson))
+                o
+            } catch (e: SetpollException.Transmitter) {
+                err("code" to e.code)
+            }
+            "poll" -> try {
+                val a = tx.handlePoll(step.getString("client"), step.getString("body"), step.getLong("now"), errorId)
+                held = a.wait
+                answerJson(a)
+            } catch (e: SetpollException.Request) {
+                err("code" to e.code, "errorCode" to e.obieCode, "path" to e.path, "errorResponseJson" to e.errorResponse)
+            }
+            "resume" -> {
+                val a = tx.resume(held ?: error("resume without a wait"), step.getLong("now"))
+                held = a.wait
+                answerJson(a)
+            }
+            "sweep" -> tx.sweep(step.getLong("now"), step.getLong("budget").toUInt()).let { ok("changes" to JSONArray(it.changesJson), "more" to it.more) }
+            "records" -> ok("records" to JSONArray(tx.recordsJson()))
+            else -> error("unknown op $op")
+        }
+        return got to held
+    }
+
+    @Test
+    fun transmitterScripts() {
+        val cases = byKind["transmitter"].orEmpty()
+        assertTrue(cases.size >= 10, "transmitter vectors")
+        val failures = mutableListOf<String>()
+        var steps = 0
+        for (c in cases) {
+            val tx = MemoryTransmitter(transmitterConfigOf(c.getJSONObject("config")))
+            var wait: PollWait? = null
+            val script = c.getJSONArray("steps")
+            for (i in 0 until script.length()) {
+                val step = script.getJSONObject(i)
+                val (got, held) = transmitterStep(tx, step, wait)
+                wait = held
+                steps++
+                if (!got.similar(step.getJSONObject("expect"))) failures += "${c.getString("name")} step $i (${step.getString("op")}): got $got, want ${step.getJSONObject("expect")}"
+            }
+        }
+        assertEquals(emptyList(), failures)
+        assertTrue(steps > 50, "only $steps steps")
     }
 
     /** A script's `config` as a [ReceiverConfig] (seeded jitter; the scripts use none). */
