@@ -14,8 +14,8 @@ use setpoll_core::transmitter::{
 /// JSON text of the core's serde form (changes, records): what a host
 /// persists. Serialising these plain types cannot fail; if it ever did, the
 /// failure is an error, not a panic.
-fn to_json<T: serde::Serialize>(v: &T) -> Result<String, SetpollError> {
-    serde_json::to_string(v).map_err(|e| SetpollError::argument("serialize", e.to_string()))
+fn json(text: serde_json::Result<String>) -> Result<String, SetpollError> {
+    text.map_err(|e| SetpollError::argument("serialize", e.to_string()))
 }
 
 /// Which text the transmitter follows where OBIE and RFC 8936 differ.
@@ -137,7 +137,7 @@ pub struct EnqueueResult {
 
 impl EnqueueResult {
     fn new(o: &EnqueueOutcome) -> Result<Self, SetpollError> {
-        let changes_json = to_json(&o.changes())?;
+        let changes_json = json(serde_json::to_string(&o.changes()))?;
         let wake = o.wake().map(str::to_owned);
         Ok(match o {
             EnqueueOutcome::Queued { record } => EnqueueResult {
@@ -196,7 +196,7 @@ pub struct PollAnswer {
 impl PollAnswer {
     fn new(o: PollOutcome) -> Result<Self, SetpollError> {
         let changes = u32::try_from(o.changes.len()).unwrap_or(u32::MAX);
-        let changes_json = to_json(&o.changes)?;
+        let changes_json = json(serde_json::to_string(&o.changes))?;
         Ok(match o.decision {
             PollDecision::Respond(r) => PollAnswer {
                 response_json: Some(r.to_json()),
@@ -295,7 +295,7 @@ impl MemoryTransmitter {
         let budget = usize::try_from(budget).unwrap_or(usize::MAX);
         let outcome = self.lock()?.sweep(now, budget);
         Ok(SweepResult {
-            changes_json: to_json(&outcome.changes)?,
+            changes_json: json(serde_json::to_string(&outcome.changes))?,
             more: outcome.more,
         })
     }
@@ -305,7 +305,7 @@ impl MemoryTransmitter {
     /// # Errors
     /// Never in practice (a poisoned lock).
     pub fn records_json(&self) -> Result<String, SetpollError> {
-        to_json(&self.lock()?.records())
+        json(serde_json::to_string(&self.lock()?.records()))
     }
 
     /// How many SETs the queue holds.
