@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::SetpollError;
 use rand_chacha::rand_core::SeedableRng;
 use setpoll_core::crypto::Backend;
-use setpoll_core::jose::{Jwk, JwkSet};
+use setpoll_core::jose::{Jwk as CoreJwk, JwkSet as CoreJwkSet};
 
 /// Which crypto implementation to use.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, uniffi::Enum)]
@@ -84,7 +84,7 @@ impl SigningKey {
         jwk: String,
         backend: Option<CryptoBackend>,
     ) -> Result<Arc<Self>, SetpollError> {
-        let jwk = Jwk::from_json(jwk.as_bytes())?;
+        let jwk = CoreJwk::from_json(jwk.as_bytes())?;
         let key =
             setpoll_core::jose::SigningKey::from_jwk(&jwk)?.with_backend(self::backend(backend))?;
         Ok(Arc::new(SigningKey(key)))
@@ -138,10 +138,23 @@ impl SigningKey {
 /// A key skipped when a JWK Set was imported.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct SkippedKey {
+    /// Its position in the set's `keys` array.
+    pub index: u32,
     /// Its `kid`, when it had one.
     pub kid: Option<String>,
     /// Why (stable code).
     pub code: String,
+}
+
+fn skipped_keys(set: &CoreJwkSet) -> Vec<SkippedKey> {
+    set.skipped()
+        .iter()
+        .map(|s| SkippedKey {
+            index: u32::try_from(s.index).unwrap_or(u32::MAX),
+            kid: s.kid.clone(),
+            code: s.error.code().to_owned(),
+        })
+        .collect()
 }
 
 /// A public JWK Set prepared for verification.
@@ -163,18 +176,11 @@ impl Keyring {
         jwks: String,
         backend: Option<CryptoBackend>,
     ) -> Result<Arc<Self>, SetpollError> {
-        let set = JwkSet::from_json(jwks.as_bytes())?;
+        let set = CoreJwkSet::from_json(jwks.as_bytes())?;
         Ok(Arc::new(Keyring {
             ring: setpoll_core::jose::Keyring::with_backend(&set, self::backend(backend))?,
             jwks_json: set.to_public().to_json(),
-            skipped: set
-                .skipped()
-                .iter()
-                .map(|s| SkippedKey {
-                    kid: s.kid.clone(),
-                    code: s.error.code().to_owned(),
-                })
-                .collect(),
+            skipped: skipped_keys(&set),
         }))
     }
 
@@ -203,7 +209,7 @@ impl Keyring {
 /// `Key` when two keys share a `kid` or there are too many.
 #[uniffi::export]
 pub fn jwks_from_keys(keys: Vec<Arc<SigningKey>>) -> Result<String, SetpollError> {
-    Ok(JwkSet::new(keys.iter().map(|k| k.0.to_public_jwk()).collect())?.to_json())
+    Ok(CoreJwkSet::new(keys.iter().map(|k| k.0.to_public_jwk()).collect())?.to_json())
 }
 
 /// The RFC 7638 thumbprint of a JWK (JSON text).
@@ -212,5 +218,91 @@ pub fn jwks_from_keys(keys: Vec<Arc<SigningKey>>) -> Result<String, SetpollError
 /// `Key` when the JWK is malformed.
 #[uniffi::export]
 pub fn jwk_thumbprint(jwk: String) -> Result<String, SetpollError> {
-    Ok(Jwk::from_json(jwk.as_bytes())?.thumbprint())
+    Ok(CoreJwk::from_json(jwk.as_bytes())?.thumbprint())
+}
+
+/// One JWK as parsed (RFC 7517 §4): inspect it, export it.
+#[derive(Debug, uniffi::Object)]
+pub struct Jwk(CoreJwk);
+
+#[uniffi::export]
+impl Jwk {
+    /// Parse a JWK (JSON text).
+    ///
+    /// # Errors
+    /// `Key` when the JWK is malformed or unsupported.
+    #[uniffi::constructor]
+    pub fn from_json(json: String) -> Result<Arc<Self>, SetpollError> {
+        Ok(Arc::new(Jwk(CoreJwk::from_json(json.as_bytes())?)))
+    }
+    /// Canonical JSON text (private members included when present).
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        self.0.to_json()
+    }
+    /// Canonical JSON text of the public part.
+    #[must_use]
+    pub fn to_public_json(&self) -> String {
+        self.0.to_public().to_json()
+    }
+    /// The RFC 7638 thumbprint.
+    #[must_use]
+    pub fn thumbprint(&self) -> String {
+        self.0.thumbprint()
+    }
+    /// Whether the JWK holds private key material.
+    #[must_use]
+    pub fn is_private(&self) -> bool {
+        self.0.is_private()
+    }
+    /// Its `kid`, when present.
+    #[must_use]
+    pub fn kid(&self) -> Option<String> {
+        self.0.kid().map(str::to_owned)
+    }
+    /// The algorithm this key verifies with; `None` when `use`, `key_ops` or `alg` forbid it.
+    #[must_use]
+    pub fn verification_algorithm(&self) -> Option<String> {
+        self.0.verification_algorithm().map(|a| a.name().to_owned())
+    }
+}
+
+/// A JWK Set as parsed (RFC 7517 §5): unusable keys are skipped, not fatal.
+#[derive(Debug, uniffi::Object)]
+pub struct JwkSet(CoreJwkSet);
+
+#[uniffi::export]
+impl JwkSet {
+    /// Parse a JWK Set (JSON text).
+    ///
+    /// # Errors
+    /// `Key` when the set itself is malformed.
+    #[uniffi::constructor]
+    pub fn from_json(json: String) -> Result<Arc<Self>, SetpollError> {
+        Ok(Arc::new(JwkSet(CoreJwkSet::from_json(json.as_bytes())?)))
+    }
+    /// Canonical JSON text.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        self.0.to_json()
+    }
+    /// Canonical JSON text of the public keys.
+    #[must_use]
+    pub fn to_public_json(&self) -> String {
+        self.0.to_public().to_json()
+    }
+    /// The `kid` of each key kept (`None` for a key without one).
+    #[must_use]
+    pub fn kids(&self) -> Vec<Option<String>> {
+        self.0
+            .keys()
+            .iter()
+            .map(|k| k.kid().map(str::to_owned))
+            .collect()
+    }
+    /// The keys skipped on import.
+    #[must_use]
+    pub fn skipped(&self) -> Vec<SkippedKey> {
+        skipped_keys(&self.0)
+    }
 }

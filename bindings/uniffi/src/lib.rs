@@ -26,7 +26,9 @@ mod wire;
 pub use claims::{ClaimsBuilder, EventSubject, Link, SetClaims};
 pub use codes::{set_err_code, set_err_codes, SetErrCodeInfo};
 pub use error::SetpollError;
-pub use jose::{jwk_thumbprint, jwks_from_keys, CryptoBackend, Keyring, SigningKey, SkippedKey};
+pub use jose::{
+    jwk_thumbprint, jwks_from_keys, CryptoBackend, Jwk, JwkSet, Keyring, SigningKey, SkippedKey,
+};
 pub use receiver::{
     BackoffJitter, Receiver, ReceiverBatch, ReceiverConfig, ReceiverDelivery, ReceiverDuplicate,
     ReceiverDuplicateOf, ReceiverRejection, ReceiverRequest, ReceiverRequestKind, SetErrVocabulary,

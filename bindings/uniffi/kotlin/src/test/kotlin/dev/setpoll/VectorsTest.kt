@@ -97,6 +97,35 @@ class VectorsTest {
         }
     }
 
+    @Test
+    fun jwk() {
+        check("jwk") { c ->
+            try {
+                Jwk.fromJson(c.getString("jwkJson")).use { k ->
+                    ok("jwkJson" to k.toJson(), "publicJwkJson" to k.toPublicJson(), "thumbprint" to k.thumbprint(),
+                        "isPrivate" to k.isPrivate(), "verificationAlgorithm" to k.verificationAlgorithm())
+                }
+            } catch (e: SetpollException.Key) {
+                err("code" to e.code)
+            }
+        }
+    }
+
+    @Test
+    fun jwks() {
+        check("jwks") { c ->
+            try {
+                JwkSet.fromJson(c.getString("jwksJson")).use { s ->
+                    ok("jwksJson" to s.toJson(), "publicJwksJson" to s.toPublicJson(),
+                        "kids" to JSONArray(s.kids().map { it ?: JSONObject.NULL }),
+                        "skipped" to JSONArray(s.skipped().map { obj("index" to it.index.toLong(), "kid" to it.kid, "code" to it.code) }))
+                }
+            } catch (e: SetpollException.Key) {
+                err("code" to e.code)
+            }
+        }
+    }
+
     private fun policyOf(p: JSONObject) = VerifyPolicy(
         issuer = p.optStr("issuer"),
         audience = p.optStr("audience"),
