@@ -185,11 +185,7 @@ pub(crate) fn config_from(
     let bad =
         |what: &str, v: &str| Error::argument("unknown_option", format!("unknown {what} {v:?}"));
     Ok(TransmitterConfig {
-        profile: match profile {
-            "obie" => Profile::Obie,
-            "rfc8936" => Profile::Rfc8936,
-            v => return Err(bad("profile", v)),
-        },
+        profile: Profile::from_name(profile).ok_or_else(|| bad("profile", profile))?,
         default_max_events,
         max_events_limit,
         visibility_timeout: millis(visibility_timeout_ms),
@@ -197,16 +193,10 @@ pub(crate) fn config_from(
         retention: millis(retention_ms),
         dead_letter_retention: millis(dead_letter_retention_ms),
         long_poll_max_wait: long_poll_max_wait_ms.map(millis),
-        on_set_err: match on_set_err {
-            "dead_letter" => SetErrPolicy::DeadLetter,
-            "redeliver" => SetErrPolicy::Redeliver,
-            v => return Err(bad("on_set_err policy", v)),
-        },
-        delivery: match delivery {
-            "at_least_once" => DeliveryMode::AtLeastOnce,
-            "deliver_once" => DeliveryMode::DeliverOnce,
-            v => return Err(bad("delivery mode", v)),
-        },
+        on_set_err: SetErrPolicy::from_name(on_set_err)
+            .ok_or_else(|| bad("on_set_err policy", on_set_err))?,
+        delivery: DeliveryMode::from_name(delivery)
+            .ok_or_else(|| bad("delivery mode", delivery))?,
     })
 }
 

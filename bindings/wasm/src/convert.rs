@@ -276,37 +276,17 @@ impl TransmitterConfigJs {
     pub(crate) fn core(&self) -> Result<TransmitterConfig, InputError> {
         let mut c = TransmitterConfig::default();
         if let Some(p) = &self.profile {
-            c.profile = match p.as_str() {
-                "obie" => Profile::Obie,
-                "rfc8936" => Profile::Rfc8936,
-                other => return Err(bad_choice("profile", other, "\"obie\" or \"rfc8936\"")),
-            };
+            c.profile = Profile::from_name(p)
+                .ok_or_else(|| bad_choice("profile", p, "\"obie\" or \"rfc8936\""))?;
         }
         if let Some(p) = &self.on_set_err {
-            c.on_set_err = match p.as_str() {
-                "dead_letter" => SetErrPolicy::DeadLetter,
-                "redeliver" => SetErrPolicy::Redeliver,
-                other => {
-                    return Err(bad_choice(
-                        "onSetErr",
-                        other,
-                        "\"dead_letter\" or \"redeliver\"",
-                    ))
-                }
-            };
+            c.on_set_err = SetErrPolicy::from_name(p)
+                .ok_or_else(|| bad_choice("onSetErr", p, "\"dead_letter\" or \"redeliver\""))?;
         }
         if let Some(d) = &self.delivery {
-            c.delivery = match d.as_str() {
-                "at_least_once" => DeliveryMode::AtLeastOnce,
-                "deliver_once" => DeliveryMode::DeliverOnce,
-                other => {
-                    return Err(bad_choice(
-                        "delivery",
-                        other,
-                        "\"at_least_once\" or \"deliver_once\"",
-                    ))
-                }
-            };
+            c.delivery = DeliveryMode::from_name(d).ok_or_else(|| {
+                bad_choice("delivery", d, "\"at_least_once\" or \"deliver_once\"")
+            })?;
         }
         if let Some(n) = self.default_max_events {
             c.default_max_events = n;

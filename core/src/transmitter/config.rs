@@ -6,7 +6,7 @@ use core::time::Duration;
 ///
 /// | question | [`Profile::Obie`] | [`Profile::Rfc8936`] |
 /// |---|---|---|
-/// | `maxEvents` absent | up to [`TransmitterConfig::max_events_limit`] | [`TransmitterConfig::default_max_events`] |
+/// | `maxEvents` absent | [`TransmitterConfig::default_max_events`] | the same ("an implementation-specific default limit") |
 /// | long poll on a request carrying `ack`/`setErrs` | never: answers at once | allowed (RFC 8936 §2.4.3) |
 /// | unknown members in the request body | rejected | ignored |
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -78,6 +78,38 @@ pub enum DeliveryMode {
     /// it is delivered; `ack` and `setErrs` are accepted and ignored.
     DeliverOnce,
 }
+
+/// Stable names for the policy enums, as configuration files and the
+/// bindings spell them (`"obie"`, `"dead_letter"`, `"deliver_once"`...).
+macro_rules! named {
+    ($ty:ident { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            /// Every accepted name, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$($name),+];
+
+            /// The stable name of this value.
+            #[must_use]
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name,)+
+                }
+            }
+
+            /// Parse a stable name; `None` when unknown.
+            #[must_use]
+            pub fn from_name(name: &str) -> Option<Self> {
+                match name {
+                    $($name => Some($ty::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+named!(Profile { Obie => "obie", Rfc8936 => "rfc8936" });
+named!(SetErrPolicy { DeadLetter => "dead_letter", Redeliver => "redeliver" });
+named!(DeliveryMode { AtLeastOnce => "at_least_once", DeliverOnce => "deliver_once" });
 
 /// The transmitter's delivery policy. Every field has a documented default
 /// ([`TransmitterConfig::default`]); [`TransmitterConfig::validate`] checks

@@ -750,3 +750,26 @@ fn states_have_stable_names() {
     assert_eq!(SetState::from_name("acked"), None);
     assert_eq!(DeleteReason::DeliveredOnce.code(), "delivered_once");
 }
+
+#[test]
+fn policy_names_round_trip_and_unknown_names_are_refused() {
+    for &name in Profile::NAMES {
+        assert_eq!(Profile::from_name(name).map(Profile::as_str), Some(name));
+    }
+    for &name in SetErrPolicy::NAMES {
+        assert_eq!(
+            SetErrPolicy::from_name(name).map(SetErrPolicy::as_str),
+            Some(name)
+        );
+    }
+    for &name in DeliveryMode::NAMES {
+        assert_eq!(
+            DeliveryMode::from_name(name).map(DeliveryMode::as_str),
+            Some(name)
+        );
+    }
+    assert_eq!(Profile::from_name("OBIE"), None);
+    assert_eq!(SetErrPolicy::from_name("dead-letter"), None);
+    assert_eq!(DeliveryMode::from_name(""), None);
+    assert_eq!(Profile::default().as_str(), "obie");
+}

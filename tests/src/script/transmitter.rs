@@ -54,10 +54,9 @@ fn ms(v: &Value, key: &str) -> Result<Duration, GenError> {
 /// When a member is missing or has an unknown value.
 pub fn config_of(c: &Value) -> Result<TransmitterConfig, GenError> {
     let mut cfg = TransmitterConfig {
-        profile: match str_of(c, "profile")? {
-            "obie" => Profile::Obie,
-            "rfc8936" => Profile::Rfc8936,
-            other => return Err(bad(format!("profile {other}"))),
+        profile: {
+            let name = str_of(c, "profile")?;
+            Profile::from_name(name).ok_or_else(|| bad(format!("profile {name}")))?
         },
         ..TransmitterConfig::default()
     };
@@ -74,16 +73,11 @@ pub fn config_of(c: &Value) -> Result<TransmitterConfig, GenError> {
         Some(_) => Some(ms(c, "longPollMaxWaitMs")?),
         None => return Err(bad("longPollMaxWaitMs missing")),
     };
-    cfg.on_set_err = match str_of(c, "onSetErr")? {
-        "dead_letter" => SetErrPolicy::DeadLetter,
-        "redeliver" => SetErrPolicy::Redeliver,
-        other => return Err(bad(format!("onSetErr {other}"))),
-    };
-    cfg.delivery = match str_of(c, "delivery")? {
-        "at_least_once" => DeliveryMode::AtLeastOnce,
-        "deliver_once" => DeliveryMode::DeliverOnce,
-        other => return Err(bad(format!("delivery {other}"))),
-    };
+    let name = str_of(c, "onSetErr")?;
+    cfg.on_set_err =
+        SetErrPolicy::from_name(name).ok_or_else(|| bad(format!("onSetErr {name}")))?;
+    let name = str_of(c, "delivery")?;
+    cfg.delivery = DeliveryMode::from_name(name).ok_or_else(|| bad(format!("delivery {name}")))?;
     Ok(cfg)
 }
 
