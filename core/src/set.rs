@@ -254,7 +254,11 @@ fn read_claims(payload: &[u8]) -> Result<(SetClaims, TimeClaims), VerifyError> {
         return Ok((parsed.claims, times));
     }
     let claims = SetClaims::from_json_careful(payload).map_err(VerifyError::Claims)?;
-    let times = serde_json::from_slice(payload).map_err(|_| VerifyError::BadTimeClaim("exp"))?;
+    // The careful read above accepted the payload, so it is UTF-8 JSON.
+    let times = core::str::from_utf8(payload)
+        .ok()
+        .and_then(|text| serde_json::from_str(text).ok())
+        .ok_or(VerifyError::BadTimeClaim("exp"))?;
     Ok((claims, times))
 }
 
@@ -350,8 +354,10 @@ pub fn peek_envelope(token: &str) -> Result<SetEnvelope, VerifyError> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload)
         .map_err(|_| bad("payload is not base64url"))?;
-    let value: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|_| bad("payload is not JSON"))?;
+    let value: serde_json::Value = core::str::from_utf8(&bytes)
+        .ok()
+        .and_then(|text| serde_json::from_str(text).ok())
+        .ok_or_else(|| bad("payload is not JSON"))?;
     let jti = match value.get("jti") {
         Some(serde_json::Value::String(s)) if !s.is_empty() => s.clone(),
         _ => return Err(bad("payload has no string jti")),

@@ -20,7 +20,8 @@ if (!existsSync(join(BENCH, "node_modules/jose"))) {
   execFileSync("npm", ["install", "--no-save", "--no-audit", "--no-fund", "--prefix", BENCH, "jose@6"], { stdio: "inherit" });
 }
 const jose = await import(require.resolve("jose"));
-const setpoll = createRequire(import.meta.url)(join(ROOT, "bindings/wasm/pkg/node/setpoll.js"));
+// SETPOLL_PKG: another build of the package (a folder holding setpoll.js).
+const setpoll = createRequire(import.meta.url)(join(process.env.SETPOLL_PKG ?? join(ROOT, "bindings/wasm/pkg/node"), "setpoll.js"));
 
 const ISS = "https://examplebank.com/";
 const AUD = "7umx5nTR33811QyQfi";

@@ -55,6 +55,10 @@ WASM_BINDGEN=$(command -v wasm-bindgen)
 # faster .wasm; panic=abort: a panic is a trap, never an unwind into JS.
 # Optimised for size (opt-level z) except the arithmetic that verification
 # and signing spend their time in, which is optimised for speed.
+# `-Cpanic=immediate-abort` (a nightly flag, hence RUSTC_BOOTSTRAP) drops the
+# panic message machinery: no library path panics, and if one did, abort or
+# immediate abort both trap. `optimize_for_size` picks std's small variants
+# (sort, formatting). Together they take about 20 KiB off the gzipped .wasm.
 log "cargo build --release --target wasm32-unknown-unknown"
 TARGET_DIR=$ROOT/target/wasm-debian
 SPEED_CRATES=(p256 primeorder elliptic-curve crypto-bigint ecdsa sha2 rsa num-bigint-dig)
@@ -63,10 +67,12 @@ for crate in "${SPEED_CRATES[@]}"; do
     CONFIG_FLAGS+=(--config "profile.release.package.$crate.opt-level=${SETPOLL_WASM_CRYPTO_OPT_LEVEL:-3}")
 done
 PATH=/usr/bin:$PATH RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$TARGET_DIR \
+RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
 CARGO_PROFILE_RELEASE_LTO=${SETPOLL_WASM_LTO:-true} CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
 CARGO_PROFILE_RELEASE_PANIC=abort CARGO_PROFILE_RELEASE_OPT_LEVEL=${SETPOLL_WASM_OPT_LEVEL:-z} \
     /usr/bin/cargo build --quiet --release -p setpoll-wasm "${CONFIG_FLAGS[@]}" \
-    --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort
+    --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort \
+    -Zbuild-std-features=optimize_for_size
 WASM=$TARGET_DIR/wasm32-unknown-unknown/release/setpoll_wasm.wasm
 
 # The core must never pull the native crypto backend into the wasm build.

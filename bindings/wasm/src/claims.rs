@@ -68,11 +68,41 @@ export interface ClaimsSpec {
 }
 "#;
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// `aud`: one string or a list of them. Read by hand: serde's untagged
+/// reader buffers the value into its private `Content` tree first, and that
+/// machinery costs the package size (see `EventSpecRepr`).
 enum Audience {
     One(String),
     Many(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for Audience {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct AudienceVisitor;
+        impl<'de> serde::de::Visitor<'de> for AudienceVisitor {
+            type Value = Audience;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("a string or an array of strings")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Audience, E> {
+                Ok(Audience::One(v.to_owned()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Audience, E> {
+                Ok(Audience::One(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Audience, A::Error> {
+                let mut all = Vec::new();
+                while let Some(a) = seq.next_element::<String>()? {
+                    all.push(a);
+                }
+                Ok(Audience::Many(all))
+            }
+        }
+        d.deserialize_any(AudienceVisitor)
+    }
 }
 
 #[derive(Deserialize)]
@@ -107,7 +137,7 @@ impl From<SubjectSpec> for EventSubject {
 }
 
 #[derive(Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
+#[serde(try_from = "EventSpecRepr")]
 enum EventSpec {
     ResourceUpdate {
         subject: SubjectSpec,
@@ -124,6 +154,76 @@ enum EventSpec {
         uri: String,
         payload: Map<String, Value>,
     },
+}
+
+/// `EventSpec` tags.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum EventType {
+    ResourceUpdate,
+    ConsentAuthorizationRevoked,
+    LinkedAccountUpdate,
+    Custom,
+}
+
+/// How an `EventSpec` is read: every variant's fields in one plain struct,
+/// then checked against the variant `type` names. serde's derived reader of
+/// an internally tagged enum buffers the object into its private `Content`
+/// tree and instantiates every nested reader twice; in the .wasm that cost
+/// size for no behaviour.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct EventSpecRepr {
+    #[serde(rename = "type")]
+    kind: EventType,
+    subject: Option<SubjectSpec>,
+    reason: Option<String>,
+    uri: Option<String>,
+    payload: Option<Map<String, Value>>,
+}
+
+impl TryFrom<EventSpecRepr> for EventSpec {
+    type Error = String;
+
+    fn try_from(r: EventSpecRepr) -> Result<Self, String> {
+        let refuse = |field: &str, present: bool| {
+            if present {
+                Err(format!("unknown field `{field}` for this event type"))
+            } else {
+                Ok(())
+            }
+        };
+        match r.kind {
+            EventType::Custom => {
+                refuse("subject", r.subject.is_some())?;
+                refuse("reason", r.reason.is_some())?;
+            }
+            _ => {
+                refuse("uri", r.uri.is_some())?;
+                refuse("payload", r.payload.is_some())?;
+            }
+        }
+        Ok(match r.kind {
+            EventType::ResourceUpdate => {
+                refuse("reason", r.reason.is_some())?;
+                EventSpec::ResourceUpdate {
+                    subject: r.subject.ok_or("missing field `subject`")?,
+                }
+            }
+            EventType::ConsentAuthorizationRevoked => EventSpec::ConsentAuthorizationRevoked {
+                reason: r.reason,
+                subject: r.subject,
+            },
+            EventType::LinkedAccountUpdate => EventSpec::LinkedAccountUpdate {
+                reason: r.reason,
+                subject: r.subject,
+            },
+            EventType::Custom => EventSpec::Custom {
+                uri: r.uri.ok_or("missing field `uri`")?,
+                payload: r.payload.ok_or("missing field `payload`")?,
+            },
+        })
+    }
 }
 
 #[derive(Deserialize)]

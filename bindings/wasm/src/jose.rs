@@ -18,7 +18,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::claims::claims_from_js;
 use crate::convert;
-use crate::error::js_error;
+use crate::error::{js_error, InputError};
 use crate::js::{from_js, json_text_to_js, to_js};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -90,16 +90,59 @@ export interface SkippedKey {
 }
 "#;
 
-#[derive(Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
 enum ProfileJs {
-    #[serde(rename_all = "camelCase")]
     Obie {
         org_id: String,
         trust_anchor: String,
         typ: Option<bool>,
     },
     Rfc8417,
+}
+
+/// `ProfileJs` tags.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum ProfileKind {
+    Obie,
+    Rfc8417,
+}
+
+/// How a header profile is read: one plain struct, checked against `kind`
+/// (serde's tagged-enum reader would buffer it through `Content`, which
+/// costs the .wasm size; see `EventSpecRepr` in claims.rs).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ProfileRepr {
+    kind: ProfileKind,
+    org_id: Option<String>,
+    trust_anchor: Option<String>,
+    typ: Option<bool>,
+}
+
+impl ProfileRepr {
+    fn profile(self) -> Result<ProfileJs, InputError> {
+        let bad = |why: &str| InputError::Argument {
+            what: "header profile",
+            why: why.to_owned(),
+        };
+        match self.kind {
+            ProfileKind::Rfc8417 => {
+                if self.org_id.is_some() || self.trust_anchor.is_some() || self.typ.is_some() {
+                    return Err(bad(
+                        "the rfc8417 profile takes no orgId, trustAnchor or typ",
+                    ));
+                }
+                Ok(ProfileJs::Rfc8417)
+            }
+            ProfileKind::Obie => Ok(ProfileJs::Obie {
+                org_id: self.org_id.ok_or_else(|| bad("missing field `orgId`"))?,
+                trust_anchor: self
+                    .trust_anchor
+                    .ok_or_else(|| bad("missing field `trustAnchor`"))?,
+                typ: self.typ,
+            }),
+        }
+    }
 }
 
 impl ProfileJs {
@@ -379,7 +422,10 @@ pub fn sign_set(
 ) -> Result<String, JsValue> {
     let now = convert::timestamp(now).map_err(js_error)?;
     let claims = claims_from_js(&claims)?;
-    let profile = from_js::<ProfileJs>(&profile, "header profile")?.core()?;
+    let profile = from_js::<ProfileRepr>(&profile, "header profile")?
+        .profile()
+        .map_err(js_error)?
+        .core()?;
     set::sign_set(&claims, &key.inner, &profile, now).map_err(js_error)
 }
 

@@ -151,6 +151,21 @@ test("bad keys, sets, profiles and arguments throw typed errors", () => {
     name: "ProfileError",
   });
   assert.throws(() => setpoll.signSet(claims, key, { kind: "jws" }, NOW), { name: "InputError" });
+  for (const [profile, message] of [
+    [{ kind: "rfc8417", orgId: "x" }, /rfc8417 profile takes no orgId/],
+    [{ kind: "obie", trustAnchor: "openbanking.org.uk" }, /missing field `orgId`/],
+    [{ kind: "obie", orgId: "0015800001041REAAY" }, /missing field `trustAnchor`/],
+    [{ kind: "obie", ...OBIE, extra: true }, /unknown field `extra`/],
+    [{ orgId: "x" }, /missing field `kind`/],
+  ]) {
+    assert.throws(() => setpoll.signSet(claims, key, profile, NOW), (e) => {
+      assert.equal(e.name, "InputError", JSON.stringify(profile));
+      assert.match(e.message, message);
+      return true;
+    });
+  }
+  const untyped = setpoll.signSet(claims, key, { ...OBIE, typ: false }, NOW);
+  assert.equal(JSON.parse(Buffer.from(untyped.split(".")[0], "base64url")).typ, undefined);
   assert.throws(() => setpoll.signSet({ ...claims, events: {} }, key, { kind: "rfc8417" }, NOW), {
     name: "ClaimsError",
     code: "no_events",

@@ -188,4 +188,25 @@ test("buildClaims: several audiences, every event kind, and refusals", () => {
     name: "ClaimsError",
   });
   assert.throws(() => setpoll.buildClaims({ ...base, iat: 1.5, events: [] }), { name: "InputError" });
+  // Each event type takes only its own fields, and needs the required ones.
+  const refused = (event, message) =>
+    assert.throws(() => setpoll.buildClaims({ ...base, events: [event] }), (e) => {
+      assert.equal(e.name, "InputError");
+      assert.equal(e.code, "invalid_argument");
+      assert.match(e.message, message);
+      return true;
+    });
+  refused({ type: "resourceUpdate" }, /missing field `subject`/);
+  refused({ type: "resourceUpdate", subject, reason: "x" }, /unknown field `reason`/);
+  refused({ type: "consentAuthorizationRevoked", uri: "urn:x" }, /unknown field `uri`/);
+  refused({ type: "custom", uri: "urn:x" }, /missing field `payload`/);
+  refused({ type: "custom", payload: {} }, /missing field `uri`/);
+  refused({ type: "custom", uri: "urn:x", payload: {}, subject }, /unknown field `subject`/);
+  refused({ type: "resourceUpdate", subject, extra: 1 }, /unknown field `extra`/);
+  refused({ subject }, /missing field `type`/);
+  // aud: a string or a list of strings, nothing else.
+  assert.throws(() => setpoll.buildClaims({ ...base, aud: 5, events: [] }), { name: "InputError" });
+  assert.throws(() => setpoll.buildClaims({ ...base, aud: ["a", 1], events: [] }), { name: "InputError" });
+  const one = setpoll.buildClaims({ ...base, aud: "tpp", events: [{ type: "resourceUpdate", subject }] });
+  assert.equal(one.aud, "tpp");
 });

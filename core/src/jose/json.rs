@@ -57,8 +57,14 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_> {
 
 /// Parse `bytes` as one JSON object, members in document order.
 pub(crate) fn parse_object(bytes: &[u8]) -> Result<Vec<(String, Value)>, ObjectError> {
+    // One JSON reader (`StrRead`) for the whole crate: `from_slice` would
+    // instantiate every visitor a second time (the wasm build pays in size).
+    // Invalid UTF-8 is a syntax error either way.
+    let Ok(text) = core::str::from_utf8(bytes) else {
+        return Err(ObjectError::NotJson);
+    };
     let mut duplicate = None;
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let mut de = serde_json::Deserializer::from_str(text);
     let result = Seed {
         duplicate: &mut duplicate,
     }

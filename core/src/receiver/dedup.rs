@@ -30,7 +30,7 @@ pub enum Settlement {
 
 /// One remembered SET, as exported in [`ReceiverState`](super::ReceiverState).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", try_from = "ProcessedSetRepr")]
 pub struct ProcessedSet {
     /// The issuer (`iss`).
     pub iss: String,
@@ -41,6 +41,50 @@ pub struct ProcessedSet {
     /// How the application settled it.
     #[serde(flatten)]
     pub settlement: Settlement,
+}
+
+/// `Settlement` tags.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum Outcome {
+    Acked,
+    Rejected,
+}
+
+/// How a [`ProcessedSet`] is read: one plain struct. The derived reader of a
+/// flattened, internally tagged field buffers the object into serde's private
+/// `Content` tree first, which costs the wasm package size for nothing; the
+/// written form (derived) is unchanged.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProcessedSetRepr {
+    iss: String,
+    jti: String,
+    delivered_at: Timestamp,
+    outcome: Outcome,
+    err: Option<SetErrCode>,
+    description: Option<String>,
+}
+
+impl TryFrom<ProcessedSetRepr> for ProcessedSet {
+    type Error = String;
+
+    fn try_from(r: ProcessedSetRepr) -> Result<Self, String> {
+        let settlement = match (r.outcome, r.err, r.description) {
+            (Outcome::Acked, _, _) => Settlement::Acked,
+            (Outcome::Rejected, Some(err), Some(description)) => {
+                Settlement::Rejected { err, description }
+            }
+            (Outcome::Rejected, None, _) => return Err("missing field `err`".into()),
+            (Outcome::Rejected, Some(_), None) => return Err("missing field `description`".into()),
+        };
+        Ok(ProcessedSet {
+            iss: r.iss,
+            jti: r.jti,
+            delivered_at: r.delivered_at,
+            settlement,
+        })
+    }
 }
 
 type Key = (String, String);
@@ -227,5 +271,50 @@ mod tests {
         }
         assert!(d.order.len() <= 2 * d.len() + 17);
         assert_eq!(d.len(), 3);
+    }
+
+    /// The exported form reads back whatever the key order, and a rejected
+    /// entry without its code is refused by name.
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn processed_sets_read_back() {
+        for settlement in [
+            Settlement::Acked,
+            Settlement::Rejected {
+                err: SetErrCode::Other("x".into()),
+                description: "d".into(),
+            },
+        ] {
+            let p = ProcessedSet {
+                iss: ISS.into(),
+                jti: "j".into(),
+                delivered_at: Timestamp::from_secs(3),
+                settlement,
+            };
+            let text = serde_json::to_string(&p).unwrap();
+            assert!(text.contains(r#""outcome":"#), "{text}");
+            assert_eq!(serde_json::from_str::<ProcessedSet>(&text).unwrap(), p);
+            let serde_json::Value::Object(map) = serde_json::to_value(&p).unwrap() else {
+                unreachable!()
+            };
+            let reversed: serde_json::Map<_, _> = map.into_iter().rev().collect();
+            assert_eq!(
+                serde_json::from_value::<ProcessedSet>(reversed.into()).unwrap(),
+                p
+            );
+        }
+        let read = |t: &str| {
+            serde_json::from_str::<ProcessedSet>(t)
+                .unwrap_err()
+                .to_string()
+        };
+        let base = r#""iss":"i","jti":"j","deliveredAt":1"#;
+        assert!(read(&format!(r#"{{{base},"outcome":"rejected"}}"#)).contains("`err`"));
+        assert!(read(&format!(
+            r#"{{{base},"outcome":"rejected","err":"jwtAud"}}"#
+        ))
+        .contains("`description`"));
+        assert!(read(&format!(r#"{{{base},"outcome":"ignored"}}"#)).contains("unknown variant"));
+        assert!(read(&format!(r#"{{{base}}}"#)).contains("missing field `outcome`"));
     }
 }

@@ -58,7 +58,11 @@ impl SetState {
 /// [`SetErrPolicy::Redeliver`](super::SetErrPolicy::Redeliver), the last error
 /// the recipient reported).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(
+    tag = "kind",
+    rename_all = "snake_case",
+    try_from = "FailureReasonRepr"
+)]
 pub enum FailureReason {
     /// The recipient reported it in `setErrs`.
     SetErr {
@@ -187,7 +191,7 @@ impl DeleteReason {
 /// One durable state change. The host applies every change a call returns
 /// in one transaction, in order, before it answers the client.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(tag = "op", rename_all = "snake_case", try_from = "ChangeRepr")]
 pub enum Change {
     /// Insert a new record (`INSERT`; only enqueue produces it).
     Insert(SetRecord),
@@ -225,5 +229,122 @@ impl Change {
             Change::Update(u) => &u.jti,
             Change::Delete { jti, .. } => jti,
         }
+    }
+}
+
+// Reading the internally tagged enums above.
+//
+// serde's derived reader for an internally tagged enum buffers the whole
+// object into its private `Content` tree before it can look at the tag, and
+// then instantiates the reader of every type nested inside a second time
+// over that buffer. That doubles the code for records, and the wasm package
+// pays for it in size. These flat forms read the same JSON in one pass (the
+// tag may sit anywhere in the object, as JSONB stores it) and then check that
+// the variant named by the tag got its fields. The written form is unchanged:
+// `Serialize` is still derived with the tag.
+
+/// The message serde gives for a missing field, for the same failure here.
+fn missing(field: &'static str) -> String {
+    format!("missing field `{field}`")
+}
+
+/// `FailureReason` tags.
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum FailureKind {
+    SetErr,
+    MaxAttempts,
+}
+
+/// Every `FailureReason` field, read as one plain struct.
+#[derive(Deserialize)]
+struct FailureReasonRepr {
+    kind: FailureKind,
+    err: Option<SetErrCode>,
+    description: Option<String>,
+    attempts: Option<u32>,
+}
+
+impl TryFrom<FailureReasonRepr> for FailureReason {
+    type Error = String;
+
+    fn try_from(r: FailureReasonRepr) -> Result<Self, String> {
+        Ok(match r.kind {
+            FailureKind::SetErr => FailureReason::SetErr {
+                err: r.err.ok_or_else(|| missing("err"))?,
+                description: r.description.ok_or_else(|| missing("description"))?,
+            },
+            FailureKind::MaxAttempts => FailureReason::MaxAttempts {
+                attempts: r.attempts.ok_or_else(|| missing("attempts"))?,
+            },
+        })
+    }
+}
+
+/// `Change` tags.
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ChangeOp {
+    Insert,
+    Update,
+    Delete,
+}
+
+/// Every `Change` field (the union of [`SetRecord`], [`SetUpdate`] and the
+/// delete key), read as one plain struct.
+#[derive(Deserialize)]
+struct ChangeRepr {
+    op: ChangeOp,
+    client: String,
+    jti: String,
+    seq: u64,
+    token: Option<String>,
+    state: Option<SetState>,
+    attempts: Option<u32>,
+    visible_at: Option<Timestamp>,
+    enqueued_at: Option<Timestamp>,
+    expires_at: Option<Timestamp>,
+    last_error: Option<SetFailure>,
+    reason: Option<DeleteReason>,
+}
+
+impl TryFrom<ChangeRepr> for Change {
+    type Error = String;
+
+    fn try_from(r: ChangeRepr) -> Result<Self, String> {
+        let state = || r.state.ok_or_else(|| missing("state"));
+        let attempts = || r.attempts.ok_or_else(|| missing("attempts"));
+        let visible_at = || r.visible_at.ok_or_else(|| missing("visible_at"));
+        let expires_at = || r.expires_at.ok_or_else(|| missing("expires_at"));
+        Ok(match r.op {
+            ChangeOp::Insert => Change::Insert(SetRecord {
+                token: r.token.ok_or_else(|| missing("token"))?,
+                state: state()?,
+                attempts: attempts()?,
+                visible_at: visible_at()?,
+                enqueued_at: r.enqueued_at.ok_or_else(|| missing("enqueued_at"))?,
+                expires_at: expires_at()?,
+                last_error: r.last_error,
+                seq: r.seq,
+                client: r.client,
+                jti: r.jti,
+            }),
+            ChangeOp::Update => Change::Update(SetUpdate {
+                state: state()?,
+                attempts: attempts()?,
+                visible_at: visible_at()?,
+                expires_at: expires_at()?,
+                last_error: r.last_error,
+                seq: r.seq,
+                client: r.client,
+                jti: r.jti,
+            }),
+            ChangeOp::Delete => Change::Delete {
+                reason: r.reason.ok_or_else(|| missing("reason"))?,
+                seq: r.seq,
+                client: r.client,
+                jti: r.jti,
+            },
+        })
     }
 }

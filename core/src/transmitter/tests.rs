@@ -773,3 +773,102 @@ fn policy_names_round_trip_and_unknown_names_are_refused() {
     assert_eq!(DeliveryMode::from_name(""), None);
     assert_eq!(Profile::default().as_str(), "obie");
 }
+
+/// The flat readers of the tagged records accept exactly what the derived
+/// writer produces, with the tag anywhere (as JSONB reorders keys), and name
+/// the field a variant is missing.
+#[test]
+fn tagged_records_read_back_in_any_key_order() {
+    use crate::transmitter::{FailureReason, SetFailure};
+    let record = SetRecord {
+        seq: 7,
+        client: "c".into(),
+        jti: "j".into(),
+        token: "a.b.c".into(),
+        state: SetState::DeadLetter,
+        attempts: 3,
+        visible_at: t(5),
+        enqueued_at: t(1),
+        expires_at: t(9),
+        last_error: Some(SetFailure {
+            reason: FailureReason::SetErr {
+                err: SetErrCode::Other("custom".into()),
+                description: "bad".into(),
+            },
+            at: t(4),
+        }),
+    };
+    let mut update = record.update();
+    update.last_error = Some(SetFailure {
+        reason: FailureReason::MaxAttempts { attempts: 3 },
+        at: t(6),
+    });
+    let changes = [
+        Change::Insert(record.clone()),
+        Change::Update(update),
+        Change::Update(SetUpdate {
+            last_error: None,
+            ..record.update()
+        }),
+        Change::Delete {
+            client: "c".into(),
+            jti: "j".into(),
+            seq: 7,
+            reason: DeleteReason::DeliveredOnce,
+        },
+    ];
+    for c in &changes {
+        let value = serde_json::to_value(c).unwrap();
+        assert_eq!(&serde_json::from_value::<Change>(value.clone()).unwrap(), c);
+        // Keys reversed: the tag comes last.
+        let serde_json::Value::Object(map) = value else {
+            panic!("object")
+        };
+        let reversed: serde_json::Map<_, _> = map.into_iter().rev().collect();
+        let text = serde_json::to_string(&reversed).unwrap();
+        assert!(
+            text.ends_with(&format!("\"op\":\"{}\"}}", c_op(c))),
+            "{text}"
+        );
+        assert_eq!(&serde_json::from_str::<Change>(&text).unwrap(), c);
+    }
+    let err = |text: &str| {
+        serde_json::from_str::<Change>(text)
+            .unwrap_err()
+            .to_string()
+    };
+    let key = r#""client":"c","jti":"j","seq":1"#;
+    assert!(err(&format!(r#"{{{key}}}"#)).contains("missing field `op`"));
+    assert!(err(&format!(r#"{{"op":"upsert",{key}}}"#)).contains("unknown variant `upsert`"));
+    assert!(err(&format!(r#"{{"op":"delete",{key}}}"#)).contains("missing field `reason`"));
+    assert!(
+        err(&format!(r#"{{"op":"insert",{key},"state":"pending"}}"#))
+            .contains("missing field `token`")
+    );
+    assert!(err(&format!(
+        r#"{{"op":"update",{key},"state":"pending","attempts":1,"visible_at":1}}"#
+    ))
+    .contains("missing field `expires_at`"));
+    assert!(
+        err(r#"{"op":"delete","jti":"j","seq":1,"reason":"expired"}"#)
+            .contains("missing field `client`")
+    );
+    let reason = |text: &str| serde_json::from_str::<FailureReason>(text);
+    assert_eq!(
+        reason(r#"{"attempts":2,"kind":"max_attempts"}"#).unwrap(),
+        FailureReason::MaxAttempts { attempts: 2 }
+    );
+    assert!(reason(r#"{"kind":"set_err","err":"jwtAud"}"#)
+        .unwrap_err()
+        .to_string()
+        .contains("missing field `description`"));
+    assert!(reason(r#"{"kind":"max_attempts"}"#).is_err());
+}
+
+fn c_op(c: &Change) -> &'static str {
+    match c {
+        Change::Insert(_) => "insert",
+        Change::Update(_) => "update",
+        Change::Delete { .. } => "delete",
+    }
+}
