@@ -42,9 +42,7 @@ class StorageDb(val tx: StorageTransmitter) {
 
     fun enqueue(token: String, nowMs: Long): EnqueueResult {
         val plan = tx.planEnqueue(token, nowMs)
-        val existing = rows.find { it.key() == plan.client to plan.jti }
-        val newest = rows.filter { it.getString("client") == plan.client }.maxOfOrNull { it.getLong("seq") }?.toULong()
-        val result = tx.decideEnqueue(plan.planJson, existing?.toString(), newest)
+        val result = tx.decideEnqueue(plan.planJson, recordJson(plan.client, plan.jti), maxSeq(plan.client))
         commit(result.changesJson)
         return result
     }
@@ -55,22 +53,32 @@ class StorageDb(val tx: StorageTransmitter) {
     fun resume(wait: PollWait, nowMs: Long): PollAnswer = decide(tx.planResume(wait, nowMs))
 
     fun decide(plan: PollPlan): PollAnswer {
-        val named = rows.filter { it.getString("client") == plan.client && it.getString("jti") in plan.named }
-        val q = plan.deliverable
-        val deliverable = rows.filter {
+        val answer = tx.decidePoll(plan.planJson, namedJson(plan.client, plan.named), deliverableJson(plan.deliverable))
+        commit(answer.changesJson)
+        return answer
+    }
+
+    fun recordJson(client: String, jti: String): String? = rows.find { it.key() == client to jti }?.toString()
+
+    fun maxSeq(client: String): ULong? = rows.filter { it.getString("client") == client }.maxOfOrNull { it.getLong("seq") }?.toULong()
+
+    /** `WHERE client = :client AND jti IN (:jtis)`. */
+    fun namedJson(client: String, jtis: List<String>): String =
+        JSONArray(rows.filter { it.getString("client") == client && it.getString("jti") in jtis }).toString()
+
+    /** The deliverable query of core/TRANSMITTER.md. */
+    fun deliverableJson(q: DeliverableQuery): String = JSONArray(
+        rows.filter {
             it.getString("client") == q.client &&
                 it.getString("state") in setOf("pending", "delivered") &&
                 it.getLong("visible_at") <= q.nowMs && q.nowMs < it.getLong("expires_at") &&
                 it.getLong("attempts") < q.maxAttempts.toLong() &&
                 it.getString("jti") !in q.exclude
-        }.sortedBy { it.getLong("seq") }.take(q.limit.toInt())
-        val answer = tx.decidePoll(plan.planJson, JSONArray(named).toString(), JSONArray(deliverable).toString())
-        commit(answer.changesJson)
-        return answer
-    }
+        }.sortedBy { it.getLong("seq") }.take(q.limit.toInt()),
+    ).toString()
 
-    fun sweep(nowMs: Long, limit: UInt): SweepResult {
-        val plan = tx.planSweep(nowMs, limit)
+    /** Both sweep queries (in `(client, seq)` order, `limit` rows each) and whether either was full. */
+    fun sweepJson(plan: SweepPlan): Pair<String, Boolean> {
         val n = plan.limit.toInt()
         val ordered = rows.sortedWith(order)
         val expired = ordered.filter { it.getLong("expires_at") <= plan.nowMs }.take(n)
@@ -78,8 +86,13 @@ class StorageDb(val tx: StorageTransmitter) {
             it.getString("state") == "delivered" && it.getLong("attempts") >= plan.maxAttempts.toLong() &&
                 it.getLong("visible_at") <= plan.nowMs
         }.take(n)
-        val full = expired.size == n || exhausted.size == n
-        val result = tx.decideSweep(plan.planJson, JSONArray(expired + exhausted).toString(), full)
+        return JSONArray(expired + exhausted).toString() to (expired.size == n || exhausted.size == n)
+    }
+
+    fun sweep(nowMs: Long, limit: UInt): SweepResult {
+        val plan = tx.planSweep(nowMs, limit)
+        val (records, full) = sweepJson(plan)
+        val result = tx.decideSweep(plan.planJson, records, full)
         commit(result.changesJson)
         return result
     }
