@@ -6,7 +6,10 @@ every scaffolding function the library exports (functions, methods,
 constructors, object free/clone) is declared in the C header and called from
 the Swift file; every type in the library's UniFFI metadata (records, enums,
 errors, objects) is declared in Swift; every Kotlin function or method has a
-Swift twin with the same name.
+Swift twin with the same name; and every declaration in `EXPECTED` (the
+exports the READMEs' Swift examples call, and the newer ones, with their
+exact Swift signatures) is present, so a renamed label breaks the build
+rather than the README.
 
     check_swift.py <libsetpoll_uniffi.so> <swift dir> <generated kotlin file>
 """
@@ -19,6 +22,59 @@ import sys
 from pathlib import Path
 
 NAMESPACE = "setpoll_uniffi"
+
+# Swift declarations that must exist exactly so (doc comments stripped and
+# whitespace collapsed before matching). The README's Swift examples use
+# these; keep both in step.
+EXPECTED = [
+    # wire: String and bytes entry points
+    "public func parseRequest(body: String, rejectUnknownMembers: Bool = true, interactionId: String = \"\", limits: RequestLimits? = nil)throws -> PollRequest",
+    "public func parseRequestBytes(body: Data, rejectUnknownMembers: Bool = true, interactionId: String = \"\", limits: RequestLimits? = nil)throws -> PollRequest",
+    "public func parseResponse(body: String, limits: ResponseLimits? = nil)throws -> PollResponse",
+    "public func parseResponseBytes(body: Data, limits: ResponseLimits? = nil)throws -> PollResponse",
+    # SETs (README: verifySet and the SetpollError.Verify pattern)
+    "public func verifySet(token: String, keyring: Keyring, policy: VerifyPolicy, nowMs: Int64)throws -> VerifiedSet",
+    "public init( issuer: String?, audience: String?, algorithms: [String]? = nil,",
+    "case Verify( code: String, detail: String, setErr: String, setErrRfc8935: String, description: String )",
+    # receiver (README: the URLSession polling loop)
+    "case Receiver( code: String, detail: String, pollFailure: Bool, atMs: Int64?, status: UInt16? )",
+    "public convenience init(config: ReceiverConfig)throws {",
+    "public static func restore(config: ReceiverConfig, stateJson: String)throws -> Receiver {",
+    "open func unsettled()throws -> [ReceiverDelivery] {",
+    "open func nextRequest(nowMs: Int64)throws -> ReceiverRequest {",
+    "open func handleResponse(id: UInt64, status: UInt16, body: String, nowMs: Int64, retryAfter: String? = nil)throws -> ReceiverBatch {",
+    "open func handleResponseBytes(id: UInt64, status: UInt16, body: Data, nowMs: Int64, retryAfter: String? = nil)throws -> ReceiverBatch {",
+    "open func handleFailure(id: UInt64, nowMs: Int64)throws -> Int64 {",
+    "open func ack(jti: String)throws {",
+    "open func reject(jti: String, err: String, description: String)throws {",
+    "open func takeState()throws -> String? {",
+    "public struct ReceiverRequest: Equatable, Hashable { public var id: UInt64 public var kind: ReceiverRequestKind public var body: String",
+    "public var deliveries: [ReceiverDelivery]",
+    "public struct ReceiverDelivery: Equatable, Hashable { public var jti: String",
+    # transmitter, in memory
+    "public static func fromRecords(config: TransmitterConfig, recordsJson: String)throws -> MemoryTransmitter {",
+    "open func handlePoll(client: String, body: String, nowMs: Int64, interactionId: String = \"\")throws -> PollAnswer {",
+    "open func handlePollBytes(client: String, body: Data, nowMs: Int64, interactionId: String = \"\")throws -> PollAnswer {",
+    # transmitter, storage-neutral
+    "open class StorageTransmitter: StorageTransmitterProtocol, @unchecked Sendable {",
+    "open func planEnqueue(token: String, nowMs: Int64)throws -> EnqueuePlan {",
+    "open func decideEnqueue(planJson: String, existingRecordJson: String?, newestSeq: UInt64?)throws -> EnqueueResult {",
+    "open func planPoll(client: String, body: String, nowMs: Int64, interactionId: String = \"\")throws -> PollPlan {",
+    "open func planPollBytes(client: String, body: Data, nowMs: Int64, interactionId: String = \"\")throws -> PollPlan {",
+    "open func planResume(wait: PollWait, nowMs: Int64)throws -> PollPlan {",
+    "open func decidePoll(planJson: String, namedRecordsJson: String, deliverableRecordsJson: String)throws -> PollAnswer {",
+    "open func planSweep(nowMs: Int64, limit: UInt32 = UInt32(1000))throws -> SweepPlan {",
+    "open func decideSweep(planJson: String, recordsJson: String, loadedFull: Bool)throws -> SweepResult {",
+    "public struct EnqueuePlan: Equatable, Hashable { public var client: String public var jti: String public var planJson: String",
+    "public struct PollPlan: Equatable, Hashable { public var client: String public var named: [String] public var deliverable: DeliverableQuery public var planJson: String",
+    "public struct DeliverableQuery: Equatable, Hashable { public var client: String public var nowMs: Int64 public var maxAttempts: UInt32 public var exclude: [String] public var limit: UInt32",
+    "public struct SweepPlan: Equatable, Hashable { public var nowMs: Int64 public var limit: UInt32 public var maxAttempts: UInt32 public var planJson: String",
+]
+
+
+def flat(text: str) -> str:
+    """`text` without doc comments, with every run of whitespace one space."""
+    return " ".join(re.sub(r"/\*\*.*?\*/", "", text, flags=re.DOTALL).split())
 
 
 def exported_symbols(lib: Path) -> list[str]:
@@ -70,13 +126,18 @@ def main(argv: list[str]) -> int:
         if not re.search(rf"\bfunc {re.escape(name)}\(", swift):
             problems.append(f"Kotlin fun {name}: no Swift func {name}(")
 
+    flat_swift = flat(swift)
+    for decl in EXPECTED:
+        if flat(decl) not in flat_swift:
+            problems.append(f"expected declaration missing: {decl}")
+
     for p in problems:
         print(f"swift: {p}", file=sys.stderr)
     if problems:
         return 1
     print(
         f"swift: complete ({len(scaffolding)} scaffolding functions, {len(types)} types, "
-        f"{len(kotlin_funs)} Kotlin functions matched)"
+        f"{len(kotlin_funs)} Kotlin functions matched, {len(EXPECTED)} expected declarations)"
     )
     return 0
 

@@ -24,7 +24,7 @@ for tool in java mvn; do
 done
 
 cargo build --quiet -p setpoll-uniffi --lib --bin uniffi-bindgen
-rm -rf "$OUT/generated" "$OUT/swift" "$OUT/lib"
+rm -rf "$OUT/generated" "$OUT/swift" "$OUT/lib" "$OUT/readme"
 mkdir -p "$OUT/lib"
 cp "$LIB" "$OUT/lib/"
 "$ROOT/target/debug/uniffi-bindgen" generate "$OUT/lib/libsetpoll_uniffi.so" \
@@ -35,10 +35,16 @@ cp "$LIB" "$OUT/lib/"
 python3 scripts/kotlin/check_swift.py "$OUT/lib/libsetpoll_uniffi.so" "$OUT/swift" \
     "$OUT/generated/dev/setpoll/setpoll_uniffi.kt"
 
+# The README's storage-neutral transmitter example is compiled and run (ReadmeTest).
+python3 scripts/kotlin/readme_kotlin.py bindings/uniffi/README.md \
+    "The transmitter on your own database (Kotlin)" dev.setpoll.readme \
+    "$OUT/readme/dev/setpoll/readme/StorageReadme.kt"
+
 LOG=$OUT/maven.log
 if ! mvn -B --no-transfer-progress -f bindings/uniffi/kotlin/pom.xml \
     -Dsetpoll.generated="$OUT/generated" -Dsetpoll.libdir="$OUT/lib" \
     -Dsetpoll.vectors="$ROOT/tests/vectors" -Dsetpoll.builddir="$OUT/maven" \
+    -Dsetpoll.readme="$OUT/readme" \
     test >"$LOG" 2>&1; then
     tail -n 80 "$LOG" >&2
     echo "kotlin: maven failed (full log: $LOG)" >&2

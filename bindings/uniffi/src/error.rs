@@ -183,6 +183,7 @@ simple!(
     setpoll_core::jose::UnsupportedAlgorithm => Argument,
     setpoll_core::transmitter::ConfigError => Transmitter,
     setpoll_core::transmitter::EnqueueError => Transmitter,
+    setpoll_core::transmitter::ApplyError => Transmitter,
 );
 
 impl From<setpoll_core::wire::ResponseError> for SetpollError {

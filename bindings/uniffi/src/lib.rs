@@ -19,6 +19,7 @@ mod error;
 mod jose;
 mod receiver;
 mod set;
+mod storage;
 mod time;
 mod transmitter;
 mod wire;
@@ -36,14 +37,16 @@ pub use receiver::{
 pub use set::{
     peek_envelope, sign_set, verify_set, HeaderProfile, SetEnvelope, VerifiedSet, VerifyPolicy,
 };
+pub use storage::{DeliverableQuery, EnqueuePlan, PollPlan, StorageTransmitter, SweepPlan};
 pub use time::{timestamp_as_secs, timestamp_from_secs};
 pub use transmitter::{
     EnqueueResult, MemoryTransmitter, PollAnswer, PollWait, SweepResult, TransmitterConfig,
     TransmitterProfile,
 };
 pub use wire::{
-    parse_error_response, parse_request, parse_response, request_to_json, response_to_json,
-    PollRequest, PollResponse, RequestLimits, ResponseLimits, SetEntry, SetErrEntry,
+    parse_error_response, parse_request, parse_request_bytes, parse_response, parse_response_bytes,
+    request_to_json, response_to_json, PollRequest, PollResponse, RequestLimits, ResponseLimits,
+    SetEntry, SetErrEntry,
 };
 
 /// The version of the setpoll library.

@@ -299,6 +299,26 @@ impl Receiver {
             .map_err(|_| SetpollError::argument("poisoned", "a previous call failed mid-way"))
     }
 
+    fn respond(
+        &self,
+        id: u64,
+        status: u16,
+        body: &[u8],
+        now_ms: i64,
+        retry_after: Option<&str>,
+    ) -> Result<ReceiverBatch, SetpollError> {
+        let now = timestamp(now_ms)?;
+        let mut response = HttpResponse::new(status, body);
+        if let Some(v) = retry_after {
+            response = response.with_retry_after(v);
+        }
+        let mut guard = self.lock()?;
+        let Inner { rx, rng } = &mut *guard;
+        Ok(rx
+            .handle_response(RequestId(id), response, now, rng)?
+            .into())
+    }
+
     fn build(config: &ReceiverConfig) -> Result<Inner, SetpollError> {
         let rng = jitter_rng(config.jitter_seed.as_deref())?;
         let rx = CoreReceiver::new(core_config(config)?)?;
@@ -367,16 +387,26 @@ impl Receiver {
         now_ms: i64,
         retry_after: Option<String>,
     ) -> Result<ReceiverBatch, SetpollError> {
-        let now = timestamp(now_ms)?;
-        let mut response = HttpResponse::new(status, &body);
-        if let Some(v) = retry_after.as_deref() {
-            response = response.with_retry_after(v);
-        }
-        let mut guard = self.lock()?;
-        let Inner { rx, rng } = &mut *guard;
-        Ok(rx
-            .handle_response(RequestId(id), response, now, rng)?
-            .into())
+        self.respond(id, status, body.as_bytes(), now_ms, retry_after.as_deref())
+    }
+
+    /// [`handle_response`](Self::handle_response) with the body as the
+    /// bytes received (`ByteArray` / `Data`, e.g. what `URLSession` returns):
+    /// a body that is not UTF-8 is a `malformed_response` poll failure, as
+    /// the core reads it.
+    ///
+    /// # Errors
+    /// As [`handle_response`](Self::handle_response).
+    #[uniffi::method(default(retry_after = None))]
+    pub fn handle_response_bytes(
+        &self,
+        id: u64,
+        status: u16,
+        body: Vec<u8>,
+        now_ms: i64,
+        retry_after: Option<String>,
+    ) -> Result<ReceiverBatch, SetpollError> {
+        self.respond(id, status, &body, now_ms, retry_after.as_deref())
     }
 
     /// Request `id` got no HTTP answer. Returns when the next attempt is due.

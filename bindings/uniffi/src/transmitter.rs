@@ -8,14 +8,24 @@ use crate::wire::parse_core;
 use crate::SetpollError;
 use setpoll_core::transmitter::{
     DeliveryMode, EnqueueOutcome, MemoryQueue, PollDecision, PollOutcome, Profile, SetErrPolicy,
-    TransmitterConfig as CoreConfig, Wait,
+    SetRecord, Transmitter as CoreTransmitter, TransmitterConfig as CoreConfig, Wait,
 };
 
 /// JSON text of the core's serde form (changes, records): what a host
 /// persists. Serialising these plain types cannot fail; if it ever did, the
 /// failure is an error, not a panic.
-fn json(text: serde_json::Result<String>) -> Result<String, SetpollError> {
+pub(crate) fn json(text: serde_json::Result<String>) -> Result<String, SetpollError> {
     text.map_err(|e| SetpollError::argument("serialize", e.to_string()))
+}
+
+/// Host-supplied JSON text (records, plans) read into `T`; `what` names it
+/// in the `Argument(bad_json)` error.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+    what: &str,
+    text: &str,
+) -> Result<T, SetpollError> {
+    serde_json::from_str(text)
+        .map_err(|e| SetpollError::argument("bad_json", format!("{what}: {e}")))
 }
 
 /// Which text the transmitter follows where OBIE and RFC 8936 differ.
@@ -93,7 +103,7 @@ impl From<TransmitterConfig> for CoreConfig {
 /// A long poll to hold open: resume it when `enqueue` names its client or
 /// at `untilMs`, whichever comes first.
 #[derive(Debug, uniffi::Object)]
-pub struct PollWait(Wait);
+pub struct PollWait(pub(crate) Wait);
 
 #[uniffi::export]
 impl PollWait {
@@ -136,7 +146,7 @@ pub struct EnqueueResult {
 }
 
 impl EnqueueResult {
-    fn new(o: &EnqueueOutcome) -> Result<Self, SetpollError> {
+    pub(crate) fn new(o: &EnqueueOutcome) -> Result<Self, SetpollError> {
         let changes_json = json(serde_json::to_string(&o.changes()))?;
         let wake = o.wake().map(str::to_owned);
         Ok(match o {
@@ -194,7 +204,7 @@ pub struct PollAnswer {
 }
 
 impl PollAnswer {
-    fn new(o: PollOutcome) -> Result<Self, SetpollError> {
+    pub(crate) fn new(o: PollOutcome) -> Result<Self, SetpollError> {
         let changes = u32::try_from(o.changes.len()).unwrap_or(u32::MAX);
         let changes_json = json(serde_json::to_string(&o.changes))?;
         Ok(match o.decision {
@@ -227,6 +237,19 @@ impl MemoryTransmitter {
             .lock()
             .map_err(|_| SetpollError::argument("poisoned", "a previous call failed mid-way"))
     }
+
+    fn poll(
+        &self,
+        client: &str,
+        body: &[u8],
+        now_ms: i64,
+        interaction_id: &str,
+    ) -> Result<PollAnswer, SetpollError> {
+        let now = timestamp(now_ms)?;
+        let request = parse_core(body, self.reject_unknown_members, interaction_id)?;
+        let outcome = self.lock()?.poll(client, &request, now);
+        PollAnswer::new(outcome)
+    }
 }
 
 #[uniffi::export]
@@ -241,6 +264,29 @@ impl MemoryTransmitter {
         let reject_unknown_members = config.profile.reject_unknown_members();
         Ok(Arc::new(MemoryTransmitter {
             queue: Mutex::new(MemoryQueue::new(config)?),
+            reject_unknown_members,
+        }))
+    }
+
+    /// A transmitter with `config` holding `recordsJson` (a JSON array of
+    /// records in the core's serde form, in any order: what `recordsJson()`
+    /// returned, or the rows a host persisted from the changes).
+    ///
+    /// # Errors
+    /// `Transmitter` for an inconsistent configuration or conflicting
+    /// records (`duplicate_jti`, `duplicate_seq`, `jti_too_long`),
+    /// `Argument(bad_json)` for text that is not such an array.
+    #[uniffi::constructor]
+    pub fn from_records(
+        config: TransmitterConfig,
+        records_json: String,
+    ) -> Result<Arc<Self>, SetpollError> {
+        let config = CoreConfig::from(config);
+        let reject_unknown_members = config.profile.reject_unknown_members();
+        let rules = CoreTransmitter::new(config)?;
+        let records: Vec<SetRecord> = from_json("records", &records_json)?;
+        Ok(Arc::new(MemoryTransmitter {
+            queue: Mutex::new(MemoryQueue::from_records(rules, records)?),
             reject_unknown_members,
         }))
     }
@@ -269,10 +315,24 @@ impl MemoryTransmitter {
         now_ms: i64,
         interaction_id: String,
     ) -> Result<PollAnswer, SetpollError> {
-        let now = timestamp(now_ms)?;
-        let request = parse_core(&body, self.reject_unknown_members, &interaction_id)?;
-        let outcome = self.lock()?.poll(&client, &request, now);
-        PollAnswer::new(outcome)
+        self.poll(&client, body.as_bytes(), now_ms, &interaction_id)
+    }
+
+    /// [`handle_poll`](Self::handle_poll) with the body as the bytes
+    /// received (`ByteArray` / `Data`): a body that is not UTF-8 gets the
+    /// core's `Request(not_utf8)` error and its 400 body.
+    ///
+    /// # Errors
+    /// `Request` (whose `errorResponse` is the 400 body) for a bad body.
+    #[uniffi::method(default(interaction_id = ""))]
+    pub fn handle_poll_bytes(
+        &self,
+        client: String,
+        body: Vec<u8>,
+        now_ms: i64,
+        interaction_id: String,
+    ) -> Result<PollAnswer, SetpollError> {
+        self.poll(&client, &body, now_ms, &interaction_id)
     }
 
     /// Resume a held long poll.

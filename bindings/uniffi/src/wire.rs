@@ -78,7 +78,7 @@ impl From<PollRequest> for EventPolling {
 
 /// [`EventPolling::parse`] with the default limits.
 pub(crate) fn parse_core(
-    body: &str,
+    body: &[u8],
     reject_unknown_members: bool,
     interaction_id: &str,
 ) -> Result<EventPolling, SetpollError> {
@@ -86,8 +86,7 @@ pub(crate) fn parse_core(
         reject_unknown_members,
         ..RequestOptions::default()
     };
-    EventPolling::parse(body.as_bytes(), &opts)
-        .map_err(|e| SetpollError::request(&e, interaction_id))
+    EventPolling::parse(body, &opts).map_err(|e| SetpollError::request(&e, interaction_id))
 }
 
 /// Parse and validate a `POST /events` body (the transmitter's strict reader).
@@ -99,6 +98,36 @@ pub fn parse_request(
     body: String,
     reject_unknown_members: bool,
     interaction_id: String,
+    limits: Option<RequestLimits>,
+) -> Result<PollRequest, SetpollError> {
+    parse_request_from(
+        body.as_bytes(),
+        reject_unknown_members,
+        &interaction_id,
+        limits,
+    )
+}
+
+/// [`parse_request`] with the body as the bytes received (`ByteArray` /
+/// `Data`): a body that is not UTF-8 gets the core's `Request(not_utf8)`
+/// error and its 400 body, where a `String` could not even carry it.
+///
+/// # Errors
+/// `Request`, whose `errorResponse` (with `interactionId` as `Id`) is the 400 body.
+#[uniffi::export(default(reject_unknown_members = true, interaction_id = "", limits = None))]
+pub fn parse_request_bytes(
+    body: Vec<u8>,
+    reject_unknown_members: bool,
+    interaction_id: String,
+    limits: Option<RequestLimits>,
+) -> Result<PollRequest, SetpollError> {
+    parse_request_from(&body, reject_unknown_members, &interaction_id, limits)
+}
+
+fn parse_request_from(
+    body: &[u8],
+    reject_unknown_members: bool,
+    interaction_id: &str,
     limits: Option<RequestLimits>,
 ) -> Result<PollRequest, SetpollError> {
     let defaults = setpoll_core::wire::RequestLimits::default();
@@ -113,9 +142,9 @@ pub fn parse_request(
             },
         },
     };
-    EventPolling::parse(body.as_bytes(), &opts)
+    EventPolling::parse(body, &opts)
         .map(PollRequest::from)
-        .map_err(|e| SetpollError::request(&e, &interaction_id))
+        .map_err(|e| SetpollError::request(&e, interaction_id))
 }
 
 fn to_usize(n: u32) -> usize {
@@ -182,6 +211,26 @@ pub fn parse_response(
     body: String,
     limits: Option<ResponseLimits>,
 ) -> Result<PollResponse, SetpollError> {
+    parse_response_from(body.as_bytes(), limits)
+}
+
+/// [`parse_response`] with the body as the bytes received (`ByteArray` /
+/// `Data`): a body that is not UTF-8 gets the core's `Response(not_utf8)`.
+///
+/// # Errors
+/// `Response` naming the first problem.
+#[uniffi::export(default(limits = None))]
+pub fn parse_response_bytes(
+    body: Vec<u8>,
+    limits: Option<ResponseLimits>,
+) -> Result<PollResponse, SetpollError> {
+    parse_response_from(&body, limits)
+}
+
+fn parse_response_from(
+    body: &[u8],
+    limits: Option<ResponseLimits>,
+) -> Result<PollResponse, SetpollError> {
     let defaults = setpoll_core::wire::ResponseLimits::default();
     let limits = match limits {
         None => defaults,
@@ -190,7 +239,7 @@ pub fn parse_response(
             max_sets: l.max_sets.map_or(defaults.max_sets, to_usize),
         },
     };
-    let r = EventPollingResponse::parse_lenient(body.as_bytes(), &limits)?;
+    let r = EventPollingResponse::parse_lenient(body, &limits)?;
     Ok(PollResponse {
         sets: r
             .sets

@@ -11,8 +11,10 @@ import kotlin.test.assertTrue
 /**
  * Runs the shared golden vectors (the JSON files in tests/vectors) through the Kotlin
  * API; every result must match the Rust generator's byte for byte.
- * Bodies that are not valid UTF-8 (`bodyBase64`) cannot be a Kotlin String
- * and are counted, not run. Receiver scripts are driven step by step, as
+ * Every body runs through the `*Bytes` entry points (`bodyBase64` bodies,
+ * which are not UTF-8, only there) and every `body` also through the String
+ * ones. Transmitter scripts run against both MemoryTransmitter and
+ * StorageTransmitter; scripts are driven step by step, as
  * tests/src/script/receiver.rs and tests/src/script/transmitter.rs do.
  */
 class VectorsTest {
@@ -23,7 +25,6 @@ class VectorsTest {
             .groupBy({ it.getString("kind") }) { doc -> doc.getJSONArray("cases").let { a -> (0 until a.length()).map { a.getJSONObject(it) } } }
             .mapValues { (_, v) -> v.flatten() }
     }
-    private val errorId = "93bac548-d2de-4546-b106-880a5018460d"
 
     private fun ok(vararg pairs: Pair<String, Any?>) = JSONObject().put("ok", obj(*pairs))
     private fun err(vararg pairs: Pair<String, Any?>) = JSONObject().put("error", obj(*pairs))
@@ -55,32 +56,46 @@ class VectorsTest {
         assertTrue(known.containsAll(byKind.keys), "no runner for ${byKind.keys - known}")
     }
 
+    /** A case's body as the exact bytes to pass: `body` as UTF-8, or `bodyBase64` decoded. */
+    private fun bodyBytes(c: JSONObject): ByteArray =
+        if (c.has("bodyBase64")) Base64.getDecoder().decode(c.getString("bodyBase64")) else c.getString("body").toByteArray(Charsets.UTF_8)
+
+    private fun requestResult(parse: () -> PollRequest): JSONObject = try {
+        ok("requestJson" to requestToJson(parse()))
+    } catch (e: SetpollException.Request) {
+        err("code" to e.code, "errorCode" to e.obieCode, "path" to e.path, "errorResponseJson" to e.errorResponse)
+    }
+
     @Test
     fun requestParse() {
-        val ran = check("request_parse") { c ->
-            if (c.has("bodyBase64")) return@check null
-            val l = c.optJSONObject("limits")
-            val limits = l?.let { RequestLimits(it.optUInt("maxBodyBytes"), it.optUInt("maxAck"), it.optUInt("maxSetErrs")) }
-            try {
-                ok("requestJson" to requestToJson(parseRequest(c.getString("body"), c.getBoolean("rejectUnknownMembers"), errorId, limits)))
-            } catch (e: SetpollException.Request) {
-                err("code" to e.code, "errorCode" to e.obieCode, "path" to e.path, "errorResponseJson" to e.errorResponse)
-            }
+        val limitsOf = { c: JSONObject -> c.optJSONObject("limits")?.let { RequestLimits(it.optUInt("maxBodyBytes"), it.optUInt("maxAck"), it.optUInt("maxSetErrs")) } }
+        val ranBytes = check("request_parse") { c ->
+            requestResult { parseRequestBytes(bodyBytes(c), c.getBoolean("rejectUnknownMembers"), ERROR_ID, limitsOf(c)) }
         }
-        assertTrue(ran > 100)
+        assertEquals(byKind["request_parse"]!!.size, ranBytes)
+        assertTrue(byKind["request_parse"]!!.any { it.has("bodyBase64") }, "no non-UTF-8 request body")
+        val ranText = check("request_parse") { c ->
+            if (c.has("bodyBase64")) return@check null
+            requestResult { parseRequest(c.getString("body"), c.getBoolean("rejectUnknownMembers"), ERROR_ID, limitsOf(c)) }
+        }
+        assertTrue(ranText > 100)
+    }
+
+    private fun responseResult(parse: () -> PollResponse): JSONObject = try {
+        ok("responseJson" to responseToJson(parse()))
+    } catch (e: SetpollException.Response) {
+        err("code" to e.code, "path" to e.path)
     }
 
     @Test
     fun responseParse() {
+        val limitsOf = { c: JSONObject -> c.optJSONObject("limits")?.let { ResponseLimits(it.optUInt("maxBodyBytes"), it.optUInt("maxSets")) } }
+        val ranBytes = check("response_parse") { c -> responseResult { parseResponseBytes(bodyBytes(c), limitsOf(c)) } }
+        assertEquals(byKind["response_parse"]!!.size, ranBytes)
+        assertTrue(byKind["response_parse"]!!.any { it.has("bodyBase64") }, "no non-UTF-8 response body")
         check("response_parse") { c ->
             if (c.has("bodyBase64")) return@check null
-            val l = c.optJSONObject("limits")
-            val limits = l?.let { ResponseLimits(it.optUInt("maxBodyBytes"), it.optUInt("maxSets")) }
-            try {
-                ok("responseJson" to responseToJson(parseResponse(c.getString("body"), limits)))
-            } catch (e: SetpollException.Response) {
-                err("code" to e.code, "path" to e.path)
-            }
+            responseResult { parseResponse(c.getString("body"), limitsOf(c)) }
         }
     }
 
@@ -218,8 +233,39 @@ class VectorsTest {
         else ok("changes" to changes, "responseJson" to a.responseJson)
     }
 
+    /**
+     * The two forms of the transmitter behind one interface, so one script
+     * runner drives both: MemoryTransmitter, and StorageTransmitter over
+     * the toy database of StorageDb (its sweep `limit` is the script's `budget`).
+     */
+    private interface ScriptedTransmitter {
+        fun enqueue(token: String, now: Long): EnqueueResult
+        fun poll(client: String, body: String, now: Long): PollAnswer
+        fun resume(wait: PollWait, now: Long): PollAnswer
+        fun sweep(now: Long, budget: UInt): SweepResult
+        fun recordsJson(): String
+    }
+
+    private class Memory(config: TransmitterConfig) : ScriptedTransmitter {
+        val tx = MemoryTransmitter(config)
+        override fun enqueue(token: String, now: Long) = tx.enqueue(token, now)
+        override fun poll(client: String, body: String, now: Long) = tx.handlePoll(client, body, now, ERROR_ID)
+        override fun resume(wait: PollWait, now: Long) = tx.resume(wait, now)
+        override fun sweep(now: Long, budget: UInt) = tx.sweep(now, budget)
+        override fun recordsJson() = tx.recordsJson()
+    }
+
+    private class Storage(config: TransmitterConfig) : ScriptedTransmitter {
+        val db = StorageDb(StorageTransmitter(config))
+        override fun enqueue(token: String, now: Long) = db.enqueue(token, now)
+        override fun poll(client: String, body: String, now: Long) = db.poll(client, body, now, ERROR_ID)
+        override fun resume(wait: PollWait, now: Long) = db.resume(wait, now)
+        override fun sweep(now: Long, budget: UInt) = db.sweep(now, budget)
+        override fun recordsJson() = db.recordsJson()
+    }
+
     /** One step of a transmitter script, in the shape of its `expect`; `wait` is the last long poll held. */
-    private fun transmitterStep(tx: MemoryTransmitter, step: JSONObject, wait: PollWait?): Pair<JSONObject, PollWait?> {
+    private fun transmitterStep(tx: ScriptedTransmitter, step: JSONObject, wait: PollWait?): Pair<JSONObject, PollWait?> {
         var held = wait
         val got = when (val op = step.getString("op")) {
             "enqueue" -> try {
@@ -233,7 +279,7 @@ class VectorsTest {
                 err("code" to e.code)
             }
             "poll" -> try {
-                val a = tx.handlePoll(step.getString("client"), step.getString("body"), step.getLong("now"), errorId)
+                val a = tx.poll(step.getString("client"), step.getString("body"), step.getLong("now"))
                 held = a.wait
                 answerJson(a)
             } catch (e: SetpollException.Request) {
@@ -252,13 +298,18 @@ class VectorsTest {
     }
 
     @Test
-    fun transmitterScripts() {
+    fun transmitterScripts() = runTransmitterScripts { Memory(it) }
+
+    @Test
+    fun transmitterScriptsThroughStorage() = runTransmitterScripts { Storage(it) }
+
+    private fun runTransmitterScripts(make: (TransmitterConfig) -> ScriptedTransmitter) {
         val cases = byKind["transmitter"].orEmpty()
         assertTrue(cases.size >= 10, "transmitter vectors")
         val failures = mutableListOf<String>()
         var steps = 0
         for (c in cases) {
-            val tx = MemoryTransmitter(transmitterConfigOf(c.getJSONObject("config")))
+            val tx = make(transmitterConfigOf(c.getJSONObject("config")))
             var wait: PollWait? = null
             val script = c.getJSONArray("steps")
             for (i in 0 until script.length()) {
@@ -370,6 +421,9 @@ class VectorsTest {
         assertTrue(steps > 50, "only $steps steps")
     }
 }
+
+/** The `Id` of every 400 body in the vectors. */
+private const val ERROR_ID = "93bac548-d2de-4546-b106-880a5018460d"
 
 /** The description a recipient puts in `setErrs` (the core's `description()`). */
 private fun SetpollException.Verify.detailForSetErrs(): String = this.description

@@ -1,0 +1,476 @@
+//! The transmitter in its storage-neutral form
+//! (`setpoll_core::transmitter::Transmitter`): the host keeps the records in
+//! its own database and runs each operation as plan, load, decide, commit.
+//!
+//! Records and changes cross as JSON text in the core's serde form (as
+//! `MemoryTransmitter.recordsJson()` and the vectors write them). A plan
+//! comes back as a record: the typed fields the host's queries need, plus
+//! `planJson`, the whole plan to hand back to the matching `decide*` call.
+//! `planJson` has the same shape as the Python binding's plans (the poll
+//! plan's `request` is the canonical `OBEventPolling1` body); one the host
+//! altered is parsed again and checked like any input.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use setpoll_core::transmitter::{
+    DeliverableQuery as CoreDeliverable, EnqueuePlan as CoreEnqueuePlan, PollPlan as CorePollPlan,
+    SetRecord, SweepPlan as CoreSweepPlan, Transmitter as CoreTransmitter,
+    TransmitterConfig as CoreConfig,
+};
+use setpoll_core::wire::{EventPolling, RequestOptions};
+use setpoll_core::Timestamp;
+
+use crate::time::{timestamp, to_host};
+use crate::transmitter::{
+    from_json, json, EnqueueResult, PollAnswer, PollWait, SweepResult, TransmitterConfig,
+};
+use crate::wire::parse_core;
+use crate::SetpollError;
+
+/// `planJson` of an enqueue.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnqueuePlanJson {
+    client: String,
+    jti: String,
+    token: String,
+    now: Timestamp,
+}
+
+/// The deliverable query inside a poll's `planJson`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeliverableJson {
+    client: String,
+    now: Timestamp,
+    max_attempts: u32,
+    exclude: Vec<String>,
+    limit: usize,
+}
+
+/// `planJson` of a poll; `request` is the `OBEventPolling1` body.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PollPlanJson {
+    client: String,
+    now: Timestamp,
+    named: Vec<String>,
+    deliverable: DeliverableJson,
+    batch: u32,
+    request: serde_json::Value,
+    deadline: Option<Timestamp>,
+}
+
+/// `planJson` of a sweep.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SweepPlanJson {
+    now: Timestamp,
+    limit: usize,
+    max_attempts: u32,
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Enqueue step 1: what to load before [`StorageTransmitter::decide_enqueue`].
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct EnqueuePlan {
+    /// The recipient (the token's single `aud`): load the record keyed
+    /// `(client, jti)`, and `SELECT max(seq) FROM sets WHERE client = :client`.
+    pub client: String,
+    /// The token's `jti`.
+    pub jti: String,
+    /// The whole plan, to pass to `decideEnqueue`.
+    pub plan_json: String,
+}
+
+/// The deliverable rows a poll needs (as SQL: `client = :client AND state IN
+/// ('pending','delivered') AND visible_at <= :nowMs AND expires_at > :nowMs
+/// AND attempts < :maxAttempts AND jti NOT IN (:exclude) ORDER BY seq LIMIT :limit`).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct DeliverableQuery {
+    /// The polling client.
+    pub client: String,
+    /// `visible_at <= nowMs AND expires_at > nowMs` (ms since the epoch).
+    pub now_ms: i64,
+    /// `attempts < maxAttempts`.
+    pub max_attempts: u32,
+    /// The `jti`s to leave out (those named in `ack`/`setErrs`).
+    pub exclude: Vec<String>,
+    /// Rows to load at most.
+    pub limit: u32,
+}
+
+/// Poll (or resume) step 1: what to load before [`StorageTransmitter::decide_poll`].
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct PollPlan {
+    /// The polling client.
+    pub client: String,
+    /// Load this client's records with these `jti`s (`WHERE client = :client
+    /// AND jti IN (:named)`), whatever their state.
+    pub named: Vec<String>,
+    /// The deliverable records to load.
+    pub deliverable: DeliverableQuery,
+    /// The whole plan, to pass to `decidePoll`.
+    pub plan_json: String,
+}
+
+/// Sweep step 1: the bounds of the two sweep queries (any client):
+/// `expires_at <= :nowMs LIMIT :limit`, and `state = 'delivered' AND
+/// attempts >= :maxAttempts AND visible_at <= :nowMs LIMIT :limit`.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct SweepPlan {
+    /// The time of the sweep (ms since the epoch).
+    pub now_ms: i64,
+    /// Rows to load per query at most.
+    pub limit: u32,
+    /// `attempts >= maxAttempts` selects exhausted SETs.
+    pub max_attempts: u32,
+    /// The whole plan, to pass to `decideSweep`.
+    pub plan_json: String,
+}
+
+fn poll_plan_out(p: CorePollPlan) -> Result<PollPlan, SetpollError> {
+    let request = from_json("request", &p.request.to_json())?;
+    let deliverable = DeliverableQuery {
+        client: p.deliverable.client.clone(),
+        now_ms: to_host(p.deliverable.now),
+        max_attempts: p.deliverable.max_attempts,
+        exclude: p.deliverable.exclude.clone(),
+        limit: to_u32(p.deliverable.limit),
+    };
+    let plan_json = json(serde_json::to_string(&PollPlanJson {
+        client: p.client.clone(),
+        now: p.now,
+        named: p.named.clone(),
+        deliverable: DeliverableJson {
+            client: p.deliverable.client,
+            now: p.deliverable.now,
+            max_attempts: p.deliverable.max_attempts,
+            exclude: p.deliverable.exclude,
+            limit: p.deliverable.limit,
+        },
+        batch: p.batch,
+        request,
+        deadline: p.deadline,
+    }))?;
+    Ok(PollPlan {
+        client: p.client,
+        named: p.named,
+        deliverable,
+        plan_json,
+    })
+}
+
+fn poll_plan_in(text: &str) -> Result<CorePollPlan, SetpollError> {
+    let p: PollPlanJson = from_json("poll plan", text)?;
+    let request = EventPolling::parse(p.request.to_string().as_bytes(), &RequestOptions::default())
+        .map_err(|e| SetpollError::argument("bad_json", format!("poll plan: request: {e}")))?;
+    Ok(CorePollPlan {
+        client: p.client,
+        now: p.now,
+        named: p.named,
+        deliverable: CoreDeliverable {
+            client: p.deliverable.client,
+            now: p.deliverable.now,
+            max_attempts: p.deliverable.max_attempts,
+            exclude: p.deliverable.exclude,
+            limit: p.deliverable.limit,
+        },
+        batch: p.batch,
+        request,
+        deadline: p.deadline,
+    })
+}
+
+/// The transmitter rules without storage, for a host that keeps the queue
+/// in its own database (one row per record, see `core/TRANSMITTER.md` for
+/// a table and the queries). Each operation is: `plan*` (what to load), the
+/// host's load, `decide*` (the changes to commit in one transaction, then
+/// what to answer). The object holds only the configuration, so one
+/// instance serves every thread.
+///
+/// Host contract: commit every change a `decide*` call returns, in order,
+/// in one transaction, before answering; serialise the polls of one client;
+/// run the sweep periodically, again while `more`.
+#[derive(Debug, uniffi::Object)]
+pub struct StorageTransmitter {
+    core: CoreTransmitter,
+    reject_unknown_members: bool,
+}
+
+impl StorageTransmitter {
+    fn plan_poll_of(
+        &self,
+        client: &str,
+        body: &[u8],
+        now_ms: i64,
+        interaction_id: &str,
+    ) -> Result<PollPlan, SetpollError> {
+        let now = timestamp(now_ms)?;
+        let request = parse_core(body, self.reject_unknown_members, interaction_id)?;
+        poll_plan_out(self.core.plan_poll(client, &request, now))
+    }
+}
+
+#[uniffi::export]
+impl StorageTransmitter {
+    /// The rules over `config` (the same configuration as `MemoryTransmitter`).
+    ///
+    /// # Errors
+    /// `Transmitter` when the configuration is inconsistent.
+    #[uniffi::constructor]
+    pub fn new(config: TransmitterConfig) -> Result<Arc<Self>, SetpollError> {
+        let config = CoreConfig::from(config);
+        let reject_unknown_members = config.profile.reject_unknown_members();
+        Ok(Arc::new(StorageTransmitter {
+            core: CoreTransmitter::new(config)?,
+            reject_unknown_members,
+        }))
+    }
+
+    /// Enqueue step 1: the token's recipient and `jti`. Then load the record
+    /// keyed `(client, jti)`, if any, and the client's highest `seq`.
+    ///
+    /// # Errors
+    /// `Transmitter` when the token cannot be queued (`malformed_token`,
+    /// `missing_audience`, ...), `Argument(negative_time)`.
+    pub fn plan_enqueue(&self, token: String, now_ms: i64) -> Result<EnqueuePlan, SetpollError> {
+        let p = self.core.plan_enqueue(token, timestamp(now_ms)?)?;
+        let plan_json = json(serde_json::to_string(&EnqueuePlanJson {
+            client: p.client.clone(),
+            jti: p.jti.clone(),
+            token: p.token,
+            now: p.now,
+        }))?;
+        Ok(EnqueuePlan {
+            client: p.client,
+            jti: p.jti,
+            plan_json,
+        })
+    }
+
+    /// Enqueue step 3: given the existing record (JSON object, or `null`)
+    /// and the client's highest `seq` (`null` for none), the record to
+    /// insert (`changesJson`) or "already queued". Wake the long polls of
+    /// `wake` after committing.
+    ///
+    /// # Errors
+    /// `Transmitter(load_mismatch)` when the record is another key's,
+    /// `Transmitter(seq_exhausted)`, `Argument(bad_json)` for a malformed
+    /// plan or record.
+    pub fn decide_enqueue(
+        &self,
+        plan_json: String,
+        existing_record_json: Option<String>,
+        newest_seq: Option<u64>,
+    ) -> Result<EnqueueResult, SetpollError> {
+        let p: EnqueuePlanJson = from_json("enqueue plan", &plan_json)?;
+        let existing: Option<SetRecord> = existing_record_json
+            .as_deref()
+            .map(|t| from_json("record", t))
+            .transpose()?;
+        let plan = CoreEnqueuePlan {
+            client: p.client,
+            jti: p.jti,
+            token: p.token,
+            now: p.now,
+        };
+        let outcome = self
+            .core
+            .decide_enqueue(plan, existing.as_ref(), newest_seq)?;
+        EnqueueResult::new(&outcome)
+    }
+
+    /// Poll step 1, for `POST /events` from the authenticated `client`:
+    /// parse `body` and say which rows to load.
+    ///
+    /// # Errors
+    /// `Request` (whose `errorResponse` is the 400 body) for a bad body,
+    /// `Argument(negative_time)`.
+    #[uniffi::method(default(interaction_id = ""))]
+    pub fn plan_poll(
+        &self,
+        client: String,
+        body: String,
+        now_ms: i64,
+        interaction_id: String,
+    ) -> Result<PollPlan, SetpollError> {
+        self.plan_poll_of(&client, body.as_bytes(), now_ms, &interaction_id)
+    }
+
+    /// [`plan_poll`](Self::plan_poll) with the body as the bytes received
+    /// (`ByteArray` / `Data`): a body that is not UTF-8 gets the core's
+    /// `Request(not_utf8)` error and its 400 body.
+    ///
+    /// # Errors
+    /// As [`plan_poll`](Self::plan_poll).
+    #[uniffi::method(default(interaction_id = ""))]
+    pub fn plan_poll_bytes(
+        &self,
+        client: String,
+        body: Vec<u8>,
+        now_ms: i64,
+        interaction_id: String,
+    ) -> Result<PollPlan, SetpollError> {
+        self.plan_poll_of(&client, &body, now_ms, &interaction_id)
+    }
+
+    /// Resume step 1, for a held long poll: call when `enqueue` woke its
+    /// client or at its `untilMs`, whichever comes first. Then load and
+    /// call `decidePoll` as for a poll.
+    ///
+    /// # Errors
+    /// `Argument(negative_time)`.
+    pub fn plan_resume(&self, wait: Arc<PollWait>, now_ms: i64) -> Result<PollPlan, SetpollError> {
+        poll_plan_out(self.core.plan_resume(&wait.0, timestamp(now_ms)?))
+    }
+
+    /// Poll step 3: given the records the plan named and the deliverable
+    /// ones (two JSON arrays), the changes to commit and the answer.
+    /// Records of another client, or not deliverable, are ignored, so a
+    /// loader bug cannot leak one client's SETs to another.
+    ///
+    /// # Errors
+    /// `Argument(bad_json)` for a malformed plan or records.
+    pub fn decide_poll(
+        &self,
+        plan_json: String,
+        named_records_json: String,
+        deliverable_records_json: String,
+    ) -> Result<PollAnswer, SetpollError> {
+        let plan = poll_plan_in(&plan_json)?;
+        let named: Vec<SetRecord> = from_json("named records", &named_records_json)?;
+        let deliverable: Vec<SetRecord> =
+            from_json("deliverable records", &deliverable_records_json)?;
+        PollAnswer::new(self.core.decide_poll(&plan, named, deliverable))
+    }
+
+    /// Sweep step 1: the bounds of the two sweep queries.
+    ///
+    /// # Errors
+    /// `Argument(negative_time)`.
+    #[uniffi::method(default(limit = 1000))]
+    pub fn plan_sweep(&self, now_ms: i64, limit: u32) -> Result<SweepPlan, SetpollError> {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let p = self.core.plan_sweep(timestamp(now_ms)?, limit);
+        let plan_json = json(serde_json::to_string(&SweepPlanJson {
+            now: p.now,
+            limit: p.limit,
+            max_attempts: p.max_attempts,
+        }))?;
+        Ok(SweepPlan {
+            now_ms: to_host(p.now),
+            limit: to_u32(p.limit),
+            max_attempts: p.max_attempts,
+            plan_json,
+        })
+    }
+
+    /// Sweep step 3: the changes for the loaded rows (both queries' rows in
+    /// one JSON array; a row in both counts once). `loadedFull` is whether
+    /// either query returned `limit` rows; the result's `more` repeats it.
+    ///
+    /// # Errors
+    /// `Argument(bad_json)` for a malformed plan or records.
+    pub fn decide_sweep(
+        &self,
+        plan_json: String,
+        records_json: String,
+        loaded_full: bool,
+    ) -> Result<SweepResult, SetpollError> {
+        let p: SweepPlanJson = from_json("sweep plan", &plan_json)?;
+        let records: Vec<SetRecord> = from_json("records", &records_json)?;
+        let plan = CoreSweepPlan {
+            now: p.now,
+            limit: p.limit,
+            max_attempts: p.max_attempts,
+        };
+        let outcome = self.core.decide_sweep(&plan, &records, loaded_full);
+        Ok(SweepResult {
+            changes_json: json(serde_json::to_string(&outcome.changes))?,
+            more: outcome.more,
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    /// A SET-shaped token for client `7umx5nTR33811QyQfi`, `jti` `w1`
+    /// (from tests/vectors/transmitter.json; enqueue reads, never verifies).
+    const TOKEN: &str = "eyJhbGciOiJFUzI1NiIsImtpZCI6ImVzMjU2LTIwMjYifQ.eyJpc3MiOiJodHRwczovL2V4YW1wbGViYW5rLmNvbS8iLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6IncxIiwiYXVkIjoiN3VteDVuVFIzMzgxMVF5UWZpIn0.c2ln";
+    const CLIENT: &str = "7umx5nTR33811QyQfi";
+
+    fn tx() -> Arc<StorageTransmitter> {
+        StorageTransmitter::new(TransmitterConfig {
+            profile: None,
+            default_max_events: 100,
+            max_events_limit: 1000,
+            visibility_timeout_ms: 1000,
+            max_attempts: 3,
+            retention_ms: 60_000,
+            dead_letter_retention_ms: 60_000,
+            long_poll_max_wait_ms: None,
+            redeliver_on_set_err: false,
+            deliver_once: false,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn enqueue_then_poll_through_plans() {
+        let tx = tx();
+        let plan = tx.plan_enqueue(TOKEN.into(), 1_000).unwrap();
+        assert_eq!((plan.client.as_str(), plan.jti.as_str()), (CLIENT, "w1"));
+        let queued = tx.decide_enqueue(plan.plan_json, None, None).unwrap();
+        assert!(queued.queued);
+        let changes: Vec<setpoll_core::transmitter::Change> =
+            serde_json::from_str(&queued.changes_json).unwrap();
+        let [setpoll_core::transmitter::Change::Insert(record)] = changes.as_slice() else {
+            panic!("one insert expected: {changes:?}");
+        };
+        let plan = tx
+            .plan_poll(CLIENT.into(), "{}".into(), 2_000, String::new())
+            .unwrap();
+        assert_eq!(plan.deliverable.limit, 101);
+        assert_eq!(plan.deliverable.now_ms, 2_000);
+        let rows = serde_json::to_string(&[record]).unwrap();
+        let answer = tx.decide_poll(plan.plan_json, "[]".into(), rows).unwrap();
+        assert!(answer.response_json.unwrap().contains("\"w1\""));
+        assert_eq!(answer.changes, 1);
+    }
+
+    #[test]
+    fn bad_input_is_a_typed_error() {
+        let tx = tx();
+        let code = |r: Result<PollAnswer, SetpollError>| r.unwrap_err().code().to_owned();
+        assert_eq!(
+            code(tx.decide_poll("{".into(), "[]".into(), "[]".into())),
+            "bad_json"
+        );
+        let plan = tx
+            .plan_poll(CLIENT.into(), "{}".into(), 1, String::new())
+            .unwrap();
+        let broken = plan
+            .plan_json
+            .replace(r#""request":{}"#, r#""request":{"maxEvents":-1}"#);
+        assert_ne!(broken, plan.plan_json);
+        assert_eq!(
+            code(tx.decide_poll(broken, "[]".into(), "[]".into())),
+            "bad_json"
+        );
+        assert_eq!(
+            code(tx.decide_poll(plan.plan_json, "[{}]".into(), "[]".into())),
+            "bad_json"
+        );
+        let e = tx.plan_poll_bytes(CLIENT.into(), vec![b'{', 0xff, b'}'], 1, "i".into());
+        assert_eq!(e.unwrap_err().code(), "not_utf8");
+        assert_eq!(tx.plan_sweep(-1, 10).unwrap_err().code(), "negative_time");
+    }
+}
