@@ -53,18 +53,29 @@ WASM_BINDGEN=$(command -v wasm-bindgen)
 # setpoll-core comes in with default-features = false (workspace dependency):
 # portable RustCrypto only, no aws-lc-rs. LTO + one codegen unit: smaller and
 # faster .wasm; panic=abort: a panic is a trap, never an unwind into JS.
-# Optimised for size (opt-level z) except the arithmetic that verification
-# and signing spend their time in, which is optimised for speed.
+# Optimised for size (opt-level z), the crypto crates for size with less
+# zeal (s), and two for speed (3): p256's field arithmetic and
+# compiler_builtins, whose `__multi3` (u128 multiply) p256 0.13 calls for
+# every limb product on 32-bit targets; it is a third of a wasm verify and,
+# being `no_builtins`, is never inlined by LTO. Measured (scripts/wasm/bench.mjs
+# and an A/B of builds in one process): crypto at 3 throughout bought no
+# speed for 13 KiB gzipped; these two at 3 buy about 15% on ES256 for 2 KiB.
 # `-Cpanic=immediate-abort` (a nightly flag, hence RUSTC_BOOTSTRAP) drops the
 # panic message machinery: no library path panics, and if one did, abort or
 # immediate abort both trap. `optimize_for_size` picks std's small variants
 # (sort, formatting). Together they take about 20 KiB off the gzipped .wasm.
+# wasm-opt is not used: binaryen 108 and 132 both make the file smaller raw
+# but larger gzipped (257 -> 270 KB at -Oz), and gzipped is what is served.
 log "cargo build --release --target wasm32-unknown-unknown"
 TARGET_DIR=$ROOT/target/wasm-debian
-SPEED_CRATES=(p256 primeorder elliptic-curve crypto-bigint ecdsa sha2 rsa num-bigint-dig)
+SIZE_CRATES=(primeorder elliptic-curve crypto-bigint ecdsa sha2 rsa num-bigint-dig)
+SPEED_CRATES=(p256 compiler_builtins)
 CONFIG_FLAGS=()
+for crate in "${SIZE_CRATES[@]}"; do
+    CONFIG_FLAGS+=(--config "profile.release.package.$crate.opt-level=\"s\"")
+done
 for crate in "${SPEED_CRATES[@]}"; do
-    CONFIG_FLAGS+=(--config "profile.release.package.$crate.opt-level=${SETPOLL_WASM_CRYPTO_OPT_LEVEL:-3}")
+    CONFIG_FLAGS+=(--config "profile.release.package.$crate.opt-level=3")
 done
 PATH=/usr/bin:$PATH RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$TARGET_DIR \
 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \

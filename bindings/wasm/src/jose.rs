@@ -494,3 +494,43 @@ impl RawEs256Verifier {
         self.inner.verify(message, signature).is_ok()
     }
 }
+
+/// The bare ES256 signature of the core's crypto layer (RFC 6979
+/// deterministic ECDSA over `message`, 64-byte `r || s`), with no JOSE
+/// around it: the signing baseline `scripts/wasm/bench.mjs` compares
+/// `signSet` against. Applications use `signSet`.
+#[wasm_bindgen]
+pub struct RawEs256Signer {
+    inner: setpoll_core::crypto::Signer,
+}
+
+#[wasm_bindgen]
+impl RawEs256Signer {
+    /// From a private EC P-256 JWK (JSON text).
+    ///
+    /// # Errors
+    /// `JwkError` when the JWK is not a private P-256 key; `CryptoError`
+    /// when the key is refused.
+    #[wasm_bindgen(constructor)]
+    pub fn new(jwk: &str) -> Result<RawEs256Signer, JsValue> {
+        let jwk = Jwk::from_json(jwk.as_bytes()).map_err(js_error)?;
+        let Some(key) = jwk.private_key() else {
+            return Err(js_error(setpoll_core::jose::JwkError::NotPrivate));
+        };
+        let inner = key
+            .signer(
+                setpoll_core::crypto::Scheme::EcdsaP256Sha256,
+                setpoll_core::crypto::Backend::default(),
+            )
+            .map_err(js_error)?;
+        Ok(RawEs256Signer { inner })
+    }
+
+    /// The signature of `message`.
+    ///
+    /// # Errors
+    /// `CryptoError` if the crypto layer fails.
+    pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, JsValue> {
+        self.inner.sign(message).map_err(js_error)
+    }
+}

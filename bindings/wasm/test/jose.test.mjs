@@ -187,3 +187,22 @@ test("jwksToPublic strips private members", () => {
   assert.equal(pub.keys[0].d, undefined);
   assert.equal(pub.keys[0].x, JSON.parse(key.toPublicJwk()).x);
 });
+
+test("raw ES256 baselines: signer and verifier agree with each other and with WebCrypto", async () => {
+  const key = SigningKey.generateEs256();
+  const signer = new setpoll.RawEs256Signer(key.toPrivateJwk());
+  const verifier = new setpoll.RawEs256Verifier(key.toPublicJwk());
+  const message = new TextEncoder().encode("header.payload");
+  const signature = signer.sign(message);
+  assert.equal(signature.length, 64);
+  assert.deepEqual(signer.sign(message), signature, "RFC 6979: deterministic");
+  assert.equal(verifier.verify(message, signature), true);
+  const tampered = Uint8Array.from(signature);
+  tampered[10] ^= 1;
+  assert.equal(verifier.verify(message, tampered), false);
+  assert.equal(verifier.verify(message, signature.slice(0, 63)), false);
+  const webKey = await webcrypto.subtle.importKey("jwk", JSON.parse(key.toPublicJwk()), { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+  assert.equal(await webcrypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, webKey, signature, message), true);
+  assert.throws(() => new setpoll.RawEs256Signer(key.toPublicJwk()), { name: "JwkError", code: "jwk_not_private" });
+  assert.throws(() => new setpoll.RawEs256Verifier("{}"), { name: "JwkError" });
+});
