@@ -2,17 +2,24 @@
 //! (with acks and setErrs, own and foreign), long-poll resumes, time passing,
 //! sweeps, and crash-and-rebuild, across three clients and every policy.
 //!
+//! Sweeps run with small budgets (0, which counts as 1, to 3) or unbounded, once
+//! or in a `while more` loop.
+//!
 //! Two queues run in lockstep on the same operations:
 //! - the in-memory queue, whose changes are persisted to a map standing in
 //!   for the host's database, and which is rebuilt from that map on "crash";
 //! - the storage-neutral rules over a naive database (full scans), the way
 //!   a SQL host drives them.
 //!
-//! After every operation: both gave the same outcome; the memory queue, the
+//! After every operation: both gave the same outcome (a sweep: the same
+//! changes and the same `more`); the memory queue, the
 //! persisted map and the naive database hold the same records; and an
 //! independent model checks that no SET was lost before it was acknowledged,
 //! dead-lettered or expired, that no client saw or changed another client's
-//! SET, that SETs came oldest first, and that `moreAvailable` was exact.
+//! SET, that SETs came oldest first, that `moreAvailable` was exact, and
+//! that a sweep acted on the first due records in `(client, seq)` order,
+//! said `more` exactly when some remained due, and that a `while more` loop
+//! ended with nothing due.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -27,7 +34,8 @@ use proptest::prelude::*;
 use setpoll_core::codes::SetErrCode;
 use setpoll_core::transmitter::{
     Change, DeleteReason, DeliveryMode, EnqueueOutcome, FailureReason, MemoryQueue, PollDecision,
-    PollOutcome, Profile, SetErrPolicy, SetRecord, SetState, Transmitter, TransmitterConfig, Wait,
+    PollOutcome, Profile, SetErrPolicy, SetRecord, SetState, SweepOutcome, Transmitter,
+    TransmitterConfig, Wait,
 };
 use setpoll_core::wire::{EventPolling, SetErr};
 use setpoll_core::Timestamp;
@@ -68,8 +76,15 @@ enum Op {
         client: usize,
     },
     Advance(u64),
-    Sweep,
+    /// One sweep call with this budget.
+    Sweep(usize),
+    /// Sweep calls with this budget while `more`.
+    Drain(usize),
     Crash,
+}
+
+fn budget() -> impl Strategy<Value = usize> {
+    prop_oneof![4 => 0usize..4, 1 => Just(usize::MAX)]
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -94,7 +109,8 @@ fn op() -> impl Strategy<Value = Op> {
             }),
         1 => c.prop_map(|client| Op::Resume { client }),
         3 => (0u64..2_500).prop_map(Op::Advance),
-        1 => Just(Op::Sweep),
+        1 => budget().prop_map(Op::Sweep),
+        1 => budget().prop_map(Op::Drain),
         1 => Just(Op::Crash),
     ]
 }
@@ -220,24 +236,42 @@ impl Db {
         out
     }
 
-    fn sweep(&mut self, rules: &Transmitter, now: Timestamp) -> Vec<Change> {
-        let plan = rules.plan_sweep(now, usize::MAX);
-        let rows: Vec<SetRecord> = self
-            .0
-            .values()
-            .filter(|r| {
-                r.expires_at <= now
-                    || (r.state == SetState::Delivered
-                        && r.attempts >= plan.max_attempts
-                        && r.visible_at <= now)
-            })
+    /// The two sweep queries as the docs write them: `ORDER BY client, seq
+    /// LIMIT :limit` each, handed over exhausted rows first (the rules sort).
+    fn sweep(&mut self, rules: &Transmitter, now: Timestamp, budget: usize) -> SweepOutcome {
+        let plan = rules.plan_sweep(now, budget);
+        let ordered = self.sorted();
+        let expired: Vec<SetRecord> = ordered
+            .iter()
+            .filter(|r| r.expires_at <= plan.now)
+            .take(plan.limit)
             .cloned()
             .collect();
-        let out = rules.decide_sweep(&plan, &rows, false);
+        let exhausted: Vec<SetRecord> = ordered
+            .iter()
+            .filter(|r| {
+                r.state == SetState::Delivered
+                    && r.attempts >= plan.max_attempts
+                    && r.visible_at <= plan.now
+            })
+            .take(plan.limit)
+            .cloned()
+            .collect();
+        let full = expired.len() == plan.limit || exhausted.len() == plan.limit;
+        let rows: Vec<SetRecord> = exhausted.into_iter().chain(expired).collect();
+        let out = rules.decide_sweep(&plan, &rows, full);
         for c in &out.changes {
             self.apply(c);
         }
-        out.changes
+        out
+    }
+
+    /// The records the sweep acts on at `now`, in `(client, seq)` order.
+    fn due(&self, rules: &Transmitter, now: Timestamp) -> Vec<SetRecord> {
+        self.sorted()
+            .into_iter()
+            .filter(|r| rules.sweep_change(r, now).is_some())
+            .collect()
     }
 }
 
@@ -377,45 +411,18 @@ impl World {
                 self.after_poll(*client, &plan.request, &before, &a);
             }
             Op::Advance(ms) => self.now = self.now.saturating_add(Duration::from_millis(*ms)),
-            Op::Sweep => {
-                let before = self.oracle.clone();
-                let a = self.mem.sweep(self.now, usize::MAX);
-                assert!(!a.more);
-                let b = self.oracle.sweep(&self.rules, self.now);
-                assert_eq!(a.changes, b);
-                for ch in &a.changes {
-                    self.persisted.apply(ch);
-                    let row = before
-                        .get(ch.client(), ch.jti())
-                        .expect("sweep touched an unknown row");
-                    match ch {
-                        Change::Delete {
-                            reason: DeleteReason::Expired,
-                            ..
-                        } => {
-                            assert!(row.state.is_awaiting() && row.expires_at <= self.now);
-                            self.alive.remove(&(row.client.clone(), row.jti.clone()));
-                        }
-                        Change::Delete {
-                            reason: DeleteReason::Purged,
-                            ..
-                        } => {
-                            assert!(
-                                row.state == SetState::DeadLetter && row.expires_at <= self.now
-                            );
-                            self.alive.remove(&(row.client.clone(), row.jti.clone()));
-                        }
-                        Change::Update(u) => {
-                            assert_eq!(u.state, SetState::DeadLetter);
-                            assert!(matches!(
-                                u.last_error.as_ref().map(|e| &e.reason),
-                                Some(FailureReason::MaxAttempts { .. })
-                            ));
-                            assert!(row.attempts >= self.rules.config().max_attempts);
-                        }
-                        other => panic!("unexpected sweep change {other:?}"),
-                    }
+            Op::Sweep(budget) => {
+                self.sweep(*budget);
+            }
+            Op::Drain(budget) => {
+                let due = self.oracle.due(&self.rules, self.now).len();
+                let calls_at_most = due.div_ceil((*budget).max(1)).max(1);
+                let mut calls = 1;
+                while self.sweep(*budget) {
+                    calls += 1;
+                    assert!(calls <= calls_at_most, "the sweep loop did not end");
                 }
+                assert!(self.oracle.due(&self.rules, self.now).is_empty());
             }
             Op::Crash => {
                 self.mem =
@@ -423,6 +430,58 @@ impl World {
             }
         }
         self.check_state();
+    }
+
+    /// One sweep call on both forms; returns `more`.
+    fn sweep(&mut self, budget: usize) -> bool {
+        let before = self.oracle.clone();
+        let due = before.due(&self.rules, self.now);
+        let a = self.mem.sweep(self.now, budget);
+        let b = self.oracle.sweep(&self.rules, self.now, budget);
+        assert_eq!(a, b, "the two forms swept differently");
+        // The first `budget` due records, in (client, seq) order, and
+        // `more` exactly when some remain due.
+        let expected: Vec<Change> = due
+            .iter()
+            .take(budget.max(1))
+            .filter_map(|r| self.rules.sweep_change(r, self.now))
+            .collect();
+        assert_eq!(a.changes, expected, "not the first due records");
+        assert_eq!(a.more, !self.oracle.due(&self.rules, self.now).is_empty());
+        assert_eq!(a.more, due.len() > budget.max(1));
+        for ch in &a.changes {
+            self.persisted.apply(ch);
+            let row = before
+                .get(ch.client(), ch.jti())
+                .expect("sweep touched an unknown row");
+            match ch {
+                Change::Delete {
+                    reason: DeleteReason::Expired,
+                    ..
+                } => {
+                    assert!(row.state.is_awaiting() && row.expires_at <= self.now);
+                    self.alive.remove(&(row.client.clone(), row.jti.clone()));
+                }
+                Change::Delete {
+                    reason: DeleteReason::Purged,
+                    ..
+                } => {
+                    assert!(row.state == SetState::DeadLetter && row.expires_at <= self.now);
+                    self.alive.remove(&(row.client.clone(), row.jti.clone()));
+                }
+                Change::Update(u) => {
+                    assert_eq!(u.state, SetState::DeadLetter);
+                    assert!(matches!(
+                        u.last_error.as_ref().map(|e| &e.reason),
+                        Some(FailureReason::MaxAttempts { .. })
+                    ));
+                    assert!(row.attempts >= self.rules.config().max_attempts);
+                }
+                other => panic!("unexpected sweep change {other:?}"),
+            }
+        }
+        self.check_state();
+        a.more
     }
 
     fn after_poll(

@@ -2,109 +2,24 @@
 //! (`setpoll_core::transmitter::Transmitter`): the host keeps the records in
 //! its own database and runs each operation as plan, load, decide, commit.
 //!
-//! Plans, records and changes cross as JSON text. Records and changes use the
-//! core's serde form (as `MemoryTransmitter.records_json` and the vectors do);
-//! plans use the shape below, whose poll `request` is the canonical
-//! `OBEventPolling1` body. A plan is the host's to keep between the two calls;
-//! one it altered is parsed again and checked like any input.
+//! Plans, records and changes cross as JSON text in the core's serde form
+//! (records and changes as `MemoryTransmitter.records_json` and the vectors
+//! write them; plans as `setpoll_core::transmitter` documents them, the poll
+//! plan's `request` being the canonical `OBEventPolling1` body). A plan is
+//! the host's to keep between the two calls; one it altered is parsed again
+//! and checked like any input, by the core.
 
 use crate::errors::Error;
 use crate::transmitter::{config_from, to_json, EnqueueResult, PollAnswer, PollWait, SweepResult};
 use crate::wire::{parse_request_core, Body};
 use pyo3::prelude::*;
-use serde::{Deserialize, Serialize};
 use setpoll_core::transmitter::{
-    DeliverableQuery, EnqueuePlan, PollPlan, SetRecord, SweepPlan, Transmitter as CoreTransmitter,
+    EnqueuePlan, PollPlan, SetRecord, SweepPlan, Transmitter as CoreTransmitter,
 };
-use setpoll_core::wire::{EventPolling, RequestOptions};
 use setpoll_core::Timestamp;
-
-/// [`EnqueuePlan`] as JSON.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EnqueuePlanJson {
-    client: String,
-    jti: String,
-    token: String,
-    now: Timestamp,
-}
-
-/// [`DeliverableQuery`] as JSON.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DeliverableJson {
-    client: String,
-    now: Timestamp,
-    max_attempts: u32,
-    exclude: Vec<String>,
-    limit: usize,
-}
-
-/// [`PollPlan`] as JSON; `request` is the `OBEventPolling1` body.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PollPlanJson {
-    client: String,
-    now: Timestamp,
-    named: Vec<String>,
-    deliverable: DeliverableJson,
-    batch: u32,
-    request: serde_json::Value,
-    deadline: Option<Timestamp>,
-}
-
-/// [`SweepPlan`] as JSON.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SweepPlanJson {
-    now: Timestamp,
-    limit: usize,
-    max_attempts: u32,
-}
 
 fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, Error> {
     serde_json::from_str(text).map_err(|e| Error::argument("bad_json", format!("{what}: {e}")))
-}
-
-fn poll_plan_json(p: PollPlan) -> Result<String, Error> {
-    let request = from_json("request", &p.request.to_json())?;
-    to_json(&PollPlanJson {
-        client: p.client,
-        now: p.now,
-        named: p.named,
-        deliverable: DeliverableJson {
-            client: p.deliverable.client,
-            now: p.deliverable.now,
-            max_attempts: p.deliverable.max_attempts,
-            exclude: p.deliverable.exclude,
-            limit: p.deliverable.limit,
-        },
-        batch: p.batch,
-        request,
-        deadline: p.deadline,
-    })
-}
-
-fn poll_plan(text: &str) -> Result<PollPlan, Error> {
-    let p: PollPlanJson = from_json("poll plan", text)?;
-    let opts = RequestOptions::default();
-    let request = EventPolling::parse(p.request.to_string().as_bytes(), &opts)
-        .map_err(|e| Error::argument("bad_json", format!("poll plan: request: {e}")))?;
-    Ok(PollPlan {
-        client: p.client,
-        now: p.now,
-        named: p.named,
-        deliverable: DeliverableQuery {
-            client: p.deliverable.client,
-            now: p.deliverable.now,
-            max_attempts: p.deliverable.max_attempts,
-            exclude: p.deliverable.exclude,
-            limit: p.deliverable.limit,
-        },
-        batch: p.batch,
-        request,
-        deadline: p.deadline,
-    })
 }
 
 /// The transmitter rules without storage: each operation is a plan (what to
@@ -159,15 +74,11 @@ impl Transmitter {
     /// Enqueue step 1: the token's `client` and `jti` (plan JSON). Then load
     /// the record keyed `(client, jti)` and the client's highest `seq`.
     fn plan_enqueue(&self, token: String, now_ms: u64) -> Result<String, Error> {
-        let p = self
-            .core
-            .plan_enqueue(token, Timestamp::from_millis(now_ms))?;
-        to_json(&EnqueuePlanJson {
-            client: p.client,
-            jti: p.jti,
-            token: p.token,
-            now: p.now,
-        })
+        to_json(
+            &self
+                .core
+                .plan_enqueue(token, Timestamp::from_millis(now_ms))?,
+        )
     }
 
     /// Enqueue step 3: given the existing record (JSON, or `None`) and the
@@ -179,16 +90,10 @@ impl Transmitter {
         existing_record_json: Option<&str>,
         newest_seq: Option<u64>,
     ) -> Result<EnqueueResult, Error> {
-        let p: EnqueuePlanJson = from_json("enqueue plan", plan_json)?;
+        let plan: EnqueuePlan = from_json("enqueue plan", plan_json)?;
         let existing: Option<SetRecord> = existing_record_json
             .map(|t| from_json("record", t))
             .transpose()?;
-        let plan = EnqueuePlan {
-            client: p.client,
-            jti: p.jti,
-            token: p.token,
-            now: p.now,
-        };
         let outcome = self
             .core
             .decide_enqueue(plan, existing.as_ref(), newest_seq)?;
@@ -209,16 +114,18 @@ impl Transmitter {
     ) -> Result<String, Error> {
         let request =
             py.detach(|| parse_request_core(&body, self.reject_unknown_members, interaction_id))?;
-        poll_plan_json(
-            self.core
+        to_json(
+            &self
+                .core
                 .plan_poll(client, &request, Timestamp::from_millis(now_ms)),
         )
     }
 
     /// Resume step 1: the plan for a held long poll, woken or due.
     fn plan_resume(&self, wait: &PollWait, now_ms: u64) -> Result<String, Error> {
-        poll_plan_json(
-            self.core
+        to_json(
+            &self
+                .core
                 .plan_resume(&wait.0, Timestamp::from_millis(now_ms)),
         )
     }
@@ -232,39 +139,33 @@ impl Transmitter {
         named_records_json: &str,
         deliverable_records_json: &str,
     ) -> Result<PollAnswer, Error> {
-        let plan = poll_plan(plan_json)?;
+        let plan: PollPlan = from_json("poll plan", plan_json)?;
         let named: Vec<SetRecord> = from_json("named records", named_records_json)?;
         let deliverable: Vec<SetRecord> =
             from_json("deliverable records", deliverable_records_json)?;
         PollAnswer::new(py, self.core.decide_poll(&plan, named, deliverable))
     }
 
-    /// Sweep step 1: the bounds of the two sweep queries (plan JSON).
+    /// Sweep step 1: the bounds of the two sweep queries (plan JSON) for a
+    /// call acting on at most `limit` due records; the plan's own `limit` is
+    /// one more (rows to load per query, in `(client, seq)` order).
     #[pyo3(signature = (now_ms, limit=1000))]
     fn plan_sweep(&self, now_ms: u64, limit: usize) -> Result<String, Error> {
-        let p = self.core.plan_sweep(Timestamp::from_millis(now_ms), limit);
-        to_json(&SweepPlanJson {
-            now: p.now,
-            limit: p.limit,
-            max_attempts: p.max_attempts,
-        })
+        to_json(&self.core.plan_sweep(Timestamp::from_millis(now_ms), limit))
     }
 
-    /// Sweep step 3: the changes for the loaded rows; `loaded_full` is
-    /// whether either query returned `limit` rows.
+    /// Sweep step 3: the changes for the loaded rows (both queries' rows in
+    /// one array). `more` is exact when the rows were loaded as planned;
+    /// `loaded_full` (either query returned the plan's `limit` rows) only
+    /// keeps it safe for a host that loaded fewer.
     fn decide_sweep(
         &self,
         plan_json: &str,
         records_json: &str,
         loaded_full: bool,
     ) -> Result<SweepResult, Error> {
-        let p: SweepPlanJson = from_json("sweep plan", plan_json)?;
+        let plan: SweepPlan = from_json("sweep plan", plan_json)?;
         let records: Vec<SetRecord> = from_json("records", records_json)?;
-        let plan = SweepPlan {
-            now: p.now,
-            limit: p.limit,
-            max_attempts: p.max_attempts,
-        };
         let o = self.core.decide_sweep(&plan, &records, loaded_full);
         Ok(SweepResult {
             changes_json: to_json(&o.changes)?,

@@ -72,12 +72,15 @@ class Db:
         self.commit(answer.changes_json)
         return answer
 
-    def sweep(self, now_ms: int, limit: int) -> setpoll.SweepResult:
-        plan = json.loads(self.tx.plan_sweep(now_ms, limit))
-        expired = [r for r in self.rows if r["expires_at"] <= plan["now"]][:limit]
+    def sweep(self, now_ms: int, budget: int) -> setpoll.SweepResult:
+        plan = json.loads(self.tx.plan_sweep(now_ms, budget))
+        limit = plan["limit"]
+        assert limit == budget + 1
+        ordered = sorted(self.rows, key=lambda r: (r["client"].encode(), int(r["seq"])))  # ORDER BY client, seq
+        expired = [r for r in ordered if r["expires_at"] <= plan["now"]][:limit]
         exhausted = [
             r
-            for r in self.rows
+            for r in ordered
             if r["state"] == "delivered"
             and r["attempts"] >= plan["max_attempts"]
             and r["visible_at"] <= plan["now"]
@@ -140,6 +143,66 @@ def test_long_poll_resumes_through_plans(es_key: setpoll.SigningKey) -> None:
     assert db.enqueue(token, NOW_MS + 5).wake == mem.enqueue(token, NOW_MS + 5).wake == AUD
     resumed = same_answer(db.decide(db.tx.plan_resume(a.wait, NOW_MS + 6)), mem.resume(b.wait, NOW_MS + 6))
     assert resumed is not None and list(resumed["sets"]) == ["late"]
+
+
+def test_bounded_sweeps_match_the_memory_queue(es_key: setpoll.SigningKey) -> None:
+    """A budget counts due records, not rows looked at: fresh SETs between the
+    expired ones do not shorten a call, and ``more`` is exact."""
+    for budget in (1, 2, 3, 4):
+        mem = setpoll.MemoryTransmitter(**CONFIG)
+        db = Db(setpoll.Transmitter(**CONFIG))
+        for i, at in enumerate([0, 50_000, 0, 50_000, 0]):
+            token = setpoll.sign_set(make_claims(f"s{i}"), es_key, NOW_MS)
+            assert db.enqueue(token, NOW_MS + at).seq == mem.enqueue(token, NOW_MS + at).seq
+        swept: list[str] = []
+        calls = 0
+        while True:
+            a, b = db.sweep(NOW_MS + 60_000, budget), mem.sweep(NOW_MS + 60_000, budget)
+            assert json.loads(a.changes_json) == json.loads(b.changes_json)
+            assert a.more == b.more
+            changes = json.loads(a.changes_json)
+            assert 0 < len(changes) <= budget
+            swept += [c["jti"] for c in changes]
+            calls += 1
+            assert a.more == (len(swept) < 3)
+            if not a.more:
+                break
+        assert swept == ["s0", "s2", "s4"]
+        assert calls == -(-3 // budget)
+        assert db.rows == json.loads(mem.records_json())
+        assert [r["jti"] for r in db.rows] == ["s1", "s3"]
+    # Nothing due: no change, no more.
+    idle = db.sweep(NOW_MS + 60_000, 1)
+    assert (idle.changes_json, idle.more) == ("[]", False)
+
+
+def test_plans_are_the_cores_json_and_altered_ones_are_refused(es_key: setpoll.SigningKey) -> None:
+    tx = setpoll.Transmitter(default_max_events=20, max_events_limit=50)
+    token = setpoll.sign_set(make_claims("q1"), es_key, NOW_MS)
+    enqueue = json.loads(tx.plan_enqueue(token, NOW_MS))
+    assert enqueue == {"client": AUD, "jti": "q1", "token": token, "now": NOW_MS}
+    poll = json.loads(tx.plan_poll(AUD, '{"ack":["a"],"maxEvents":500}', NOW_MS))
+    assert list(poll) == ["client", "now", "named", "deliverable", "batch", "request", "deadline"]
+    assert poll["deliverable"] == {"client": AUD, "now": NOW_MS, "max_attempts": 10, "exclude": ["a"], "limit": 51}
+    assert (poll["batch"], poll["request"], poll["deadline"]) == (50, {"maxEvents": 500, "ack": ["a"]}, None)
+    assert json.loads(tx.plan_sweep(NOW_MS, 10)) == {"now": NOW_MS, "limit": 11, "max_attempts": 10}
+
+    def refused(call: Any, what: str) -> None:
+        with pytest.raises(setpoll.ArgumentError) as info:
+            call()
+        assert info.value.code == "bad_json" and what in str(info.value), str(info.value)
+
+    # An enqueue plan for another client than the token's aud would hand the SET to it.
+    refused(lambda: tx.decide_enqueue(json.dumps({**enqueue, "client": "someone-else"}), None, None), "aud and jti")
+    # A poll plan whose query is not the plan's (another client's rows, another limit).
+    other = {**poll, "deliverable": {**poll["deliverable"], "client": "someone-else"}}
+    refused(lambda: tx.decide_poll(json.dumps(other), "[]", "[]"), "deliverable.client")
+    bigger = {**poll, "deliverable": {**poll["deliverable"], "limit": 1000}}
+    refused(lambda: tx.decide_poll(json.dumps(bigger), "[]", "[]"), "batch + 1")
+    refused(lambda: tx.decide_poll(json.dumps({**poll, "request": {"maxEvents": -1}}), "[]", "[]"), "request")
+    refused(lambda: tx.decide_sweep(json.dumps({"now": NOW_MS, "limit": 11}), "[]", False), "max_attempts")
+    # Unchanged plans pass.
+    assert tx.decide_poll(json.dumps(poll), "[]", "[]").response_json == '{"sets":{},"moreAvailable":false}'
 
 
 def test_storage_neutral_errors(es_key: setpoll.SigningKey) -> None:

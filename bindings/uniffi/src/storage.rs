@@ -6,20 +6,17 @@
 //! `MemoryTransmitter.recordsJson()` and the vectors write them). A plan
 //! comes back as a record: the typed fields the host's queries need, plus
 //! `planJson`, the whole plan to hand back to the matching `decide*` call.
-//! `planJson` has the same shape as the Python binding's plans (the poll
-//! plan's `request` is the canonical `OBEventPolling1` body); one the host
-//! altered is parsed again and checked like any input.
+//! `planJson` is the core's serde form of the plan, the same text the
+//! Python binding hands out (the poll plan's `request` is the canonical
+//! `OBEventPolling1` body); one the host altered is parsed again and checked
+//! like any input, by the core.
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
 use setpoll_core::transmitter::{
-    DeliverableQuery as CoreDeliverable, EnqueuePlan as CoreEnqueuePlan, PollPlan as CorePollPlan,
-    SetRecord, SweepPlan as CoreSweepPlan, Transmitter as CoreTransmitter,
-    TransmitterConfig as CoreConfig,
+    EnqueuePlan as CoreEnqueuePlan, PollPlan as CorePollPlan, SetRecord,
+    SweepPlan as CoreSweepPlan, Transmitter as CoreTransmitter, TransmitterConfig as CoreConfig,
 };
-use setpoll_core::wire::{EventPolling, RequestOptions};
-use setpoll_core::Timestamp;
 
 use crate::time::{timestamp, to_host};
 use crate::transmitter::{
@@ -27,49 +24,6 @@ use crate::transmitter::{
 };
 use crate::wire::parse_core;
 use crate::SetpollError;
-
-/// `planJson` of an enqueue.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EnqueuePlanJson {
-    client: String,
-    jti: String,
-    token: String,
-    now: Timestamp,
-}
-
-/// The deliverable query inside a poll's `planJson`.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DeliverableJson {
-    client: String,
-    now: Timestamp,
-    max_attempts: u32,
-    exclude: Vec<String>,
-    limit: usize,
-}
-
-/// `planJson` of a poll; `request` is the `OBEventPolling1` body.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PollPlanJson {
-    client: String,
-    now: Timestamp,
-    named: Vec<String>,
-    deliverable: DeliverableJson,
-    batch: u32,
-    request: serde_json::Value,
-    deadline: Option<Timestamp>,
-}
-
-/// `planJson` of a sweep.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SweepPlanJson {
-    now: Timestamp,
-    limit: usize,
-    max_attempts: u32,
-}
 
 fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
@@ -118,14 +72,15 @@ pub struct PollPlan {
     pub plan_json: String,
 }
 
-/// Sweep step 1: the bounds of the two sweep queries (any client):
-/// `expires_at <= :nowMs LIMIT :limit`, and `state = 'delivered' AND
-/// attempts >= :maxAttempts AND visible_at <= :nowMs LIMIT :limit`.
+/// Sweep step 1: the bounds of the two sweep queries (any client, each
+/// `ORDER BY client, seq LIMIT :limit`): `expires_at <= :nowMs`, and
+/// `state = 'delivered' AND attempts >= :maxAttempts AND visible_at <= :nowMs`.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct SweepPlan {
     /// The time of the sweep (ms since the epoch).
     pub now_ms: i64,
-    /// Rows to load per query at most.
+    /// Rows to load per query at most: the call's budget plus one (to know
+    /// whether more are due).
     pub limit: u32,
     /// `attempts >= maxAttempts` selects exhausted SETs.
     pub max_attempts: u32,
@@ -134,55 +89,19 @@ pub struct SweepPlan {
 }
 
 fn poll_plan_out(p: CorePollPlan) -> Result<PollPlan, SetpollError> {
-    let request = from_json("request", &p.request.to_json())?;
+    let plan_json = json(serde_json::to_string(&p))?;
     let deliverable = DeliverableQuery {
-        client: p.deliverable.client.clone(),
+        client: p.deliverable.client,
         now_ms: to_host(p.deliverable.now),
         max_attempts: p.deliverable.max_attempts,
-        exclude: p.deliverable.exclude.clone(),
+        exclude: p.deliverable.exclude,
         limit: to_u32(p.deliverable.limit),
     };
-    let plan_json = json(serde_json::to_string(&PollPlanJson {
-        client: p.client.clone(),
-        now: p.now,
-        named: p.named.clone(),
-        deliverable: DeliverableJson {
-            client: p.deliverable.client,
-            now: p.deliverable.now,
-            max_attempts: p.deliverable.max_attempts,
-            exclude: p.deliverable.exclude,
-            limit: p.deliverable.limit,
-        },
-        batch: p.batch,
-        request,
-        deadline: p.deadline,
-    }))?;
     Ok(PollPlan {
         client: p.client,
         named: p.named,
         deliverable,
         plan_json,
-    })
-}
-
-fn poll_plan_in(text: &str) -> Result<CorePollPlan, SetpollError> {
-    let p: PollPlanJson = from_json("poll plan", text)?;
-    let request = EventPolling::parse(p.request.to_string().as_bytes(), &RequestOptions::default())
-        .map_err(|e| SetpollError::argument("bad_json", format!("poll plan: request: {e}")))?;
-    Ok(CorePollPlan {
-        client: p.client,
-        now: p.now,
-        named: p.named,
-        deliverable: CoreDeliverable {
-            client: p.deliverable.client,
-            now: p.deliverable.now,
-            max_attempts: p.deliverable.max_attempts,
-            exclude: p.deliverable.exclude,
-            limit: p.deliverable.limit,
-        },
-        batch: p.batch,
-        request,
-        deadline: p.deadline,
     })
 }
 
@@ -240,12 +159,7 @@ impl StorageTransmitter {
     /// `missing_audience`, ...), `Argument(negative_time)`.
     pub fn plan_enqueue(&self, token: String, now_ms: i64) -> Result<EnqueuePlan, SetpollError> {
         let p = self.core.plan_enqueue(token, timestamp(now_ms)?)?;
-        let plan_json = json(serde_json::to_string(&EnqueuePlanJson {
-            client: p.client.clone(),
-            jti: p.jti.clone(),
-            token: p.token,
-            now: p.now,
-        }))?;
+        let plan_json = json(serde_json::to_string(&p))?;
         Ok(EnqueuePlan {
             client: p.client,
             jti: p.jti,
@@ -268,17 +182,11 @@ impl StorageTransmitter {
         existing_record_json: Option<String>,
         newest_seq: Option<u64>,
     ) -> Result<EnqueueResult, SetpollError> {
-        let p: EnqueuePlanJson = from_json("enqueue plan", &plan_json)?;
+        let plan: CoreEnqueuePlan = from_json("enqueue plan", &plan_json)?;
         let existing: Option<SetRecord> = existing_record_json
             .as_deref()
             .map(|t| from_json("record", t))
             .transpose()?;
-        let plan = CoreEnqueuePlan {
-            client: p.client,
-            jti: p.jti,
-            token: p.token,
-            now: p.now,
-        };
         let outcome = self
             .core
             .decide_enqueue(plan, existing.as_ref(), newest_seq)?;
@@ -342,14 +250,16 @@ impl StorageTransmitter {
         named_records_json: String,
         deliverable_records_json: String,
     ) -> Result<PollAnswer, SetpollError> {
-        let plan = poll_plan_in(&plan_json)?;
+        let plan: CorePollPlan = from_json("poll plan", &plan_json)?;
         let named: Vec<SetRecord> = from_json("named records", &named_records_json)?;
         let deliverable: Vec<SetRecord> =
             from_json("deliverable records", &deliverable_records_json)?;
         PollAnswer::new(self.core.decide_poll(&plan, named, deliverable))
     }
 
-    /// Sweep step 1: the bounds of the two sweep queries.
+    /// Sweep step 1: the bounds of the two sweep queries, for a call that
+    /// acts on at most `limit` due records (the plan's own `limit`, rows to
+    /// load per query, is one more).
     ///
     /// # Errors
     /// `Argument(negative_time)`.
@@ -357,11 +267,7 @@ impl StorageTransmitter {
     pub fn plan_sweep(&self, now_ms: i64, limit: u32) -> Result<SweepPlan, SetpollError> {
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         let p = self.core.plan_sweep(timestamp(now_ms)?, limit);
-        let plan_json = json(serde_json::to_string(&SweepPlanJson {
-            now: p.now,
-            limit: p.limit,
-            max_attempts: p.max_attempts,
-        }))?;
+        let plan_json = json(serde_json::to_string(&p))?;
         Ok(SweepPlan {
             now_ms: to_host(p.now),
             limit: to_u32(p.limit),
@@ -370,9 +276,11 @@ impl StorageTransmitter {
         })
     }
 
-    /// Sweep step 3: the changes for the loaded rows (both queries' rows in
-    /// one JSON array; a row in both counts once). `loadedFull` is whether
-    /// either query returned `limit` rows; the result's `more` repeats it.
+    /// Sweep step 3: the changes for the first `limit - 1` due rows in
+    /// `(client, seq)` order (both queries' rows in one JSON array; a row in
+    /// both counts once). The result's `more` is true exactly when more were
+    /// due, given rows loaded as planned; `loadedFull` (either query
+    /// returned `limit` rows) only keeps it safe for a host that loaded fewer.
     ///
     /// # Errors
     /// `Argument(bad_json)` for a malformed plan or records.
@@ -382,13 +290,8 @@ impl StorageTransmitter {
         records_json: String,
         loaded_full: bool,
     ) -> Result<SweepResult, SetpollError> {
-        let p: SweepPlanJson = from_json("sweep plan", &plan_json)?;
+        let plan: CoreSweepPlan = from_json("sweep plan", &plan_json)?;
         let records: Vec<SetRecord> = from_json("records", &records_json)?;
-        let plan = CoreSweepPlan {
-            now: p.now,
-            limit: p.limit,
-            max_attempts: p.max_attempts,
-        };
         let outcome = self.core.decide_sweep(&plan, &records, loaded_full);
         Ok(SweepResult {
             changes_json: json(serde_json::to_string(&outcome.changes))?,
@@ -398,7 +301,7 @@ impl StorageTransmitter {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::panic)]
+#[allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -472,5 +375,22 @@ mod tests {
         let e = tx.plan_poll_bytes(CLIENT.into(), vec![b'{', 0xff, b'}'], 1, "i".into());
         assert_eq!(e.unwrap_err().code(), "not_utf8");
         assert_eq!(tx.plan_sweep(-1, 10).unwrap_err().code(), "negative_time");
+    }
+
+    #[test]
+    fn plan_json_is_the_cores_form_and_altered_plans_are_refused() {
+        let tx = tx();
+        let plan = tx.plan_enqueue(TOKEN.into(), 1_000).unwrap();
+        let core: CoreEnqueuePlan = serde_json::from_str(&plan.plan_json).unwrap();
+        assert_eq!(serde_json::to_string(&core).unwrap(), plan.plan_json);
+        let mut other: serde_json::Value = serde_json::from_str(&plan.plan_json).unwrap();
+        other["client"] = "someone-else".into();
+        let e = tx
+            .decide_enqueue(other.to_string(), None, None)
+            .unwrap_err();
+        assert_eq!(e.code(), "bad_json");
+        let sweep = tx.plan_sweep(5, 10).unwrap();
+        assert_eq!(sweep.limit, 11);
+        assert_eq!(sweep.plan_json, r#"{"now":5,"limit":11,"max_attempts":3}"#);
     }
 }

@@ -11,6 +11,9 @@
 //! index on `(client, seq)` (and on `(client, jti)`) makes one fail, and the
 //! host retries it from step 1.
 
+use serde::{Deserialize, Serialize};
+
+use super::plan_json::EnqueuePlanFields;
 use super::record::{Change, SetRecord, SetState};
 use super::rules::Transmitter;
 use crate::set::peek_envelope;
@@ -23,7 +26,12 @@ pub const MAX_JTI_CHARS: usize = 128;
 pub const MAX_CLIENT_CHARS: usize = 128;
 
 /// A SET ready to enqueue, with the keys the host must look up.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// JSON form (serde): `{"client","jti","token","now"}`. Reading it back
+/// routes the token again and refuses a plan whose `client` or `jti` is not
+/// the token's (an altered plan would queue the SET for another client).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "EnqueuePlanFields")]
 #[must_use]
 pub struct EnqueuePlan {
     /// The recipient (the token's single `aud`).
@@ -165,31 +173,10 @@ impl Transmitter {
     /// When the token is malformed, has no single `aud`, or its `jti` or
     /// `aud` is out of bounds.
     pub fn plan_enqueue(&self, token: String, now: Timestamp) -> Result<EnqueuePlan, EnqueueError> {
-        let envelope = peek_envelope(&token).map_err(|e| EnqueueError::MalformedToken {
-            reason: e.description(),
-        })?;
-        let count = envelope.aud.len();
-        let mut aud = envelope.aud.into_iter();
-        let (Some(client), None) = (aud.next(), aud.next()) else {
-            return Err(if count == 0 {
-                EnqueueError::MissingAudience
-            } else {
-                EnqueueError::MultipleAudiences { count }
-            });
-        };
-        let client_chars = client.chars().count();
-        if client_chars == 0 || client_chars > MAX_CLIENT_CHARS {
-            return Err(EnqueueError::BadClientId {
-                chars: client_chars,
-            });
-        }
-        let jti_chars = envelope.jti.chars().count();
-        if jti_chars > MAX_JTI_CHARS {
-            return Err(EnqueueError::JtiTooLong { chars: jti_chars });
-        }
+        let (client, jti) = route(&token)?;
         Ok(EnqueuePlan {
             client,
-            jti: envelope.jti,
+            jti,
             token,
             now,
         })
@@ -241,4 +228,31 @@ impl Transmitter {
             },
         })
     }
+}
+
+/// The recipient (single `aud`) and `jti` of a token, within bounds.
+pub(super) fn route(token: &str) -> Result<(String, String), EnqueueError> {
+    let envelope = peek_envelope(token).map_err(|e| EnqueueError::MalformedToken {
+        reason: e.description(),
+    })?;
+    let count = envelope.aud.len();
+    let mut aud = envelope.aud.into_iter();
+    let (Some(client), None) = (aud.next(), aud.next()) else {
+        return Err(if count == 0 {
+            EnqueueError::MissingAudience
+        } else {
+            EnqueueError::MultipleAudiences { count }
+        });
+    };
+    let client_chars = client.chars().count();
+    if client_chars == 0 || client_chars > MAX_CLIENT_CHARS {
+        return Err(EnqueueError::BadClientId {
+            chars: client_chars,
+        });
+    }
+    let jti_chars = envelope.jti.chars().count();
+    if jti_chars > MAX_JTI_CHARS {
+        return Err(EnqueueError::JtiTooLong { chars: jti_chars });
+    }
+    Ok((client, envelope.jti))
 }

@@ -29,6 +29,7 @@
 mod config;
 mod enqueue;
 mod memory;
+mod plan_json;
 mod poll;
 mod record;
 mod rules;

@@ -27,7 +27,10 @@
 
 use std::collections::{HashMap, HashSet};
 
+use serde::{Deserialize, Serialize};
+
 use super::config::SetErrPolicy;
+use super::plan_json::{self, PollPlanFields};
 use super::record::{Change, DeleteReason, FailureReason, SetFailure, SetRecord, SetState};
 use super::rules::{delete, Transmitter};
 use crate::time::Timestamp;
@@ -44,7 +47,10 @@ use crate::wire::{EventPolling, EventPollingResponse, SetErr};
 ///    AND jti NOT IN (:exclude)
 ///  ORDER BY seq LIMIT :limit
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// JSON form (serde): `{"client","now","max_attempts","exclude","limit"}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DeliverableQuery {
     /// The client.
     pub client: String,
@@ -62,7 +68,16 @@ pub struct DeliverableQuery {
 }
 
 /// What to load for a poll, and what [`Transmitter::decide_poll`] needs back.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// JSON form (serde), what a host keeps between the two steps:
+/// `{"client","now","named","deliverable","batch","request","deadline"}`,
+/// `request` being the canonical `OBEventPolling1` body. Reading it back
+/// parses `request` with the wire parser's strict rules and refuses a plan
+/// whose parts disagree (the query's client, time, exclusions or limit not
+/// those of the plan, `named` not the request's feedback), as an altered
+/// plan would.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "PollPlanFields")]
 #[must_use]
 pub struct PollPlan {
     /// The polling client.
@@ -77,6 +92,7 @@ pub struct PollPlan {
     /// How many SETs the response may carry.
     pub batch: u32,
     /// The request, as the rules apply it.
+    #[serde(serialize_with = "plan_json::request::serialize")]
     pub request: EventPolling,
     /// The long-poll deadline carried over from a [`Wait`], if resuming.
     pub deadline: Option<Timestamp>,
@@ -88,7 +104,11 @@ pub struct PollPlan {
 /// `MemoryQueue::resume`) when a SET is enqueued for `client`
 /// ([`EnqueueOutcome::wake`](super::EnqueueOutcome::wake)) or at `until`,
 /// whichever comes first. The request's `ack`/`setErrs` were already applied.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// JSON form (serde), for a host that holds the request in another process:
+/// `{"client","until","request"}`, `request` as in [`PollPlan`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[must_use]
 pub struct Wait {
     /// The waiting client.
@@ -97,6 +117,7 @@ pub struct Wait {
     pub until: Timestamp,
     /// The request to resume with: `maxEvents` and `returnImmediately` as
     /// sent, `ack` and `setErrs` emptied.
+    #[serde(with = "plan_json::request")]
     pub request: EventPolling,
 }
 
@@ -131,6 +152,20 @@ impl PollOutcome {
     }
 }
 
+/// The `jti`s a request's feedback names, each once: `setErrs` first, then
+/// `ack` (what [`PollPlan::named`] holds when feedback is acted on).
+pub(super) fn feedback_jtis(request: &EventPolling) -> Vec<String> {
+    let mut seen = HashSet::new();
+    request
+        .set_errs
+        .iter()
+        .map(|(jti, _)| jti)
+        .chain(request.ack.iter())
+        .filter(|jti| seen.insert(jti.as_str()))
+        .cloned()
+        .collect()
+}
+
 impl Transmitter {
     /// Step 1 of a poll: what to load. Call once per `POST /events` with the
     /// authenticated client id and the parsed body.
@@ -154,20 +189,11 @@ impl Transmitter {
         now: Timestamp,
         deadline: Option<Timestamp>,
     ) -> PollPlan {
-        let mut named = Vec::new();
-        if self.uses_feedback() {
-            let mut seen = HashSet::new();
-            for jti in request
-                .set_errs
-                .iter()
-                .map(|(jti, _)| jti)
-                .chain(request.ack.iter())
-            {
-                if seen.insert(jti.as_str()) {
-                    named.push(jti.clone());
-                }
-            }
-        }
+        let named = if self.uses_feedback() {
+            feedback_jtis(&request)
+        } else {
+            Vec::new()
+        };
         let batch = self.batch_size(&request);
         let limit = usize::try_from(batch)
             .unwrap_or(usize::MAX)
@@ -194,7 +220,8 @@ impl Transmitter {
     /// `named` are the client's records whose `jti` is in `plan.named`;
     /// `deliverable` the result of `plan.deliverable`. Records of another
     /// client, or that are not deliverable, are ignored, so a loader bug
-    /// cannot leak one client's SETs to another.
+    /// cannot leak one client's SETs to another; a `plan.batch` above what
+    /// the request and the configuration allow is capped.
     pub fn decide_poll(
         &self,
         plan: &PollPlan,
@@ -256,11 +283,12 @@ impl Transmitter {
         candidates.sort_by_key(|r| r.seq);
         candidates.dedup_by_key(|r| r.seq);
 
-        let batch = usize::try_from(plan.batch).unwrap_or(usize::MAX);
+        let batch = plan.batch.min(self.batch_size(&plan.request));
+        let batch = usize::try_from(batch).unwrap_or(usize::MAX);
         let more_available = candidates.len() > batch || redelivered_now > 0;
         candidates.truncate(batch);
 
-        if candidates.is_empty() && !more_available && self.may_wait(plan) {
+        if candidates.is_empty() && !more_available && batch > 0 && self.may_wait(plan) {
             let until = plan.deadline.unwrap_or_else(|| {
                 now.saturating_add(self.config().long_poll_max_wait.unwrap_or_default())
             });
@@ -322,7 +350,6 @@ impl Transmitter {
         let request = &plan.request;
         let has_feedback = !request.ack.is_empty() || !request.set_errs.is_empty();
         self.config().long_poll_max_wait.is_some()
-            && plan.batch > 0
             && request.return_immediately != Some(true)
             && (!has_feedback || self.config().profile.long_poll_with_feedback())
     }

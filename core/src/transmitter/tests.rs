@@ -872,3 +872,376 @@ fn c_op(c: &Change) -> &'static str {
         Change::Delete { .. } => "delete",
     }
 }
+
+// ---- the sweep's budget and `more`, in both forms -------------------------
+
+/// The storage-neutral sweep over `records`, loading as the docs say: each
+/// query in `(client, seq)` order, at most `plan.limit` rows.
+fn storage_sweep(
+    rules: &Transmitter,
+    records: &[SetRecord],
+    now: Timestamp,
+    budget: usize,
+) -> SweepOutcome {
+    let plan = rules.plan_sweep(now, budget);
+    let mut sorted = records.to_vec();
+    sorted.sort_by(|a, b| (&a.client, a.seq).cmp(&(&b.client, b.seq)));
+    let expired: Vec<SetRecord> = sorted
+        .iter()
+        .filter(|r| r.expires_at <= now)
+        .take(plan.limit)
+        .cloned()
+        .collect();
+    let exhausted: Vec<SetRecord> = sorted
+        .iter()
+        .filter(|r| {
+            r.state == SetState::Delivered && r.attempts >= plan.max_attempts && r.visible_at <= now
+        })
+        .take(plan.limit)
+        .cloned()
+        .collect();
+    let full = expired.len() == plan.limit || exhausted.len() == plan.limit;
+    rules.decide_sweep(&plan, &[exhausted, expired].concat(), full)
+}
+
+/// Sweep `q` and the storage form over the same records; they must agree.
+fn sweep_both(q: &mut MemoryQueue, now: u64, budget: usize) -> SweepOutcome {
+    let records = q.records();
+    let stored = storage_sweep(q.rules(), &records, t(now), budget);
+    let memory = q.sweep(t(now), budget);
+    assert_eq!(memory, stored, "the two forms disagree");
+    memory
+}
+
+fn deleted(s: &SweepOutcome) -> Vec<&str> {
+    s.changes.iter().map(Change::jti).collect()
+}
+
+/// Three SETs expire at 100 s; two fresh ones sit between them in `seq`
+/// order (a budget counting rows examined would stop at those).
+fn three_due_among_five() -> MemoryQueue {
+    let mut q = queue(cfg());
+    fill(&mut q, "a", &["e1"], 0);
+    fill(&mut q, "a", &["fresh1"], 50_000);
+    fill(&mut q, "a", &["e2"], 0);
+    fill(&mut q, "a", &["fresh2"], 50_000);
+    fill(&mut q, "a", &["e3"], 0);
+    q
+}
+
+#[test]
+fn a_sweep_with_nothing_due_changes_nothing_and_has_no_more() {
+    let mut q = three_due_among_five();
+    for budget in [0, 1, 2, usize::MAX] {
+        let s = sweep_both(&mut q, 99_999, budget);
+        assert_eq!((s.changes.len(), s.more), (0, false));
+    }
+    assert_eq!(q.len(), 5);
+}
+
+#[test]
+fn a_sweep_with_exactly_budget_due_takes_them_all_and_has_no_more() {
+    let mut q = three_due_among_five();
+    let s = sweep_both(&mut q, 100_000, 3);
+    assert_eq!(deleted(&s), vec!["e1", "e2", "e3"]);
+    assert!(!s.more, "nothing due remains");
+    assert_eq!(q.len(), 2);
+    // Budget 1 with one due: the same edge at the smallest budget.
+    let mut q = queue(cfg());
+    fill(&mut q, "a", &["only"], 0);
+    fill(&mut q, "b", &["fresh"], 90_000);
+    let s = sweep_both(&mut q, 100_000, 1);
+    assert_eq!((deleted(&s), s.more), (vec!["only"], false));
+}
+
+#[test]
+fn a_sweep_with_one_more_than_budget_due_says_more_and_the_next_call_finishes() {
+    let mut q = three_due_among_five();
+    let s = sweep_both(&mut q, 100_000, 2);
+    assert_eq!((deleted(&s), s.more), (vec!["e1", "e2"], true));
+    let s = sweep_both(&mut q, 100_000, 2);
+    assert_eq!((deleted(&s), s.more), (vec!["e3"], false));
+    // Budget 1 (and 0, which counts as 1): one change per call, in order.
+    let mut q = three_due_among_five();
+    let mut order = Vec::new();
+    for budget in [0, 1, 1] {
+        let s = sweep_both(&mut q, 100_000, budget);
+        order.extend(deleted(&s).into_iter().map(str::to_owned));
+        assert_eq!(s.more, order.len() < 3);
+    }
+    assert_eq!(order, ["e1", "e2", "e3"]);
+    assert_eq!(q.rules().plan_sweep(t(0), 0).limit, 2);
+    assert_eq!(
+        q.rules().plan_sweep(t(0), usize::MAX).budget(),
+        usize::MAX - 1
+    );
+}
+
+#[test]
+fn a_sweep_takes_the_first_due_records_across_clients_and_kinds() {
+    let mut q = queue(cfg()); // 3 attempts, 1 s visibility
+    fill(&mut q, "b", &["b-old"], 0);
+    fill(&mut q, "a", &["a-spent"], 95_000);
+    for i in 0..3 {
+        let _ = q.poll("a", &req(None), t(95_000 + i * 1_000));
+    }
+    fill(&mut q, "a", &["a-old"], 0);
+    // At 100 s: a-spent is out of attempts, a-old and b-old expired.
+    let s = sweep_both(&mut q, 100_000, 2);
+    assert!(matches!(
+        s.changes.as_slice(),
+        [Change::Update(u), Change::Delete { jti, .. }] if u.jti == "a-spent" && jti == "a-old"
+    ));
+    assert!(s.more);
+    let s = sweep_both(&mut q, 100_000, 2);
+    assert_eq!((deleted(&s), s.more), (vec!["b-old"], false));
+}
+
+#[test]
+fn a_change_between_sweeps_restarts_the_scan() {
+    let mut q = queue(cfg());
+    fill(&mut q, "b", &["b1", "b2"], 0);
+    let s = sweep_both(&mut q, 100_000, 1);
+    assert_eq!((deleted(&s), s.more), (vec!["b1"], true));
+    // A record inserted before where the loop stopped, already expired
+    // (a replayed change, or a host whose clocks disagree).
+    let mut early = q.get("b", "b2").unwrap();
+    early.client = "a".into();
+    q.apply(&Change::Insert(early)).unwrap();
+    let s = sweep_both(&mut q, 100_000, 1);
+    assert_eq!((deleted(&s), s.more), (vec!["b2"], true), "a sorts first");
+    assert_eq!(s.changes[0].client(), "a");
+    let s = sweep_both(&mut q, 100_000, 1);
+    assert_eq!((deleted(&s), s.more), (vec!["b2"], false));
+    assert!(q.is_empty());
+}
+
+#[test]
+fn a_dead_letter_still_due_at_the_end_of_time_is_purged_by_the_next_call() {
+    let mut q = queue(cfg());
+    fill(&mut q, "a", &["spent", "later"], u64::MAX - 200_000);
+    for i in 0..3 {
+        let _ = q.poll("a", &req(Some(1)), t(u64::MAX - 200_000 + i * 1_000));
+    }
+    // At the end of time the dead letter's retention saturates: still due.
+    let s = sweep_both(&mut q, u64::MAX, 1);
+    assert!(matches!(s.changes.as_slice(), [Change::Update(u)] if u.jti == "spent"));
+    assert!(s.more);
+    let s = sweep_both(&mut q, u64::MAX, 1);
+    assert!(matches!(
+        s.changes.as_slice(),
+        [Change::Delete { jti, reason: DeleteReason::Purged, .. }] if jti == "spent"
+    ));
+    let s = sweep_both(&mut q, u64::MAX, 1);
+    assert_eq!((deleted(&s), s.more), (vec!["later"], false));
+}
+
+#[test]
+fn decide_sweep_never_says_more_without_a_change() {
+    let rules = Transmitter::new(cfg()).unwrap();
+    let mut q = queue(cfg());
+    fill(&mut q, "a", &["e1", "e2", "e3"], 0);
+    let rows = q.records();
+    // A host that loaded fewer rows than planned but saw a full query.
+    let plan = rules.plan_sweep(t(100_000), 2);
+    let s = rules.decide_sweep(&plan, &rows[..2], true);
+    assert_eq!((s.changes.len(), s.more), (2, true));
+    // Full but nothing due (not yet expired): no change, so no more.
+    let s = rules.decide_sweep(&rules.plan_sweep(t(10), 2), &rows, true);
+    assert_eq!((s.changes.len(), s.more), (0, false));
+    // A hand-made plan with limit 0 or 1 still acts on one record per call.
+    for limit in [0, 1] {
+        let plan = SweepPlan {
+            limit,
+            ..rules.plan_sweep(t(100_000), 1)
+        };
+        assert_eq!(plan.budget(), 1);
+        let s = rules.decide_sweep(&plan, &rows, false);
+        assert_eq!((deleted(&s), s.more), (vec!["e1"], true));
+    }
+    // A row loaded by both queries counts once.
+    let twice = [rows.clone(), rows.clone()].concat();
+    let s = rules.decide_sweep(&rules.plan_sweep(t(100_000), 3), &twice, false);
+    assert_eq!((s.changes.len(), s.more), (3, false));
+}
+
+// ---- plans as JSON ---------------------------------------------------------
+
+fn feedback_request() -> EventPolling {
+    EventPolling {
+        max_events: Some(2),
+        return_immediately: Some(false),
+        ack: vec!["e1".into(), "e3".into()],
+        set_errs: vec![("e2".into(), err(SetErrCode::JwtIss))],
+    }
+}
+
+#[test]
+fn every_plan_and_wait_round_trips_through_json_in_the_bindings_shape() {
+    let rules = Transmitter::new(TransmitterConfig {
+        long_poll_max_wait: Some(Duration::from_secs(30)),
+        profile: Profile::Rfc8936,
+        ..cfg()
+    })
+    .unwrap();
+    let tok = token("a", "e1");
+    let plan = rules.plan_enqueue(tok.clone(), t(5)).unwrap();
+    let text = serde_json::to_string(&plan).unwrap();
+    assert_eq!(
+        text,
+        format!(r#"{{"client":"a","jti":"e1","token":"{tok}","now":5}}"#)
+    );
+    assert_eq!(serde_json::from_str::<EnqueuePlan>(&text).unwrap(), plan);
+
+    let plan = rules.plan_poll("a", &feedback_request(), t(7));
+    let text = serde_json::to_string(&plan).unwrap();
+    assert_eq!(
+        text,
+        r#"{"client":"a","now":7,"named":["e2","e1","e3"],"deliverable":{"client":"a","now":7,"max_attempts":3,"exclude":["e2","e1","e3"],"limit":3},"batch":2,"request":{"maxEvents":2,"returnImmediately":false,"ack":["e1","e3"],"setErrs":{"e2":{"err":"jwtIss","description":"could not process"}}},"deadline":null}"#
+    );
+    assert_eq!(text.replace("null", "1"), {
+        let mut p = plan.clone();
+        p.deadline = Some(t(1));
+        serde_json::to_string(&p).unwrap()
+    });
+    assert_eq!(serde_json::from_str::<PollPlan>(&text).unwrap(), plan);
+    // `deadline` may be left out; a value round-trips too.
+    let without = text.replace(r#","deadline":null"#, "");
+    assert_eq!(serde_json::from_str::<PollPlan>(&without).unwrap(), plan);
+    let wait = Wait {
+        client: "a".into(),
+        until: t(30_007),
+        request: EventPolling {
+            max_events: Some(2),
+            ..EventPolling::default()
+        },
+    };
+    let resumed = rules.plan_resume(&wait, t(8));
+    let text = serde_json::to_string(&resumed).unwrap();
+    assert!(text.ends_with(r#""request":{"maxEvents":2},"deadline":30007}"#));
+    assert_eq!(serde_json::from_str::<PollPlan>(&text).unwrap(), resumed);
+    // From a `serde_json::Value` as well as from text.
+    let value = serde_json::to_value(&resumed).unwrap();
+    assert_eq!(serde_json::from_value::<PollPlan>(value).unwrap(), resumed);
+
+    let text = serde_json::to_string(&wait).unwrap();
+    assert_eq!(
+        text,
+        r#"{"client":"a","until":30007,"request":{"maxEvents":2}}"#
+    );
+    assert_eq!(serde_json::from_str::<Wait>(&text).unwrap(), wait);
+
+    let plan = rules.plan_sweep(t(9), 10);
+    let text = serde_json::to_string(&plan).unwrap();
+    assert_eq!(text, r#"{"now":9,"limit":11,"max_attempts":3}"#);
+    assert_eq!(serde_json::from_str::<SweepPlan>(&text).unwrap(), plan);
+}
+
+#[test]
+fn an_altered_plan_is_refused_or_harmless() {
+    let rules = Transmitter::new(cfg()).unwrap();
+    let refused = |what: &str, text: String| {
+        let e = serde_json::from_str::<PollPlan>(&text)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(what), "{e}");
+    };
+    let plan = rules.plan_poll("a", &feedback_request(), t(7));
+    let good = serde_json::to_value(&plan).unwrap();
+    let altered = |path: &[&str], v: serde_json::Value| {
+        let mut doc = good.clone();
+        let mut at = &mut doc;
+        for key in path {
+            at = &mut at[*key];
+        }
+        *at = v;
+        doc.to_string()
+    };
+    // Another client's rows, another limit, other exclusions or feedback.
+    refused(
+        "deliverable.client",
+        altered(&["deliverable", "client"], "b".into()),
+    );
+    refused("deliverable.client", altered(&["client"], "b".into()));
+    refused("batch + 1", altered(&["deliverable", "limit"], 1000.into()));
+    refused("batch + 1", altered(&["batch"], 500.into()));
+    refused("deliverable.now", altered(&["now"], 8.into()));
+    refused(
+        "deliverable.exclude",
+        altered(&["deliverable", "exclude"], serde_json::json!([])),
+    );
+    refused(
+        "named is not",
+        altered(&["named"], serde_json::json!(["x"]))
+            .replace(r#""exclude":["e2","e1","e3"]"#, r#""exclude":["x"]"#),
+    );
+    // A request the wire parser refuses, or with a member twice.
+    refused("request: ", altered(&["request", "maxEvents"], (-1).into()));
+    refused("request: ", altered(&["request", "bogus"], true.into()));
+    refused(
+        "duplicate member ack",
+        serde_json::to_string(&plan)
+            .unwrap()
+            .replace(r#""ack":["e1","e3"]"#, r#""ack":["e1"],"ack":["e3"]"#),
+    );
+    refused("unknown field", altered(&["extra"], 1.into()));
+    refused("missing field `batch`", {
+        let mut doc = good.clone();
+        doc.as_object_mut().unwrap().remove("batch");
+        doc.to_string()
+    });
+
+    // An enqueue plan for another client than the token's aud, or another jti.
+    let e = rules.plan_enqueue(token("a", "e1"), t(0)).unwrap();
+    let doc = serde_json::to_value(&e).unwrap();
+    for (key, v) in [("client", "b"), ("jti", "e2")] {
+        let mut bad = doc.clone();
+        bad[key] = v.into();
+        let msg = serde_json::from_value::<EnqueuePlan>(bad)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("not the token's aud and jti"), "{msg}");
+    }
+    let mut bad = doc.clone();
+    bad["token"] = "not-a-jws".into();
+    assert!(serde_json::from_value::<EnqueuePlan>(bad).is_err());
+
+    // Consistent but raised: a batch above what the request and the
+    // configuration allow is capped when deciding.
+    let mut q = queue(cfg());
+    fill(&mut q, "a", &["e1", "e2", "e3"], 0);
+    let mut greedy = rules.plan_poll("a", &req(Some(1)), t(1));
+    greedy.batch = 3;
+    greedy.deliverable.limit = 4;
+    let greedy: PollPlan = serde_json::from_str(&serde_json::to_string(&greedy).unwrap()).unwrap();
+    let o = rules.decide_poll(&greedy, Vec::new(), q.records());
+    assert_eq!((jtis(&o), respond(&o).more_available), (vec!["e1"], true));
+
+    // A sweep plan with another limit or attempt count: bounded by its
+    // limit, acting only on what the configuration says is due.
+    let plan = SweepPlan {
+        limit: 2,
+        max_attempts: 1,
+        ..rules.plan_sweep(t(100_000), 50)
+    };
+    let mut q = queue(cfg());
+    fill(&mut q, "a", &["e1", "e2"], 0);
+    let _ = q.poll("a", &req(Some(1)), t(1)); // delivered once of 3: not spent
+    let s = rules.decide_sweep(&plan, &q.records(), false);
+    assert!(matches!(
+        s.changes.as_slice(),
+        [Change::Delete { reason: DeleteReason::Expired, jti, .. }] if jti == "e1"
+    ));
+    assert!(s.more);
+    let not_yet = SweepPlan {
+        now: t(50_000),
+        ..plan
+    };
+    let s = rules.decide_sweep(&not_yet, &q.records(), false);
+    assert_eq!(
+        (s.changes.len(), s.more),
+        (0, false),
+        "e1 is not out of attempts"
+    );
+}

@@ -414,7 +414,8 @@ class SweepResult:
     @property
     def changes_json(self) -> str: ...
     @property
-    def more(self) -> bool: ...
+    def more(self) -> bool:
+        """Whether due records remain (more than the budget were due): call again, same ``now_ms``."""
 
 @final
 class PollAnswer:
@@ -456,7 +457,7 @@ class MemoryTransmitter:
         """Handle ``POST /events``; raises :class:`RequestError` for a 400."""
     def resume(self, wait: PollWait, now_ms: int) -> PollAnswer: ...
     def sweep(self, now_ms: int, budget: int = 1000) -> SweepResult:
-        """Expire, redeliver, dead-letter what is due."""
+        """Expire, dead-letter and purge the first ``budget`` due records, by client and seq."""
     def records_json(self) -> str:
         """Every record (JSON array text, the core's serde form)."""
     def records(self) -> list[tuple[str, str, str]]:
@@ -499,8 +500,12 @@ class Transmitter:
     def decide_poll(
         self, plan_json: str, named_records_json: str, deliverable_records_json: str
     ) -> PollAnswer: ...
-    def plan_sweep(self, now_ms: int, limit: int = 1000) -> str: ...
-    def decide_sweep(self, plan_json: str, records_json: str, loaded_full: bool) -> SweepResult: ...
+    def plan_sweep(self, now_ms: int, limit: int = 1000) -> str:
+        """Sweep plan JSON for a call acting on at most ``limit`` due records; its own
+        ``limit`` (rows to load per query, ``ORDER BY client, seq``) is one more."""
+    def decide_sweep(self, plan_json: str, records_json: str, loaded_full: bool) -> SweepResult:
+        """Changes for the first due rows; ``more`` is exact for rows loaded as planned
+        (``loaded_full``: either query returned the plan's ``limit`` rows)."""
 
 # --- receiver -------------------------------------------------------------
 

@@ -105,8 +105,9 @@ impl Slot {
             && self.attempts < max_attempts
     }
 
-    /// A superset of the records [`Transmitter::sweep_change`] acts on.
-    fn may_need_sweep(&self, now: u64, max_attempts: u32) -> bool {
+    /// Whether [`Transmitter::sweep_change`] acts on the record: the same
+    /// predicate on the compact form.
+    fn is_due(&self, now: u64, max_attempts: u32) -> bool {
         self.expires_at <= now
             || (self.state == SetState::Delivered
                 && self.attempts >= max_attempts
@@ -369,7 +370,16 @@ impl std::error::Error for ApplyError {}
 pub struct MemoryQueue {
     rules: Transmitter,
     clients: BTreeMap<Box<str>, ClientQueue>,
-    sweep_from: Option<(Box<str>, u64)>,
+    sweep_resume: Option<SweepResume>,
+}
+
+/// Where the next sweep may start: the first record a sweep at `now` left
+/// due. Cleared by every change, so it is only used by a sweep that follows
+/// another directly.
+struct SweepResume {
+    now: u64,
+    client: Box<str>,
+    seq: u64,
 }
 
 impl core::fmt::Debug for MemoryQueue {
@@ -390,7 +400,7 @@ impl MemoryQueue {
         Ok(MemoryQueue {
             rules: Transmitter::new(config)?,
             clients: BTreeMap::new(),
-            sweep_from: None,
+            sweep_resume: None,
         })
     }
 
@@ -406,7 +416,7 @@ impl MemoryQueue {
         let mut queue = MemoryQueue {
             rules,
             clients: BTreeMap::new(),
-            sweep_from: None,
+            sweep_resume: None,
         };
         for record in records {
             queue.apply(&Change::Insert(record))?;
@@ -476,6 +486,7 @@ impl MemoryQueue {
         };
         let outcome = self.rules.decide_enqueue(plan, existing.as_ref(), newest)?;
         if let EnqueueOutcome::Queued { record } = &outcome {
+            self.sweep_resume = None;
             let client = self
                 .clients
                 .entry(record.client.as_str().into())
@@ -536,22 +547,30 @@ impl MemoryQueue {
         outcome
     }
 
-    /// Expire, dead-letter and purge, examining at most `budget` records
-    /// (resuming where the previous sweep stopped). `more` is false once a
-    /// full pass has been made.
+    /// Expire, dead-letter and purge: act on the first `budget` due records
+    /// in `(client, seq)` order (0 counts as 1); `more` while more were due.
+    /// Exactly the changes and `more` of [`Transmitter::plan_sweep`] +
+    /// [`Transmitter::decide_sweep`] over the same records (see the `sweep`
+    /// module docs for the contract).
+    ///
+    /// Cost: a scan in `(client, seq)` order until `budget + 1` due records
+    /// are found. A call with the same `now` right after one that returned
+    /// `more` (no other call in between) resumes where it stopped, so a
+    /// `while more` loop makes one pass over the queue in all.
     pub fn sweep(&mut self, now: Timestamp, budget: usize) -> SweepOutcome {
+        let plan = self.rules.plan_sweep(now, budget);
         let max_attempts = self.rules.config().max_attempts;
         let now_ms = now.as_millis();
-        let start = self.sweep_from.take();
-        let mut found = Vec::new();
-        let mut examined = 0usize;
-        let mut stopped = None;
+        // Valid only at the same `now` with nothing changed since: then no
+        // record before it is due (the previous call acted on all of them).
+        let resume = self.sweep_resume.take().filter(|r| r.now == now_ms);
+        let mut due = Vec::new();
         {
-            let (from_client, from_seq) = match &start {
-                Some((c, s)) => (Some(c.as_ref()), *s),
+            let (from_client, from_seq) = match &resume {
+                Some(r) => (Some(r.client.as_ref()), r.seq),
                 None => (None, 0),
             };
-            let after = self
+            let rows = self
                 .clients
                 .range::<str, _>((
                     from_client.map_or(Bound::Unbounded, Bound::Included),
@@ -567,33 +586,31 @@ impl MemoryQueue {
                         .iter_from(from)
                         .map(move |(seq, s)| (client, seq, s))
                 });
-            let before = self
-                .clients
-                .range::<str, _>((
-                    Bound::Unbounded,
-                    from_client.map_or(Bound::Unbounded, Bound::Included),
-                ))
-                .filter(|_| from_client.is_some())
-                .flat_map(|(client, q)| q.slots.iter_from(0).map(move |(seq, s)| (client, seq, s)))
-                .take_while(|(client, seq, _)| {
-                    Some(client.as_ref()) != from_client || *seq < from_seq
-                });
-            for (client, seq, slot) in after.chain(before) {
-                if examined >= budget {
-                    stopped = Some((client.clone(), seq));
+            for (client, seq, slot) in rows {
+                if due.len() >= plan.limit {
                     break;
                 }
-                examined += 1;
-                if slot.may_need_sweep(now_ms, max_attempts) {
-                    found.push(slot.to_record(client, seq));
+                if slot.is_due(now_ms, max_attempts) {
+                    due.push(slot.to_record(client, seq));
                 }
             }
         }
-        let more = stopped.is_some();
-        self.sweep_from = stopped;
-        let plan = self.rules.plan_sweep(now, budget);
-        let outcome = self.rules.decide_sweep(&plan, &found, more);
+        let outcome = self.rules.decide_sweep(&plan, &due, false);
         self.apply_own(&outcome.changes);
+        // A change that leaves its record due (a dead letter whose retention
+        // saturates at `Timestamp::MAX`) puts it before the resume point:
+        // then the next call scans from the start.
+        let settled = outcome
+            .changes
+            .iter()
+            .all(|c| !matches!(c, Change::Update(u) if u.expires_at <= now));
+        if outcome.more && settled {
+            self.sweep_resume = due.get(plan.budget()).map(|next| SweepResume {
+                now: now_ms,
+                client: next.client.as_str().into(),
+                seq: next.seq,
+            });
+        }
         outcome
     }
 
@@ -603,6 +620,7 @@ impl MemoryQueue {
     /// # Errors
     /// When the change conflicts with the records held.
     pub fn apply(&mut self, change: &Change) -> Result<(), ApplyError> {
+        self.sweep_resume = None;
         match change {
             Change::Insert(record) => {
                 let q = self

@@ -77,7 +77,7 @@ class StorageDb(val tx: StorageTransmitter) {
         }.sortedBy { it.getLong("seq") }.take(q.limit.toInt()),
     ).toString()
 
-    /** Both sweep queries (in `(client, seq)` order, `limit` rows each) and whether either was full. */
+    /** Both sweep queries (`ORDER BY client, seq LIMIT :limit` each) and whether either was full. */
     fun sweepJson(plan: SweepPlan): Pair<String, Boolean> {
         val n = plan.limit.toInt()
         val ordered = rows.sortedWith(order)

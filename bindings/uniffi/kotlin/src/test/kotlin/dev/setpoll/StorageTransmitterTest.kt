@@ -133,6 +133,35 @@ class StorageTransmitterTest {
     }
 
     @Test
+    fun boundedSweepsMatchTheMemoryTransmitter() {
+        // Three SETs expire, two fresh ones sit between them: a budget counts due records, not rows looked at.
+        for (budget in 1u..4u) {
+            val mem = MemoryTransmitter(config)
+            val db = StorageDb(StorageTransmitter(config))
+            for ((i, at) in listOf(0L, 50_000L, 0L, 50_000L, 0L).withIndex()) {
+                assertEquals(mem.enqueue(token("d$i"), NOW_MS + at), db.enqueue(token("d$i"), NOW_MS + at))
+            }
+            val swept = mutableListOf<String>()
+            var calls = 0
+            do {
+                val r = db.sweep(NOW_MS + 60_000, budget)
+                assertEquals(mem.sweep(NOW_MS + 60_000, budget), r, "budget $budget, call $calls")
+                val jtis = JSONArray(r.changesJson).let { a -> (0 until a.length()).map { a.getJSONObject(it).getString("jti") } }
+                assertTrue(jtis.size in 1..budget.toInt())
+                swept += jtis
+                calls++
+                assertEquals(swept.size < 3, r.more, "more is exact")
+            } while (r.more)
+            assertEquals(listOf("d0", "d2", "d4"), swept)
+            assertEquals((3 + budget.toInt() - 1) / budget.toInt(), calls)
+            sameState(db, mem)
+            val idle = db.sweep(NOW_MS + 60_000, budget)
+            assertEquals(SweepResult("[]", false), idle)
+            assertEquals(mem.sweep(NOW_MS + 60_000, budget), idle)
+        }
+    }
+
+    @Test
     fun longPollWaitsAndResumesThroughPlans() {
         val cfg = TransmitterConfig(profile = TransmitterProfile.RFC8936, longPollMaxWaitMs = 30_000uL)
         val mem = MemoryTransmitter(cfg)
@@ -183,8 +212,10 @@ class StorageTransmitterTest {
         assertEquals(AUD to "q1", e.client to e.jti)
         assertEquals(setOf("client", "jti", "token", "now"), JSONObject(e.planJson).keySet())
         val s = tx.planSweep(NOW_MS)
-        assertEquals(Triple(NOW_MS, 1000u, 10u), Triple(s.nowMs, s.limit, s.maxAttempts))
+        // A budget of 1000 changes: 1001 rows per query, the last one telling whether more are due.
+        assertEquals(Triple(NOW_MS, 1001u, 10u), Triple(s.nowMs, s.limit, s.maxAttempts))
         assertEquals(setOf("now", "limit", "max_attempts"), JSONObject(s.planJson).keySet())
+        assertEquals(4u, tx.planSweep(NOW_MS, 3u).limit)
 
         // Bytes in, same plan out; a non-UTF-8 body is the core's typed 400.
         val body = """{"maxEvents":1}"""
@@ -222,6 +253,15 @@ class StorageTransmitterTest {
         assertEquals("bad_json", argument { tx.decideEnqueue("[]", null, null) })
         assertEquals("bad_json", argument { tx.decideSweep(tx.planSweep(NOW_MS).planJson, """[{"seq":1}]""", false) })
         assertEquals("bad_json", argument { tx.decideSweep("null", "[]", false) })
+        // Altered plans the core refuses: an enqueue for another client than the token's aud, a
+        // deliverable query that is not the plan's (another client's rows, another limit).
+        val enqueueJson = JSONObject(tx.planEnqueue(token("t1"), NOW_MS).planJson)
+        assertEquals("bad_json", argument { tx.decideEnqueue(JSONObject(enqueueJson.toString()).put("client", "someone-else").toString(), null, null) })
+        assertEquals("bad_json", argument { tx.decideEnqueue(JSONObject(enqueueJson.toString()).put("jti", "t2").toString(), null, null) })
+        val otherRows = JSONObject(plan.planJson).apply { getJSONObject("deliverable").put("client", "someone-else") }
+        assertEquals("bad_json", argument { tx.decidePoll(otherRows.toString(), "[]", "[]") })
+        val moreRows = JSONObject(plan.planJson).apply { getJSONObject("deliverable").put("limit", 5000) }
+        assertEquals("bad_json", argument { tx.decidePoll(moreRows.toString(), "[]", "[]") })
         assertEquals("bad_json", argument { MemoryTransmitter.fromRecords(TransmitterConfig(), "[1]") })
 
         // A record loaded for the wrong key is refused; another client's rows are never delivered.
