@@ -47,6 +47,17 @@ impl Dialect {
         }
     }
 
+    /// `ORDER BY` of a sweep query: `(client, seq)` with client ids compared
+    /// byte by byte, the order the core's sweep acts in (SQLite's default
+    /// collation is bytewise; PostgreSQL's follows the locale unless told).
+    #[must_use]
+    pub fn order_client_seq(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => " ORDER BY client_id, seq",
+            Dialect::Postgres => " ORDER BY client_id COLLATE \"C\", seq",
+        }
+    }
+
     /// Row-locking suffix for a `SELECT` of rows about to be updated.
     #[must_use]
     pub fn lock_for_update(self) -> &'static str {
@@ -419,7 +430,8 @@ impl Store {
     }
 
     /// One housekeeping pass: dead-letter SETs out of attempts, drop expired
-    /// ones, purge old dead letters. Returns whether more work may remain.
+    /// ones, purge old dead letters, acting on at most `budget` records.
+    /// Its `more` is exact: call again while it is true.
     ///
     /// # Errors
     /// When the database fails.
@@ -427,15 +439,16 @@ impl Store {
         &self,
         transmitter: &Transmitter,
         now: Timestamp,
-        limit: usize,
+        budget: usize,
     ) -> Result<SweepOutcome, StoreError> {
-        let plan = transmitter.plan_sweep(now, limit);
+        let plan = transmitter.plan_sweep(now, budget);
         let mut tx = self.pool.begin_with(self.dialect.begin_write()).await?;
         let lim = i64::try_from(plan.limit).unwrap_or(i64::MAX);
         let lock = self.dialect.lock_skip_locked();
+        let order = self.dialect.order_client_seq();
         let exhausted = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM set_records WHERE state = 'delivered' AND attempts >= $1 \
-             AND visible_at <= $2 LIMIT $3{lock}"
+             AND visible_at <= $2{order} LIMIT $3{lock}"
         ))
         .bind(i64::from(plan.max_attempts))
         .bind(ts(plan.now))
@@ -443,7 +456,7 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?;
         let expired = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM set_records WHERE expires_at <= $1 LIMIT $2{lock}"
+            "SELECT {COLUMNS} FROM set_records WHERE expires_at <= $1{order} LIMIT $2{lock}"
         ))
         .bind(ts(plan.now))
         .bind(lim)
