@@ -2,9 +2,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
+import { StorageQueue } from "./storage-queue.mjs";
 
 const require = createRequire(import.meta.url);
-const { MemoryQueue, Transmitter } = require("../pkg/node/setpoll.js");
+const setpoll = require("../pkg/node/setpoll.js");
+const { MemoryQueue } = setpoll;
 
 const T0 = 1_700_000_000_000;
 const b64url = (s) => Buffer.from(s).toString("base64url");
@@ -134,45 +136,11 @@ test("records rebuild an identical queue; changes replay", () => {
 });
 
 test("storage-neutral steps over a plain array 'table' behave like MemoryQueue", () => {
-  const rules = new Transmitter({ visibilityTimeoutMs: 1000 });
+  const store = new StorageQueue(setpoll, { visibilityTimeoutMs: 1000 });
+  const rules = store.rules;
   const mirror = new MemoryQueue({ visibilityTimeoutMs: 1000 });
-  let table = [];
-  const commit = (changes) => {
-    for (const c of changes) {
-      const { op, ...row } = c;
-      if (op === "insert") table.push(row);
-      else if (op === "update") Object.assign(table.find((r) => r.client === c.client && r.jti === c.jti), row);
-      else table = table.filter((r) => !(r.client === c.client && r.jti === c.jti));
-    }
-  };
-  const enqueue = (tok, now) => {
-    const step = rules.planEnqueue(tok, now);
-    const existing = table.find((r) => r.client === step.client && r.jti === step.jti) ?? null;
-    const seqs = table.filter((r) => r.client === step.client).map((r) => r.seq);
-    const out = rules.decideEnqueue(step, existing, seqs.length ? Math.max(...seqs) : null);
-    commit(out.changes);
-    return out;
-  };
-  const poll = (client, body, now) => {
-    const plan = rules.planPoll(client, body, now);
-    const named = table.filter((r) => r.client === client && plan.named.includes(r.jti));
-    const q = plan.deliverable;
-    const deliverable = table
-      .filter(
-        (r) =>
-          r.client === q.client &&
-          (r.state === "pending" || r.state === "delivered") &&
-          r.visible_at <= q.now &&
-          r.expires_at > q.now &&
-          r.attempts < q.maxAttempts &&
-          !q.exclude.includes(r.jti),
-      )
-      .sort((a, b) => a.seq - b.seq)
-      .slice(0, q.limit);
-    const out = rules.decidePoll(plan, named, deliverable);
-    commit(out.changes);
-    return out;
-  };
+  const enqueue = (tok, now) => store.enqueue(tok, now);
+  const poll = (client, body, now) => store.poll(client, body, now);
   const steps = [
     () => ["a", "b", "c"].map((j, i) => [enqueue(token("tpp", j), T0 + i), mirror.enqueue(token("tpp", j), T0 + i)]),
     () => [[poll("tpp", '{"maxEvents":2}', T0 + 10).responseJson, mirror.poll("tpp", '{"maxEvents":2}', T0 + 10).responseJson]],
@@ -181,15 +149,15 @@ test("storage-neutral steps over a plain array 'table' behave like MemoryQueue",
   ];
   for (const step of steps) for (const [ours, theirs] of step()) assert.deepEqual(ours, theirs);
   const byKey = (rs) => [...rs].sort((a, b) => a.seq - b.seq);
-  assert.deepEqual(byKey(table), byKey(mirror.records()));
-  assert.throws(() => rules.decideEnqueue(rules.planEnqueue(token("tpp", "z"), T0), table[0], 9), {
+  assert.deepEqual(byKey(store.table), byKey(mirror.records()));
+  assert.throws(() => rules.decideEnqueue(rules.planEnqueue(token("tpp", "z"), T0), store.table[0], 9), {
     name: "EnqueueError",
     code: "load_mismatch",
   });
 
   const plan = rules.planSweep(T0 + 365 * 86_400_000, 10);
   assert.equal(plan.limit, 11, "budget 10 + 1: one more row than acts, to know whether more are due");
-  const swept = rules.decideSweep(plan, table, false);
+  const swept = rules.decideSweep(plan, store.table, false);
   assert.equal(swept.more, false);
-  assert.ok(swept.changes.length === table.length && swept.changes.every((c) => c.op === "delete"));
+  assert.ok(swept.changes.length === store.table.length && swept.changes.every((c) => c.op === "delete"));
 });

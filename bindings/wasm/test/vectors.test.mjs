@@ -5,6 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { readdirSync, readFileSync } from "node:fs";
+import { StorageQueue } from "./storage-queue.mjs";
 
 const require = createRequire(import.meta.url);
 const setpoll = require("../pkg/node/setpoll.js");
@@ -78,8 +79,9 @@ const runners = {
 
   jwks: (c) => outcome(() => setpoll.parseJwks(c.jwksJson), codeOnly),
 
-  transmitter: (script) => {
-    const queue = new setpoll.MemoryQueue(script.config);
+  // `queue`: MemoryQueue, or the storage-neutral form over a table (below).
+  transmitter: (script, makeQueue = (config) => new setpoll.MemoryQueue(config)) => {
+    const queue = makeQueue(script.config);
     let wait = null;
     const decided = (out) => {
       if (out.wait) {
@@ -103,7 +105,7 @@ const runners = {
       const op = ops[step.op];
       assert.ok(op, `step ${i}: unknown transmitter op ${step.op}`);
       const got = op(step);
-      assert.deepStrictEqual(got, step.expect, `step ${i} (${step.op})`);
+      assert.deepStrictEqual(got, step.expect, `${script.name}: step ${i} (${step.op})`);
       return got;
     });
   },
@@ -178,3 +180,15 @@ for (const file of files) {
     assert.equal(checked, doc.cases.length);
   });
 }
+
+// The same transmitter scripts through the storage-neutral `Transmitter`
+// (plan, load from a table, decide, commit): byte-identical again.
+test("vectors: transmitter.json through the storage-neutral Transmitter", () => {
+  const doc = JSON.parse(readFileSync(new URL("transmitter.json", DIR), "utf8"));
+  let steps = 0;
+  for (const script of doc.cases) {
+    runners.transmitter(script, (config) => new StorageQueue(setpoll, config));
+    steps += script.steps.length;
+  }
+  assert.ok(doc.cases.length >= 10 && steps > 50, `${doc.cases.length} scripts, ${steps} steps`);
+});
