@@ -96,17 +96,17 @@ fn looks_like_set(text: &str) -> bool {
 
 /// An SPKI (`BEGIN PUBLIC KEY`) PEM: EC P-256 or RSA.
 fn spki(path: &Path, pem: &str) -> Result<PublicKey, Failure> {
-    use p256::pkcs8::DecodePublicKey as _;
     use rsa::traits::PublicKeyParts as _;
-    if let Ok(ec) = p256::PublicKey::from_public_key_pem(pem) {
-        let point = p256::elliptic_curve::sec1::ToEncodedPoint::to_encoded_point(&ec, false);
+    // p256 and rsa depend on different pkcs8 releases: one trait each.
+    if let Ok(ec) = <p256::PublicKey as p256::pkcs8::DecodePublicKey>::from_public_key_pem(pem) {
+        let point = p256::elliptic_curve::sec1::ToSec1Point::to_sec1_point(&ec, false);
         let (Some(x), Some(y)) = (point.x(), point.y()) else {
             return Err(bad(path, "EC public key has no coordinates"));
         };
         return PublicKey::from_ec_p256_coordinates(x, y)
             .map_err(|e| bad(path, format_args!("unusable EC public key: {e}")));
     }
-    match rsa::RsaPublicKey::from_public_key_pem(pem) {
+    match <rsa::RsaPublicKey as rsa::pkcs8::DecodePublicKey>::from_public_key_pem(pem) {
         Ok(k) => PublicKey::from_rsa_components(&k.n().to_bytes_be(), &k.e().to_bytes_be())
             .map_err(|e| bad(path, format_args!("unusable RSA public key: {e}"))),
         Err(_) => Err(bad(

@@ -54,12 +54,17 @@ WASM_BINDGEN=$(command -v wasm-bindgen)
 # portable RustCrypto only, no aws-lc-rs. LTO + one codegen unit: smaller and
 # faster .wasm; panic=abort: a panic is a trap, never an unwind into JS.
 # Optimised for size (opt-level z), the crypto crates for size with less
-# zeal (s), and two for speed (3): p256's field arithmetic and
-# compiler_builtins, whose `__multi3` (u128 multiply) p256 0.13 calls for
-# every limb product on 32-bit targets; it is a third of a wasm verify and,
-# being `no_builtins`, is never inlined by LTO. Measured (scripts/wasm/bench.mjs
-# and an A/B of builds in one process): crypto at 3 throughout bought no
-# speed for 13 KiB gzipped; these two at 3 buy about 15% on ES256 for 2 KiB.
+# zeal (s), and the field arithmetic for speed (3): p256, crypto-bigint with
+# its constant-time helpers (ctutils, cmov), and compiler_builtins. p256 0.14
+# and crypto-bigint 0.7 use 64-bit limbs on wasm32 (the `cpubits` crate
+# promotes it), so each limb product is a u64 x u64 -> u128 multiply, which
+# wasm32 only has as compiler_builtins' `__multi3`: a third of a verify and,
+# being `no_builtins`, never inlined by LTO. Measured with an A/B of builds
+# in one process: the 32-bit backend (`--cfg cpubits="32"`) is about 20%
+# slower than this; compiler_builtins at z instead of 3 costs about 10% on
+# ES256 (and saves nothing); crypto-bigint, ctutils and cmov at s/z leave
+# their small helpers as calls and cost about 20% on signing (3 costs
+# 0.2 KiB gzipped).
 # `-Cpanic=immediate-abort` (a nightly flag, hence RUSTC_BOOTSTRAP) drops the
 # panic message machinery: no library path panics, and if one did, abort or
 # immediate abort both trap. `optimize_for_size` picks std's small variants
@@ -68,8 +73,8 @@ WASM_BINDGEN=$(command -v wasm-bindgen)
 # but larger gzipped (257 -> 270 KB at -Oz), and gzipped is what is served.
 log "cargo build --release --target wasm32-unknown-unknown"
 TARGET_DIR=$ROOT/target/wasm-debian
-SIZE_CRATES=(primeorder elliptic-curve crypto-bigint ecdsa sha2 rsa num-bigint-dig)
-SPEED_CRATES=(p256 compiler_builtins)
+SIZE_CRATES=(primeorder elliptic-curve ecdsa sha2 rsa num-bigint-dig)
+SPEED_CRATES=(p256 crypto-bigint ctutils cmov compiler_builtins)
 CONFIG_FLAGS=()
 for crate in "${SIZE_CRATES[@]}"; do
     CONFIG_FLAGS+=(--config "profile.release.package.$crate.opt-level=\"s\"")

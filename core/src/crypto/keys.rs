@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use p256::elliptic_curve::sec1::ToEncodedPoint as _;
+use p256::elliptic_curve::point::AffineCoordinates as _;
 use rsa::traits::{PrivateKeyParts as _, PublicKeyParts as _};
 use rsa::BigUint;
 use zeroize::Zeroizing;
@@ -14,6 +14,10 @@ use super::{Backend, CryptoError, Scheme, Signer, Verifier};
 pub const MIN_RSA_BITS: usize = 2048;
 /// Largest RSA modulus accepted, bits (the native backend's PSS limit).
 pub const MAX_RSA_BITS: usize = 8192;
+
+/// Draws of 32 bytes [`PrivateKey::generate_ec_p256`] makes before it stops
+/// rejecting scalars out of range.
+const EC_KEYGEN_DRAWS: usize = 64;
 
 /// The kind of key.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -80,15 +84,14 @@ impl PublicKey {
     /// # Errors
     /// [`CryptoError::InvalidEcPoint`] for a wrong length or a point not on the curve.
     pub fn from_ec_p256_coordinates(x: &[u8], y: &[u8]) -> Result<Self, CryptoError> {
-        if x.len() != 32 || y.len() != 32 {
-            return Err(CryptoError::InvalidEcPoint);
-        }
-        let mut sec1 = Vec::with_capacity(65);
-        sec1.push(4u8);
-        sec1.extend_from_slice(x);
-        sec1.extend_from_slice(y);
-        let key =
-            p256::PublicKey::from_sec1_bytes(&sec1).map_err(|_| CryptoError::InvalidEcPoint)?;
+        let x = p256::FieldBytes::try_from(x).map_err(|_| CryptoError::InvalidEcPoint)?;
+        let y = p256::FieldBytes::try_from(y).map_err(|_| CryptoError::InvalidEcPoint)?;
+        // Coordinates below p satisfying the curve equation; built directly
+        // rather than through SEC1 decoding, which would also bring in point
+        // decompression (a square root) that JWK keys never need.
+        let point = Option::<p256::AffinePoint>::from(p256::AffinePoint::from_coordinates(&x, &y))
+            .ok_or(CryptoError::InvalidEcPoint)?;
+        let key = p256::PublicKey::from_affine(point).map_err(|_| CryptoError::InvalidEcPoint)?;
         Ok(PublicKey(PublicInner::EcP256(key)))
     }
 
@@ -118,29 +121,20 @@ impl PublicKey {
     #[must_use]
     pub fn ec_p256_coordinates(&self) -> Option<([u8; 32], [u8; 32])> {
         match &self.0 {
-            PublicInner::EcP256(k) => {
-                let sec1 = self.ec_sec1_uncompressed_of(k);
-                let mut x = [0u8; 32];
-                let mut y = [0u8; 32];
-                x.copy_from_slice(sec1.get(1..33)?);
-                y.copy_from_slice(sec1.get(33..65)?);
-                Some((x, y))
-            }
+            PublicInner::EcP256(k) => Some(ec_coordinates(k)),
             PublicInner::Rsa(_) => None,
         }
-    }
-
-    fn ec_sec1_uncompressed_of(&self, k: &p256::PublicKey) -> Vec<u8> {
-        k.to_encoded_point(false).as_bytes().to_vec()
     }
 
     /// The 65-byte uncompressed SEC1 encoding of an EC key.
     #[cfg_attr(not(feature = "native"), allow(dead_code))]
     pub(super) fn ec_sec1_uncompressed(&self) -> Option<Vec<u8>> {
-        match &self.0 {
-            PublicInner::EcP256(k) => Some(self.ec_sec1_uncompressed_of(k)),
-            PublicInner::Rsa(_) => None,
-        }
+        let (x, y) = self.ec_p256_coordinates()?;
+        let mut sec1 = Vec::with_capacity(65);
+        sec1.push(4u8);
+        sec1.extend_from_slice(&x);
+        sec1.extend_from_slice(&y);
+        Some(sec1)
     }
 
     /// `(n, e)` of an RSA key, unsigned big-endian, minimal length.
@@ -226,6 +220,11 @@ impl fmt::Debug for RsaPrivateComponents {
     }
 }
 
+fn ec_coordinates(k: &p256::PublicKey) -> ([u8; 32], [u8; 32]) {
+    let point = k.as_affine();
+    (point.x().into(), point.y().into())
+}
+
 fn big(bytes: &[u8]) -> BigUint {
     BigUint::from_bytes_be(bytes)
 }
@@ -286,10 +285,14 @@ impl PrivateKey {
     /// # Errors
     /// [`CryptoError::InvalidPem`], or the RSA size/exponent checks.
     pub fn from_pkcs8_pem(pem: &str) -> Result<Self, CryptoError> {
-        use p256::pkcs8::DecodePrivateKey as _;
-        if let Ok(key) = p256::SecretKey::from_pkcs8_pem(pem) {
-            return Ok(PrivateKey(PrivateInner::EcP256(key)));
+        // p256 and rsa depend on different pkcs8 releases: one trait each.
+        {
+            use p256::pkcs8::DecodePrivateKey as _;
+            if let Ok(key) = p256::SecretKey::from_pkcs8_pem(pem) {
+                return Ok(PrivateKey(PrivateInner::EcP256(key)));
+            }
         }
+        use rsa::pkcs8::DecodePrivateKey as _;
         let key = rsa::RsaPrivateKey::from_pkcs8_pem(pem).map_err(|_| CryptoError::InvalidPem)?;
         let c = rsa_private_components(&key).ok_or(CryptoError::InvalidPem)?;
         // Re-import through the strict path so every rule applies.
@@ -301,21 +304,41 @@ impl PrivateKey {
     /// # Errors
     /// [`CryptoError::SigningFailed`] never in practice (encoding failure).
     pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<String>, CryptoError> {
-        use p256::pkcs8::{EncodePrivateKey as _, LineEnding};
+        // p256 and rsa depend on different pkcs8 releases: one trait each.
         match &self.0 {
-            PrivateInner::EcP256(k) => k
-                .to_pkcs8_pem(LineEnding::LF)
-                .map_err(|_| CryptoError::InvalidPem),
-            PrivateInner::Rsa(k) => k
-                .to_pkcs8_pem(LineEnding::LF)
-                .map_err(|_| CryptoError::InvalidPem),
+            PrivateInner::EcP256(k) => {
+                use p256::pkcs8::{EncodePrivateKey as _, LineEnding};
+                k.to_pkcs8_pem(LineEnding::LF)
+                    .map_err(|_| CryptoError::InvalidPem)
+            }
+            PrivateInner::Rsa(k) => {
+                use rsa::pkcs8::{EncodePrivateKey as _, LineEnding};
+                k.to_pkcs8_pem(LineEnding::LF)
+                    .map_err(|_| CryptoError::InvalidPem)
+            }
         }
     }
 
     /// A fresh P-256 key from the caller's random generator.
     #[must_use]
     pub fn generate_ec_p256(rng: &mut impl rand_core::CryptoRngCore) -> Self {
-        PrivateKey(PrivateInner::EcP256(p256::SecretKey::random(rng)))
+        use p256::elliptic_curve::ops::ReduceNonZero as _;
+        // Rejection sampling: 32 bytes at a time until they encode a scalar
+        // in 1..n (the draws p256 0.13's `SecretKey::random` made, so a given
+        // generator stream still yields the same key). A draw fails with
+        // probability about 2^-32, so EC_KEYGEN_DRAWS failures in a row mean
+        // a broken generator; then the last draw is reduced into 1..n rather
+        // than looping for ever.
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        for _ in 0..EC_KEYGEN_DRAWS {
+            rng.fill_bytes(bytes.as_mut_slice());
+            if let Ok(key) = p256::SecretKey::from_slice(bytes.as_slice()) {
+                return PrivateKey(PrivateInner::EcP256(key));
+            }
+        }
+        let wide = Zeroizing::new(p256::FieldBytes::from(*bytes));
+        let scalar = p256::NonZeroScalar::reduce_nonzero(&*wide);
+        PrivateKey(PrivateInner::EcP256(p256::SecretKey::from(scalar)))
     }
 
     /// A fresh RSA key (exponent 65537) of `bits` bits from the caller's
@@ -426,5 +449,121 @@ impl fmt::Debug for PrivateKey {
             PrivateInner::EcP256(_) => f.write_str("PrivateKey(EC P-256, redacted)"),
             PrivateInner::Rsa(k) => write!(f, "PrivateKey(RSA {} bits, redacted)", k.n().bits()),
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    /// Hands out scripted 32-byte blocks, then repeats the last one.
+    struct Script(Vec<[u8; 32]>, usize);
+
+    impl rand_core::RngCore for Script {
+        fn next_u32(&mut self) -> u32 {
+            rand_core::impls::next_u32_via_fill(self)
+        }
+        fn next_u64(&mut self) -> u64 {
+            rand_core::impls::next_u64_via_fill(self)
+        }
+        fn fill_bytes(&mut self, dest: &mut [u8]) {
+            assert_eq!(dest.len(), 32, "one scalar per draw");
+            let i = self.1.min(self.0.len() - 1);
+            dest.copy_from_slice(&self.0[i]);
+            self.1 += 1;
+        }
+        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+            self.fill_bytes(dest);
+            Ok(())
+        }
+    }
+
+    impl rand_core::CryptoRng for Script {}
+
+    const P: &str = "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff";
+    const N: &str = "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551";
+    const B: &str = "5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b";
+
+    fn hex32(s: &str) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn ec_keygen_rejects_out_of_range_draws_and_takes_the_next() {
+        let mut rng = Script(vec![[0xff; 32], hex32(N), [0; 32], [7; 32]], 0);
+        let key = PrivateKey::generate_ec_p256(&mut rng);
+        assert_eq!(*key.ec_p256_scalar().unwrap(), [7u8; 32]);
+        assert_eq!(rng.1, 4, "three rejected draws, then the accepted one");
+    }
+
+    #[test]
+    fn ec_keygen_from_a_stuck_generator_still_ends_with_a_valid_key() {
+        for stuck in [[0xffu8; 32], [0u8; 32], hex32(N)] {
+            let mut rng = Script(vec![stuck], 0);
+            let key = PrivateKey::generate_ec_p256(&mut rng);
+            assert_eq!(rng.1, EC_KEYGEN_DRAWS);
+            let d = key.ec_p256_scalar().unwrap();
+            assert_eq!(PrivateKey::from_ec_p256_scalar(d.as_slice()).unwrap(), key);
+        }
+        // 2^256 - 1 reduced into 1..n: (2^256 - 1) mod (n - 1), plus one.
+        let mut rng = Script(vec![[0xff; 32]], 0);
+        let d = PrivateKey::generate_ec_p256(&mut rng)
+            .ec_p256_scalar()
+            .unwrap();
+        let expected =
+            (BigUint::from_bytes_be(&[0xff; 32]) % (BigUint::from_bytes_be(&hex32(N)) - 1u8)) + 1u8;
+        assert_eq!(BigUint::from_bytes_be(d.as_slice()), expected);
+    }
+
+    #[test]
+    fn ec_coordinates_round_trip_and_refuse_bad_points() {
+        let key = PrivateKey::from_ec_p256_scalar(&[7u8; 32])
+            .unwrap()
+            .public_key();
+        let (x, y) = key.ec_p256_coordinates().unwrap();
+        assert_eq!(PublicKey::from_ec_p256_coordinates(&x, &y).unwrap(), key);
+        let sec1 = key.ec_sec1_uncompressed().unwrap();
+        assert_eq!((sec1.len(), sec1[0]), (65, 4));
+        assert_eq!((&sec1[1..33], &sec1[33..]), (&x[..], &y[..]));
+
+        let bad = |x: &[u8], y: &[u8]| PublicKey::from_ec_p256_coordinates(x, y).unwrap_err();
+        let mut off_curve = y;
+        off_curve[31] ^= 1;
+        assert_eq!(bad(&x, &off_curve), CryptoError::InvalidEcPoint);
+        assert_eq!(bad(&x[1..], &y), CryptoError::InvalidEcPoint);
+        assert_eq!(
+            bad(&x, &[y.as_slice(), &[0]].concat()),
+            CryptoError::InvalidEcPoint
+        );
+        // A point with a small x, so that x + p (the same x modulo p, but
+        // not canonical) still fits in 32 bytes: p = 3 mod 4, so a square
+        // root of a is a^((p + 1) / 4) when a is a square.
+        let (p, b) = (
+            BigUint::from_bytes_be(&hex32(P)),
+            BigUint::from_bytes_be(&hex32(B)),
+        );
+        let be32 = |v: &BigUint| {
+            let mut out = [0u8; 32];
+            let bytes = v.to_bytes_be();
+            out[32 - bytes.len()..].copy_from_slice(&bytes);
+            out
+        };
+        let (x, y) = (1u32..)
+            .map(BigUint::from)
+            .find_map(|x| {
+                let rhs = (&x * &x * &x + &p * 3u8 - &x * 3u8 + &b) % &p;
+                let y = rhs.modpow(&((&p + 1u8) >> 2), &p);
+                (&y * &y % &p == rhs).then_some((x, y))
+            })
+            .unwrap();
+        let (x_plus_p, y) = (be32(&(&x + &p)), be32(&y));
+        PublicKey::from_ec_p256_coordinates(&be32(&x), &y).unwrap();
+        assert_eq!(bad(&x_plus_p, &y), CryptoError::InvalidEcPoint);
+        assert_eq!(bad(&hex32(P), &y), CryptoError::InvalidEcPoint);
     }
 }

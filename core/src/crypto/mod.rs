@@ -8,7 +8,7 @@
 //! [`Verifier::verify`] and [`Signer::sign`] on bytes.
 //!
 //! Two backends:
-//! - [`Backend::Portable`]: pure Rust (`p256` 0.13, `rsa` 0.9), always
+//! - [`Backend::Portable`]: pure Rust (`p256` 0.14, `rsa` 0.9), always
 //!   compiled, builds for `wasm32`.
 //! - [`Backend::Native`]: `aws-lc-rs` (feature `native`, on by default).
 //!

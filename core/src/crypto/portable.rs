@@ -1,7 +1,7 @@
 //! The portable backend: RustCrypto `p256` and `rsa`, pure Rust, wasm32-safe.
 
 use p256::ecdsa::signature::{Signer as _, Verifier as _};
-use rsa::signature::{RandomizedSigner as _, SignatureEncoding as _};
+use rsa::signature::{RandomizedSigner as _, SignatureEncoding as _, Verifier as RsaVerifier};
 use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
@@ -41,7 +41,7 @@ impl Verifier {
             }
             Verifier::Ps256(vk) => {
                 let sig = rsa::pss::Signature::try_from(signature).map_err(|_| InvalidSignature)?;
-                vk.verify(message, &sig).map_err(|_| InvalidSignature)
+                RsaVerifier::verify(vk, message, &sig).map_err(|_| InvalidSignature)
             }
         }
     }
