@@ -15,8 +15,8 @@ pub const MIN_RSA_BITS: usize = 2048;
 /// Largest RSA modulus accepted, bits (the native backend's PSS limit).
 pub const MAX_RSA_BITS: usize = 8192;
 
-/// Draws of 32 bytes [`PrivateKey::generate_ec_p256`] makes before it stops
-/// rejecting scalars out of range.
+/// Draws of 32 bytes [`PrivateKey::generate_ec_p256`] makes before it calls
+/// the generator broken.
 const EC_KEYGEN_DRAWS: usize = 64;
 
 /// The kind of key.
@@ -320,25 +320,25 @@ impl PrivateKey {
     }
 
     /// A fresh P-256 key from the caller's random generator.
-    #[must_use]
-    pub fn generate_ec_p256(rng: &mut impl rand_core::CryptoRngCore) -> Self {
-        use p256::elliptic_curve::ops::ReduceNonZero as _;
+    ///
+    /// # Errors
+    /// [`CryptoError::KeyGenerationFailed`] when 64 draws in a row are out of
+    /// range (a broken generator, e.g. stuck at zero).
+    pub fn generate_ec_p256(rng: &mut impl rand_core::CryptoRngCore) -> Result<Self, CryptoError> {
         // Rejection sampling: 32 bytes at a time until they encode a scalar
         // in 1..n (the draws p256 0.13's `SecretKey::random` made, so a given
         // generator stream still yields the same key). A draw fails with
         // probability about 2^-32, so EC_KEYGEN_DRAWS failures in a row mean
-        // a broken generator; then the last draw is reduced into 1..n rather
-        // than looping for ever.
+        // a broken generator (stuck at zero, say): that is an error, never a
+        // key derived from its output, which would be predictable.
         let mut bytes = Zeroizing::new([0u8; 32]);
         for _ in 0..EC_KEYGEN_DRAWS {
             rng.fill_bytes(bytes.as_mut_slice());
             if let Ok(key) = p256::SecretKey::from_slice(bytes.as_slice()) {
-                return PrivateKey(PrivateInner::EcP256(key));
+                return Ok(PrivateKey(PrivateInner::EcP256(key)));
             }
         }
-        let wide = Zeroizing::new(p256::FieldBytes::from(*bytes));
-        let scalar = p256::NonZeroScalar::reduce_nonzero(&*wide);
-        PrivateKey(PrivateInner::EcP256(p256::SecretKey::from(scalar)))
+        Err(CryptoError::KeyGenerationFailed)
     }
 
     /// A fresh RSA key (exponent 65537) of `bits` bits from the caller's
@@ -496,28 +496,27 @@ mod tests {
     #[test]
     fn ec_keygen_rejects_out_of_range_draws_and_takes_the_next() {
         let mut rng = Script(vec![[0xff; 32], hex32(N), [0; 32], [7; 32]], 0);
-        let key = PrivateKey::generate_ec_p256(&mut rng);
+        let key = PrivateKey::generate_ec_p256(&mut rng).unwrap();
         assert_eq!(*key.ec_p256_scalar().unwrap(), [7u8; 32]);
         assert_eq!(rng.1, 4, "three rejected draws, then the accepted one");
     }
 
     #[test]
-    fn ec_keygen_from_a_stuck_generator_still_ends_with_a_valid_key() {
+    fn ec_keygen_from_a_stuck_generator_fails_instead_of_making_a_weak_key() {
         for stuck in [[0xffu8; 32], [0u8; 32], hex32(N)] {
             let mut rng = Script(vec![stuck], 0);
-            let key = PrivateKey::generate_ec_p256(&mut rng);
-            assert_eq!(rng.1, EC_KEYGEN_DRAWS);
-            let d = key.ec_p256_scalar().unwrap();
-            assert_eq!(PrivateKey::from_ec_p256_scalar(d.as_slice()).unwrap(), key);
+            assert_eq!(
+                PrivateKey::generate_ec_p256(&mut rng),
+                Err(CryptoError::KeyGenerationFailed)
+            );
+            assert_eq!(rng.1, EC_KEYGEN_DRAWS, "bounded: no endless loop");
         }
-        // 2^256 - 1 reduced into 1..n: (2^256 - 1) mod (n - 1), plus one.
-        let mut rng = Script(vec![[0xff; 32]], 0);
-        let d = PrivateKey::generate_ec_p256(&mut rng)
-            .ec_p256_scalar()
-            .unwrap();
-        let expected =
-            (BigUint::from_bytes_be(&[0xff; 32]) % (BigUint::from_bytes_be(&hex32(N)) - 1u8)) + 1u8;
-        assert_eq!(BigUint::from_bytes_be(d.as_slice()), expected);
+        // One good draw just before the limit still counts.
+        let mut draws = vec![[0u8; 32]; EC_KEYGEN_DRAWS - 1];
+        draws.push([9; 32]);
+        let mut rng = Script(draws, 0);
+        let key = PrivateKey::generate_ec_p256(&mut rng).unwrap();
+        assert_eq!(*key.ec_p256_scalar().unwrap(), [9u8; 32]);
     }
 
     #[test]

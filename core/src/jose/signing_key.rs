@@ -72,9 +72,11 @@ impl SigningKey {
     /// A fresh ES256 key from the caller's random generator.
     ///
     /// # Errors
-    /// Only if the default backend refuses the key (never in practice).
+    /// [`CryptoError::KeyGenerationFailed`] when the generator is broken (64
+    /// draws in a row out of range, e.g. stuck at zero); otherwise only if
+    /// the default backend refuses the key (never in practice).
     pub fn generate_es256(rng: &mut impl rand_core::CryptoRngCore) -> Result<Self, CryptoError> {
-        Self::build(PrivateKey::generate_ec_p256(rng), None, Backend::default())
+        Self::build(PrivateKey::generate_ec_p256(rng)?, None, Backend::default())
     }
 
     /// A fresh PS256 key of `bits` bits (2048..=8192) from the caller's
