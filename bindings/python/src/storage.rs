@@ -28,7 +28,6 @@ fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct Transmitter {
     core: CoreTransmitter,
-    reject_unknown_members: bool,
 }
 
 #[pymethods]
@@ -64,10 +63,8 @@ impl Transmitter {
             on_set_err,
             delivery,
         )?;
-        let reject_unknown_members = config.profile.reject_unknown_members();
         Ok(Transmitter {
             core: CoreTransmitter::new(config)?,
-            reject_unknown_members,
         })
     }
 
@@ -112,8 +109,8 @@ impl Transmitter {
         now_ms: u64,
         interaction_id: String,
     ) -> Result<String, Error> {
-        let request =
-            py.detach(|| parse_request_core(&body, self.reject_unknown_members, interaction_id))?;
+        let options = self.core.config().request_options();
+        let request = py.detach(|| parse_request_core(&body, &options, interaction_id))?;
         to_json(
             &self
                 .core

@@ -11,6 +11,7 @@ use setpoll_core::transmitter::{
     DeliveryMode, EnqueueOutcome, MemoryQueue, PollDecision, PollOutcome, Profile, SetErrPolicy,
     TransmitterConfig, Wait,
 };
+use setpoll_core::wire::RequestOptions;
 use setpoll_core::Timestamp;
 
 /// JSON text of the core's serde form (changes, records): what a host
@@ -144,7 +145,9 @@ impl PollAnswer {
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct MemoryTransmitter {
     queue: Mutex<MemoryQueue>,
-    reject_unknown_members: bool,
+    /// The queue's `config().request_options()`, kept outside the lock so a
+    /// body is parsed without taking it.
+    request_options: RequestOptions,
 }
 
 fn millis(ms: u64) -> Duration {
@@ -235,10 +238,10 @@ impl MemoryTransmitter {
             on_set_err,
             delivery,
         )?;
-        let reject_unknown_members = config.profile.reject_unknown_members();
+        let request_options = config.request_options();
         Ok(MemoryTransmitter {
             queue: Mutex::new(MemoryQueue::new(config)?),
-            reject_unknown_members,
+            request_options,
         })
     }
 
@@ -260,7 +263,7 @@ impl MemoryTransmitter {
         now_ms: u64,
         interaction_id: String,
     ) -> Result<PollAnswer, Error> {
-        let request = parse_request_core(&body, self.reject_unknown_members, interaction_id)?;
+        let request = parse_request_core(&body, &self.request_options, interaction_id)?;
         let outcome = self.with(py, |q| {
             q.poll(client, &request, Timestamp::from_millis(now_ms))
         })?;

@@ -144,17 +144,14 @@ pub(crate) fn parse_request(
         })
 }
 
-/// [`EventPolling::parse`] with the default limits (callers release the GIL).
+/// [`EventPolling::parse`] with a transmitter's options (callers release
+/// the GIL).
 pub(crate) fn parse_request_core(
     body: &[u8],
-    reject_unknown_members: bool,
+    opts: &RequestOptions,
     interaction_id: String,
 ) -> Result<EventPolling, Error> {
-    let opts = RequestOptions {
-        reject_unknown_members,
-        ..RequestOptions::default()
-    };
-    EventPolling::parse(body, &opts).map_err(|err| Error::Request {
+    EventPolling::parse(body, opts).map_err(|err| Error::Request {
         err,
         interaction_id,
     })

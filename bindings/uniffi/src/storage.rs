@@ -118,7 +118,6 @@ fn poll_plan_out(p: CorePollPlan) -> Result<PollPlan, SetpollError> {
 #[derive(Debug, uniffi::Object)]
 pub struct StorageTransmitter {
     core: CoreTransmitter,
-    reject_unknown_members: bool,
 }
 
 impl StorageTransmitter {
@@ -130,7 +129,7 @@ impl StorageTransmitter {
         interaction_id: &str,
     ) -> Result<PollPlan, SetpollError> {
         let now = timestamp(now_ms)?;
-        let request = parse_core(body, self.reject_unknown_members, interaction_id)?;
+        let request = parse_core(body, &self.core.config().request_options(), interaction_id)?;
         poll_plan_out(self.core.plan_poll(client, &request, now))
     }
 }
@@ -144,10 +143,8 @@ impl StorageTransmitter {
     #[uniffi::constructor]
     pub fn new(config: TransmitterConfig) -> Result<Arc<Self>, SetpollError> {
         let config = CoreConfig::from(config);
-        let reject_unknown_members = config.profile.reject_unknown_members();
         Ok(Arc::new(StorageTransmitter {
             core: CoreTransmitter::new(config)?,
-            reject_unknown_members,
         }))
     }
 

@@ -10,6 +10,7 @@ use setpoll_core::transmitter::{
     DeliveryMode, EnqueueOutcome, MemoryQueue, PollDecision, PollOutcome, Profile, SetErrPolicy,
     SetRecord, Transmitter as CoreTransmitter, TransmitterConfig as CoreConfig, Wait,
 };
+use setpoll_core::wire::RequestOptions;
 
 /// JSON text of the core's serde form (changes, records): what a host
 /// persists. Serialising these plain types cannot fail; if it ever did, the
@@ -228,7 +229,9 @@ impl PollAnswer {
 #[derive(Debug, uniffi::Object)]
 pub struct MemoryTransmitter {
     queue: Mutex<MemoryQueue>,
-    reject_unknown_members: bool,
+    /// The queue's `config().request_options()`, kept outside the lock so a
+    /// body is parsed without taking it.
+    request_options: RequestOptions,
 }
 
 impl MemoryTransmitter {
@@ -246,7 +249,7 @@ impl MemoryTransmitter {
         interaction_id: &str,
     ) -> Result<PollAnswer, SetpollError> {
         let now = timestamp(now_ms)?;
-        let request = parse_core(body, self.reject_unknown_members, interaction_id)?;
+        let request = parse_core(body, &self.request_options, interaction_id)?;
         let outcome = self.lock()?.poll(client, &request, now);
         PollAnswer::new(outcome)
     }
@@ -261,10 +264,10 @@ impl MemoryTransmitter {
     #[uniffi::constructor]
     pub fn new(config: TransmitterConfig) -> Result<Arc<Self>, SetpollError> {
         let config = CoreConfig::from(config);
-        let reject_unknown_members = config.profile.reject_unknown_members();
+        let request_options = config.request_options();
         Ok(Arc::new(MemoryTransmitter {
             queue: Mutex::new(MemoryQueue::new(config)?),
-            reject_unknown_members,
+            request_options,
         }))
     }
 
@@ -282,12 +285,12 @@ impl MemoryTransmitter {
         records_json: String,
     ) -> Result<Arc<Self>, SetpollError> {
         let config = CoreConfig::from(config);
-        let reject_unknown_members = config.profile.reject_unknown_members();
+        let request_options = config.request_options();
         let rules = CoreTransmitter::new(config)?;
         let records: Vec<SetRecord> = from_json("records", &records_json)?;
         Ok(Arc::new(MemoryTransmitter {
             queue: Mutex::new(MemoryQueue::from_records(rules, records)?),
-            reject_unknown_members,
+            request_options,
         }))
     }
 

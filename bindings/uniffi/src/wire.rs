@@ -76,17 +76,13 @@ impl From<PollRequest> for EventPolling {
     }
 }
 
-/// [`EventPolling::parse`] with the default limits.
+/// [`EventPolling::parse`] with a transmitter's options.
 pub(crate) fn parse_core(
     body: &[u8],
-    reject_unknown_members: bool,
+    opts: &RequestOptions,
     interaction_id: &str,
 ) -> Result<EventPolling, SetpollError> {
-    let opts = RequestOptions {
-        reject_unknown_members,
-        ..RequestOptions::default()
-    };
-    EventPolling::parse(body, &opts).map_err(|e| SetpollError::request(&e, interaction_id))
+    EventPolling::parse(body, opts).map_err(|e| SetpollError::request(&e, interaction_id))
 }
 
 /// Parse and validate a `POST /events` body (the transmitter's strict reader).

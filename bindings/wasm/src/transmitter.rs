@@ -12,7 +12,7 @@ use setpoll_core::transmitter::{
     PollOutcome as CoreOutcome, PollPlan as CorePlan, SetRecord, SweepOutcome,
     SweepPlan as CoreSweepPlan, Transmitter as CoreRules, Wait as CoreWait,
 };
-use setpoll_core::wire::{EventPolling, RequestOptions};
+use setpoll_core::wire::EventPolling;
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{self, request_to_value, response_to_value, TransmitterConfigJs};
@@ -111,11 +111,7 @@ fn parse_body(
     body: &str,
     error_id: Option<String>,
 ) -> Result<EventPolling, JsValue> {
-    let options = RequestOptions {
-        reject_unknown_members: rules.config().profile.reject_unknown_members(),
-        ..RequestOptions::default()
-    };
-    EventPolling::parse(body.as_bytes(), &options).map_err(|error| {
+    EventPolling::parse(body.as_bytes(), &rules.config().request_options()).map_err(|error| {
         js_error(RequestFailure {
             error,
             id: error_id.unwrap_or_default(),

@@ -2,6 +2,8 @@
 
 use core::time::Duration;
 
+use crate::wire::RequestOptions;
+
 /// Which text the transmitter follows where OBIE and RFC 8936 differ.
 ///
 /// | question | [`Profile::Obie`] | [`Profile::Rfc8936`] |
@@ -163,6 +165,17 @@ impl Default for TransmitterConfig {
 }
 
 impl TransmitterConfig {
+    /// How this transmitter reads `POST /events` bodies: the profile's rule
+    /// for unknown members, the default size limits. Hosts parse with these
+    /// before `poll`/`plan_poll`, so every host refuses the same bodies.
+    #[must_use]
+    pub fn request_options(&self) -> RequestOptions {
+        RequestOptions {
+            reject_unknown_members: self.profile.reject_unknown_members(),
+            ..RequestOptions::default()
+        }
+    }
+
     /// Check the combination of settings.
     ///
     /// # Errors

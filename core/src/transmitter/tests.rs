@@ -417,6 +417,20 @@ fn long_polling_only_where_enabled_and_allowed() {
 fn profiles_expose_their_choices() {
     assert!(Profile::Obie.reject_unknown_members());
     assert!(!Profile::Rfc8936.reject_unknown_members());
+    // Hosts read bodies with the options the configuration names.
+    let options = |profile| {
+        TransmitterConfig {
+            profile,
+            ..TransmitterConfig::default()
+        }
+        .request_options()
+    };
+    assert!(options(Profile::Obie).reject_unknown_members);
+    assert!(!options(Profile::Rfc8936).reject_unknown_members);
+    assert_eq!(
+        options(Profile::Obie).limits,
+        crate::wire::RequestLimits::default()
+    );
     assert!(!Profile::Obie.long_poll_with_feedback());
     assert!(Profile::Rfc8936.long_poll_with_feedback());
     assert_eq!(Profile::default(), Profile::Obie);

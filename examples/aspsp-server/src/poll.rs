@@ -13,7 +13,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use axum::response::Response;
 use setpoll_core::transmitter::{Change, DeleteReason, PollDecision, PollOutcome, SetState};
-use setpoll_core::wire::{EventPolling, EventPollingResponse, RequestOptions};
+use setpoll_core::wire::{EventPolling, EventPollingResponse};
 
 use crate::config::Profile;
 use crate::http::{error_response, json_response_text, ApiVersion, App, ErrorItem, InteractionId};
@@ -26,11 +26,7 @@ pub async fn serve(
     client: &str,
     body: &[u8],
 ) -> Response {
-    let options = RequestOptions {
-        reject_unknown_members: app.transmitter.config().profile.reject_unknown_members(),
-        ..RequestOptions::default()
-    };
-    let request = match EventPolling::parse(body, &options) {
+    let request = match EventPolling::parse(body, &app.transmitter.config().request_options()) {
         Ok(request) => request,
         Err(e) => {
             let mut response = e.to_error_response(&id.0);
