@@ -13,10 +13,12 @@
 
 mod error;
 pub(crate) mod json;
+mod obie;
 mod request;
 mod response;
 
 pub use error::{ErrorDetail, ErrorResponse, MAX_ERROR_BODY_BYTES};
+pub use obie::{v4_status_reason, ObieVersion};
 pub use request::{RequestError, RequestLimits, RequestOptions, MAX_EVENTS_LIMIT};
 pub use response::{ResponseError, ResponseLimits};
 

@@ -8,17 +8,18 @@ use setpoll_core::claims::{
 };
 
 /// The validated claims of one Security Event Token.
-#[derive(Debug, PartialEq, uniffi::Object)]
-#[uniffi::export(Eq)]
+#[derive(Debug, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
+#[cfg_attr(feature = "uniffi", uniffi::export(Eq))]
 pub struct SetClaims(pub(crate) setpoll_core::claims::SetClaims);
 
-#[uniffi::export]
+#[cfg_attr(feature = "uniffi", uniffi::export)]
 impl SetClaims {
     /// Parse and validate claims from JSON text (a JWS payload).
     ///
     /// # Errors
     /// `Claims` naming the first rule broken.
-    #[uniffi::constructor]
+    #[cfg_attr(feature = "uniffi", uniffi::constructor)]
     pub fn from_json(json: String) -> Result<Arc<Self>, SetpollError> {
         Ok(Arc::new(SetClaims(
             setpoll_core::claims::SetClaims::from_json(json.as_bytes())?,
@@ -82,7 +83,9 @@ impl SetClaims {
 }
 
 /// A resource link of an event subject.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
 pub struct Link {
     /// API version (`v3.1.10`).
     pub version: String,
@@ -91,7 +94,9 @@ pub struct Link {
 }
 
 /// The subject of an OBIE event.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
 pub struct EventSubject {
     /// Resource id.
     pub rid: String,
@@ -115,7 +120,7 @@ impl From<EventSubject> for CoreSubject {
 }
 
 /// Builds [`SetClaims`] for a transmitter (methods chain); `build()` validates.
-#[derive(uniffi::Object)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
 pub struct ClaimsBuilder(Mutex<Option<SetClaimsBuilder>>);
 
 impl ClaimsBuilder {
@@ -137,10 +142,10 @@ impl ClaimsBuilder {
     }
 }
 
-#[uniffi::export]
+#[cfg_attr(feature = "uniffi", uniffi::export)]
 impl ClaimsBuilder {
     /// Start claims with `iss`, `jti`, one `aud` and `iat` (seconds).
-    #[uniffi::constructor]
+    #[cfg_attr(feature = "uniffi", uniffi::constructor)]
     #[must_use]
     pub fn new(iss: String, jti: String, aud: String, iat: i64) -> Arc<Self> {
         Arc::new(ClaimsBuilder(Mutex::new(Some(

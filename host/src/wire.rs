@@ -1,5 +1,6 @@
 //! The wire model of `POST /events`: `setpoll_core::wire`.
 
+use crate::time::num;
 use crate::SetpollError;
 use setpoll_core::codes::SetErrCode;
 use setpoll_core::wire::{
@@ -7,7 +8,9 @@ use setpoll_core::wire::{
 };
 
 /// One `setErrs` entry of a request.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
 pub struct SetErrEntry {
     /// The SET's `jti`.
     pub jti: String,
@@ -18,26 +21,28 @@ pub struct SetErrEntry {
 }
 
 /// `OBEventPolling1`: the body of `POST /events`.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
 pub struct PollRequest {
     /// `maxEvents`; `None` when absent.
-    #[uniffi(default = None)]
-    pub max_events: Option<u32>,
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub max_events: Option<i32>,
     /// `returnImmediately`; `None` when absent.
-    #[uniffi(default = None)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub return_immediately: Option<bool>,
     /// `ack`, each `jti` once.
-    #[uniffi(default = [])]
+    #[cfg_attr(feature = "uniffi", uniffi(default = []))]
     pub ack: Vec<String>,
     /// `setErrs`, in request order.
-    #[uniffi(default = [])]
+    #[cfg_attr(feature = "uniffi", uniffi(default = []))]
     pub set_errs: Vec<SetErrEntry>,
 }
 
 impl From<EventPolling> for PollRequest {
     fn from(r: EventPolling) -> Self {
         PollRequest {
-            max_events: r.max_events,
+            max_events: r.max_events.map(num::i32_of),
             return_immediately: r.return_immediately,
             ack: r.ack,
             set_errs: r
@@ -53,10 +58,15 @@ impl From<EventPolling> for PollRequest {
     }
 }
 
-impl From<PollRequest> for EventPolling {
-    fn from(r: PollRequest) -> Self {
-        EventPolling {
-            max_events: r.max_events,
+impl TryFrom<PollRequest> for EventPolling {
+    type Error = SetpollError;
+    fn try_from(r: PollRequest) -> Result<Self, SetpollError> {
+        let max_events = r
+            .max_events
+            .map(|n| num::u32_of("max_events", n))
+            .transpose()?;
+        Ok(EventPolling {
+            max_events,
             return_immediately: r.return_immediately,
             ack: r.ack,
             set_errs: r
@@ -72,7 +82,7 @@ impl From<PollRequest> for EventPolling {
                     )
                 })
                 .collect(),
-        }
+        })
     }
 }
 
@@ -89,7 +99,7 @@ pub(crate) fn parse_core(
 ///
 /// # Errors
 /// `Request`, whose `errorResponse` (with `interactionId` as `Id`) is the 400 body.
-#[uniffi::export(default(reject_unknown_members = true, interaction_id = "", limits = None))]
+#[cfg_attr(feature = "uniffi", uniffi::export(default(reject_unknown_members = true, interaction_id = "", limits = None)))]
 pub fn parse_request(
     body: String,
     reject_unknown_members: bool,
@@ -110,7 +120,7 @@ pub fn parse_request(
 ///
 /// # Errors
 /// `Request`, whose `errorResponse` (with `interactionId` as `Id`) is the 400 body.
-#[uniffi::export(default(reject_unknown_members = true, interaction_id = "", limits = None))]
+#[cfg_attr(feature = "uniffi", uniffi::export(default(reject_unknown_members = true, interaction_id = "", limits = None)))]
 pub fn parse_request_bytes(
     body: Vec<u8>,
     reject_unknown_members: bool,
@@ -132,9 +142,9 @@ fn parse_request_from(
         limits: match limits {
             None => defaults,
             Some(l) => setpoll_core::wire::RequestLimits {
-                max_body_bytes: l.max_body_bytes.map_or(defaults.max_body_bytes, to_usize),
-                max_ack: l.max_ack.map_or(defaults.max_ack, to_usize),
-                max_set_errs: l.max_set_errs.map_or(defaults.max_set_errs, to_usize),
+                max_body_bytes: limit("max_body_bytes", l.max_body_bytes, defaults.max_body_bytes)?,
+                max_ack: limit("max_ack", l.max_ack, defaults.max_ack)?,
+                max_set_errs: limit("max_set_errs", l.max_set_errs, defaults.max_set_errs)?,
             },
         },
     };
@@ -143,45 +153,55 @@ fn parse_request_from(
         .map_err(|e| SetpollError::request(&e, interaction_id))
 }
 
-fn to_usize(n: u32) -> usize {
-    usize::try_from(n).unwrap_or(usize::MAX)
+fn limit(field: &str, set: Option<i32>, default: usize) -> Result<usize, SetpollError> {
+    set.map_or(Ok(default), |n| num::usize_of(field, n))
 }
 
 /// Resource limits for [`parse_request`]; `None` members keep the defaults
 /// (1 MiB body, 1000 acks, 1000 setErrs).
-#[derive(Clone, Debug, Default, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
 pub struct RequestLimits {
     /// Largest body, bytes.
-    #[uniffi(default = None)]
-    pub max_body_bytes: Option<u32>,
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub max_body_bytes: Option<i32>,
     /// Most `ack` entries.
-    #[uniffi(default = None)]
-    pub max_ack: Option<u32>,
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub max_ack: Option<i32>,
     /// Most `setErrs` members.
-    #[uniffi(default = None)]
-    pub max_set_errs: Option<u32>,
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub max_set_errs: Option<i32>,
 }
 
 /// Resource limits for [`parse_response`]; `None` members keep the defaults.
-#[derive(Clone, Debug, Default, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
 pub struct ResponseLimits {
     /// Largest body, bytes.
-    #[uniffi(default = None)]
-    pub max_body_bytes: Option<u32>,
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub max_body_bytes: Option<i32>,
     /// Most SETs.
-    #[uniffi(default = None)]
-    pub max_sets: Option<u32>,
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub max_sets: Option<i32>,
 }
 
 /// The canonical JSON text of a request (what a TPP sends).
-#[uniffi::export]
-#[must_use]
-pub fn request_to_json(request: PollRequest) -> String {
-    EventPolling::from(request).to_json()
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+pub fn request_to_json(request: PollRequest) -> Result<String, SetpollError> {
+    let text = EventPolling::try_from(request)?.to_json();
+    // A request the strict reader would refuse is refused here, with the
+    // same error, rather than sent.
+    EventPolling::parse(text.as_bytes(), &RequestOptions::default())
+        .map_err(|e| SetpollError::request(&e, ""))?;
+    Ok(text)
 }
 
 /// One SET of a response.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
 pub struct SetEntry {
     /// The SET's `jti`.
     pub jti: String,
@@ -190,7 +210,9 @@ pub struct SetEntry {
 }
 
 /// `OBEventPollingResponse1`: the answer to `POST /events`.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
 pub struct PollResponse {
     /// `sets`, oldest first.
     pub sets: Vec<SetEntry>,
@@ -202,7 +224,7 @@ pub struct PollResponse {
 ///
 /// # Errors
 /// `Response` naming the first problem.
-#[uniffi::export(default(limits = None))]
+#[cfg_attr(feature = "uniffi", uniffi::export(default(limits = None)))]
 pub fn parse_response(
     body: String,
     limits: Option<ResponseLimits>,
@@ -215,7 +237,7 @@ pub fn parse_response(
 ///
 /// # Errors
 /// `Response` naming the first problem.
-#[uniffi::export(default(limits = None))]
+#[cfg_attr(feature = "uniffi", uniffi::export(default(limits = None)))]
 pub fn parse_response_bytes(
     body: Vec<u8>,
     limits: Option<ResponseLimits>,
@@ -231,8 +253,8 @@ fn parse_response_from(
     let limits = match limits {
         None => defaults,
         Some(l) => setpoll_core::wire::ResponseLimits {
-            max_body_bytes: l.max_body_bytes.map_or(defaults.max_body_bytes, to_usize),
-            max_sets: l.max_sets.map_or(defaults.max_sets, to_usize),
+            max_body_bytes: limit("max_body_bytes", l.max_body_bytes, defaults.max_body_bytes)?,
+            max_sets: limit("max_sets", l.max_sets, defaults.max_sets)?,
         },
     };
     let r = EventPollingResponse::parse_lenient(body, &limits)?;
@@ -247,7 +269,7 @@ fn parse_response_from(
 }
 
 /// The canonical JSON text of a response (what an ASPSP answers).
-#[uniffi::export]
+#[cfg_attr(feature = "uniffi", uniffi::export)]
 #[must_use]
 pub fn response_to_json(response: PollResponse) -> String {
     EventPollingResponse {
@@ -265,7 +287,65 @@ pub fn response_to_json(response: PollResponse) -> String {
 ///
 /// # Errors
 /// `Response` when the body is not an `OBErrorResponse1`.
-#[uniffi::export]
+#[cfg_attr(feature = "uniffi", uniffi::export)]
 pub fn parse_error_response(body: String) -> Result<String, SetpollError> {
     Ok(ErrorResponse::parse(body.as_bytes())?.to_json())
+}
+
+/// The OBIE API version an events path serves (`setpoll_core::wire::ObieVersion`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+pub enum ObieVersion {
+    /// Aggregated Polling v3.1.2 (answers `201`).
+    #[serde(rename = "v3.1.2")]
+    V3_1_2,
+    /// Event Notification API v3.1.11.
+    #[serde(rename = "v3.1.11")]
+    V3_1_11,
+    /// Event Notification API v4.0 (four-character error codes).
+    #[serde(rename = "v4.0")]
+    V4_0,
+}
+
+impl From<ObieVersion> for setpoll_core::wire::ObieVersion {
+    fn from(v: ObieVersion) -> Self {
+        match v {
+            ObieVersion::V3_1_2 => Self::V3_1_2,
+            ObieVersion::V3_1_11 => Self::V3_1_11,
+            ObieVersion::V4_0 => Self::V4_0,
+        }
+    }
+}
+
+/// The status of a successful `POST /events` answer on `version`'s path:
+/// `201` for v3.1.2, `200` after.
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+#[must_use]
+pub fn obie_success_status(version: ObieVersion) -> i32 {
+    i32::from(setpoll_core::wire::ObieVersion::from(version).success_status())
+}
+
+/// An `OBErrorResponse1` body (e.g. a `Request` error's `errorResponse`)
+/// with every `ErrorCode` in `version`'s vocabulary: on v4.0 the
+/// four-character `OBExternalStatusReason1Code`s, unchanged before.
+///
+/// # Errors
+/// `Response` when the body is not an `OBErrorResponse1`.
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+pub fn obie_error_response(
+    version: ObieVersion,
+    error_response_json: String,
+) -> Result<String, SetpollError> {
+    let body = ErrorResponse::parse(error_response_json.as_bytes())?;
+    Ok(setpoll_core::wire::ObieVersion::from(version)
+        .error_response(body)
+        .to_json())
+}
+
+/// The answer when nothing is queued, `{"sets":{},"moreAvailable":false}`.
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+#[must_use]
+pub fn empty_poll_response() -> String {
+    setpoll_core::wire::EventPollingResponse::default().to_json()
 }

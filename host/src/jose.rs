@@ -8,7 +8,10 @@ use setpoll_core::crypto::Backend;
 use setpoll_core::jose::{Jwk as CoreJwk, JwkSet as CoreJwkSet};
 
 /// Which crypto implementation to use.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, uniffi::Enum)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum CryptoBackend {
     /// `aws-lc-rs` (the default): constant-time, fast.
     Native,
@@ -39,16 +42,17 @@ fn with_kid(key: setpoll_core::jose::SigningKey, kid: Option<String>) -> Arc<Sig
 }
 
 /// A private key that signs SETs, with its `kid` and algorithm.
-#[derive(Debug, uniffi::Object)]
+#[derive(Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
 pub struct SigningKey(pub(crate) setpoll_core::jose::SigningKey);
 
-#[uniffi::export]
+#[cfg_attr(feature = "uniffi", uniffi::export)]
 impl SigningKey {
     /// A new P-256 key for ES256 from 32 bytes of seed (e.g. `SecureRandom`).
     ///
     /// # Errors
     /// `Argument(bad_seed)` unless the seed is 32 bytes.
-    #[uniffi::constructor(default(kid = None))]
+    #[cfg_attr(feature = "uniffi", uniffi::constructor)]
     pub fn generate_es256(seed: Vec<u8>, kid: Option<String>) -> Result<Arc<Self>, SetpollError> {
         let mut rng = seeded(&seed)?;
         Ok(with_kid(
@@ -57,18 +61,24 @@ impl SigningKey {
         ))
     }
 
-    /// A new RSA key for PS256 (`bits` >= 2048) from 32 bytes of seed.
+    /// A new RSA key for PS256 from 32 bytes of seed; `bits` from 2048 to
+    /// 4096 (larger keys take minutes to generate and cannot be interrupted).
     ///
     /// # Errors
-    /// `Argument(bad_seed)`, or `Key` for an unsupported size.
-    #[uniffi::constructor(default(bits = 2048, kid = None))]
+    /// `Argument(bad_seed)`, `Argument(bad_key_size)` outside 2048..=4096.
+    #[cfg_attr(feature = "uniffi", uniffi::constructor)]
     pub fn generate_ps256(
         seed: Vec<u8>,
-        bits: u32,
+        bits: i32,
         kid: Option<String>,
     ) -> Result<Arc<Self>, SetpollError> {
+        let bits = usize::try_from(bits)
+            .ok()
+            .filter(|b| (2048..=4096).contains(b))
+            .ok_or_else(|| {
+                SetpollError::argument("bad_key_size", format!("{bits} bits: use 2048 to 4096"))
+            })?;
         let mut rng = seeded(&seed)?;
-        let bits = usize::try_from(bits).unwrap_or(usize::MAX);
         Ok(with_kid(
             setpoll_core::jose::SigningKey::generate_ps256(&mut rng, bits)?,
             kid,
@@ -79,7 +89,7 @@ impl SigningKey {
     ///
     /// # Errors
     /// `Key` when the JWK is malformed, public, or not for signing.
-    #[uniffi::constructor(default(backend = None))]
+    #[cfg_attr(feature = "uniffi", uniffi::constructor)]
     pub fn from_jwk(
         jwk: String,
         backend: Option<CryptoBackend>,
@@ -94,7 +104,7 @@ impl SigningKey {
     ///
     /// # Errors
     /// `Key` when the PEM is not a supported private key.
-    #[uniffi::constructor(default(kid = None))]
+    #[cfg_attr(feature = "uniffi", uniffi::constructor)]
     pub fn from_pkcs8_pem(pem: String, kid: Option<String>) -> Result<Arc<Self>, SetpollError> {
         Ok(with_kid(
             setpoll_core::jose::SigningKey::from_pkcs8_pem(&pem)?,
@@ -136,10 +146,12 @@ impl SigningKey {
 }
 
 /// A key skipped when a JWK Set was imported.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
 pub struct SkippedKey {
     /// Its position in the set's `keys` array.
-    pub index: u32,
+    pub index: i32,
     /// Its `kid`, when it had one.
     pub kid: Option<String>,
     /// Why (stable code).
@@ -150,7 +162,7 @@ fn skipped_keys(set: &CoreJwkSet) -> Vec<SkippedKey> {
     set.skipped()
         .iter()
         .map(|s| SkippedKey {
-            index: u32::try_from(s.index).unwrap_or(u32::MAX),
+            index: crate::time::num::i32_of(s.index),
             kid: s.kid.clone(),
             code: s.error.code().to_owned(),
         })
@@ -158,20 +170,21 @@ fn skipped_keys(set: &CoreJwkSet) -> Vec<SkippedKey> {
 }
 
 /// A public JWK Set prepared for verification.
-#[derive(Debug, uniffi::Object)]
+#[derive(Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
 pub struct Keyring {
     pub(crate) ring: setpoll_core::jose::Keyring,
     jwks_json: String,
     skipped: Vec<SkippedKey>,
 }
 
-#[uniffi::export]
+#[cfg_attr(feature = "uniffi", uniffi::export)]
 impl Keyring {
     /// Import a JWK Set (JSON text); keys setpoll cannot use are skipped.
     ///
     /// # Errors
     /// `Key` when the set itself is malformed.
-    #[uniffi::constructor(default(backend = None))]
+    #[cfg_attr(feature = "uniffi", uniffi::constructor)]
     pub fn from_jwks(
         jwks: String,
         backend: Option<CryptoBackend>,
@@ -207,7 +220,7 @@ impl Keyring {
 ///
 /// # Errors
 /// `Key` when two keys share a `kid` or there are too many.
-#[uniffi::export]
+#[cfg_attr(feature = "uniffi", uniffi::export)]
 pub fn jwks_from_keys(keys: Vec<Arc<SigningKey>>) -> Result<String, SetpollError> {
     Ok(CoreJwkSet::new(keys.iter().map(|k| k.0.to_public_jwk()).collect())?.to_json())
 }
@@ -216,22 +229,23 @@ pub fn jwks_from_keys(keys: Vec<Arc<SigningKey>>) -> Result<String, SetpollError
 ///
 /// # Errors
 /// `Key` when the JWK is malformed.
-#[uniffi::export]
+#[cfg_attr(feature = "uniffi", uniffi::export)]
 pub fn jwk_thumbprint(jwk: String) -> Result<String, SetpollError> {
     Ok(CoreJwk::from_json(jwk.as_bytes())?.thumbprint())
 }
 
 /// One JWK as parsed (RFC 7517 §4): inspect it, export it.
-#[derive(Debug, uniffi::Object)]
+#[derive(Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
 pub struct Jwk(CoreJwk);
 
-#[uniffi::export]
+#[cfg_attr(feature = "uniffi", uniffi::export)]
 impl Jwk {
     /// Parse a JWK (JSON text).
     ///
     /// # Errors
     /// `Key` when the JWK is malformed or unsupported.
-    #[uniffi::constructor]
+    #[cfg_attr(feature = "uniffi", uniffi::constructor)]
     pub fn from_json(json: String) -> Result<Arc<Self>, SetpollError> {
         Ok(Arc::new(Jwk(CoreJwk::from_json(json.as_bytes())?)))
     }
@@ -268,16 +282,17 @@ impl Jwk {
 }
 
 /// A JWK Set as parsed (RFC 7517 §5): unusable keys are skipped, not fatal.
-#[derive(Debug, uniffi::Object)]
+#[derive(Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
 pub struct JwkSet(CoreJwkSet);
 
-#[uniffi::export]
+#[cfg_attr(feature = "uniffi", uniffi::export)]
 impl JwkSet {
     /// Parse a JWK Set (JSON text).
     ///
     /// # Errors
     /// `Key` when the set itself is malformed.
-    #[uniffi::constructor]
+    #[cfg_attr(feature = "uniffi", uniffi::constructor)]
     pub fn from_json(json: String) -> Result<Arc<Self>, SetpollError> {
         Ok(Arc::new(JwkSet(CoreJwkSet::from_json(json.as_bytes())?)))
     }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::time::num;
 use crate::claims::SetClaims;
 use crate::jose::{Keyring, SigningKey};
 use crate::time::timestamp;
@@ -9,7 +10,9 @@ use crate::SetpollError;
 use setpoll_core::jose::{Algorithm, HeaderProfile as CoreProfile};
 
 /// The routing facts of a signed SET, read without verification.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
 pub struct SetEnvelope {
     /// `jti`: the queue key.
     pub jti: String,
@@ -22,7 +25,7 @@ pub struct SetEnvelope {
 /// # Errors
 /// `Verify` when the token is not a compact JWS whose payload is a JSON
 /// object with a string `jti`.
-#[uniffi::export]
+#[cfg_attr(feature = "uniffi", uniffi::export)]
 pub fn peek_envelope(token: String) -> Result<SetEnvelope, SetpollError> {
     let env = setpoll_core::set::peek_envelope(&token)?;
     Ok(SetEnvelope {
@@ -32,24 +35,30 @@ pub fn peek_envelope(token: String) -> Result<SetEnvelope, SetpollError> {
 }
 
 /// What a recipient accepts.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
 pub struct VerifyPolicy {
     /// Expected `iss`; `None` skips the check.
     pub issuer: Option<String>,
     /// Expected `aud` (the recipient's client id); `None` skips the check.
     pub audience: Option<String>,
-    /// Allowed algorithms; `None` = `PS256` and `ES256`.
-    #[uniffi(default = None)]
+    /// Allowed algorithms (default: the core's, `PS256` and `ES256`).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
     pub algorithms: Option<Vec<String>>,
-    /// Clock-skew allowance, seconds.
-    #[uniffi(default = 300)]
-    pub max_skew_secs: u32,
-    /// Largest compact JWS accepted, bytes.
-    #[uniffi(default = 65536)]
-    pub max_token_bytes: u32,
-    /// Reject SETs older than this many seconds; `None` accepts any age.
-    #[uniffi(default = None)]
-    pub max_age_secs: Option<u32>,
+    /// Clock-skew allowance, seconds (default: the core's).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub max_skew_secs: Option<i64>,
+    /// Largest compact JWS accepted, bytes (default: the core's).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub max_token_bytes: Option<i32>,
+    /// Reject SETs older than this many seconds (default: any age).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub max_age_secs: Option<i64>,
 }
 
 impl TryFrom<&VerifyPolicy> for setpoll_core::set::VerifyPolicy {
@@ -64,15 +73,22 @@ impl TryFrom<&VerifyPolicy> for setpoll_core::set::VerifyPolicy {
                 .map(|n| Algorithm::from_name(n))
                 .collect::<Result<_, _>>()?;
         }
-        out.max_skew_secs = u64::from(p.max_skew_secs);
-        out.max_token_bytes = usize::try_from(p.max_token_bytes).unwrap_or(usize::MAX);
-        out.max_age_secs = p.max_age_secs.map(u64::from);
+        if let Some(v) = p.max_skew_secs {
+            out.max_skew_secs = num::u64_of("max_skew_secs", v)?;
+        }
+        if let Some(v) = p.max_token_bytes {
+            out.max_token_bytes = num::usize_of("max_token_bytes", v)?;
+        }
+        if let Some(v) = p.max_age_secs {
+            out.max_age_secs = Some(num::u64_of("max_age_secs", v)?);
+        }
         Ok(out)
     }
 }
 
 /// A SET whose signature and claims checked out.
-#[derive(Debug, uniffi::Record)]
+#[derive(Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct VerifiedSet {
     /// The validated claims.
     pub claims: Arc<SetClaims>,
@@ -86,7 +102,7 @@ pub struct VerifiedSet {
 ///
 /// # Errors
 /// `Verify` with the `setErrs` code to report; `Argument` for a bad policy or time.
-#[uniffi::export]
+#[cfg_attr(feature = "uniffi", uniffi::export)]
 pub fn verify_set(
     token: String,
     keyring: Arc<Keyring>,
@@ -103,7 +119,10 @@ pub fn verify_set(
 }
 
 /// Which protected header a SET is signed with.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum HeaderProfile {
     /// RFC 8417 §2.3: `alg`, `kid`, `typ: secevent+jwt`.
     Rfc8417,
@@ -121,7 +140,7 @@ pub enum HeaderProfile {
 /// # Errors
 /// `Sign` when the claims do not validate or the backend fails; `Argument`
 /// for a bad profile or time.
-#[uniffi::export]
+#[cfg_attr(feature = "uniffi", uniffi::export)]
 pub fn sign_set(
     claims: Arc<SetClaims>,
     key: Arc<SigningKey>,

@@ -3,106 +3,123 @@
 //! its own database and runs each operation as plan, load, decide, commit.
 //!
 //! Records and changes cross as JSON text in the core's serde form (as
-//! `MemoryTransmitter.recordsJson()` and the vectors write them). A plan
-//! comes back as a record: the typed fields the host's queries need, plus
-//! `planJson`, the whole plan to hand back to the matching `decide*` call.
-//! `planJson` is the core's serde form of the plan, the same text the
-//! Python binding hands out (the poll plan's `request` is the canonical
-//! `OBEventPolling1` body); one the host altered is parsed again and checked
-//! like any input, by the core.
+//! `MemoryTransmitter.recordsJson()` and the vectors write them). A plan is
+//! an opaque object: the host reads the query bounds from it, loads the
+//! rows, and hands the same object to the matching `decide*` call. The
+//! plan never leaves Rust, so nothing can alter it in between and the
+//! request body is parsed exactly once.
 
 use std::sync::Arc;
 
 use setpoll_core::transmitter::{
     EnqueuePlan as CoreEnqueuePlan, PollPlan as CorePollPlan, SetRecord,
-    SweepPlan as CoreSweepPlan, Transmitter as CoreTransmitter, TransmitterConfig as CoreConfig,
+    SweepPlan as CoreSweepPlan, Transmitter as CoreTransmitter,
 };
 
-use crate::time::{timestamp, to_host};
+use crate::time::{num, timestamp, to_host};
 use crate::transmitter::{
     from_json, json, EnqueueResult, PollAnswer, PollWait, SweepResult, TransmitterConfig,
 };
 use crate::wire::parse_core;
 use crate::SetpollError;
 
-fn to_u32(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
-}
+/// Enqueue step 1: what to load before [`StorageTransmitter::decide_enqueue`]:
+/// the record keyed `(client, jti)` and `SELECT max(seq) FROM sets WHERE
+/// client = :client`.
+#[derive(Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
+pub struct EnqueuePlan(CoreEnqueuePlan);
 
-/// Enqueue step 1: what to load before [`StorageTransmitter::decide_enqueue`].
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct EnqueuePlan {
-    /// The recipient (the token's single `aud`): load the record keyed
-    /// `(client, jti)`, and `SELECT max(seq) FROM sets WHERE client = :client`.
-    pub client: String,
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+impl EnqueuePlan {
+    /// The recipient (the token's single `aud`).
+    #[must_use]
+    pub fn client(&self) -> String {
+        self.0.client.clone()
+    }
     /// The token's `jti`.
-    pub jti: String,
-    /// The whole plan, to pass to `decideEnqueue`.
-    pub plan_json: String,
+    #[must_use]
+    pub fn jti(&self) -> String {
+        self.0.jti.clone()
+    }
 }
 
 /// The deliverable rows a poll needs (as SQL: `client = :client AND state IN
 /// ('pending','delivered') AND visible_at <= :nowMs AND expires_at > :nowMs
 /// AND attempts < :maxAttempts AND jti NOT IN (:exclude) ORDER BY seq LIMIT :limit`).
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
 pub struct DeliverableQuery {
     /// The polling client.
     pub client: String,
     /// `visible_at <= nowMs AND expires_at > nowMs` (ms since the epoch).
     pub now_ms: i64,
     /// `attempts < maxAttempts`.
-    pub max_attempts: u32,
+    pub max_attempts: i32,
     /// The `jti`s to leave out (those named in `ack`/`setErrs`).
     pub exclude: Vec<String>,
     /// Rows to load at most.
-    pub limit: u32,
+    pub limit: i32,
 }
 
 /// Poll (or resume) step 1: what to load before [`StorageTransmitter::decide_poll`].
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct PollPlan {
+#[derive(Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
+pub struct PollPlan(CorePollPlan);
+
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+impl PollPlan {
     /// The polling client.
-    pub client: String,
+    #[must_use]
+    pub fn client(&self) -> String {
+        self.0.client.clone()
+    }
     /// Load this client's records with these `jti`s (`WHERE client = :client
     /// AND jti IN (:named)`), whatever their state.
-    pub named: Vec<String>,
+    #[must_use]
+    pub fn named(&self) -> Vec<String> {
+        self.0.named.clone()
+    }
     /// The deliverable records to load.
-    pub deliverable: DeliverableQuery,
-    /// The whole plan, to pass to `decidePoll`.
-    pub plan_json: String,
+    #[must_use]
+    pub fn deliverable(&self) -> DeliverableQuery {
+        let q = &self.0.deliverable;
+        DeliverableQuery {
+            client: q.client.clone(),
+            now_ms: to_host(q.now),
+            max_attempts: num::i32_of(q.max_attempts),
+            exclude: q.exclude.clone(),
+            limit: num::i32_of(q.limit),
+        }
+    }
 }
 
 /// Sweep step 1: the bounds of the two sweep queries (any client, each
 /// `ORDER BY client, seq LIMIT :limit`): `expires_at <= :nowMs`, and
 /// `state = 'delivered' AND attempts >= :maxAttempts AND visible_at <= :nowMs`.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct SweepPlan {
+#[derive(Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
+pub struct SweepPlan(CoreSweepPlan);
+
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+impl SweepPlan {
     /// The time of the sweep (ms since the epoch).
-    pub now_ms: i64,
+    #[must_use]
+    pub fn now_ms(&self) -> i64 {
+        to_host(self.0.now)
+    }
     /// Rows to load per query at most: the call's budget plus one (to know
     /// whether more are due).
-    pub limit: u32,
+    #[must_use]
+    pub fn limit(&self) -> i32 {
+        num::i32_of(self.0.limit)
+    }
     /// `attempts >= maxAttempts` selects exhausted SETs.
-    pub max_attempts: u32,
-    /// The whole plan, to pass to `decideSweep`.
-    pub plan_json: String,
-}
-
-fn poll_plan_out(p: CorePollPlan) -> Result<PollPlan, SetpollError> {
-    let plan_json = json(serde_json::to_string(&p))?;
-    let deliverable = DeliverableQuery {
-        client: p.deliverable.client,
-        now_ms: to_host(p.deliverable.now),
-        max_attempts: p.deliverable.max_attempts,
-        exclude: p.deliverable.exclude,
-        limit: to_u32(p.deliverable.limit),
-    };
-    Ok(PollPlan {
-        client: p.client,
-        named: p.named,
-        deliverable,
-        plan_json,
-    })
+    #[must_use]
+    pub fn max_attempts(&self) -> i32 {
+        num::i32_of(self.0.max_attempts)
+    }
 }
 
 /// The transmitter rules without storage, for a host that keeps the queue
@@ -115,13 +132,18 @@ fn poll_plan_out(p: CorePollPlan) -> Result<PollPlan, SetpollError> {
 /// Host contract: commit every change a `decide*` call returns, in order,
 /// in one transaction, before answering; serialise the polls of one client;
 /// run the sweep periodically, again while `more`.
-#[derive(Debug, uniffi::Object)]
+#[derive(Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
 pub struct StorageTransmitter {
     core: CoreTransmitter,
 }
 
 impl StorageTransmitter {
-    fn plan_poll_of(
+    /// Poll step 1 with the body in any form the binding received it.
+    ///
+    /// # Errors
+    /// As [`plan_poll`](Self::plan_poll).
+    pub fn plan_poll_body(
         &self,
         client: &str,
         body: &[u8],
@@ -130,22 +152,27 @@ impl StorageTransmitter {
     ) -> Result<PollPlan, SetpollError> {
         let now = timestamp(now_ms)?;
         let request = parse_core(body, &self.core.config().request_options(), interaction_id)?;
-        poll_plan_out(self.core.plan_poll(client, &request, now))
+        Ok(PollPlan(self.core.plan_poll(client, &request, now)))
     }
 }
 
-#[uniffi::export]
+#[cfg_attr(feature = "uniffi", uniffi::export)]
 impl StorageTransmitter {
     /// The rules over `config` (the same configuration as `MemoryTransmitter`).
     ///
     /// # Errors
     /// `Transmitter` when the configuration is inconsistent.
-    #[uniffi::constructor]
-    pub fn new(config: TransmitterConfig) -> Result<Arc<Self>, SetpollError> {
-        let config = CoreConfig::from(config);
-        Ok(Arc::new(StorageTransmitter {
-            core: CoreTransmitter::new(config)?,
-        }))
+    #[cfg_attr(feature = "uniffi", uniffi::constructor)]
+    pub fn new(config: TransmitterConfig) -> Result<Self, SetpollError> {
+        Ok(StorageTransmitter {
+            core: CoreTransmitter::new(config.to_core()?)?,
+        })
+    }
+
+    /// The configuration in force, every field set.
+    #[must_use]
+    pub fn config(&self) -> TransmitterConfig {
+        TransmitterConfig::of_core(self.core.config())
     }
 
     /// Enqueue step 1: the token's recipient and `jti`. Then load the record
@@ -153,58 +180,54 @@ impl StorageTransmitter {
     ///
     /// # Errors
     /// `Transmitter` when the token cannot be queued (`malformed_token`,
-    /// `missing_audience`, ...), `Argument(negative_time)`.
-    pub fn plan_enqueue(&self, token: String, now_ms: i64) -> Result<EnqueuePlan, SetpollError> {
+    /// `missing_audience`, ...), `Argument(negative_value)`.
+    pub fn plan_enqueue(&self, token: String, now_ms: i64) -> Result<Arc<EnqueuePlan>, SetpollError> {
         let p = self.core.plan_enqueue(token, timestamp(now_ms)?)?;
-        let plan_json = json(serde_json::to_string(&p))?;
-        Ok(EnqueuePlan {
-            client: p.client,
-            jti: p.jti,
-            plan_json,
-        })
+        Ok(Arc::new(EnqueuePlan(p)))
     }
 
-    /// Enqueue step 3: given the existing record (JSON object, or `null`)
-    /// and the client's highest `seq` (`null` for none), the record to
+    /// Enqueue step 3: given the existing record (JSON object, or `None`)
+    /// and the client's highest `seq` (`None` for none), the record to
     /// insert (`changesJson`) or "already queued". Wake the long polls of
     /// `wake` after committing.
     ///
     /// # Errors
     /// `Transmitter(load_mismatch)` when the record is another key's,
     /// `Transmitter(seq_exhausted)`, `Argument(bad_json)` for a malformed
-    /// plan or record.
+    /// record.
     pub fn decide_enqueue(
         &self,
-        plan_json: String,
+        plan: Arc<EnqueuePlan>,
         existing_record_json: Option<String>,
-        newest_seq: Option<u64>,
+        newest_seq: Option<i64>,
     ) -> Result<EnqueueResult, SetpollError> {
-        let plan: CoreEnqueuePlan = from_json("enqueue plan", &plan_json)?;
         let existing: Option<SetRecord> = existing_record_json
             .as_deref()
             .map(|t| from_json("record", t))
             .transpose()?;
+        let newest_seq = newest_seq.map(|s| num::u64_of("newest_seq", s)).transpose()?;
         let outcome = self
             .core
-            .decide_enqueue(plan, existing.as_ref(), newest_seq)?;
+            .decide_enqueue(plan.0.clone(), existing.as_ref(), newest_seq)?;
         EnqueueResult::new(&outcome)
     }
 
     /// Poll step 1, for `POST /events` from the authenticated `client`:
-    /// parse `body` and say which rows to load.
+    /// parse `body` (once) and say which rows to load.
     ///
     /// # Errors
     /// `Request` (whose `errorResponse` is the 400 body) for a bad body,
-    /// `Argument(negative_time)`.
-    #[uniffi::method(default(interaction_id = ""))]
+    /// `Argument(negative_value)`.
+    #[cfg_attr(feature = "uniffi", uniffi::method(default(interaction_id = "")))]
     pub fn plan_poll(
         &self,
         client: String,
         body: String,
         now_ms: i64,
         interaction_id: String,
-    ) -> Result<PollPlan, SetpollError> {
-        self.plan_poll_of(&client, body.as_bytes(), now_ms, &interaction_id)
+    ) -> Result<Arc<PollPlan>, SetpollError> {
+        self.plan_poll_body(&client, body.as_bytes(), now_ms, &interaction_id)
+            .map(Arc::new)
     }
 
     /// [`plan_poll`](Self::plan_poll) with the body as the bytes received
@@ -213,15 +236,16 @@ impl StorageTransmitter {
     ///
     /// # Errors
     /// As [`plan_poll`](Self::plan_poll).
-    #[uniffi::method(default(interaction_id = ""))]
+    #[cfg_attr(feature = "uniffi", uniffi::method(default(interaction_id = "")))]
     pub fn plan_poll_bytes(
         &self,
         client: String,
         body: Vec<u8>,
         now_ms: i64,
         interaction_id: String,
-    ) -> Result<PollPlan, SetpollError> {
-        self.plan_poll_of(&client, &body, now_ms, &interaction_id)
+    ) -> Result<Arc<PollPlan>, SetpollError> {
+        self.plan_poll_body(&client, &body, now_ms, &interaction_id)
+            .map(Arc::new)
     }
 
     /// Resume step 1, for a held long poll: call when `enqueue` woke its
@@ -229,9 +253,11 @@ impl StorageTransmitter {
     /// call `decidePoll` as for a poll.
     ///
     /// # Errors
-    /// `Argument(negative_time)`.
-    pub fn plan_resume(&self, wait: Arc<PollWait>, now_ms: i64) -> Result<PollPlan, SetpollError> {
-        poll_plan_out(self.core.plan_resume(&wait.0, timestamp(now_ms)?))
+    /// `Argument(negative_value)`.
+    pub fn plan_resume(&self, wait: Arc<PollWait>, now_ms: i64) -> Result<Arc<PollPlan>, SetpollError> {
+        Ok(Arc::new(PollPlan(
+            self.core.plan_resume(&wait.0, timestamp(now_ms)?),
+        )))
     }
 
     /// Poll step 3: given the records the plan named and the deliverable
@@ -240,37 +266,30 @@ impl StorageTransmitter {
     /// loader bug cannot leak one client's SETs to another.
     ///
     /// # Errors
-    /// `Argument(bad_json)` for a malformed plan or records.
+    /// `Argument(bad_json)` for malformed records.
     pub fn decide_poll(
         &self,
-        plan_json: String,
+        plan: Arc<PollPlan>,
         named_records_json: String,
         deliverable_records_json: String,
     ) -> Result<PollAnswer, SetpollError> {
-        let plan: CorePollPlan = from_json("poll plan", &plan_json)?;
         let named: Vec<SetRecord> = from_json("named records", &named_records_json)?;
         let deliverable: Vec<SetRecord> =
             from_json("deliverable records", &deliverable_records_json)?;
-        PollAnswer::new(self.core.decide_poll(&plan, named, deliverable))
+        PollAnswer::new(self.core.decide_poll(&plan.0, named, deliverable))
     }
 
     /// Sweep step 1: the bounds of the two sweep queries, for a call that
-    /// acts on at most `limit` due records (the plan's own `limit`, rows to
+    /// acts on at most `budget` due records (the plan's own `limit`, rows to
     /// load per query, is one more).
     ///
     /// # Errors
-    /// `Argument(negative_time)`.
-    #[uniffi::method(default(limit = 1000))]
-    pub fn plan_sweep(&self, now_ms: i64, limit: u32) -> Result<SweepPlan, SetpollError> {
-        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-        let p = self.core.plan_sweep(timestamp(now_ms)?, limit);
-        let plan_json = json(serde_json::to_string(&p))?;
-        Ok(SweepPlan {
-            now_ms: to_host(p.now),
-            limit: to_u32(p.limit),
-            max_attempts: p.max_attempts,
-            plan_json,
-        })
+    /// `Argument(negative_value)`.
+    pub fn plan_sweep(&self, now_ms: i64, budget: i32) -> Result<Arc<SweepPlan>, SetpollError> {
+        let budget = num::usize_of("budget", budget)?;
+        Ok(Arc::new(SweepPlan(
+            self.core.plan_sweep(timestamp(now_ms)?, budget),
+        )))
     }
 
     /// Sweep step 3: the changes for the first `limit - 1` due rows in
@@ -280,23 +299,21 @@ impl StorageTransmitter {
     /// returned `limit` rows) only keeps it safe for a host that loaded fewer.
     ///
     /// # Errors
-    /// `Argument(bad_json)` for a malformed plan or records.
+    /// `Argument(bad_json)` for malformed records.
     pub fn decide_sweep(
         &self,
-        plan_json: String,
+        plan: Arc<SweepPlan>,
         records_json: String,
         loaded_full: bool,
     ) -> Result<SweepResult, SetpollError> {
-        let plan: CoreSweepPlan = from_json("sweep plan", &plan_json)?;
         let records: Vec<SetRecord> = from_json("records", &records_json)?;
-        let outcome = self.core.decide_sweep(&plan, &records, loaded_full);
+        let outcome = self.core.decide_sweep(&plan.0, &records, loaded_full);
         Ok(SweepResult {
             changes_json: json(serde_json::to_string(&outcome.changes))?,
             more: outcome.more,
         })
     }
 }
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 mod tests {

@@ -6,7 +6,8 @@ use setpoll_core::codes::Vocabulary;
 /// carries `code`, the core's stable machine code (snake_case), and `detail`,
 /// a human-readable message. Kotlin sees a sealed `SetpollException`, Swift an
 /// `enum SetpollError: Error`.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Error))]
 #[non_exhaustive]
 pub enum SetpollError {
     /// An argument the host passed was out of range or names something unknown.
@@ -87,20 +88,15 @@ pub enum SetpollError {
         /// What was wrong.
         detail: String,
     },
-    /// A receiver call failed: a refused configuration or saved state, a
-    /// failed round trip (`poll_failure`: already recorded, log it and carry
-    /// on), or a refused call that changed nothing.
+    /// A receiver call was refused and changed nothing: an invalid
+    /// configuration or saved state, or a call out of order
+    /// (`request_in_flight`, `unknown_request`, `unknown_jti`, ...). Failed
+    /// round trips are not errors: see `ReceiverBatch.failure`.
     Receiver {
-        /// Stable machine code (`not_due`, `throttled`, `unknown_jti`, ...).
+        /// Stable machine code.
         code: String,
         /// What was wrong.
         detail: String,
-        /// `true` for a failed round trip the receiver will retry with backoff.
-        poll_failure: bool,
-        /// For `not_due`: when a request will be due (ms since the epoch).
-        at_ms: Option<i64>,
-        /// The HTTP status of a failed round trip, when there was one.
-        status: Option<u16>,
     },
 }
 
@@ -221,32 +217,6 @@ impl From<setpoll_core::set::VerifyError> for SetpollError {
     }
 }
 
-impl From<setpoll_core::receiver::ReceiverError> for SetpollError {
-    fn from(e: setpoll_core::receiver::ReceiverError) -> Self {
-        use setpoll_core::receiver::ReceiverError as E;
-        let at_ms = match &e {
-            E::NotDue { at } => Some(i64::try_from(at.as_millis()).unwrap_or(i64::MAX)),
-            _ => None,
-        };
-        let status = match &e {
-            E::Throttled { .. } => Some(429),
-            E::ServerError { status, .. }
-            | E::Unauthorized { status, .. }
-            | E::RequestRejected { status, .. }
-            | E::UnexpectedStatus { status }
-            | E::MalformedResponse { status, .. } => Some(*status),
-            _ => None,
-        };
-        SetpollError::Receiver {
-            code: e.code().to_owned(),
-            detail: e.to_string(),
-            poll_failure: e.is_poll_failure(),
-            at_ms,
-            status,
-        }
-    }
-}
-
 macro_rules! receiver_refusal {
     ($($ty:ty),* $(,)?) => {$(
         impl From<$ty> for SetpollError {
@@ -254,9 +224,6 @@ macro_rules! receiver_refusal {
                 SetpollError::Receiver {
                     code: e.code().to_owned(),
                     detail: e.to_string(),
-                    poll_failure: false,
-                    at_ms: None,
-                    status: None,
                 }
             }
         }
@@ -264,6 +231,7 @@ macro_rules! receiver_refusal {
 }
 
 receiver_refusal!(
+    setpoll_core::receiver::ReceiverError,
     setpoll_core::receiver::ConfigError,
     setpoll_core::receiver::StateError,
 );

@@ -1,14 +1,15 @@
 //! The transmitter (ASPSP side of `POST /events`) with its queue in memory.
 
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 use crate::time::timestamp;
 use crate::wire::parse_core;
 use crate::SetpollError;
+use crate::time::num;
 use setpoll_core::transmitter::{
-    DeliveryMode, EnqueueOutcome, MemoryQueue, PollDecision, PollOutcome, Profile, SetErrPolicy,
-    SetRecord, Transmitter as CoreTransmitter, TransmitterConfig as CoreConfig, Wait,
+    DeliveryMode as CoreDeliveryMode, EnqueueOutcome, MemoryQueue, PollDecision, PollOutcome,
+    Profile, SetErrPolicy as CoreSetErrPolicy, SetRecord, Transmitter as CoreTransmitter,
+    TransmitterConfig as CoreConfig, Wait,
 };
 use setpoll_core::wire::RequestOptions;
 
@@ -30,7 +31,10 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
 }
 
 /// Which text the transmitter follows where OBIE and RFC 8936 differ.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, uniffi::Enum)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum TransmitterProfile {
     /// Open Banking UK Aggregated Polling.
     Obie,
@@ -38,75 +42,176 @@ pub enum TransmitterProfile {
     Rfc8936,
 }
 
-/// The delivery policy a bank documents to its TPPs (durations in ms).
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct TransmitterConfig {
-    /// Profile; `None` = OBIE.
-    #[uniffi(default = None)]
-    pub profile: Option<TransmitterProfile>,
-    /// SETs per response when `maxEvents` is absent (RFC 8936 profile).
-    #[uniffi(default = 100)]
-    pub default_max_events: u32,
-    /// Most SETs per response.
-    #[uniffi(default = 1000)]
-    pub max_events_limit: u32,
-    /// How long a delivered SET waits for its ack before redelivery.
-    #[uniffi(default = 600000)]
-    pub visibility_timeout_ms: u64,
-    /// Deliveries before a SET is dead-lettered.
-    #[uniffi(default = 10)]
-    pub max_attempts: u32,
-    /// How long an undelivered SET is kept.
-    #[uniffi(default = 604800000)]
-    pub retention_ms: u64,
-    /// How long a dead letter is kept.
-    #[uniffi(default = 2592000000)]
-    pub dead_letter_retention_ms: u64,
-    /// Longest long-poll; `None` disables long polling.
-    #[uniffi(default = None)]
-    pub long_poll_max_wait_ms: Option<u64>,
-    /// Redeliver (instead of dead-lettering) a SET the client reports in `setErrs`.
-    #[uniffi(default = false)]
-    pub redeliver_on_set_err: bool,
-    /// Deliver each SET at most once (instead of at least once).
-    #[uniffi(default = false)]
-    pub deliver_once: bool,
+/// What a `setErrs` entry does to the SET it names.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+pub enum SetErrPolicy {
+    /// Dead-letter it, never deliver it again.
+    DeadLetter,
+    /// Record the error and deliver it again (attempts still count).
+    Redeliver,
 }
 
-impl From<TransmitterConfig> for CoreConfig {
-    fn from(c: TransmitterConfig) -> Self {
-        CoreConfig {
-            profile: match c.profile {
-                None | Some(TransmitterProfile::Obie) => Profile::Obie,
-                Some(TransmitterProfile::Rfc8936) => Profile::Rfc8936,
-            },
-            default_max_events: c.default_max_events,
-            max_events_limit: c.max_events_limit,
-            visibility_timeout: Duration::from_millis(c.visibility_timeout_ms),
-            max_attempts: c.max_attempts,
-            retention: Duration::from_millis(c.retention_ms),
-            dead_letter_retention: Duration::from_millis(c.dead_letter_retention_ms),
-            long_poll_max_wait: c.long_poll_max_wait_ms.map(Duration::from_millis),
-            on_set_err: if c.redeliver_on_set_err {
-                SetErrPolicy::Redeliver
-            } else {
-                SetErrPolicy::DeadLetter
-            },
-            delivery: if c.deliver_once {
-                DeliveryMode::DeliverOnce
-            } else {
-                DeliveryMode::AtLeastOnce
-            },
+/// When a delivered SET is finished with.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+pub enum DeliveryMode {
+    /// Until acknowledged, reported, out of attempts or expired.
+    AtLeastOnce,
+    /// Removed as soon as delivered (`ack`/`setErrs` accepted and ignored).
+    DeliverOnce,
+}
+
+/// The delivery policy a bank documents to its TPPs (durations in ms).
+/// Every field is optional: absent means the core's default
+/// (`setpoll_core::transmitter::TransmitterConfig::default`), which
+/// [`transmitter_defaults`] returns in full.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
+pub struct TransmitterConfig {
+    /// Where OBIE and RFC 8936 differ (default OBIE).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub profile: Option<TransmitterProfile>,
+    /// SETs per response when `maxEvents` is absent.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub default_max_events: Option<i32>,
+    /// Most SETs per response.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub max_events_limit: Option<i32>,
+    /// How long a delivered SET waits for its ack before redelivery.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub visibility_timeout_ms: Option<i64>,
+    /// Deliveries before a SET is dead-lettered.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub max_attempts: Option<i32>,
+    /// How long an unacknowledged SET is kept.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub retention_ms: Option<i64>,
+    /// How long a dead letter is kept.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub dead_letter_retention_ms: Option<i64>,
+    /// Longest long poll; `0` disables long polling (the core's default).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub long_poll_max_wait_ms: Option<i64>,
+    /// What a `setErrs` entry does (default dead-letter).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub on_set_err: Option<SetErrPolicy>,
+    /// At-least-once (default) or deliver-once.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub delivery: Option<DeliveryMode>,
+}
+
+impl TransmitterConfig {
+    /// The core configuration: the core's defaults, overridden by every
+    /// field that is set, then validated by the core.
+    ///
+    /// # Errors
+    /// `Argument(negative_value)` for a negative number, `Transmitter` when
+    /// the core refuses the combination.
+    pub fn to_core(&self) -> Result<CoreConfig, SetpollError> {
+        let mut c = CoreConfig::default();
+        if let Some(p) = self.profile {
+            c.profile = match p {
+                TransmitterProfile::Obie => Profile::Obie,
+                TransmitterProfile::Rfc8936 => Profile::Rfc8936,
+            };
+        }
+        if let Some(v) = self.default_max_events {
+            c.default_max_events = num::u32_of("default_max_events", v)?;
+        }
+        if let Some(v) = self.max_events_limit {
+            c.max_events_limit = num::u32_of("max_events_limit", v)?;
+        }
+        if let Some(v) = self.visibility_timeout_ms {
+            c.visibility_timeout = num::ms_of("visibility_timeout_ms", v)?;
+        }
+        if let Some(v) = self.max_attempts {
+            c.max_attempts = num::u32_of("max_attempts", v)?;
+        }
+        if let Some(v) = self.retention_ms {
+            c.retention = num::ms_of("retention_ms", v)?;
+        }
+        if let Some(v) = self.dead_letter_retention_ms {
+            c.dead_letter_retention = num::ms_of("dead_letter_retention_ms", v)?;
+        }
+        if let Some(v) = self.long_poll_max_wait_ms {
+            let d = num::ms_of("long_poll_max_wait_ms", v)?;
+            c.long_poll_max_wait = (!d.is_zero()).then_some(d);
+        }
+        if let Some(p) = self.on_set_err {
+            c.on_set_err = match p {
+                SetErrPolicy::DeadLetter => CoreSetErrPolicy::DeadLetter,
+                SetErrPolicy::Redeliver => CoreSetErrPolicy::Redeliver,
+            };
+        }
+        if let Some(d) = self.delivery {
+            c.delivery = match d {
+                DeliveryMode::AtLeastOnce => CoreDeliveryMode::AtLeastOnce,
+                DeliveryMode::DeliverOnce => CoreDeliveryMode::DeliverOnce,
+            };
+        }
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// Every field set, as the core holds it.
+    #[must_use]
+    pub fn of_core(c: &CoreConfig) -> Self {
+        TransmitterConfig {
+            profile: Some(match c.profile {
+                Profile::Rfc8936 => TransmitterProfile::Rfc8936,
+                _ => TransmitterProfile::Obie,
+            }),
+            default_max_events: Some(num::i32_of(c.default_max_events)),
+            max_events_limit: Some(num::i32_of(c.max_events_limit)),
+            visibility_timeout_ms: Some(num::ms(c.visibility_timeout)),
+            max_attempts: Some(num::i32_of(c.max_attempts)),
+            retention_ms: Some(num::ms(c.retention)),
+            dead_letter_retention_ms: Some(num::ms(c.dead_letter_retention)),
+            long_poll_max_wait_ms: Some(c.long_poll_max_wait.map_or(0, num::ms)),
+            on_set_err: Some(match c.on_set_err {
+                CoreSetErrPolicy::Redeliver => SetErrPolicy::Redeliver,
+                _ => SetErrPolicy::DeadLetter,
+            }),
+            delivery: Some(match c.delivery {
+                CoreDeliveryMode::DeliverOnce => DeliveryMode::DeliverOnce,
+                _ => DeliveryMode::AtLeastOnce,
+            }),
         }
     }
 }
 
+/// The core's transmitter defaults, every field set: what a
+/// `TransmitterConfig` with no field set means.
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+#[must_use]
+pub fn transmitter_defaults() -> TransmitterConfig {
+    TransmitterConfig::of_core(&CoreConfig::default())
+}
+
 /// A long poll to hold open: resume it when `enqueue` names its client or
 /// at `untilMs`, whichever comes first.
-#[derive(Debug, uniffi::Object)]
+#[derive(Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
 pub struct PollWait(pub(crate) Wait);
 
-#[uniffi::export]
+#[cfg_attr(feature = "uniffi", uniffi::export)]
 impl PollWait {
     /// The waiting client.
     #[must_use]
@@ -126,7 +231,9 @@ impl PollWait {
 }
 
 /// What `enqueue` did.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
 pub struct EnqueueResult {
     /// `true` when the SET was added; `false` when its `jti` was already queued.
     pub queued: bool,
@@ -135,7 +242,7 @@ pub struct EnqueueResult {
     /// The SET's `jti`.
     pub jti: String,
     /// The record's sequence number within its client's queue.
-    pub seq: u64,
+    pub seq: i64,
     /// The existing record's state when already queued (`pending`, `delivered`, `dead_letter`).
     pub state: Option<String>,
     /// When already queued: whether the queued token is the same one.
@@ -155,7 +262,7 @@ impl EnqueueResult {
                 queued: true,
                 client: record.client.clone(),
                 jti: record.jti.clone(),
-                seq: record.seq,
+                seq: num::i64_of(record.seq),
                 state: None,
                 same_token: None,
                 changes_json,
@@ -171,7 +278,7 @@ impl EnqueueResult {
                 queued: false,
                 client: client.clone(),
                 jti: jti.clone(),
-                seq: *seq,
+                seq: num::i64_of(*seq),
                 state: Some(state.as_str().to_owned()),
                 same_token: Some(*same_token),
                 changes_json,
@@ -182,7 +289,9 @@ impl EnqueueResult {
 }
 
 /// What `sweep` did.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
 pub struct SweepResult {
     /// The durable changes to persist, JSON array text (the core's serde form).
     pub changes_json: String,
@@ -191,14 +300,15 @@ pub struct SweepResult {
 }
 
 /// The answer to one `POST /events`: `responseJson` (send with status 200) or `wait`.
-#[derive(Debug, uniffi::Record)]
+#[derive(Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PollAnswer {
     /// The response body, when answering now.
     pub response_json: Option<String>,
     /// The long poll to hold, when not.
     pub wait: Option<Arc<PollWait>>,
     /// How many durable changes the poll made.
-    pub changes: u32,
+    pub changes: i32,
     /// Those changes, JSON array text (the core's serde form): persist them
     /// before answering.
     pub changes_json: String,
@@ -206,7 +316,7 @@ pub struct PollAnswer {
 
 impl PollAnswer {
     pub(crate) fn new(o: PollOutcome) -> Result<Self, SetpollError> {
-        let changes = u32::try_from(o.changes.len()).unwrap_or(u32::MAX);
+        let changes = num::i32_of(o.changes.len());
         let changes_json = json(serde_json::to_string(&o.changes))?;
         Ok(match o.decision {
             PollDecision::Respond(r) => PollAnswer {
@@ -226,7 +336,8 @@ impl PollAnswer {
 }
 
 /// The transmitter with its queue in memory (embedded use, tests, demos).
-#[derive(Debug, uniffi::Object)]
+#[derive(Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
 pub struct MemoryTransmitter {
     queue: Mutex<MemoryQueue>,
     /// The queue's `config().request_options()`, kept outside the lock so a
@@ -255,15 +366,15 @@ impl MemoryTransmitter {
     }
 }
 
-#[uniffi::export]
+#[cfg_attr(feature = "uniffi", uniffi::export)]
 impl MemoryTransmitter {
     /// A transmitter with `config`.
     ///
     /// # Errors
     /// `Transmitter` when the configuration is inconsistent.
-    #[uniffi::constructor]
+    #[cfg_attr(feature = "uniffi", uniffi::constructor)]
     pub fn new(config: TransmitterConfig) -> Result<Arc<Self>, SetpollError> {
-        let config = CoreConfig::from(config);
+        let config = config.to_core()?;
         let request_options = config.request_options();
         Ok(Arc::new(MemoryTransmitter {
             queue: Mutex::new(MemoryQueue::new(config)?),
@@ -279,12 +390,12 @@ impl MemoryTransmitter {
     /// `Transmitter` for an inconsistent configuration or conflicting
     /// records (`duplicate_jti`, `duplicate_seq`, `jti_too_long`),
     /// `Argument(bad_json)` for text that is not such an array.
-    #[uniffi::constructor]
+    #[cfg_attr(feature = "uniffi", uniffi::constructor)]
     pub fn from_records(
         config: TransmitterConfig,
         records_json: String,
     ) -> Result<Arc<Self>, SetpollError> {
-        let config = CoreConfig::from(config);
+        let config = config.to_core()?;
         let request_options = config.request_options();
         let rules = CoreTransmitter::new(config)?;
         let records: Vec<SetRecord> = from_json("records", &records_json)?;
@@ -310,7 +421,7 @@ impl MemoryTransmitter {
     ///
     /// # Errors
     /// `Request` (whose `errorResponse` is the 400 body) for a bad body.
-    #[uniffi::method(default(interaction_id = ""))]
+    #[cfg_attr(feature = "uniffi", uniffi::method(default(interaction_id = "")))]
     pub fn handle_poll(
         &self,
         client: String,
@@ -327,7 +438,7 @@ impl MemoryTransmitter {
     ///
     /// # Errors
     /// `Request` (whose `errorResponse` is the 400 body) for a bad body.
-    #[uniffi::method(default(interaction_id = ""))]
+    #[cfg_attr(feature = "uniffi", uniffi::method(default(interaction_id = "")))]
     pub fn handle_poll_bytes(
         &self,
         client: String,
@@ -352,10 +463,10 @@ impl MemoryTransmitter {
     ///
     /// # Errors
     /// `Argument` for a bad time.
-    #[uniffi::method(default(budget = 1000))]
-    pub fn sweep(&self, now_ms: i64, budget: u32) -> Result<SweepResult, SetpollError> {
+    #[cfg_attr(feature = "uniffi", uniffi::method(default(budget = 1000)))]
+    pub fn sweep(&self, now_ms: i64, budget: i32) -> Result<SweepResult, SetpollError> {
         let now = timestamp(now_ms)?;
-        let budget = usize::try_from(budget).unwrap_or(usize::MAX);
+        let budget = num::usize_of("budget", budget)?;
         let outcome = self.lock()?.sweep(now, budget);
         Ok(SweepResult {
             changes_json: json(serde_json::to_string(&outcome.changes))?,

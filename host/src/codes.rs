@@ -3,7 +3,9 @@
 use setpoll_core::codes::{SetErrCode, Vocabulary};
 
 /// One `setErrs` error code with what the specifications say about it.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
 pub struct SetErrCodeInfo {
     /// The code as it appears on the wire (`jwtParse`, `invalid_key`, ...).
     pub code: String,
@@ -31,14 +33,14 @@ impl From<&SetErrCode> for SetErrCodeInfo {
 }
 
 /// Every known `setErrs` code, OBIE vocabulary first.
-#[uniffi::export]
+#[cfg_attr(feature = "uniffi", uniffi::export)]
 #[must_use]
 pub fn set_err_codes() -> Vec<SetErrCodeInfo> {
     SetErrCode::KNOWN.iter().map(SetErrCodeInfo::from).collect()
 }
 
 /// Look a wire code up; unknown codes come back with no vocabulary.
-#[uniffi::export]
+#[cfg_attr(feature = "uniffi", uniffi::export)]
 #[must_use]
 pub fn set_err_code(code: String) -> SetErrCodeInfo {
     SetErrCodeInfo::from(&SetErrCode::from_code(&code))
