@@ -485,7 +485,8 @@ fn a_closed_stdout_is_not_a_panic() {
 #[test]
 fn rs256_is_signed_from_its_jwk_and_verified_only_when_allowed() {
     let s = setup("RS256", "rs-1");
-    let published: Value = serde_json::from_str(&std::fs::read_to_string(&s.jwks).unwrap()).unwrap();
+    let published: Value =
+        serde_json::from_str(&std::fs::read_to_string(&s.jwks).unwrap()).unwrap();
     assert_eq!(published["keys"][0]["alg"], "RS256");
     let checks = ["--iss", ISS, "--aud", AUD];
     for profile in ["obie", "rfc8417"] {
@@ -501,7 +502,9 @@ fn rs256_is_signed_from_its_jwk_and_verified_only_when_allowed() {
         // Accepted once named, alone or with the defaults (in any order, repeats harmless).
         for algs in [
             &["--alg", "RS256"][..],
-            &["--alg", "PS256", "--alg", "RS256", "--alg", "ES256", "--alg", "RS256"],
+            &[
+                "--alg", "PS256", "--alg", "RS256", "--alg", "ES256", "--alg", "RS256",
+            ],
         ] {
             let mut args = checks.to_vec();
             args.extend_from_slice(algs);
@@ -552,13 +555,25 @@ fn typ_jwt_is_accepted_only_on_request_and_typ_may_be_required() {
             Some(t) => format!(r#"{{"alg":"ES256","kid":"{kid}","typ":"{t}"}}"#),
             None => format!(r#"{{"alg":"ES256","kid":"{kid}"}}"#),
         };
-        let input = format!("{}.{}", b64url(header.as_bytes()), b64url(CLAIMS.as_bytes()));
+        let input = format!(
+            "{}.{}",
+            b64url(header.as_bytes()),
+            b64url(CLAIMS.as_bytes())
+        );
         let sig: p256::ecdsa::Signature = signer.sign(input.as_bytes());
         format!("{input}.{}", b64url(&sig.to_bytes()))
     };
     let verify = |extra: &[&str], t: &str| {
         let mut args = vec![
-            "verify", "--jwks", path(&jwks), "--now", NOW, "--iss", ISS, "--aud", AUD,
+            "verify",
+            "--jwks",
+            path(&jwks),
+            "--now",
+            NOW,
+            "--iss",
+            ISS,
+            "--aud",
+            AUD,
         ];
         args.extend_from_slice(extra);
         let out = run(&args, t.as_bytes());
@@ -568,7 +583,10 @@ fn typ_jwt_is_accepted_only_on_request_and_typ_may_be_required() {
     let (code, out) = verify(&[], &jwt);
     assert_eq!(code, Some(1));
     assert!(out.contains("jwtHdr"), "{out}");
-    assert_eq!(verify(&["--accept-typ-jwt"], &jwt), (Some(0), format!("{CLAIMS}\n")));
+    assert_eq!(
+        verify(&["--accept-typ-jwt"], &jwt),
+        (Some(0), format!("{CLAIMS}\n"))
+    );
     let app_jwt = token(Some("application/jwt"));
     assert_eq!(verify(&["--accept-typ-jwt"], &app_jwt).0, Some(0));
     let untyped = token(None);
@@ -576,7 +594,10 @@ fn typ_jwt_is_accepted_only_on_request_and_typ_may_be_required() {
     let (code, out) = verify(&["--require-typ"], &untyped);
     assert_eq!(code, Some(1));
     assert!(out.contains("jwtHdr"), "{out}");
-    assert_eq!(verify(&["--require-typ"], &token(Some("secevent+jwt"))).0, Some(0));
+    assert_eq!(
+        verify(&["--require-typ"], &token(Some("secevent+jwt"))).0,
+        Some(0)
+    );
     let (code, _) = verify(&["--accept-typ-jwt"], &token(Some("at+jwt")));
     assert_eq!(code, Some(1));
 }

@@ -27,9 +27,9 @@ impl Verifier {
                 Ok(Verifier::Ps256(rsa::pss::VerifyingKey::new(k.clone())))
             }
             // `new` expects the DigestInfo prefix of SHA-256 (RFC 8017 §9.2).
-            (PublicInner::Rsa(k), Scheme::RsaPkcs1Sha256) => Ok(Verifier::Rs256(
-                rsa::pkcs1v15::VerifyingKey::new(k.clone()),
-            )),
+            (PublicInner::Rsa(k), Scheme::RsaPkcs1Sha256) => {
+                Ok(Verifier::Rs256(rsa::pkcs1v15::VerifyingKey::new(k.clone())))
+            }
             _ => Err(CryptoError::WrongKeyType {
                 key: key.key_type(),
                 scheme,

@@ -23,8 +23,8 @@ mod signing_key;
 
 pub use alg::{Algorithm, UnsupportedAlgorithm};
 pub use header::{
-    HeaderProblem, HeaderProfile, JwsHeader, ObieProfile, ProfileError, TypPolicy, MAX_HEADER_BYTES,
-    OBIE_IAT, OBIE_ISS, OBIE_TAN,
+    HeaderProblem, HeaderProfile, JwsHeader, ObieProfile, ProfileError, TypPolicy,
+    MAX_HEADER_BYTES, OBIE_IAT, OBIE_ISS, OBIE_TAN,
 };
 pub use jwk::{Jwk, JwkError, JwkSet, SkippedKey};
 pub use jws::{JwsError, MalformedReason, Part, VerifiedJws};

@@ -434,7 +434,9 @@ fn attack_b64_false() {
             r#"{"alg":"ES256","kid":"ec-1","b64":true,"crit":["b64"]}"#,
             r#"{"alg":"ES256","kid":"ec-1","b64":true}"#,
         ] {
-            assert!(verify_compact(&forge(h, PAYLOAD, &es_key()), &keyring(b), ALL, TYP, MAX).is_ok());
+            assert!(
+                verify_compact(&forge(h, PAYLOAD, &es_key()), &keyring(b), ALL, TYP, MAX).is_ok()
+            );
         }
     }
 }
@@ -1050,11 +1052,14 @@ fn generated_keys_work_and_default_kid_is_the_thumbprint() {
         rfc7638.thumbprint(),
         "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
     );
-    assert_eq!(rfc7638.verification_algorithm(), None); // alg RS256: not usable
+    // alg RS256: usable for RS256 only (which the policy must allow).
+    assert_eq!(rfc7638.verification_algorithm(), Some(Algorithm::Rs256));
     let set = JwkSet::new(vec![a.to_public_jwk()]).unwrap();
     let t = sign_compact(&HeaderProfile::rfc8417(), PAYLOAD.as_bytes(), &a, now()).unwrap();
     for bk in backends() {
-        assert!(verify_compact(&t, &Keyring::with_backend(&set, bk).unwrap(), ALL, TYP, MAX).is_ok());
+        assert!(
+            verify_compact(&t, &Keyring::with_backend(&set, bk).unwrap(), ALL, TYP, MAX).is_ok()
+        );
     }
 }
 
@@ -1136,6 +1141,8 @@ fn private_key_type_checks() {
 const A2_JWK: &str = include_str!("testdata/rfc7515_a2.jwk.json");
 const A2_HEADER: &str = "eyJhbGciOiJSUzI1NiJ9";
 const A2_SIGNATURE: &str = "cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw";
+/// A payload `verify_set` accepts (`events` holds one event).
+const SET_PAYLOAD: &str = r#"{"iss":"https://examplebank.com/","iat":1700000000,"jti":"b460a07c","aud":"7umx5nTR33811QyQfi","events":{"urn:example:event":{}}}"#;
 const WITH_RS256: &[Algorithm] = &[Algorithm::Ps256, Algorithm::Es256, Algorithm::Rs256];
 
 fn a2_token() -> String {
@@ -1205,7 +1212,13 @@ fn rs256_sets_verify_only_when_the_policy_allows_them() {
     for signer in backends() {
         let key = rs256_key().with_backend(signer).unwrap();
         assert_eq!(key.algorithm(), Algorithm::Rs256);
-        let token = sign_compact(&HeaderProfile::rfc8417(), PAYLOAD.as_bytes(), &key, now()).unwrap();
+        let token = sign_compact(
+            &HeaderProfile::rfc8417(),
+            SET_PAYLOAD.as_bytes(),
+            &key,
+            now(),
+        )
+        .unwrap();
         for b in backends() {
             // The key published with alg RS256, or without alg.
             for jwk in [key.to_public_jwk(), rsa_no_alg.clone()] {
@@ -1225,14 +1238,21 @@ fn rs256_sets_verify_only_when_the_policy_allows_them() {
         }
     }
     // And a key published with alg RS256 never verifies PS256.
-    let ps = sign_compact(&HeaderProfile::rfc8417(), PAYLOAD.as_bytes(), &rsa_key(), now()).unwrap();
+    let ps = sign_compact(
+        &HeaderProfile::rfc8417(),
+        SET_PAYLOAD.as_bytes(),
+        &rsa_key(),
+        now(),
+    )
+    .unwrap();
     let rs_only = JwkSet::new(vec![rs256_key().to_public_jwk()]).unwrap();
     for b in backends() {
         let ring = Keyring::with_backend(&rs_only, b).unwrap();
         let err = verify_set(&ps, &ring, &rs_policy(), now()).unwrap_err();
         assert_eq!(err.code(), "key_alg_mismatch");
         // The RSA key without alg serves either algorithm.
-        let ring = Keyring::with_backend(&JwkSet::new(vec![rsa_no_alg.clone()]).unwrap(), b).unwrap();
+        let ring =
+            Keyring::with_backend(&JwkSet::new(vec![rsa_no_alg.clone()]).unwrap(), b).unwrap();
         assert_eq!(ring.len(), 1);
         assert!(verify_set(&ps, &ring, &rs_policy(), now()).is_ok());
     }
@@ -1314,7 +1334,7 @@ fn typ_policy_default_and_options() {
             Some(t) => format!(r#"{{"alg":"ES256","kid":"ec-1","typ":"{t}"}}"#),
             None => r#"{"alg":"ES256","kid":"ec-1"}"#.to_owned(),
         };
-        forge(&h, PAYLOAD, &key)
+        forge(&h, SET_PAYLOAD, &key)
     };
     let default = TypPolicy::default();
     let jwt = TypPolicy::default().with_accept_jwt(true);
