@@ -76,9 +76,12 @@ TRUST_ANCHOR=openbanking.org.uk
 CLAIMS='{"iss":"https://examplebank.com/","iat":1516239022,"jti":"b460a07c-4962-43d1-85ee-9dc10fbb8f6c","sub":"https://examplebank.com/api/open-banking/v3.1/aisp/account-access-consents/aac-1234-007","aud":"7umx5nTR33811QyQfi","events":{"urn:uk:org:openbanking:events:resource-update":{"subject":{"subject_type":"http://openbanking.org.uk/rid_http://openbanking.org.uk/rty","http://openbanking.org.uk/rid":"aac-1234-007","http://openbanking.org.uk/rty":"account-access-consent","http://openbanking.org.uk/rlk":[{"version":"v3.1","link":"https://examplebank.com/api/open-banking/v3.1/aisp/account-access-consents/aac-1234-007"}]}}},"txn":"dfc51628-3479-4b81-ad60-210b43d02306","toe":1516239022}'
 printf '{"iss":"%s","aud":"%s","now":%s,"orgId":"%s","trustAnchor":"%s","claims":%s}\n' \
     "$ISS" "$AUD" "$NOW" "$ORG_ID" "$TRUST_ANCHOR" "$CLAIMS" >"$WORK/context.json"
-for alg in ES256 PS256 RS256; do
-    "$SETPOLL" keygen --alg "$alg" --kid "setpoll-${alg,,}" >"$WORK/setpoll-${alg,,}.jwk"
+pids=()
+for alg in ES256 PS256 RS256; do # RSA key generation takes a while: in parallel
+    "$SETPOLL" keygen --alg "$alg" --kid "setpoll-${alg,,}" >"$WORK/setpoll-${alg,,}.jwk" &
+    pids+=($!)
 done
+for pid in "${pids[@]}"; do wait "$pid"; done
 "$SETPOLL" jwks "$WORK"/setpoll-{es256,ps256,rs256}.jwk >"$WORK/setpoll-jwks.json"
 : >"$WORK/setpoll-tokens.tsv"
 for alg in ES256 PS256 RS256; do
@@ -156,6 +159,15 @@ for lib in jose pyjwt joserfc nimbus; do
         fi
     done <"$WORK/$lib-tokens.tsv"
     [[ $count -ge 6 ]] || fail "$lib: $count tokens, expected 6 (3 algorithms x 2 header profiles)"
+    # A signature moved to another token of the same key is refused.
+    first=$(sed -n 1p "$WORK/$lib-tokens.tsv" | cut -f3)
+    second=$(sed -n 2p "$WORK/$lib-tokens.tsv" | cut -f3)
+    verify "$WORK/$lib-jwks.json" "${first%.*}.${second##*.}"
+    if [[ $RC == 1 && $OUT_TEXT == *'"jws"'* ]]; then
+        pass "setpoll refuses a $lib signature moved to another token"
+    else
+        fail "setpoll accepted a $lib signature moved to another token ($RC $OUT_TEXT)"
+    fi
 done
 echo "setpoll interop: $passed passed, $failed failed"
 [[ $status == 0 && $failed == 0 ]] || { echo "interop: failures above (logs in $WORK)" >&2; exit 1; }

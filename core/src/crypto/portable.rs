@@ -1,7 +1,7 @@
 //! The portable backend: RustCrypto `p256` and `rsa`, pure Rust, wasm32-safe.
 
 use p256::ecdsa::signature::{Signer as _, Verifier as _};
-use rsa::signature::{RandomizedSigner as _, SignatureEncoding as _, Verifier as RsaVerifier};
+use rsa::signature::{RandomizedSigner, SignatureEncoding, Verifier as RsaVerifier};
 use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
@@ -114,22 +114,23 @@ impl Signer {
                     .map_err(|_| CryptoError::SigningFailed)?;
                 Ok(sig.to_bytes().to_vec())
             }
-            Signer::Ps256 { key, prf_key } => {
-                let mut rng = DerivedRng::new(prf_key, message);
-                let sig = key
-                    .try_sign_with_rng(&mut rng, message)
-                    .map_err(|_| CryptoError::SigningFailed)?;
-                Ok(sig.to_vec())
-            }
-            Signer::Rs256 { key, prf_key } => {
-                let mut rng = DerivedRng::new(prf_key, message);
-                let sig = key
-                    .try_sign_with_rng(&mut rng, message)
-                    .map_err(|_| CryptoError::SigningFailed)?;
-                Ok(sig.to_vec())
-            }
+            Signer::Ps256 { key, prf_key } => sign_rsa(key.as_ref(), prf_key, message),
+            Signer::Rs256 { key, prf_key } => sign_rsa(key.as_ref(), prf_key, message),
         }
     }
+}
+
+/// An RSA signature with randomness derived from the key and the message.
+fn sign_rsa<S, Sig>(key: &S, prf_key: &[u8; 32], message: &[u8]) -> Result<Vec<u8>, CryptoError>
+where
+    S: RandomizedSigner<Sig>,
+    Sig: SignatureEncoding,
+{
+    let mut rng = DerivedRng::new(prf_key, message);
+    let sig = key
+        .try_sign_with_rng(&mut rng, message)
+        .map_err(|_| CryptoError::SigningFailed)?;
+    Ok(sig.to_vec())
 }
 
 /// Synthetic randomness for PSS (salt and blinding factor) and for the
