@@ -239,9 +239,11 @@ fn policy_of(p: &Value) -> VerifyPolicy {
         .iter()
         .map(|a| Algorithm::from_name(a.as_str().unwrap()).unwrap())
         .collect();
-    policy.typ = TypPolicy::default()
-        .with_accept_jwt(p["typ"]["acceptJwt"].as_bool().unwrap())
-        .with_require_typ(p["typ"]["requireTyp"].as_bool().unwrap());
+    if let Some(typ) = p.get("typ") {
+        policy.typ = TypPolicy::default()
+            .with_accept_jwt(typ["acceptJwt"].as_bool().unwrap())
+            .with_require_typ(typ["requireTyp"].as_bool().unwrap());
+    }
     policy.max_skew_secs = p["maxSkewSecs"].as_u64().unwrap();
     policy.max_token_bytes = usize_of(&p["maxTokenBytes"]);
     policy.max_age_secs = p["maxAgeSecs"].as_u64();

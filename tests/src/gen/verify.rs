@@ -65,15 +65,24 @@ impl Policy {
     }
 
     fn to_json(&self) -> Value {
-        json!({
+        let mut p = json!({
             "issuer": self.issuer,
             "audience": self.audience,
             "algorithms": self.algorithms.iter().map(|a| a.name()).collect::<Vec<_>>(),
-            "typ": { "acceptJwt": self.typ.accept_jwt, "requireTyp": self.typ.require_typ },
             "maxSkewSecs": self.max_skew_secs,
             "maxTokenBytes": self.max_token_bytes,
             "maxAgeSecs": self.max_age_secs,
-        })
+        });
+        // Only where a case changes it: absent means the default TypPolicy.
+        if self.typ != TypPolicy::default() {
+            if let Value::Object(m) = &mut p {
+                m.insert(
+                    "typ".into(),
+                    json!({ "acceptJwt": self.typ.accept_jwt, "requireTyp": self.typ.require_typ }),
+                );
+            }
+        }
+        p
     }
 }
 
