@@ -58,7 +58,7 @@ if ! cmp -s "$SRC/python/requirements.txt" "$OUT/venv/requirements.txt" 2>/dev/n
 fi
 if [[ ! -f $NIMBUS_JAR ]]; then
     echo "interop: fetching Nimbus JOSE+JWT $NIMBUS_VERSION (Maven)"
-    mvn -B -q --no-transfer-progress dependency:get \
+    mvn -B -q --no-transfer-progress -Dstyle.color=never dependency:get \
         -Dartifact="com.nimbusds:nimbus-jose-jwt:$NIMBUS_VERSION" -Dtransitive=false
 fi
 
