@@ -17,7 +17,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::json;
 use setpoll_core::claims::SetClaims;
 use setpoll_core::codes::Vocabulary;
-use setpoll_core::jose::{HeaderProfile, JwkSet, Keyring, SigningKey};
+use setpoll_core::jose::{Algorithm, HeaderProfile, JwkSet, Keyring, SigningKey, TypPolicy};
 use setpoll_core::set::{sign_set, verify_set, VerifyPolicy};
 use setpoll_core::Timestamp;
 
@@ -40,6 +40,19 @@ enum AlgArg {
     Es256,
     #[value(name = "PS256")]
     Ps256,
+    /// RSASSA-PKCS1-v1_5 (opt-in when verifying: OpenID SSF / CAEP).
+    #[value(name = "RS256")]
+    Rs256,
+}
+
+impl AlgArg {
+    fn core(self) -> Algorithm {
+        match self {
+            AlgArg::Es256 => Algorithm::Es256,
+            AlgArg::Ps256 => Algorithm::Ps256,
+            AlgArg::Rs256 => Algorithm::Rs256,
+        }
+    }
 }
 
 #[derive(Copy, Clone, ValueEnum)]
@@ -68,7 +81,7 @@ enum Command {
         /// Key id (`kid`) to publish it under.
         #[arg(long)]
         kid: String,
-        /// RSA modulus size for PS256.
+        /// RSA modulus size for PS256 and RS256.
         #[arg(long, default_value_t = 2048)]
         bits: usize,
     },
@@ -119,6 +132,18 @@ enum Command {
         /// Vocabulary of the `err` code printed on failure.
         #[arg(long, value_enum, default_value = "obie")]
         vocabulary: VocabularyArg,
+        /// An algorithm to accept; repeat for several. Given at all, the
+        /// list replaces the default (PS256 and ES256): `--alg RS256 --alg
+        /// PS256 --alg ES256` adds RS256.
+        #[arg(long = "alg", value_enum, value_name = "ALG")]
+        algs: Vec<AlgArg>,
+        /// Also accept `typ: JWT` in the header (refused by default: SETs
+        /// are typed `secevent+jwt` or, under OBIE, `JOSE`).
+        #[arg(long)]
+        accept_typ_jwt: bool,
+        /// Refuse a header without `typ` (accepted by default).
+        #[arg(long)]
+        require_typ: bool,
     },
     /// Decode the compact JWS on stdin and print header and claims, WITHOUT verifying.
     Inspect,
@@ -175,6 +200,8 @@ fn keygen(alg: AlgArg, kid: String, bits: usize) -> Result<Output, Failure> {
     let key = match alg {
         AlgArg::Es256 => SigningKey::generate_es256(&mut rng),
         AlgArg::Ps256 => SigningKey::generate_ps256(&mut rng, bits),
+        AlgArg::Rs256 => SigningKey::generate_ps256(&mut rng, bits)
+            .and_then(|k| k.with_algorithm(Algorithm::Rs256)),
     }
     .map_err(|e| Failure::input(format!("cannot generate the key: {e}")))?;
     Ok(Output::ok(key.with_kid(kid).to_private_jwk().to_json()))
@@ -220,6 +247,13 @@ fn sign(
     Ok(Output::ok(token))
 }
 
+/// What `verify` accepts beyond the defaults: `--alg`, `--accept-typ-jwt`,
+/// `--require-typ`.
+struct Acceptance {
+    algs: Vec<AlgArg>,
+    typ: TypPolicy,
+}
+
 fn verify(
     jwks: &std::path::Path,
     iss: Option<String>,
@@ -227,6 +261,7 @@ fn verify(
     now: Option<u64>,
     max_skew: u64,
     vocabulary: VocabularyArg,
+    accept: Acceptance,
 ) -> Result<Output, Failure> {
     let keys = keyfile::public_jwks(jwks)?;
     let set = JwkSet::new(keys).map_err(|e| Failure::input(format!("{}: {e}", jwks.display())))?;
@@ -242,6 +277,15 @@ fn verify(
     policy.issuer = iss;
     policy.audience = aud;
     policy.max_skew_secs = max_skew;
+    if !accept.algs.is_empty() {
+        policy.algorithms = Vec::new();
+        for a in accept.algs.iter().map(|a| a.core()) {
+            if !policy.algorithms.contains(&a) {
+                policy.algorithms.push(a);
+            }
+        }
+    }
+    policy.typ = accept.typ;
     let now = now_or_clock(now)?;
     let text = io::read_stdin("the token")?;
     match verify_set(text.trim(), &ring, &policy, now) {
@@ -283,7 +327,16 @@ fn run(cli: Cli) -> Result<Output, Failure> {
             now,
             max_skew,
             vocabulary,
-        } => verify(&jwks, iss, aud, now, max_skew, vocabulary),
+            algs,
+            accept_typ_jwt,
+            require_typ,
+        } => {
+            let typ = TypPolicy::default()
+                .with_accept_jwt(accept_typ_jwt)
+                .with_require_typ(require_typ);
+            let accept = Acceptance { algs, typ };
+            verify(&jwks, iss, aud, now, max_skew, vocabulary, accept)
+        }
         Command::Inspect => inspect::run().map(Output::ok),
     }
 }

@@ -481,3 +481,123 @@ fn a_closed_stdout_is_not_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
+
+#[test]
+fn rs256_is_signed_from_its_jwk_and_verified_only_when_allowed() {
+    let s = setup("RS256", "rs-1");
+    let published: Value =
+        serde_json::from_str(&std::fs::read_to_string(&s.jwks).unwrap()).unwrap();
+    assert_eq!(published["keys"][0]["alg"], "RS256");
+    let checks = ["--iss", ISS, "--aud", AUD];
+    for profile in ["obie", "rfc8417"] {
+        let token = ok(&sign_args(&s, profile), CLAIMS.as_bytes());
+        assert_eq!(header_of(&token)["alg"], "RS256");
+        // Refused by default, with the algorithm code in either vocabulary.
+        let v = rejected(&verify_args(&s, &checks), token.as_bytes());
+        assert_eq!(v["err"], "jwtCrypto");
+        let mut rfc = checks.to_vec();
+        rfc.extend(["--vocabulary", "rfc8935"]);
+        let v = rejected(&verify_args(&s, &rfc), token.as_bytes());
+        assert_eq!(v["err"], "invalid_request");
+        // Accepted once named, alone or with the defaults (in any order, repeats harmless).
+        for algs in [
+            &["--alg", "RS256"][..],
+            &[
+                "--alg", "PS256", "--alg", "RS256", "--alg", "ES256", "--alg", "RS256",
+            ],
+        ] {
+            let mut args = checks.to_vec();
+            args.extend_from_slice(algs);
+            assert_eq!(ok(&verify_args(&s, &args), token.as_bytes()), CLAIMS);
+        }
+        // A list without RS256 refuses it.
+        let mut es_only = checks.to_vec();
+        es_only.extend(["--alg", "ES256"]);
+        let v = rejected(&verify_args(&s, &es_only), token.as_bytes());
+        assert_eq!(v["err"], "jwtCrypto");
+    }
+    // The list replaces the default: `--alg RS256` alone refuses PS256 ...
+    let ps = setup("PS256", "ps-1");
+    let ps_token = ok(&sign_args(&ps, "rfc8417"), CLAIMS.as_bytes());
+    let mut rs_only = checks.to_vec();
+    rs_only.extend(["--alg", "RS256"]);
+    let v = rejected(&verify_args(&ps, &rs_only), ps_token.as_bytes());
+    assert_eq!(v["err"], "jwtCrypto");
+    // ... and a key published for RS256 never verifies PS256 (nor the reverse).
+    let mut both = checks.to_vec();
+    both.extend(["--alg", "RS256", "--alg", "PS256"]);
+    let v = rejected(&verify_args(&s, &both), ps_token.as_bytes());
+    assert_eq!(v["err"], "jws");
+    let rs_token = ok(&sign_args(&s, "rfc8417"), CLAIMS.as_bytes());
+    let v = rejected(&verify_args(&ps, &both), rs_token.as_bytes());
+    assert_eq!(v["err"], "jws");
+    bad_input(&verify_args(&s, &["--alg", "RS512"]), rs_token.as_bytes());
+    bad_input(&verify_args(&s, &["--alg", "none"]), rs_token.as_bytes());
+}
+
+#[test]
+fn typ_jwt_is_accepted_only_on_request_and_typ_may_be_required() {
+    use p256::ecdsa::signature::Signer as _;
+    use p256::pkcs8::{EncodePrivateKey as _, LineEnding};
+    let dir = TempDir::new();
+    let secret = p256::SecretKey::from_slice(&[9u8; 32]).unwrap();
+    let pem = secret.to_pkcs8_pem(LineEnding::LF).unwrap();
+    let key = dir.write("key.pem", pem.as_bytes());
+    let set = ok(&["jwks", path(&key)], b"");
+    let jwks = dir.write("jwks.json", set.as_bytes());
+    let kid = serde_json::from_str::<Value>(&set).unwrap()["keys"][0]["kid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let signer = p256::ecdsa::SigningKey::from(&secret);
+    let token = |typ: Option<&str>| {
+        let header = match typ {
+            Some(t) => format!(r#"{{"alg":"ES256","kid":"{kid}","typ":"{t}"}}"#),
+            None => format!(r#"{{"alg":"ES256","kid":"{kid}"}}"#),
+        };
+        let input = format!(
+            "{}.{}",
+            b64url(header.as_bytes()),
+            b64url(CLAIMS.as_bytes())
+        );
+        let sig: p256::ecdsa::Signature = signer.sign(input.as_bytes());
+        format!("{input}.{}", b64url(&sig.to_bytes()))
+    };
+    let verify = |extra: &[&str], t: &str| {
+        let mut args = vec![
+            "verify",
+            "--jwks",
+            path(&jwks),
+            "--now",
+            NOW,
+            "--iss",
+            ISS,
+            "--aud",
+            AUD,
+        ];
+        args.extend_from_slice(extra);
+        let out = run(&args, t.as_bytes());
+        (out.status.code(), stdout(&out))
+    };
+    let jwt = token(Some("JWT"));
+    let (code, out) = verify(&[], &jwt);
+    assert_eq!(code, Some(1));
+    assert!(out.contains("jwtHdr"), "{out}");
+    assert_eq!(
+        verify(&["--accept-typ-jwt"], &jwt),
+        (Some(0), format!("{CLAIMS}\n"))
+    );
+    let app_jwt = token(Some("application/jwt"));
+    assert_eq!(verify(&["--accept-typ-jwt"], &app_jwt).0, Some(0));
+    let untyped = token(None);
+    assert_eq!(verify(&[], &untyped).0, Some(0));
+    let (code, out) = verify(&["--require-typ"], &untyped);
+    assert_eq!(code, Some(1));
+    assert!(out.contains("jwtHdr"), "{out}");
+    assert_eq!(
+        verify(&["--require-typ"], &token(Some("secevent+jwt"))).0,
+        Some(0)
+    );
+    let (code, _) = verify(&["--accept-typ-jwt"], &token(Some("at+jwt")));
+    assert_eq!(code, Some(1));
+}

@@ -68,6 +68,7 @@ fn bench_backend(c: &mut Criterion, backend: Backend) {
                     black_box(&token),
                     &keyring,
                     &policy.algorithms,
+                    policy.typ,
                     policy.max_token_bytes,
                 )
                 .unwrap()

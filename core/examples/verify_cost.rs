@@ -95,6 +95,7 @@ fn once(f: &Fixture, mode: Mode) -> bool {
             black_box(&f.token),
             &f.keyring,
             &f.policy.algorithms,
+            f.policy.typ,
             f.policy.max_token_bytes,
         )
         .is_ok(),

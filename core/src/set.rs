@@ -18,7 +18,7 @@ use crate::claims::{ClaimsError, SetClaims};
 use crate::codes::{SetErrCode, Vocabulary};
 use crate::crypto::CryptoError;
 use crate::jose::jws::{self, JwsError};
-use crate::jose::{Algorithm, HeaderProfile, JwsHeader, Keyring, SigningKey};
+use crate::jose::{Algorithm, HeaderProfile, JwsHeader, Keyring, SigningKey, TypPolicy};
 use crate::time::Timestamp;
 
 /// What a recipient accepts.
@@ -28,7 +28,13 @@ use crate::time::Timestamp;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifyPolicy {
     /// Allowed algorithms (never `none`, never HMAC: those cannot be named).
+    /// Default `[PS256, ES256]`; add [`Algorithm::Rs256`] to accept RS256
+    /// (OpenID SSF / CAEP transmitters).
     pub algorithms: Vec<Algorithm>,
+    /// Which `typ` header values are accepted (see [`TypPolicy`] for the
+    /// rule). Default: `JOSE` and `secevent+jwt`, or no `typ`; `JWT` only
+    /// with [`TypPolicy::accept_jwt`].
+    pub typ: TypPolicy,
     /// Expected `iss`; `None` skips the check.
     pub issuer: Option<String>,
     /// Expected `aud` (the recipient's client id): a string `aud` must equal
@@ -51,12 +57,13 @@ impl VerifyPolicy {
     pub const DEFAULT_MAX_TOKEN_BYTES: usize = 64 * 1024;
 
     /// A policy expecting `issuer` and `audience`, with the defaults:
-    /// algorithms `[PS256, ES256]`, skew 300 s, tokens up to 64 KiB, no
-    /// maximum age.
+    /// algorithms `[PS256, ES256]`, the default [`TypPolicy`], skew 300 s,
+    /// tokens up to 64 KiB, no maximum age.
     #[must_use]
     pub fn new(issuer: impl Into<String>, audience: impl Into<String>) -> Self {
         VerifyPolicy {
-            algorithms: vec![Algorithm::Ps256, Algorithm::Es256],
+            algorithms: Algorithm::DEFAULT_ALLOWED.to_vec(),
+            typ: TypPolicy::default(),
             issuer: Some(issuer.into()),
             audience: Some(audience.into()),
             max_skew_secs: Self::DEFAULT_MAX_SKEW_SECS,
@@ -272,7 +279,13 @@ pub fn verify_set(
     policy: &VerifyPolicy,
     now: Timestamp,
 ) -> Result<VerifiedSet, VerifyError> {
-    let verified = jws::verify_compact(token, keys, &policy.algorithms, policy.max_token_bytes)?;
+    let verified = jws::verify_compact(
+        token,
+        keys,
+        &policy.algorithms,
+        policy.typ,
+        policy.max_token_bytes,
+    )?;
     let (claims, times) = read_claims(&verified.payload)?;
 
     if let Some(issuer) = &policy.issuer {

@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use setpoll_core::claims::SetClaims;
 use setpoll_core::codes::Vocabulary;
 use setpoll_core::crypto::Backend;
-use setpoll_core::jose::{Algorithm, HeaderProfile, Jwk, JwkSet, Keyring, SigningKey};
+use setpoll_core::jose::{Algorithm, HeaderProfile, Jwk, JwkSet, Keyring, SigningKey, TypPolicy};
 use setpoll_core::set::{sign_set, verify_set, VerifyPolicy};
 use setpoll_core::wire::{
     EventPolling, EventPollingResponse, RequestLimits, RequestOptions, ResponseLimits,
@@ -239,6 +239,11 @@ fn policy_of(p: &Value) -> VerifyPolicy {
         .iter()
         .map(|a| Algorithm::from_name(a.as_str().unwrap()).unwrap())
         .collect();
+    if let Some(typ) = p.get("typ") {
+        policy.typ = TypPolicy::default()
+            .with_accept_jwt(typ["acceptJwt"].as_bool().unwrap())
+            .with_require_typ(typ["requireTyp"].as_bool().unwrap());
+    }
     policy.max_skew_secs = p["maxSkewSecs"].as_u64().unwrap();
     policy.max_token_bytes = usize_of(&p["maxTokenBytes"]);
     policy.max_age_secs = p["maxAgeSecs"].as_u64();
@@ -319,6 +324,7 @@ fn verify_own(case: &Value, token: &str, backend: Backend) {
     let mut policy = VerifyPolicy::new("", "");
     policy.issuer = None;
     policy.audience = None;
+    policy.algorithms = Algorithm::ALL.to_vec();
     let v = verify_set(token, &ring, &policy, now_of(case))
         .unwrap_or_else(|e| panic!("vector {:?}: own token does not verify: {e}", case["name"]));
     assert_eq!(

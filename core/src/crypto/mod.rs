@@ -18,7 +18,7 @@
 //! combined.
 //!
 //! Both backends accept exactly the same signatures: the length checks
-//! (64-byte `r || s` for ECDSA P-256, modulus-length for RSA-PSS) happen here,
+//! (64-byte `r || s` for ECDSA P-256, modulus-length for RSA) happen here,
 //! before either backend runs, and both fix the PSS salt length to 32 bytes.
 //! Both accept ECDSA signatures with a "high" `s` (RFC 7518 does not require
 //! low-S, and native signers produce either form).
@@ -91,7 +91,7 @@ impl fmt::Display for Backend {
 }
 
 /// A signature scheme, independent of JOSE naming (the JWS layer maps
-/// `ES256` and `PS256` onto these).
+/// `ES256`, `PS256` and `RS256` onto these).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Scheme {
@@ -99,6 +99,8 @@ pub enum Scheme {
     EcdsaP256Sha256,
     /// RSASSA-PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt.
     RsaPssSha256,
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 8017 §8.2); deterministic.
+    RsaPkcs1Sha256,
 }
 
 impl Scheme {
@@ -107,7 +109,7 @@ impl Scheme {
     pub const fn key_type(self) -> KeyType {
         match self {
             Scheme::EcdsaP256Sha256 => KeyType::EcP256,
-            Scheme::RsaPssSha256 => KeyType::Rsa,
+            Scheme::RsaPssSha256 | Scheme::RsaPkcs1Sha256 => KeyType::Rsa,
         }
     }
 }
@@ -265,7 +267,7 @@ impl Verifier {
         }
         let signature_len = match scheme {
             Scheme::EcdsaP256Sha256 => 64,
-            Scheme::RsaPssSha256 => key.rsa_modulus_len().unwrap_or(0),
+            Scheme::RsaPssSha256 | Scheme::RsaPkcs1Sha256 => key.rsa_modulus_len().unwrap_or(0),
         };
         let inner = match backend {
             Backend::Portable => VerifierInner::Portable(portable::Verifier::new(key, scheme)?),
@@ -338,7 +340,9 @@ enum SignerInner {
 /// Randomness: the core draws none of its own. Portable ES256 signatures are
 /// deterministic (RFC 6979). Portable PS256 derives its salt and blinding
 /// factor from a keyed hash of the private key and the message (so the same
-/// key and message give the same signature). The native backend uses
+/// key and message give the same signature); portable RS256 derives its
+/// blinding factor the same way (PKCS#1 v1.5 signatures are deterministic
+/// on every backend). The native backend uses
 /// AWS-LC's internal DRBG for the ECDSA nonce and the PSS salt, as AWS-LC
 /// offers no way to supply them.
 #[derive(Clone)]

@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{
-    EcdsaKeyPair, ParsedPublicKey, RsaKeyPair, ECDSA_P256_SHA256_FIXED,
-    ECDSA_P256_SHA256_FIXED_SIGNING, RSA_PSS_2048_8192_SHA256, RSA_PSS_SHA256,
+    EcdsaKeyPair, ParsedPublicKey, RsaEncoding, RsaKeyPair, ECDSA_P256_SHA256_FIXED,
+    ECDSA_P256_SHA256_FIXED_SIGNING, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256,
+    RSA_PSS_2048_8192_SHA256, RSA_PSS_SHA256,
 };
 use rsa::pkcs1::{EncodeRsaPrivateKey as _, EncodeRsaPublicKey as _};
 
@@ -24,9 +25,14 @@ impl Verifier {
                 let sec1 = key.ec_sec1_uncompressed().ok_or(REJECTED)?;
                 ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, sec1)
             }
-            (PublicInner::Rsa(k), Scheme::RsaPssSha256) => {
+            (PublicInner::Rsa(k), Scheme::RsaPssSha256 | Scheme::RsaPkcs1Sha256) => {
                 let der = k.to_pkcs1_der().map_err(|_| REJECTED)?;
-                ParsedPublicKey::new(&RSA_PSS_2048_8192_SHA256, der.as_bytes())
+                let alg = if scheme == Scheme::RsaPssSha256 {
+                    &RSA_PSS_2048_8192_SHA256
+                } else {
+                    &RSA_PKCS1_2048_8192_SHA256
+                };
+                ParsedPublicKey::new(alg, der.as_bytes())
             }
             _ => {
                 return Err(CryptoError::WrongKeyType {
@@ -48,7 +54,8 @@ impl Verifier {
 #[derive(Clone)]
 pub(super) enum Signer {
     Es256(Arc<EcdsaKeyPair>),
-    Ps256(Arc<RsaKeyPair>),
+    /// An RSA key with the padding it signs with (PSS or PKCS#1 v1.5).
+    Rsa(Arc<RsaKeyPair>, &'static dyn RsaEncoding),
 }
 
 impl Signer {
@@ -65,10 +72,15 @@ impl Signer {
                 .map_err(|_| REJECTED)?;
                 Ok(Signer::Es256(Arc::new(pair)))
             }
-            (PrivateInner::Rsa(k), Scheme::RsaPssSha256) => {
+            (PrivateInner::Rsa(k), Scheme::RsaPssSha256 | Scheme::RsaPkcs1Sha256) => {
                 let der = k.to_pkcs1_der().map_err(|_| REJECTED)?;
                 let pair = RsaKeyPair::from_der(der.as_bytes()).map_err(|_| REJECTED)?;
-                Ok(Signer::Ps256(Arc::new(pair)))
+                let encoding: &'static dyn RsaEncoding = if scheme == Scheme::RsaPssSha256 {
+                    &RSA_PSS_SHA256
+                } else {
+                    &RSA_PKCS1_SHA256
+                };
+                Ok(Signer::Rsa(Arc::new(pair), encoding))
             }
             _ => Err(CryptoError::WrongKeyType {
                 key: key.key_type(),
@@ -85,9 +97,9 @@ impl Signer {
                 .sign(&rng, message)
                 .map(|s| s.as_ref().to_vec())
                 .map_err(|_| CryptoError::SigningFailed),
-            Signer::Ps256(pair) => {
+            Signer::Rsa(pair, encoding) => {
                 let mut out = vec![0u8; pair.public_modulus_len()];
-                pair.sign(&RSA_PSS_SHA256, &rng, message, &mut out)
+                pair.sign(*encoding, &rng, message, &mut out)
                     .map_err(|_| CryptoError::SigningFailed)?;
                 Ok(out)
             }

@@ -1,7 +1,7 @@
 //! The portable backend: RustCrypto `p256` and `rsa`, pure Rust, wasm32-safe.
 
 use p256::ecdsa::signature::{Signer as _, Verifier as _};
-use rsa::signature::{RandomizedSigner as _, SignatureEncoding as _, Verifier as RsaVerifier};
+use rsa::signature::{RandomizedSigner, SignatureEncoding, Verifier as RsaVerifier};
 use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
@@ -12,6 +12,7 @@ use super::{CryptoError, InvalidSignature, PrivateKey, PublicKey, Scheme};
 pub(super) enum Verifier {
     Es256(p256::ecdsa::VerifyingKey),
     Ps256(rsa::pss::VerifyingKey<Sha256>),
+    Rs256(rsa::pkcs1v15::VerifyingKey<Sha256>),
 }
 
 impl Verifier {
@@ -24,6 +25,10 @@ impl Verifier {
             // as RFC 7518 §3.5 requires and as the native backend enforces.
             (PublicInner::Rsa(k), Scheme::RsaPssSha256) => {
                 Ok(Verifier::Ps256(rsa::pss::VerifyingKey::new(k.clone())))
+            }
+            // `new` expects the DigestInfo prefix of SHA-256 (RFC 8017 §9.2).
+            (PublicInner::Rsa(k), Scheme::RsaPkcs1Sha256) => {
+                Ok(Verifier::Rs256(rsa::pkcs1v15::VerifyingKey::new(k.clone())))
             }
             _ => Err(CryptoError::WrongKeyType {
                 key: key.key_type(),
@@ -43,6 +48,11 @@ impl Verifier {
                 let sig = rsa::pss::Signature::try_from(signature).map_err(|_| InvalidSignature)?;
                 RsaVerifier::verify(vk, message, &sig).map_err(|_| InvalidSignature)
             }
+            Verifier::Rs256(vk) => {
+                let sig =
+                    rsa::pkcs1v15::Signature::try_from(signature).map_err(|_| InvalidSignature)?;
+                RsaVerifier::verify(vk, message, &sig).map_err(|_| InvalidSignature)
+            }
         }
     }
 }
@@ -54,6 +64,22 @@ pub(super) enum Signer {
         key: Box<rsa::pss::BlindedSigningKey<Sha256>>,
         prf_key: Zeroizing<[u8; 32]>,
     },
+    /// PKCS#1 v1.5 signatures are deterministic; the derived randomness
+    /// only blinds the private-key operation.
+    Rs256 {
+        key: Box<rsa::pkcs1v15::SigningKey<Sha256>>,
+        prf_key: Zeroizing<[u8; 32]>,
+    },
+}
+
+/// The key of the synthetic randomness stream: `SHA-256(label || d)`.
+fn prf_key(k: &rsa::RsaPrivateKey) -> Zeroizing<[u8; 32]> {
+    use rsa::traits::PrivateKeyParts as _;
+    let d = Zeroizing::new(k.d().to_bytes_be());
+    let mut h = Sha256::new();
+    h.update(PRF_LABEL);
+    h.update(d.as_slice());
+    Zeroizing::new(<[u8; 32]>::from(h.finalize()))
 }
 
 const PRF_LABEL: &[u8] = b"setpoll/portable-ps256-synthetic-randomness/v1";
@@ -64,18 +90,14 @@ impl Signer {
             (PrivateInner::EcP256(k), Scheme::EcdsaP256Sha256) => {
                 Ok(Signer::Es256(p256::ecdsa::SigningKey::from(k)))
             }
-            (PrivateInner::Rsa(k), Scheme::RsaPssSha256) => {
-                use rsa::traits::PrivateKeyParts as _;
-                let d = Zeroizing::new(k.d().to_bytes_be());
-                let mut h = Sha256::new();
-                h.update(PRF_LABEL);
-                h.update(d.as_slice());
-                let prf_key = Zeroizing::new(<[u8; 32]>::from(h.finalize()));
-                Ok(Signer::Ps256 {
-                    key: Box::new(rsa::pss::BlindedSigningKey::new(k.as_ref().clone())),
-                    prf_key,
-                })
-            }
+            (PrivateInner::Rsa(k), Scheme::RsaPssSha256) => Ok(Signer::Ps256 {
+                key: Box::new(rsa::pss::BlindedSigningKey::new(k.as_ref().clone())),
+                prf_key: prf_key(k),
+            }),
+            (PrivateInner::Rsa(k), Scheme::RsaPkcs1Sha256) => Ok(Signer::Rs256 {
+                key: Box::new(rsa::pkcs1v15::SigningKey::new(k.as_ref().clone())),
+                prf_key: prf_key(k),
+            }),
             _ => Err(CryptoError::WrongKeyType {
                 key: key.key_type(),
                 scheme,
@@ -92,18 +114,27 @@ impl Signer {
                     .map_err(|_| CryptoError::SigningFailed)?;
                 Ok(sig.to_bytes().to_vec())
             }
-            Signer::Ps256 { key, prf_key } => {
-                let mut rng = DerivedRng::new(prf_key, message);
-                let sig = key
-                    .try_sign_with_rng(&mut rng, message)
-                    .map_err(|_| CryptoError::SigningFailed)?;
-                Ok(sig.to_vec())
-            }
+            Signer::Ps256 { key, prf_key } => sign_rsa(key.as_ref(), prf_key, message),
+            Signer::Rs256 { key, prf_key } => sign_rsa(key.as_ref(), prf_key, message),
         }
     }
 }
 
-/// Synthetic randomness for PSS (salt and blinding factor): a SHA-256
+/// An RSA signature with randomness derived from the key and the message.
+fn sign_rsa<S, Sig>(key: &S, prf_key: &[u8; 32], message: &[u8]) -> Result<Vec<u8>, CryptoError>
+where
+    S: RandomizedSigner<Sig>,
+    Sig: SignatureEncoding,
+{
+    let mut rng = DerivedRng::new(prf_key, message);
+    let sig = key
+        .try_sign_with_rng(&mut rng, message)
+        .map_err(|_| CryptoError::SigningFailed)?;
+    Ok(sig.to_vec())
+}
+
+/// Synthetic randomness for PSS (salt and blinding factor) and for the
+/// blinding factor of PKCS#1 v1.5: a SHA-256
 /// counter-mode stream keyed by `SHA-256(prf_key || SHA-256(message))`, where
 /// `prf_key` is derived from the private exponent. Unpredictable to anyone
 /// without the private key; identical for the same key and message.

@@ -24,11 +24,92 @@ pub const OBIE_TAN: &str = "http://openbanking.org.uk/tan";
 /// is checked.
 pub const MAX_HEADER_BYTES: usize = 4096;
 
-/// The `typ` values accepted (compared ASCII-case-insensitively, RFC 7515
-/// §4.1.9): `JOSE` (OBIE), `secevent+jwt` and `application/secevent+jwt`
-/// (RFC 8417 §2.3). Any other `typ`, including `JWT`, is refused so a token
-/// minted for another purpose cannot be replayed as a SET.
-pub const ACCEPTED_TYP: [&str; 3] = ["JOSE", "secevent+jwt", "application/secevent+jwt"];
+/// Which `typ` header values a recipient accepts: the `typ` rule of SET
+/// verification, as policy (RFC 7515 §4.1.9, RFC 8417 §2.3, RFC 8725
+/// §3.11).
+///
+/// The rule, in order:
+/// 1. The value is a media type: an `application/` prefix is removed when
+///    present (RFC 7515 §4.1.9 says a `typ` without `/` means
+///    `application/` + `typ`) and the rest is compared ignoring ASCII case.
+/// 2. `JOSE` (the OBIE message-signing profile) and `secevent+jwt` (RFC
+///    8417 §2.3, as OpenID SSF and RFC 8935/8936 transmitters send) are
+///    always accepted.
+/// 3. `JWT` (RFC 7519 §5.1) is accepted only when [`TypPolicy::accept_jwt`]
+///    is set (default: refused), for transmitters that type their SETs as
+///    plain JWTs. RFC 8417 §2.3 types SETs explicitly so that another kind
+///    of JWT cannot be replayed as one; with `accept_jwt` that protection
+///    rests on the other checks alone (a SET must carry `events`, `jti`,
+///    the expected `iss` and `aud`, and be signed by the transmitter's key).
+/// 4. Any other value (`at+jwt`, `JOSE+JSON`, ...) is refused.
+/// 5. A header without `typ` is accepted (OBIE makes `typ` optional)
+///    unless [`TypPolicy::require_typ`] is set.
+///
+/// A refusal is a [`HeaderProblem::UnsupportedTyp`] or
+/// [`HeaderProblem::MissingTyp`]: code `bad_header`, reported as `jwtHdr`
+/// (OBIE) or `invalid_request` (RFC 8935).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct TypPolicy {
+    /// Also accept `typ: JWT` (or `application/jwt`). Default `false`.
+    pub accept_jwt: bool,
+    /// Refuse a header without `typ`. Default `false`.
+    pub require_typ: bool,
+}
+
+impl TypPolicy {
+    /// The `typ` values always accepted, without the `application/` prefix.
+    pub const ALWAYS_ACCEPTED: [&'static str; 2] = ["JOSE", "secevent+jwt"];
+
+    /// This policy with `accept_jwt` set to `accept`.
+    #[must_use]
+    pub const fn with_accept_jwt(mut self, accept: bool) -> Self {
+        self.accept_jwt = accept;
+        self
+    }
+
+    /// This policy with `require_typ` set to `require`.
+    #[must_use]
+    pub const fn with_require_typ(mut self, require: bool) -> Self {
+        self.require_typ = require;
+        self
+    }
+
+    /// Whether a header with this `typ` (`None`: no `typ`) passes.
+    #[must_use]
+    pub fn accepts(&self, typ: Option<&str>) -> bool {
+        self.check(typ).is_ok()
+    }
+
+    fn check(&self, typ: Option<&str>) -> Result<(), HeaderProblem> {
+        let Some(t) = typ else {
+            return if self.require_typ {
+                Err(HeaderProblem::MissingTyp)
+            } else {
+                Ok(())
+            };
+        };
+        let subtype = strip_prefix_ignore_case(t, "application/").unwrap_or(t);
+        let known = Self::ALWAYS_ACCEPTED
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(subtype))
+            || (self.accept_jwt && subtype.eq_ignore_ascii_case("JWT"));
+        if known {
+            Ok(())
+        } else {
+            Err(HeaderProblem::UnsupportedTyp(printable(t, NAME_MAX)))
+        }
+    }
+}
+
+fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    if head.eq_ignore_ascii_case(prefix) {
+        s.get(prefix.len()..)
+    } else {
+        None
+    }
+}
 
 /// Header names `crit` may list: the three OBIE private headers, and `b64`
 /// (RFC 7797; only its default value `true` is supported).
@@ -91,8 +172,10 @@ pub enum HeaderProblem {
     CritNamesRegistered(String),
     /// `crit` lists a header that is not present.
     CritNamesAbsent(String),
-    /// `typ` is not `JOSE`, `secevent+jwt` or `application/secevent+jwt`.
+    /// `typ` is not one the [`TypPolicy`] accepts.
     UnsupportedTyp(String),
+    /// No `typ`, and the [`TypPolicy`] requires one.
+    MissingTyp,
 }
 
 impl fmt::Display for HeaderProblem {
@@ -120,6 +203,9 @@ impl fmt::Display for HeaderProblem {
             }
             HeaderProblem::UnsupportedTyp(t) => {
                 write!(f, "\"typ\" \"{t}\" is not accepted for a SET")
+            }
+            HeaderProblem::MissingTyp => {
+                f.write_str("protected header has no \"typ\" and the recipient requires one")
             }
         }
     }
@@ -291,11 +377,16 @@ impl<'de> Visitor<'de> for MembersVisitor {
     }
 }
 
-/// Parse and check a decoded protected header against the allow-list.
+/// Parse and check a decoded protected header against the allow-list and
+/// the `typ` policy.
 ///
 /// Order: JSON object without duplicates; member types; `alg` allowed; `b64`;
 /// `crit`; `typ`.
-pub(crate) fn parse_protected(bytes: &[u8], allowed: &[Algorithm]) -> Result<JwsHeader, JwsError> {
+pub(crate) fn parse_protected(
+    bytes: &[u8],
+    allowed: &[Algorithm],
+    typ_policy: TypPolicy,
+) -> Result<JwsHeader, JwsError> {
     if bytes.len() > MAX_HEADER_BYTES {
         return Err(bad(HeaderProblem::TooLarge));
     }
@@ -358,11 +449,7 @@ pub(crate) fn parse_protected(bytes: &[u8], allowed: &[Algorithm]) -> Result<Jws
         }
     };
 
-    if let Some(t) = &typ {
-        if !ACCEPTED_TYP.iter().any(|a| a.eq_ignore_ascii_case(t)) {
-            return Err(bad(HeaderProblem::UnsupportedTyp(printable(t, NAME_MAX))));
-        }
-    }
+    typ_policy.check(typ.as_deref()).map_err(bad)?;
 
     Ok(JwsHeader {
         alg,

@@ -521,28 +521,46 @@ impl Jwk {
         self.private.is_some()
     }
 
-    /// The algorithm this key verifies in setpoll, or `None` when its
-    /// metadata rules it out: `use` present and not `sig`; `key_ops` present
-    /// without `verify`; `alg` present and not the supported algorithm for
-    /// its key type (e.g. `RS256` on an RSA key).
+    /// Every algorithm this key may verify, before the recipient's policy
+    /// narrows them (RFC 7517 §4.2-4.4, RFC 7518 §3.1):
+    ///
+    /// - `use` present and not `sig`, or `key_ops` present without
+    ///   `verify`: none.
+    /// - `alg` present: that algorithm alone, when setpoll supports it and
+    ///   it fits the key type (`ES256` for EC P-256; `PS256` or `RS256` for
+    ///   RSA); none otherwise. A key published with `alg: RS256` verifies
+    ///   RS256 only, never PS256, and the reverse.
+    /// - `alg` absent: every algorithm for the key type (`ES256` for EC
+    ///   P-256; `PS256` then `RS256` for RSA). The policy's allow-list then
+    ///   decides, so an RSA key without `alg` verifies RS256 only when the
+    ///   recipient allows RS256. A publisher who wants one algorithm per key
+    ///   (RFC 8725 §3.1) sets `alg`.
     #[must_use]
-    pub fn verification_algorithm(&self) -> Option<Algorithm> {
+    pub fn verification_algorithms(&self) -> Vec<Algorithm> {
         if self.key_use.as_deref().is_some_and(|u| u != "sig") {
-            return None;
+            return Vec::new();
         }
         if self
             .key_ops
             .as_ref()
             .is_some_and(|ops| !ops.iter().any(|o| o == "verify"))
         {
-            return None;
+            return Vec::new();
         }
-        let natural = Algorithm::for_key_type(self.key_type());
+        let usable = Algorithm::all_for_key_type(self.key_type());
         match &self.alg {
-            None => Some(natural),
-            Some(a) if a == natural.name() => Some(natural),
-            Some(_) => None,
+            None => usable.to_vec(),
+            Some(a) => usable.iter().copied().filter(|u| u.name() == a).collect(),
         }
+    }
+
+    /// The first of [`Jwk::verification_algorithms`]: the key's `alg` when
+    /// it names a usable algorithm, else the default for its key type
+    /// (`ES256`, `PS256`); `None` when its `use`, `key_ops` or `alg` rule
+    /// verification out.
+    #[must_use]
+    pub fn verification_algorithm(&self) -> Option<Algorithm> {
+        self.verification_algorithms().first().copied()
     }
 }
 

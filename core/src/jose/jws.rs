@@ -8,7 +8,8 @@
 //!    signature, as `alg: none` tokens carry, fails at the `alg` check);
 //! 3. strict base64url (no padding, no whitespace, canonical) for all parts;
 //! 4. protected header ([`JwsHeader`]): JSON object, no duplicate members,
-//!    size limit, member types, `alg` allowed, `b64`, `crit`, `typ`;
+//!    size limit, member types, `alg` allowed, `b64`, `crit`, `typ` (as the
+//!    [`TypPolicy`] says);
 //! 5. key lookup by `kid` in the keyring, key type matches `alg`;
 //! 6. the signature.
 
@@ -16,7 +17,7 @@ use core::fmt;
 
 use super::alg::{Algorithm, UnsupportedAlgorithm};
 use super::b64;
-use super::header::{self, HeaderProblem, HeaderProfile, JwsHeader, MAX_HEADER_BYTES};
+use super::header::{self, HeaderProblem, HeaderProfile, JwsHeader, TypPolicy, MAX_HEADER_BYTES};
 use super::keyring::Keyring;
 use super::signing_key::SigningKey;
 use crate::codes::{SetErrCode, Vocabulary};
@@ -84,7 +85,7 @@ pub enum JwsError {
     Malformed(MalformedReason),
     /// The protected header breaks a rule.
     BadHeader(HeaderProblem),
-    /// `alg` names an algorithm setpoll never accepts (`none`, `HS256`, `RS256`, ...).
+    /// `alg` names an algorithm setpoll never accepts (`none`, `HS256`, `RS384`, ...).
     AlgNotAllowed(UnsupportedAlgorithm),
     /// `alg` is supported but not in the policy's allow-list.
     AlgNotAllowedByPolicy(Algorithm),
@@ -200,7 +201,8 @@ pub struct VerifiedJws {
 /// Largest base64url text that decodes to at most [`MAX_HEADER_BYTES`].
 const MAX_HEADER_B64: usize = MAX_HEADER_BYTES.div_ceil(3) * 4;
 
-/// Verify a compact JWS (see the module docs for the order of checks).
+/// Verify a compact JWS (see the module docs for the order of checks):
+/// `alg` must be in `algorithms`, `typ` pass `typ`.
 ///
 /// # Errors
 /// The first failed check, as a [`JwsError`].
@@ -208,6 +210,7 @@ pub fn verify_compact(
     token: &str,
     keys: &Keyring,
     algorithms: &[Algorithm],
+    typ: TypPolicy,
     max_token_bytes: usize,
 ) -> Result<VerifiedJws, JwsError> {
     if token.len() > max_token_bytes {
@@ -238,7 +241,7 @@ pub fn verify_compact(
         Part::Signature,
     )))?;
 
-    let header = header::parse_protected(&header_bytes, algorithms)?;
+    let header = header::parse_protected(&header_bytes, algorithms, typ)?;
     let verifier = keys.find(header.kid.as_deref(), header.alg)?;
 
     let signing_input = token

@@ -7,21 +7,33 @@ use super::jwk::{JwkError, JwkSet};
 use super::jws::JwsError;
 use crate::crypto::{Backend, Verifier};
 
+/// One usable key, prepared once for each algorithm it may verify.
 #[derive(Clone)]
 struct Entry {
     kid: Option<String>,
-    alg: Algorithm,
-    verifier: Verifier,
+    verifiers: Vec<(Algorithm, Verifier)>,
+}
+
+impl Entry {
+    fn verifier(&self, alg: Algorithm) -> Option<&Verifier> {
+        self.verifiers
+            .iter()
+            .find_map(|(a, v)| (*a == alg).then_some(v))
+    }
 }
 
 /// A public JWK Set prepared for verification: every usable key is parsed
 /// and prepared for the backend once, then looked up by `kid`.
 ///
-/// A key is usable when [`super::Jwk::verification_algorithm`] says so: its
-/// `use` is absent or `sig`, its `key_ops` (if any) include `verify`, and its
-/// `alg` (if any) is the algorithm setpoll uses with its key type (`ES256`
-/// for EC P-256, `PS256` for RSA). Other keys are left out, so a token
-/// naming them fails with `unknown_kid`.
+/// A key is usable for the algorithms [`super::Jwk::verification_algorithms`]
+/// names: its `use` must be absent or `sig` and its `key_ops` (if any)
+/// include `verify`; a key with `alg` verifies that algorithm only (`ES256`
+/// for EC P-256, `PS256` or `RS256` for RSA); an RSA key without `alg`
+/// verifies PS256 and RS256, of which the policy's allow-list (checked
+/// first, on the header) admits only those the recipient allows. Keys with
+/// no usable algorithm are left out, so a token naming them fails with
+/// `unknown_kid`; a token whose `alg` its key is not for fails with
+/// `key_alg_mismatch`.
 ///
 /// A token without `kid` is accepted only when the keyring holds exactly
 /// one usable key for the token's `alg` (the unambiguous case); otherwise
@@ -59,14 +71,17 @@ impl Keyring {
     pub fn with_backend(set: &JwkSet, backend: Backend) -> Result<Self, JwkError> {
         let mut entries = Vec::with_capacity(set.keys().len());
         for jwk in set.keys() {
-            let Some(alg) = jwk.verification_algorithm() else {
+            let algs = jwk.verification_algorithms();
+            if algs.is_empty() {
                 continue;
-            };
-            let verifier = jwk.public_key().verifier(alg.scheme(), backend)?;
+            }
+            let mut verifiers = Vec::with_capacity(algs.len());
+            for alg in algs {
+                verifiers.push((alg, jwk.public_key().verifier(alg.scheme(), backend)?));
+            }
             entries.push(Entry {
                 kid: jwk.kid().map(str::to_owned),
-                alg,
-                verifier,
+                verifiers,
             });
         }
         if entries.is_empty() && !backend.is_available() {
@@ -111,8 +126,8 @@ impl Keyring {
                     .iter()
                     .filter(|e| e.kid.as_deref() == Some(kid))
                 {
-                    if e.alg == alg {
-                        return Ok(&e.verifier);
+                    if let Some(v) = e.verifier(alg) {
+                        return Ok(v);
                     }
                     found = true;
                 }
@@ -124,9 +139,9 @@ impl Keyring {
                 }
             }
             None => {
-                let mut candidates = self.entries.iter().filter(|e| e.alg == alg);
+                let mut candidates = self.entries.iter().filter_map(|e| e.verifier(alg));
                 match (candidates.next(), candidates.next()) {
-                    (Some(e), None) => Ok(&e.verifier),
+                    (Some(v), None) => Ok(v),
                     _ => Err(JwsError::KidMissing),
                 }
             }
@@ -143,7 +158,10 @@ impl fmt::Debug for Keyring {
                 &self
                     .entries
                     .iter()
-                    .map(|e| (e.kid.as_deref(), e.alg))
+                    .map(|e| {
+                        let algs: Vec<Algorithm> = e.verifiers.iter().map(|(a, _)| *a).collect();
+                        (e.kid.as_deref(), algs)
+                    })
                     .collect::<Vec<_>>(),
             )
             .finish()

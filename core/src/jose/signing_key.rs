@@ -7,7 +7,12 @@ use super::jwk::{Jwk, JwkError};
 use crate::crypto::{Backend, CryptoError, PrivateKey, PublicKey, Signer};
 
 /// A private key prepared for signing, with its `kid` and algorithm
-/// (`ES256` for EC P-256 keys, `PS256` for RSA keys).
+/// (`ES256` for EC P-256 keys; `PS256` for RSA keys unless the key's JWK
+/// says `RS256` or [`SigningKey::with_algorithm`] chose it).
+///
+/// RSA signing on [`Backend::Portable`] (the `rsa` crate) is not
+/// constant-time (RUSTSEC-2023-0071): keep it to tests and tools, and sign
+/// PS256 or RS256 on [`Backend::Native`] anywhere timing can be measured.
 ///
 /// When no `kid` is given it defaults to the RFC 7638 thumbprint of the
 /// public key. `Debug` shows only the `kid`, algorithm and backend.
@@ -22,6 +27,15 @@ pub struct SigningKey {
 impl SigningKey {
     fn build(key: PrivateKey, kid: Option<String>, backend: Backend) -> Result<Self, CryptoError> {
         let alg = Algorithm::for_key_type(key.key_type());
+        Self::build_for(key, alg, kid, backend)
+    }
+
+    fn build_for(
+        key: PrivateKey,
+        alg: Algorithm,
+        kid: Option<String>,
+        backend: Backend,
+    ) -> Result<Self, CryptoError> {
         let signer = key.signer(alg.scheme(), backend)?;
         let kid = match kid {
             Some(k) => k,
@@ -36,25 +50,30 @@ impl SigningKey {
     }
 
     /// From a private JWK. Its `kid` is kept (thumbprint when absent); its
-    /// `alg`, when present, must be the algorithm for its key type; its
-    /// `use`, when present, must be `sig`.
+    /// `alg`, when present, must be an algorithm for its key type and is
+    /// the one it signs with (`ES256`; `PS256` or `RS256`), when absent the
+    /// default for the key type (`ES256`, `PS256`); its `use`, when
+    /// present, must be `sig`.
     ///
     /// # Errors
     /// [`JwkError::NotPrivate`], [`JwkError::AlgorithmMismatch`],
     /// [`JwkError::NotForSigning`], or [`JwkError::Key`].
     pub fn from_jwk(jwk: &Jwk) -> Result<Self, JwkError> {
         let key = jwk.private_key().ok_or(JwkError::NotPrivate)?;
-        let natural = Algorithm::for_key_type(key.key_type());
-        if let Some(a) = jwk.alg() {
-            if a != natural.name() {
-                return Err(JwkError::AlgorithmMismatch(super::header::printable(a, 32)));
-            }
-        }
+        let alg = match jwk.alg() {
+            None => Algorithm::for_key_type(key.key_type()),
+            Some(a) => Algorithm::all_for_key_type(key.key_type())
+                .iter()
+                .copied()
+                .find(|usable| usable.name() == a)
+                .ok_or_else(|| JwkError::AlgorithmMismatch(super::header::printable(a, 32)))?,
+        };
         if jwk.key_use().is_some_and(|u| u != "sig") {
             return Err(JwkError::NotForSigning);
         }
-        Ok(Self::build(
+        Ok(Self::build_for(
             key.clone(),
+            alg,
             jwk.kid().map(str::to_owned),
             Backend::default(),
         )?)
@@ -100,6 +119,21 @@ impl SigningKey {
     pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
         self.kid = kid.into();
         self
+    }
+
+    /// The same key signing with another algorithm for its key type (an
+    /// RSA key: `PS256` or `RS256`), on the same backend.
+    ///
+    /// # Errors
+    /// [`CryptoError::WrongKeyType`] when `alg` needs another key type, or
+    /// the backend's refusal.
+    pub fn with_algorithm(self, alg: Algorithm) -> Result<Self, CryptoError> {
+        let signer = self.key.signer(alg.scheme(), self.signer.backend())?;
+        Ok(SigningKey {
+            alg,
+            signer,
+            ..self
+        })
     }
 
     /// The same key prepared on another backend.

@@ -32,6 +32,10 @@ const RSA_PEM: &str = include_str!("testdata/rsa2048.pk8.pem");
 const EC_PEM: &str = include_str!("testdata/p256.pk8.pem");
 
 const ALL: &[Algorithm] = &[Algorithm::Ps256, Algorithm::Es256];
+const TYP: TypPolicy = TypPolicy {
+    accept_jwt: false,
+    require_typ: false,
+};
 const MAX: usize = 64 * 1024;
 
 fn backends() -> Vec<Backend> {
@@ -126,12 +130,12 @@ fn rfc7515_a3_es256_verifies_on_every_backend() {
     for b in backends() {
         let ring = Keyring::with_backend(&set, b).unwrap();
         // No kid in the header: allowed because the keyring has exactly one ES256 key.
-        let v = verify_compact(A3_TOKEN, &ring, ALL, MAX).unwrap();
+        let v = verify_compact(A3_TOKEN, &ring, ALL, TYP, MAX).unwrap();
         assert_eq!(v.header.alg, Algorithm::Es256);
         assert!(v.payload.starts_with(b"{\"iss\":\"joe\""));
         let tampered = A3_TOKEN.replace(".DtEhU3", ".EtEhU3");
         assert_eq!(
-            verify_compact(&tampered, &ring, ALL, MAX).unwrap_err(),
+            verify_compact(&tampered, &ring, ALL, TYP, MAX).unwrap_err(),
             JwsError::BadSignature
         );
     }
@@ -168,7 +172,7 @@ fn jwt_io_ps256_example_verifies_on_every_backend() {
         // Its header says typ "JWT", which the SET rules refuse (by design),
         // so the full JWS check reports exactly that ...
         assert_eq!(
-            verify_compact(JWTIO_PS256_TOKEN, &ring, ALL, MAX).unwrap_err(),
+            verify_compact(JWTIO_PS256_TOKEN, &ring, ALL, TYP, MAX).unwrap_err(),
             JwsError::BadHeader(HeaderProblem::UnsupportedTyp("JWT".into()))
         );
         // ... while the signature itself verifies on this backend.
@@ -200,7 +204,7 @@ fn portable_es256_is_deterministic_and_verifies_under_every_backend() {
     let c = sign_compact(&profile, b"{}", &key, now()).unwrap();
     assert_ne!(a.rsplit('.').next(), c.rsplit('.').next());
     for backend in backends() {
-        let v = verify_compact(&a, &keyring(backend), ALL, MAX).unwrap();
+        let v = verify_compact(&a, &keyring(backend), ALL, TYP, MAX).unwrap();
         assert_eq!(v.payload, PAYLOAD.as_bytes());
         assert_eq!(v.header.kid.as_deref(), Some("ec-1"));
         assert_eq!(v.header.typ.as_deref(), Some("secevent+jwt"));
@@ -215,7 +219,7 @@ fn every_backend_signs_what_every_backend_verifies() {
             let key = key.with_backend(signer).unwrap();
             let token = sign_compact(&profile, PAYLOAD.as_bytes(), &key, now()).unwrap();
             for verifier in backends() {
-                let v = verify_compact(&token, &keyring(verifier), ALL, MAX).unwrap();
+                let v = verify_compact(&token, &keyring(verifier), ALL, TYP, MAX).unwrap();
                 assert_eq!(v.header.alg, key.algorithm());
                 assert_eq!(v.header.obie_iat, Some(1_700_000_000));
                 assert_eq!(v.header.obie_iss.as_deref(), Some("0015800001041REAAY"));
@@ -430,7 +434,9 @@ fn attack_b64_false() {
             r#"{"alg":"ES256","kid":"ec-1","b64":true,"crit":["b64"]}"#,
             r#"{"alg":"ES256","kid":"ec-1","b64":true}"#,
         ] {
-            assert!(verify_compact(&forge(h, PAYLOAD, &es_key()), &keyring(b), ALL, MAX).is_ok());
+            assert!(
+                verify_compact(&forge(h, PAYLOAD, &es_key()), &keyring(b), ALL, TYP, MAX).is_ok()
+            );
         }
     }
 }
@@ -442,7 +448,7 @@ fn attack_unknown_and_missing_kid() {
     // Missing kid with one key per algorithm: accepted; with two ES256 keys: refused.
     let t = forge(r#"{"alg":"ES256"}"#, PAYLOAD, &es_key());
     for b in backends() {
-        assert!(verify_compact(&t, &keyring(b), ALL, MAX).is_ok());
+        assert!(verify_compact(&t, &keyring(b), ALL, TYP, MAX).is_ok());
         let two = JwkSet::new(vec![
             es_key().to_public_jwk(),
             SigningKey::from_jwk(
@@ -460,7 +466,7 @@ fn attack_unknown_and_missing_kid() {
         .unwrap();
         let ring = Keyring::with_backend(&two, b).unwrap();
         assert_eq!(
-            verify_compact(&t, &ring, ALL, MAX).unwrap_err(),
+            verify_compact(&t, &ring, ALL, TYP, MAX).unwrap_err(),
             JwsError::KidMissing
         );
     }
@@ -595,7 +601,7 @@ fn high_s_signatures_are_accepted_by_both_backends() {
     let t = format!("{input}.{}", b64::encode(&flipped));
     for b in backends() {
         assert!(
-            verify_compact(&t, &keyring(b), ALL, MAX).is_ok(),
+            verify_compact(&t, &keyring(b), ALL, TYP, MAX).is_ok(),
             "backend {b}"
         );
     }
@@ -692,7 +698,7 @@ fn attack_bad_header_shapes() {
             &key,
         );
         assert!(
-            verify_compact(&t, &keyring(Backend::Portable), ALL, MAX).is_ok(),
+            verify_compact(&t, &keyring(Backend::Portable), ALL, TYP, MAX).is_ok(),
             "{typ}"
         );
     }
@@ -702,7 +708,7 @@ fn attack_bad_header_shapes() {
         PAYLOAD,
         &key,
     );
-    assert!(verify_compact(&t, &keyring(Backend::Portable), ALL, MAX).is_ok());
+    assert!(verify_compact(&t, &keyring(Backend::Portable), ALL, TYP, MAX).is_ok());
 }
 
 #[test]
@@ -803,14 +809,14 @@ fn backends_agree_on_a_battery_of_tokens() {
         let ring = keyring(other);
         for t in &tokens {
             assert_eq!(
-                verify_compact(t, &portable, ALL, MAX),
-                verify_compact(t, &ring, ALL, MAX),
+                verify_compact(t, &portable, ALL, TYP, MAX),
+                verify_compact(t, &ring, ALL, TYP, MAX),
                 "backend {other} disagrees on {t}"
             );
         }
     }
-    assert!(verify_compact(&good_es, &portable, ALL, MAX).is_ok());
-    assert!(verify_compact(&good_rsa, &portable, ALL, MAX).is_ok());
+    assert!(verify_compact(&good_es, &portable, ALL, TYP, MAX).is_ok());
+    assert!(verify_compact(&good_rsa, &portable, ALL, TYP, MAX).is_ok());
 }
 
 #[test]
@@ -850,13 +856,13 @@ fn keyring_ignores_keys_not_meant_for_verification() {
             let ring = Keyring::with_backend(&set, b).unwrap();
             assert!(ring.is_empty());
             assert_eq!(
-                verify_compact(&token, &ring, ALL, MAX).unwrap_err(),
+                verify_compact(&token, &ring, ALL, TYP, MAX).unwrap_err(),
                 JwsError::UnknownKid("ec-1".into())
             );
         }
     }
     let ok = JwkSet::new(vec![es.with_key_ops(vec!["verify".into()])]).unwrap();
-    assert!(verify_compact(&token, &Keyring::new(&ok).unwrap(), ALL, MAX).is_ok());
+    assert!(verify_compact(&token, &Keyring::new(&ok).unwrap(), ALL, TYP, MAX).is_ok());
 }
 
 // ---------------------------------------------------------------- JWK
@@ -1046,11 +1052,14 @@ fn generated_keys_work_and_default_kid_is_the_thumbprint() {
         rfc7638.thumbprint(),
         "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
     );
-    assert_eq!(rfc7638.verification_algorithm(), None); // alg RS256: not usable
+    // alg RS256: usable for RS256 only (which the policy must allow).
+    assert_eq!(rfc7638.verification_algorithm(), Some(Algorithm::Rs256));
     let set = JwkSet::new(vec![a.to_public_jwk()]).unwrap();
     let t = sign_compact(&HeaderProfile::rfc8417(), PAYLOAD.as_bytes(), &a, now()).unwrap();
     for bk in backends() {
-        assert!(verify_compact(&t, &Keyring::with_backend(&set, bk).unwrap(), ALL, MAX).is_ok());
+        assert!(
+            verify_compact(&t, &Keyring::with_backend(&set, bk).unwrap(), ALL, TYP, MAX).is_ok()
+        );
     }
 }
 
@@ -1081,7 +1090,7 @@ fn jwk_set_rules() {
     let set = JwkSet::new(vec![es.clone(), rsa_same_kid]).unwrap();
     let ring = Keyring::new(&set).unwrap();
     let t = forge(r#"{"alg":"PS256","kid":"ec-1"}"#, PAYLOAD, &rsa_key());
-    assert!(verify_compact(&t, &ring, ALL, MAX).is_ok());
+    assert!(verify_compact(&t, &ring, ALL, TYP, MAX).is_ok());
     assert!(JwkSet::new(vec![es.clone(), a3.with_use("enc")]).is_ok());
     // Shape and size limits.
     assert_eq!(
@@ -1123,4 +1132,272 @@ fn private_key_type_checks() {
         PrivateKey::from_ec_p256_scalar(&[0xffu8; 32]).unwrap_err(),
         CryptoError::InvalidEcScalar
     );
+}
+
+// ---------------------------------------------------------------- RS256 (opt-in)
+
+// RFC 7515 Appendix A.2 (RS256): the RSA key as printed in the RFC, and the
+// signature of the A.2 token (header `{"alg":"RS256"}`, the A.1-A.3 payload).
+const A2_JWK: &str = include_str!("testdata/rfc7515_a2.jwk.json");
+const A2_HEADER: &str = "eyJhbGciOiJSUzI1NiJ9";
+const A2_SIGNATURE: &str = "cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw";
+/// A payload `verify_set` accepts (`events` holds one event).
+const SET_PAYLOAD: &str = r#"{"iss":"https://examplebank.com/","iat":1700000000,"jti":"b460a07c","aud":"7umx5nTR33811QyQfi","events":{"urn:example:event":{}}}"#;
+const WITH_RS256: &[Algorithm] = &[Algorithm::Ps256, Algorithm::Es256, Algorithm::Rs256];
+
+fn a2_token() -> String {
+    let payload = A3_TOKEN.split('.').nth(1).unwrap();
+    format!("{A2_HEADER}.{payload}.{A2_SIGNATURE}")
+}
+
+#[test]
+fn rfc7515_a2_rs256_signs_and_verifies_exactly_on_every_backend() {
+    let jwk = Jwk::from_json(A2_JWK.as_bytes()).unwrap();
+    let token = a2_token();
+    let (input, _) = token.rsplit_once('.').unwrap();
+    let set = JwkSet::new(vec![jwk.to_public()]).unwrap();
+    for b in backends() {
+        // PKCS#1 v1.5 is deterministic: every backend makes the RFC's bytes.
+        let signer = jwk
+            .private_key()
+            .unwrap()
+            .signer(crate::crypto::Scheme::RsaPkcs1Sha256, b)
+            .unwrap();
+        assert_eq!(
+            b64::encode(&signer.sign(input.as_bytes()).unwrap()),
+            A2_SIGNATURE,
+            "backend {b}"
+        );
+        let ring = Keyring::with_backend(&set, b).unwrap();
+        let v = verify_compact(&token, &ring, WITH_RS256, TYP, MAX).unwrap();
+        assert_eq!(v.header.alg, Algorithm::Rs256);
+        // Not allowed unless the recipient opts in.
+        assert_eq!(
+            verify_compact(&token, &ring, ALL, TYP, MAX).unwrap_err(),
+            JwsError::AlgNotAllowedByPolicy(Algorithm::Rs256)
+        );
+        // The same bytes checked as PSS do not verify.
+        let pss = jwk
+            .public_key()
+            .verifier(crate::crypto::Scheme::RsaPssSha256, b)
+            .unwrap();
+        assert!(pss
+            .verify(input.as_bytes(), &b64::decode(A2_SIGNATURE).unwrap())
+            .is_err());
+    }
+    // And through SigningKey: a JWK saying RS256 signs RS256.
+    let key = SigningKey::from_jwk(&jwk.clone().with_alg("RS256")).unwrap();
+    assert_eq!(key.algorithm(), Algorithm::Rs256);
+    assert_eq!(key.to_public_jwk().alg(), Some("RS256"));
+    assert_eq!(
+        b64::encode(&key.sign(input.as_bytes()).unwrap()),
+        A2_SIGNATURE
+    );
+}
+
+fn rs_policy() -> VerifyPolicy {
+    let mut p = policy();
+    p.algorithms.push(Algorithm::Rs256);
+    p
+}
+
+fn rs256_key() -> SigningKey {
+    rsa_key().with_algorithm(Algorithm::Rs256).unwrap()
+}
+
+#[test]
+fn rs256_sets_verify_only_when_the_policy_allows_them() {
+    assert_eq!(policy().algorithms, Algorithm::DEFAULT_ALLOWED.to_vec());
+    let rsa_no_alg = Jwk::from_public_key(rsa_key().public_key()).with_kid("rsa-1");
+    for signer in backends() {
+        let key = rs256_key().with_backend(signer).unwrap();
+        assert_eq!(key.algorithm(), Algorithm::Rs256);
+        let token = sign_compact(
+            &HeaderProfile::rfc8417(),
+            SET_PAYLOAD.as_bytes(),
+            &key,
+            now(),
+        )
+        .unwrap();
+        for b in backends() {
+            // The key published with alg RS256, or without alg.
+            for jwk in [key.to_public_jwk(), rsa_no_alg.clone()] {
+                let ring = Keyring::with_backend(&JwkSet::new(vec![jwk]).unwrap(), b).unwrap();
+                let v = verify_set(&token, &ring, &rs_policy(), now()).unwrap();
+                assert_eq!(v.alg, Algorithm::Rs256);
+                let err = verify_set(&token, &ring, &policy(), now()).unwrap_err();
+                assert_eq!(err.code(), "alg_not_allowed");
+                assert_eq!(err.set_err(Vocabulary::Obie), SetErrCode::JwtCrypto);
+                assert_eq!(err.set_err(Vocabulary::Rfc8935), SetErrCode::InvalidRequest);
+            }
+            // The key published with alg PS256 (what `rsa_key` publishes)
+            // never verifies RS256, even when the policy allows it.
+            let err = verify_set(&token, &keyring(b), &rs_policy(), now()).unwrap_err();
+            assert_eq!(err.code(), "key_alg_mismatch");
+            assert_eq!(err.set_err(Vocabulary::Obie), SetErrCode::Jws);
+        }
+    }
+    // And a key published with alg RS256 never verifies PS256.
+    let ps = sign_compact(
+        &HeaderProfile::rfc8417(),
+        SET_PAYLOAD.as_bytes(),
+        &rsa_key(),
+        now(),
+    )
+    .unwrap();
+    let rs_only = JwkSet::new(vec![rs256_key().to_public_jwk()]).unwrap();
+    for b in backends() {
+        let ring = Keyring::with_backend(&rs_only, b).unwrap();
+        let err = verify_set(&ps, &ring, &rs_policy(), now()).unwrap_err();
+        assert_eq!(err.code(), "key_alg_mismatch");
+        // The RSA key without alg serves either algorithm.
+        let ring =
+            Keyring::with_backend(&JwkSet::new(vec![rsa_no_alg.clone()]).unwrap(), b).unwrap();
+        assert_eq!(ring.len(), 1);
+        assert!(verify_set(&ps, &ring, &rs_policy(), now()).is_ok());
+    }
+}
+
+#[test]
+fn rs256_signature_made_as_pss_does_not_verify() {
+    // An RS256 header over a PSS signature (what a confused signer emits).
+    let t = forge(r#"{"alg":"RS256","kid":"rsa-1"}"#, PAYLOAD, &rsa_key());
+    let set = JwkSet::new(vec![rs256_key().to_public_jwk()]).unwrap();
+    for b in backends() {
+        let ring = Keyring::with_backend(&set, b).unwrap();
+        assert_eq!(
+            verify_compact(&t, &ring, WITH_RS256, TYP, MAX).unwrap_err(),
+            JwsError::BadSignature
+        );
+    }
+}
+
+#[test]
+fn jwk_alg_decides_which_algorithms_a_key_verifies() {
+    let rsa = rsa_key().to_public_jwk();
+    let rsa_bare = Jwk::from_public_key(rsa.public_key().clone());
+    let es = Jwk::from_public_key(es_key().public_key());
+    let cases: [(Jwk, &[Algorithm]); 9] = [
+        (rsa_bare.clone(), &[Algorithm::Ps256, Algorithm::Rs256]),
+        (rsa_bare.clone().with_alg("PS256"), &[Algorithm::Ps256]),
+        (rsa_bare.clone().with_alg("RS256"), &[Algorithm::Rs256]),
+        (rsa_bare.clone().with_alg("RS384"), &[]),
+        (rsa_bare.clone().with_alg("ES256"), &[]),
+        (rsa_bare.clone().with_use("enc"), &[]),
+        (es.clone(), &[Algorithm::Es256]),
+        (es.clone().with_alg("RS256"), &[]),
+        (
+            rsa_bare.with_alg("RS256").with_key_ops(vec!["sign".into()]),
+            &[],
+        ),
+    ];
+    for (jwk, algs) in cases {
+        assert_eq!(jwk.verification_algorithms(), algs.to_vec(), "{jwk:?}");
+        assert_eq!(jwk.verification_algorithm(), algs.first().copied());
+    }
+    // Signing keys follow the same rule.
+    let private = rsa_key().to_private_jwk();
+    assert_eq!(
+        SigningKey::from_jwk(&private.clone().with_alg("RS384")).unwrap_err(),
+        JwkError::AlgorithmMismatch("RS384".into())
+    );
+    let es_private = es_key().to_private_jwk().with_alg("RS256");
+    assert_eq!(
+        SigningKey::from_jwk(&es_private).unwrap_err(),
+        JwkError::AlgorithmMismatch("RS256".into())
+    );
+    assert!(matches!(
+        es_key().with_algorithm(Algorithm::Rs256).unwrap_err(),
+        CryptoError::WrongKeyType { .. }
+    ));
+    assert_eq!(
+        rs256_key()
+            .with_algorithm(Algorithm::Ps256)
+            .unwrap()
+            .algorithm(),
+        Algorithm::Ps256
+    );
+    assert_eq!(Algorithm::from_name("RS256"), Ok(Algorithm::Rs256));
+    assert_eq!(
+        Algorithm::from_name("RS512").unwrap_err().code(),
+        "alg_unsupported"
+    );
+}
+
+// ---------------------------------------------------------------- typ policy
+
+#[test]
+fn typ_policy_default_and_options() {
+    let key = es_key();
+    let token = |typ: Option<&str>| {
+        let h = match typ {
+            Some(t) => format!(r#"{{"alg":"ES256","kid":"ec-1","typ":"{t}"}}"#),
+            None => r#"{"alg":"ES256","kid":"ec-1"}"#.to_owned(),
+        };
+        forge(&h, SET_PAYLOAD, &key)
+    };
+    let default = TypPolicy::default();
+    let jwt = TypPolicy::default().with_accept_jwt(true);
+    let strict = TypPolicy::default().with_require_typ(true);
+    // (typ, default, accept_jwt, require_typ)
+    let table: [(Option<&str>, bool, bool, bool); 12] = [
+        (None, true, true, false),
+        (Some("JOSE"), true, true, true),
+        (Some("jose"), true, true, true),
+        (Some("application/JOSE"), true, true, true),
+        (Some("secevent+jwt"), true, true, true),
+        (Some("Application/SecEvent+JWT"), true, true, true),
+        (Some("JWT"), false, true, false),
+        (Some("application/jwt"), false, true, false),
+        (Some("at+jwt"), false, false, false),
+        (Some("JOSE+JSON"), false, false, false),
+        (Some("text/secevent+jwt"), false, false, false),
+        (Some("application/"), false, false, false),
+    ];
+    for (typ, d, j, s) in table {
+        assert_eq!(default.accepts(typ), d, "{typ:?} default");
+        assert_eq!(jwt.accepts(typ), j, "{typ:?} accept_jwt");
+        assert_eq!(strict.accepts(typ), s, "{typ:?} require_typ");
+        let t = token(typ);
+        for (p, expected) in [(default, d), (jwt, j), (strict, s)] {
+            let mut vp = policy();
+            vp.typ = p;
+            for b in backends() {
+                match verify_set(&t, &keyring(b), &vp, now()) {
+                    Ok(_) => assert!(expected, "{typ:?} {p:?} accepted"),
+                    Err(e) => {
+                        assert!(!expected, "{typ:?} {p:?}: {e}");
+                        assert_eq!(e.code(), "bad_header");
+                        assert_eq!(e.set_err(Vocabulary::Obie), SetErrCode::JwtHdr);
+                        assert_eq!(e.set_err(Vocabulary::Rfc8935), SetErrCode::InvalidRequest);
+                        let want = match typ {
+                            None => HeaderProblem::MissingTyp,
+                            Some(t) => HeaderProblem::UnsupportedTyp(t.into()),
+                        };
+                        assert_eq!(e, crate::set::VerifyError::Jws(JwsError::BadHeader(want)));
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(policy().typ, TypPolicy::default());
+}
+
+#[test]
+fn jwt_io_ps256_example_verifies_when_jwt_typ_is_accepted() {
+    let jwk = Jwk::from_json(format!(r#"{{"kty":"RSA","n":"{JWTIO_N}","e":"AQAB"}}"#).as_bytes())
+        .unwrap();
+    let set = JwkSet::new(vec![jwk]).unwrap();
+    for b in backends() {
+        let ring = Keyring::with_backend(&set, b).unwrap();
+        let v = verify_compact(
+            JWTIO_PS256_TOKEN,
+            &ring,
+            ALL,
+            TypPolicy::default().with_accept_jwt(true),
+            MAX,
+        )
+        .unwrap();
+        assert_eq!(v.header.typ.as_deref(), Some("JWT"));
+    }
 }

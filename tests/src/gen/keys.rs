@@ -5,7 +5,7 @@ use base64::Engine as _;
 use rand_chacha::rand_core::SeedableRng as _;
 use rand_chacha::ChaCha20Rng;
 use setpoll_core::crypto::{Backend, Scheme};
-use setpoll_core::jose::{Jwk, JwkSet, SigningKey};
+use setpoll_core::jose::{Algorithm, Jwk, JwkSet, SigningKey};
 use sha2::{Digest as _, Sha256};
 
 use crate::GenError;
@@ -22,6 +22,9 @@ pub struct Keys {
     pub es: SigningKey,
     /// The transmitter's PS256 key, `kid` `ps256-2026`.
     pub ps: SigningKey,
+    /// The same RSA key signing RS256 (opt-in), `kid` `rs256-2026`: no
+    /// draw of its own, so the other keys stay as they were.
+    pub rs: SigningKey,
     /// An attacker's ES256 key, `kid` `es256-rogue` (not published).
     pub rogue: SigningKey,
     /// A second published ES256 key, `kid` `es256-2027` (rotation).
@@ -47,6 +50,11 @@ impl Keys {
         let es = portable(es.with_kid("es256-2026"), "es256")?;
         let ps = SigningKey::generate_ps256(&mut rng, RSA_BITS).map_err(|e| err("ps256", e))?;
         let ps = portable(ps.with_kid("ps256-2026"), "ps256")?;
+        let rs = ps
+            .clone()
+            .with_algorithm(Algorithm::Rs256)
+            .map_err(|e| err("rs256", e))?
+            .with_kid("rs256-2026");
         let rogue = SigningKey::generate_es256(&mut rng).map_err(|e| err("rogue", e))?;
         let rogue = portable(rogue.with_kid("es256-rogue"), "rogue")?;
         let es_next = SigningKey::generate_es256(&mut rng).map_err(|e| err("es256 next", e))?;
@@ -54,6 +62,7 @@ impl Keys {
         Ok(Keys {
             es,
             ps,
+            rs,
             rogue,
             es_next,
         })
@@ -97,7 +106,7 @@ pub fn b64(bytes: &[u8]) -> String {
 }
 
 /// Sign `message` with `key` on the portable backend (deterministic for
-/// both algorithms), whatever header the message carries.
+/// every algorithm), whatever header the message carries.
 ///
 /// # Errors
 /// If the backend refuses.
@@ -106,8 +115,9 @@ pub fn raw_sign(key: &SigningKey, message: &[u8]) -> Result<Vec<u8>, GenError> {
     let private = jwk
         .private_key()
         .ok_or_else(|| GenError("not a private key".into()))?;
-    let scheme = match key.algorithm().name() {
-        "ES256" => Scheme::EcdsaP256Sha256,
+    let scheme = match key.algorithm() {
+        Algorithm::Es256 => Scheme::EcdsaP256Sha256,
+        Algorithm::Rs256 => Scheme::RsaPkcs1Sha256,
         _ => Scheme::RsaPssSha256,
     };
     private

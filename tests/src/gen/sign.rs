@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 use setpoll_core::claims::SetClaims;
 use setpoll_core::crypto::Backend;
-use setpoll_core::jose::{HeaderProfile, Jwk, JwkSet, Keyring, SigningKey};
+use setpoll_core::jose::{Algorithm, HeaderProfile, Jwk, JwkSet, Keyring, SigningKey};
 use setpoll_core::set::{sign_set, verify_set, VerifyPolicy};
 use setpoll_core::Timestamp;
 
@@ -99,6 +99,7 @@ fn inputs(keys: &Keys) -> Result<Vec<Input>, GenError> {
     let rfc_claims = rfc8417_example().to_string();
     let es = private_jwk_json(&keys.es);
     let ps = private_jwk_json(&keys.ps);
+    let rs = private_jwk_json(&keys.rs);
     let obie = Profile::obie(ORG_ID, TRUST_ANCHOR);
     let rfc = Profile::rfc8417();
     let case = |name: &str, jwk: &str, claims: &str, profile: &Profile, now_ms: u64| Input {
@@ -122,11 +123,21 @@ fn inputs(keys: &Keys) -> Result<Vec<Input>, GenError> {
     if let Value::Object(m) = &mut wrong_alg {
         m.insert("alg".into(), json!("PS256"));
     }
+    let mut ec_rs256: Value = serde_json::from_str(&es)?;
+    if let Value::Object(m) = &mut ec_rs256 {
+        m.insert("alg".into(), json!("RS256"));
+    }
+    let mut rsa_rs384: Value = serde_json::from_str(&rs)?;
+    if let Value::Object(m) = &mut rsa_rs384 {
+        m.insert("alg".into(), json!("RS384"));
+    }
     Ok(vec![
         case("ES256, OBIE profile", &es, &ex, &obie, NOW_MS),
         case("PS256, OBIE profile", &ps, &ex, &obie, NOW_MS),
         case("ES256, RFC 8417 profile", &es, &ex, &rfc, NOW_MS),
         case("PS256, RFC 8417 profile", &ps, &ex, &rfc, NOW_MS),
+        case("RS256 JWK, OBIE profile", &rs, &ex, &obie, NOW_MS),
+        case("RS256 JWK, RFC 8417 profile", &rs, &ex, &rfc, NOW_MS),
         case(
             "ES256, RFC 8417 claims with several audiences",
             &es,
@@ -205,6 +216,20 @@ fn inputs(keys: &Keys) -> Result<Vec<Input>, GenError> {
             &rfc,
             NOW_MS,
         ),
+        case(
+            "EC JWK with alg RS256",
+            &ec_rs256.to_string(),
+            &ex,
+            &rfc,
+            NOW_MS,
+        ),
+        case(
+            "RSA JWK with an unsupported alg (RS384)",
+            &rsa_rs384.to_string(),
+            &ex,
+            &rfc,
+            NOW_MS,
+        ),
         case("JWK not JSON", "not a jwk", &ex, &rfc, NOW_MS),
         case(
             "invalid claims are refused before signing",
@@ -216,7 +241,8 @@ fn inputs(keys: &Keys) -> Result<Vec<Input>, GenError> {
     ])
 }
 
-/// Verify `token` with the public key of `jwk_text` on `backend`.
+/// Verify `token` with the public key of `jwk_text` on `backend`, under a
+/// policy allowing every algorithm (the key's `alg` picks one).
 fn verifies(token: &str, jwk_text: &str, backend: Backend, now_ms: u64) -> Result<(), String> {
     let jwk = Jwk::from_json(jwk_text.as_bytes()).map_err(|e| e.to_string())?;
     // A key without kid signs under its RFC 7638 thumbprint.
@@ -233,6 +259,7 @@ fn verifies(token: &str, jwk_text: &str, backend: Backend, now_ms: u64) -> Resul
     let mut policy = VerifyPolicy::new("", "");
     policy.issuer = None;
     policy.audience = None;
+    policy.algorithms = Algorithm::ALL.to_vec();
     verify_set(token, &ring, &policy, Timestamp::from_millis(now_ms))
         .map(|_| ())
         .map_err(|e| e.to_string())
@@ -257,6 +284,10 @@ pub fn file(keys: &Keys) -> Result<Value, GenError> {
                 }
                 if signing_input(token) != signing_input(other) {
                     return Err(fail("signing inputs differ between backends".into()));
+                }
+                // PKCS#1 v1.5 is deterministic on every backend.
+                if decode_header(token).starts_with(r#"{"alg":"RS256""#) && token != other {
+                    return Err(fail("RS256 signatures differ between backends".into()));
                 }
                 for (t, b) in [(token, Backend::Native), (other, Backend::Portable)] {
                     verifies(t, &input.private_jwk, b, input.now_ms).map_err(&fail)?;
@@ -290,7 +321,8 @@ pub fn file(keys: &Keys) -> Result<Value, GenError> {
          SetClaims::from_json(claimsJson), HeaderProfile from profile, then \
          sign_set(claims, key, profile, now). Portable backend: the token is \
          byte-identical. Other backends: signingInput is byte-identical and the \
-         token verifies with the public key",
+         token verifies with the public key (under a policy allowing the key's \
+         algorithm; RS256 tokens are byte-identical on every backend)",
         cases,
     ))
 }

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 use setpoll_core::claims::SetClaims;
 use setpoll_core::codes::Vocabulary;
 use setpoll_core::crypto::Backend;
-use setpoll_core::jose::{Algorithm, HeaderProfile, JwkSet, Keyring, SigningKey};
+use setpoll_core::jose::{Algorithm, HeaderProfile, Jwk, JwkSet, Keyring, SigningKey, TypPolicy};
 use setpoll_core::set::{sign_set, verify_set, VerifyPolicy};
 use setpoll_core::Timestamp;
 
@@ -33,6 +33,7 @@ struct Policy {
     issuer: Option<String>,
     audience: Option<String>,
     algorithms: Vec<Algorithm>,
+    typ: TypPolicy,
     max_skew_secs: u64,
     max_token_bytes: usize,
     max_age_secs: Option<u64>,
@@ -44,6 +45,7 @@ impl Policy {
             issuer: Some(ISS.into()),
             audience: Some(AUD.into()),
             algorithms: vec![Algorithm::Ps256, Algorithm::Es256],
+            typ: TypPolicy::default(),
             max_skew_secs: 300,
             max_token_bytes: 64 * 1024,
             max_age_secs: None,
@@ -55,6 +57,7 @@ impl Policy {
         p.issuer.clone_from(&self.issuer);
         p.audience.clone_from(&self.audience);
         p.algorithms.clone_from(&self.algorithms);
+        p.typ = self.typ;
         p.max_skew_secs = self.max_skew_secs;
         p.max_token_bytes = self.max_token_bytes;
         p.max_age_secs = self.max_age_secs;
@@ -62,14 +65,24 @@ impl Policy {
     }
 
     fn to_json(&self) -> Value {
-        json!({
+        let mut p = json!({
             "issuer": self.issuer,
             "audience": self.audience,
             "algorithms": self.algorithms.iter().map(|a| a.name()).collect::<Vec<_>>(),
             "maxSkewSecs": self.max_skew_secs,
             "maxTokenBytes": self.max_token_bytes,
             "maxAgeSecs": self.max_age_secs,
-        })
+        });
+        // Only where a case changes it: absent means the default TypPolicy.
+        if self.typ != TypPolicy::default() {
+            if let Value::Object(m) = &mut p {
+                m.insert(
+                    "typ".into(),
+                    json!({ "acceptJwt": self.typ.accept_jwt, "requireTyp": self.typ.require_typ }),
+                );
+            }
+        }
+        p
     }
 }
 
@@ -241,6 +254,7 @@ fn inputs(keys: &Keys) -> Result<Vec<Input>, GenError> {
         NOW_MS,
     );
     let header_no_kid = r#"{"alg":"ES256","typ":"secevent+jwt"}"#;
+    let header_untyped = r#"{"alg":"ES256","kid":"es256-2026"}"#;
     push(
         "no kid, exactly one key for the algorithm",
         forge(header_no_kid, ex_text.as_bytes(), &keys.es)?,
@@ -535,6 +549,107 @@ fn inputs(keys: &Keys) -> Result<Vec<Input>, GenError> {
         &std,
         NOW_MS,
     );
+    // ---- RS256: opt-in (OpenID SSF / CAEP), refused by default
+    let with_rs = Policy {
+        algorithms: vec![Algorithm::Ps256, Algorithm::Es256, Algorithm::Rs256],
+        ..std.clone()
+    };
+    let rs_jwks = public_set(&[&keys.es, &keys.ps, &keys.rs])?;
+    let rs_rfc = sign(&ex_text, &keys.rs, &rfc, NOW_MS)?;
+    push(
+        "RS256, RFC 8417 header, allowed by the policy",
+        rs_rfc.clone(),
+        &rs_jwks,
+        &with_rs,
+        NOW_MS,
+    );
+    push(
+        "RS256, OBIE header, allowed by the policy",
+        sign(&ex_text, &keys.rs, &obie, NOW_MS)?,
+        &rs_jwks,
+        &with_rs,
+        NOW_MS,
+    );
+    push(
+        "RS256 refused by the default policy",
+        rs_rfc.clone(),
+        &rs_jwks,
+        &std,
+        NOW_MS,
+    );
+    push(
+        "RS256 as the only algorithm allowed",
+        rs_rfc.clone(),
+        &rs_jwks,
+        &Policy {
+            algorithms: vec![Algorithm::Rs256],
+            ..std.clone()
+        },
+        NOW_MS,
+    );
+    push(
+        "PS256 refused when the policy allows only RS256",
+        ps_rfc.clone(),
+        &rs_jwks,
+        &Policy {
+            algorithms: vec![Algorithm::Rs256],
+            ..std.clone()
+        },
+        NOW_MS,
+    );
+    // The RSA key published without alg: usable for what the policy allows.
+    let bare_rsa = JwkSet::new(vec![
+        Jwk::from_public_key(keys.rs.public_key()).with_kid(keys.rs.kid())
+    ])
+    .map_err(|e| GenError(format!("jwks: {e}")))?
+    .to_json();
+    push(
+        "RS256, RSA key without alg, allowed by the policy",
+        rs_rfc.clone(),
+        &bare_rsa,
+        &with_rs,
+        NOW_MS,
+    );
+    push(
+        "RS256, RSA key without alg, default policy",
+        rs_rfc.clone(),
+        &bare_rsa,
+        &std,
+        NOW_MS,
+    );
+    push(
+        "RS256 header naming the key published for PS256",
+        forge(
+            r#"{"alg":"RS256","kid":"ps256-2026","typ":"secevent+jwt"}"#,
+            ex_text.as_bytes(),
+            &keys.rs,
+        )?,
+        &rs_jwks,
+        &with_rs,
+        NOW_MS,
+    );
+    push(
+        "PS256 header naming the key published for RS256",
+        forge(
+            r#"{"alg":"PS256","kid":"rs256-2026","typ":"secevent+jwt"}"#,
+            ex_text.as_bytes(),
+            &keys.ps,
+        )?,
+        &rs_jwks,
+        &with_rs,
+        NOW_MS,
+    );
+    push(
+        "RS256 header over a PSS signature",
+        forge(
+            r#"{"alg":"RS256","kid":"rs256-2026","typ":"secevent+jwt"}"#,
+            ex_text.as_bytes(),
+            &keys.ps,
+        )?,
+        &rs_jwks,
+        &with_rs,
+        NOW_MS,
+    );
     push(
         "alg in lower case",
         forge(
@@ -662,6 +777,71 @@ fn inputs(keys: &Keys) -> Result<Vec<Input>, GenError> {
         )?,
         &jwks,
         &std,
+        NOW_MS,
+    );
+    // ---- typ policy (TypPolicy): default, accept_jwt, require_typ
+    let typed = |typ: &str| {
+        forge(
+            &format!(r#"{{"alg":"ES256","kid":"es256-2026","typ":"{typ}"}}"#),
+            ex_text.as_bytes(),
+            &keys.es,
+        )
+    };
+    let accept_jwt = Policy {
+        typ: TypPolicy::default().with_accept_jwt(true),
+        ..std.clone()
+    };
+    let require_typ = Policy {
+        typ: TypPolicy::default().with_require_typ(true),
+        ..std.clone()
+    };
+    push(
+        "typ JWT accepted when the policy accepts JWT",
+        typed("JWT")?,
+        &jwks,
+        &accept_jwt,
+        NOW_MS,
+    );
+    push(
+        "typ application/jwt accepted when the policy accepts JWT",
+        typed("application/jwt")?,
+        &jwks,
+        &accept_jwt,
+        NOW_MS,
+    );
+    push(
+        "typ at+jwt refused even when the policy accepts JWT",
+        typed("at+jwt")?,
+        &jwks,
+        &accept_jwt,
+        NOW_MS,
+    );
+    push(
+        "typ application/JOSE (media type prefix)",
+        typed("application/JOSE")?,
+        &jwks,
+        &std,
+        NOW_MS,
+    );
+    push(
+        "no typ refused when the policy requires typ",
+        forge(header_untyped, ex_text.as_bytes(), &keys.es)?,
+        &jwks,
+        &require_typ,
+        NOW_MS,
+    );
+    push(
+        "no typ accepted by the default policy",
+        forge(header_untyped, ex_text.as_bytes(), &keys.es)?,
+        &jwks,
+        &std,
+        NOW_MS,
+    );
+    push(
+        "typ JOSE accepted when the policy requires typ",
+        es_obie.clone(),
+        &jwks,
+        &require_typ,
         NOW_MS,
     );
     push(
