@@ -59,6 +59,14 @@ pub struct VerifyPolicy {
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     #[cfg_attr(feature = "wasm", tsify(optional))]
     pub max_age_secs: Option<i64>,
+    /// Also accept `typ: JWT` / `application/jwt` (default: the core's, no).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub accept_jwt_typ: Option<bool>,
+    /// Refuse a header without `typ` (default: the core's, no).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub require_typ: Option<bool>,
 }
 
 impl TryFrom<&VerifyPolicy> for setpoll_core::set::VerifyPolicy {
@@ -81,6 +89,12 @@ impl TryFrom<&VerifyPolicy> for setpoll_core::set::VerifyPolicy {
         }
         if let Some(v) = p.max_age_secs {
             out.max_age_secs = Some(num::u64_of("max_age_secs", v)?);
+        }
+        if let Some(v) = p.accept_jwt_typ {
+            out.typ = out.typ.with_accept_jwt(v);
+        }
+        if let Some(v) = p.require_typ {
+            out.typ = out.typ.with_require_typ(v);
         }
         Ok(out)
     }
