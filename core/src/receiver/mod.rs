@@ -174,9 +174,11 @@
 //! `setErrs` descriptions are cut to 256 characters and codes checked for
 //! 1..40.
 
+mod changes;
 mod config;
 mod dedup;
 mod error;
+mod outcome;
 mod poller;
 mod request;
 mod response;
@@ -186,14 +188,16 @@ mod state;
 mod tests;
 mod verifier;
 
+pub use changes::ReceiverChange;
 pub use config::{Backoff, ConfigError, DedupConfig, Jitter, ReceiverConfig};
 pub use dedup::{ProcessedSet, Settlement};
 pub use error::ReceiverError;
+pub use outcome::{FailureReason, PollFailure, PollOutcome, Recheck, StaleKeys};
 pub use poller::Receiver;
 pub use request::{PollRequest, RequestId, RequestKind};
 pub use response::{
     Batch, Delivery, Duplicate, DuplicateOf, HttpResponse, RejectReason, Rejection,
 };
-pub use schedule::{parse_retry_after, ScheduleState};
-pub use state::{PendingSetErr, ReceiverState, StateError, UnsettledSet, STATE_FORMAT};
+pub use schedule::{parse_retry_after, ScheduleState, STALL_GRACE};
+pub use state::{HeldSet, PendingSetErr, ReceiverState, StateError, UnsettledSet, STATE_FORMAT};
 pub use verifier::SetVerifier;
