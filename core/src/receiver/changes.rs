@@ -196,8 +196,12 @@ mod tests {
 
     fn journal() -> Vec<ReceiverChange> {
         vec![
-            ReceiverChange::Delivered { set: unsettled("a") },
-            ReceiverChange::Delivered { set: unsettled("b") },
+            ReceiverChange::Delivered {
+                set: unsettled("a"),
+            },
+            ReceiverChange::Delivered {
+                set: unsettled("b"),
+            },
             ReceiverChange::Settled {
                 set: ProcessedSet {
                     iss: "i".into(),

@@ -90,7 +90,9 @@ impl ReceiverError {
                 ReceiverError::MalformedResponse { status, error }
             }
             // `handle_reply` never answers `NoAnswer`; a status of 0 says so.
-            FailureReason::UnexpectedStatus { status } => ReceiverError::UnexpectedStatus { status },
+            FailureReason::UnexpectedStatus { status } => {
+                ReceiverError::UnexpectedStatus { status }
+            }
             FailureReason::NoAnswer => ReceiverError::UnexpectedStatus { status: 0 },
         }
     }

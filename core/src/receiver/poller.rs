@@ -170,7 +170,7 @@ impl Receiver {
             return Some(self.schedule.next_poll_at);
         }
         let reports = self.has_reports();
-        if reports && self.schedule.stalled_polls == 0 {
+        if reports && self.schedule.flushes_allowed() {
             return Some(Timestamp::EPOCH);
         }
         if self.backpressured() && !reports {
@@ -210,7 +210,7 @@ impl Receiver {
             Slot::Wait(_) => return None,
             Slot::Poll if !self.backpressured() => RequestKind::Poll,
             Slot::Poll if reports => RequestKind::AckOnly,
-            Slot::FlushOnly if reports && self.schedule.stalled_polls == 0 => RequestKind::AckOnly,
+            Slot::FlushOnly if reports && self.schedule.flushes_allowed() => RequestKind::AckOnly,
             _ => return None,
         };
         Some(self.build(kind))
@@ -341,8 +341,7 @@ impl Receiver {
             },
             _ => FailureReason::UnexpectedStatus { status },
         };
-        let refused =
-            flight.long_poll && matches!(status, 404 | 501) && !self.long_poll_refused;
+        let refused = flight.long_poll && matches!(status, 404 | 501) && !self.long_poll_refused;
         self.long_poll_refused |= refused;
         let mut failure = self.failed(flight.id, reason, retry_after, now, rng);
         failure.long_poll_refused = refused;
@@ -438,17 +437,15 @@ impl Receiver {
         for (key, token) in read.sets {
             self.receive(key, token, now, now, hold, &mut v);
         }
-        let stalled = !v.progress
-            && (had_sets || (more_available && flight.kind == RequestKind::Poll));
+        let stalled =
+            !v.progress && (had_sets || (more_available && flight.kind == RequestKind::Poll));
         let random = if stalled { rng.next_u64() } else { 0 };
         let stall = stalled.then_some((&self.config.backoff, random));
         match flight.kind {
-            RequestKind::Poll => self.schedule.poll_succeeded(
-                now,
-                more_available,
-                self.config.poll_interval,
-                stall,
-            ),
+            RequestKind::Poll => {
+                self.schedule
+                    .poll_succeeded(now, more_available, self.config.poll_interval, stall)
+            }
             RequestKind::AckOnly => self.schedule.flush_succeeded(now, more_available, stall),
         }
         self.record_schedule();
@@ -660,6 +657,10 @@ impl Receiver {
         for h in held {
             self.record(ReceiverChange::Released { jti: h.jti.clone() });
             self.receive(h.jti, h.token, h.received_at, now, false, &mut v);
+        }
+        if v.progress && self.schedule.stalled_polls > 0 {
+            self.schedule.stalled_polls = 0;
+            self.record_schedule();
         }
         Recheck {
             deliveries: v.deliveries,

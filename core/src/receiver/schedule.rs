@@ -74,8 +74,8 @@ pub struct ScheduleState {
     /// Failed round trips since the last success.
     pub consecutive_failures: u32,
     /// Successful answers in a row that made no progress (see the module
-    /// documentation); while above zero, acknowledgements wait for the next
-    /// poll instead of going out in flushes of their own.
+    /// documentation); while above [`STALL_GRACE`], acknowledgements wait
+    /// for the next poll instead of going out in flushes of their own.
     #[serde(default)]
     pub stalled_polls: u32,
 }
@@ -146,9 +146,15 @@ impl ScheduleState {
             self.stalled_polls = self.stalled_polls.saturating_add(1);
             let at = now.saturating_add(self.stall_delay(backoff, random));
             self.next_poll_at = self.next_poll_at.max(at);
-        } else if more && self.stalled_polls == 0 {
+        } else if more && self.flushes_allowed() {
             self.next_poll_at = self.next_poll_at.min(now);
         }
+    }
+
+    /// Whether acknowledgements may go out in flushes of their own (not
+    /// while the stall backoff holds: they ride the next poll).
+    pub(crate) fn flushes_allowed(&self) -> bool {
+        self.stalled_polls <= STALL_GRACE
     }
 
     /// The wait imposed by the current run of answers without progress.
@@ -292,7 +298,12 @@ mod tests {
         let at = s.failed(t, &b, Some(Duration::from_secs(86_400)), 0);
         assert_eq!(at, Timestamp::from_secs(700));
         assert_eq!(s.consecutive_failures, 4);
-        s.poll_succeeded(Timestamp::from_secs(700), false, Duration::from_secs(30), None);
+        s.poll_succeeded(
+            Timestamp::from_secs(700),
+            false,
+            Duration::from_secs(30),
+            None,
+        );
         assert_eq!(s.consecutive_failures, 0);
     }
 

@@ -249,6 +249,7 @@ mod tests {
             schedule: ScheduleState {
                 next_poll_at: Timestamp::from_secs(5),
                 consecutive_failures: 2,
+                stalled_polls: 0,
             },
             pending_acks: vec!["a".into()],
             pending_set_errs: vec![PendingSetErr {
