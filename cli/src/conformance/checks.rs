@@ -111,6 +111,8 @@ struct Run<'a> {
     t: &'a Target,
     /// Every SET seen in a successful poll, for the SET-level checks.
     seen: Vec<(String, String, String)>,
+    /// `(client index, jti)` delivered and not yet acknowledged.
+    unacked: BTreeSet<(usize, String)>,
     counter: usize,
 }
 
@@ -180,8 +182,14 @@ impl<'a> Run<'a> {
             .get(client)
             .map(|c| c.id.clone())
             .unwrap_or_default();
+        for acked in body.get("ack").and_then(Value::as_array).into_iter().flatten() {
+            if let Some(j) = acked.as_str() {
+                self.unacked.remove(&(client, j.to_owned()));
+            }
+        }
         for (jti, token) in &parsed.sets {
             self.seen.push((client_id.clone(), jti.clone(), token.clone()));
+            self.unacked.insert((client, jti.clone()));
         }
         Ok(Poll {
             request,
@@ -193,7 +201,14 @@ impl<'a> Run<'a> {
 
     /// Acknowledge everything visible for `client` until nothing is left.
     fn drain(&mut self, client: usize) -> Result<(), String> {
-        let mut ack: Vec<String> = Vec::new();
+        // Everything delivered earlier and not acknowledged, even if it is
+        // invisible now (it would come back in the middle of a later check).
+        let mut ack: Vec<String> = self
+            .unacked
+            .iter()
+            .filter(|(c, _)| *c == client)
+            .map(|(_, j)| j.clone())
+            .collect();
         for _ in 0..DRAIN_ROUNDS {
             let p = self.poll(client, &json!({"returnImmediately": true, "ack": ack}))?;
             ack = p.sets.iter().map(|(j, _)| j.clone()).collect();
@@ -488,6 +503,7 @@ pub fn run(t: &Target, card: &mut Scorecard) {
     let mut r = Run {
         t,
         seen: Vec::new(),
+        unacked: BTreeSet::new(),
         counter: 0,
     };
     for (def, f) in catalogue(t.version) {
