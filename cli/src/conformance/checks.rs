@@ -166,14 +166,15 @@ impl<'a> Run<'a> {
                 evidence(&request, &response)
             ));
         }
-        let parsed = EventPollingResponse::parse_lenient(&response.body, &ResponseLimits::default())
-            .map_err(|e| {
-                format!(
-                    "the body is not a readable OBEventPollingResponse1 ({}): {e}\n{}",
-                    e.code(),
-                    evidence(&request, &response)
-                )
-            })?;
+        let parsed =
+            EventPollingResponse::parse_lenient(&response.body, &ResponseLimits::default())
+                .map_err(|e| {
+                    format!(
+                        "the body is not a readable OBEventPollingResponse1 ({}): {e}\n{}",
+                        e.code(),
+                        evidence(&request, &response)
+                    )
+                })?;
         let raw: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
         let more = raw.get("moreAvailable").and_then(Value::as_bool);
         let client_id = self
@@ -182,13 +183,19 @@ impl<'a> Run<'a> {
             .get(client)
             .map(|c| c.id.clone())
             .unwrap_or_default();
-        for acked in body.get("ack").and_then(Value::as_array).into_iter().flatten() {
+        for acked in body
+            .get("ack")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(j) = acked.as_str() {
                 self.unacked.remove(&(client, j.to_owned()));
             }
         }
         for (jti, token) in &parsed.sets {
-            self.seen.push((client_id.clone(), jti.clone(), token.clone()));
+            self.seen
+                .push((client_id.clone(), jti.clone(), token.clone()));
             self.unacked.insert((client, jti.clone()));
         }
         Ok(Poll {
@@ -539,10 +546,15 @@ fn empty_response(r: &mut Run<'_>) -> Verdict {
         .as_object()
         .map(|m| m.keys().map(String::as_str).collect())
         .unwrap_or_default();
-    let sets_ok = raw.get("sets").is_some_and(|s| s.as_object().is_some_and(serde_json::Map::is_empty));
+    let sets_ok = raw
+        .get("sets")
+        .is_some_and(|s| s.as_object().is_some_and(serde_json::Map::is_empty));
     let allowed: BTreeSet<&str> = ["sets", "moreAvailable"].into_iter().collect();
     if !sets_ok || (r.t.version.obie() && !members.is_subset(&allowed)) {
-        bail!("expected exactly {{\"sets\":{{}},\"moreAvailable\":false}}\n{}", p.evidence());
+        bail!(
+            "expected exactly {{\"sets\":{{}},\"moreAvailable\":false}}\n{}",
+            p.evidence()
+        );
     }
     tryv!(r.check_more(&p, false));
     Verdict::Pass(String::new())
@@ -566,9 +578,10 @@ fn interaction_id_echoed(r: &mut Run<'_>) -> Verdict {
 fn auth_required(r: &mut Run<'_>) -> Verdict {
     let body = "{\"returnImmediately\":true,\"maxEvents\":0}";
     let none = r.request(0, body).without_header("authorization");
-    let bogus = r
-        .request(0, body)
-        .with_header("Authorization", &format!("Bearer {}-not-a-token", r.t.run_id));
+    let bogus = r.request(0, body).with_header(
+        "Authorization",
+        &format!("Bearer {}-not-a-token", r.t.run_id),
+    );
     for request in [none, bogus] {
         let response = tryv!(r.send(&request));
         if response.status != 401 {
@@ -614,7 +627,9 @@ pub fn error_body_problem(version: Version, body: &[u8]) -> Option<String> {
     };
     for (name, max, required) in [("Code", 40, v31), ("Id", 40, false), ("Message", 500, v31)] {
         match top.get(name) {
-            Some(v) if !len_ok(v, max) => return Some(format!("{name} must be a string of 1..{max} characters")),
+            Some(v) if !len_ok(v, max) => {
+                return Some(format!("{name} must be a string of 1..{max} characters"))
+            }
             None if required => return Some(format!("{name} is required")),
             _ => {}
         }
@@ -623,9 +638,15 @@ pub fn error_body_problem(version: Version, body: &[u8]) -> Option<String> {
         .keys()
         .find(|k| !["Code", "Id", "Message", "Errors"].contains(&k.as_str()))
     {
-        return Some(format!("unexpected member {extra:?} (additionalProperties false)"));
+        return Some(format!(
+            "unexpected member {extra:?} (additionalProperties false)"
+        ));
     }
-    let Some(errors) = top.get("Errors").and_then(Value::as_array).filter(|a| !a.is_empty()) else {
+    let Some(errors) = top
+        .get("Errors")
+        .and_then(Value::as_array)
+        .filter(|a| !a.is_empty())
+    else {
         return Some("Errors must be an array of at least one OBError1".into());
     };
     for e in errors {
@@ -634,12 +655,19 @@ pub fn error_body_problem(version: Version, body: &[u8]) -> Option<String> {
         };
         match e.get("ErrorCode").and_then(Value::as_str) {
             Some(code) if version.valid_error_code(code) => {}
-            Some(code) => return Some(format!("ErrorCode {code:?} is not one of {}'s codes", version.file())),
+            Some(code) => {
+                return Some(format!(
+                    "ErrorCode {code:?} is not one of {}'s codes",
+                    version.file()
+                ))
+            }
             None => return Some("ErrorCode is required".into()),
         }
         for (name, required) in [("Message", v31), ("Path", false)] {
             match e.get(name) {
-                Some(v) if !len_ok(v, 500) => return Some(format!("Errors[].{name} must be 1..500 characters")),
+                Some(v) if !len_ok(v, 500) => {
+                    return Some(format!("Errors[].{name} must be 1..500 characters"))
+                }
                 None if required => return Some(format!("Errors[].{name} is required")),
                 _ => {}
             }
@@ -648,7 +676,9 @@ pub fn error_body_problem(version: Version, body: &[u8]) -> Option<String> {
             .keys()
             .find(|k| !["ErrorCode", "Message", "Path", "Url"].contains(&k.as_str()))
         {
-            return Some(format!("unexpected member Errors[].{extra} (additionalProperties false)"));
+            return Some(format!(
+                "unexpected member Errors[].{extra} (additionalProperties false)"
+            ));
         }
     }
     None
@@ -714,7 +744,10 @@ fn max_events_absent(r: &mut Run<'_>) -> Verdict {
     tryv!(r.fresh(0, 3));
     let p = tryv!(r.poll(0, &json!({"returnImmediately": true})));
     if p.sets.is_empty() {
-        bail!("expected SETs when maxEvents is absent (3 are queued)\n{}", p.evidence());
+        bail!(
+            "expected SETs when maxEvents is absent (3 are queued)\n{}",
+            p.evidence()
+        );
     }
     tryv!(r.check_more(&p, p.sets.len() < 3));
     Verdict::Pass(format!("default batch returned {}", p.sets.len()))
@@ -722,9 +755,16 @@ fn max_events_absent(r: &mut Run<'_>) -> Verdict {
 
 fn max_events_over_cap(r: &mut Run<'_>) -> Verdict {
     tryv!(r.fresh(0, 2));
-    let p = tryv!(r.poll(0, &json!({"maxEvents": 2_147_483_647u32, "returnImmediately": true})));
+    let p = tryv!(r.poll(
+        0,
+        &json!({"maxEvents": 2_147_483_647u32, "returnImmediately": true})
+    ));
     if p.sets.len() != 2 {
-        bail!("expected the 2 queued SETs, got {}\n{}", p.sets.len(), p.evidence());
+        bail!(
+            "expected the 2 queued SETs, got {}\n{}",
+            p.sets.len(),
+            p.evidence()
+        );
     }
     tryv!(r.check_more(&p, false));
     Verdict::Pass(String::new())
@@ -734,17 +774,30 @@ fn more_available_exact(r: &mut Run<'_>) -> Verdict {
     tryv!(r.fresh(0, 3));
     let mut ack: Vec<String> = Vec::new();
     for (i, expect_more) in [true, true, false].into_iter().enumerate() {
-        let p = tryv!(r.poll(0, &json!({"maxEvents": 1, "returnImmediately": true, "ack": ack})));
+        let p = tryv!(r.poll(
+            0,
+            &json!({"maxEvents": 1, "returnImmediately": true, "ack": ack})
+        ));
         if p.sets.len() != 1 {
-            bail!("poll {} of 3: expected 1 SET for maxEvents 1, got {}\n{}", i + 1, p.sets.len(), p.evidence());
+            bail!(
+                "poll {} of 3: expected 1 SET for maxEvents 1, got {}\n{}",
+                i + 1,
+                p.sets.len(),
+                p.evidence()
+            );
         }
         if p.more.is_none() && r.t.version.more_available_required() {
             bail!("moreAvailable is missing\n{}", p.evidence());
         }
-        tryv!(r.check_more(&p, expect_more).map_err(|e| format!("poll {} of 3: {e}", i + 1)));
+        tryv!(r
+            .check_more(&p, expect_more)
+            .map_err(|e| format!("poll {} of 3: {e}", i + 1)));
         ack = p.sets.iter().map(|(j, _)| j.clone()).collect();
     }
-    let p = tryv!(r.poll(0, &json!({"maxEvents": 0, "returnImmediately": true, "ack": ack})));
+    let p = tryv!(r.poll(
+        0,
+        &json!({"maxEvents": 0, "returnImmediately": true, "ack": ack})
+    ));
     tryv!(r.check_more(&p, false));
     Verdict::Pass(String::new())
 }
@@ -757,12 +810,20 @@ fn oldest_first(r: &mut Run<'_>) -> Verdict {
     }
     let p = tryv!(r.poll(0, &json!({"maxEvents": 10, "returnImmediately": true})));
     if p.sets.len() != 3 {
-        bail!("expected the 3 queued SETs, got {}\n{}", p.sets.len(), p.evidence());
+        bail!(
+            "expected the 3 queued SETs, got {}\n{}",
+            p.sets.len(),
+            p.evidence()
+        );
     }
     if r.t.enqueue.knows_jtis() {
         let want: Vec<&str> = queued.iter().flatten().map(String::as_str).collect();
         if p.jtis() != want {
-            bail!("expected the order {want:?}, got {:?}\n{}", p.jtis(), p.evidence());
+            bail!(
+                "expected the order {want:?}, got {:?}\n{}",
+                p.jtis(),
+                p.evidence()
+            );
         }
         return Verdict::Pass(String::new());
     }
@@ -773,7 +834,10 @@ fn oldest_first(r: &mut Run<'_>) -> Verdict {
         .filter_map(|(_, t)| payload(t).and_then(|c| c.get("iat").and_then(Value::as_i64)))
         .collect();
     if iats.windows(2).any(|w| w.first() > w.get(1)) {
-        bail!("iat goes backwards in delivery order: {iats:?}\n{}", p.evidence());
+        bail!(
+            "iat goes backwards in delivery order: {iats:?}\n{}",
+            p.evidence()
+        );
     }
     Verdict::Pass("order checked by iat (--enqueue-cmd gives no jtis)".into())
 }
@@ -781,7 +845,9 @@ fn oldest_first(r: &mut Run<'_>) -> Verdict {
 fn payload(token: &str) -> Option<Value> {
     use base64::Engine as _;
     let part = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).ok()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(part)
+        .ok()?;
     serde_json::from_slice(&bytes).ok()
 }
 
@@ -816,17 +882,27 @@ fn harmless_feedback(r: &mut Run<'_>, feedback: impl Fn(&str) -> Value) -> Verdi
     tryv!(r.check_more(&p, true));
     let next = tryv!(r.poll(0, &json!({"maxEvents": 10, "returnImmediately": true})));
     if next.sets.len() != 1 {
-        bail!("expected the second queued SET to be still deliverable\n{}", next.evidence());
+        bail!(
+            "expected the second queued SET to be still deliverable\n{}",
+            next.evidence()
+        );
     }
     Verdict::Pass(String::new())
 }
 
 fn ack_unknown_jti(r: &mut Run<'_>) -> Verdict {
-    harmless_feedback(r, |jti| json!({"maxEvents": 0, "returnImmediately": true, "ack": [jti]}))
+    harmless_feedback(
+        r,
+        |jti| json!({"maxEvents": 0, "returnImmediately": true, "ack": [jti]}),
+    )
 }
 
 fn set_errs_unknown_jti(r: &mut Run<'_>) -> Verdict {
-    let err = if r.t.version.obie() { "jws" } else { "invalid_key" };
+    let err = if r.t.version.obie() {
+        "jws"
+    } else {
+        "invalid_key"
+    };
     harmless_feedback(r, move |jti| {
         json!({"maxEvents": 0, "returnImmediately": true,
                "setErrs": {jti: {"err": err, "description": "conformance: unknown jti"}}})
@@ -841,7 +917,9 @@ fn cross_client(r: &mut Run<'_>, feedback: fn(&str, Version) -> Value) -> Verdic
         return Verdict::Skip("needs a second --token/--client-id".into());
     }
     if !r.t.enqueue.knows_jtis() {
-        return Verdict::Skip("needs --enqueue-url (the jti must be known before the owner polls)".into());
+        return Verdict::Skip(
+            "needs --enqueue-url (the jti must be known before the owner polls)".into(),
+        );
     }
     tryv!(r.drain(1));
     let jtis = tryv!(r.fresh(0, 1));
@@ -851,7 +929,9 @@ fn cross_client(r: &mut Run<'_>, feedback: fn(&str, Version) -> Value) -> Verdic
     let unknown = format!("{}-unknown-jti", r.t.run_id);
     let baseline = tryv!(r.poll(1, &feedback(&unknown, r.t.version)));
     let probe = tryv!(r.poll(1, &feedback(&target, r.t.version)));
-    if probe.response.status != baseline.response.status || probe.response.body != baseline.response.body {
+    if probe.response.status != baseline.response.status
+        || probe.response.body != baseline.response.body
+    {
         bail!(
             "the answer for another client's jti differs from the answer for an unknown jti (it reveals the jti exists)\nunknown jti:\n{}\nother client's jti:\n{}",
             baseline.evidence(),
@@ -869,7 +949,10 @@ fn cross_client(r: &mut Run<'_>, feedback: fn(&str, Version) -> Value) -> Verdic
 }
 
 fn ack_cross_client(r: &mut Run<'_>) -> Verdict {
-    cross_client(r, |jti, _| json!({"maxEvents": 0, "returnImmediately": true, "ack": [jti]}))
+    cross_client(
+        r,
+        |jti, _| json!({"maxEvents": 0, "returnImmediately": true, "ack": [jti]}),
+    )
 }
 
 fn set_errs_cross_client(r: &mut Run<'_>) -> Verdict {
@@ -881,13 +964,17 @@ fn set_errs_cross_client(r: &mut Run<'_>) -> Verdict {
 }
 
 fn wait_visibility(r: &Run<'_>) -> Option<Duration> {
-    r.t.visibility.map(|v| v + Duration::from_millis(300).max(v / 5))
+    r.t.visibility
+        .map(|v| v + Duration::from_millis(300).max(v / 5))
 }
 
 fn set_errs_policy(r: &mut Run<'_>) -> Verdict {
     let wait = match (r.t.set_errs, wait_visibility(r)) {
         (SetErrsPolicy::DeadLetter, None) => {
-            return Verdict::Skip("needs --visibility-timeout-ms (otherwise an ignored setErrs looks the same)".into())
+            return Verdict::Skip(
+                "needs --visibility-timeout-ms (otherwise an ignored setErrs looks the same)"
+                    .into(),
+            )
         }
         (_, w) => w,
     };
@@ -896,7 +983,11 @@ fn set_errs_policy(r: &mut Run<'_>) -> Verdict {
     let Some((jti, _)) = first.sets.first().cloned() else {
         bail!("expected the queued SET\n{}", first.evidence());
     };
-    let err = if r.t.version.obie() { "jws" } else { "invalid_key" };
+    let err = if r.t.version.obie() {
+        "jws"
+    } else {
+        "invalid_key"
+    };
     let report = json!({"maxEvents": 0, "returnImmediately": true,
         "setErrs": {jti.as_str(): {"err": err, "description": "conformance: reported"}}});
     tryv!(r.poll(0, &report));
@@ -904,7 +995,10 @@ fn set_errs_policy(r: &mut Run<'_>) -> Verdict {
         SetErrsPolicy::Redeliver => {
             let p = tryv!(r.poll(0, &json!({"maxEvents": 10, "returnImmediately": true})));
             if p.jtis() != [jti.as_str()] {
-                bail!("--set-errs redeliver: expected {jti} again on the next poll\n{}", p.evidence());
+                bail!(
+                    "--set-errs redeliver: expected {jti} again on the next poll\n{}",
+                    p.evidence()
+                );
             }
             Verdict::Pass(String::new())
         }
@@ -914,7 +1008,10 @@ fn set_errs_policy(r: &mut Run<'_>) -> Verdict {
             }
             let p = tryv!(r.poll(0, &json!({"maxEvents": 10, "returnImmediately": true})));
             if p.jtis().contains(&jti.as_str()) {
-                bail!("expected {jti} never delivered again after setErrs\n{}", p.evidence());
+                bail!(
+                    "expected {jti} never delivered again after setErrs\n{}",
+                    p.evidence()
+                );
             }
             Verdict::Pass(String::new())
         }
@@ -956,11 +1053,17 @@ fn ack_stops_redelivery(r: &mut Run<'_>) -> Verdict {
     let Some((jti, _)) = first.sets.first().cloned() else {
         bail!("expected the queued SET\n{}", first.evidence());
     };
-    tryv!(r.poll(0, &json!({"maxEvents": 0, "returnImmediately": true, "ack": [jti.as_str()]})));
+    tryv!(r.poll(
+        0,
+        &json!({"maxEvents": 0, "returnImmediately": true, "ack": [jti.as_str()]})
+    ));
     std::thread::sleep(wait);
     let p = tryv!(r.poll(0, &json!({"maxEvents": 10, "returnImmediately": true})));
     if p.jtis().contains(&jti.as_str()) {
-        bail!("{jti} was delivered again after it was acknowledged\n{}", p.evidence());
+        bail!(
+            "{jti} was delivered again after it was acknowledged\n{}",
+            p.evidence()
+        );
     }
     Verdict::Pass(String::new())
 }
@@ -977,9 +1080,14 @@ fn sets_keyed_by_jti(r: &mut Run<'_>) -> Verdict {
     tryv!(seen_or_fail(r));
     for (client, key, token) in &r.seen {
         match peek_envelope(token) {
-            Ok(env) if env.jti != *key => bail!("sets key {key:?} but the token's jti is {:?}", env.jti),
+            Ok(env) if env.jti != *key => {
+                bail!("sets key {key:?} but the token's jti is {:?}", env.jti)
+            }
             Ok(env) if env.aud.iter().all(|a| a != client) => {
-                bail!("{key}: aud {:?} does not name the calling client {client:?}", env.aud)
+                bail!(
+                    "{key}: aud {:?} does not name the calling client {client:?}",
+                    env.aud
+                )
             }
             Ok(_) => {}
             Err(e) => bail!("{key}: not a readable SET: {e}"),
@@ -1045,7 +1153,10 @@ fn set_verifies(r: &mut Run<'_>) -> Verdict {
         };
         if r.t.version.obie() {
             if let Err(e) = SetClaims::check_obie_profile(&v.claims) {
-                bail!("{jti}: the claims break OBEventNotification2 ({}): {e}", e.code());
+                bail!(
+                    "{jti}: the claims break OBEventNotification2 ({}): {e}",
+                    e.code()
+                );
             }
         }
     }

@@ -336,11 +336,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 fn parse_head(head: &str) -> (Vec<&str>, Vec<(String, String)>) {
     let mut lines = head.split("\r\n");
-    let first: Vec<&str> = lines
-        .next()
-        .unwrap_or_default()
-        .splitn(3, ' ')
-        .collect();
+    let first: Vec<&str> = lines.next().unwrap_or_default().splitn(3, ' ').collect();
     let headers = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
@@ -451,7 +447,9 @@ pub fn read_request(stream: &mut TcpStream, timeout: Duration) -> Result<Incomin
             return Err("request head too large".into());
         }
         let left = remaining(deadline).map_err(|e| e.to_string())?;
-        stream.set_read_timeout(Some(left)).map_err(|e| e.to_string())?;
+        stream
+            .set_read_timeout(Some(left))
+            .map_err(|e| e.to_string())?;
         match stream.read(&mut buf) {
             Ok(0) => return Err("connection closed before a full request".into()),
             Ok(n) => raw.extend_from_slice(buf.get(..n).unwrap_or_default()),
@@ -481,7 +479,9 @@ pub fn read_request(stream: &mut TcpStream, timeout: Duration) -> Result<Incomin
     let mut body = raw.get(end + 4..).unwrap_or_default().to_vec();
     while body.len() < len {
         let left = remaining(deadline).map_err(|e| e.to_string())?;
-        stream.set_read_timeout(Some(left)).map_err(|e| e.to_string())?;
+        stream
+            .set_read_timeout(Some(left))
+            .map_err(|e| e.to_string())?;
         match stream.read(&mut buf) {
             Ok(0) => return Err("connection closed inside the body".into()),
             Ok(n) => body.extend_from_slice(buf.get(..n).unwrap_or_default()),

@@ -151,7 +151,9 @@ pub struct Mock {
 /// Lock, recovering from a poisoned lock (a panicking handler thread must
 /// not stop scoring).
 pub fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
-    state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    state
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Mock {
@@ -199,7 +201,9 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>, token: Option<&str>) {
         return;
     };
     let json_ct = [("Content-Type", "application/json".to_owned())];
-    if request.method == "GET" && (request.path == "/jwks" || request.path == "/.well-known/jwks.json") {
+    if request.method == "GET"
+        && (request.path == "/jwks" || request.path == "/.well-known/jwks.json")
+    {
         let jwks = {
             let mut s = lock(state);
             s.jwks_fetches += 1;
@@ -224,7 +228,11 @@ fn poll(mut stream: TcpStream, state: &Mutex<State>, request: &Incoming, token: 
     let acks: Vec<String> = json
         .get("ack")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     let set_errs: Vec<(String, String)> = json
         .get("setErrs")
@@ -241,7 +249,10 @@ fn poll(mut stream: TcpStream, state: &Mutex<State>, request: &Incoming, token: 
     let authorization = request.header("authorization").map(str::to_owned);
     let authorized = authorization
         .as_deref()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .is_some_and(|t| !t.trim().is_empty() && token.is_none_or(|want| want == t.trim()));
     let asks_for_sets = json.get("maxEvents").and_then(Value::as_i64) != Some(0);
 

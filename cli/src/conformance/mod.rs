@@ -80,7 +80,12 @@ pub struct AspspArgs {
     #[arg(long, value_enum, default_value = "v3.1.11")]
     version: Version,
     /// setpoll's POST /admin/events contract, to queue test SETs.
-    #[arg(long, value_name = "URL", requires = "enqueue_token", conflicts_with = "enqueue_cmd")]
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "enqueue_token",
+        conflicts_with = "enqueue_cmd"
+    )]
     enqueue_url: Option<String>,
     /// The admin token for --enqueue-url.
     #[arg(long, value_name = "T")]
@@ -158,8 +163,10 @@ fn run_id() -> String {
 }
 
 fn aspsp(a: AspspArgs) -> Result<u8, Failure> {
-    let events = Url::parse(&a.events_url).map_err(|e| Failure::input(format!("--events-url {e}")))?;
-    let jwks_url = Url::parse(&a.jwks_url).map_err(|e| Failure::input(format!("--jwks-url {e}")))?;
+    let events =
+        Url::parse(&a.events_url).map_err(|e| Failure::input(format!("--events-url {e}")))?;
+    let jwks_url =
+        Url::parse(&a.jwks_url).map_err(|e| Failure::input(format!("--jwks-url {e}")))?;
     if a.tokens.len() != a.client_ids.len() {
         return Err(Failure::input(format!(
             "{} --token but {} --client-id: give one client id per token, in the same order",
@@ -206,14 +213,18 @@ fn aspsp(a: AspspArgs) -> Result<u8, Failure> {
     )
     .map_err(|e| Failure::input(format!("--jwks-url {jwks_url}: {e}")))?;
     if jwks.status != 200 {
-        return Err(Failure::input(format!("--jwks-url {jwks_url}: status {}", jwks.status)));
+        return Err(Failure::input(format!(
+            "--jwks-url {jwks_url}: status {}",
+            jwks.status
+        )));
     }
     let set = JwkSet::from_json(&jwks.body)
         .map_err(|e| Failure::input(format!("--jwks-url {jwks_url}: not a usable JWK Set: {e}")))?;
-    let keys = Keyring::new(&set)
-        .map_err(|e| Failure::input(format!("--jwks-url {jwks_url}: {e}")))?;
+    let keys =
+        Keyring::new(&set).map_err(|e| Failure::input(format!("--jwks-url {jwks_url}: {e}")))?;
     let probe = Request::post_json(&events, None, "{}");
-    http::send(&probe, timeout).map_err(|e| Failure::input(format!("--events-url {events}: {e}")))?;
+    http::send(&probe, timeout)
+        .map_err(|e| Failure::input(format!("--events-url {events}: {e}")))?;
 
     let target = Target {
         events: events.clone(),
@@ -236,7 +247,12 @@ fn aspsp(a: AspspArgs) -> Result<u8, Failure> {
         run_id: run_id(),
     };
     let planned = checks::plan(a.version);
-    let mut card = Scorecard::new("aspsp", events.to_string(), planned.len(), Box::new(std::io::stdout()));
+    let mut card = Scorecard::new(
+        "aspsp",
+        events.to_string(),
+        planned.len(),
+        Box::new(std::io::stdout()),
+    );
     card.note(&format!(
         "setpoll conformance aspsp: {events} as {} ({} checks, {} client(s))\n",
         a.version.name(),
@@ -278,7 +294,11 @@ fn tpp(t: TppArgs) -> Result<u8, Failure> {
         let found = scenarios::SCENARIOS
             .iter()
             .find(|(n, _)| n == wanted)
-            .ok_or_else(|| Failure::input(format!("--scenario {wanted}: no such scenario (see --list)")))?;
+            .ok_or_else(|| {
+                Failure::input(format!(
+                    "--scenario {wanted}: no such scenario (see --list)"
+                ))
+            })?;
         names.push(found.0);
     }
     if names.is_empty() {
@@ -308,7 +328,12 @@ fn tpp(t: TppArgs) -> Result<u8, Failure> {
     let jwks = signer.jwks(false).map_err(Failure::input)?;
     let mock = mock::Mock::start(&t.listen, jwks, t.token.clone()).map_err(Failure::input)?;
     let planned = scenarios::plan(&names);
-    let mut card = Scorecard::new("tpp", mock.base.clone(), planned.len(), Box::new(std::io::stdout()));
+    let mut card = Scorecard::new(
+        "tpp",
+        mock.base.clone(),
+        planned.len(),
+        Box::new(std::io::stdout()),
+    );
     card.note(&format!(
         "listening on {base}\n\
          point the poller at: events {base}/events (also {base}/open-banking/v3.1/events and /v4.0/events), \

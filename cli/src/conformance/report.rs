@@ -93,7 +93,11 @@ impl Scorecard {
     pub fn record(&mut self, result: CheckResult) {
         let n = self.results.len() + 1;
         let width = self.planned.max(n).to_string().len();
-        let level = if result.def.required { "" } else { " (recommended)" };
+        let level = if result.def.required {
+            ""
+        } else {
+            " (recommended)"
+        };
         let _ = writeln!(
             self.out,
             "[{n:>width$}/{planned}] {label} {id}{level}: {title}  [{clause}]",
@@ -129,10 +133,7 @@ impl Scorecard {
 
     /// Print the summary table.
     pub fn summary(&mut self) {
-        let rows = [
-            ("required", true),
-            ("recommended", false),
-        ];
+        let rows = [("required", true), ("recommended", false)];
         let mut text = String::from("\n| checks | pass | fail | skip |\n|---|---|---|---|\n");
         for (name, required) in rows {
             text.push_str(&format!(
@@ -260,7 +261,8 @@ impl Scorecard {
             std::fs::write(p, text + "\n").map_err(|e| format!("--report {}: {e}", p.display()))?;
         }
         if let Some(p) = junit {
-            std::fs::write(p, self.to_junit()).map_err(|e| format!("--junit {}: {e}", p.display()))?;
+            std::fs::write(p, self.to_junit())
+                .map_err(|e| format!("--junit {}: {e}", p.display()))?;
         }
         Ok(())
     }
@@ -308,7 +310,10 @@ mod tests {
         });
         assert!(card.ok());
         card.record(CheckResult {
-            def: CheckDef { required: false, ..DEF },
+            def: CheckDef {
+                required: false,
+                ..DEF
+            },
             outcome: Outcome::Fail,
             detail: "soft".into(),
             duration: Duration::ZERO,

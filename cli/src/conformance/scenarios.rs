@@ -83,7 +83,8 @@ impl Signer {
     fn sign(&self, jti: &str, aud: &str, key: &SigningKey, expect: Expect) -> Result<Sent, String> {
         let now = now();
         let iat = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
-        let sub = format!("https://aspsp.example/open-banking/v3.1/aisp/account-access-consents/{jti}");
+        let sub =
+            format!("https://aspsp.example/open-banking/v3.1/aisp/account-access-consents/{jti}");
         let claims = serde_json::json!({
             "iss": self.issuer, "iat": iat, "jti": jti, "aud": aud, "sub": sub,
             "txn": jti, "toe": iat,
@@ -93,7 +94,8 @@ impl Signer {
                 "http://openbanking.org.uk/rty": "account-access-consent",
                 "http://openbanking.org.uk/rlk": [{"version": "v3.1", "link": sub}]}}}
         });
-        let claims = SetClaims::from_json(claims.to_string().as_bytes()).map_err(|e| e.to_string())?;
+        let claims =
+            SetClaims::from_json(claims.to_string().as_bytes()).map_err(|e| e.to_string())?;
         let token = sign_set(&claims, key, &self.version.header_profile()?, now)
             .map_err(|e| e.to_string())?;
         Ok(Sent {
@@ -121,24 +123,42 @@ fn deliver(sets: Vec<Sent>, more: bool) -> Step {
 fn script(name: &str, s: &Signer) -> Result<(Vec<Step>, bool), String> {
     let good = |n| s.good(name, n);
     Ok(match name {
-        "basic" => (vec![deliver(vec![good(0)?, good(1)?, good(2)?], false)], false),
+        "basic" => (
+            vec![deliver(vec![good(0)?, good(1)?, good(2)?], false)],
+            false,
+        ),
         "duplicates" => {
             let a = good(0)?;
-            (vec![deliver(vec![a.clone()], false), deliver(vec![a, good(1)?], false)], false)
+            (
+                vec![
+                    deliver(vec![a.clone()], false),
+                    deliver(vec![a, good(1)?], false),
+                ],
+                false,
+            )
         }
         "invalid-signature" => {
             let mut bad = good(0)?;
             bad.expect = Expect::SetErr;
             // Change the first signature character: same header and claims, bad signature.
             if let Some(dot) = bad.token.rfind('.') {
-                let flipped = if bad.token.get(dot + 1..dot + 2) == Some("A") { "B" } else { "A" };
+                let flipped = if bad.token.get(dot + 1..dot + 2) == Some("A") {
+                    "B"
+                } else {
+                    "A"
+                };
                 bad.token.replace_range(dot + 1..dot + 2, flipped);
             }
             (vec![deliver(vec![bad, good(1)?], false)], false)
         }
         "wrong-aud" => {
             let jti = format!("{}-{name}-0", s.run_id);
-            let bad = s.sign(&jti, &format!("{}-someone-else", s.client_id), &s.main, Expect::SetErr)?;
+            let bad = s.sign(
+                &jti,
+                &format!("{}-someone-else", s.client_id),
+                &s.main,
+                Expect::SetErr,
+            )?;
             (vec![deliver(vec![bad, good(1)?], false)], false)
         }
         "unknown-kid" => {
@@ -164,8 +184,14 @@ fn script(name: &str, s: &Signer) -> Result<(Vec<Step>, bool), String> {
         "unavailable" => (
             vec![
                 deliver(vec![good(0)?], false),
-                Step::Status { status: 503, retry_after: None },
-                Step::Status { status: 503, retry_after: None },
+                Step::Status {
+                    status: 503,
+                    retry_after: None,
+                },
+                Step::Status {
+                    status: 503,
+                    retry_after: None,
+                },
             ],
             false,
         ),
@@ -181,7 +207,9 @@ fn script(name: &str, s: &Signer) -> Result<(Vec<Step>, bool), String> {
         "more-available-chain" => {
             let mut steps = Vec::new();
             for batch in 0..5 {
-                let sets = (0..3).map(|i| good(batch * 3 + i)).collect::<Result<Vec<_>, _>>()?;
+                let sets = (0..3)
+                    .map(|i| good(batch * 3 + i))
+                    .collect::<Result<Vec<_>, _>>()?;
                 steps.push(deliver(sets, batch < 4));
             }
             (steps, false)
@@ -312,7 +340,10 @@ fn score_settlement(version: Version, log: &[Seen], ds: &[&Delivery]) -> Result<
                 if !acked && !dup_report {
                     return Err(match err {
                         Some(e) => format!("{jti} is a good SET but was reported in setErrs ({e})"),
-                        None => format!("{jti} was delivered (request #{}) but never acknowledged", d.request + 1),
+                        None => format!(
+                            "{jti} was delivered (request #{}) but never acknowledged",
+                            d.request + 1
+                        ),
                     });
                 }
             }
@@ -328,7 +359,11 @@ fn score_settlement(version: Version, log: &[Seen], ds: &[&Delivery]) -> Result<
                             version.vocabulary()
                         ))
                     }
-                    None => return Err(format!("{jti} is a bad SET but was never reported in setErrs")),
+                    None => {
+                        return Err(format!(
+                            "{jti} is a bad SET but was never reported in setErrs"
+                        ))
+                    }
                 }
             }
         }
@@ -337,7 +372,10 @@ fn score_settlement(version: Version, log: &[Seen], ds: &[&Delivery]) -> Result<
 }
 
 /// Index of the first request in `log` failed with `answer`, and the next request.
-fn after_failure<'a>(log: &'a [Seen], pick: impl Fn(&Answer) -> bool) -> Option<(&'a Seen, Option<&'a Seen>)> {
+fn after_failure<'a>(
+    log: &'a [Seen],
+    pick: impl Fn(&Answer) -> bool,
+) -> Option<(&'a Seen, Option<&'a Seen>)> {
     let i = log.iter().position(|s| pick(&s.answer))?;
     Some((log.get(i)?, log.get(i + 1)))
 }
@@ -362,7 +400,13 @@ fn keeps_acks(failed: &Seen, next: Option<&Seen>) -> Result<(), String> {
     Ok(())
 }
 
-fn score(name: &str, version: Version, log: &[Seen], ds: &[&Delivery], started: Instant) -> Result<String, String> {
+fn score(
+    name: &str,
+    version: Version,
+    log: &[Seen],
+    ds: &[&Delivery],
+    started: Instant,
+) -> Result<String, String> {
     match name {
         "idle" => {
             let n = log
@@ -370,7 +414,10 @@ fn score(name: &str, version: Version, log: &[Seen], ds: &[&Delivery], started: 
                 .filter(|s| s.at.duration_since(started) <= IDLE_WINDOW)
                 .count();
             if n > IDLE_MAX_REQUESTS {
-                return Err(format!("{n} requests in {} ms with nothing to deliver", IDLE_WINDOW.as_millis()));
+                return Err(format!(
+                    "{n} requests in {} ms with nothing to deliver",
+                    IDLE_WINDOW.as_millis()
+                ));
             }
             Ok(format!("{n} requests in {} ms", IDLE_WINDOW.as_millis()))
         }
@@ -378,11 +425,17 @@ fn score(name: &str, version: Version, log: &[Seen], ds: &[&Delivery], started: 
             let (failed, next) = after_failure(log, |a| *a == Answer::Status(429))
                 .ok_or("the 429 was never served")?;
             keeps_acks(failed, next)?;
-            let gap = next.map(|n| n.at.duration_since(failed.done)).unwrap_or_default();
+            let gap = next
+                .map(|n| n.at.duration_since(failed.done))
+                .unwrap_or_default();
             if gap + Duration::from_millis(50) < Duration::from_secs(RETRY_AFTER_SECS) {
-                return Err(format!("the next request came {} ms after Retry-After: {RETRY_AFTER_SECS}", gap.as_millis()));
+                return Err(format!(
+                    "the next request came {} ms after Retry-After: {RETRY_AFTER_SECS}",
+                    gap.as_millis()
+                ));
             }
-            score_settlement(version, log, ds).map(|m| format!("{m}; waited {} ms", gap.as_millis()))
+            score_settlement(version, log, ds)
+                .map(|m| format!("{m}; waited {} ms", gap.as_millis()))
         }
         "unavailable" | "dropped-response" => {
             let pick = |a: &Answer| {
@@ -404,11 +457,15 @@ fn score(name: &str, version: Version, log: &[Seen], ds: &[&Delivery], started: 
             }
             if name == "unavailable" {
                 if let Some(g) = gaps.iter().find(|g| **g < MIN_BACKOFF) {
-                    return Err(format!("retried {} ms after a 503 (no backoff)", g.as_millis()));
+                    return Err(format!(
+                        "retried {} ms after a 503 (no backoff)",
+                        g.as_millis()
+                    ));
                 }
             }
             let ms: Vec<u128> = gaps.iter().map(Duration::as_millis).collect();
-            score_settlement(version, log, ds).map(|m| format!("{m}; pauses after failures {ms:?} ms"))
+            score_settlement(version, log, ds)
+                .map(|m| format!("{m}; pauses after failures {ms:?} ms"))
         }
         _ => score_settlement(version, log, ds),
     }
@@ -440,14 +497,24 @@ pub fn run(
             }
         }
         // The first scenario also waits for the poller to turn up.
-        let deadline = started + timeout + if index == 0 { first_wait } else { Duration::ZERO };
+        let deadline = started
+            + timeout
+            + if index == 0 {
+                first_wait
+            } else {
+                Duration::ZERO
+            };
         loop {
             std::thread::sleep(Duration::from_millis(50));
             let s = lock(state);
             let done = if *name == "idle" {
                 started.elapsed() >= IDLE_WINDOW
             } else {
-                let mine: Vec<&Delivery> = s.deliveries.iter().filter(|d| d.scenario == index + 1).collect();
+                let mine: Vec<&Delivery> = s
+                    .deliveries
+                    .iter()
+                    .filter(|d| d.scenario == index + 1)
+                    .collect();
                 s.script.is_empty() && !mine.is_empty() && mine.iter().all(|d| settled(&s.log, d))
             };
             if done || Instant::now() >= deadline {
@@ -457,13 +524,25 @@ pub fn run(
         // A moment for a trailing flush, then score.
         std::thread::sleep(Duration::from_millis(100));
         let s = lock(state);
-        let log: Vec<Seen> = s.log.iter().filter(|x| x.scenario == index + 1).cloned().collect();
-        let first = s.log.iter().position(|x| x.scenario == index + 1).unwrap_or(0);
+        let log: Vec<Seen> = s
+            .log
+            .iter()
+            .filter(|x| x.scenario == index + 1)
+            .cloned()
+            .collect();
+        let first = s
+            .log
+            .iter()
+            .position(|x| x.scenario == index + 1)
+            .unwrap_or(0);
         let ds: Vec<Delivery> = s
             .deliveries
             .iter()
             .filter(|d| d.scenario == index + 1)
-            .map(|d| Delivery { request: d.request.saturating_sub(first), ..d.clone() })
+            .map(|d| Delivery {
+                request: d.request.saturating_sub(first),
+                ..d.clone()
+            })
             .collect();
         drop(s);
         let refs: Vec<&Delivery> = ds.iter().collect();
@@ -473,56 +552,92 @@ pub fn run(
                 Ok(m) => (Outcome::Pass, m.clone()),
                 Err(m) => (Outcome::Fail, m.clone()),
             };
-            card.record(CheckResult { def, outcome, detail, duration: started.elapsed() });
+            card.record(CheckResult {
+                def,
+                outcome,
+                detail,
+                duration: started.elapsed(),
+            });
         }
     }
     score_global(state, signer.version, card, begun);
     Ok(())
 }
 
-fn score_global(state: &std::sync::Mutex<State>, version: Version, card: &mut Scorecard, begun: Instant) {
+fn score_global(
+    state: &std::sync::Mutex<State>,
+    version: Version,
+    card: &mut Scorecard,
+    begun: Instant,
+) {
     let s = lock(state);
     let log = &s.log;
     let opts = version.request_options();
     let mut results: Vec<Result<String, String>> = Vec::new();
     // request-bodies-valid
-    results.push(match log.iter().find_map(|x| EventPolling::parse(&x.body, &opts).err().map(|e| (x, e))) {
-        Some((x, e)) => Err(format!(
-            "{} ({}, path {}): {}",
-            e,
-            e.code(),
-            e.path().unwrap_or("-"),
-            String::from_utf8_lossy(&x.body)
-        )),
-        None if log.is_empty() => Err("the poller sent no request".into()),
-        None => Ok(format!("{} requests", log.len())),
-    });
+    results.push(
+        match log
+            .iter()
+            .find_map(|x| EventPolling::parse(&x.body, &opts).err().map(|e| (x, e)))
+        {
+            Some((x, e)) => Err(format!(
+                "{} ({}, path {}): {}",
+                e,
+                e.code(),
+                e.path().unwrap_or("-"),
+                String::from_utf8_lossy(&x.body)
+            )),
+            None if log.is_empty() => Err("the poller sent no request".into()),
+            None => Ok(format!("{} requests", log.len())),
+        },
+    );
     // max-events-camel-case
-    results.push(match log.iter().find(|x| x.json.get("max_events").is_some()) {
-        Some(x) => Err(format!("sent max_events: {}", String::from_utf8_lossy(&x.body))),
-        None if log.is_empty() => Err("the poller sent no request".into()),
-        None => Ok(String::new()),
-    });
+    results.push(
+        match log.iter().find(|x| x.json.get("max_events").is_some()) {
+            Some(x) => Err(format!(
+                "sent max_events: {}",
+                String::from_utf8_lossy(&x.body)
+            )),
+            None if log.is_empty() => Err("the poller sent no request".into()),
+            None => Ok(String::new()),
+        },
+    );
     // bearer-token
     let bad = log.iter().find(|x| {
-        !x.authorization.as_deref().is_some_and(|a| a.to_ascii_lowercase().starts_with("bearer "))
-            || !x.content_type.as_deref().is_some_and(|c| c.to_ascii_lowercase().starts_with("application/json"))
+        !x.authorization
+            .as_deref()
+            .is_some_and(|a| a.to_ascii_lowercase().starts_with("bearer "))
+            || !x
+                .content_type
+                .as_deref()
+                .is_some_and(|c| c.to_ascii_lowercase().starts_with("application/json"))
             || x.answer == Answer::Refused(401)
     });
     results.push(match bad {
         Some(x) => Err(format!(
             "Authorization {:?}, Content-Type {:?}{}",
-            x.authorization.as_deref().map(|a| if a.len() > 12 { "Bearer <...>" } else { a }),
+            x.authorization
+                .as_deref()
+                .map(|a| if a.len() > 12 { "Bearer <...>" } else { a }),
             x.content_type,
-            if x.answer == Answer::Refused(401) { " (token refused: check --token)" } else { "" }
+            if x.answer == Answer::Refused(401) {
+                " (token refused: check --token)"
+            } else {
+                ""
+            }
         )),
         None if log.is_empty() => Err("the poller sent no request".into()),
         None => Ok(String::new()),
     });
     // ack-only-flush: some acknowledgement went out with maxEvents 0, and
     // no maxEvents 0 request carried nothing at all.
-    let flushes = log.iter().filter(|x| x.max_events() == Some(0) && !(x.acks.is_empty() && x.set_errs.is_empty())).count();
-    let empty_zero = log.iter().find(|x| x.max_events() == Some(0) && x.acks.is_empty() && x.set_errs.is_empty());
+    let flushes = log
+        .iter()
+        .filter(|x| x.max_events() == Some(0) && !(x.acks.is_empty() && x.set_errs.is_empty()))
+        .count();
+    let empty_zero = log
+        .iter()
+        .find(|x| x.max_events() == Some(0) && x.acks.is_empty() && x.set_errs.is_empty());
     results.push(match (flushes, empty_zero) {
         (_, Some(x)) => Err(format!("a maxEvents 0 request with nothing to acknowledge: {}", String::from_utf8_lossy(&x.body))),
         (0, None) => Err("no request carried acknowledgements with maxEvents: 0 (acks only ride on polls, or the flush omits maxEvents)".into()),
@@ -534,10 +649,15 @@ fn score_global(state: &std::sync::Mutex<State>, version: Version, card: &mut Sc
         expect.insert(d.sent.jti.as_str(), d.sent.expect);
     }
     let wrong = log.iter().flat_map(|x| x.acks.iter()).find(|a| {
-        !matches!(expect.get(a.as_str()), Some(Expect::Ack | Expect::AckAfterRefresh))
+        !matches!(
+            expect.get(a.as_str()),
+            Some(Expect::Ack | Expect::AckAfterRefresh)
+        )
     });
     results.push(match wrong {
-        Some(a) if expect.contains_key(a.as_str()) => Err(format!("acknowledged {a}, a SET that fails verification")),
+        Some(a) if expect.contains_key(a.as_str()) => {
+            Err(format!("acknowledged {a}, a SET that fails verification"))
+        }
         Some(a) => Err(format!("acknowledged {a}, which was never delivered")),
         None if s.deliveries.is_empty() => Err("no SET was delivered".into()),
         None => Ok(String::new()),
@@ -548,6 +668,11 @@ fn score_global(state: &std::sync::Mutex<State>, version: Version, card: &mut Sc
             Ok(m) => (Outcome::Pass, m),
             Err(m) => (Outcome::Fail, m),
         };
-        card.record(CheckResult { def, outcome, detail, duration: begun.elapsed() });
+        card.record(CheckResult {
+            def,
+            outcome,
+            detail,
+            duration: begun.elapsed(),
+        });
     }
 }
