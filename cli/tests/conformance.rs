@@ -46,8 +46,10 @@ fn temp(name: &str) -> std::path::PathBuf {
     ))
 }
 
+type Headers = Vec<(String, String)>;
+
 /// Minimal request reading for the fakes (Content-Length bodies).
-fn read_request(s: &mut TcpStream) -> Option<(String, String, Vec<(String, String)>, Vec<u8>)> {
+fn read_request(s: &mut TcpStream) -> Option<(String, String, Headers, Vec<u8>)> {
     s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
     let mut raw = Vec::new();
     let mut buf = [0u8; 8192];
@@ -319,12 +321,7 @@ enum PollerBug {
     SnakeCase,
 }
 
-fn http(
-    base: &str,
-    method: &str,
-    path: &str,
-    body: &str,
-) -> Option<(u16, Vec<(String, String)>, String)> {
+fn http(base: &str, method: &str, path: &str, body: &str) -> Option<(u16, Headers, String)> {
     let addr = base.strip_prefix("http://").unwrap();
     let mut s = TcpStream::connect(addr).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
@@ -462,7 +459,7 @@ fn run_tpp(bug: PollerBug) -> (i32, BTreeSet<String>, usize) {
         let stop = Arc::clone(&stop);
         std::thread::spawn(move || fake_poller(base, bug, stop))
     };
-    let mut stdout = String::from(first);
+    let mut stdout = first;
     for line in lines {
         stdout.push('\n');
         stdout.push_str(&line.unwrap());

@@ -372,10 +372,7 @@ fn score_settlement(version: Version, log: &[Seen], ds: &[&Delivery]) -> Result<
 }
 
 /// Index of the first request in `log` failed with `answer`, and the next request.
-fn after_failure<'a>(
-    log: &'a [Seen],
-    pick: impl Fn(&Answer) -> bool,
-) -> Option<(&'a Seen, Option<&'a Seen>)> {
+fn after_failure(log: &[Seen], pick: impl Fn(&Answer) -> bool) -> Option<(&Seen, Option<&Seen>)> {
     let i = log.iter().position(|s| pick(&s.answer))?;
     Some((log.get(i)?, log.get(i + 1)))
 }
