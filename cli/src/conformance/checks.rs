@@ -15,10 +15,10 @@ use setpoll_core::claims::SetClaims;
 use setpoll_core::jose::Keyring;
 use setpoll_core::set::{peek_envelope, verify_set, VerifyPolicy};
 use setpoll_core::wire::{EventPolling, EventPollingResponse, ResponseLimits};
-use setpoll_core::Timestamp;
 
 use super::enqueue::Enqueuer;
 use super::http::{self, Request, Response, Url};
+use super::now;
 use super::profile::Version;
 use super::report::{CheckDef, CheckResult, Outcome, Scorecard};
 
@@ -1102,13 +1102,6 @@ const OBIE_CRIT: [&str; 3] = [
     "http://openbanking.org.uk/tan",
 ];
 
-fn now() -> Timestamp {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0);
-    Timestamp::from_millis(ms)
-}
 
 fn set_jose_header(r: &mut Run<'_>) -> Verdict {
     tryv!(seen_or_fail(r));

@@ -154,6 +154,15 @@ pub fn run(mode: Mode) -> Result<u8, Failure> {
     }
 }
 
+/// The system clock as the core's timestamp (the kit's only clock read).
+fn now() -> setpoll_core::Timestamp {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0);
+    setpoll_core::Timestamp::from_millis(ms)
+}
+
 fn run_id() -> String {
     let ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -8,9 +8,9 @@ use setpoll_core::claims::SetClaims;
 use setpoll_core::jose::{JwkSet, SigningKey};
 use setpoll_core::set::sign_set;
 use setpoll_core::wire::EventPolling;
-use setpoll_core::Timestamp;
 
 use super::mock::{lock, Answer, Delivery, Expect, Mock, Seen, Sent, State, Step};
+use super::now;
 use super::profile::Version;
 use super::report::{CheckDef, CheckResult, Outcome, Scorecard};
 
@@ -57,13 +57,6 @@ pub struct Signer {
     pub run_id: String,
 }
 
-fn now() -> Timestamp {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0);
-    Timestamp::from_millis(ms)
-}
 
 impl Signer {
     /// The JWK Set published at start (the main key only).
