@@ -3,7 +3,8 @@
 # scripts/test-all.sh after the examples step):
 #
 #  1. `conformance aspsp` against examples/aspsp-server on SQLite (v3.1.11
-#     and v4.0 paths) and on a throwaway PostgreSQL (scripts/examples/pg.sh);
+#     and v4.0 paths; v3.1.2 and rfc8936 against the server in those modes)
+#     and on a throwaway PostgreSQL (scripts/examples/pg.sh);
 #  2. `conformance tpp` against examples/tpp-poller, and against the JS and
 #     Python host examples when their packages are built;
 #  3. the broken-peer tests (cargo test -p setpoll-cli --test conformance).
@@ -28,13 +29,14 @@ cargo build -q -p setpoll-cli -p setpoll-aspsp-server -p setpoll-tpp-poller
 BIN=${CARGO_TARGET_DIR:-$ROOT/target}/debug
 VIS=400
 
-start_server() { # database
+start_server() { # database [server flags...]
+    local db=$1; shift
     printf '{"token-a": "client-a", "token-b": "client-b"}' >"$tmp/clients.json"
     rm -f "$tmp/server.out"
-    "$BIN/aspsp-server" --listen 127.0.0.1:0 --database "$1" \
+    "$BIN/aspsp-server" --listen 127.0.0.1:0 --database "$db" \
         --clients "$tmp/clients.json" --admin-token admin-secret \
         --signing-key "$tmp/key.json" --key-alg es256 \
-        --visibility-timeout-ms "$VIS" --long-poll-wait-ms 200 \
+        --visibility-timeout-ms "$VIS" --long-poll-wait-ms 200 "$@" \
         >"$tmp/server.out" 2>>"$tmp/server.log" &
     server_pid=$!
     for _ in $(seq 1 100); do
@@ -62,6 +64,13 @@ step "conformance aspsp: aspsp-server on SQLite"
 start_server "$tmp/conformance.sqlite3"
 aspsp v3.1 v3.1.11
 aspsp v4.0 v4.0
+stop_server
+# The other two profiles, each against the server configured for it.
+start_server "$tmp/conformance-312.sqlite3" --profile v3.1.2
+aspsp v3.1 v3.1.2
+stop_server
+start_server "$tmp/conformance-8936.sqlite3" --rules rfc8936
+aspsp v3.1 rfc8936
 stop_server
 
 if [ "${SKIP_PG:-0}" != 1 ]; then
