@@ -106,6 +106,7 @@ enum ServerBug {
     AckAcrossClients,
     MaxEventsZeroReturns,
     OmitMoreAvailable,
+    ResignsEachDelivery,
 }
 
 fn fake_server(bug: ServerBug) -> String {
@@ -208,6 +209,26 @@ fn serve_fake(
     }
     let outcome = q.poll(client, &request, now());
     let mut out = outcome.response().unwrap().to_json();
+    if bug == ServerBug::ResignsEachDelivery {
+        use base64::Engine as _;
+        let mut v: Value = serde_json::from_str(&out).unwrap();
+        for token in v["sets"].as_object_mut().unwrap().values_mut() {
+            let payload = token
+                .as_str()
+                .unwrap()
+                .split('.')
+                .nth(1)
+                .unwrap()
+                .to_owned();
+            let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .unwrap();
+            let claims = SetClaims::from_json(&claims).unwrap();
+            let profile = HeaderProfile::obie("0015800001041RHAAY", "openbanking.org.uk").unwrap();
+            *token = json!(sign_set(&claims, key, &profile, now()).unwrap());
+        }
+        out = v.to_string();
+    }
     if bug == ServerBug::OmitMoreAvailable {
         let mut v: Value = serde_json::from_str(&out).unwrap();
         v.as_object_mut().unwrap().remove("moreAvailable");
@@ -308,6 +329,13 @@ fn aspsp_missing_more_available_fails_the_checks_that_read_it() {
             "set-errs-unknown-jti",
         ])
     );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn aspsp_resigning_on_redelivery_fails_only_the_byte_identical_check() {
+    let (code, failed, _) = run_aspsp(ServerBug::ResignsEachDelivery);
+    assert_eq!(failed, set(&["redelivery-byte-identical"]));
     assert_eq!(code, 1);
 }
 

@@ -109,8 +109,9 @@ fn evidence(request: &Request, response: &Response) -> String {
 
 struct Run<'a> {
     t: &'a Target,
-    /// Every SET seen in a successful poll, for the SET-level checks.
-    seen: Vec<(String, String, String)>,
+    /// Every SET seen in a successful poll, for the SET-level checks:
+    /// client id, `jti`, token, and where it came from (for failure reports).
+    seen: Vec<(String, String, String, String)>,
     /// `(client index, jti)` delivered and not yet acknowledged.
     unacked: BTreeSet<(usize, String)>,
     counter: usize,
@@ -193,9 +194,22 @@ impl<'a> Run<'a> {
                 self.unacked.remove(&(client, j.to_owned()));
             }
         }
+        let origin = format!(
+            "delivered in the answer to {} (x-fapi-interaction-id {})",
+            request.url,
+            request
+                .headers
+                .iter()
+                .find(|(n, _)| n == "x-fapi-interaction-id")
+                .map_or("-", |(_, v)| v.as_str())
+        );
         for (jti, token) in &parsed.sets {
-            self.seen
-                .push((client_id.clone(), jti.clone(), token.clone()));
+            self.seen.push((
+                client_id.clone(),
+                jti.clone(),
+                token.clone(),
+                format!("{origin}\ntoken: {}", http::cut(token.as_bytes(), 400)),
+            ));
             self.unacked.insert((client, jti.clone()));
         }
         Ok(Poll {
@@ -1078,19 +1092,22 @@ fn seen_or_fail(r: &Run<'_>) -> Result<(), String> {
 
 fn sets_keyed_by_jti(r: &mut Run<'_>) -> Verdict {
     tryv!(seen_or_fail(r));
-    for (client, key, token) in &r.seen {
+    for (client, key, token, origin) in &r.seen {
         match peek_envelope(token) {
             Ok(env) if env.jti != *key => {
-                bail!("sets key {key:?} but the token's jti is {:?}", env.jti)
+                bail!(
+                    "sets key {key:?} but the token's jti is {:?}\n{origin}",
+                    env.jti
+                )
             }
             Ok(env) if env.aud.iter().all(|a| a != client) => {
                 bail!(
-                    "{key}: aud {:?} does not name the calling client {client:?}",
+                    "{key}: aud {:?} does not name the calling client {client:?}\n{origin}",
                     env.aud
                 )
             }
             Ok(_) => {}
-            Err(e) => bail!("{key}: not a readable SET: {e}"),
+            Err(e) => bail!("{key}: not a readable SET: {e}\n{origin}"),
         }
     }
     Verdict::Pass(format!("{} SETs", r.seen.len()))
@@ -1102,7 +1119,6 @@ const OBIE_CRIT: [&str; 3] = [
     "http://openbanking.org.uk/tan",
 ];
 
-
 fn set_jose_header(r: &mut Run<'_>) -> Verdict {
     tryv!(seen_or_fail(r));
     let policy = VerifyPolicy {
@@ -1110,48 +1126,143 @@ fn set_jose_header(r: &mut Run<'_>) -> Verdict {
         audience: None,
         ..VerifyPolicy::new("", "")
     };
-    for (_, jti, token) in &r.seen {
-        let v = match verify_set(token, &r.t.keys, &policy, now()) {
-            Ok(v) => v,
-            Err(e) => bail!("{jti}: the JWS does not verify ({}): {e}", e.code()),
-        };
-        let h = &v.header;
-        if h.kid.is_none() {
-            bail!("{jti}: the protected header has no kid");
-        }
-        if r.t.version.obie() {
-            for name in OBIE_CRIT {
-                if !h.crit.iter().any(|c| c == name) {
-                    bail!("{jti}: crit {:?} does not list {name}", h.crit);
-                }
-            }
-            if h.obie_iat.is_none() || h.obie_iss.is_none() || h.obie_tan.is_none() {
-                bail!("{jti}: an OBIE header (iat, iss, tan) is missing");
-            }
-            if h.typ.as_deref().is_some_and(|t| t != "JOSE") {
-                bail!("{jti}: typ {:?} (OBIE allows only JOSE)", h.typ);
-            }
+    for (_, jti, token, origin) in &r.seen {
+        if let Err(problem) = header_problem(r.t.version, &r.t.keys, &policy, token) {
+            bail!("{jti}: {problem}\n{origin}");
         }
     }
     Verdict::Pass(format!("{} SETs", r.seen.len()))
 }
 
+/// What is wrong with a SET's protected header under `version`, if anything.
+fn header_problem(
+    version: Version,
+    keys: &Keyring,
+    policy: &VerifyPolicy,
+    token: &str,
+) -> Result<(), String> {
+    let v = verify_set(token, keys, policy, now())
+        .map_err(|e| format!("the JWS does not verify ({}): {e}", e.code()))?;
+    let h = &v.header;
+    if h.kid.is_none() {
+        return Err("the protected header has no kid".into());
+    }
+    if version.obie() {
+        if let Some(name) = OBIE_CRIT.iter().find(|n| !h.crit.iter().any(|c| c == *n)) {
+            return Err(format!("crit {:?} does not list {name}", h.crit));
+        }
+        if h.obie_iat.is_none() || h.obie_iss.is_none() || h.obie_tan.is_none() {
+            return Err("an OBIE header (iat, iss, tan) is missing".into());
+        }
+        if h.typ.as_deref().is_some_and(|t| t != "JOSE") {
+            return Err(format!("typ {:?} (OBIE allows only JOSE)", h.typ));
+        }
+    }
+    Ok(())
+}
+
 fn set_verifies(r: &mut Run<'_>) -> Verdict {
     tryv!(seen_or_fail(r));
-    for (client, jti, token) in &r.seen {
+    for (client, jti, token, origin) in &r.seen {
         let policy = VerifyPolicy::new(r.t.issuer.clone(), client.clone());
         let v = match verify_set(token, &r.t.keys, &policy, now()) {
             Ok(v) => v,
-            Err(e) => bail!("{jti}: verification failed ({}): {e}", e.code()),
+            Err(e) => bail!("{jti}: verification failed ({}): {e}\n{origin}", e.code()),
         };
         if r.t.version.obie() {
             if let Err(e) = SetClaims::check_obie_profile(&v.claims) {
                 bail!(
-                    "{jti}: the claims break OBEventNotification2 ({}): {e}",
+                    "{jti}: the claims break OBEventNotification2 ({}): {e}\n{origin}",
                     e.code()
                 );
             }
         }
     }
     Verdict::Pass(format!("{} SETs", r.seen.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use setpoll_core::wire::RequestOptions;
+
+    fn core_400(body: &str) -> Vec<u8> {
+        match EventPolling::parse(body.as_bytes(), &RequestOptions::default()) {
+            Err(e) => e.to_error_response("id-1").to_json().into_bytes(),
+            Ok(_) => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_cores_error_bodies_are_well_formed_for_v31() {
+        for case in INVALID_BODIES {
+            let body = core_400(case.body);
+            assert!(!body.is_empty(), "{}", case.id);
+            assert_eq!(
+                error_body_problem(Version::V3111, &body),
+                None,
+                "{}",
+                case.id
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_error_bodies_are_named() {
+        let v31 = Version::V3111;
+        let cases: [(&str, &str); 7] = [
+            ("[]", "not a JSON object"),
+            (r#"{"Code":"400","Message":"m"}"#, "Errors"),
+            (r#"{"Code":"400","Message":"m","Errors":[]}"#, "Errors"),
+            (
+                r#"{"Message":"m","Errors":[{"ErrorCode":"UK.OBIE.Field.Invalid","Message":"m"}]}"#,
+                "Code",
+            ),
+            (
+                r#"{"Code":"400","Message":"m","Errors":[{"ErrorCode":"Bad","Message":"m"}]}"#,
+                "ErrorCode",
+            ),
+            (
+                r#"{"Code":"400","Message":"m","Errors":[{"ErrorCode":"UK.OBIE.Field.Invalid"}]}"#,
+                "Message",
+            ),
+            (
+                r#"{"Code":"400","Message":"m","Extra":1,"Errors":[{"ErrorCode":"UK.OBIE.Field.Invalid","Message":"m"}]}"#,
+                "Extra",
+            ),
+        ];
+        for (body, word) in cases {
+            let problem = error_body_problem(v31, body.as_bytes());
+            assert!(
+                problem.as_deref().is_some_and(|p| p.contains(word)),
+                "{body}: {problem:?}"
+            );
+        }
+        // v4.0: Code and Message are optional, ErrorCode has four characters.
+        assert_eq!(
+            error_body_problem(Version::V40, br#"{"Errors":[{"ErrorCode":"U002"}]}"#),
+            None
+        );
+        assert!(error_body_problem(
+            Version::V40,
+            br#"{"Errors":[{"ErrorCode":"UK.OBIE.Field.Invalid"}]}"#
+        )
+        .is_some());
+    }
+
+    #[test]
+    fn every_invalid_body_is_one_the_core_refuses() {
+        for case in INVALID_BODIES {
+            let opts = if case.only_closed_schema {
+                Version::V3111.request_options()
+            } else {
+                Version::V312.request_options()
+            };
+            assert!(
+                EventPolling::parse(case.body.as_bytes(), &opts).is_err(),
+                "{}",
+                case.id
+            );
+        }
+    }
 }

@@ -127,3 +127,38 @@ impl Version {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_follow_each_file() {
+        for v in [Version::V312, Version::V3111] {
+            assert!(v.valid_error_code("UK.OBIE.Field.Invalid"));
+            assert!(
+                v.valid_error_code("UK.Examplebank.Custom"),
+                "an ASPSP extension"
+            );
+            assert!(!v.valid_error_code("UK.OBIE.Field.Nope"));
+            assert!(!v.valid_error_code("U002"));
+        }
+        assert!(Version::V40.valid_error_code("U002"));
+        assert!(!Version::V40.valid_error_code("UK.OBIE.Field.Invalid"));
+    }
+
+    #[test]
+    fn set_err_vocabulary_and_schema_openness() {
+        assert!(Version::V3111.valid_set_err("jwtAud"));
+        assert!(!Version::V3111.valid_set_err("invalid_audience"));
+        assert!(Version::Rfc8936.valid_set_err("invalid_audience"));
+        assert!(!Version::Rfc8936.valid_set_err("jws"));
+        assert!(!Version::V40.valid_set_err("made_up"));
+        assert!(!Version::V312.request_options().reject_unknown_members);
+        assert!(Version::V3111.request_options().reject_unknown_members);
+        assert!(Version::V40.request_options().reject_unknown_members);
+        assert!(!Version::Rfc8936.request_options().reject_unknown_members);
+        assert_eq!(Version::V312.success(), &[201]);
+        assert!(!Version::Rfc8936.more_available_required());
+    }
+}

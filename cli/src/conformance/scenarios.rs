@@ -57,7 +57,6 @@ pub struct Signer {
     pub run_id: String,
 }
 
-
 impl Signer {
     /// The JWK Set published at start (the main key only).
     ///
