@@ -64,6 +64,12 @@ step "conformance aspsp: aspsp-server on SQLite"
 start_server "$tmp/conformance.sqlite3"
 aspsp v3.1 v3.1.11
 aspsp v4.0 v4.0
+# Any other bank queues SETs with a command (cross-client checks are skipped:
+# a command gives no jti).
+"$BIN/setpoll" conformance aspsp --events-url "$BASE/open-banking/v3.1/events" \
+    --token token-a --client-id client-a --jwks-url "$BASE/jwks" --issuer https://aspsp.example/ \
+    --enqueue-cmd "python3 '$ROOT/scripts/examples/enqueue.py' '$BASE' admin-secret {client}:{n} >/dev/null" \
+    --visibility-timeout-ms "$VIS"
 stop_server
 # The other two profiles, each against the server configured for it.
 start_server "$tmp/conformance-312.sqlite3" --profile v3.1.2

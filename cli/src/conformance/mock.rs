@@ -190,6 +190,9 @@ impl Mock {
     }
 }
 
+/// How long a long poll with nothing to deliver is held.
+const LONG_POLL_HOLD: Duration = Duration::from_millis(1000);
+
 const EVENTS_PATHS: [&str; 3] = [
     "/events",
     "/open-banking/v3.1/events",
@@ -254,7 +257,15 @@ fn poll(mut stream: TcpStream, state: &Mutex<State>, request: &Incoming, token: 
                 .or_else(|| v.strip_prefix("bearer "))
         })
         .is_some_and(|t| !t.trim().is_empty() && token.is_none_or(|want| want == t.trim()));
-    let asks_for_sets = json.get("maxEvents").and_then(Value::as_i64) != Some(0);
+    let max_events = json.get("maxEvents").and_then(Value::as_u64);
+    let asks_for_sets = max_events != Some(0);
+    // A long poll with nothing to deliver and nothing to acknowledge is
+    // held briefly, as a real ASPSP would hold it (so a long-polling
+    // poller is not mistaken for a spinning one).
+    let long_poll = json.get("returnImmediately").and_then(Value::as_bool) != Some(true)
+        && asks_for_sets
+        && acks.is_empty()
+        && set_errs.is_empty();
 
     // Decide under the lock, answer outside it (a slow answer must not
     // block other connections).
@@ -269,11 +280,43 @@ fn poll(mut stream: TcpStream, state: &Mutex<State>, request: &Incoming, token: 
                     more: true,
                     delay: Duration::ZERO,
                 }),
-                Some(_) => s.script.pop_front(),
+                Some(_) => match s.script.pop_front() {
+                    // Never more than the poller asked for: the rest stays
+                    // at the front of the script and moreAvailable says so.
+                    Some(Step::Deliver {
+                        mut sets,
+                        more,
+                        delay,
+                    }) => {
+                        let limit = max_events
+                            .and_then(|m| usize::try_from(m).ok())
+                            .unwrap_or(usize::MAX);
+                        if sets.len() > limit {
+                            let rest = sets.split_off(limit);
+                            s.script.push_front(Step::Deliver {
+                                sets: rest,
+                                more,
+                                delay: Duration::ZERO,
+                            });
+                            Some(Step::Deliver {
+                                sets,
+                                more: true,
+                                delay,
+                            })
+                        } else {
+                            Some(Step::Deliver { sets, more, delay })
+                        }
+                    }
+                    other => other,
+                },
                 None => Some(Step::Deliver {
                     sets: Vec::new(),
                     more: false,
-                    delay: Duration::ZERO,
+                    delay: if long_poll {
+                        LONG_POLL_HOLD
+                    } else {
+                        Duration::ZERO
+                    },
                 }),
             }
         };
