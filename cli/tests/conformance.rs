@@ -599,6 +599,20 @@ fn bad_flags_and_unreachable_urls_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
         assert!(!stderr.trim().is_empty(), "{extra:?}: no message");
     }
+    // no poller ever polls the mock
+    let out = Command::new(BIN)
+        .args([
+            "conformance",
+            "tpp",
+            "--listen",
+            "127.0.0.1:0",
+            "--wait-ms",
+            "200",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no poller sent POST /events"));
     let out = Command::new(BIN)
         .args(["conformance", "tpp", "--scenario", "nope"])
         .output()

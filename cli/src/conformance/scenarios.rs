@@ -460,6 +460,38 @@ fn score(
     }
 }
 
+/// Wait until the poller sends its first `POST /events`.
+///
+/// # Errors
+/// When none arrives within `wait` (a setup problem, not a score), naming
+/// what did arrive.
+fn wait_for_poller(state: &std::sync::Mutex<State>, wait: Duration) -> Result<(), String> {
+    let until = Instant::now() + wait;
+    loop {
+        {
+            let s = lock(state);
+            if !s.log.is_empty() {
+                return Ok(());
+            }
+            if Instant::now() >= until {
+                let mut seen = format!("{} JWKS fetches", s.jwks_fetches);
+                if !s.stray.is_empty() {
+                    seen.push_str(&format!(
+                        ", requests to unknown paths: {}",
+                        s.stray.join(", ")
+                    ));
+                }
+                return Err(format!(
+                    "no poller sent POST /events within --wait-ms {} ({seen}); \
+                     check the URL it polls and that it is running",
+                    wait.as_millis()
+                ));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Run `names` in order against the poller hitting `mock`, recording results.
 ///
 /// # Errors
@@ -476,7 +508,6 @@ pub fn run(
     let begun = Instant::now();
     for (index, name) in names.iter().enumerate() {
         let (steps, rotate) = script(name, signer)?;
-        let started = Instant::now();
         {
             let mut s = lock(state);
             s.scenario = index + 1;
@@ -485,14 +516,11 @@ pub fn run(
                 s.jwks = signer.jwks(true)?;
             }
         }
-        // The first scenario also waits for the poller to turn up.
-        let deadline = started
-            + timeout
-            + if index == 0 {
-                first_wait
-            } else {
-                Duration::ZERO
-            };
+        if index == 0 {
+            wait_for_poller(state, first_wait)?;
+        }
+        let started = Instant::now();
+        let deadline = started + timeout;
         loop {
             std::thread::sleep(Duration::from_millis(50));
             let s = lock(state);
