@@ -347,8 +347,11 @@ fn score_settlement(version: Version, log: &[Seen], ds: &[&Delivery]) -> Result<
                     Some(e) if version.valid_set_err(&e) => {}
                     Some(e) => {
                         return Err(format!(
-                            "{jti} reported with err {e:?}, not a {:?} code",
-                            version.vocabulary()
+                            "{jti} reported with err {e:?}, not a code of the {} vocabulary",
+                            match version.vocabulary() {
+                                setpoll_core::codes::Vocabulary::Rfc8935 => "RFC 8935",
+                                _ => "OBIE (draft-ietf-secevent-http-push)",
+                            }
                         ))
                     }
                     None => {
