@@ -90,7 +90,8 @@ pub struct AspspArgs {
     /// The admin token for --enqueue-url.
     #[arg(long, value_name = "T")]
     enqueue_token: Option<String>,
-    /// Any other bank: a shell command that queues {n} SETs for client {client}.
+    /// Any other bank: a shell command queueing test SETs; it must contain the
+    /// placeholders `{client}` and the count `{ n }` without the spaces.
     #[arg(long, value_name = "TEMPLATE")]
     enqueue_cmd: Option<String>,
     /// The bank's visibility timeout: enables the redelivery checks (at most 120000).
