@@ -7,6 +7,7 @@
 
 use std::collections::VecDeque;
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -171,11 +172,23 @@ impl Mock {
             ..State::default()
         }));
         let shared = Arc::clone(&state);
+        let active = Arc::new(AtomicUsize::new(0));
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
+                // Bounded: a poller opening connections without end gets
+                // them closed, not a thread each.
+                if active.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
+                    drop(stream);
+                    continue;
+                }
+                active.fetch_add(1, Ordering::SeqCst);
                 let state = Arc::clone(&shared);
                 let token = token.clone();
-                std::thread::spawn(move || serve(stream, &state, token.as_deref()));
+                let active = Arc::clone(&active);
+                std::thread::spawn(move || {
+                    serve(stream, &state, token.as_deref());
+                    active.fetch_sub(1, Ordering::SeqCst);
+                });
             }
         });
         Ok(Mock {
@@ -189,6 +202,9 @@ impl Mock {
         &self.state
     }
 }
+
+/// Most connections served at once.
+const MAX_CONNECTIONS: usize = 64;
 
 /// How long a long poll with nothing to deliver is held.
 const LONG_POLL_HOLD: Duration = Duration::from_millis(1000);
