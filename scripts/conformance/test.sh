@@ -7,7 +7,9 @@
 #     and on a throwaway PostgreSQL (scripts/examples/pg.sh);
 #  2. `conformance tpp` against examples/tpp-poller, and against the JS and
 #     Python host examples when their packages are built;
-#  3. the broken-peer tests (cargo test -p setpoll-cli --test conformance).
+#
+# The broken-peer tests (cli/tests/conformance.rs) run in test-all.sh's
+# `cargo test` step (the CLI is a default member), so they are not repeated here.
 #
 # SKIP_PG=1 leaves PostgreSQL out. Debug builds (as the examples step).
 set -euo pipefail
@@ -118,5 +120,3 @@ else
     echo "skipped Python host example: no setpoll wheel with a Receiver installed (scripts/python/test.sh)"
 fi
 
-step "conformance: broken peers (each bug fails exactly its checks)"
-cargo test -q -p setpoll-cli --test conformance
