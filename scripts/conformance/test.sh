@@ -103,11 +103,13 @@ tpp tpp-poller "exec '$BIN/tpp-poller' --server {url} --token token-a --client-i
     --state '$tmp/poller.sqlite3' --quiet --max-run-secs 200 2>>'$tmp/poller.log'"
 
 step "conformance tpp: JS and Python host examples"
+ran=0
 NPM_PKG=$(ls -d "$ROOT"/bindings/wasm/pkg* 2>/dev/null | head -n 1 || true)
 if [ -n "$NPM_PKG" ] && [ -f "$NPM_PKG/package.json" ] && command -v node >/dev/null \
     && node -e "process.exit(typeof require(process.argv[1]).Receiver === 'function' ? 0 : 1)" "$NPM_PKG"; then
     tpp js "SETPOLL_NPM_PKG='$NPM_PKG' exec node '$ROOT/examples/tpp-poller/hosts/js/poll.mjs' \
         --server {url} --token token-a --client-id client-a --max-run-secs 200 2>>'$tmp/js.log'"
+    ran=$((ran + 1))
 else
     echo "skipped JS host example: no npm package with a Receiver built (scripts/wasm/build.sh)"
 fi
@@ -116,7 +118,13 @@ HOST_PY=${SETPOLL_PY_VENV:-$ROOT/.venv-python}/bin/python
 if "$HOST_PY" -c 'import setpoll; setpoll.Receiver' 2>/dev/null; then
     tpp python "exec '$HOST_PY' '$ROOT/examples/tpp-poller/hosts/python/poll.py' \
         --server {url} --token token-a --client-id client-a --max-run-secs 200 2>>'$tmp/py.log'"
+    ran=$((ran + 1))
 else
     echo "skipped Python host example: no setpoll wheel with a Receiver installed (scripts/python/test.sh)"
 fi
-
+echo "host examples scored: $ran"
+# From the full test command the bindings were just built: both must run.
+if [ "${SETPOLL_REQUIRE_HOST_EXAMPLES:-0}" = 1 ] && [ "$ran" != 2 ]; then
+    echo "the JS and Python host examples must both be scored here" >&2
+    exit 1
+fi
