@@ -83,14 +83,14 @@ def main() -> int:
         )
         try:
             with urllib.request.urlopen(http, timeout=60) as r:
-                status, body = r.status, r.read().decode()
+                status, body, retry_after = r.status, r.read().decode(), r.headers.get("Retry-After")
         except urllib.error.HTTPError as e:
-            status, body = e.code, e.read().decode()
+            status, body, retry_after = e.code, e.read().decode(), e.headers.get("Retry-After")
         except OSError:
             receiver.handle_failure(request.id, now_ms())
             continue
         try:
-            batch = receiver.handle_response(request.id, status, body, now_ms())
+            batch = receiver.handle_response(request.id, status, body, now_ms(), retry_after)
         except setpoll.ReceiverError as e:
             print(f"poll failed ({status}): {e.code}", file=sys.stderr)
             auth_failures = auth_failures + 1 if e.code == "unauthorized" else 0
