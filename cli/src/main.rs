@@ -62,8 +62,8 @@ enum VocabularyArg {
 enum Command {
     /// Generate a signing key; prints the private JWK on stdout.
     Keygen {
-        /// Algorithm of the key.
-        #[arg(long, value_enum)]
+        /// Algorithm of the key (case-insensitive).
+        #[arg(long, value_enum, ignore_case = true)]
         alg: AlgArg,
         /// Key id (`kid`) to publish it under.
         #[arg(long)]
@@ -104,12 +104,19 @@ enum Command {
         /// The recipient's JWK Set (or a single public JWK).
         #[arg(long)]
         jwks: PathBuf,
-        /// Expected issuer (`iss`).
+        /// Expected issuer (`iss`); required unless --no-iss-check.
         #[arg(long)]
         iss: Option<String>,
-        /// Expected audience (`aud`): the recipient's client id.
+        /// Accept any issuer (explicitly skip the `iss` check).
+        #[arg(long, conflicts_with = "iss")]
+        no_iss_check: bool,
+        /// Expected audience (`aud`), the recipient's client id; required
+        /// unless --no-aud-check.
         #[arg(long)]
         aud: Option<String>,
+        /// Accept any audience (explicitly skip the `aud` check).
+        #[arg(long, conflicts_with = "aud")]
+        no_aud_check: bool,
         /// Verification time, Unix seconds (default: the system clock).
         #[arg(long)]
         now: Option<u64>,
@@ -264,6 +271,19 @@ fn verify(
     }
 }
 
+/// `setpoll verify` checks the issuer and the audience unless told, in so
+/// many words, not to: a missing `--iss`/`--aud` is a usage error, never a
+/// silently skipped check.
+fn required_check(flag: &str, what: &str, given: bool, skip: bool) -> Result<(), Failure> {
+    if given || skip {
+        return Ok(());
+    }
+    Err(Failure::input(format!(
+        "verify needs {flag} (the expected {what}); pass {flag} VALUE, or {} to accept any {what}",
+        flag.replace("--", "--no-") + "-check"
+    )))
+}
+
 fn run(cli: Cli) -> Result<Output, Failure> {
     match cli.command {
         Command::Keygen { alg, kid, bits } => keygen(alg, kid, bits),
@@ -280,10 +300,16 @@ fn run(cli: Cli) -> Result<Output, Failure> {
             jwks,
             iss,
             aud,
+            no_iss_check,
+            no_aud_check,
             now,
             max_skew,
             vocabulary,
-        } => verify(&jwks, iss, aud, now, max_skew, vocabulary),
+        } => {
+            required_check("--iss", "issuer", iss.is_some(), no_iss_check)?;
+            required_check("--aud", "audience", aud.is_some(), no_aud_check)?;
+            verify(&jwks, iss, aud, now, max_skew, vocabulary)
+        }
         Command::Inspect => inspect::run().map(Output::ok),
     }
 }
