@@ -26,5 +26,6 @@ cargo run -q -p setpoll-tests --bin gen-vectors -- --check
 step "wasm: npm package (build, import check, node --test, headless chromium)"; bash scripts/wasm/test.sh
 step "python: wheel, pytest, mypy --strict"; bash scripts/python/test.sh
 step "kotlin+swift: uniffi bindings, JVM tests, swift completeness"; bash scripts/kotlin/test.sh
+step "packages: LICENSE and metadata in the crates, wheel, sdist and npm tarball"; bash scripts/check-packages.sh
 # (the examples step stays last)
 step "examples: server and poller over real HTTP (SQLite, PostgreSQL, schemathesis, demo)"; SETPOLL_REQUIRE_HOST_EXAMPLES=1 bash scripts/examples/test.sh

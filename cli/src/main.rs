@@ -178,7 +178,7 @@ fn now_or_clock(now: Option<u64>) -> Result<Timestamp, Failure> {
 }
 
 fn keygen(alg: AlgArg, kid: String, bits: usize) -> Result<Output, Failure> {
-    let mut rng = rand_core::OsRng;
+    let mut rng = setpoll_core::rand_core::OsRng;
     let key = match alg {
         AlgArg::Es256 => SigningKey::generate_es256(&mut rng),
         AlgArg::Ps256 => SigningKey::generate_ps256(&mut rng, bits),

@@ -269,7 +269,7 @@ fn read_claims(payload: &[u8]) -> Result<(SetClaims, TimeClaims), VerifyError> {
 /// audience; a failure maps to the `setErrs` code to report.
 ///
 /// ```
-/// use setpoll_core::claims::SetClaims;
+/// use setpoll_core::claims::{EventSubject, ResourceLink, SetClaims};
 /// use setpoll_core::codes::Vocabulary;
 /// use setpoll_core::jose::{HeaderProfile, JwkSet, Keyring, SigningKey};
 /// use setpoll_core::set::{sign_set, verify_set, VerifyPolicy};
@@ -279,6 +279,9 @@ fn read_claims(payload: &[u8]) -> Result<(SetClaims, TimeClaims), VerifyError> {
 /// # let key = SigningKey::generate_es256_from_seed([1; 32])?.with_kid("bank-key-1");
 /// # let claims = SetClaims::builder("https://bank.example/", "jti-1", "tpp-client-1", 1_700_000_000)
 /// #     .sub("https://bank.example/open-banking/v3.1/aisp/account-access-consents/aac-1")
+/// #     .resource_update(EventSubject::new("aac-1", "account-access-consent", vec![
+/// #         ResourceLink::new("v3.1", "https://bank.example/open-banking/v3.1/aisp/account-access-consents/aac-1"),
+/// #     ]))
 /// #     .build()?;
 /// # let profile = HeaderProfile::obie("0015800001041RHAAY", "openbanking.org.uk")?;
 /// # let token = sign_set(&claims, &key, &profile, Timestamp::from_secs(1_700_000_000))?;

@@ -373,7 +373,7 @@ impl std::error::Error for ApplyError {}
 /// (`ack`) and error reports (`setErrs`) for earlier deliveries:
 ///
 /// ```
-/// use setpoll_core::claims::SetClaims;
+/// use setpoll_core::claims::{EventSubject, ResourceLink, SetClaims};
 /// use setpoll_core::jose::{HeaderProfile, SigningKey};
 /// use setpoll_core::set::sign_set;
 /// use setpoll_core::transmitter::{MemoryQueue, PollDecision, TransmitterConfig};
@@ -385,6 +385,9 @@ impl std::error::Error for ApplyError {}
 /// # let profile = HeaderProfile::obie("0015800001041RHAAY", "openbanking.org.uk")?;
 /// # let claims = SetClaims::builder("https://bank.example/", "jti-1", "tpp-client-1", 1_700_000_000)
 /// #     .sub("https://bank.example/open-banking/v3.1/aisp/account-access-consents/aac-1")
+/// #     .resource_update(EventSubject::new("aac-1", "account-access-consent", vec![
+/// #         ResourceLink::new("v3.1", "https://bank.example/open-banking/v3.1/aisp/account-access-consents/aac-1"),
+/// #     ]))
 /// #     .build()?;
 /// let now = Timestamp::from_secs(1_700_000_000);
 /// let mut queue = MemoryQueue::new(TransmitterConfig::default())?;
