@@ -60,7 +60,7 @@ if ((${#wheels[@]} == 0)); then
     bad "no wheel in target/python/wheels: run scripts/python/test.sh first"
 fi
 if [[ -x $VENV/bin/maturin ]]; then
-    "$VENV/bin/maturin" sdist --quiet --manifest-path bindings/python/Cargo.toml --out "$WORK/sdist" >/dev/null
+    "$VENV/bin/maturin" sdist --manifest-path bindings/python/Cargo.toml --out "$WORK/sdist" >/dev/null
     sdists=("$WORK"/sdist/setpoll-*.tar.gz)
 else
     bad "no maturin in $VENV: run scripts/python/test.sh first"

@@ -36,7 +36,9 @@ declare -A COMPAT=(
 TARGETS=${SETPOLL_RELEASE_TARGETS:-x86_64-unknown-linux-gnu x86_64-unknown-linux-musl aarch64-unknown-linux-gnu aarch64-unknown-linux-musl}
 for target in $TARGETS; do
     start=$SECONDS
-    build_wheel "$VENV" "$target" "${COMPAT[$target]}" "$ROOT/target/python-$target" "$OUT"
+    dir=$ROOT/target/python-$target
+    [[ $target == x86_64-unknown-linux-gnu ]] && dir=$ROOT/target/python   # shared with scripts/python/test.sh
+    build_wheel "$VENV" "$target" "${COMPAT[$target]}" "$dir" "$OUT"
     log "$target ${COMPAT[$target]} wheel: $((SECONDS - start)) s"
 done
 
@@ -78,7 +80,7 @@ fi
 
 # The sdist: pip builds it from source (maturin from PyPI, the local cargo).
 start=$SECONDS
-"$VENV/bin/maturin" sdist --quiet --manifest-path bindings/python/Cargo.toml --out "$OUT"
+"$VENV/bin/maturin" sdist --manifest-path bindings/python/Cargo.toml --out "$OUT"
 SDIST=$(ls "$OUT"/setpoll-*.tar.gz)
 CARGO_TARGET_DIR=$ROOT/target/python-sdist clean_venv "$ROOT/target/python/venv-sdist" "$SDIST" pytest mypy
 (cd bindings/python && "$ROOT/target/python/venv-sdist/bin/python" -m pytest -q -p no:cacheprovider tests)
