@@ -76,8 +76,8 @@ enum VocabularyArg {
 enum Command {
     /// Generate a signing key; prints the private JWK on stdout.
     Keygen {
-        /// Algorithm of the key.
-        #[arg(long, value_enum)]
+        /// Algorithm of the key (case-insensitive).
+        #[arg(long, value_enum, ignore_case = true)]
         alg: AlgArg,
         /// Key id (`kid`) to publish it under.
         #[arg(long)]
@@ -118,12 +118,19 @@ enum Command {
         /// The recipient's JWK Set (or a single public JWK).
         #[arg(long)]
         jwks: PathBuf,
-        /// Expected issuer (`iss`).
+        /// Expected issuer (`iss`); required unless --no-iss-check.
         #[arg(long)]
         iss: Option<String>,
-        /// Expected audience (`aud`): the recipient's client id.
+        /// Accept any issuer (explicitly skip the `iss` check).
+        #[arg(long, conflicts_with = "iss")]
+        no_iss_check: bool,
+        /// Expected audience (`aud`), the recipient's client id; required
+        /// unless --no-aud-check.
         #[arg(long)]
         aud: Option<String>,
+        /// Accept any audience (explicitly skip the `aud` check).
+        #[arg(long, conflicts_with = "aud")]
+        no_aud_check: bool,
         /// Verification time, Unix seconds (default: the system clock).
         #[arg(long)]
         now: Option<u64>,
@@ -136,7 +143,7 @@ enum Command {
         /// An algorithm to accept; repeat for several. Given at all, the
         /// list replaces the default (PS256 and ES256): `--alg RS256 --alg
         /// PS256 --alg ES256` adds RS256.
-        #[arg(long = "alg", value_enum, value_name = "ALG")]
+        #[arg(long = "alg", value_enum, value_name = "ALG", ignore_case = true)]
         algs: Vec<AlgArg>,
         /// Also accept `typ: JWT` in the header (refused by default: SETs
         /// are typed `secevent+jwt` or, under OBIE, `JOSE`).
@@ -200,7 +207,7 @@ fn now_or_clock(now: Option<u64>) -> Result<Timestamp, Failure> {
 }
 
 fn keygen(alg: AlgArg, kid: String, bits: usize) -> Result<Output, Failure> {
-    let mut rng = rand_core::OsRng;
+    let mut rng = setpoll_core::rand_core::OsRng;
     let key = match alg {
         AlgArg::Es256 => SigningKey::generate_es256(&mut rng),
         AlgArg::Ps256 => SigningKey::generate_ps256(&mut rng, bits),
@@ -312,6 +319,19 @@ fn verify(
     }
 }
 
+/// `setpoll verify` checks the issuer and the audience unless told, in so
+/// many words, not to: a missing `--iss`/`--aud` is a usage error, never a
+/// silently skipped check.
+fn required_check(flag: &str, what: &str, given: bool, skip: bool) -> Result<(), Failure> {
+    if given || skip {
+        return Ok(());
+    }
+    Err(Failure::input(format!(
+        "verify needs {flag} (the expected {what}); pass {flag} VALUE, or {} to accept any {what}",
+        flag.replace("--", "--no-") + "-check"
+    )))
+}
+
 fn run(cli: Cli) -> Result<Output, Failure> {
     match cli.command {
         Command::Keygen { alg, kid, bits } => keygen(alg, kid, bits),
@@ -328,6 +348,8 @@ fn run(cli: Cli) -> Result<Output, Failure> {
             jwks,
             iss,
             aud,
+            no_iss_check,
+            no_aud_check,
             now,
             max_skew,
             vocabulary,
@@ -335,6 +357,8 @@ fn run(cli: Cli) -> Result<Output, Failure> {
             accept_typ_jwt,
             require_typ,
         } => {
+            required_check("--iss", "issuer", iss.is_some(), no_iss_check)?;
+            required_check("--aud", "audience", aud.is_some(), no_aud_check)?;
             let typ = TypPolicy::default()
                 .with_accept_jwt(accept_typ_jwt)
                 .with_require_typ(require_typ);

@@ -148,9 +148,17 @@ fn sign_args<'a>(s: &'a Setup, profile: &'a str) -> Vec<&'a str> {
     args
 }
 
+/// `verify` with `extra`; the `iss`/`aud` checks a case leaves out are
+/// skipped explicitly (`--no-iss-check`/`--no-aud-check`), as the CLI demands.
 fn verify_args<'a>(s: &'a Setup, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec!["verify", "--jwks", path(&s.jwks), "--now", NOW];
     args.extend_from_slice(extra);
+    if !extra.contains(&"--iss") {
+        args.push("--no-iss-check");
+    }
+    if !extra.contains(&"--aud") {
+        args.push("--no-aud-check");
+    }
     args
 }
 
@@ -224,7 +232,15 @@ fn verification_failures_print_the_set_err_and_exit_1() {
 
     // iat far in the future of the verifier's clock.
     let v = rejected(
-        &["verify", "--jwks", path(&s.jwks), "--now", "1000000000"],
+        &[
+            "verify",
+            "--jwks",
+            path(&s.jwks),
+            "--now",
+            "1000000000",
+            "--no-iss-check",
+            "--no-aud-check",
+        ],
         token.as_bytes(),
     );
     assert_eq!(v["err"], "setData");
@@ -324,7 +340,17 @@ fn keys_from_pem_files() {
     );
     assert_eq!(header_of(&token)["kid"], kid.as_str());
     let claims = ok(
-        &["verify", "--jwks", path(&jwks), "--aud", AUD, "--now", NOW],
+        &[
+            "verify",
+            "--jwks",
+            path(&jwks),
+            "--iss",
+            ISS,
+            "--aud",
+            AUD,
+            "--now",
+            NOW,
+        ],
         token.as_bytes(),
     );
     assert_eq!(claims, CLAIMS);
@@ -385,14 +411,30 @@ fn bad_input_and_usage_exit_2_with_a_message() {
     let missing = s.dir.0.join("missing.json");
     let err = bad_input(&["jwks", path(&missing)], b"");
     assert!(err.contains("missing.json"), "{err}");
-    bad_input(&["verify", "--jwks", path(&missing)], b"x.y.z");
+    let err = bad_input(
+        &[
+            "verify",
+            "--jwks",
+            path(&missing),
+            "--iss",
+            ISS,
+            "--aud",
+            AUD,
+        ],
+        b"x.y.z",
+    );
+    assert!(err.contains("missing"), "{err}");
     bad_input(
         &["sign", "--key", path(&missing), "--profile", "rfc8417"],
         CLAIMS.as_bytes(),
     );
     let junk = s.dir.write("junk.bin", &garbage);
     bad_input(&["jwks", path(&junk)], b"");
-    bad_input(&["verify", "--jwks", path(&junk)], b"x.y.z");
+    let err = bad_input(
+        &["verify", "--jwks", path(&junk), "--iss", ISS, "--aud", AUD],
+        b"x.y.z",
+    );
+    assert!(err.contains("junk"), "{err}");
     bad_input(
         &["sign", "--key", path(&junk), "--profile", "rfc8417"],
         CLAIMS.as_bytes(),
@@ -600,4 +642,56 @@ fn typ_jwt_is_accepted_only_on_request_and_typ_may_be_required() {
     );
     let (code, _) = verify(&["--accept-typ-jwt"], &token(Some("at+jwt")));
     assert_eq!(code, Some(1));
+fn algorithm_names_are_case_insensitive() {
+    for (given, alg) in [("es256", "ES256"), ("Es256", "ES256"), ("ps256", "PS256")] {
+        let private = ok(&["keygen", "--alg", given, "--kid", "k"], b"");
+        let jwk: Value = serde_json::from_str(&private).unwrap();
+        assert_eq!(jwk["alg"], alg, "--alg {given}");
+    }
+    bad_input(&["keygen", "--alg", "es384", "--kid", "k"], b"");
+}
+
+#[test]
+fn verify_refuses_to_skip_iss_or_aud_checks_unless_told() {
+    let s = setup("ES256", "es-1");
+    let token = ok(&sign_args(&s, "obie"), CLAIMS.as_bytes());
+    let base = ["verify", "--jwks", path(&s.jwks), "--now", NOW];
+    let with = |extra: &[&'static str]| -> Vec<&str> {
+        let mut args = base.to_vec();
+        args.extend_from_slice(extra);
+        args
+    };
+
+    // Neither, or only one of them: exit 2, naming the flag and its opt-out.
+    let err = bad_input(&with(&[]), token.as_bytes());
+    assert!(
+        err.contains("--iss") && err.contains("--no-iss-check"),
+        "{err}"
+    );
+    let err = bad_input(&with(&["--iss", ISS]), token.as_bytes());
+    assert!(
+        err.contains("--aud") && err.contains("--no-aud-check"),
+        "{err}"
+    );
+    let err = bad_input(&with(&["--aud", AUD]), token.as_bytes());
+    assert!(err.contains("--no-iss-check"), "{err}");
+    // A value and its opt-out together is a usage error too.
+    bad_input(
+        &with(&["--iss", ISS, "--no-iss-check", "--aud", AUD]),
+        token.as_bytes(),
+    );
+
+    // Both given: verified. Explicit opt-outs: verified without those checks.
+    assert_eq!(
+        ok(&with(&["--iss", ISS, "--aud", AUD]), token.as_bytes()),
+        CLAIMS
+    );
+    let skipped = with(&["--no-iss-check", "--no-aud-check"]);
+    assert_eq!(ok(&skipped, token.as_bytes()), CLAIMS);
+    // The opt-out skips only its own check.
+    let v = rejected(
+        &with(&["--no-iss-check", "--aud", "another-client"]),
+        token.as_bytes(),
+    );
+    assert_eq!(v["err"], "jwtAud");
 }

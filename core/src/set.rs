@@ -271,6 +271,44 @@ fn read_claims(payload: &[u8]) -> Result<(SetClaims, TimeClaims), VerifyError> {
 
 /// Verify a compact-JWS SET.
 ///
+/// The recipient builds a [`Keyring`] from the issuer's published JWK Set
+/// and a [`VerifyPolicy`] naming the issuer it expects and itself as the
+/// audience; a failure maps to the `setErrs` code to report.
+///
+/// ```
+/// use setpoll_core::claims::{EventSubject, ResourceLink, SetClaims};
+/// use setpoll_core::codes::Vocabulary;
+/// use setpoll_core::jose::{HeaderProfile, JwkSet, Keyring, SigningKey};
+/// use setpoll_core::set::{sign_set, verify_set, VerifyPolicy};
+/// use setpoll_core::Timestamp;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let key = SigningKey::generate_es256_from_seed([1; 32])?.with_kid("bank-key-1");
+/// # let claims = SetClaims::builder("https://bank.example/", "jti-1", "tpp-client-1", 1_700_000_000)
+/// #     .sub("https://bank.example/open-banking/v3.1/aisp/account-access-consents/aac-1")
+/// #     .resource_update(EventSubject::new("aac-1", "account-access-consent", vec![
+/// #         ResourceLink::new("v3.1", "https://bank.example/open-banking/v3.1/aisp/account-access-consents/aac-1"),
+/// #     ]))
+/// #     .build()?;
+/// # let profile = HeaderProfile::obie("0015800001041RHAAY", "openbanking.org.uk")?;
+/// # let token = sign_set(&claims, &key, &profile, Timestamp::from_secs(1_700_000_000))?;
+/// # let published = JwkSet::new(vec![key.to_public_jwk()])?.to_json();
+/// // `published`: the bank's JWK Set (GET /jwks); `token`: one SET from a poll.
+/// let keyring = Keyring::new(&JwkSet::from_json(published.as_bytes())?)?;
+/// let policy = VerifyPolicy::new("https://bank.example/", "tpp-client-1");
+/// let now = Timestamp::from_secs(1_700_000_030);
+/// let verified = verify_set(&token, &keyring, &policy, now)?;
+/// assert_eq!(verified.claims.jti, "jti-1");
+///
+/// // A SET for another client: report it in `setErrs`, never process it.
+/// let other = VerifyPolicy::new("https://bank.example/", "tpp-client-2");
+/// let err = verify_set(&token, &keyring, &other, now).unwrap_err();
+/// assert_eq!(err.code(), "wrong_audience");
+/// assert_eq!(err.set_err(Vocabulary::Obie).as_str(), "jwtAud");
+/// # Ok(())
+/// # }
+/// ```
+///
 /// # Errors
 /// The first check that failed (see the module docs for the order).
 pub fn verify_set(
@@ -421,6 +459,37 @@ impl std::error::Error for SignError {}
 
 /// Sign claims into a compact JWS with the header `profile` prescribes
 /// (`now` fills the OBIE `http://openbanking.org.uk/iat` header).
+///
+/// A bank signs each SET once, when the event happens, and serves the same
+/// bytes on every delivery:
+///
+/// ```
+/// use setpoll_core::claims::{EventSubject, ResourceLink, SetClaims};
+/// use setpoll_core::jose::{HeaderProfile, SigningKey};
+/// use setpoll_core::set::sign_set;
+/// use setpoll_core::Timestamp;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let key = SigningKey::generate_es256_from_seed([1; 32])?.with_kid("bank-key-1");
+/// let consent = "https://bank.example/open-banking/v3.1/aisp/account-access-consents/aac-1";
+/// let claims = SetClaims::builder("https://bank.example/", "jti-1", "tpp-client-1", 1_700_000_000)
+///     .sub(consent)
+///     .txn("txn-1")
+///     .toe(1_700_000_000)
+///     .resource_update(EventSubject::new(
+///         "aac-1",
+///         "account-access-consent",
+///         vec![ResourceLink::new("v3.1", consent)],
+///     ))
+///     .build()?;
+/// // The OBIE message-signing header (the default of the CLI and bindings):
+/// // the bank's organisation id and the trust anchor.
+/// let profile = HeaderProfile::obie("0015800001041RHAAY", "openbanking.org.uk")?;
+/// let token = sign_set(&claims, &key, &profile, Timestamp::from_secs(1_700_000_000))?;
+/// assert_eq!(token.split('.').count(), 3); // compact JWS
+/// # Ok(())
+/// # }
+/// ```
 ///
 /// # Errors
 /// [`SignError::Claims`] when the claims do not validate,

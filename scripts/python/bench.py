@@ -92,7 +92,7 @@ def main() -> int:
         .resource_update(subject).build()
     )
     payload = __import__("json").loads(claims.to_json())
-    tok = {alg: setpoll.sign_set(claims, k, NOW_MS) for alg, k in (("ES256", es), ("PS256", ps))}
+    tok = {alg: setpoll.sign_set(claims, k, NOW_MS, profile="rfc8417") for alg, k in (("ES256", es), ("PS256", ps))}
 
     # The same keys for the other libraries.
     crypto_key = {a: load_pem_private_key(k.to_pkcs8_pem().encode(), None) for a, k in (("ES256", es), ("PS256", ps))}
@@ -120,7 +120,7 @@ def main() -> int:
     cases: list[tuple[str, str, Callable[[], Any]]] = []
     for alg, key in (("ES256", es), ("PS256", ps)):
         cases += [
-            (f"{alg} sign", "setpoll", lambda key=key: setpoll.sign_set(claims, key, NOW_MS)),
+            (f"{alg} sign", "setpoll", lambda key=key: setpoll.sign_set(claims, key, NOW_MS, profile="rfc8417")),
             (f"{alg} sign", "pyjwt", lambda alg=alg: jwt.encode(payload, crypto_key[alg], algorithm=alg, headers=hdr[alg])),
             (f"{alg} sign", "joserfc", lambda alg=alg: jrfc_jwt.encode({"alg": alg, **hdr[alg]}, payload, jr_key[alg], algorithms=[alg])),
             (f"{alg} verify SET", "setpoll", lambda alg=alg: setpoll.verify_set(tok[alg], ring, policy, NOW_MS)),

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Builds the `setpoll` wheel (maturin, release, abi3) and tests it: pytest on
-# bindings/python/tests and `mypy --strict` on the tests and examples (also the
-# TPP host example, examples/tpp-poller/hosts/python).
-# Idempotent; on a fresh machine it creates .venv-python and installs maturin,
-# pytest and mypy into it (only when missing). Needs python3 >= 3.9 and cargo.
+# Builds the `setpoll` wheel as users get it and tests it as a user would:
+# the x86_64 manylinux2014 wheel (glibc >= 2.17, abi3: CPython >= 3.9),
+# linked by zig (`maturin build --zig`), installed into a clean venv, then
+# pytest on bindings/python/tests (the README's ```python blocks included)
+# and `mypy --strict` on the tests and examples (also the TPP host example,
+# examples/tpp-poller/hosts/python) against the installed package.
+# Idempotent; on a fresh machine it creates the tool venv .venv-python and
+# installs maturin, ziglang, pytest and mypy into it (only when missing).
+# Needs python3 >= 3.9 and cargo. The other wheels (musllinux, aarch64) and
+# the sdist are built and tested by scripts/release.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -11,26 +16,19 @@ VENV=${SETPOLL_PY_VENV:-$ROOT/.venv-python}
 TARGET_DIR=$ROOT/target/python   # own target dir: pyo3 builds never fight `cargo test`
 WHEELS=$TARGET_DIR/wheels
 
-if [[ ! -x $VENV/bin/python ]]; then
-    python3 -m venv "$VENV"
-fi
-PY=$VENV/bin/python
-need=()
-for tool in maturin pytest mypy; do
-    [[ -x $VENV/bin/$tool ]] || need+=("$tool")
-done
-if ((${#need[@]})); then
-    echo "installing into $VENV: ${need[*]}"
-    "$PY" -m pip install --quiet --disable-pip-version-check "${need[@]}"
-fi
+source "$ROOT/scripts/python/wheels.sh"
+python_tool_venv "$VENV"
 
 rm -f "$WHEELS"/setpoll-*.whl
-"$VENV/bin/maturin" build --quiet --release \
-    --manifest-path bindings/python/Cargo.toml \
-    --target-dir "$TARGET_DIR" --out "$WHEELS" --interpreter "$PY"
-"$PY" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$WHEELS"/setpoll-*.whl
+start=$SECONDS
+build_wheel "$VENV" x86_64-unknown-linux-gnu manylinux2014 "$TARGET_DIR" "$WHEELS"
+echo "  [python] manylinux2014 x86_64 wheel built in $((SECONDS - start)) s"
+WHEEL=$(ls "$WHEELS"/setpoll-*manylinux_2_17_x86_64*.whl)
+
+CLEAN=$TARGET_DIR/venv-test
+clean_venv "$CLEAN" "$WHEEL" pytest mypy
 
 cd bindings/python
-"$VENV/bin/pytest" -q -p no:cacheprovider tests
-"$VENV/bin/mypy" --strict --no-incremental --cache-dir=/dev/null tests examples \
+"$CLEAN/bin/python" -m pytest -q -p no:cacheprovider tests
+"$CLEAN/bin/python" -m mypy --strict --no-incremental --cache-dir=/dev/null tests examples \
     ../../examples/tpp-poller/hosts/python

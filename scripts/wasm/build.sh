@@ -10,7 +10,7 @@
 # Output (see bindings/wasm/README.md for why this layout):
 #   pkg/node/  `wasm-bindgen --target nodejs`: CommonJS, synchronous, `main`
 #   pkg/web/   `wasm-bindgen --target web`: ES module for browsers and bundlers
-#   pkg/package.json, pkg/README.md
+#   pkg/package.json (metadata from Cargo.toml), pkg/README.md, pkg/LICENSE
 # Then checks the .wasm imports nothing but wasm-bindgen's own glue.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -109,13 +109,27 @@ BINDGEN_FLAGS=(--out-name setpoll --remove-name-section --remove-producers-secti
 printf '{ "type": "commonjs" }\n' >"$PKG/node/package.json"
 printf '{ "type": "module" }\n' >"$PKG/web/package.json"
 cp "$CRATE/README.md" "$PKG/README.md"
+cp LICENSE "$PKG/LICENSE"
+
+# Metadata from one place: this crate's description and the workspace's
+# [workspace.package] (license, homepage, repository, keywords), as JSON.
+META=$(cargo metadata --no-deps --format-version 1 --manifest-path "$CRATE/Cargo.toml" | node -e '
+const p = JSON.parse(require("fs").readFileSync(0, "utf8")).packages.find((p) => p.name === "setpoll-wasm");
+const j = JSON.stringify;
+console.log([
+  `"description": ${j(p.description)}`,
+  `"license": ${j(p.license)}`,
+  `"homepage": ${j(p.homepage)}`,
+  `"repository": ${j({ type: "git", url: "git+" + p.repository + ".git", directory: "bindings/wasm" })}`,
+  `"bugs": ${j({ url: p.repository + "/issues" })}`,
+  `"keywords": ${j([...p.keywords, "webassembly", "wasm"])}`,
+].join(",\n  "));')
 
 cat >"$PKG/package.json" <<JSON
 {
   "name": "setpoll",
   "version": "$PKG_VERSION",
-  "description": "Open Banking UK Aggregated Polling (RFC 8936) with signed Security Event Tokens (RFC 8417), compiled to WebAssembly",
-  "license": "Apache-2.0",
+  $META,
   "main": "./node/setpoll.js",
   "types": "./node/setpoll.d.ts",
   "browser": "./web/setpoll.js",
@@ -141,9 +155,8 @@ cat >"$PKG/package.json" <<JSON
     "./setpoll_bg.wasm": "./web/setpoll_bg.wasm",
     "./package.json": "./package.json"
   },
-  "files": ["node/", "web/", "README.md"],
-  "engines": { "node": ">=18" },
-  "keywords": ["open-banking", "security-event-token", "rfc8936", "rfc8417", "jws", "webassembly"]
+  "files": ["node/", "web/", "README.md", "LICENSE"],
+  "engines": { "node": ">=18" }
 }
 JSON
 

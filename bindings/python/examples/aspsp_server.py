@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import setpoll
 
 ISSUER = "https://aspsp.example/iss"
+ORG_ID = "0015800001041RHAAY"  # the bank's OBIE organisation id (JWS header)
 
 
 class Aspsp:
@@ -37,7 +38,7 @@ class Aspsp:
             .resource_update(setpoll.EventSubject(payment_id, "domestic-payment", [("v3.1.10", url)]))
             .build()
         )
-        self.transmitter.enqueue(setpoll.sign_set(claims, self.key, now), now)
+        self.transmitter.enqueue(setpoll.sign_set(claims, self.key, now, org_id=ORG_ID), now)
 
 
 def make_handler(bank: Aspsp) -> type[BaseHTTPRequestHandler]:

@@ -116,11 +116,12 @@ fn verify_set(
     })
 }
 
-/// Sign claims into a compact JWS. `profile` is `"rfc8417"` (default: `typ:
-/// secevent+jwt`) or `"obie"` (OBIE message-signing header, needs `org_id`
-/// and `trust_anchor`; `now_ms` fills its `iat`).
+/// Sign claims into a compact JWS. `profile` is `"obie"` (default, as in the
+/// CLI: the OBIE message-signing header, needs `org_id`; `trust_anchor`
+/// defaults to `openbanking.org.uk`; `now_ms` fills its `iat`) or
+/// `"rfc8417"` (`typ: secevent+jwt`).
 #[pyfunction]
-#[pyo3(signature = (claims, key, now_ms, *, profile="rfc8417", org_id=None, trust_anchor=None))]
+#[pyo3(signature = (claims, key, now_ms, *, profile="obie", org_id=None, trust_anchor=None))]
 fn sign_set(
     py: Python<'_>,
     claims: &SetClaims,
@@ -133,7 +134,8 @@ fn sign_set(
     let profile = match profile {
         "rfc8417" => HeaderProfile::rfc8417(),
         "obie" => {
-            HeaderProfile::obie(org_id.unwrap_or_default(), trust_anchor.unwrap_or_default())?
+            let anchor = trust_anchor.unwrap_or_else(|| "openbanking.org.uk".to_owned());
+            HeaderProfile::obie(org_id.unwrap_or_default(), anchor)?
         }
         other => {
             return Err(Error::argument(

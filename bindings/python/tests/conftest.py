@@ -8,6 +8,7 @@ ISS = "https://aspsp.example/iss"
 AUD = "client-123"
 NOW_MS = 1_700_000_000_000
 SEED = bytes(range(32))
+ORG_ID = "0015800001041RHAAY"  # the OBIE header profile (sign_set's default) needs it
 
 
 @pytest.fixture(scope="session")

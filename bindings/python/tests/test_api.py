@@ -7,7 +7,7 @@ import json
 import pytest
 
 import setpoll
-from conftest import AUD, ISS, NOW_MS, make_claims
+from conftest import AUD, ORG_ID, ISS, NOW_MS, make_claims
 
 RESOURCE_UPDATE = "urn:uk:org:openbanking:events:resource-update"
 
@@ -183,7 +183,7 @@ def test_sign_then_verify(
 
 
 def test_verify_failures_map_to_set_errs(es_key: setpoll.SigningKey, keyring: setpoll.Keyring) -> None:
-    token = setpoll.sign_set(make_claims(), es_key, NOW_MS)
+    token = setpoll.sign_set(make_claims(), es_key, NOW_MS, org_id=ORG_ID)
     cases = [
         (setpoll.VerifyPolicy("https://other", AUD), "jwtIss"),
         (setpoll.VerifyPolicy(ISS, "someone-else"), "jwtAud"),
@@ -206,12 +206,32 @@ def test_verify_failures_map_to_set_errs(es_key: setpoll.SigningKey, keyring: se
         setpoll.sign_set(make_claims(), es_key, NOW_MS, profile="obie")
 
 
+def test_sign_set_defaults_to_the_obie_profile_like_the_cli(es_key: setpoll.SigningKey) -> None:
+    import base64
+
+    def header(token: str) -> dict[str, object]:
+        h = token.split(".")[0]
+        decoded: dict[str, object] = json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)))
+        return decoded
+
+    h = header(setpoll.sign_set(make_claims(), es_key, NOW_MS, org_id=ORG_ID))
+    assert h["typ"] == "JOSE"
+    assert h["http://openbanking.org.uk/iss"] == ORG_ID
+    assert h["http://openbanking.org.uk/tan"] == "openbanking.org.uk"  # the CLI's default too
+    assert "http://openbanking.org.uk/iat" in h.get("crit", [])  # type: ignore[operator]
+    # The OBIE default needs the organisation id, as `setpoll sign` does.
+    with pytest.raises(setpoll.ArgumentError):
+        setpoll.sign_set(make_claims(), es_key, NOW_MS)
+    rfc = header(setpoll.sign_set(make_claims(), es_key, NOW_MS, profile="rfc8417"))
+    assert rfc["typ"] == "secevent+jwt" and "crit" not in rfc
+
+
 # --- transmitter -------------------------------------------------------------
 
 
 def test_transmitter_poll_cycle(es_key: setpoll.SigningKey, keyring: setpoll.Keyring) -> None:
     tx = setpoll.MemoryTransmitter()
-    tokens = [setpoll.sign_set(make_claims(f"j{i}"), es_key, NOW_MS) for i in range(3)]
+    tokens = [setpoll.sign_set(make_claims(f"j{i}"), es_key, NOW_MS, org_id=ORG_ID) for i in range(3)]
     assert [tx.enqueue(t, NOW_MS).wake for t in tokens] == [AUD, AUD, AUD]
     again = tx.enqueue(tokens[0], NOW_MS)  # already queued
     assert again.wake is None and not again.queued and again.same_token and again.state == "pending"
@@ -261,7 +281,7 @@ def test_long_poll_waits_then_resumes(es_key: setpoll.SigningKey) -> None:
     assert ans.response_json is None and ans.wait is not None
     wait = ans.wait
     assert wait.client == AUD and NOW_MS < wait.until_ms <= NOW_MS + 30_000
-    assert tx.enqueue(setpoll.sign_set(make_claims("late"), es_key, NOW_MS), NOW_MS + 10).wake == AUD
+    assert tx.enqueue(setpoll.sign_set(make_claims("late"), es_key, NOW_MS, org_id=ORG_ID), NOW_MS + 10).wake == AUD
     resumed = tx.resume(wait, NOW_MS + 11)
     assert resumed.response_json is not None
     assert [j for j, _ in setpoll.parse_response(resumed.response_json).sets] == ["late"]

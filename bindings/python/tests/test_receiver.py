@@ -10,7 +10,7 @@ import pytest
 
 import setpoll
 
-from conftest import AUD, ISS, NOW_MS, make_claims
+from conftest import AUD, ORG_ID, ISS, NOW_MS, make_claims
 
 
 def jwks_of(key: setpoll.SigningKey) -> str:
@@ -26,7 +26,7 @@ def receiver(key: setpoll.SigningKey, **kw: Any) -> setpoll.Receiver:
 def test_round_trip_with_the_transmitter(es_key: setpoll.SigningKey) -> None:
     tx = setpoll.MemoryTransmitter()
     for i in range(5):
-        tx.enqueue(setpoll.sign_set(make_claims(f"j{i}"), es_key, NOW_MS), NOW_MS)
+        tx.enqueue(setpoll.sign_set(make_claims(f"j{i}"), es_key, NOW_MS, org_id=ORG_ID), NOW_MS)
     rx = receiver(es_key, max_events=3, poll_interval_ms=1_000)
     now = NOW_MS + 1
     seen: list[str] = []
@@ -55,7 +55,7 @@ def test_round_trip_with_the_transmitter(es_key: setpoll.SigningKey) -> None:
 
 def test_ack_flush_request_shape(es_key: setpoll.SigningKey) -> None:
     tx = setpoll.MemoryTransmitter()
-    tx.enqueue(setpoll.sign_set(make_claims("a1"), es_key, NOW_MS), NOW_MS)
+    tx.enqueue(setpoll.sign_set(make_claims("a1"), es_key, NOW_MS, org_id=ORG_ID), NOW_MS)
     rx = receiver(es_key, max_events=10, return_immediately=True)
     req = rx.next_request(NOW_MS)
     assert (req.kind, req.body) == ("poll", '{"maxEvents":10,"returnImmediately":true}')
@@ -76,8 +76,8 @@ def test_ack_flush_request_shape(es_key: setpoll.SigningKey) -> None:
 
 def test_bad_sets_are_rejected_and_reported(es_key: setpoll.SigningKey) -> None:
     other = setpoll.SigningKey.generate_es256(bytes(32), "other")
-    good = setpoll.sign_set(make_claims("ok"), es_key, NOW_MS)
-    forged = setpoll.sign_set(make_claims("bad"), other, NOW_MS)
+    good = setpoll.sign_set(make_claims("ok"), es_key, NOW_MS, org_id=ORG_ID)
+    forged = setpoll.sign_set(make_claims("bad"), other, NOW_MS, org_id=ORG_ID)
     rx = receiver(es_key)
     req = rx.next_request(NOW_MS)
     body = json.dumps({"sets": {"ok": good, "bad": forged}, "moreAvailable": False})
@@ -124,7 +124,7 @@ def test_failures_back_off_and_keep_acks(es_key: setpoll.SigningKey) -> None:
 def test_restart_hands_unsettled_sets_over_again(es_key: setpoll.SigningKey) -> None:
     rx = receiver(es_key)
     req = rx.next_request(NOW_MS)
-    tokens = {j: setpoll.sign_set(make_claims(j), es_key, NOW_MS) for j in ("x", "y")}
+    tokens = {j: setpoll.sign_set(make_claims(j), es_key, NOW_MS, org_id=ORG_ID) for j in ("x", "y")}
     rx.handle_response(req.id, 201, json.dumps({"sets": tokens}), NOW_MS)
     rx.ack("x")
     saved = rx.take_state()

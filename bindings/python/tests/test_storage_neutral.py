@@ -9,7 +9,7 @@ from typing import Any, Optional
 import pytest
 
 import setpoll
-from conftest import AUD, NOW_MS, make_claims
+from conftest import AUD, ORG_ID, NOW_MS, make_claims
 
 Record = dict[str, Any]
 CONFIG: dict[str, Any] = {"max_attempts": 3, "visibility_timeout_ms": 1_000, "retention_ms": 60_000}
@@ -101,7 +101,7 @@ def same_answer(db_answer: setpoll.PollAnswer, mem_answer: setpoll.PollAnswer) -
 def test_plan_and_decide_match_the_memory_queue(es_key: setpoll.SigningKey) -> None:
     mem = setpoll.MemoryTransmitter(**CONFIG)
     db = Db(setpoll.Transmitter(**CONFIG))
-    tokens = [setpoll.sign_set(make_claims(f"j{i}"), es_key, NOW_MS) for i in range(4)]
+    tokens = [setpoll.sign_set(make_claims(f"j{i}"), es_key, NOW_MS, org_id=ORG_ID) for i in range(4)]
     for t in [*tokens, tokens[0]]:
         a, b = db.enqueue(t, NOW_MS), mem.enqueue(t, NOW_MS)
         assert (a.queued, a.seq, a.state, a.same_token, a.wake) == (b.queued, b.seq, b.state, b.same_token, b.wake)
@@ -139,7 +139,7 @@ def test_long_poll_resumes_through_plans(es_key: setpoll.SigningKey) -> None:
     a, b = db.poll(AUD, '{"returnImmediately":false}', NOW_MS), mem.handle_poll(AUD, '{"returnImmediately":false}', NOW_MS)
     assert a.wait is not None and b.wait is not None and a.response_json is None
     assert (a.wait.client, a.wait.until_ms) == (b.wait.client, b.wait.until_ms) == (AUD, NOW_MS + 30_000)
-    token = setpoll.sign_set(make_claims("late"), es_key, NOW_MS)
+    token = setpoll.sign_set(make_claims("late"), es_key, NOW_MS, org_id=ORG_ID)
     assert db.enqueue(token, NOW_MS + 5).wake == mem.enqueue(token, NOW_MS + 5).wake == AUD
     resumed = same_answer(db.decide(db.tx.plan_resume(a.wait, NOW_MS + 6)), mem.resume(b.wait, NOW_MS + 6))
     assert resumed is not None and list(resumed["sets"]) == ["late"]
@@ -152,7 +152,7 @@ def test_bounded_sweeps_match_the_memory_queue(es_key: setpoll.SigningKey) -> No
         mem = setpoll.MemoryTransmitter(**CONFIG)
         db = Db(setpoll.Transmitter(**CONFIG))
         for i, at in enumerate([0, 50_000, 0, 50_000, 0]):
-            token = setpoll.sign_set(make_claims(f"s{i}"), es_key, NOW_MS)
+            token = setpoll.sign_set(make_claims(f"s{i}"), es_key, NOW_MS, org_id=ORG_ID)
             assert db.enqueue(token, NOW_MS + at).seq == mem.enqueue(token, NOW_MS + at).seq
         swept: list[str] = []
         calls = 0
@@ -178,7 +178,7 @@ def test_bounded_sweeps_match_the_memory_queue(es_key: setpoll.SigningKey) -> No
 
 def test_plans_are_the_cores_json_and_altered_ones_are_refused(es_key: setpoll.SigningKey) -> None:
     tx = setpoll.Transmitter(default_max_events=20, max_events_limit=50)
-    token = setpoll.sign_set(make_claims("q1"), es_key, NOW_MS)
+    token = setpoll.sign_set(make_claims("q1"), es_key, NOW_MS, org_id=ORG_ID)
     enqueue = json.loads(tx.plan_enqueue(token, NOW_MS))
     assert enqueue == {"client": AUD, "jti": "q1", "token": token, "now": NOW_MS}
     poll = json.loads(tx.plan_poll(AUD, '{"ack":["a"],"maxEvents":500}', NOW_MS))
@@ -216,9 +216,9 @@ def test_storage_neutral_errors(es_key: setpoll.SigningKey) -> None:
         tx.decide_poll("{}", "[]", "[]")
     with pytest.raises(setpoll.ArgumentError):
         tx.decide_sweep(tx.plan_sweep(NOW_MS), '[{"seq":1}]', False)
-    plan = tx.plan_enqueue(setpoll.sign_set(make_claims("x"), es_key, NOW_MS), NOW_MS)
+    plan = tx.plan_enqueue(setpoll.sign_set(make_claims("x"), es_key, NOW_MS, org_id=ORG_ID), NOW_MS)
     other = Db(tx)
-    other.enqueue(setpoll.sign_set(make_claims("y"), es_key, NOW_MS), NOW_MS)
+    other.enqueue(setpoll.sign_set(make_claims("y"), es_key, NOW_MS, org_id=ORG_ID), NOW_MS)
     with pytest.raises(setpoll.TransmitterError) as mismatch:
         tx.decide_enqueue(plan, json.dumps(other.rows[0]), 1)
     assert mismatch.value.code == "load_mismatch"

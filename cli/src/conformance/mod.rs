@@ -320,7 +320,7 @@ fn tpp(t: TppArgs) -> Result<u8, Failure> {
     if t.wait_ms > 600_000 {
         return Err(Failure::input("--wait-ms must be at most 600000"));
     }
-    let mut rng = rand_core::OsRng;
+    let mut rng = setpoll_core::rand_core::OsRng;
     let mut key = |kid: &str| {
         SigningKey::generate_es256(&mut rng)
             .map(|k| k.with_kid(kid))

@@ -114,6 +114,44 @@ impl SigningKey {
         )
     }
 
+    /// A fresh ES256 key from 32 bytes of seed, for callers whose random
+    /// generator is not a `rand_core` 0.6 one (rand 0.9's `rand::random()`,
+    /// `getrandom::fill`, `os.urandom` behind an FFI...). The seed keys
+    /// ChaCha20 (`rand_chacha`'s `ChaCha20Rng::from_seed`), which then feeds
+    /// [`SigningKey::generate_es256`]: the same seed gives the same key, here
+    /// and in every setpoll binding. The seed is the key's entropy: draw it
+    /// from the operating system's CSPRNG and never reuse it.
+    ///
+    /// ```
+    /// use setpoll_core::jose::SigningKey;
+    ///
+    /// # fn main() -> Result<(), setpoll_core::crypto::CryptoError> {
+    /// let seed = [7u8; 32]; // e.g. `rand::random()` or `getrandom::fill(&mut seed)`
+    /// let key = SigningKey::generate_es256_from_seed(seed)?.with_kid("bank-key-1");
+    /// assert_eq!(key.to_public_jwk().kid(), Some("bank-key-1"));
+    /// assert_eq!(
+    ///     SigningKey::generate_es256_from_seed(seed)?.to_public_jwk().thumbprint(),
+    ///     key.to_public_jwk().thumbprint(),
+    /// );
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`SigningKey::generate_es256`] (in practice none).
+    pub fn generate_es256_from_seed(seed: [u8; 32]) -> Result<Self, CryptoError> {
+        Self::generate_es256(&mut seeded(seed))
+    }
+
+    /// A fresh PS256 key of `bits` bits from 32 bytes of seed, the way
+    /// [`SigningKey::generate_es256_from_seed`] does it.
+    ///
+    /// # Errors
+    /// As [`SigningKey::generate_ps256`].
+    pub fn generate_ps256_from_seed(seed: [u8; 32], bits: usize) -> Result<Self, CryptoError> {
+        Self::generate_ps256(&mut seeded(seed), bits)
+    }
+
     /// The same key with another `kid`.
     #[must_use]
     pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
@@ -211,4 +249,10 @@ impl fmt::Debug for SigningKey {
             .field("backend", &self.signer.backend())
             .finish_non_exhaustive()
     }
+}
+
+/// The generator behind the `*_from_seed` constructors: ChaCha20 keyed by the
+/// seed (the bindings' `seed` arguments use the same one).
+fn seeded(seed: [u8; 32]) -> rand_chacha::ChaCha20Rng {
+    rand_core::SeedableRng::from_seed(seed)
 }

@@ -362,11 +362,16 @@ def sign_set(
     key: SigningKey,
     now_ms: int,
     *,
-    profile: Literal["rfc8417", "obie"] = "rfc8417",
+    profile: Literal["obie", "rfc8417"] = "obie",
     org_id: Optional[str] = None,
     trust_anchor: Optional[str] = None,
 ) -> str:
-    """Sign claims into a compact JWS."""
+    """Sign claims into a compact JWS.
+
+    `profile="obie"` (the default, as in the CLI) writes the OBIE
+    message-signing header and needs `org_id`; `trust_anchor` defaults to
+    `openbanking.org.uk`. `profile="rfc8417"` writes `typ: secevent+jwt`.
+    """
 
 # --- transmitter ----------------------------------------------------------
 

@@ -367,6 +367,53 @@ impl std::error::Error for ApplyError {}
 /// Every mutating call returns the [`Change`]s it made: a host that wants
 /// durability persists them before answering (or ignores them for a purely
 /// in-memory deployment).
+///
+/// The bank enqueues each signed SET once; each `POST /events` is one
+/// [`MemoryQueue::poll`], which also takes the client's acknowledgements
+/// (`ack`) and error reports (`setErrs`) for earlier deliveries:
+///
+/// ```
+/// use setpoll_core::claims::{EventSubject, ResourceLink, SetClaims};
+/// use setpoll_core::jose::{HeaderProfile, SigningKey};
+/// use setpoll_core::set::sign_set;
+/// use setpoll_core::transmitter::{MemoryQueue, PollDecision, TransmitterConfig};
+/// use setpoll_core::wire::{EventPolling, RequestOptions};
+/// use setpoll_core::Timestamp;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let key = SigningKey::generate_es256_from_seed([1; 32])?;
+/// # let profile = HeaderProfile::obie("0015800001041RHAAY", "openbanking.org.uk")?;
+/// # let claims = SetClaims::builder("https://bank.example/", "jti-1", "tpp-client-1", 1_700_000_000)
+/// #     .sub("https://bank.example/open-banking/v3.1/aisp/account-access-consents/aac-1")
+/// #     .resource_update(EventSubject::new("aac-1", "account-access-consent", vec![
+/// #         ResourceLink::new("v3.1", "https://bank.example/open-banking/v3.1/aisp/account-access-consents/aac-1"),
+/// #     ]))
+/// #     .build()?;
+/// let now = Timestamp::from_secs(1_700_000_000);
+/// let mut queue = MemoryQueue::new(TransmitterConfig::default())?;
+///
+/// // The event: sign once, enqueue for the client named in `aud`.
+/// let token = sign_set(&claims, &key, &profile, now)?;
+/// let queued = queue.enqueue(token, now)?;
+/// let _persist_first = queued.changes(); // the rows to commit before answering
+///
+/// // POST /events from the authenticated client "tpp-client-1".
+/// let body = EventPolling::parse(br#"{"returnImmediately":true}"#, &RequestOptions::default())?;
+/// let outcome = queue.poll("tpp-client-1", &body, now);
+/// let PollDecision::Respond(response) = outcome.decision else {
+///     return Err("an immediate answer was asked for".into());
+/// };
+/// assert_eq!(response.sets.len(), 1);
+/// let http_body = response.to_json(); // commit outcome.changes, then send this
+/// # assert!(http_body.contains("jti-1"));
+///
+/// // The next poll acknowledges it: the SET leaves the queue.
+/// let ack = EventPolling { ack: vec!["jti-1".into()], max_events: Some(0), ..EventPolling::default() };
+/// let _outcome = queue.poll("tpp-client-1", &ack, now);
+/// assert!(queue.is_empty());
+/// # Ok(())
+/// # }
+/// ```
 pub struct MemoryQueue {
     rules: Transmitter,
     clients: BTreeMap<Box<str>, ClientQueue>,
