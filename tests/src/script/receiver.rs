@@ -24,8 +24,8 @@ use serde_json::{json, Value};
 use setpoll_core::codes::{SetErrCode, Vocabulary};
 use setpoll_core::jose::{JwkSet, Keyring};
 use setpoll_core::receiver::{
-    Backoff, Batch, DedupConfig, DuplicateOf, HttpResponse, Jitter, Receiver, ReceiverConfig,
-    ReceiverError, RequestId, RequestKind,
+    Backoff, Batch, DedupConfig, Delivery, Duplicate, DuplicateOf, HttpResponse, Jitter, Receiver,
+    ReceiverConfig, ReceiverError, Rejection, RequestId, RequestKind,
 };
 use setpoll_core::Timestamp;
 
@@ -107,14 +107,34 @@ fn error_json(e: &ReceiverError) -> Value {
     }
 }
 
-fn batch_json(b: &Batch) -> Value {
-    let deliveries: Vec<Value> = b
-        .deliveries
+/// The `receiver` kind's form of a batch.
+#[must_use]
+pub fn batch_json(b: &Batch) -> Value {
+    let mut v = deliveries_json(&b.deliveries, &b.rejections, &b.duplicates);
+    if let Value::Object(m) = &mut v {
+        m.insert("moreAvailable".into(), json!(b.more_available));
+        m.insert("acksConfirmed".into(), json!(b.acks_confirmed));
+        m.insert("setErrsConfirmed".into(), json!(b.set_errs_confirmed));
+        m.insert(
+            "salvaged".into(),
+            json!(b.salvaged.as_ref().map(|e| e.code())),
+        );
+    }
+    json!({ "ok": v })
+}
+
+/// `{deliveries, rejections, duplicates}` as the `receiver` kinds write them.
+#[must_use]
+pub fn deliveries_json(
+    deliveries: &[Delivery],
+    rejections: &[Rejection],
+    duplicates: &[Duplicate],
+) -> Value {
+    let deliveries: Vec<Value> = deliveries
         .iter()
         .map(|d| json!({ "jti": d.jti, "claimsJson": d.claims.to_json() }))
         .collect();
-    let rejections: Vec<Value> = b
-        .rejections
+    let rejections: Vec<Value> = rejections
         .iter()
         .map(|r| {
             json!({
@@ -127,28 +147,24 @@ fn batch_json(b: &Batch) -> Value {
             })
         })
         .collect();
-    let duplicates: Vec<Value> = b
-        .duplicates
+    let duplicates: Vec<Value> = duplicates
         .iter()
         .map(|d| {
             let of = match d.of {
                 DuplicateOf::Acked => "acked",
                 DuplicateOf::Rejected => "rejected",
                 DuplicateOf::InProcessing => "in_processing",
+                DuplicateOf::Held => "held",
                 _ => "other",
             };
             json!({ "jti": d.jti, "of": of })
         })
         .collect();
-    json!({ "ok": {
+    json!({
         "deliveries": deliveries,
         "rejections": rejections,
         "duplicates": duplicates,
-        "moreAvailable": b.more_available,
-        "acksConfirmed": b.acks_confirmed,
-        "setErrsConfirmed": b.set_errs_confirmed,
-        "salvaged": b.salvaged.as_ref().map(|e| e.code()),
-    } })
+    })
 }
 
 /// Run `steps` (their `expect` members ignored) and return what each step
