@@ -118,9 +118,12 @@ pub fn run(config: &Value, steps: &[Value]) -> Result<Vec<Value>, GenError> {
                 match rx.handle_reply(id()?, response, now()?, &mut rng) {
                     Ok(PollOutcome::Batch(b)) => {
                         let mut v = batch_json(&b);
-                        v["ok"]["held"] = json!(b.held);
-                        v["ok"]["keysStale"] = stale_json(b.keys_stale);
-                        json!({ "ok": { "batch": v["ok"] } })
+                        if let Some(Value::Object(m)) = v.get_mut("ok") {
+                            m.insert("held".into(), json!(b.held));
+                            m.insert("keysStale".into(), stale_json(b.keys_stale));
+                        }
+                        let batch = v.get("ok").cloned().unwrap_or(Value::Null);
+                        json!({ "ok": { "batch": batch } })
                     }
                     Ok(PollOutcome::Failed(f)) => failed_json(&f),
                     Err(e) => json!({ "error": { "code": e.code() } }),
