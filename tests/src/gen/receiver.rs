@@ -364,8 +364,24 @@ fn scripts(keys: &Keys) -> Result<Vec<Script>, GenError> {
 /// # Errors
 /// When a script is malformed or a token cannot be signed.
 pub fn file(keys: &Keys) -> Result<Value, GenError> {
+    render(
+        "receiver",
+        "Receiver::new(config), then each step in order (see the README for the \
+         step vocabulary); SETs are ES256 tokens signed with the vectors' key",
+        scripts(keys)?,
+        run,
+    )
+}
+
+/// Fill each step's `expect` by running the scripts.
+fn render(
+    kind: &str,
+    description: &str,
+    scripts: Vec<Script>,
+    run: fn(&Value, &[Value]) -> Result<Vec<Value>, GenError>,
+) -> Result<Value, GenError> {
     let mut cases = Vec::new();
-    for (name, config, steps) in scripts(keys)? {
+    for (name, config, steps) in scripts {
         let results = run(&config, &steps)?;
         let steps: Vec<Value> = steps
             .into_iter()
@@ -379,13 +395,8 @@ pub fn file(keys: &Keys) -> Result<Value, GenError> {
             .collect();
         cases.push(json!({ "name": name, "config": config, "steps": steps }));
     }
-    check_unique_names("receiver", &cases)?;
-    Ok(vector_file(
-        "receiver",
-        "Receiver::new(config), then each step in order (see the README for the \
-         step vocabulary); SETs are ES256 tokens signed with the vectors' key",
-        cases,
-    ))
+    check_unique_names(kind, &cases)?;
+    Ok(vector_file(kind, description, cases))
 }
 
 // --------------------------------------------------------------------------
@@ -547,27 +558,12 @@ fn verb_scripts(keys: &Keys) -> Result<Vec<Script>, GenError> {
 /// # Errors
 /// When a script is malformed or a token cannot be signed.
 pub fn verbs_file(keys: &Keys) -> Result<Value, GenError> {
-    let mut cases = Vec::new();
-    for (name, config, steps) in verb_scripts(keys)? {
-        let results = crate::script::receiver_verbs::run(&config, &steps)?;
-        let steps: Vec<Value> = steps
-            .into_iter()
-            .zip(results)
-            .map(|(mut step, expect)| {
-                if let Value::Object(m) = &mut step {
-                    m.insert("expect".into(), expect);
-                }
-                step
-            })
-            .collect();
-        cases.push(json!({ "name": name, "config": config, "steps": steps }));
-    }
-    check_unique_names("receiver_verbs", &cases)?;
-    Ok(vector_file(
+    render(
         "receiver_verbs",
         "Receiver::new(config) driven through the sans-IO verbs (poll_request, \
          poll_timeout, handle_reply, handle_no_reply, keys_stale, refresh_keys, \
          take_changes; see the README); SETs are ES256 tokens signed with the vectors' keys",
-        cases,
-    ))
+        verb_scripts(keys)?,
+        crate::script::receiver_verbs::run,
+    )
 }

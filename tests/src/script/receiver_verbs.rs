@@ -22,32 +22,16 @@
 use rand_chacha::rand_core::SeedableRng as _;
 use rand_chacha::ChaCha20Rng;
 use serde_json::{json, Value};
-use setpoll_core::codes::SetErrCode;
 use setpoll_core::jose::{JwkSet, Keyring};
 use setpoll_core::receiver::{
-    HttpResponse, PollFailure, PollOutcome, Receiver, ReceiverChange, ReceiverState, RequestId,
-    RequestKind, StaleKeys,
+    PollFailure, PollOutcome, Receiver, ReceiverChange, ReceiverState, RequestId, StaleKeys,
 };
 use setpoll_core::Timestamp;
 
-use super::receiver::{batch_json, config_of, deliveries_json};
+use super::receiver::{
+    bad, batch_json, config_of, deliveries_json, request_json, response_of, str_of, u64_of, verdict,
+};
 use crate::GenError;
-
-fn bad(what: impl Into<String>) -> GenError {
-    GenError(what.into())
-}
-
-fn u64_of(v: &Value, key: &str) -> Result<u64, GenError> {
-    v.get(key)
-        .and_then(Value::as_u64)
-        .ok_or_else(|| bad(format!("{key}: expected an integer in {v}")))
-}
-
-fn str_of<'a>(v: &'a Value, key: &str) -> Result<&'a str, GenError> {
-    v.get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| bad(format!("{key}: expected a string in {v}")))
-}
 
 fn keyring(jwks: &str) -> Result<Keyring, GenError> {
     let set = JwkSet::from_json(jwks.as_bytes()).map_err(|e| bad(format!("jwksJson: {e}")))?;
@@ -96,12 +80,7 @@ pub fn run(config: &Value, steps: &[Value]) -> Result<Vec<Value>, GenError> {
             "pollRequest" => match rx.poll_request(now()?) {
                 Some(req) => {
                     last_id = Some(req.id);
-                    let kind = match req.kind {
-                        RequestKind::Poll => "poll",
-                        RequestKind::AckOnly => "ack_only",
-                        _ => "other",
-                    };
-                    json!({ "ok": { "id": req.id.0, "kind": kind, "body": req.body } })
+                    request_json(&req)
                 }
                 None => json!({ "ok": null }),
             },
@@ -109,12 +88,7 @@ pub fn run(config: &Value, steps: &[Value]) -> Result<Vec<Value>, GenError> {
                 json!({ "ok": { "at": rx.poll_timeout().map(Timestamp::as_millis) } })
             }
             "handleReply" => {
-                let body = str_of(step, "body")?;
-                let status = u16::try_from(u64_of(step, "status")?).map_err(|_| bad("status"))?;
-                let mut response = HttpResponse::new(status, body);
-                if let Some(v) = step.get("retryAfter").and_then(Value::as_str) {
-                    response = response.with_retry_after(v);
-                }
+                let response = response_of(step)?;
                 match rx.handle_reply(id()?, response, now()?, &mut rng) {
                     Ok(PollOutcome::Batch(b)) => {
                         let mut v = batch_json(&b);
@@ -133,18 +107,7 @@ pub fn run(config: &Value, steps: &[Value]) -> Result<Vec<Value>, GenError> {
                 Ok(f) => failed_json(&f),
                 Err(e) => json!({ "error": { "code": e.code() } }),
             },
-            "ack" => match rx.ack(str_of(step, "jti")?) {
-                Ok(()) => json!({ "ok": {} }),
-                Err(e) => json!({ "error": { "code": e.code() } }),
-            },
-            "reject" => match rx.reject(
-                str_of(step, "jti")?,
-                SetErrCode::from_code(str_of(step, "err")?),
-                str_of(step, "description")?,
-            ) {
-                Ok(()) => json!({ "ok": {} }),
-                Err(e) => json!({ "error": { "code": e.code() } }),
-            },
+            op @ ("ack" | "reject") => verdict(&mut rx, op, step)?,
             "keysStale" => json!({ "ok": stale_json(rx.keys_stale()) }),
             "refreshKeys" => {
                 let r = rx.refresh_keys(keyring(str_of(step, "jwksJson")?)?, now()?);
