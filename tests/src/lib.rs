@@ -74,6 +74,9 @@ pub fn generate() -> Result<Vec<VectorFile>, GenError> {
         ("jwks.json", gen::jwk::jwks_file(&keys)?),
         ("transmitter.json", gen::transmitter::file()?),
         ("receiver.json", gen::receiver::file(&keys)?),
+        // The sans-IO receiver verbs, in a folder of their own until every
+        // binding runs them (the bindings' runners read `*.json` here only).
+        ("next/receiver.json", gen::receiver::verbs_file(&keys)?),
     ];
     files
         .into_iter()

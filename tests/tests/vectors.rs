@@ -460,3 +460,25 @@ fn committed_vectors_are_what_the_generator_writes() {
         "stale vectors (run `cargo run -p setpoll-tests --bin gen-vectors`): {stale:?}"
     );
 }
+
+/// The sans-IO verbs (`next/receiver.json`, kind `receiver_verbs`).
+#[test]
+fn receiver_verbs() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors/next/receiver.json");
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(dir).unwrap()).unwrap();
+    assert_eq!(file["kind"], "receiver_verbs");
+    let cases = file["cases"].as_array().unwrap();
+    assert!(cases.len() >= 4);
+    for case in cases {
+        let steps = case["steps"].as_array().unwrap();
+        let results = setpoll_tests::script::receiver_verbs::run(&case["config"], steps)
+            .unwrap_or_else(|e| panic!("script {:?}: {e}", case["name"]));
+        for (i, (step, actual)) in steps.iter().zip(&results).enumerate() {
+            assert_eq!(
+                actual, &step["expect"],
+                "script {:?}, step {i} ({})",
+                case["name"], step["op"]
+            );
+        }
+    }
+}

@@ -50,6 +50,7 @@ pub enum ReceiverChange {
         /// Acknowledged `jti`s confirmed.
         acks: Vec<String>,
         /// `jti`s whose `setErrs` entry was confirmed.
+        #[serde(rename = "setErrs")]
         set_errs: Vec<String>,
     },
     /// A SET was handed to the application (it is now in processing).

@@ -6,7 +6,13 @@
 //! setpoll-aspsp-server`, as `scripts/examples/test.sh` does) and a server
 //! that takes `--signing-key` several times (the first signs, all are
 //! served in `GET /jwks`).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};

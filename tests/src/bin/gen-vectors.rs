@@ -65,6 +65,9 @@ fn main() -> ExitCode {
     }
     for f in files {
         let path = dir.join(&f.name);
+        if let Some(parent) = path.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
         if let Err(e) = std::fs::write(&path, f.text.as_bytes()) {
             eprintln!("gen-vectors: writing {}: {e}", path.display());
             return ExitCode::FAILURE;

@@ -364,8 +364,24 @@ fn scripts(keys: &Keys) -> Result<Vec<Script>, GenError> {
 /// # Errors
 /// When a script is malformed or a token cannot be signed.
 pub fn file(keys: &Keys) -> Result<Value, GenError> {
+    render(
+        "receiver",
+        "Receiver::new(config), then each step in order (see the README for the \
+         step vocabulary); SETs are ES256 tokens signed with the vectors' key",
+        scripts(keys)?,
+        run,
+    )
+}
+
+/// Fill each step's `expect` by running the scripts.
+fn render(
+    kind: &str,
+    description: &str,
+    scripts: Vec<Script>,
+    run: fn(&Value, &[Value]) -> Result<Vec<Value>, GenError>,
+) -> Result<Value, GenError> {
     let mut cases = Vec::new();
-    for (name, config, steps) in scripts(keys)? {
+    for (name, config, steps) in scripts {
         let results = run(&config, &steps)?;
         let steps: Vec<Value> = steps
             .into_iter()
@@ -379,11 +395,175 @@ pub fn file(keys: &Keys) -> Result<Value, GenError> {
             .collect();
         cases.push(json!({ "name": name, "config": config, "steps": steps }));
     }
-    check_unique_names("receiver", &cases)?;
-    Ok(vector_file(
-        "receiver",
-        "Receiver::new(config), then each step in order (see the README for the \
-         step vocabulary); SETs are ES256 tokens signed with the vectors' key",
-        cases,
-    ))
+    check_unique_names(kind, &cases)?;
+    Ok(vector_file(kind, description, cases))
+}
+
+// --------------------------------------------------------------------------
+// `receiver_verbs`: the sans-IO verbs (see `crate::script::receiver_verbs`)
+// --------------------------------------------------------------------------
+
+fn poll_request(now: u64) -> Value {
+    json!({ "op": "pollRequest", "now": now })
+}
+
+fn poll_timeout() -> Value {
+    json!({ "op": "pollTimeout" })
+}
+
+fn reply(now: u64, status: u16, body: &str) -> Value {
+    json!({ "op": "handleReply", "now": now, "status": status, "body": body, "retryAfter": null })
+}
+
+fn reply_retry(now: u64, status: u16, retry_after: &str) -> Value {
+    json!({ "op": "handleReply", "now": now, "status": status, "body": "", "retryAfter": retry_after })
+}
+
+fn no_reply(now: u64) -> Value {
+    json!({ "op": "handleNoReply", "now": now })
+}
+
+fn keys_stale() -> Value {
+    json!({ "op": "keysStale" })
+}
+
+fn refresh(now: u64, jwks: &str) -> Value {
+    json!({ "op": "refreshKeys", "now": now, "jwksJson": jwks })
+}
+
+fn refresh_failed(now: u64) -> Value {
+    json!({ "op": "refreshKeysFailed", "now": now })
+}
+
+fn take_changes() -> Value {
+    json!({ "op": "takeChanges" })
+}
+
+fn restart_with(jwks: &str) -> Value {
+    json!({ "op": "restart", "jwksJson": jwks })
+}
+
+#[allow(clippy::too_many_lines)]
+fn verb_scripts(keys: &Keys) -> Result<Vec<Script>, GenError> {
+    let t = Tokens {
+        keys,
+        profile: obie_profile()?,
+    };
+    let cfg = with(config(keys)?, json!({ "keyRefreshIntervalMs": 30 * SEC }));
+    let old_jwks = keys.jwks()?;
+    let new_jwks = super::keys::public_set(&[&keys.es, &keys.ps, &keys.es_next])?;
+    let s1 = t.set("s1")?;
+    let r1 = t.signed(&keys.es_next, TPP, "r1")?;
+    let r2 = t.signed(&keys.es_next, TPP, "r2")?;
+    let forged = t.signed(&keys.rogue, TPP, "f1")?;
+    Ok(vec![
+        (
+            "key rotation: held, refreshed, delivered; a kid still unknown is reported",
+            cfg.clone(),
+            vec![
+                poll_request(T0),
+                reply(
+                    T0 + 100,
+                    200,
+                    &body(&[("s1", &s1), ("r1", &r1), ("f1", &forged)], false),
+                ),
+                keys_stale(),
+                poll_timeout(),
+                ack("s1"),
+                take_changes(),
+                poll_request(T0 + 200),
+                reply(T0 + 300, 200, &body(&[("r1", &r1)], false)),
+                refresh(T0 + 400, &new_jwks),
+                ack("r1"),
+                keys_stale(),
+                take_changes(),
+                poll_request(T0 + 500),
+                reply(
+                    T0 + 600,
+                    200,
+                    &body(
+                        &[("r2", &r2), ("f2", &t.signed(&keys.rogue, TPP, "f2")?)],
+                        false,
+                    ),
+                ),
+                keys_stale(),
+                refresh_failed(T0 + 30 * SEC + 400),
+                keys_stale(),
+                take_changes(),
+                restart_with(&new_jwks),
+                keys_stale(),
+                ack("r2"),
+                poll_request(T0 + 60 * SEC),
+            ],
+        ),
+        (
+            "held SETs survive a restart without the new keys",
+            cfg.clone(),
+            vec![
+                poll_request(T0),
+                reply(T0 + 100, 200, &body(&[("r1", &r1)], false)),
+                take_changes(),
+                restart_with(&old_jwks),
+                keys_stale(),
+                refresh(T0 + 200, &new_jwks),
+                ack("r1"),
+                poll_request(T0 + 300),
+            ],
+        ),
+        (
+            "no progress: a transmitter that ignores acks is polled less and less",
+            with(
+                cfg.clone(),
+                json!({ "maxUnsettled": 100, "pollIntervalMs": 200 }),
+            ),
+            {
+                let same = body(&[("s1", &s1)], true);
+                let mut steps = vec![poll_request(T0), reply(T0 + 10, 200, &same), ack("s1")];
+                let mut now = T0 + 20;
+                for _ in 0..5 {
+                    steps.push(poll_request(now));
+                    steps.push(reply(now + 10, 200, &same));
+                    steps.push(poll_timeout());
+                    now += 10 * SEC;
+                }
+                steps.push(take_changes());
+                steps
+            },
+        ),
+        (
+            "failures are outcomes; a 404 to a long poll falls back to returnImmediately",
+            with(cfg, json!({ "returnImmediately": null })),
+            vec![
+                poll_request(T0),
+                reply(T0 + 100, 404, ""),
+                poll_timeout(),
+                poll_request(T0 + 1100),
+                reply_retry(T0 + 1200, 503, "Tuesday, 14-Nov-23 22:15:00 GMT"),
+                poll_request(T0 + 2000),
+                poll_timeout(),
+                poll_request(T0 + 100 * SEC),
+                no_reply(T0 + 100 * SEC),
+                poll_request(T0 + 104 * SEC),
+                reply(T0 + 104 * SEC, 401, r#"{"Code":"401","Message":"expired"}"#),
+                poll_request(T0 + 112 * SEC),
+                reply(T0 + 112 * SEC, 200, &body(&[], false)),
+                poll_timeout(),
+            ],
+        ),
+    ])
+}
+
+/// The `receiver_verbs` file (`tests/vectors/next/receiver.json`).
+///
+/// # Errors
+/// When a script is malformed or a token cannot be signed.
+pub fn verbs_file(keys: &Keys) -> Result<Value, GenError> {
+    render(
+        "receiver_verbs",
+        "Receiver::new(config) driven through the sans-IO verbs (poll_request, \
+         poll_timeout, handle_reply, handle_no_reply, keys_stale, refresh_keys, \
+         take_changes; see the README); SETs are ES256 tokens signed with the vectors' keys",
+        verb_scripts(keys)?,
+        crate::script::receiver_verbs::run,
+    )
 }

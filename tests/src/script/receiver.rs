@@ -24,24 +24,24 @@ use serde_json::{json, Value};
 use setpoll_core::codes::{SetErrCode, Vocabulary};
 use setpoll_core::jose::{JwkSet, Keyring};
 use setpoll_core::receiver::{
-    Backoff, Batch, DedupConfig, DuplicateOf, HttpResponse, Jitter, Receiver, ReceiverConfig,
-    ReceiverError, RequestId, RequestKind,
+    Backoff, Batch, DedupConfig, Delivery, Duplicate, DuplicateOf, HttpResponse, Jitter,
+    PollRequest, Receiver, ReceiverConfig, ReceiverError, Rejection, RequestId, RequestKind,
 };
 use setpoll_core::Timestamp;
 
 use crate::GenError;
 
-fn bad(what: impl Into<String>) -> GenError {
+pub(crate) fn bad(what: impl Into<String>) -> GenError {
     GenError(what.into())
 }
 
-fn u64_of(v: &Value, key: &str) -> Result<u64, GenError> {
+pub(crate) fn u64_of(v: &Value, key: &str) -> Result<u64, GenError> {
     v.get(key)
         .and_then(Value::as_u64)
         .ok_or_else(|| bad(format!("{key}: expected an integer in {v}")))
 }
 
-fn str_of<'a>(v: &'a Value, key: &str) -> Result<&'a str, GenError> {
+pub(crate) fn str_of<'a>(v: &'a Value, key: &str) -> Result<&'a str, GenError> {
     v.get(key)
         .and_then(Value::as_str)
         .ok_or_else(|| bad(format!("{key}: expected a string in {v}")))
@@ -107,14 +107,34 @@ fn error_json(e: &ReceiverError) -> Value {
     }
 }
 
-fn batch_json(b: &Batch) -> Value {
-    let deliveries: Vec<Value> = b
-        .deliveries
+/// The `receiver` kind's form of a batch.
+#[must_use]
+pub fn batch_json(b: &Batch) -> Value {
+    let mut v = deliveries_json(&b.deliveries, &b.rejections, &b.duplicates);
+    if let Value::Object(m) = &mut v {
+        m.insert("moreAvailable".into(), json!(b.more_available));
+        m.insert("acksConfirmed".into(), json!(b.acks_confirmed));
+        m.insert("setErrsConfirmed".into(), json!(b.set_errs_confirmed));
+        m.insert(
+            "salvaged".into(),
+            json!(b.salvaged.as_ref().map(|e| e.code())),
+        );
+    }
+    json!({ "ok": v })
+}
+
+/// `{deliveries, rejections, duplicates}` as the `receiver` kinds write them.
+#[must_use]
+pub fn deliveries_json(
+    deliveries: &[Delivery],
+    rejections: &[Rejection],
+    duplicates: &[Duplicate],
+) -> Value {
+    let deliveries: Vec<Value> = deliveries
         .iter()
         .map(|d| json!({ "jti": d.jti, "claimsJson": d.claims.to_json() }))
         .collect();
-    let rejections: Vec<Value> = b
-        .rejections
+    let rejections: Vec<Value> = rejections
         .iter()
         .map(|r| {
             json!({
@@ -127,28 +147,63 @@ fn batch_json(b: &Batch) -> Value {
             })
         })
         .collect();
-    let duplicates: Vec<Value> = b
-        .duplicates
+    let duplicates: Vec<Value> = duplicates
         .iter()
         .map(|d| {
             let of = match d.of {
                 DuplicateOf::Acked => "acked",
                 DuplicateOf::Rejected => "rejected",
                 DuplicateOf::InProcessing => "in_processing",
+                DuplicateOf::Held => "held",
                 _ => "other",
             };
             json!({ "jti": d.jti, "of": of })
         })
         .collect();
-    json!({ "ok": {
+    json!({
         "deliveries": deliveries,
         "rejections": rejections,
         "duplicates": duplicates,
-        "moreAvailable": b.more_available,
-        "acksConfirmed": b.acks_confirmed,
-        "setErrsConfirmed": b.set_errs_confirmed,
-        "salvaged": b.salvaged.as_ref().map(|e| e.code()),
-    } })
+    })
+}
+
+/// `{ok: {id, kind, body}}` of a request.
+pub(crate) fn request_json(req: &PollRequest) -> Value {
+    let kind = match req.kind {
+        RequestKind::Poll => "poll",
+        RequestKind::AckOnly => "ack_only",
+        _ => "other",
+    };
+    json!({ "ok": { "id": req.id.0, "kind": kind, "body": req.body } })
+}
+
+/// The `HttpResponse` of a `handleResponse` / `handleReply` step.
+pub(crate) fn response_of(step: &Value) -> Result<HttpResponse<'_>, GenError> {
+    let body = str_of(step, "body")?;
+    let status = u16::try_from(u64_of(step, "status")?).map_err(|_| bad("status"))?;
+    let mut response = HttpResponse::new(status, body);
+    if let Some(v) = step.get("retryAfter").and_then(Value::as_str) {
+        response = response.with_retry_after(v);
+    }
+    Ok(response)
+}
+
+/// An `ack` or `reject` step.
+pub(crate) fn verdict(rx: &mut Receiver, op: &str, step: &Value) -> Result<Value, GenError> {
+    let jti = str_of(step, "jti")?;
+    let done = if op == "ack" {
+        rx.ack(jti)
+    } else {
+        rx.reject(
+            jti,
+            SetErrCode::from_code(str_of(step, "err")?),
+            str_of(step, "description")?,
+        )
+    };
+    Ok(match done {
+        Ok(()) => json!({ "ok": {} }),
+        Err(e) => error_json(&e),
+    })
 }
 
 /// Run `steps` (their `expect` members ignored) and return what each step
@@ -175,22 +230,12 @@ pub fn run(config: &Value, steps: &[Value]) -> Result<Vec<Value>, GenError> {
             "nextRequest" => match rx.next_request(now()?) {
                 Ok(req) => {
                     last_id = Some(req.id);
-                    let kind = match req.kind {
-                        RequestKind::Poll => "poll",
-                        RequestKind::AckOnly => "ack_only",
-                        _ => "other",
-                    };
-                    json!({ "ok": { "id": req.id.0, "kind": kind, "body": req.body } })
+                    request_json(&req)
                 }
                 Err(e) => error_json(&e),
             },
             "handleResponse" => {
-                let body = str_of(step, "body")?;
-                let status = u16::try_from(u64_of(step, "status")?).map_err(|_| bad("status"))?;
-                let mut response = HttpResponse::new(status, body);
-                if let Some(v) = step.get("retryAfter").and_then(Value::as_str) {
-                    response = response.with_retry_after(v);
-                }
+                let response = response_of(step)?;
                 match rx.handle_response(id()?, response, now()?, &mut rng) {
                     Ok(batch) => batch_json(&batch),
                     Err(e) => error_json(&e),
@@ -200,18 +245,7 @@ pub fn run(config: &Value, steps: &[Value]) -> Result<Vec<Value>, GenError> {
                 Ok(at) => json!({ "ok": { "nextAttemptAt": at.as_millis() } }),
                 Err(e) => error_json(&e),
             },
-            "ack" => match rx.ack(str_of(step, "jti")?) {
-                Ok(()) => json!({ "ok": {} }),
-                Err(e) => error_json(&e),
-            },
-            "reject" => match rx.reject(
-                str_of(step, "jti")?,
-                SetErrCode::from_code(str_of(step, "err")?),
-                str_of(step, "description")?,
-            ) {
-                Ok(()) => json!({ "ok": {} }),
-                Err(e) => error_json(&e),
-            },
+            op @ ("ack" | "reject") => verdict(&mut rx, op, step)?,
             "nextPollAt" => {
                 let at = rx.next_poll_at();
                 let at = (at != Timestamp::MAX).then(|| at.as_millis());
