@@ -11,25 +11,35 @@ use sqlx::Row as _;
 use setpoll_core::claims::SetClaims;
 use setpoll_core::transmitter::EnqueueOutcome;
 
-use crate::http::{bearer_token, json_response, read_body, unauthorized, App};
+use crate::http::{bearer_token, json_response, unauthorized, App};
 use crate::store::StoreError;
 
 fn is_admin(headers: &HeaderMap, app: &App) -> bool {
+    use subtle::ConstantTimeEq as _;
+    // `ct_eq` on slices of different lengths is false at once: the length
+    // of the token is not a secret worth hiding.
     bearer_token(headers)
-        .is_some_and(|t| constant_time_eq(t.as_bytes(), app.config.admin_token.as_bytes()))
+        .is_some_and(|t| bool::from(t.as_bytes().ct_eq(app.admin_token.as_bytes())))
 }
 
-/// Compare without an early exit on the first differing byte.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+/// Most SETs in one batch `POST /admin/events`.
+pub const MAX_BATCH: usize = 1000;
 
-/// `POST /admin/events`: build, sign and enqueue one SET.
+/// A refused item: HTTP status, machine code, message.
+type Refusal = (StatusCode, String, String);
+
+/// `POST /admin/events`: build, sign and enqueue one SET, or a batch.
 ///
 /// Body: `{"clientId", "sub", "events", "txn"?, "toe"?, "jti"?}`. Answers
 /// 201 `{"jti", "clientId"}` when queued, 200 (with `"alreadyQueued": true`)
 /// when the client already holds that `jti`, 400 `{"error", "message"}`
 /// when the body or the claims are refused.
+///
+/// Batch: a JSON array of such objects (at most [`MAX_BATCH`]), queued in
+/// one transaction, all or nothing: 201 (200 when every one was already
+/// queued) `{"queued": N, "alreadyQueued": M, "results": [{"jti",
+/// "clientId", "alreadyQueued"?}...]}` in request order, or 400 `{"error",
+/// "message", "index"}` naming the first refused item, and nothing queued.
 pub async fn enqueue(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
@@ -38,37 +48,123 @@ pub async fn enqueue(
     if !is_admin(&headers, &app) {
         return unauthorized();
     }
-    let body = match read_body(request.into_body(), app.config.max_body_bytes).await {
+    let body = match app.body(request.into_body()).await {
         Ok(body) => body,
+        Err(StatusCode::REQUEST_TIMEOUT) => {
+            return admin_error(
+                StatusCode::REQUEST_TIMEOUT,
+                "body_timeout",
+                "request body not received in time",
+            )
+        }
         Err(status) => return admin_error(status, "body_too_large", "request body too large"),
     };
-    let input: serde_json::Value = match serde_json::from_slice(&body) {
-        Ok(v @ serde_json::Value::Object(_)) => v,
+    let (items, batch) = match serde_json::from_slice(&body) {
+        Ok(v @ serde_json::Value::Object(_)) => (vec![v], false),
+        Ok(serde_json::Value::Array(items)) if items.len() <= MAX_BATCH => (items, true),
+        Ok(serde_json::Value::Array(items)) => {
+            return admin_error(
+                StatusCode::BAD_REQUEST,
+                "batch_too_large",
+                &format!("{} items, more than the {MAX_BATCH} accepted", items.len()),
+            )
+        }
         _ => {
             return admin_error(
                 StatusCode::BAD_REQUEST,
                 "malformed",
-                "body is not a JSON object",
+                "body is not a JSON object or an array of objects",
             )
         }
     };
-    let Some(client) = input
-        .get("clientId")
-        .and_then(|v| v.as_str())
-        .map(str::to_owned)
-    else {
-        return admin_error(
-            StatusCode::BAD_REQUEST,
-            "missing_client_id",
-            "clientId (string) is required",
-        );
-    };
     let now = crate::now();
+    let mut tokens = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        match build_token(&app, item, now) {
+            Ok(token) => tokens.push(token),
+            Err((status, code, message)) => {
+                let mut body = json!({ "error": code, "message": message });
+                if batch {
+                    body["index"] = json!(index);
+                }
+                return json_response(status, &body);
+            }
+        }
+    }
+    let outcomes = match app.store.enqueue_many(&app.transmitter, &tokens, now).await {
+        Ok(outcomes) => outcomes,
+        Err((index, StoreError::Enqueue(e))) => {
+            let mut body = json!({ "error": e.code(), "message": e.to_string() });
+            if batch {
+                body["index"] = json!(index);
+            }
+            return json_response(StatusCode::BAD_REQUEST, &body);
+        }
+        Err((_, e)) => {
+            tracing::error!(error = %e, "enqueue failed; nothing queued");
+            return admin_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "store_failed",
+                "the events store failed",
+            );
+        }
+    };
+    let mut results = Vec::with_capacity(outcomes.len());
+    let mut queued = 0usize;
+    let mut woken = std::collections::HashSet::new();
+    for outcome in &outcomes {
+        let (client, jti, fresh) = match outcome {
+            EnqueueOutcome::Queued { record } => (&record.client, &record.jti, true),
+            EnqueueOutcome::AlreadyQueued { client, jti, .. } => (client, jti, false),
+        };
+        if fresh {
+            queued += 1;
+            app.stats.enqueued();
+            woken.insert(client.as_str());
+            results.push(json!({ "jti": jti, "clientId": client }));
+        } else {
+            results.push(json!({ "jti": jti, "clientId": client, "alreadyQueued": true }));
+        }
+    }
+    for client in woken {
+        app.wake.wake(client);
+    }
+    let status = if queued > 0 {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    if batch {
+        let already = outcomes.len() - queued;
+        json_response(
+            status,
+            &json!({ "queued": queued, "alreadyQueued": already, "results": results }),
+        )
+    } else {
+        let body = results.pop().unwrap_or(serde_json::Value::Null);
+        json_response(status, &body)
+    }
+}
+
+/// The signed SET for one admin item.
+fn build_token(
+    app: &App,
+    input: &serde_json::Value,
+    now: setpoll_core::Timestamp,
+) -> Result<String, Refusal> {
+    let bad =
+        |code: &str, message: &str| (StatusCode::BAD_REQUEST, code.to_owned(), message.to_owned());
+    if !input.is_object() {
+        return Err(bad("malformed", "item is not a JSON object"));
+    }
+    let Some(client) = input.get("clientId").and_then(|v| v.as_str()) else {
+        return Err(bad("missing_client_id", "clientId (string) is required"));
+    };
     let secs = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
     let jti = match input.get("jti") {
         None => uuid::Uuid::new_v4().to_string(),
         Some(serde_json::Value::String(j)) => j.clone(),
-        Some(_) => return admin_error(StatusCode::BAD_REQUEST, "bad_jti", "jti must be a string"),
+        Some(_) => return Err(bad("bad_jti", "jti must be a string")),
     };
     // The claims as JSON, then the core's parser: it checks every OBIE rule
     // (event shapes, lengths, types) the same way a recipient will.
@@ -97,45 +193,11 @@ pub async fn enqueue(
             .unwrap_or(serde_json::Value::Null),
     );
     let claims_json = serde_json::Value::Object(claims).to_string();
-    let claims = match SetClaims::from_json(claims_json.as_bytes()) {
-        Ok(c) => c,
-        Err(e) => return admin_error(StatusCode::BAD_REQUEST, e.code(), &e.to_string()),
-    };
-    let token = match app.signer.sign(&claims, now) {
-        Ok(t) => t,
-        Err(e) => return admin_error(StatusCode::BAD_REQUEST, "sign_failed", &e),
-    };
-    match app.store.enqueue(&app.transmitter, &token, now).await {
-        Ok(outcome) => {
-            let queued = matches!(outcome, EnqueueOutcome::Queued { .. });
-            if let Some(client) = outcome.wake() {
-                app.stats.enqueued();
-                app.wake.wake(client);
-            }
-            let status = if queued {
-                StatusCode::CREATED
-            } else {
-                StatusCode::OK
-            };
-            let body = if queued {
-                json!({ "jti": jti, "clientId": client })
-            } else {
-                json!({ "jti": jti, "clientId": client, "alreadyQueued": true })
-            };
-            json_response(status, &body)
-        }
-        Err(StoreError::Enqueue(e)) => {
-            admin_error(StatusCode::BAD_REQUEST, e.code(), &e.to_string())
-        }
-        Err(e) => {
-            eprintln!("aspsp-server: enqueue: {e}");
-            admin_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "store_failed",
-                "the events store failed",
-            )
-        }
-    }
+    let claims =
+        SetClaims::from_json(claims_json.as_bytes()).map_err(|e| bad(e.code(), &e.to_string()))?;
+    app.signer
+        .sign(&claims, now, app.clients.header_profile(client))
+        .map_err(|e| bad("sign_failed", &e))
 }
 
 fn admin_error(status: StatusCode, code: &str, message: &str) -> Response {
@@ -154,7 +216,7 @@ pub async fn stats(State(app): State<Arc<App>>, headers: HeaderMap) -> Response 
     let rows = match rows {
         Ok(rows) => rows,
         Err(e) => {
-            eprintln!("aspsp-server: stats: {e}");
+            tracing::error!(error = %e, "stats: database failed");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
