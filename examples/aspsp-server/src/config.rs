@@ -151,11 +151,11 @@ pub struct Config {
     /// Longest a client may take to send a request's headers (and, on a
     /// kept-alive connection, the next request's), ms; then the connection
     /// is closed.
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 30_000)]
     pub header_read_timeout_ms: u64,
 
     /// Longest a client may take to send a request body, ms; then 408.
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 30_000)]
     pub body_read_timeout_ms: u64,
 
     /// Most connections open at once; further ones wait in the kernel's
