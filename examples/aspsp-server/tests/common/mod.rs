@@ -139,7 +139,10 @@ impl Server {
                         .open(path)
                         .unwrap(),
                 ),
-                None => Stdio::inherit(),
+                // One log line per request is a lot of test output: shown
+                // only when asked for.
+                None if std::env::var_os("SETPOLL_TEST_SERVER_LOGS").is_some() => Stdio::inherit(),
+                None => Stdio::null(),
             };
             let mut child = Command::new(server_binary())
                 .args(&args)
