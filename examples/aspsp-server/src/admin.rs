@@ -92,11 +92,7 @@ pub async fn enqueue(
     let tokens = match signed {
         Ok(Ok(tokens)) => tokens,
         Ok(Err((index, (status, code, message)))) => {
-            let mut body = json!({ "error": code, "message": message });
-            if batch {
-                body["index"] = json!(index);
-            }
-            return json_response(status, &body);
+            return json_response(status, &refusal(&code, &message, batch.then_some(index)));
         }
         Err(e) => {
             tracing::error!(error = %e, "signing task failed");
@@ -110,10 +106,7 @@ pub async fn enqueue(
     let outcomes = match app.store.enqueue_many(&app.transmitter, &tokens, now).await {
         Ok(outcomes) => outcomes,
         Err((index, StoreError::Enqueue(e))) => {
-            let mut body = json!({ "error": e.code(), "message": e.to_string() });
-            if batch {
-                body["index"] = json!(index);
-            }
+            let body = refusal(e.code(), &e.to_string(), batch.then_some(index));
             return json_response(StatusCode::BAD_REQUEST, &body);
         }
         Err((_, e)) => {
@@ -214,6 +207,14 @@ fn build_token(
     app.signer
         .sign(&claims, now, app.clients.header_profile(client))
         .map_err(|e| bad("sign_failed", &e))
+}
+
+/// `{"error", "message", "index"?}`.
+fn refusal(code: &str, message: &str, index: Option<usize>) -> serde_json::Value {
+    match index {
+        Some(index) => json!({ "error": code, "message": message, "index": index }),
+        None => json!({ "error": code, "message": message }),
+    }
 }
 
 fn admin_error(status: StatusCode, code: &str, message: &str) -> Response {
