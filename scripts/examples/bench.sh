@@ -77,21 +77,37 @@ python3 scripts/examples/enqueue.py --batch "$ENQUEUE_BATCH" "$BASE" adm \
     "c1:$EVENTS" "c2:$EVENTS" "c3:$EVENTS" "c4:$EVENTS"
 
 echo "polling with 4 concurrent pollers (maxEvents $BATCH)..."
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# Run a command and write its CPU seconds (user + system) to $CPU_OUT.
+cpu_of() {
+    python3 -c 'import resource, subprocess, sys
+rc = subprocess.call(sys.argv[2:])
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "w").write(str(r.ru_utime + r.ru_stime))
+sys.exit(rc)' "$@"
+}
+server_cpu0=$(cpu_ticks "$server_pid")
 start=$(date +%s%N)
 pids=()
 for c in 1 2 3 4; do
-    "$BIN/tpp-poller" --server "$BASE" --token "t$c" --client-id "c$c" \
+    cpu_of "$tmp/cpu$c" "$BIN/tpp-poller" --server "$BASE" --token "t$c" --client-id "c$c" \
         --state "$tmp/p$c.sqlite3" --max-events "$BATCH" --expect "$EVENTS" \
         --quiet --summary "$tmp/p$c.json" --max-run-secs 600 2>"$tmp/p$c.log" &
     pids+=($!)
 done
 for p in "${pids[@]}"; do wait "$p"; done
 end=$(date +%s%N)
+server_cpu=$(( $(cpu_ticks "$server_pid") - server_cpu0 ))
+pollers_cpu=$(python3 -c 'import sys; print(sum(float(open(f).read()) for f in sys.argv[1:]))' "$tmp"/cpu[1-4])
 peak_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
 stats=$(curl -fsS -H 'Authorization: Bearer adm' "$BASE/admin/stats")
-python3 - "$stats" "$EVENTS" "$start" "$end" "$peak_kb" "$PROFILE_DIR" "$tmp" "$DB" <<'PY'
-import json, sys
+txn=$(curl -fsS "$BASE/metrics" | awk '/^setpoll_poll_duration_seconds_(sum|count)/ {print $2}' | tr '\n' ' ')
+python3 - "$stats" "$EVENTS" "$start" "$end" "$peak_kb" "$PROFILE_DIR" "$tmp" "$DB" "$server_cpu" "$pollers_cpu" "$txn" <<'PY'
+import json, os, sys
 stats, n, start, end, peak_kb, profile, tmp, db = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7], sys.argv[8]
+server_cpu = int(sys.argv[9]) / os.sysconf("SC_CLK_TCK")
+pollers_cpu = float(sys.argv[10])
+txn_sum, txn_count = (float(x) for x in sys.argv[11].split())
 secs = (end - start) / 1e9
 total = 4 * n
 assert stats["acknowledged"] == total, stats
@@ -101,6 +117,10 @@ print(f"build: {profile}; one server on {db}; 4 pollers; {total} events")
 print(f"delivered and acknowledged end to end: {total} in {secs:.2f} s = {total / secs:.0f} events/s")
 print(f"responses: {stats['polls']}; redelivered: {stats['redelivered']}")
 print(f"server peak memory (VmHWM): {peak_kb / 1024:.1f} MiB")
+print(f"profile: server CPU {server_cpu:.2f} s ({server_cpu * 1e6 / total:.0f} us/event), "
+      f"of which poll transactions (wall) {txn_sum:.2f} s over {txn_count:.0f} polls "
+      f"({txn_sum * 1000 / max(txn_count, 1):.2f} ms each); "
+      f"4 pollers CPU {pollers_cpu:.2f} s ({pollers_cpu * 1e6 / total:.0f} us/event)")
 PY
 stop_server
 
