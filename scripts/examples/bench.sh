@@ -34,6 +34,11 @@ BIN=${CARGO_TARGET_DIR:-$ROOT/target}/$PROFILE_DIR
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/setpoll-bench.XXXXXX")
 server_pid=
 cleanup() {
+    local status=$?
+    if [ "$status" != 0 ] && [ -f "$tmp/server.log" ]; then
+        echo "server log (requests left out):" >&2
+        grep -v ' request ' "$tmp/server.log" | tail -n 20 >&2 || true
+    fi
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
     [ "$DB" = postgres ] && bash "$ROOT/scripts/examples/pg.sh" stop "$tmp/pg" || true
     rm -rf "$tmp"
