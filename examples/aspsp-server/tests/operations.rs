@@ -353,15 +353,8 @@ async fn a_batch_is_all_or_nothing() {
     let _ = &scratch;
     let mut items: Vec<Value> = (1..=3).map(|n| admin_item(CLIENT_A, n)).collect();
     items[2]["events"] = json!({});
-    let r = http()
-        .post(format!("{}/admin/events", server.base))
-        .bearer_auth(ADMIN)
-        .json(&items)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 400);
-    let body: Value = r.json().await.unwrap();
+    let (status, body) = post_admin(&server, &Value::Array(items)).await;
+    assert_eq!(status, 400);
     assert_eq!(body["index"], 2, "{body}");
     assert_eq!(stats(&server).await["enqueued"], 0);
     let jtis_queued = enqueue_batch(&server, CLIENT_A, 1, 3).await;

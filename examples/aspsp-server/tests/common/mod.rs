@@ -202,20 +202,26 @@ pub fn http() -> reqwest::Client {
         .unwrap()
 }
 
-/// Enqueue one resource-update SET for `client`; returns its `jti`.
-pub async fn enqueue(server: &Server, client: &str, n: usize) -> String {
-    let body = admin_item(client, n);
+/// `POST /admin/events` with `body`; returns (status, answer).
+pub async fn post_admin(server: &Server, body: &Value) -> (u16, Value) {
     let response = http()
         .post(format!("{}/admin/events", server.base))
         .bearer_auth(ADMIN)
-        .json(&body)
+        .json(body)
         .send()
         .await
         .unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    assert!(status.is_success(), "enqueue answered {status}: {text}");
-    let v: Value = serde_json::from_str(&text).unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+/// Enqueue one resource-update SET for `client`; returns its `jti`.
+pub async fn enqueue(server: &Server, client: &str, n: usize) -> String {
+    let (status, v) = post_admin(server, &admin_item(client, n)).await;
+    assert!(
+        (200..300).contains(&status),
+        "enqueue answered {status}: {v}"
+    );
     v["jti"].as_str().unwrap().to_owned()
 }
 
@@ -233,15 +239,7 @@ pub async fn enqueue_batch(
         let take = (count - out.len()).min(500);
         let items: Vec<Value> = (n..n + take).map(|i| admin_item(client, i)).collect();
         n += take;
-        let response = http()
-            .post(format!("{}/admin/events", server.base))
-            .bearer_auth(ADMIN)
-            .json(&items)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        let v: Value = response.json().await.unwrap();
+        let (status, v) = post_admin(server, &Value::Array(items)).await;
         assert_eq!(status, 201, "{v}");
         for r in v["results"].as_array().unwrap() {
             out.push(r["jti"].as_str().unwrap().to_owned());
