@@ -75,6 +75,11 @@ pub struct Store {
     pub pool: AnyPool,
     /// Its dialect.
     pub dialect: Dialect,
+    /// SQLite has one writer at a time: this process's write transactions
+    /// queue here, in order, instead of in SQLite's busy handler (which
+    /// retries with sleeps and can starve one writer past `busy_timeout`
+    /// when many wait on a loaded machine).
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Turn `--database` into a URL and a dialect.
@@ -110,16 +115,28 @@ impl Store {
                         // NORMAL is durable across process crashes in WAL mode.
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
-                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA busy_timeout = 30000").await?;
                     }
                     Ok(())
                 })
             })
             .connect_with(options)
             .await?;
-        let store = Store { pool, dialect };
+        let store = Store {
+            pool,
+            dialect,
+            writer: std::sync::Arc::default(),
+        };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Wait for this process's turn to write (SQLite only).
+    async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.dialect {
+            Dialect::Sqlite => Some(self.writer.lock().await),
+            Dialect::Postgres => None,
+        }
     }
 
     /// Apply the migrations not yet applied (sqlx's migrator: on
@@ -402,6 +419,7 @@ impl Store {
         transmitter: &Transmitter,
         plan: PollPlan,
     ) -> Result<PollOutcome, StoreError> {
+        let _turn = self.write_turn().await;
         let mut tx = self.pool.begin_with(self.dialect.begin_write()).await?;
         let mut named = Vec::with_capacity(plan.named.len());
         for chunk in plan.named.chunks(IN_CHUNK) {
@@ -495,6 +513,7 @@ impl Store {
         let mut clients: Vec<&str> = plans.iter().map(|p| p.client.as_str()).collect();
         clients.sort_unstable();
         clients.dedup();
+        let _turn = self.write_turn().await;
         let mut tx = self
             .pool
             .begin_with(self.dialect.begin_write())
@@ -581,6 +600,7 @@ impl Store {
         budget: usize,
     ) -> Result<SweepOutcome, StoreError> {
         let plan = transmitter.plan_sweep(now, budget);
+        let _turn = self.write_turn().await;
         let mut tx = self.pool.begin_with(self.dialect.begin_write()).await?;
         let lim = i64::try_from(plan.limit).unwrap_or(i64::MAX);
         let lock = self.dialect.lock_skip_locked();
