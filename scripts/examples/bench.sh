@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
-# Load benchmark (a script, not a test): events per second delivered and
-# acknowledged end to end by ONE aspsp-server on SQLite with 4 concurrent
-# tpp-pollers (one per client), and the server's peak memory.
+# Load benchmark (a script, not a test).
 #
-#   bash scripts/examples/bench.sh               # release build, 4 x 2500 events
-#   EVENTS=2000 PROFILE_DIR=debug bash scripts/examples/bench.sh
+# Part 1, end to end: events per second delivered and acknowledged by ONE
+# aspsp-server with 4 concurrent tpp-pollers (one per client), PS256 SETs;
+# and how fast the batch form of POST /admin/events queues them.
+# Part 2, a deep queue (BIG, default 1,000,000 SETs, ES256 so that queueing
+# them takes minutes, not a quarter of an hour): the server's peak memory,
+# and a poll's latency with 10,000 queued and with BIG queued.
 #
-# Events are queued first (through POST /admin/events, 8 connections), then
-# the four pollers start together; the clock runs from their start until
-# the last one holds all its events and has had every ack accepted.
+#   bash scripts/examples/bench.sh                          # release, SQLite
+#   DB=postgres bash scripts/examples/bench.sh              # a throwaway PostgreSQL (pg.sh)
+#   EVENTS=2000 BIG=0 PROFILE_DIR=debug bash scripts/examples/bench.sh
+#
+# The clock of part 1 runs from the pollers' start until the last one holds
+# all its events and has had every ack accepted.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 EVENTS=${EVENTS:-2500}          # per client
 BATCH=${BATCH:-100}             # maxEvents of each poll
+ENQUEUE_BATCH=${ENQUEUE_BATCH:-250}
+BIG=${BIG:-1000000}             # part 2 queue depth (0 skips part 2)
+DB=${DB:-sqlite}
 PROFILE_DIR=${PROFILE_DIR:-release}
 
 if [ "$PROFILE_DIR" = release ]; then
@@ -26,47 +34,146 @@ BIN=${CARGO_TARGET_DIR:-$ROOT/target}/$PROFILE_DIR
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/setpoll-bench.XXXXXX")
 server_pid=
 cleanup() {
+    local status=$?
+    if [ "$status" != 0 ] && [ -f "$tmp/server.log" ]; then
+        echo "server log (requests left out):" >&2
+        grep -v ' request ' "$tmp/server.log" | tail -n 20 >&2 || true
+    fi
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+    [ "$DB" = postgres ] && bash "$ROOT/scripts/examples/pg.sh" stop "$tmp/pg" || true
     rm -rf "$tmp"
 }
 trap cleanup EXIT
+if [ "$DB" = postgres ]; then
+    PG_URL=$(bash scripts/examples/pg.sh start "$tmp/pg")
+    PG_BASE=${PG_URL%/*}
+    database() { # name
+        psql_bin=$(command -v psql || ls -1d /usr/lib/postgresql/*/bin/psql | sort -V | tail -n 1)
+        "$psql_bin" -q "$PG_URL" -c "CREATE DATABASE $1" >/dev/null
+        echo "$PG_BASE/$1"
+    }
+else
+    database() { echo "$tmp/$1.sqlite3"; }
+fi
 
 printf '{"t1": "c1", "t2": "c2", "t3": "c3", "t4": "c4"}' >"$tmp/clients.json"
-"$BIN/aspsp-server" --listen 127.0.0.1:0 --database "$tmp/bench.sqlite3" \
-    --clients "$tmp/clients.json" --admin-token adm --signing-key "$tmp/key.json" \
-    --key-alg ps256 --max-events-cap "$BATCH" --long-poll-wait-ms 1000 \
-    --visibility-timeout-ms 30000 >"$tmp/server.out" 2>"$tmp/server.log" &
-server_pid=$!
-for _ in $(seq 1 200); do grep -q '^listening on ' "$tmp/server.out" 2>/dev/null && break; sleep 0.1; done
-BASE=$(sed -n 's/^listening on //p' "$tmp/server.out")
-[ -n "$BASE" ] || { cat "$tmp/server.log" >&2; exit 1; }
+printf 'adm' >"$tmp/admin-token"
+start_server() { # database key-alg key-file
+    rm -f "$tmp/server.out"
+    "$BIN/aspsp-server" --listen 127.0.0.1:0 --database "$1" \
+        --clients "$tmp/clients.json" --admin-token-file "$tmp/admin-token" \
+        --signing-key "$3" --key-alg "$2" --max-events-cap "$BATCH" \
+        --long-poll-wait-ms 1000 --visibility-timeout-ms 30000 \
+        >"$tmp/server.out" 2>>"$tmp/server.log" &
+    server_pid=$!
+    for _ in $(seq 1 300); do grep -q '^listening on ' "$tmp/server.out" 2>/dev/null && break; sleep 0.1; done
+    BASE=$(sed -n 's/^listening on //p' "$tmp/server.out")
+    [ -n "$BASE" ] || { cat "$tmp/server.log" >&2; exit 1; }
+}
+stop_server() {
+    kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+    server_pid=
+}
 
-echo "queueing 4 x $EVENTS events (PS256-signed by the server)..."
-python3 scripts/examples/enqueue.py "$BASE" adm "c1:$EVENTS" "c2:$EVENTS" "c3:$EVENTS" "c4:$EVENTS"
+echo "== part 1: end to end ($DB, $PROFILE_DIR build, load average $(cut -d' ' -f1 /proc/loadavg))"
+start_server "$(database bench)" ps256 "$tmp/key.json"
+echo "queueing 4 x $EVENTS events (PS256-signed by the server, batches of $ENQUEUE_BATCH)..."
+python3 scripts/examples/enqueue.py --batch "$ENQUEUE_BATCH" "$BASE" adm \
+    "c1:$EVENTS" "c2:$EVENTS" "c3:$EVENTS" "c4:$EVENTS"
 
 echo "polling with 4 concurrent pollers (maxEvents $BATCH)..."
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# Run a command and write its CPU seconds (user + system) to $CPU_OUT.
+cpu_of() {
+    python3 -c 'import resource, subprocess, sys
+rc = subprocess.call(sys.argv[2:])
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "w").write(str(r.ru_utime + r.ru_stime))
+sys.exit(rc)' "$@"
+}
+server_cpu0=$(cpu_ticks "$server_pid")
 start=$(date +%s%N)
 pids=()
 for c in 1 2 3 4; do
-    "$BIN/tpp-poller" --server "$BASE" --token "t$c" --client-id "c$c" \
+    cpu_of "$tmp/cpu$c" "$BIN/tpp-poller" --server "$BASE" --token "t$c" --client-id "c$c" \
         --state "$tmp/p$c.sqlite3" --max-events "$BATCH" --expect "$EVENTS" \
         --quiet --summary "$tmp/p$c.json" --max-run-secs 600 2>"$tmp/p$c.log" &
     pids+=($!)
 done
 for p in "${pids[@]}"; do wait "$p"; done
 end=$(date +%s%N)
+server_cpu=$(( $(cpu_ticks "$server_pid") - server_cpu0 ))
+pollers_cpu=$(python3 -c 'import sys; print(sum(float(open(f).read()) for f in sys.argv[1:]))' "$tmp"/cpu[1-4])
 peak_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
 stats=$(curl -fsS -H 'Authorization: Bearer adm' "$BASE/admin/stats")
-python3 - "$stats" "$EVENTS" "$start" "$end" "$peak_kb" "$PROFILE_DIR" "$tmp" <<'EOF'
-import json, sys
-stats, n, start, end, peak_kb, profile, tmp = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7]
+txn=$(curl -fsS "$BASE/metrics" | awk '/^setpoll_poll_duration_seconds_(sum|count)/ {print $2}' | tr '\n' ' ')
+python3 - "$stats" "$EVENTS" "$start" "$end" "$peak_kb" "$PROFILE_DIR" "$tmp" "$DB" "$server_cpu" "$pollers_cpu" "$txn" <<'PY'
+import json, os, sys
+stats, n, start, end, peak_kb, profile, tmp, db = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7], sys.argv[8]
+server_cpu = int(sys.argv[9]) / os.sysconf("SC_CLK_TCK")
+pollers_cpu = float(sys.argv[10])
+txn_sum, txn_count = (float(x) for x in sys.argv[11].split())
 secs = (end - start) / 1e9
 total = 4 * n
 assert stats["acknowledged"] == total, stats
 pollers = [json.load(open(f"{tmp}/p{c}.json")) for c in range(1, 5)]
 assert all(p["eventsHeld"] == n and p["storedTwice"] == 0 for p in pollers), pollers
-print(f"build: {profile}; one server on SQLite; 4 pollers; {total} events")
+print(f"build: {profile}; one server on {db}; 4 pollers; {total} events")
 print(f"delivered and acknowledged end to end: {total} in {secs:.2f} s = {total / secs:.0f} events/s")
 print(f"responses: {stats['polls']}; redelivered: {stats['redelivered']}")
 print(f"server peak memory (VmHWM): {peak_kb / 1024:.1f} MiB")
-EOF
+print(f"profile: server CPU {server_cpu:.2f} s ({server_cpu * 1e6 / total:.0f} us/event), "
+      f"of which poll transactions (wall) {txn_sum:.2f} s over {txn_count:.0f} polls "
+      f"({txn_sum * 1000 / max(txn_count, 1):.2f} ms each); "
+      f"4 pollers CPU {pollers_cpu:.2f} s ({pollers_cpu * 1e6 / total:.0f} us/event)")
+PY
+stop_server
+
+[ "$BIG" -gt 0 ] || exit 0
+echo "== part 2: a deep queue ($BIG SETs, ES256)"
+start_server "$(database deep)" es256 "$tmp/key-es.json"
+# A poll's latency: 100 polls of maxEvents $BATCH by client c1, each
+# acknowledging the previous batch (so 10,000 SETs are consumed), timed at
+# the client over one keep-alive connection.
+latency() { # label
+    python3 - "$BASE" "$BATCH" "$1" "$tmp/median-$1" <<'PY'
+import http.client, json, sys, time, urllib.parse
+base, batch, label, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+u = urllib.parse.urlparse(base)
+conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+headers = {"Authorization": "Bearer t1", "Content-Type": "application/json"}
+ack, times = [], []
+for _ in range(100):
+    body = json.dumps({"maxEvents": batch, "returnImmediately": True, "ack": ack})
+    t = time.perf_counter()
+    conn.request("POST", "/open-banking/v4.0/events", body, headers)
+    r = conn.getresponse()
+    data = json.loads(r.read())
+    times.append(time.perf_counter() - t)
+    assert r.status == 200 and len(data["sets"]) == batch, (r.status, len(data.get("sets", ())))
+    ack = list(data["sets"])
+times.sort()
+median = times[len(times) // 2] * 1000
+print(f"poll latency, {label} queued (maxEvents {batch}, acking the previous batch): "
+      f"median {median:.2f} ms, p90 {times[int(len(times) * 0.9)] * 1000:.2f} ms")
+open(out, "w").write(f"{median}")
+PY
+}
+# 15,000 queued: the run consumes 10,000, so the queue averages 10,000.
+python3 scripts/examples/enqueue.py --batch 1000 "$BASE" adm "c1:15000"
+latency small
+echo "queueing up to $BIG (c1..c4)..."
+per=$(( (BIG - 5000) / 4 ))
+python3 scripts/examples/enqueue.py --batch 1000 "$BASE" adm "c1:$per" "c2:$per" "c3:$per" "c4:$per"
+queued=$(curl -fsS -H 'Authorization: Bearer adm' "$BASE/admin/stats" \
+    | python3 -c 'import json,sys; print(sum(json.load(sys.stdin)["byState"].values()))')
+echo "queued now: $queued"
+latency big
+peak_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
+python3 - "$tmp/median-small" "$tmp/median-big" "$peak_kb" "$queued" <<'PY'
+import sys
+small, big = float(open(sys.argv[1]).read()), float(open(sys.argv[2]).read())
+print(f"poll latency ratio at {int(sys.argv[4]):,} queued vs 10,000: {big / small:.2f}x")
+print(f"server peak memory (VmHWM) with {int(sys.argv[4]):,} queued: {int(sys.argv[3]) / 1024:.1f} MiB")
+PY
+stop_server

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Queue signed event notifications on an aspsp-server through its admin API.
 
-    python3 scripts/examples/enqueue.py BASE_URL ADMIN_TOKEN CLIENT:COUNT [CLIENT:COUNT...]
+    python3 scripts/examples/enqueue.py [--batch N] BASE_URL ADMIN_TOKEN CLIENT:COUNT [CLIENT:COUNT...]
 
-Each event is one `POST /admin/events` (8 keep-alive connections in
-parallel): every fifth a consent-authorization-revoked event, the others
-resource-update events, each for its own account-access consent. Prints the
-number queued and the time taken; exits non-zero on any refusal.
+Events go in batches of N (default 250) per `POST /admin/events` (a JSON
+array; `--batch 1` sends one object per request, the single form), over 8
+keep-alive connections in parallel: every fifth a
+consent-authorization-revoked event, the others resource-update events,
+each for its own account-access consent. Prints the number queued and the
+time taken; exits non-zero on any refusal.
 """
 import http.client
 import json
@@ -16,7 +18,7 @@ import time
 import urllib.parse
 
 
-def body(client: str, n: int) -> str:
+def item(client: str, n: int) -> dict:
     rid = f"aac-{n}"
     link = f"https://aspsp.example/open-banking/v4.0/aisp/account-access-consents/{rid}"
     subject = {
@@ -30,39 +32,50 @@ def body(client: str, n: int) -> str:
             "reason": "Customer revoked consent", "subject": subject}}
     else:
         events = {"urn:uk:org:openbanking:events:resource-update": {"subject": subject}}
-    return json.dumps({"clientId": client, "sub": link, "events": events})
+    return {"clientId": client, "sub": link, "events": events}
 
 
 def main() -> int:
-    if len(sys.argv) < 4:
+    args = sys.argv[1:]
+    batch = 250
+    if len(args) >= 2 and args[0] == "--batch":
+        batch = max(1, int(args[1]))
+        args = args[2:]
+    if len(args) < 3:
         print(__doc__, file=sys.stderr)
         return 2
-    base, token = sys.argv[1], sys.argv[2]
-    jobs = []
-    for spec in sys.argv[3:]:
+    base, token = args[0], args[1]
+    items = []
+    for spec in args[2:]:
         client, count = spec.rsplit(":", 1)
-        jobs.extend((client, n) for n in range(1, int(count) + 1))
+        items.extend(item(client, n) for n in range(1, int(count) + 1))
+    if batch == 1:
+        jobs = [(json.dumps(i), 1) for i in items]
+    else:
+        jobs = [(json.dumps(items[k:k + batch]), len(items[k:k + batch]))
+                for k in range(0, len(items), batch)]
     jobs.reverse()
     url = urllib.parse.urlparse(base)
     lock = threading.Lock()
     errors = []
 
     def worker() -> None:
-        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         while True:
             with lock:
                 if not jobs or errors:
                     return
-                client, n = jobs.pop()
-            conn.request("POST", "/admin/events", body(client, n), headers)
+                body, count = jobs.pop()
+            conn.request("POST", "/admin/events", body, headers)
             response = conn.getresponse()
             text = response.read()
-            if response.status != 201:
+            queued = json.loads(text).get("queued", 1) if response.status == 201 else 0
+            if response.status != 201 or queued != count:
                 with lock:
                     errors.append(f"{response.status} {text[:200]!r}")
 
-    total = len(jobs)
+    total = len(items)
     started = time.time()
     threads = [threading.Thread(target=worker) for _ in range(8)]
     for t in threads:

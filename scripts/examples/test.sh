@@ -50,7 +50,10 @@ if [ "${SKIP_PG:-0}" != 1 ]; then
     step "examples: the same suite on PostgreSQL"
     PG_URL=$(bash scripts/examples/pg.sh start "$tmp/pg")
     echo "PostgreSQL at $PG_URL"
-    SETPOLL_TEST_POSTGRES=$PG_URL cargo test -p setpoll-aspsp-server
+    # (the scale-out test runs next, on its own, to show its figures)
+    SETPOLL_TEST_POSTGRES=$PG_URL cargo test -p setpoll-aspsp-server -- --skip three_servers
+    step "examples: scale-out (3 servers on PostgreSQL, 6 pollers, a SIGKILL)"
+    SETPOLL_TEST_POSTGRES=$PG_URL cargo test -p setpoll-aspsp-server --test scale -- --nocapture
 fi
 
 # A server for the fuzzer and the host examples.

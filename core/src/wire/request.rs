@@ -148,6 +148,13 @@ pub enum RequestError {
         /// Actual length.
         actual: usize,
     },
+    /// A string (or member name) holds U+0000 (NUL), which no `jti`,
+    /// error code or description carries and which databases such as
+    /// PostgreSQL cannot store in text: refused on every host alike.
+    ForbiddenCharacter {
+        /// Path of the value.
+        path: String,
+    },
     /// More items than the configured limit.
     TooManyItems {
         /// Path of the array or object.
@@ -177,6 +184,7 @@ impl RequestError {
             RequestError::OutOfRange { .. } => "out_of_range",
             RequestError::InvalidLength { .. } => "invalid_length",
             RequestError::TooManyItems { .. } => "too_many_items",
+            RequestError::ForbiddenCharacter { .. } => "forbidden_character",
         }
     }
 
@@ -196,7 +204,8 @@ impl RequestError {
             | RequestError::NotAnInteger { path }
             | RequestError::OutOfRange { path, .. }
             | RequestError::InvalidLength { path, .. }
-            | RequestError::TooManyItems { path, .. } => Some(path),
+            | RequestError::TooManyItems { path, .. }
+            | RequestError::ForbiddenCharacter { path } => Some(path),
         }
     }
 
@@ -220,7 +229,8 @@ impl RequestError {
             | RequestError::NotAnInteger { .. }
             | RequestError::OutOfRange { .. }
             | RequestError::InvalidLength { .. }
-            | RequestError::TooManyItems { .. } => ObieErrorCode::FieldInvalid,
+            | RequestError::TooManyItems { .. }
+            | RequestError::ForbiddenCharacter { .. } => ObieErrorCode::FieldInvalid,
         }
     }
 
@@ -306,6 +316,9 @@ impl fmt::Display for RequestError {
             RequestError::TooManyItems { path, max, actual } => {
                 write!(f, "{path} has {actual} items, more than the {max} accepted")
             }
+            RequestError::ForbiddenCharacter { path } => {
+                write!(f, "{path} must not contain U+0000")
+            }
         }
     }
 }
@@ -331,6 +344,11 @@ fn wrong_type(segs: &[Seg<'_>], expected: &'static str, found: &Json) -> Request
 }
 
 fn check_len(segs: &[Seg<'_>], s: &str, bounds: (usize, usize)) -> Result<(), RequestError> {
+    if s.contains('\0') {
+        return Err(RequestError::ForbiddenCharacter {
+            path: path_of(segs),
+        });
+    }
     let actual = char_len(s);
     if actual < bounds.0 || actual > bounds.1 {
         return Err(RequestError::InvalidLength {
@@ -377,7 +395,9 @@ impl EventPolling {
     ///    polling schema leaves implicit) whose value is an object with a
     ///    string `err` (1..40) and a string `description` (1..256), both
     ///    required; unknown members follow
-    ///    [`RequestOptions::reject_unknown_members`].
+    ///    [`RequestOptions::reject_unknown_members`]. No string (`jti`,
+    ///    `err`, `description`, `setErrs` key) may hold U+0000
+    ///    ([`RequestError::ForbiddenCharacter`], checked before its length).
     ///
     /// `null` is a wrong type everywhere (the schema has no nullable member).
     /// Lengths count Unicode scalar values (Rust `char`s), not bytes or

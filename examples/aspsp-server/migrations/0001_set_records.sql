@@ -1,8 +1,8 @@
 -- One row per queued SET: the transmitter's SetRecord (setpoll_core::transmitter).
 -- Acknowledged SETs are deleted. Times are milliseconds since the Unix epoch.
--- The same DDL runs on SQLite and PostgreSQL. (Statements are split on semicolons:
--- keep them out of comments.)
-CREATE TABLE set_records (
+-- The same DDL runs on SQLite and PostgreSQL (sqlx's migrator). IF NOT EXISTS: databases
+-- made before the migrator (by the server's own runner) already hold the table.
+CREATE TABLE IF NOT EXISTS set_records (
     client_id   TEXT   NOT NULL,   -- the TPP (the SET's aud)
     seq         BIGINT NOT NULL,   -- FIFO position in the client's queue (assigned by the core)
     jti         TEXT   NOT NULL,
@@ -16,4 +16,4 @@ CREATE TABLE set_records (
     PRIMARY KEY (client_id, jti),
     UNIQUE (client_id, seq)
 );
-CREATE INDEX set_records_expiry ON set_records (expires_at)
+CREATE INDEX IF NOT EXISTS set_records_expiry ON set_records (expires_at);

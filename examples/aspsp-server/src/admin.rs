@@ -11,25 +11,35 @@ use sqlx::Row as _;
 use setpoll_core::claims::SetClaims;
 use setpoll_core::transmitter::EnqueueOutcome;
 
-use crate::http::{bearer_token, json_response, read_body, unauthorized, App};
+use crate::http::{bearer_token, json_response, unauthorized, App};
 use crate::store::StoreError;
 
 fn is_admin(headers: &HeaderMap, app: &App) -> bool {
+    use subtle::ConstantTimeEq as _;
+    // `ct_eq` on slices of different lengths is false at once: the length
+    // of the token is not a secret worth hiding.
     bearer_token(headers)
-        .is_some_and(|t| constant_time_eq(t.as_bytes(), app.config.admin_token.as_bytes()))
+        .is_some_and(|t| bool::from(t.as_bytes().ct_eq(app.admin_token.as_bytes())))
 }
 
-/// Compare without an early exit on the first differing byte.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+/// Most SETs in one batch `POST /admin/events`.
+pub const MAX_BATCH: usize = 1000;
 
-/// `POST /admin/events`: build, sign and enqueue one SET.
+/// A refused item: HTTP status, machine code, message.
+type Refusal = (StatusCode, String, String);
+
+/// `POST /admin/events`: build, sign and enqueue one SET, or a batch.
 ///
 /// Body: `{"clientId", "sub", "events", "txn"?, "toe"?, "jti"?}`. Answers
 /// 201 `{"jti", "clientId"}` when queued, 200 (with `"alreadyQueued": true`)
 /// when the client already holds that `jti`, 400 `{"error", "message"}`
 /// when the body or the claims are refused.
+///
+/// Batch: a JSON array of such objects (at most [`MAX_BATCH`]), queued in
+/// one transaction, all or nothing: 201 (200 when every one was already
+/// queued) `{"queued": N, "alreadyQueued": M, "results": [{"jti",
+/// "clientId", "alreadyQueued"?}...]}` in request order, or 400 `{"error",
+/// "message", "index"}` naming the first refused item, and nothing queued.
 pub async fn enqueue(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
@@ -38,37 +48,132 @@ pub async fn enqueue(
     if !is_admin(&headers, &app) {
         return unauthorized();
     }
-    let body = match read_body(request.into_body(), app.config.max_body_bytes).await {
+    let body = match app.body(request.into_body()).await {
         Ok(body) => body,
+        Err(StatusCode::REQUEST_TIMEOUT) => {
+            return admin_error(
+                StatusCode::REQUEST_TIMEOUT,
+                "body_timeout",
+                "request body not received in time",
+            )
+        }
         Err(status) => return admin_error(status, "body_too_large", "request body too large"),
     };
-    let input: serde_json::Value = match serde_json::from_slice(&body) {
-        Ok(v @ serde_json::Value::Object(_)) => v,
+    let (items, batch) = match serde_json::from_slice(&body) {
+        Ok(v @ serde_json::Value::Object(_)) => (vec![v], false),
+        Ok(serde_json::Value::Array(items)) if items.len() <= MAX_BATCH => (items, true),
+        Ok(serde_json::Value::Array(items)) => {
+            return admin_error(
+                StatusCode::BAD_REQUEST,
+                "batch_too_large",
+                &format!("{} items, more than the {MAX_BATCH} accepted", items.len()),
+            )
+        }
         _ => {
             return admin_error(
                 StatusCode::BAD_REQUEST,
                 "malformed",
-                "body is not a JSON object",
+                "body is not a JSON object or an array of objects",
             )
         }
     };
-    let Some(client) = input
-        .get("clientId")
-        .and_then(|v| v.as_str())
-        .map(str::to_owned)
-    else {
-        return admin_error(
-            StatusCode::BAD_REQUEST,
-            "missing_client_id",
-            "clientId (string) is required",
-        );
-    };
     let now = crate::now();
+    // Signing is CPU work (about a millisecond per PS256 SET): off the
+    // async workers, so polls keep being served while a batch is signed.
+    let signer = Arc::clone(&app);
+    let signed = tokio::task::spawn_blocking(move || {
+        items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| build_token(&signer, item, now).map_err(|e| (index, e)))
+            .collect::<Result<Vec<String>, _>>()
+    })
+    .await;
+    let tokens = match signed {
+        Ok(Ok(tokens)) => tokens,
+        Ok(Err((index, (status, code, message)))) => {
+            return json_response(status, &refusal(&code, &message, batch.then_some(index)));
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "signing task failed");
+            return admin_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "sign_failed",
+                "signing failed",
+            );
+        }
+    };
+    let outcomes = match app.store.enqueue_many(&app.transmitter, &tokens, now).await {
+        Ok(outcomes) => outcomes,
+        Err((index, StoreError::Enqueue(e))) => {
+            let body = refusal(e.code(), &e.to_string(), batch.then_some(index));
+            return json_response(StatusCode::BAD_REQUEST, &body);
+        }
+        Err((_, e)) => {
+            tracing::error!(error = %e, "enqueue failed; nothing queued");
+            return admin_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "store_failed",
+                "the events store failed",
+            );
+        }
+    };
+    let mut results = Vec::with_capacity(outcomes.len());
+    let mut queued = 0usize;
+    let mut woken = std::collections::HashSet::new();
+    for outcome in &outcomes {
+        let (client, jti, fresh) = match outcome {
+            EnqueueOutcome::Queued { record } => (&record.client, &record.jti, true),
+            EnqueueOutcome::AlreadyQueued { client, jti, .. } => (client, jti, false),
+        };
+        if fresh {
+            queued += 1;
+            app.stats.enqueued();
+            woken.insert(client.as_str());
+            results.push(json!({ "jti": jti, "clientId": client }));
+        } else {
+            results.push(json!({ "jti": jti, "clientId": client, "alreadyQueued": true }));
+        }
+    }
+    for client in woken {
+        app.wake.wake(client);
+    }
+    let status = if queued > 0 {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    if batch {
+        let already = outcomes.len() - queued;
+        json_response(
+            status,
+            &json!({ "queued": queued, "alreadyQueued": already, "results": results }),
+        )
+    } else {
+        let body = results.pop().unwrap_or(serde_json::Value::Null);
+        json_response(status, &body)
+    }
+}
+
+/// The signed SET for one admin item.
+fn build_token(
+    app: &App,
+    input: &serde_json::Value,
+    now: setpoll_core::Timestamp,
+) -> Result<String, Refusal> {
+    let bad =
+        |code: &str, message: &str| (StatusCode::BAD_REQUEST, code.to_owned(), message.to_owned());
+    if !input.is_object() {
+        return Err(bad("malformed", "item is not a JSON object"));
+    }
+    let Some(client) = input.get("clientId").and_then(|v| v.as_str()) else {
+        return Err(bad("missing_client_id", "clientId (string) is required"));
+    };
     let secs = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
     let jti = match input.get("jti") {
         None => uuid::Uuid::new_v4().to_string(),
         Some(serde_json::Value::String(j)) => j.clone(),
-        Some(_) => return admin_error(StatusCode::BAD_REQUEST, "bad_jti", "jti must be a string"),
+        Some(_) => return Err(bad("bad_jti", "jti must be a string")),
     };
     // The claims as JSON, then the core's parser: it checks every OBIE rule
     // (event shapes, lengths, types) the same way a recipient will.
@@ -97,44 +202,18 @@ pub async fn enqueue(
             .unwrap_or(serde_json::Value::Null),
     );
     let claims_json = serde_json::Value::Object(claims).to_string();
-    let claims = match SetClaims::from_json(claims_json.as_bytes()) {
-        Ok(c) => c,
-        Err(e) => return admin_error(StatusCode::BAD_REQUEST, e.code(), &e.to_string()),
-    };
-    let token = match app.signer.sign(&claims, now) {
-        Ok(t) => t,
-        Err(e) => return admin_error(StatusCode::BAD_REQUEST, "sign_failed", &e),
-    };
-    match app.store.enqueue(&app.transmitter, &token, now).await {
-        Ok(outcome) => {
-            let queued = matches!(outcome, EnqueueOutcome::Queued { .. });
-            if let Some(client) = outcome.wake() {
-                app.stats.enqueued();
-                app.wake.wake(client);
-            }
-            let status = if queued {
-                StatusCode::CREATED
-            } else {
-                StatusCode::OK
-            };
-            let body = if queued {
-                json!({ "jti": jti, "clientId": client })
-            } else {
-                json!({ "jti": jti, "clientId": client, "alreadyQueued": true })
-            };
-            json_response(status, &body)
-        }
-        Err(StoreError::Enqueue(e)) => {
-            admin_error(StatusCode::BAD_REQUEST, e.code(), &e.to_string())
-        }
-        Err(e) => {
-            eprintln!("aspsp-server: enqueue: {e}");
-            admin_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "store_failed",
-                "the events store failed",
-            )
-        }
+    let claims =
+        SetClaims::from_json(claims_json.as_bytes()).map_err(|e| bad(e.code(), &e.to_string()))?;
+    app.signer
+        .sign(&claims, now, app.clients.header_profile(client))
+        .map_err(|e| bad("sign_failed", &e))
+}
+
+/// `{"error", "message", "index"?}`.
+fn refusal(code: &str, message: &str, index: Option<usize>) -> serde_json::Value {
+    match index {
+        Some(index) => json!({ "error": code, "message": message, "index": index }),
+        None => json!({ "error": code, "message": message }),
     }
 }
 
@@ -154,7 +233,7 @@ pub async fn stats(State(app): State<Arc<App>>, headers: HeaderMap) -> Response 
     let rows = match rows {
         Ok(rows) => rows,
         Err(e) => {
-            eprintln!("aspsp-server: stats: {e}");
+            tracing::error!(error = %e, "stats: database failed");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };

@@ -25,20 +25,47 @@ pub struct Config {
     #[arg(long, default_value = "aspsp.sqlite3")]
     pub database: String,
 
-    /// JSON object mapping bearer token -> client id. This stands in for
-    /// the OAuth 2.0 token introspection (and MTLS binding) a real ASPSP
-    /// does: see `ClientTable::authenticate`.
-    #[arg(long)]
-    pub clients: PathBuf,
+    /// Path of the clients file: a JSON object mapping each bearer token to
+    /// a client id (`{"token": "client-id"}`), or to
+    /// `{"clientId": "...", "headerProfile": "rfc8417"}` to sign that
+    /// client's SETs with another header profile. Without this flag the
+    /// same JSON is read from the `ASPSP_CLIENTS` environment variable.
+    /// This stands in for the OAuth 2.0 token introspection (and MTLS
+    /// binding) a real ASPSP does: see `ClientTable::authenticate`.
+    #[arg(long, value_name = "FILE")]
+    pub clients: Option<PathBuf>,
 
-    /// Bearer token that guards `/admin/*`.
-    #[arg(long)]
-    pub admin_token: String,
+    /// File holding the bearer token that guards `/admin/*` (surrounding
+    /// whitespace ignored). Else the `ASPSP_ADMIN_TOKEN` environment
+    /// variable, else `--admin-token`.
+    #[arg(long, value_name = "FILE")]
+    pub admin_token_file: Option<PathBuf>,
 
-    /// The signing key file (private JWK). Generated on first start when
-    /// the file does not exist.
-    #[arg(long, default_value = "aspsp-signing-key.json")]
-    pub signing_key: PathBuf,
+    /// The admin token itself, for demos only: arguments are visible to
+    /// every local user (`ps`), so the server warns when it is used.
+    #[arg(long, value_name = "TOKEN")]
+    pub admin_token: Option<String>,
+
+    /// A signing key file (private JWK), repeatable for key rotation: the
+    /// first signs, every one is published in `GET /jwks`. Only the first
+    /// may be missing, and is then generated there (mode 0600).
+    #[arg(long, value_name = "FILE")]
+    pub signing_key: Vec<PathBuf>,
+
+    /// Directory for what the server generates when not told where: with no
+    /// `--signing-key`, the key is `DIR/signing-key.json` (created mode
+    /// 0600 when missing). Without `--signing-key` or `--data-dir` the
+    /// server refuses to start rather than write a private key somewhere
+    /// nobody chose.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// JOSE header profile of the SETs signed: `obie` (`typ: JOSE` and the
+    /// critical `http://openbanking.org.uk/{iat,iss,tan}` headers) or
+    /// `rfc8417` (`typ: secevent+jwt`, no `crit`, as RFC 8417 / OpenID SSF
+    /// receivers require). A client's entry in the clients file may override it.
+    #[arg(long, value_enum, default_value_t = HeaderProfileName::Obie)]
+    pub header_profile: HeaderProfileName,
 
     /// Algorithm of a generated signing key.
     #[arg(long, value_enum, default_value_t = KeyAlg::Ps256)]
@@ -116,6 +143,25 @@ pub struct Config {
     /// Database connections in the pool.
     #[arg(long, default_value_t = 8)]
     pub db_connections: u32,
+
+    /// Log lines: `text` (human) or `json` (one JSON object per line).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// Longest a client may take to send a request's headers (and, on a
+    /// kept-alive connection, the next request's), ms; then the connection
+    /// is closed.
+    #[arg(long, default_value_t = 30_000)]
+    pub header_read_timeout_ms: u64,
+
+    /// Longest a client may take to send a request body, ms; then 408.
+    #[arg(long, default_value_t = 30_000)]
+    pub body_read_timeout_ms: u64,
+
+    /// Most connections open at once; further ones wait in the kernel's
+    /// accept queue until one closes.
+    #[arg(long, default_value_t = 1024)]
+    pub max_connections: usize,
 }
 
 impl Config {
@@ -176,6 +222,25 @@ pub enum SetErrs {
     Redeliver,
 }
 
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// JOSE header profile of signed SETs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HeaderProfileName {
+    /// Open Banking UK message signing.
+    Obie,
+    /// RFC 8417 (`typ: secevent+jwt`).
+    Rfc8417,
+}
+
 /// Algorithm of a generated signing key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum KeyAlg {
@@ -194,35 +259,72 @@ pub enum KeyAlg {
 #[derive(Debug, Clone, Default)]
 pub struct ClientTable {
     by_token: HashMap<String, String>,
+    profiles: HashMap<String, HeaderProfileName>,
+}
+
+/// One value of the clients file.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum ClientEntry {
+    Id(String),
+    Full {
+        #[serde(rename = "clientId")]
+        client_id: String,
+        #[serde(rename = "headerProfile")]
+        header_profile: Option<HeaderProfileName>,
+    },
 }
 
 impl ClientTable {
-    /// Read and validate the clients file.
+    /// Read and validate the clients file (or, with no path, the
+    /// `ASPSP_CLIENTS` environment variable).
     ///
     /// # Errors
-    /// When the file cannot be read or is not a JSON object of non-empty strings.
-    pub fn load(path: &std::path::Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read clients file {}: {e}", path.display()))?;
-        Self::from_json(&text).map_err(|e| format!("clients file {}: {e}", path.display()))
+    /// When neither is given, the file cannot be read, or the JSON is not
+    /// a clients object.
+    pub fn load(path: Option<&std::path::Path>) -> Result<Self, String> {
+        match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read clients file {}: {e}", path.display()))?;
+                Self::from_json(&text).map_err(|e| format!("clients file {}: {e}", path.display()))
+            }
+            None => match std::env::var("ASPSP_CLIENTS") {
+                Ok(text) => Self::from_json(&text).map_err(|e| format!("ASPSP_CLIENTS: {e}")),
+                Err(_) => Err("no clients: give --clients FILE or set ASPSP_CLIENTS".into()),
+            },
+        }
     }
 
-    /// Parse `{"token": "client id", ...}`.
+    /// Parse `{"token": "client id" | {"clientId", "headerProfile"?}, ...}`.
     ///
     /// # Errors
     /// When the text is not such an object.
     pub fn from_json(text: &str) -> Result<Self, String> {
-        let map: HashMap<String, String> =
-            serde_json::from_str(text).map_err(|e| format!("not a JSON object of strings: {e}"))?;
-        if let Some((token, client)) = map
-            .iter()
-            .find(|(t, c)| t.is_empty() || c.is_empty() || c.len() > 128)
-        {
-            return Err(format!(
-                "empty token or client id (or client id over 128 chars): {token:?} -> {client:?}"
-            ));
+        let map: HashMap<String, ClientEntry> = serde_json::from_str(text).map_err(|e| {
+            format!("not a JSON object of client ids (or {{\"clientId\", \"headerProfile\"}} objects): {e}")
+        })?;
+        let mut table = ClientTable::default();
+        for (token, entry) in map {
+            let (client, profile) = match entry {
+                ClientEntry::Id(client) => (client, None),
+                ClientEntry::Full {
+                    client_id,
+                    header_profile,
+                } => (client_id, header_profile),
+            };
+            if token.is_empty() || client.is_empty() || client.len() > 128 || client.contains('\0')
+            {
+                return Err(format!(
+                    "empty token or client id (or client id over 128 chars): {token:?} -> {client:?}"
+                ));
+            }
+            if let Some(profile) = profile {
+                table.profiles.insert(client.clone(), profile);
+            }
+            table.by_token.insert(token, client);
         }
-        Ok(Self { by_token: map })
+        Ok(table)
     }
 
     /// The client id a bearer token belongs to.
@@ -230,4 +332,33 @@ impl ClientTable {
     pub fn authenticate(&self, token: &str) -> Option<&str> {
         self.by_token.get(token).map(String::as_str)
     }
+
+    /// The header profile the clients file sets for `client`, if any.
+    #[must_use]
+    pub fn header_profile(&self, client: &str) -> Option<HeaderProfileName> {
+        self.profiles.get(client).copied()
+    }
+}
+
+/// The admin token from `--admin-token-file`, `ASPSP_ADMIN_TOKEN` or
+/// `--admin-token`, in that order, and whether it came from the command line.
+///
+/// # Errors
+/// When none is given, the file cannot be read, or the token is empty.
+pub fn admin_token(config: &Config) -> Result<(String, bool), String> {
+    let (token, from_argv) = if let Some(path) = &config.admin_token_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read admin token file {}: {e}", path.display()))?;
+        (text.trim().to_owned(), false)
+    } else if let Ok(token) = std::env::var("ASPSP_ADMIN_TOKEN") {
+        (token.trim().to_owned(), false)
+    } else if let Some(token) = &config.admin_token {
+        (token.clone(), true)
+    } else {
+        return Err("no admin token: give --admin-token-file FILE or set ASPSP_ADMIN_TOKEN".into());
+    };
+    if token.is_empty() {
+        return Err("the admin token is empty".into());
+    }
+    Ok((token, from_argv))
 }

@@ -10,9 +10,18 @@
 //! 6. the body is a valid `OBEventPolling1`, else 400 with `OBErrorResponse1`.
 //!
 //! Every response carries `x-fapi-interaction-id`: the request's, or a
-//! fresh UUID when the request had none.
+//! fresh UUID when the request had none. Every request is logged once (see
+//! [`log_request`]).
+//!
+//! Connections are served by hyper directly (not `axum::serve`) so that
+//! slow clients are bounded: `--header-read-timeout-ms` closes a connection
+//! whose request headers (or next request, when kept alive) do not arrive
+//! in time, `--body-read-timeout-ms` answers 408 to a body that trickles,
+//! and at most `--max-connections` connections are served at once.
 
+use std::future::Future;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -33,6 +42,8 @@ use crate::wake::Wakeups;
 pub struct App {
     /// Flags.
     pub config: Config,
+    /// The token guarding `/admin/*`.
+    pub admin_token: String,
     /// Bearer token -> client id.
     pub clients: ClientTable,
     /// The database.
@@ -43,6 +54,8 @@ pub struct App {
     pub transmitter: setpoll_core::transmitter::Transmitter,
     /// Delivery counters.
     pub stats: crate::poll::Stats,
+    /// Latency histogram and gauges for `GET /metrics`.
+    pub metrics: crate::metrics::Metrics,
     /// Long-poll wake-ups.
     pub wake: Wakeups,
 }
@@ -74,11 +87,108 @@ pub fn router(app: Arc<App>) -> Router {
             post(|s, h, b| events(s, ApiVersion::V40, h, b)),
         )
         .route("/jwks", get(jwks))
+        .route("/health", get(crate::metrics::health))
+        .route("/ready", get(crate::metrics::ready))
+        .route("/metrics", get(crate::metrics::metrics))
         .route("/admin/events", post(crate::admin::enqueue))
         .route("/admin/stats", get(crate::admin::stats))
         .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(middleware::from_fn(interaction_id))
+        .layer(middleware::from_fn(log_request))
         .with_state(app)
+}
+
+/// What a handler tells the request log (a response extension).
+#[derive(Debug, Clone, Default)]
+pub struct RequestLog {
+    /// The authenticated client.
+    pub client: Option<String>,
+    /// SETs in the response.
+    pub delivered: usize,
+    /// `ack` entries in the request.
+    pub acked: usize,
+    /// `setErrs` entries in the request.
+    pub set_errs: usize,
+}
+
+/// One log line per request: method, path, status, latency, and what the
+/// handler reported (client, SETs delivered, acks, setErrs).
+async fn log_request(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let status = response.status().as_u16();
+    let log = response.extensions().get::<RequestLog>();
+    tracing::info!(
+        method = %method,
+        path = %path,
+        status,
+        client = log.and_then(|l| l.client.as_deref()).unwrap_or("-"),
+        delivered = log.map_or(0, |l| l.delivered),
+        acked = log.map_or(0, |l| l.acked),
+        set_errs = log.map_or(0, |l| l.set_errs),
+        latency_ms = (latency_ms * 1000.0).round() / 1000.0,
+        "request"
+    );
+    response
+}
+
+/// Serve `app` on `listener` until `shutdown` resolves, then let open
+/// requests finish (up to 5 s).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let limit = Arc::new(tokio::sync::Semaphore::new(
+        app.config.max_connections.max(1),
+    ));
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_millis(
+            app.config.header_read_timeout_ms.max(1),
+        ))
+        .keep_alive(true);
+    let router = router(Arc::clone(&app));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = Arc::clone(&limit).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off briefly.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(Duration::from_secs(5)) => {}
+    }
 }
 
 /// Put the request's `x-fapi-interaction-id` (or a new one) into the
@@ -246,11 +356,33 @@ pub fn error_body(status: StatusCode, body: &str) -> Response {
     json_response_text(status, body.to_owned())
 }
 
-/// Read the body up to `limit` bytes.
-pub async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, StatusCode> {
-    axum::body::to_bytes(body, limit)
+/// Read the body up to `limit` bytes within `timeout`: 413 when larger,
+/// 408 when it does not arrive in time.
+pub async fn read_body(
+    body: Body,
+    limit: usize,
+    timeout: Duration,
+) -> Result<axum::body::Bytes, StatusCode> {
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(StatusCode::PAYLOAD_TOO_LARGE),
+        Err(_) => Err(StatusCode::REQUEST_TIMEOUT),
+    }
+}
+
+impl App {
+    /// Read a request body under the size and time limits of the flags.
+    ///
+    /// # Errors
+    /// As [`read_body`].
+    pub async fn body(&self, body: Body) -> Result<axum::body::Bytes, StatusCode> {
+        read_body(
+            body,
+            self.config.max_body_bytes,
+            Duration::from_millis(self.config.body_read_timeout_ms.max(1)),
+        )
         .await
-        .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE)
+    }
 }
 
 /// `POST /open-banking/{v3.1,v4.0}/events`.
@@ -268,10 +400,28 @@ async fn events(
     let Some(client) = bearer(&headers, &app.clients).map(str::to_owned) else {
         return unauthorized();
     };
-    if !accepts_json(&headers) {
+    let mut response = events_of(&app, version, &headers, request, &id, &client).await;
+    if response.extensions().get::<RequestLog>().is_none() {
+        response.extensions_mut().insert(RequestLog {
+            client: Some(client),
+            ..RequestLog::default()
+        });
+    }
+    response
+}
+
+async fn events_of(
+    app: &App,
+    version: ApiVersion,
+    headers: &HeaderMap,
+    request: Request,
+    id: &InteractionId,
+    client: &str,
+) -> Response {
+    if !accepts_json(headers) {
         return StatusCode::NOT_ACCEPTABLE.into_response();
     }
-    if !is_json_content(&headers) {
+    if !is_json_content(headers) {
         return StatusCode::UNSUPPORTED_MEDIA_TYPE.into_response();
     }
     if let Some(date) = headers.get("x-fapi-auth-date") {
@@ -281,21 +431,29 @@ async fn events(
                 message: "x-fapi-auth-date is not an RFC 7231 date such as 'Sun, 10 Sep 2017 19:43:31 UTC'".into(),
                 path: Some("x-fapi-auth-date".into()),
             };
-            return error_response(StatusCode::BAD_REQUEST, version, &id, &[item]);
+            return error_response(StatusCode::BAD_REQUEST, version, id, &[item]);
         }
     }
-    let body = match read_body(request.into_body(), app.config.max_body_bytes).await {
+    let body = match app.body(request.into_body()).await {
         Ok(body) => body,
         Err(status) => {
+            let message = if status == StatusCode::REQUEST_TIMEOUT {
+                format!(
+                    "request body not received within {} ms",
+                    app.config.body_read_timeout_ms
+                )
+            } else {
+                format!("request body over {} bytes", app.config.max_body_bytes)
+            };
             let item = ErrorItem {
                 code: ObieErrorCode::FieldInvalid,
-                message: format!("request body over {} bytes", app.config.max_body_bytes),
+                message,
                 path: None,
             };
-            return error_response(status, version, &id, &[item]);
+            return error_response(status, version, id, &[item]);
         }
     };
-    crate::poll::serve(&app, version, &id, &client, &body).await
+    crate::poll::serve(app, version, id, client, &body).await
 }
 
 /// `GET /jwks`: the public signing keys.

@@ -5,6 +5,7 @@ mod config;
 mod errors;
 mod http;
 mod keys;
+mod metrics;
 mod poll;
 mod store;
 mod wake;
@@ -15,7 +16,7 @@ use std::sync::Arc;
 
 use clap::Parser as _;
 
-use crate::config::{ClientTable, Config};
+use crate::config::{ClientTable, Config, LogFormat};
 
 /// Wall-clock milliseconds since the epoch (the host reads the clock; the core never does).
 #[must_use]
@@ -40,17 +41,38 @@ pub fn now_millis_i64() -> i64 {
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::parse();
+    init_logging(config.log_format);
     match run(config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
+            tracing::error!("{message}");
             eprintln!("aspsp-server: {message}");
             ExitCode::FAILURE
         }
     }
 }
 
+/// Log lines on stderr (stdout carries only `listening on ...`).
+fn init_logging(format: LogFormat) {
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::INFO)
+        .with_target(false);
+    match format {
+        LogFormat::Text => builder.with_ansi(false).init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
+}
+
 async fn run(config: Config) -> Result<(), String> {
-    let clients = ClientTable::load(&config.clients)?;
+    let clients = ClientTable::load(config.clients.as_deref())?;
+    let (admin_token, from_argv) = config::admin_token(&config)?;
+    if from_argv {
+        tracing::warn!(
+            "--admin-token puts the token where every local user can read it (ps); \
+             use --admin-token-file or ASPSP_ADMIN_TOKEN outside demos"
+        );
+    }
     let store = store::Store::open(&config.database, config.db_connections)
         .await
         .map_err(|e| format!("database {}: {e}", redact(&config.database)))?;
@@ -64,21 +86,22 @@ async fn run(config: Config) -> Result<(), String> {
         .map_err(|e| format!("listener address: {e}"))?;
     let app = Arc::new(http::App {
         config,
+        admin_token,
         clients,
         store,
         signer,
         transmitter,
         stats: poll::Stats::default(),
+        metrics: metrics::Metrics::default(),
         wake: wake::Wakeups::default(),
     });
     tokio::spawn(poll::sweeper(Arc::clone(&app)));
+    tracing::info!(address = %local, "listening");
     // Scripts wait for this line to learn the port.
     println!("listening on http://{local}");
     let _ = std::io::stdout().flush();
-    axum::serve(listener, http::router(app))
-        .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(|e| format!("server: {e}"))
+    http::serve(listener, app, shutdown()).await;
+    Ok(())
 }
 
 /// Resolves on SIGINT or SIGTERM.

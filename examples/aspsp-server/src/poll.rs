@@ -16,7 +16,9 @@ use setpoll_core::transmitter::{Change, DeleteReason, PollDecision, PollOutcome,
 use setpoll_core::wire::{EventPolling, EventPollingResponse};
 
 use crate::config::Profile;
-use crate::http::{error_response, json_response_text, ApiVersion, App, ErrorItem, InteractionId};
+use crate::http::{
+    error_response, json_response_text, ApiVersion, App, ErrorItem, InteractionId, RequestLog,
+};
 
 /// Serve one poll of `client`.
 pub async fn serve(
@@ -36,29 +38,51 @@ pub async fn serve(
             return crate::http::error_body(StatusCode::BAD_REQUEST, &response.to_json());
         }
     };
+    let mut log = RequestLog {
+        client: Some(client.to_owned()),
+        acked: request.ack.len(),
+        set_errs: request.set_errs.len(),
+        delivered: 0,
+    };
     let wake = app.wake.for_client(client);
     let mut plan = app.transmitter.plan_poll(client, &request, crate::now());
+    let mut waiting = None;
     loop {
         // Register for the wake-up before looking, so an enqueue that
         // commits between our look and our wait is not missed.
         let mut notified = pin!(wake.notified());
         notified.as_mut().enable();
-        let outcome = match app.store.poll(&app.transmitter, plan).await {
+        let started = std::time::Instant::now();
+        let result = app.store.poll(&app.transmitter, plan).await;
+        app.metrics.observe_poll(started.elapsed());
+        let outcome = match result {
             Ok(outcome) => outcome,
             Err(e) => {
-                eprintln!("aspsp-server: poll of {client}: {e}");
+                tracing::error!(client, error = %e, "poll failed; nothing committed");
                 let item = ErrorItem {
                     code: setpoll_core::codes::ObieErrorCode::UnexpectedError,
                     message: "the events store is unavailable; retry later".into(),
                     path: None,
                 };
-                return error_response(StatusCode::INTERNAL_SERVER_ERROR, version, id, &[item]);
+                let mut response =
+                    error_response(StatusCode::INTERNAL_SERVER_ERROR, version, id, &[item]);
+                response.extensions_mut().insert(log);
+                return response;
             }
         };
         app.stats.record(&outcome);
         match outcome.decision {
-            PollDecision::Respond(response) => return respond(app, version, &response),
+            PollDecision::Respond(response) => {
+                drop(waiting);
+                log.delivered = response.sets.len();
+                let mut response = respond(app, version, &response);
+                response.extensions_mut().insert(log);
+                return response;
+            }
             PollDecision::Wait(wait) => {
+                if waiting.is_none() {
+                    waiting = Some(app.metrics.long_poll_waiter());
+                }
                 let left = wait
                     .until
                     .as_millis()
@@ -186,7 +210,8 @@ pub async fn sweeper(app: std::sync::Arc<App>) {
                     }
                 }
                 Err(e) => {
-                    eprintln!("aspsp-server: sweep: {e}");
+                    app.metrics.sweep_error();
+                    tracing::error!(error = %e, "sweep failed; retried next interval");
                     break;
                 }
             }

@@ -10,8 +10,8 @@
 use std::time::Duration;
 
 use setpoll_core::transmitter::{
-    Change, EnqueueError, EnqueueOutcome, PollOutcome, PollPlan, SetFailure, SetRecord, SetState,
-    SweepOutcome, Transmitter,
+    Change, EnqueueError, EnqueueOutcome, EnqueuePlan, PollOutcome, PollPlan, SetFailure,
+    SetRecord, SetState, SweepOutcome, Transmitter,
 };
 use setpoll_core::Timestamp;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
@@ -75,6 +75,11 @@ pub struct Store {
     pub pool: AnyPool,
     /// Its dialect.
     pub dialect: Dialect,
+    /// SQLite has one writer at a time: this process's write transactions
+    /// queue here, in order, instead of in SQLite's busy handler (which
+    /// retries with sleeps and can starve one writer past `busy_timeout`
+    /// when many wait on a loaded machine).
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Turn `--database` into a URL and a dialect.
@@ -110,62 +115,38 @@ impl Store {
                         // NORMAL is durable across process crashes in WAL mode.
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
-                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA busy_timeout = 30000").await?;
                     }
                     Ok(())
                 })
             })
             .connect_with(options)
             .await?;
-        let store = Store { pool, dialect };
+        let store = Store {
+            pool,
+            dialect,
+            writer: std::sync::Arc::default(),
+        };
         store.migrate().await?;
         Ok(store)
     }
 
-    /// Apply the migrations not yet applied, each in its own transaction.
+    /// Wait for this process's turn to write (SQLite only).
+    async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.dialect {
+            Dialect::Sqlite => Some(self.writer.lock().await),
+            Dialect::Postgres => None,
+        }
+    }
+
+    /// Apply the migrations not yet applied (sqlx's migrator: on
+    /// PostgreSQL it holds an advisory lock, so several servers may start
+    /// at once on one database).
     async fn migrate(&self) -> Result<(), sqlx::Error> {
-        let mut tx = self.pool.begin_with(self.dialect.begin_write()).await?;
-        if self.dialect == Dialect::Postgres {
-            // Several servers may start at once on one database.
-            tx.execute("SELECT pg_advisory_xact_lock(4242001)").await?;
-        }
-        tx.execute(
-            "CREATE TABLE IF NOT EXISTS setpoll_migrations \
-             (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
-        )
-        .await?;
-        let applied: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(version) FROM setpoll_migrations")
-                .fetch_one(&mut *tx)
-                .await?;
-        let applied = applied.unwrap_or(0);
-        for (version, sqlite, postgres) in MIGRATIONS {
-            if *version <= applied {
-                continue;
-            }
-            let script = match self.dialect {
-                Dialect::Sqlite => *sqlite,
-                Dialect::Postgres => *postgres,
-            };
-            for statement in script.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-                tx.execute(statement).await?;
-            }
-            sqlx::query("INSERT INTO setpoll_migrations (version, applied_at) VALUES ($1, $2)")
-                .bind(*version)
-                .bind(crate::now_millis_i64())
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await
+        sqlx::migrate!("./migrations").run(&self.pool).await?;
+        Ok(())
     }
 }
-
-/// `(version, SQLite script, PostgreSQL script)`; statements split on `;`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    include_str!("../migrations/0001_set_records.sql"),
-    include_str!("../migrations/0001_set_records.sql"),
-)];
 
 // ---------------------------------------------------------------------------
 // The transmitter's storage-neutral steps: plan (core) -> load (here) ->
@@ -239,16 +220,98 @@ fn last_error_json(failure: Option<&SetFailure>) -> Option<String> {
     failure.and_then(|f| serde_json::to_string(f).ok())
 }
 
+/// Rows per multi-row `INSERT` (10 parameters each).
+const INSERT_CHUNK: usize = 100;
+/// Rows per `UPDATE ... FROM (VALUES ...)` (7 parameters each).
+const UPDATE_CHUNK: usize = 100;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Insert,
+    Update,
+    Delete,
+}
+
+fn kind_of(change: &Change) -> (Kind, &str, &str) {
+    match change {
+        Change::Insert(r) => (Kind::Insert, &r.client, &r.jti),
+        Change::Update(u) => (Kind::Update, &u.client, &u.jti),
+        Change::Delete { client, jti, .. } => (Kind::Delete, client, jti),
+    }
+}
+
 /// Apply the core's changes, in order, inside the caller's transaction.
+///
+/// Consecutive changes of one kind touching distinct rows are written as
+/// one statement per [`INSERT_CHUNK`] / [`UPDATE_CHUNK`] / [`IN_CHUNK`]
+/// rows (a poll of 100 SETs is a handful of statements, not 200): the
+/// result is the same as applying them one by one, in order.
 async fn apply(conn: &mut AnyConnection, changes: &[Change]) -> Result<(), StoreError> {
-    for change in changes {
-        match change {
-            Change::Insert(r) => {
-                sqlx::query(
-                    "INSERT INTO set_records (client_id, seq, jti, token, state, attempts, \
-                     visible_at, enqueued_at, expires_at, last_error) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                )
+    let mut start = 0;
+    while start < changes.len() {
+        let Some(first) = changes.get(start) else {
+            break;
+        };
+        let (kind, _, _) = kind_of(first);
+        let mut seen = std::collections::HashSet::new();
+        let mut end = start;
+        while let Some(change) = changes.get(end) {
+            let (k, client, jti) = kind_of(change);
+            if k != kind || !seen.insert((client, jti)) {
+                break;
+            }
+            end += 1;
+        }
+        let run = changes.get(start..end).unwrap_or(&[]);
+        match kind {
+            Kind::Insert => insert_rows(conn, run).await?,
+            Kind::Update => update_rows(conn, run).await?,
+            Kind::Delete => delete_rows(conn, run).await?,
+        }
+        start = end;
+    }
+    Ok(())
+}
+
+fn marks(first: usize, rows: usize, per_row: usize, casts: &[&str]) -> String {
+    let mut sql = String::with_capacity(rows * per_row * 24);
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for col in 0..per_row {
+            if col > 0 {
+                sql.push_str(", ");
+            }
+            let n = first + row * per_row + col;
+            match casts.get(col).filter(|c| !c.is_empty()) {
+                Some(ty) => sql.push_str(&format!("CAST(${n} AS {ty})")),
+                None => sql.push_str(&format!("${n}")),
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+async fn insert_rows(conn: &mut AnyConnection, run: &[Change]) -> Result<(), StoreError> {
+    let records: Vec<&SetRecord> = run
+        .iter()
+        .filter_map(|c| match c {
+            Change::Insert(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    for chunk in records.chunks(INSERT_CHUNK) {
+        let sql = format!(
+            "INSERT INTO set_records (client_id, seq, jti, token, state, attempts, \
+             visible_at, enqueued_at, expires_at, last_error) VALUES {}",
+            marks(1, chunk.len(), 10, &[])
+        );
+        let mut query = sqlx::query(&sql);
+        for r in chunk {
+            query = query
                 .bind(&r.client)
                 .bind(to_i64(r.seq))
                 .bind(&r.jti)
@@ -258,32 +321,74 @@ async fn apply(conn: &mut AnyConnection, changes: &[Change]) -> Result<(), Store
                 .bind(ts(r.visible_at))
                 .bind(ts(r.enqueued_at))
                 .bind(ts(r.expires_at))
-                .bind(last_error_json(r.last_error.as_ref()))
-                .execute(&mut *conn)
-                .await?;
-            }
-            Change::Update(u) => {
-                sqlx::query(
-                    "UPDATE set_records SET state = $1, attempts = $2, visible_at = $3, \
-                     expires_at = $4, last_error = $5 WHERE client_id = $6 AND jti = $7",
-                )
+                .bind(last_error_json(r.last_error.as_ref()));
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+async fn update_rows(conn: &mut AnyConnection, run: &[Change]) -> Result<(), StoreError> {
+    let updates: Vec<_> = run
+        .iter()
+        .filter_map(|c| match c {
+            Change::Update(u) => Some(u),
+            _ => None,
+        })
+        .collect();
+    for chunk in updates.chunks(UPDATE_CHUNK) {
+        // Column types are cast so PostgreSQL types the VALUES list the
+        // same as the table; SQLite accepts the same text.
+        let sql = format!(
+            "UPDATE set_records SET state = v.column3, attempts = v.column4, \
+             visible_at = v.column5, expires_at = v.column6, last_error = v.column7 \
+             FROM (VALUES {}) AS v \
+             WHERE set_records.client_id = v.column1 AND set_records.jti = v.column2",
+            marks(
+                1,
+                chunk.len(),
+                7,
+                &["TEXT", "TEXT", "TEXT", "BIGINT", "BIGINT", "BIGINT", "TEXT"]
+            )
+        );
+        let mut query = sqlx::query(&sql);
+        for u in chunk {
+            query = query
+                .bind(&u.client)
+                .bind(&u.jti)
                 .bind(u.state.as_str())
                 .bind(i64::from(u.attempts))
                 .bind(ts(u.visible_at))
                 .bind(ts(u.expires_at))
-                .bind(last_error_json(u.last_error.as_ref()))
-                .bind(&u.client)
-                .bind(&u.jti)
-                .execute(&mut *conn)
-                .await?;
+                .bind(last_error_json(u.last_error.as_ref()));
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+async fn delete_rows(conn: &mut AnyConnection, run: &[Change]) -> Result<(), StoreError> {
+    // Grouped by client, in order of first appearance.
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for change in run {
+        if let Change::Delete { client, jti, .. } = change {
+            match groups.iter_mut().find(|(c, _)| c == client) {
+                Some((_, jtis)) => jtis.push(jti),
+                None => groups.push((client, vec![jti])),
             }
-            Change::Delete { client, jti, .. } => {
-                sqlx::query("DELETE FROM set_records WHERE client_id = $1 AND jti = $2")
-                    .bind(client)
-                    .bind(jti)
-                    .execute(&mut *conn)
-                    .await?;
+        }
+    }
+    for (client, jtis) in groups {
+        for chunk in jtis.chunks(IN_CHUNK) {
+            let sql = format!(
+                "DELETE FROM set_records WHERE client_id = $1 AND jti IN ({})",
+                marks(2, chunk.len(), 1, &[]).replace(['(', ')'], "")
+            );
+            let mut query = sqlx::query(&sql).bind(client);
+            for jti in chunk {
+                query = query.bind(*jti);
             }
+            query.execute(&mut *conn).await?;
         }
     }
     Ok(())
@@ -314,6 +419,7 @@ impl Store {
         transmitter: &Transmitter,
         plan: PollPlan,
     ) -> Result<PollOutcome, StoreError> {
+        let _turn = self.write_turn().await;
         let mut tx = self.pool.begin_with(self.dialect.begin_write()).await?;
         let mut named = Vec::with_capacity(plan.named.len());
         for chunk in plan.named.chunks(IN_CHUNK) {
@@ -367,23 +473,32 @@ impl Store {
         Ok(outcome)
     }
 
-    /// Enqueue one signed SET. A concurrent enqueue for the same client
-    /// (another server process) that takes the same `seq` makes this one
-    /// retry.
+    /// Enqueue signed SETs in one transaction, all or nothing; the
+    /// outcomes are in input order. A concurrent enqueue for the same
+    /// client (another server process) that takes the same `seq` makes the
+    /// whole batch retry.
     ///
     /// # Errors
-    /// When the core refuses the token, or the database fails.
-    pub async fn enqueue(
+    /// The index of the token the core refused, or the database error
+    /// (index 0); nothing is queued then.
+    pub async fn enqueue_many(
         &self,
         transmitter: &Transmitter,
-        token: &str,
+        tokens: &[String],
         now: Timestamp,
-    ) -> Result<EnqueueOutcome, StoreError> {
+    ) -> Result<Vec<EnqueueOutcome>, (usize, StoreError)> {
+        let mut plans = Vec::with_capacity(tokens.len());
+        for (i, token) in tokens.iter().enumerate() {
+            let plan = transmitter
+                .plan_enqueue(token.clone(), now)
+                .map_err(|e| (i, StoreError::Enqueue(e)))?;
+            plans.push(plan);
+        }
         let mut tries = 0;
         loop {
             tries += 1;
-            match self.try_enqueue(transmitter, token, now).await {
-                Err(e) if tries < 5 && is_unique_violation(&e) => continue,
+            match self.try_enqueue(transmitter, plans.clone()).await {
+                Err((_, e)) if tries < 5 && is_unique_violation(&e) => continue,
                 other => return other,
             }
         }
@@ -392,41 +507,84 @@ impl Store {
     async fn try_enqueue(
         &self,
         transmitter: &Transmitter,
-        token: &str,
-        now: Timestamp,
-    ) -> Result<EnqueueOutcome, StoreError> {
-        let plan = transmitter
-            .plan_enqueue(token.to_owned(), now)
-            .map_err(StoreError::Enqueue)?;
-        let mut tx = self.pool.begin_with(self.dialect.begin_write()).await?;
-        if self.dialect == Dialect::Postgres {
-            // Serialise enqueues per client (seq is MAX(seq) + 1); SQLite's
-            // BEGIN IMMEDIATE already serialises every writer.
-            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
-                .bind(&plan.client)
-                .execute(&mut *tx)
-                .await?;
+        plans: Vec<EnqueuePlan>,
+    ) -> Result<Vec<EnqueueOutcome>, (usize, StoreError)> {
+        let db = |e: sqlx::Error| (0, StoreError::Db(e));
+        let mut clients: Vec<&str> = plans.iter().map(|p| p.client.as_str()).collect();
+        clients.sort_unstable();
+        clients.dedup();
+        let _turn = self.write_turn().await;
+        let mut tx = self
+            .pool
+            .begin_with(self.dialect.begin_write())
+            .await
+            .map_err(db)?;
+        // Per client: its highest seq, and the records it already holds
+        // under the batch's jtis.
+        let mut newest: std::collections::HashMap<String, Option<u64>> =
+            std::collections::HashMap::new();
+        let mut existing: std::collections::HashMap<(String, String), SetRecord> =
+            std::collections::HashMap::new();
+        for client in &clients {
+            if self.dialect == Dialect::Postgres {
+                // Serialise enqueues per client (seq is MAX(seq) + 1), taken
+                // in sorted order so two batches cannot deadlock; SQLite's
+                // BEGIN IMMEDIATE already serialises every writer.
+                sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                    .bind(*client)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            }
+            let max: Option<i64> =
+                sqlx::query_scalar("SELECT MAX(seq) FROM set_records WHERE client_id = $1")
+                    .bind(*client)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            newest.insert(
+                (*client).to_owned(),
+                max.and_then(|s| u64::try_from(s).ok()),
+            );
+            let jtis: Vec<&str> = plans
+                .iter()
+                .filter(|p| p.client == *client)
+                .map(|p| p.jti.as_str())
+                .collect();
+            for chunk in jtis.chunks(IN_CHUNK) {
+                let sql = format!(
+                    "SELECT {COLUMNS} FROM set_records WHERE client_id = $1 AND jti IN ({})",
+                    marks(2, chunk.len(), 1, &[]).replace(['(', ')'], "")
+                );
+                let mut query = sqlx::query(&sql).bind(*client);
+                for jti in chunk {
+                    query = query.bind(*jti);
+                }
+                for row in query.fetch_all(&mut *tx).await.map_err(db)? {
+                    let record = record_from_row(&row).map_err(|e| (0, e))?;
+                    existing.insert((record.client.clone(), record.jti.clone()), record);
+                }
+            }
         }
-        let existing = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM set_records WHERE client_id = $1 AND jti = $2"
-        ))
-        .bind(&plan.client)
-        .bind(&plan.jti)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let existing = existing.as_ref().map(record_from_row).transpose()?;
-        let newest: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(seq) FROM set_records WHERE client_id = $1")
-                .bind(&plan.client)
-                .fetch_one(&mut *tx)
-                .await?;
-        let newest = newest.and_then(|s| u64::try_from(s).ok());
-        let outcome = transmitter
-            .decide_enqueue(plan, existing.as_ref(), newest)
-            .map_err(StoreError::Enqueue)?;
-        apply(&mut tx, &outcome.changes()).await?;
-        tx.commit().await?;
-        Ok(outcome)
+        let mut outcomes = Vec::with_capacity(plans.len());
+        let mut changes = Vec::with_capacity(plans.len());
+        for (i, plan) in plans.into_iter().enumerate() {
+            let key = (plan.client.clone(), plan.jti.clone());
+            let last = newest.get(&plan.client).copied().flatten();
+            let outcome = transmitter
+                .decide_enqueue(plan, existing.get(&key), last)
+                .map_err(|e| (i, StoreError::Enqueue(e)))?;
+            if let EnqueueOutcome::Queued { record } = &outcome {
+                // Later items of this batch see this one.
+                newest.insert(record.client.clone(), Some(record.seq));
+                existing.insert(key, record.clone());
+            }
+            changes.extend(outcome.changes());
+            outcomes.push(outcome);
+        }
+        apply(&mut tx, &changes).await.map_err(|e| (0, e))?;
+        tx.commit().await.map_err(db)?;
+        Ok(outcomes)
     }
 
     /// One housekeeping pass: dead-letter SETs out of attempts, drop expired
@@ -442,6 +600,7 @@ impl Store {
         budget: usize,
     ) -> Result<SweepOutcome, StoreError> {
         let plan = transmitter.plan_sweep(now, budget);
+        let _turn = self.write_turn().await;
         let mut tx = self.pool.begin_with(self.dialect.begin_write()).await?;
         let lim = i64::try_from(plan.limit).unwrap_or(i64::MAX);
         let lock = self.dialect.lock_skip_locked();

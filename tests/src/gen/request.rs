@@ -265,6 +265,7 @@ fn inputs() -> Vec<Input> {
             "ack item of 129 astral characters",
             format!(r#"{{"ack":["{astral129}"]}}"#),
         ),
+        case("ack item holding U+0000", r#"{"ack":["a","b\u0000c"]}"#),
         case(
             "ack over the default limit of 1000",
             json!({ "ack": ack1001 }).to_string(),
@@ -314,6 +315,14 @@ fn inputs() -> Vec<Input> {
         case(
             "setErrs key of 129 characters",
             format!(r#"{{"setErrs":{{"{jti129}":{{"err":"dup","description":"d"}}}}}}"#),
+        ),
+        case(
+            "setErrs key holding U+0000",
+            r#"{"setErrs":{"x\u0000":{"err":"jws","description":"d"}}}"#,
+        ),
+        case(
+            "setErrs description holding U+0000",
+            r#"{"setErrs":{"x":{"err":"jws","description":"a\u0000"}}}"#,
         ),
         case(
             "path of a key with a dot is bracketed",

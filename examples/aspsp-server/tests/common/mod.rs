@@ -119,14 +119,36 @@ impl Server {
         Self::spawn(args, "127.0.0.1:0")
     }
 
+    /// Start with exactly `args` (no defaults), stderr into `log` when given.
+    pub fn start_raw(args: Vec<String>, log: Option<&Path>) -> Server {
+        Self::spawn_with(args, "127.0.0.1:0", log)
+    }
+
     fn spawn(args: Vec<String>, listen: &str) -> Server {
+        Self::spawn_with(args, listen, None)
+    }
+
+    fn spawn_with(args: Vec<String>, listen: &str, log: Option<&Path>) -> Server {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
+            let stderr = match log {
+                Some(path) => Stdio::from(
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(path)
+                        .unwrap(),
+                ),
+                // One log line per request is a lot of test output: shown
+                // only when asked for.
+                None if std::env::var_os("SETPOLL_TEST_SERVER_LOGS").is_some() => Stdio::inherit(),
+                None => Stdio::null(),
+            };
             let mut child = Command::new(server_binary())
                 .args(&args)
                 .args(["--listen", listen])
                 .stdout(Stdio::piped())
-                .stderr(Stdio::inherit())
+                .stderr(stderr)
                 .spawn()
                 .unwrap();
             let stdout = child.stdout.take().unwrap();
@@ -180,9 +202,55 @@ pub fn http() -> reqwest::Client {
         .unwrap()
 }
 
+/// `POST /admin/events` with `body`; returns (status, answer).
+pub async fn post_admin(server: &Server, body: &Value) -> (u16, Value) {
+    let response = http()
+        .post(format!("{}/admin/events", server.base))
+        .bearer_auth(ADMIN)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
 /// Enqueue one resource-update SET for `client`; returns its `jti`.
 pub async fn enqueue(server: &Server, client: &str, n: usize) -> String {
-    let body = json!({
+    let (status, v) = post_admin(server, &admin_item(client, n)).await;
+    assert!(
+        (200..300).contains(&status),
+        "enqueue answered {status}: {v}"
+    );
+    v["jti"].as_str().unwrap().to_owned()
+}
+
+/// Enqueue `count` SETs for `client` through the batch form, numbered from
+/// `first`; returns their `jti`s.
+pub async fn enqueue_batch(
+    server: &Server,
+    client: &str,
+    first: usize,
+    count: usize,
+) -> Vec<String> {
+    let mut out = Vec::with_capacity(count);
+    let mut n = first;
+    while out.len() < count {
+        let take = (count - out.len()).min(500);
+        let items: Vec<Value> = (n..n + take).map(|i| admin_item(client, i)).collect();
+        n += take;
+        let (status, v) = post_admin(server, &Value::Array(items)).await;
+        assert_eq!(status, 201, "{v}");
+        for r in v["results"].as_array().unwrap() {
+            out.push(r["jti"].as_str().unwrap().to_owned());
+        }
+    }
+    out
+}
+
+/// One admin `POST /admin/events` item: a resource-update SET.
+pub fn admin_item(client: &str, n: usize) -> Value {
+    json!({
         "clientId": client,
         "sub": format!("https://aspsp.example/open-banking/v4.0/aisp/account-access-consents/aac-{n}"),
         "events": {
@@ -198,19 +266,7 @@ pub async fn enqueue(server: &Server, client: &str, n: usize) -> String {
                 }
             }
         }
-    });
-    let response = http()
-        .post(format!("{}/admin/events", server.base))
-        .bearer_auth(ADMIN)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    assert!(status.is_success(), "enqueue answered {status}: {text}");
-    let v: Value = serde_json::from_str(&text).unwrap();
-    v["jti"].as_str().unwrap().to_owned()
+    })
 }
 
 /// `POST /events` as `token` with a JSON body; returns (status, body).
