@@ -31,6 +31,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use setpoll_core::codes::ObieErrorCode;
+use setpoll_core::wire::ObieVersion;
 use setpoll_core::wire::{ErrorDetail, ErrorResponse};
 
 use crate::config::{ClientTable, Config};
@@ -67,6 +68,19 @@ pub enum ApiVersion {
     V31,
     /// `/open-banking/v4.0/...`.
     V40,
+}
+
+impl ApiVersion {
+    /// The OBIE version whose rules this path follows (the core's table:
+    /// success status, error codes); `profile` tells v3.1.2 from v3.1.11.
+    #[must_use]
+    pub fn obie(self, profile: crate::config::Profile) -> ObieVersion {
+        match (self, profile) {
+            (ApiVersion::V40, _) => ObieVersion::V4_0,
+            (ApiVersion::V31, crate::config::Profile::V312) => ObieVersion::V3_1_2,
+            (ApiVersion::V31, _) => ObieVersion::V3_1_11,
+        }
+    }
 }
 
 /// The correlation id of the request being served.
@@ -324,10 +338,11 @@ pub fn error_response(
             .replace(' ', "")
     );
     let message = items.first().map_or(code.as_str(), |i| i.message.as_str());
-    let mut body = ErrorResponse::new(&code, &id.0, message, details);
-    if version == ApiVersion::V40 {
-        crate::errors::to_v4(&mut body);
-    }
+    let body = ErrorResponse::new(&code, &id.0, message, details);
+    // The v3.1 files share one code vocabulary; v4.0 has its own.
+    let body = version
+        .obie(crate::config::Profile::V3111)
+        .error_response(body);
     error_body(status, &body.to_json())
 }
 

@@ -2,7 +2,6 @@
 
 mod admin;
 mod config;
-mod errors;
 mod http;
 mod keys;
 mod metrics;

@@ -15,7 +15,6 @@ use axum::response::Response;
 use setpoll_core::transmitter::{Change, DeleteReason, PollDecision, PollOutcome, SetState};
 use setpoll_core::wire::{EventPolling, EventPollingResponse};
 
-use crate::config::Profile;
 use crate::http::{
     error_response, json_response_text, ApiVersion, App, ErrorItem, InteractionId, RequestLog,
 };
@@ -31,10 +30,9 @@ pub async fn serve(
     let request = match EventPolling::parse(body, &app.transmitter.config().request_options()) {
         Ok(request) => request,
         Err(e) => {
-            let mut response = e.to_error_response(&id.0);
-            if version == ApiVersion::V40 {
-                crate::errors::to_v4(&mut response);
-            }
+            let response = version
+                .obie(app.config.profile)
+                .request_error_response(&e, &id.0);
             return crate::http::error_body(StatusCode::BAD_REQUEST, &response.to_json());
         }
     };
@@ -99,10 +97,8 @@ pub async fn serve(
 }
 
 fn respond(app: &App, version: ApiVersion, response: &EventPollingResponse) -> Response {
-    let status = match (version, app.config.profile) {
-        (ApiVersion::V31, Profile::V312) => StatusCode::CREATED,
-        _ => StatusCode::OK,
-    };
+    let status = StatusCode::from_u16(version.obie(app.config.profile).success_status())
+        .unwrap_or(StatusCode::OK);
     json_response_text(status, response.to_json())
 }
 
