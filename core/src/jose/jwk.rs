@@ -8,8 +8,8 @@ use zeroize::Zeroizing;
 
 use super::alg::Algorithm;
 use super::b64;
-use super::json::{self, ObjectError};
 use crate::crypto::{CryptoError, KeyType, PrivateKey, PublicKey, RsaPrivateComponents};
+use crate::json::{self, ObjectError};
 
 /// Errors from parsing or building a JWK or JWK Set.
 #[derive(Clone, Debug, PartialEq, Eq)]
