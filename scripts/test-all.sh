@@ -22,6 +22,9 @@ cargo test   # default members: core, cli, tests (bindings and examples have the
 step "vectors: committed files match the seeded generator byte for byte"
 cargo run -q -p setpoll-tests --bin gen-vectors -- --check
 
+step "fuzz: every cargo-fuzz target for ${FUZZ_SECS:-15} s, seeded from the vectors (fails on a crash)"
+bash scripts/fuzz.sh
+
 # Bindings first: the examples run JS and Python hosts against the server.
 step "wasm: npm package (build, import check, node --test, headless chromium)"; bash scripts/wasm/test.sh
 step "python: wheel, pytest, mypy --strict"; bash scripts/python/test.sh

@@ -208,6 +208,43 @@ fn round_trips_for_both_algorithms_and_both_profiles() {
     }
 }
 
+/// `sign` keeps every claim it is given and `verify` prints them all:
+/// `exp`, `nbf`, `sub_id` and private claims, value for value; `exp` and
+/// `nbf` are enforced.
+#[test]
+fn every_claim_is_signed_and_printed() {
+    let s = setup("ES256", "es-1");
+    let claims = CLAIMS.replacen(
+        "\"toe\":1516239022}",
+        "\"toe\":1516239022,\"exp\":1516242622,\"nbf\":1516239000,\"sub_id\":{\"format\":\"email\",\"email\":\"psu@example.com\"},\"x-bank\":{\"branch\":\"0042\",\"tags\":[1,null]}}",
+        1,
+    );
+    assert_ne!(claims, CLAIMS);
+    for profile in ["obie", "rfc8417"] {
+        let token = ok(&sign_args(&s, profile), claims.as_bytes());
+        let printed = ok(&verify_args(&s, &["--aud", AUD]), token.as_bytes());
+        assert_eq!(printed, claims, "{profile}");
+        let inspected: Value = serde_json::from_str(&ok(&["inspect"], token.as_bytes())).unwrap();
+        assert_eq!(inspected["claims"]["sub_id"]["email"], "psu@example.com");
+    }
+    let token = ok(&sign_args(&s, "rfc8417"), claims.as_bytes());
+    // After exp (plus the default 300 s skew): expired.
+    let late = rejected(
+        &["verify", "--jwks", path(&s.jwks), "--now", "1516242922"],
+        token.as_bytes(),
+    );
+    assert_eq!(late["err"], "setData", "{late}");
+    assert_eq!(late["description"], "token expired at 1516242622");
+    // Before nbf (minus the skew): not yet valid; later it verifies.
+    let future = claims.replace("\"nbf\":1516239000", "\"nbf\":1516239622");
+    let token = ok(&sign_args(&s, "rfc8417"), future.as_bytes());
+    let early = rejected(&verify_args(&s, &[]), token.as_bytes());
+    assert_eq!(early["err"], "setData", "{early}");
+    assert_eq!(early["description"], "token not valid before 1516239622");
+    let later = ["verify", "--jwks", path(&s.jwks), "--now", "1516239400"];
+    assert_eq!(ok(&later, token.as_bytes()), future);
+}
+
 #[test]
 fn verification_failures_print_the_set_err_and_exit_1() {
     let s = setup("ES256", "es-1");

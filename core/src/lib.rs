@@ -6,6 +6,7 @@ pub mod claims;
 pub mod codes;
 pub mod crypto;
 pub mod jose;
+mod json;
 pub mod receiver;
 pub mod set;
 pub mod time;

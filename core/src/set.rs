@@ -12,9 +12,7 @@
 
 use core::fmt;
 
-use serde::Deserialize;
-
-use crate::claims::{ClaimsError, SetClaims};
+use crate::claims::{ClaimsError, NumericDate, SetClaims};
 use crate::codes::{SetErrCode, Vocabulary};
 use crate::crypto::CryptoError;
 use crate::jose::jws::{self, JwsError};
@@ -113,7 +111,9 @@ pub enum VerifyError {
         /// The token's `nbf`, seconds.
         nbf: i64,
     },
-    /// `exp` or `nbf` is present but not a number.
+    /// `exp` or `nbf` is present but not a number. (No longer returned:
+    /// the claims reader refuses such a value as [`VerifyError::Claims`].)
+    #[doc(hidden)]
     BadTimeClaim(&'static str),
     /// The claims are invalid.
     Claims(ClaimsError),
@@ -221,54 +221,6 @@ pub struct VerifiedSet {
     pub alg: Algorithm,
 }
 
-/// The top-level `exp` and `nbf` members, when present and not `null`.
-#[derive(Deserialize)]
-struct TimeClaims {
-    #[serde(default)]
-    exp: Option<serde_json::Value>,
-    #[serde(default)]
-    nbf: Option<serde_json::Value>,
-}
-
-fn numeric_date(
-    v: Option<serde_json::Value>,
-    name: &'static str,
-) -> Result<Option<i64>, VerifyError> {
-    match v {
-        None => Ok(None),
-        Some(serde_json::Value::Number(n)) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => Ok(Some(i)),
-            // Saturating float-to-int conversion is the intent here.
-            #[allow(clippy::cast_possible_truncation)]
-            (None, Some(f)) if f.is_finite() => Ok(Some(f.floor() as i64)),
-            _ => Err(VerifyError::BadTimeClaim(name)),
-        },
-        Some(_) => Err(VerifyError::BadTimeClaim(name)),
-    }
-}
-
-/// The claims of a verified payload, with its `exp` and `nbf`.
-///
-/// `exp`/`nbf` are not SET claims, so the claims model does not carry them.
-/// The claims fast path collects them as it reads; when the careful path
-/// read the claims instead, a second, skipping parse finds them.
-fn read_claims(payload: &[u8]) -> Result<(SetClaims, TimeClaims), VerifyError> {
-    if let Some(parsed) = crate::claims::fast::parse(payload) {
-        let times = TimeClaims {
-            exp: parsed.exp,
-            nbf: parsed.nbf,
-        };
-        return Ok((parsed.claims, times));
-    }
-    let claims = SetClaims::from_json_careful(payload).map_err(VerifyError::Claims)?;
-    // The careful read above accepted the payload, so it is UTF-8 JSON.
-    let times = core::str::from_utf8(payload)
-        .ok()
-        .and_then(|text| serde_json::from_str(text).ok())
-        .ok_or(VerifyError::BadTimeClaim("exp"))?;
-    Ok((claims, times))
-}
-
 /// Verify a compact-JWS SET.
 ///
 /// The recipient builds a [`Keyring`] from the issuer's published JWK Set
@@ -324,7 +276,7 @@ pub fn verify_set(
         policy.typ,
         policy.max_token_bytes,
     )?;
-    let (claims, times) = read_claims(&verified.payload)?;
+    let claims = SetClaims::from_json(&verified.payload).map_err(VerifyError::Claims)?;
 
     if let Some(issuer) = &policy.issuer {
         if claims.iss != *issuer {
@@ -358,12 +310,12 @@ pub fn verify_set(
         }
     }
 
-    if let Some(exp) = numeric_date(times.exp, "exp")? {
+    if let Some(exp) = claims.exp.as_ref().map(NumericDate::secs) {
         if now_i >= exp.saturating_add(skew) {
             return Err(VerifyError::Expired { exp });
         }
     }
-    if let Some(nbf) = numeric_date(times.nbf, "nbf")? {
+    if let Some(nbf) = claims.nbf.as_ref().map(NumericDate::secs) {
         if nbf > now_i.saturating_add(skew) {
             return Err(VerifyError::NotYetValid { nbf });
         }
@@ -394,7 +346,8 @@ pub struct SetEnvelope {
 /// When the token is not a three-part compact JWS whose payload is a JSON
 /// object with a non-empty string `jti`.
 pub fn peek_envelope(token: &str) -> Result<SetEnvelope, VerifyError> {
-    use base64::Engine as _;
+    use crate::json::{parse_object, ObjectError};
+    use serde_json::Value;
     let bad = |m: &str| VerifyError::Malformed(m.to_owned());
     let mut parts = token.split('.');
     let (Some(_), Some(payload), Some(_), None) =
@@ -402,20 +355,21 @@ pub fn peek_envelope(token: &str) -> Result<SetEnvelope, VerifyError> {
     else {
         return Err(bad("not a compact JWS (three dot-separated parts)"));
     };
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .map_err(|_| bad("payload is not base64url"))?;
-    let value: serde_json::Value = core::str::from_utf8(&bytes)
-        .ok()
-        .and_then(|text| serde_json::from_str(text).ok())
-        .ok_or_else(|| bad("payload is not JSON"))?;
-    let jti = match value.get("jti") {
-        Some(serde_json::Value::String(s)) if !s.is_empty() => s.clone(),
+    let bytes = crate::jose::b64::decode(payload).ok_or_else(|| bad("payload is not base64url"))?;
+    let members = match parse_object(&bytes) {
+        Ok(members) => members,
+        Err(ObjectError::NotJson) => return Err(bad("payload is not JSON")),
+        Err(ObjectError::Duplicate(_)) => return Err(bad("payload repeats a member name")),
+        Err(ObjectError::NotObject) => Vec::new(),
+    };
+    let member = |name: &str| members.iter().find(|(n, _)| n == name).map(|(_, v)| v);
+    let jti = match member("jti") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
         _ => return Err(bad("payload has no string jti")),
     };
-    let aud = match value.get("aud") {
-        Some(serde_json::Value::String(s)) => vec![s.clone()],
-        Some(serde_json::Value::Array(items)) => items
+    let aud = match member("aud") {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(items)) => items
             .iter()
             .filter_map(|v| v.as_str().map(str::to_owned))
             .collect(),
@@ -749,15 +703,27 @@ mod tests {
             SetErrCode::SetData,
             SetErrCode::InvalidRequest,
         );
+        // A time claim that is not a number is a claims error, as `iat` is.
         let bad = token(&payload(",\"exp\":\"soon\""), key);
         check(
             &bad,
             &p,
             now(),
             "claims_invalid",
-            SetErrCode::SetData,
+            SetErrCode::SetParse,
             SetErrCode::InvalidRequest,
         );
+        // A fractional exp is kept as written and compared rounded down.
+        let frac = token(&payload(&format!(",\"exp\":{}.5", IAT + 1000)), key);
+        let v = verify_set(&frac, &keyring(Backend::Portable), &p, now()).unwrap();
+        assert_eq!(
+            v.claims.exp.as_ref().map(NumericDate::secs),
+            Some(IAT + 1000)
+        );
+        assert!(v
+            .claims
+            .to_json()
+            .contains(&format!("\"exp\":{}.5", IAT + 1000)));
     }
 
     #[test]

@@ -448,10 +448,10 @@ fn other_claim_rules() {
     let mut v = example_value();
     v["iss"] = json!("");
     expect_err(&v, "empty", Some("iss"), SetErrCode::SetData);
-    // Unknown top-level claims are ignored.
+    // Claims outside the OBIE schema are kept (see `every_claim_survives`).
     let mut v = example_value();
     v["exp"] = json!(1);
-    assert_eq!(
+    assert_ne!(
         parse_value(&v).unwrap(),
         parse_value(&example_value()).unwrap()
     );
@@ -598,4 +598,102 @@ fn builder_round_trip() {
         .unwrap();
     c.events[0].0 = LINKED_ACCOUNT_UPDATE.into();
     assert_eq!(c.validate().unwrap_err().code(), "event_type_mismatch");
+}
+
+#[test]
+fn every_claim_survives() {
+    use setpoll_core::claims::{NumericDate, SubjectId, SubjectIdKind};
+    let mut v = example_value();
+    v["exp"] = json!(1_516_239_999);
+    v["nbf"] = json!(1_516_239_000.25);
+    v["sub_id"] =
+        json!({"format": "iss_sub", "iss": "https://idp.example/", "sub": "u-1", "x": [1]});
+    v["https://bank.example/claims/branch"] = json!({"code": "0042", "open": true});
+    v["acr"] = json!(null);
+    let c = parse_value(&v).unwrap();
+    assert_eq!(c.exp, Some(NumericDate::from_secs(1_516_239_999)));
+    assert_eq!(c.nbf.as_ref().map(NumericDate::secs), Some(1_516_239_000));
+    let sub_id = c.sub_id.as_ref().unwrap();
+    assert_eq!(
+        sub_id.kind(),
+        SubjectIdKind::IssSub {
+            iss: "https://idp.example/",
+            sub: "u-1"
+        }
+    );
+    assert_eq!(sub_id.members()["x"], json!([1]));
+    assert_eq!(
+        c.other.keys().collect::<Vec<_>>(),
+        ["https://bank.example/claims/branch", "acr"]
+    );
+    // Written back value for value, and read back equal.
+    let written: serde_json::Value = serde_json::from_str(&c.to_json()).unwrap();
+    assert_eq!(written, v);
+    assert_eq!(SetClaims::from_json(c.to_json().as_bytes()).unwrap(), c);
+
+    // The builder makes the same claims.
+    let built = SetClaims::builder(c.iss.clone(), c.jti.clone(), c.aud[0].clone(), c.iat)
+        .sub(c.sub.clone().unwrap())
+        .txn(c.txn.clone().unwrap())
+        .toe(c.toe.unwrap())
+        .resource_update(c.events[0].1.subject().unwrap().clone())
+        .exp(1_516_239_999)
+        .sub_id(SubjectId::iss_sub("https://idp.example/", "u-1"))
+        .claim("acr", json!("gold"))
+        .build()
+        .unwrap();
+    assert_eq!(built.exp, c.exp);
+    assert_eq!(built.other["acr"], json!("gold"));
+    // A private claim may not shadow one with its own field.
+    let err = SetClaims::builder("i", "j", "a", 1)
+        .resource_update(c.events[0].1.subject().unwrap().clone())
+        .claim("exp", json!(5))
+        .build()
+        .unwrap_err();
+    assert_eq!((err.code(), err.path()), ("duplicate_member", Some("exp")));
+
+    // sub_id follows RFC 9493: a format, and the members it names.
+    for (sub_id, code, path) in [
+        (json!("u-1"), "wrong_type", "sub_id"),
+        (json!({"email": "a@b"}), "missing_claim", "sub_id.format"),
+        (json!({"format": "email"}), "missing_claim", "sub_id.email"),
+        (
+            json!({"format": "opaque", "id": 7}),
+            "wrong_type",
+            "sub_id.id",
+        ),
+        (
+            json!({"format": "aliases", "identifiers": []}),
+            "empty",
+            "sub_id.identifiers",
+        ),
+        (
+            json!({"format": "aliases", "identifiers": [{"format": "aliases", "identifiers": []}]}),
+            "wrong_type",
+            "sub_id.identifiers[0].format",
+        ),
+        (
+            json!({"format": "aliases", "identifiers": [{"format": "email"}]}),
+            "missing_claim",
+            "sub_id.identifiers[0].email",
+        ),
+    ] {
+        let mut v = example_value();
+        v["sub_id"] = sub_id;
+        let e = parse_value(&v).unwrap_err();
+        assert_eq!((e.code(), e.path()), (code, Some(path)), "{v}");
+    }
+    // Formats RFC 9493 does not define (the SSF complex subject) are kept as they are.
+    let mut v = example_value();
+    v["sub_id"] = json!({"format": "complex", "user": {"format": "email", "email": "a@b"}});
+    let c = parse_value(&v).unwrap();
+    assert_eq!(
+        c.sub_id.unwrap().kind(),
+        SubjectIdKind::Other { format: "complex" }
+    );
+    // exp and nbf must be numbers.
+    let mut v = example_value();
+    v["exp"] = json!("tomorrow");
+    let e = parse_value(&v).unwrap_err();
+    assert_eq!((e.code(), e.path()), ("wrong_type", Some("exp")));
 }

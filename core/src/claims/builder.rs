@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::{
-    ClaimsError, Event, EventSubject, LinkedAccountReason, SetClaims,
+    ClaimsError, Event, EventSubject, LinkedAccountReason, NumericDate, SetClaims, SubjectId,
     CONSENT_AUTHORIZATION_REVOKED, LINKED_ACCOUNT_UPDATE, RESOURCE_UPDATE,
 };
 
@@ -30,6 +30,10 @@ impl SetClaimsBuilder {
                 txn: None,
                 toe: None,
                 events: Vec::new(),
+                exp: None,
+                nbf: None,
+                sub_id: None,
+                other: Map::new(),
             },
         }
     }
@@ -56,6 +60,33 @@ impl SetClaimsBuilder {
     /// `toe`: time of the event, seconds.
     pub fn toe(mut self, toe: i64) -> Self {
         self.claims.toe = Some(toe);
+        self
+    }
+
+    /// `exp`: the SET is not accepted at or after this time, seconds.
+    pub fn exp(mut self, exp: impl Into<NumericDate>) -> Self {
+        self.claims.exp = Some(exp.into());
+        self
+    }
+
+    /// `nbf`: the SET is not accepted before this time, seconds.
+    pub fn nbf(mut self, nbf: impl Into<NumericDate>) -> Self {
+        self.claims.nbf = Some(nbf.into());
+        self
+    }
+
+    /// `sub_id`: the subject as a Subject Identifier (RFC 9493, OpenID SSF).
+    pub fn sub_id(mut self, sub_id: SubjectId) -> Self {
+        self.claims.sub_id = Some(sub_id);
+        self
+    }
+
+    /// Any other top-level claim (a private claim, or one registered
+    /// elsewhere); a later call with the same name replaces the value.
+    /// [`build`](Self::build) refuses the names of the claims above
+    /// ([`super::CLAIM_NAMES`]).
+    pub fn claim(mut self, name: impl Into<String>, value: Value) -> Self {
+        self.claims.other.insert(name.into(), value);
         self
     }
 

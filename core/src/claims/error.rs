@@ -3,7 +3,7 @@
 use core::fmt;
 
 use crate::codes::{SetErrCode, Vocabulary};
-use crate::wire::json::clamp_chars;
+use crate::json::clamp_chars;
 
 /// Why SET claims failed to parse or validate.
 ///

@@ -2,7 +2,7 @@
 //! payload bytes straight into [`SetClaims`], with no intermediate tree.
 //!
 //! It is deliberately partial. It accepts a document only when the careful
-//! path (parse into a [`crate::wire::json::Json`] tree, look for duplicate
+//! path (parse into a [`crate::json::Json`] tree, look for duplicate
 //! names, read the claims, validate) would accept it and build the same
 //! claims. On anything else (a syntax error, a duplicate name at any depth,
 //! a wrong type, an unknown member of a typed event, a missing claim, a
@@ -11,88 +11,39 @@
 //! SET, the common case, is read once; an invalid one is read twice.
 
 use core::fmt;
-use std::borrow::Cow;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 use super::{
-    Event, EventSubject, LinkedAccountReason, ResourceLink, SetClaims,
+    Event, EventSubject, LinkedAccountReason, NumericDate, ResourceLink, SetClaims, SubjectId,
     CONSENT_AUTHORIZATION_REVOKED, LINKED_ACCOUNT_UPDATE, RESOURCE_UPDATE, RID, RLK, RTY,
 };
-use crate::wire::json::{decline, Name};
-
-/// Claims read and validated by the fast path, with the top-level `exp`
-/// and `nbf` members (not SET claims, but a verifier honours them).
-pub(crate) struct Parsed {
-    pub(crate) claims: SetClaims,
-    /// `exp` as read; `None` when absent or `null`.
-    pub(crate) exp: Option<Value>,
-    /// `nbf` as read; `None` when absent or `null`.
-    pub(crate) nbf: Option<Value>,
-}
+use crate::json::{decline, once, Checked, Name};
 
 /// Read and validate `bytes` in one pass; `None` when the careful path
 /// must decide.
-pub(crate) fn parse(bytes: &[u8]) -> Option<Parsed> {
+pub(crate) fn parse(bytes: &[u8]) -> Option<SetClaims> {
     // One UTF-8 check of the whole payload is cheaper than one per string.
     let text = core::str::from_utf8(bytes).ok()?;
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed = de.deserialize_map(ClaimsVisitor).ok()?;
     de.end().ok()?;
-    parsed.claims.validate().ok()?;
+    parsed.validate().ok()?;
     Some(parsed)
-}
-
-/// Member names already read in one object whose names are not a fixed set
-/// (the ignored top-level claims).
-/// A short list is scanned; a long one moves into a hash set, so a payload
-/// with many members costs linear time, not quadratic.
-#[derive(Default)]
-struct Seen<'de> {
-    few: Vec<Cow<'de, str>>,
-    many: std::collections::HashSet<Cow<'de, str>>,
-}
-
-impl<'de> Seen<'de> {
-    const FEW: usize = 16;
-
-    /// Record `name`; `false` when it was already there.
-    fn insert(&mut self, name: Cow<'de, str>) -> bool {
-        if self.few.len() < Self::FEW {
-            if self.few.contains(&name) {
-                return false;
-            }
-            self.few.push(name);
-            return true;
-        }
-        if self.few.contains(&name) {
-            return false;
-        }
-        self.many.insert(name)
-    }
-}
-
-/// Store a member that may appear once; a second one declines.
-fn once<T, E: de::Error>(slot: &mut Option<T>, value: T) -> Result<(), E> {
-    if slot.is_some() {
-        return Err(decline());
-    }
-    *slot = Some(value);
-    Ok(())
 }
 
 struct ClaimsVisitor;
 
 impl<'de> Visitor<'de> for ClaimsVisitor {
-    type Value = Parsed;
+    type Value = SetClaims;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("SET claims")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Parsed, A::Error> {
-        let mut others = Seen::default();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SetClaims, A::Error> {
+        let mut other = Map::new();
         let mut iss = None;
         let mut iat = None;
         let mut jti = None;
@@ -103,6 +54,7 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
         let mut events = None;
         let mut exp = None;
         let mut nbf = None;
+        let mut sub_id = None;
         while let Some(Name(name)) = map.next_key()? {
             match &*name {
                 "iss" => once(&mut iss, map.next_value::<String>()?)?,
@@ -115,11 +67,14 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
                 "events" => once(&mut events, map.next_value::<Events>()?.0)?,
                 "exp" => once(&mut exp, map.next_value::<Checked>()?.0)?,
                 "nbf" => once(&mut nbf, map.next_value::<Checked>()?.0)?,
-                // Other claims are ignored, but must still be free of
-                // duplicate names, as the careful path requires.
+                "sub_id" => match map.next_value::<Checked>()?.0 {
+                    Value::Object(m) => once(&mut sub_id, SubjectId::from_members(m))?,
+                    _ => return Err(decline()),
+                },
+                // Every other claim is kept; a repeated name declines.
                 _ => {
-                    drop(map.next_value::<Checked>()?);
-                    if !others.insert(name) {
+                    let Checked(value) = map.next_value()?;
+                    if other.insert(name.into_owned(), value).is_some() {
                         return Err(decline());
                     }
                 }
@@ -130,21 +85,29 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
         else {
             return Err(decline());
         };
-        let present = |v: Option<Value>| v.filter(|v| !v.is_null());
-        Ok(Parsed {
-            claims: SetClaims {
-                iss,
-                iat,
-                jti,
-                aud,
-                sub,
-                txn,
-                toe,
-                events,
-            },
-            exp: present(exp),
-            nbf: present(nbf),
+        Ok(SetClaims {
+            iss,
+            iat,
+            jti,
+            aud,
+            sub,
+            txn,
+            toe,
+            events,
+            exp: numeric_date(exp)?,
+            nbf: numeric_date(nbf)?,
+            sub_id,
+            other,
         })
+    }
+}
+
+/// `exp`/`nbf` as read: a number, or `null` for absent; anything else declines.
+fn numeric_date<E: de::Error>(v: Option<Value>) -> Result<Option<NumericDate>, E> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => Ok(Some(NumericDate(n))),
+        Some(_) => Err(decline()),
     }
 }
 
@@ -349,67 +312,6 @@ impl<'de> Deserialize<'de> for Link {
     }
 }
 
-/// Any JSON value, declining duplicate member names at any depth (plain
-/// `serde_json::Value` would keep the last of two silently). Objects keep
-/// document order, as the careful path's conversion does.
-struct Checked(Value);
-
-impl<'de> Deserialize<'de> for Checked {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(CheckedVisitor)
-    }
-}
-
-struct CheckedVisitor;
-
-impl<'de> Visitor<'de> for CheckedVisitor {
-    type Value = Checked;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Checked, E> {
-        Ok(Checked(Value::Null))
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Checked, E> {
-        Ok(Checked(Value::Bool(v)))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Checked, E> {
-        Ok(Checked(Value::Number(v.into())))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Checked, E> {
-        Ok(Checked(Value::Number(v.into())))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Checked, E> {
-        Number::from_f64(v)
-            .map(|n| Checked(Value::Number(n)))
-            .ok_or_else(decline)
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Checked, E> {
-        Ok(Checked(Value::String(v.to_owned())))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Checked, E> {
-        Ok(Checked(Value::String(v)))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
-        let mut items = Vec::new();
-        while let Some(Checked(item)) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Checked(Value::Array(items)))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
-        let mut members = Map::new();
-        while let Some(Name(name)) = map.next_key()? {
-            let Checked(value) = map.next_value()?;
-            if members.insert(name.into_owned(), value).is_some() {
-                return Err(decline());
-            }
-        }
-        Ok(Checked(Value::Object(members)))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     //! The fast path must agree with the careful path: wherever it accepts,
@@ -528,6 +430,10 @@ mod tests {
         "[]",
         "[\"a\",\"b\"]",
         "{\"a\":1,\"a\":2}",
+        "\"aliases\"",
+        "\"email\"",
+        "{\"format\":\"opaque\",\"id\":\"x\"}",
+        "{\"format\":\"email\"}",
     ];
 
     const NAMES: &[&str] = &[
@@ -557,6 +463,10 @@ mod tests {
         "\\u0065xp",
         "\\u0069ss",
         "x",
+        "sub_id",
+        "format",
+        "email",
+        "identifiers",
     ];
 
     fn subject() -> Doc {
@@ -606,13 +516,21 @@ mod tests {
             ("txn", Doc::Lit("\"t-1\"")),
             ("toe", Doc::Lit("1516239022")),
             ("exp", Doc::Lit("1516239999")),
+            (
+                "sub_id",
+                Doc::Obj(vec![
+                    ("format", Doc::Lit("\"email\"")),
+                    ("email", Doc::Lit("\"a@example.com\"")),
+                ]),
+            ),
+            ("x", Doc::Arr(vec![Doc::Lit("1.5"), Doc::Obj(vec![])])),
         ])
     }
 
     fn agree(text: &str) {
         let careful = SetClaims::from_json_careful(text.as_bytes());
         match parse(text.as_bytes()) {
-            Some(fast) => assert_eq!(Ok(fast.claims), careful, "{text}"),
+            Some(fast) => assert_eq!(Ok(fast), careful, "{text}"),
             None => assert!(careful.is_err(), "fast path declined a valid SET: {text}"),
         }
         assert_eq!(SetClaims::from_json(text.as_bytes()), careful, "{text}");
@@ -623,14 +541,17 @@ mod tests {
         let mut text = String::new();
         base().render(&mut text);
         let parsed = parse(text.as_bytes()).unwrap();
-        assert_eq!(parsed.claims.events.len(), 4);
-        assert_eq!(parsed.exp, Some(Value::from(1_516_239_999)));
+        assert_eq!(parsed.events.len(), 4);
+        assert_eq!(parsed.exp, Some(NumericDate::from_secs(1_516_239_999)));
         assert_eq!(parsed.nbf, None);
         agree(&text);
         // An escaped name is read as the name it spells; `null` is absent.
         let escaped = text.replace("\"exp\":1516239999", "\"\\u006ebf\":7,\"exp\":null");
         let parsed = parse(escaped.as_bytes()).unwrap();
-        assert_eq!((parsed.exp, parsed.nbf), (None, Some(Value::from(7))));
+        assert_eq!(
+            (parsed.exp, parsed.nbf),
+            (None, Some(NumericDate::from_secs(7)))
+        );
     }
 
     #[test]

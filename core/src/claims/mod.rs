@@ -34,12 +34,20 @@
 //! `txn` and `toe` may be absent here, and `aud` may be a non-empty array
 //! of strings. `aud` itself stays required: a recipient must be able to
 //! check it. [`SetClaims::check_obie_profile`] applies the OBIE rule on top.
-//! Unknown top-level claims (`exp`, `nbf`, …) are ignored and not kept.
+//!
+//! # Every claim survives
+//! Claims outside the OBIE schema are kept, value for value: `exp` and
+//! `nbf` as [`NumericDate`]s (a JSON number; `null` reads as absent), which
+//! [`crate::set::verify_set`] enforces with the policy's skew; `sub_id` as a
+//! [`SubjectId`] (RFC 9493, checked for its format's members); every other
+//! top-level claim in [`SetClaims::other`], in document order. `to_json`
+//! writes them after the OBIE claims.
 
 mod builder;
 mod error;
 mod event;
 pub(crate) mod fast;
+mod subject_id;
 
 pub use builder::SetClaimsBuilder;
 pub use error::ClaimsError;
@@ -48,8 +56,11 @@ pub use event::{
     CONSENT_AUTHORIZATION_REVOKED, LINKED_ACCOUNT_UPDATE, RESOURCE_UPDATE, RID, RLK, RTY,
     SUBJECT_TYPE,
 };
+pub use subject_id::{SubjectId, SubjectIdKind};
 
-use crate::wire::json::{
+use serde_json::{Map, Number, Value};
+
+use crate::json::{
     self, char_len, check_int, into_map, push_str_lit, render_path, IntCheck, Json, Seg,
 };
 
@@ -77,6 +88,61 @@ pub struct SetClaims {
     pub toe: Option<i64>,
     /// `events`: event type URI -> event, in document order.
     pub events: Vec<(String, Event)>,
+    /// `exp` (RFC 7519 §4.1.4): not accepted at or after this time.
+    pub exp: Option<NumericDate>,
+    /// `nbf` (RFC 7519 §4.1.5): not accepted before this time.
+    pub nbf: Option<NumericDate>,
+    /// `sub_id` (RFC 8417 §2.2, OpenID SSF): the subject as a Subject Identifier.
+    pub sub_id: Option<SubjectId>,
+    /// Every other top-level claim (private or registered elsewhere), value
+    /// for value, in document order. Must not repeat a claim above.
+    pub other: Map<String, Value>,
+}
+
+/// The claims [`SetClaims`] holds in their own fields; [`SetClaims::other`]
+/// may not use these names.
+pub const CLAIM_NAMES: [&str; 11] = [
+    "iss", "iat", "jti", "sub", "aud", "events", "txn", "toe", "exp", "nbf", "sub_id",
+];
+
+/// A NumericDate (RFC 7519 §2): seconds since the epoch as a JSON number.
+/// Integers are the norm; a fraction is allowed and kept as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NumericDate(Number);
+
+impl NumericDate {
+    /// Whole seconds.
+    #[must_use]
+    pub fn from_secs(secs: i64) -> Self {
+        NumericDate(secs.into())
+    }
+
+    /// The value in whole seconds, rounded down (saturating beyond `i64`).
+    #[must_use]
+    pub fn secs(&self) -> i64 {
+        if let Some(i) = self.0.as_i64() {
+            return i;
+        }
+        if self.0.is_u64() {
+            return i64::MAX;
+        }
+        // Saturating float-to-int conversion is the intent here.
+        #[allow(clippy::cast_possible_truncation)]
+        let secs = self.0.as_f64().map_or(0, |f| f.floor() as i64);
+        secs
+    }
+
+    /// The number as read.
+    #[must_use]
+    pub fn as_number(&self) -> &Number {
+        &self.0
+    }
+}
+
+impl From<i64> for NumericDate {
+    fn from(secs: i64) -> Self {
+        NumericDate::from_secs(secs)
+    }
 }
 
 fn key_path(name: &str) -> String {
@@ -114,6 +180,15 @@ fn take_seconds(name: &str, v: Json) -> Result<i64, ClaimsError> {
     }
 }
 
+/// `exp`/`nbf`: a JSON number; `null` reads as absent.
+fn take_numeric_date(segs: &[Seg<'_>], v: Json) -> Result<Option<NumericDate>, ClaimsError> {
+    match v {
+        Json::Null => Ok(None),
+        Json::Number(n) => Ok(Some(NumericDate(n))),
+        other => Err(wrong_type(segs, "number", &other)),
+    }
+}
+
 fn take_object(segs: &[Seg<'_>], v: Json) -> Result<Vec<(String, Json)>, ClaimsError> {
     match v {
         Json::Object(m) => Ok(m),
@@ -142,7 +217,7 @@ impl SetClaims {
     /// A [`ClaimsError`] naming the first problem.
     pub fn from_json(bytes: &[u8]) -> Result<Self, ClaimsError> {
         match fast::parse(bytes) {
-            Some(parsed) => Ok(parsed.claims),
+            Some(claims) => Ok(claims),
             None => Self::from_json_careful(bytes),
         }
     }
@@ -184,9 +259,20 @@ impl SetClaims {
         let mut txn = None;
         let mut toe = None;
         let mut events = None;
+        let mut exp = None;
+        let mut nbf = None;
+        let mut sub_id = None;
+        let mut other = Map::new();
         for (name, value) in members {
             let segs = [Seg::Key(name.as_str())];
             match name.as_str() {
+                "exp" => exp = take_numeric_date(&segs, value)?,
+                "nbf" => nbf = take_numeric_date(&segs, value)?,
+                "sub_id" => {
+                    sub_id = Some(SubjectId::from_members(into_map(take_object(
+                        &segs, value,
+                    )?)))
+                }
                 "iss" => iss = Some(take_string(&segs, value)?),
                 "jti" => jti = Some(take_string(&segs, value)?),
                 "sub" => sub = Some(take_string(&segs, value)?),
@@ -195,7 +281,9 @@ impl SetClaims {
                 "toe" => toe = Some(take_seconds("toe", value)?),
                 "aud" => aud = Some(parse_aud(value)?),
                 "events" => events = Some(parse_events(value)?),
-                _ => {}
+                _ => {
+                    other.insert(name, value.into_value());
+                }
             }
         }
         let missing = |name: &str| ClaimsError::Missing {
@@ -210,6 +298,10 @@ impl SetClaims {
             txn,
             toe,
             events: events.ok_or_else(|| missing("events"))?,
+            exp,
+            nbf,
+            sub_id,
+            other,
         };
         claims.validate()?;
         Ok(claims)
@@ -248,7 +340,20 @@ impl SetClaims {
         if let Some(toe) = self.toe {
             check_seconds("toe", toe)?;
         }
-        self.validate_events()
+        self.validate_events()?;
+        if let Some(sub_id) = &self.sub_id {
+            sub_id.validate(&[Seg::Key("sub_id")], false)?;
+        }
+        if let Some(name) = self
+            .other
+            .keys()
+            .find(|k| CLAIM_NAMES.contains(&k.as_str()))
+        {
+            return Err(ClaimsError::DuplicateMember {
+                path: key_path(name),
+            });
+        }
+        Ok(())
     }
 
     fn validate_events(&self) -> Result<(), ClaimsError> {
@@ -419,8 +524,35 @@ impl SetClaims {
             out.push_str(",\"toe\":");
             out.push_str(&toe.to_string());
         }
+        for (name, date) in [("exp", &self.exp), ("nbf", &self.nbf)] {
+            if let Some(date) = date {
+                out.push_str(",\"");
+                out.push_str(name);
+                out.push_str("\":");
+                out.push_str(&date.0.to_string());
+            }
+        }
+        if let Some(sub_id) = &self.sub_id {
+            out.push_str(",\"sub_id\":");
+            push_value(&mut out, sub_id.members());
+        }
+        for (name, value) in &self.other {
+            out.push(',');
+            push_str_lit(&mut out, name);
+            out.push(':');
+            push_value(&mut out, value);
+        }
         out.push('}');
         out
+    }
+}
+
+/// Append a JSON value or map (serde_json's writer; member order as held).
+fn push_value<T: serde::Serialize + ?Sized>(out: &mut String, value: &T) {
+    match serde_json::to_string(value) {
+        Ok(s) => out.push_str(&s),
+        // A Value always serialises; keep the output valid regardless.
+        Err(_) => out.push_str("null"),
     }
 }
 
@@ -452,11 +584,7 @@ fn write_event(out: &mut String, event: &Event) {
                 subject.as_ref(),
             );
         }
-        Event::Custom(map) => match serde_json::to_string(map) {
-            Ok(s) => out.push_str(&s),
-            // A Map of Values always serialises; keep the output valid regardless.
-            Err(_) => out.push_str("{}"),
-        },
+        Event::Custom(map) => push_value(out, map),
     }
 }
 

@@ -3,14 +3,13 @@
 
 use core::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
 use super::alg::Algorithm;
-use super::json::{self, ObjectError};
 use super::jws::JwsError;
+use crate::json::{self, decline, once, Checked, Name, ObjectError};
 use crate::time::Timestamp;
-use crate::wire::json::{decline, Name};
 
 /// OBIE private header: when the signature was made (integer seconds).
 pub const OBIE_IAT: &str = "http://openbanking.org.uk/iat";
@@ -333,14 +332,6 @@ impl<'de> Deserialize<'de> for NonEmpty {
     }
 }
 
-fn once<T, E: de::Error>(slot: &mut Option<T>, value: T) -> Result<(), E> {
-    if slot.is_some() {
-        return Err(decline());
-    }
-    *slot = Some(value);
-    Ok(())
-}
-
 impl<'de> Visitor<'de> for MembersVisitor {
     type Value = Members;
 
@@ -368,7 +359,7 @@ impl<'de> Visitor<'de> for MembersVisitor {
                     if m.other.iter().any(|(n, _)| n == other) {
                         return Err(decline());
                     }
-                    let value = map.next_value::<Value>()?;
+                    let Checked(value) = map.next_value()?;
                     m.other.push((name.into_owned(), value));
                 }
             }
@@ -593,9 +584,9 @@ impl HeaderProfile {
     pub(crate) fn header_json(&self, alg: Algorithm, kid: &str, now: Timestamp) -> String {
         let mut out = String::with_capacity(256);
         out.push_str("{\"alg\":");
-        json::push_str(&mut out, alg.name());
+        json::push_str_lit(&mut out, alg.name());
         out.push_str(",\"kid\":");
-        json::push_str(&mut out, kid);
+        json::push_str_lit(&mut out, kid);
         match self {
             HeaderProfile::Rfc8417 => out.push_str(",\"typ\":\"secevent+jwt\"}"),
             HeaderProfile::Obie(p) => {
@@ -603,23 +594,23 @@ impl HeaderProfile {
                     out.push_str(",\"typ\":\"JOSE\"");
                 }
                 out.push_str(",\"crit\":[");
-                json::push_str(&mut out, OBIE_IAT);
+                json::push_str_lit(&mut out, OBIE_IAT);
                 out.push(',');
-                json::push_str(&mut out, OBIE_ISS);
+                json::push_str_lit(&mut out, OBIE_ISS);
                 out.push(',');
-                json::push_str(&mut out, OBIE_TAN);
+                json::push_str_lit(&mut out, OBIE_TAN);
                 out.push_str("],");
-                json::push_str(&mut out, OBIE_IAT);
+                json::push_str_lit(&mut out, OBIE_IAT);
                 out.push(':');
                 out.push_str(&now.as_secs().to_string());
                 out.push(',');
-                json::push_str(&mut out, OBIE_ISS);
+                json::push_str_lit(&mut out, OBIE_ISS);
                 out.push(':');
-                json::push_str(&mut out, &p.org_id);
+                json::push_str_lit(&mut out, &p.org_id);
                 out.push(',');
-                json::push_str(&mut out, OBIE_TAN);
+                json::push_str_lit(&mut out, OBIE_TAN);
                 out.push(':');
-                json::push_str(&mut out, &p.trust_anchor);
+                json::push_str_lit(&mut out, &p.trust_anchor);
                 out.push('}');
             }
         }

@@ -8,8 +8,8 @@ use zeroize::Zeroizing;
 
 use super::alg::Algorithm;
 use super::b64;
-use super::json::{self, ObjectError};
 use crate::crypto::{CryptoError, KeyType, PrivateKey, PublicKey, RsaPrivateComponents};
+use crate::json::{self, ObjectError};
 
 /// Errors from parsing or building a JWK or JWK Set.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -176,11 +176,21 @@ fn take_bytes(
     members: &mut Vec<(String, Value)>,
     name: &'static str,
 ) -> Result<Option<Zeroizing<Vec<u8>>>, JwkError> {
+    // Private-key members decode in constant time (RFC 7518 §6.2.2, §6.3.2).
+    let secret = matches!(name, "d" | "p" | "q" | "dp" | "dq" | "qi");
     match take_string(members, name)? {
         None => Ok(None),
-        Some(s) => b64::decode(&s)
-            .map(|b| Some(Zeroizing::new(b)))
-            .ok_or(JwkError::Base64(name)),
+        Some(s) => {
+            let s = Zeroizing::new(s);
+            let bytes = if secret {
+                b64::decode_secret(&s)
+            } else {
+                b64::decode(&s)
+            };
+            bytes
+                .map(|b| Some(Zeroizing::new(b)))
+                .ok_or(JwkError::Base64(name))
+        }
     }
 }
 

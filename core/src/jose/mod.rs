@@ -15,7 +15,6 @@
 mod alg;
 pub(crate) mod b64;
 mod header;
-mod json;
 mod jwk;
 pub mod jws;
 mod keyring;

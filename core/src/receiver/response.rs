@@ -3,9 +3,9 @@
 
 use crate::claims::SetClaims;
 use crate::codes::{SetErrCode, Vocabulary};
+use crate::json::{self, Json};
 use crate::set::VerifyError;
 use crate::time::Timestamp;
-use crate::wire::json::{self, Json};
 use crate::wire::{EventPollingResponse, ResponseError, ResponseLimits, SetErr};
 
 use super::request::RequestId;

@@ -119,7 +119,7 @@ impl ReceiverState {
     /// [`validate`](Self::validate) otherwise.
     pub fn from_json(text: &str) -> Result<Self, StateError> {
         let state: ReceiverState =
-            serde_json::from_str(text).map_err(|e| StateError::Json(e.to_string()))?;
+            crate::json::from_str(text).map_err(|e| StateError::Json(e.to_string()))?;
         state.validate()?;
         Ok(state)
     }

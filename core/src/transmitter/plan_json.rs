@@ -114,7 +114,7 @@ pub(super) mod request {
     use serde::de::{self, Deserialize, Deserializer};
     use serde::ser::{Serialize, SerializeMap, Serializer};
 
-    use crate::wire::json::{find_duplicate, Json};
+    use crate::json::{find_duplicate, Json};
     use crate::wire::{EventPolling, RequestOptions, SetErr};
 
     pub(crate) fn serialize<S: Serializer>(r: &EventPolling, s: S) -> Result<S::Ok, S::Error> {

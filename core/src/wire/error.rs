@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::json::clamp_chars;
 use super::response::ResponseError;
 use crate::codes::ObieErrorCode;
+use crate::json::{self, clamp_chars};
 
 /// Schema bounds, in Unicode scalar values.
 const CODE_MAX: usize = 40;
@@ -124,8 +124,8 @@ impl ErrorResponse {
     /// [`MAX_ERROR_BODY_BYTES`] are refused.
     ///
     /// # Errors
-    /// [`ResponseError`] when the body is too large, not UTF-8, not JSON, or
-    /// a member has the wrong type.
+    /// [`ResponseError`] when the body is too large, not UTF-8, not JSON, a
+    /// member has the wrong type, or a member name appears twice.
     pub fn parse(body: &[u8]) -> Result<ErrorResponse, ResponseError> {
         if body.len() > MAX_ERROR_BODY_BYTES {
             return Err(ResponseError::BodyTooLarge {
@@ -136,10 +136,21 @@ impl ErrorResponse {
         let text = core::str::from_utf8(body).map_err(|e| ResponseError::NotUtf8 {
             offset: e.valid_up_to(),
         })?;
-        serde_json::from_str(text).map_err(|e| ResponseError::MalformedJson {
-            line: e.line(),
-            column: e.column(),
-            detail: e.to_string(),
+        json::from_str(text).map_err(|e| match e {
+            json::ReadError::Invalid {
+                line,
+                column,
+                detail,
+            } => ResponseError::MalformedJson {
+                line,
+                column,
+                detail,
+            },
+            json::ReadError::Duplicate { .. } => ResponseError::MalformedJson {
+                line: 0,
+                column: 0,
+                detail: e.to_string(),
+            },
         })
     }
 }

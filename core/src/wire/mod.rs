@@ -12,7 +12,6 @@
 //! String lengths are counted in Unicode scalar values throughout.
 
 mod error;
-pub(crate) mod json;
 mod obie;
 mod request;
 mod response;

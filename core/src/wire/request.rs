@@ -3,9 +3,9 @@
 use core::fmt;
 
 use super::error::{ErrorDetail, ErrorResponse};
-use super::json::{self, char_len, check_int, push_str_lit, render_path, IntCheck, Json, Seg};
 use super::{EventPolling, SetErr};
 use crate::codes::{ObieErrorCode, SetErrCode};
+use crate::json::{self, char_len, check_int, push_str_lit, render_path, IntCheck, Json, Seg};
 
 /// Largest `maxEvents` accepted: `i32::MAX`.
 ///

@@ -2,8 +2,8 @@
 
 use core::fmt;
 
-use super::json::{self, char_len, push_str_lit, render_path, Json, Seg};
 use super::EventPollingResponse;
+use crate::json::{self, char_len, push_str_lit, render_path, Json, Seg};
 
 /// Limits applied by [`EventPollingResponse::parse_lenient`].
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -142,11 +142,75 @@ fn inputs() -> Vec<Input> {
                 *m = sorted.into_iter().collect();
             },
         ),
-        with("unknown claims are dropped", &ex, |m| {
+        with("exp, nbf and private claims are kept", &ex, |m| {
             m.insert("exp".into(), json!(1516239999));
             m.insert("nbf".into(), json!(1));
             m.insert("x-bank".into(), json!({"a": [1, 2]}));
         }),
+        with("fractional nbf is kept as written", &ex, |m| {
+            m.insert("nbf".into(), json!(1516239000.5));
+        }),
+        with("exp null reads as absent", &ex, |m| {
+            m.insert("exp".into(), Value::Null);
+        }),
+        with("exp as a string", &ex, |m| {
+            m.insert("exp".into(), json!("1516239999"));
+        }),
+        with("nbf as a boolean", &ex, |m| {
+            m.insert("nbf".into(), json!(true));
+        }),
+        with("sub_id email (OpenID SSF) is kept", &rfc, |m| {
+            m.insert(
+                "sub_id".into(),
+                json!({"format": "email", "email": "user@example.com"}),
+            );
+        }),
+        with("sub_id aliases with an unknown member kept", &rfc, |m| {
+            m.insert(
+                "sub_id".into(),
+                json!({"format": "aliases", "identifiers": [
+                    {"format": "iss_sub", "iss": "https://idp.example.com/", "sub": "u-1"},
+                    {"format": "phone_number", "phone_number": "+12065550100"}
+                ], "note": "kept"}),
+            );
+        }),
+        with(
+            "sub_id of an unknown format (SSF complex) is kept",
+            &rfc,
+            |m| {
+                m.insert(
+                    "sub_id".into(),
+                    json!({"format": "complex", "user": {"format": "opaque", "id": "u-1"}}),
+                );
+            },
+        ),
+        with("sub_id iss_sub without sub", &rfc, |m| {
+            m.insert(
+                "sub_id".into(),
+                json!({"format": "iss_sub", "iss": "https://idp.example.com/"}),
+            );
+        }),
+        with("sub_id without format", &rfc, |m| {
+            m.insert("sub_id".into(), json!({"email": "user@example.com"}));
+        }),
+        with("sub_id as a string", &rfc, |m| {
+            m.insert("sub_id".into(), json!("user@example.com"));
+        }),
+        with("sub_id aliases inside aliases", &rfc, |m| {
+            m.insert(
+                "sub_id".into(),
+                json!({"format": "aliases", "identifiers": [{"format": "aliases", "identifiers": []}]}),
+            );
+        }),
+        with(
+            "private claims of every JSON type are kept in order",
+            &rfc,
+            |m| {
+                m.insert("z-last".into(), json!(null));
+                m.insert("https://bank.example/claims/n".into(), json!(-1.5e3));
+                m.insert("a-first".into(), json!([true, {"k": "v"}, "\u{e9}"]));
+            },
+        ),
         with(
             "single audience in an array is written as a string",
             &ex,

@@ -109,6 +109,17 @@ fn inputs(keys: &Keys) -> Result<Vec<Input>, GenError> {
         profile: profile.clone(),
         now_ms,
     };
+    let mut every_claim = example();
+    if let Value::Object(m) = &mut every_claim {
+        m.insert("exp".into(), json!(1_516_242_622));
+        m.insert("nbf".into(), json!(1_516_239_022));
+        m.insert(
+            "sub_id".into(),
+            json!({"format": "iss_sub", "iss": "https://examplebank.com/", "sub": "psu-1"}),
+        );
+        m.insert("x-bank-branch".into(), json!({"code": "0042"}));
+    }
+    let every_claim = every_claim.to_string();
     let mut no_kid: Value = serde_json::from_str(&es)?;
     if let Value::Object(m) = &mut no_kid {
         m.remove("kid");
@@ -231,6 +242,13 @@ fn inputs(keys: &Keys) -> Result<Vec<Input>, GenError> {
             NOW_MS,
         ),
         case("JWK not JSON", "not a jwk", &ex, &rfc, NOW_MS),
+        case(
+            "every claim is signed: exp, nbf, sub_id, private claims",
+            &es,
+            &every_claim,
+            &rfc,
+            NOW_MS,
+        ),
         case(
             "invalid claims are refused before signing",
             &es,

@@ -405,6 +405,72 @@ fn inputs(keys: &Keys) -> Result<Vec<Input>, GenError> {
         NOW_MS,
     );
 
+    push(
+        "nbf passed",
+        forge(
+            &obie_header("ES256", "es256-2026", ""),
+            edited(&ex, |m| {
+                m.insert("nbf".into(), json!(IAT));
+            })
+            .as_bytes(),
+            &keys.es,
+        )?,
+        &jwks,
+        &std,
+        NOW_MS,
+    );
+    push(
+        "nbf within the skew",
+        forge(
+            &obie_header("ES256", "es256-2026", ""),
+            edited(&ex, |m| {
+                m.insert("nbf".into(), json!(IAT + 300));
+            })
+            .as_bytes(),
+            &keys.es,
+        )?,
+        &jwks,
+        &std,
+        NOW_MS,
+    );
+    push(
+        "every claim survives verification: exp, nbf, sub_id, private claims",
+        forge(
+            &obie_header("PS256", "ps256-2026", ""),
+            edited(&ex, |m| {
+                m.insert("exp".into(), json!(IAT + 3600));
+                m.insert("nbf".into(), json!(IAT - 60));
+                m.insert(
+                    "sub_id".into(),
+                    json!({"format": "opaque", "id": "aac-1234-007"}),
+                );
+                m.insert(
+                    "https://bank.example/claims/channel".into(),
+                    json!({"app": true}),
+                );
+            })
+            .as_bytes(),
+            &keys.ps,
+        )?,
+        &jwks,
+        &std,
+        NOW_MS,
+    );
+    push(
+        "invalid sub_id is a claims error",
+        forge(
+            &obie_header("ES256", "es256-2026", ""),
+            edited(&ex, |m| {
+                m.insert("sub_id".into(), json!({"format": "email"}));
+            })
+            .as_bytes(),
+            &keys.es,
+        )?,
+        &jwks,
+        &std,
+        NOW_MS,
+    );
+
     // ---- claims
     push(
         "wrong issuer",

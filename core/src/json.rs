@@ -1,4 +1,7 @@
-//! A small checked JSON layer shared by the wire model and the SET claims.
+//! The crate's one JSON reader: strict, duplicate-refusing, path-tracking.
+//! Everything that reads JSON (the wire model, JOSE headers and JWKs, SET
+//! claims, error bodies, the receiver's saved state) reads it here; nothing
+//! else in the crate calls `serde_json::from_*` on untrusted text.
 //!
 //! serde_json's `Value` silently keeps the last of two members with the same
 //! name. Duplicate names make a document ambiguous (two parsers may read two
@@ -6,11 +9,25 @@
 //! member in document order and lets the caller find duplicates with their
 //! path. Nesting depth is bounded by serde_json's recursion limit (128), so
 //! the recursive helpers here cannot exhaust the stack.
+//!
+//! Three ways in, one set of rules:
+//! - [`parse`] + [`find_duplicate`]: the careful reader. A [`Json`] tree,
+//!   every member kept, the first duplicate named by its path; callers walk
+//!   the tree and report the first problem with [`render_path`].
+//! - [`parse_object`]: a whole document that must be an object, as
+//!   `serde_json::Value` members (JOSE headers, JWKs).
+//! - [`from_str`]: a typed serde read of trusted-shape data (error bodies,
+//!   saved state), duplicates refused as everywhere else.
+//!
+//! Fast paths (the SET claims and JOSE header readers) read typed values in
+//! one serde pass with [`Name`] and [`Checked`] and [`decline`] anything the
+//! careful reader might refuse; the careful reader then names the problem.
 
 use core::fmt;
 use std::borrow::Cow;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
 
 /// A parsed JSON value with object members kept in document order,
 /// duplicates included.
@@ -332,15 +349,6 @@ pub(crate) fn char_len(s: &str) -> usize {
     s.chars().count()
 }
 
-/// Append a JSON string literal (serde_json's escaping, deterministic).
-pub(crate) fn push_str_lit(out: &mut String, s: &str) {
-    match serde_json::to_string(s) {
-        Ok(lit) => out.push_str(&lit),
-        // Serialising a &str cannot fail; keep the output valid JSON anyway.
-        Err(_) => out.push_str("\"\""),
-    }
-}
-
 /// Cut `s` to at most `max` chars (on a char boundary). If it was cut, the
 /// last kept char is replaced by `…`.
 pub(crate) fn clamp_chars(s: &str, max: usize) -> String {
@@ -355,9 +363,172 @@ pub(crate) fn clamp_chars(s: &str, max: usize) -> String {
     out
 }
 
+/// Any JSON value for a fast path, declining duplicate member names at any
+/// depth (plain `serde_json::Value` would keep the last of two silently).
+/// Objects keep document order, as [`Json::into_value`] does.
+pub(crate) struct Checked(pub(crate) Value);
+
+impl<'de> Deserialize<'de> for Checked {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(CheckedVisitor)
+    }
+}
+
+struct CheckedVisitor;
+
+impl<'de> Visitor<'de> for CheckedVisitor {
+    type Value = Checked;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Checked, E> {
+        Ok(Checked(Value::Null))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Checked, E> {
+        Ok(Checked(Value::Bool(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Checked, E> {
+        Ok(Checked(Value::Number(v.into())))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Checked, E> {
+        Ok(Checked(Value::Number(v.into())))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Checked, E> {
+        Number::from_f64(v)
+            .map(|n| Checked(Value::Number(n)))
+            .ok_or_else(decline)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Checked, E> {
+        Ok(Checked(Value::String(v.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Checked, E> {
+        Ok(Checked(Value::String(v)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Checked(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Checked(Value::Array(items)))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
+        let mut members = Map::new();
+        while let Some(Name(name)) = map.next_key()? {
+            let Checked(value) = map.next_value()?;
+            if members.insert(name.into_owned(), value).is_some() {
+                return Err(decline());
+            }
+        }
+        Ok(Checked(Value::Object(members)))
+    }
+}
+
+/// Store a member that may appear once; a second one declines the fast path.
+pub(crate) fn once<T, E: de::Error>(slot: &mut Option<T>, value: T) -> Result<(), E> {
+    if slot.is_some() {
+        return Err(decline());
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+/// Why bytes were not a strict JSON object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ObjectError {
+    /// Not valid JSON (syntax, trailing data, invalid UTF-8, too deep).
+    NotJson,
+    /// Valid JSON, but not an object.
+    NotObject,
+    /// A member name appears twice: the name when it is a top-level member
+    /// (RFC 7515 §4 and RFC 7517 §4 name them), else the path of the first
+    /// duplicate inside a member's value.
+    Duplicate(String),
+}
+
+/// Parse `bytes` as one JSON object without a duplicate name at any depth;
+/// members in document order.
+pub(crate) fn parse_object(bytes: &[u8]) -> Result<Vec<(String, Value)>, ObjectError> {
+    let root = parse(bytes).map_err(|_| ObjectError::NotJson)?;
+    if let Some(path) = find_duplicate(&root) {
+        let Json::Object(members) = &root else {
+            return Err(ObjectError::NotObject);
+        };
+        let mut seen = std::collections::HashSet::new();
+        let top = members
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .find(|k| !seen.insert(*k));
+        return Err(ObjectError::Duplicate(top.map_or(path, str::to_owned)));
+    }
+    match root {
+        Json::Object(members) => Ok(members
+            .into_iter()
+            .map(|(k, v)| (k, v.into_value()))
+            .collect()),
+        _ => Err(ObjectError::NotObject),
+    }
+}
+
+/// Why [`from_str`] refused a document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ReadError {
+    /// Not JSON, or not the shape `T` reads (serde's message, with position).
+    Invalid {
+        line: usize,
+        column: usize,
+        detail: String,
+    },
+    /// A member name appears twice; the path of the first.
+    Duplicate { path: String },
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::Invalid {
+                line,
+                column,
+                detail,
+            } => write!(f, "{detail} at line {line} column {column}"),
+            ReadError::Duplicate { path } => write!(f, "duplicate member name at {path}"),
+        }
+    }
+}
+
+/// Read a `T` with serde, refusing duplicate member names at any depth
+/// (serde's derived readers notice a repeated field only among the fields
+/// they know, and a `Value` or map keeps the last silently).
+pub(crate) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, ReadError> {
+    let value = serde_json::from_str::<T>(text).map_err(|e| ReadError::Invalid {
+        line: e.line(),
+        column: e.column(),
+        detail: strip_position(&e.to_string()),
+    })?;
+    // It read, so it is JSON: the tree only has duplicates left to find.
+    if let Some(path) = parse(text.as_bytes())
+        .ok()
+        .as_ref()
+        .and_then(find_duplicate)
+    {
+        return Err(ReadError::Duplicate { path });
+    }
+    Ok(value)
+}
+
+/// Append a JSON string literal: serde_json's escaping, deterministic.
+/// The one string writer of the crate.
+pub(crate) fn push_str_lit(out: &mut String, s: &str) {
+    match serde_json::to_string(s) {
+        Ok(lit) => out.push_str(&lit),
+        // Serialising a &str cannot fail; keep the output valid JSON anyway.
+        Err(_) => out.push_str("\"\""),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
     use super::*;
 
     #[test]
@@ -429,6 +600,58 @@ mod tests {
             parse(br#""\ud800""#),
             Err(SyntaxError::Malformed { .. })
         ));
+    }
+
+    #[test]
+    fn objects_refuse_duplicates_at_any_depth() {
+        let members = parse_object(br#"{"b":1,"a":{"x":[true,null]}}"#).unwrap();
+        assert_eq!(members.len(), 2);
+        assert_eq!(members[0].0, "b");
+        assert_eq!(
+            parse_object(br#"{"a":1,"http://x/y":2,"http://x/y":3}"#),
+            Err(ObjectError::Duplicate("http://x/y".into()))
+        );
+        assert_eq!(
+            parse_object(br#"{"jwk":{"k":[{"e":1,"e":2}]}}"#),
+            Err(ObjectError::Duplicate("jwk.k[0].e".into()))
+        );
+        assert_eq!(parse_object(b"[]"), Err(ObjectError::NotObject));
+        assert_eq!(parse_object(b"{} x"), Err(ObjectError::NotJson));
+        assert_eq!(parse_object(b"\xff"), Err(ObjectError::NotJson));
+    }
+
+    #[test]
+    fn typed_reads_refuse_duplicates_serde_would_let_through() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct T {
+            a: u8,
+        }
+        assert_eq!(from_str::<T>(r#"{"a":1,"z":{}}"#), Ok(T { a: 1 }));
+        // serde ignores unknown members, and so their duplicates.
+        assert_eq!(
+            from_str::<T>(r#"{"a":1,"z":1,"z":2}"#),
+            Err(ReadError::Duplicate { path: "z".into() })
+        );
+        let Err(ReadError::Invalid {
+            line,
+            column,
+            detail,
+        }) = from_str::<T>("{\n\"a\":\"x\"}")
+        else {
+            panic!("a string for a u8 was read");
+        };
+        assert_eq!((line, column), (2, 7));
+        assert!(detail.contains("invalid type"), "{detail}");
+    }
+
+    #[test]
+    fn checked_values_decline_nested_duplicates() {
+        let read = |t: &str| serde_json::from_str::<Checked>(t).map(|c| c.0).ok();
+        assert_eq!(
+            read(r#"{"a":[1,{"b":"c"}]}"#),
+            Some(serde_json::json!({"a":[1,{"b":"c"}]}))
+        );
+        assert_eq!(read(r#"{"a":[1,{"b":1,"b":2}]}"#), None);
     }
 
     #[test]

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Write the seed corpus of every fuzz target from the golden vectors.
+
+    python3 fuzz/seeds.py DIR    # fills DIR/<target>/, one file per input
+
+Files are named by a hash of their bytes, so rerunning adds nothing twice.
+scripts/fuzz.sh runs this before fuzzing: no corpus is committed.
+
+The `receiver` and `transmitter` targets read structured operations (through
+`arbitrary`), not documents, so they start from libFuzzer's own inputs; the
+receiver builds its response bodies from the vectors' valid tokens itself.
+"""
+import base64
+import hashlib
+import json
+import pathlib
+import sys
+
+VECTORS = pathlib.Path(__file__).resolve().parent.parent / "tests" / "vectors"
+
+
+def cases(kind):
+    out = []
+    for path in sorted(VECTORS.glob("*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if doc.get("kind") == kind:
+            out.extend(doc["cases"])
+    return out
+
+
+def body(case):
+    if "body" in case:
+        return case["body"].encode("utf-8")
+    if "bodyBase64" in case:
+        return base64.b64decode(case["bodyBase64"])
+    return None
+
+
+def strings(kind, member):
+    return [c[member].encode("utf-8") for c in cases(kind) if isinstance(c.get(member), str)]
+
+
+def step_bodies(kind, op):
+    steps = [s for c in cases(kind) for s in c.get("steps", []) if s.get("op") == op]
+    return [b for b in map(body, steps) if b is not None]
+
+
+def main():
+    out = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "corpus")
+    claims = strings("claims", "claimsJson") + strings("sign", "claimsJson")
+    seeds = {
+        "request": [b for b in map(body, cases("request_parse")) if b is not None]
+        + step_bodies("transmitter", "poll"),
+        "response": [b for b in map(body, cases("response_parse")) if b is not None]
+        + step_bodies("receiver", "handleResponse"),
+        "claims": claims,
+        "sign_verify": claims,
+        "verify": strings("verify", "token")
+        + [c["expect"]["ok"]["token"].encode() for c in cases("sign") if "ok" in c["expect"]],
+        "jwk": strings("jwk", "jwkJson") + strings("sign", "privateJwkJson"),
+        "jwks": strings("jwks", "jwksJson") + strings("verify", "jwksJson"),
+    }
+    total = 0
+    for target, inputs in seeds.items():
+        folder = out / target
+        folder.mkdir(parents=True, exist_ok=True)
+        for data in inputs:
+            (folder / ("seed-" + hashlib.sha256(data).hexdigest()[:16])).write_bytes(data)
+        total += len(inputs)
+        print(f"seeds: {target}: {len(inputs)} inputs")
+    if total == 0:
+        sys.exit("seeds: no inputs found in tests/vectors")
+
+
+if __name__ == "__main__":
+    main()
