@@ -1,158 +1,242 @@
-//! Security Event Tokens end to end: `setpoll_core::set`.
+//! SETs (claims, builder, sign, verify), the `POST /events` bodies, the
+//! OBIE rules, `setErrs` codes and time: `setpoll_host`'s free functions.
 
-use crate::claims::SetClaims;
-use crate::errors::Error;
-use crate::jose::{Keyring, SigningKey};
+use std::sync::Arc;
+
 use pyo3::prelude::*;
-use setpoll_core::jose::{Algorithm, HeaderProfile};
-use setpoll_core::Timestamp;
+use pyo3::types::PyDict;
+use setpoll_host as host;
 
-/// The routing facts of a signed SET (`jti`, `aud`), read without verification.
-#[pyclass(module = "setpoll", frozen, get_all)]
-pub(crate) struct SetEnvelope {
-    /// `jti`: the queue key.
-    jti: String,
-    /// `aud`: each audience.
-    aud: Vec<String>,
-}
+use crate::convert::{from_py, to_py, Body, Res, Text};
+use crate::keys::{Keyring, SigningKey};
 
-#[pymethods]
-impl SetEnvelope {
-    fn __repr__(&self) -> String {
-        format!("SetEnvelope(jti={:?}, aud={:?})", self.jti, self.aud)
-    }
-}
-
-/// Read `jti` and `aud` of a compact JWS without verifying it.
-#[pyfunction]
-fn peek_envelope(py: Python<'_>, token: &str) -> Result<SetEnvelope, Error> {
-    let env = py.detach(|| setpoll_core::set::peek_envelope(token))?;
-    Ok(SetEnvelope {
-        jti: env.jti,
-        aud: env.aud,
-    })
-}
-
-/// What a recipient accepts (`setpoll_core::set::VerifyPolicy`).
+/// The validated claims of one Security Event Token.
 #[pyclass(module = "setpoll", frozen)]
-#[derive(Clone)]
-pub(crate) struct VerifyPolicy(pub(crate) setpoll_core::set::VerifyPolicy);
+pub(crate) struct SetClaims(Arc<host::SetClaims>);
 
 #[pymethods]
-impl VerifyPolicy {
-    /// `issuer`/`audience` `None` skip that check; `algorithms` defaults to
-    /// `["PS256", "ES256"]`; skew and age in seconds; size in bytes.
+impl SetClaims {
+    #[staticmethod]
+    fn from_json(json: Body) -> Res<Self> {
+        Ok(Self(host::SetClaims::from_json(json.text()?)?))
+    }
+    fn to_json(&self) -> String {
+        self.0.to_json()
+    }
+    fn check_obie_profile(&self) -> Res<()> {
+        Ok(self.0.check_obie_profile()?)
+    }
+    fn iss(&self) -> String {
+        self.0.iss()
+    }
+    fn iat(&self) -> i64 {
+        self.0.iat()
+    }
+    fn jti(&self) -> String {
+        self.0.jti()
+    }
+    fn aud(&self) -> Vec<String> {
+        self.0.aud()
+    }
+    fn sub(&self) -> Option<String> {
+        self.0.sub()
+    }
+    fn txn(&self) -> Option<String> {
+        self.0.txn()
+    }
+    fn toe(&self) -> Option<i64> {
+        self.0.toe()
+    }
+    fn event_types(&self) -> Vec<String> {
+        self.0.event_types()
+    }
+    fn __eq__(&self, other: PyRef<'_, Self>) -> bool {
+        self.0 == other.0
+    }
+}
+
+/// Builds [`SetClaims`]; every method returns the builder, `build()` validates.
+#[pyclass(module = "setpoll", frozen)]
+pub(crate) struct ClaimsBuilder(Arc<host::ClaimsBuilder>);
+
+type Chain<'py> = Res<PyRef<'py, ClaimsBuilder>>;
+
+#[pymethods]
+impl ClaimsBuilder {
     #[new]
-    #[pyo3(signature = (issuer, audience, *, algorithms=None, max_skew_secs=300, max_token_bytes=65536, max_age_secs=None))]
-    fn new(
-        issuer: Option<String>,
-        audience: Option<String>,
-        algorithms: Option<Vec<String>>,
-        max_skew_secs: u64,
-        max_token_bytes: usize,
-        max_age_secs: Option<u64>,
-    ) -> Result<Self, Error> {
-        let mut p = setpoll_core::set::VerifyPolicy::new("", "");
-        p.issuer = issuer;
-        p.audience = audience;
-        if let Some(names) = algorithms {
-            p.algorithms = names
-                .iter()
-                .map(|n| Algorithm::from_name(n))
-                .collect::<Result<_, _>>()?;
-        }
-        p.max_skew_secs = max_skew_secs;
-        p.max_token_bytes = max_token_bytes;
-        p.max_age_secs = max_age_secs;
-        Ok(VerifyPolicy(p))
+    fn new(iss: Text, jti: Text, aud: Text, iat: i64) -> Self {
+        Self(host::ClaimsBuilder::new(iss.0, jti.0, aud.0, iat))
     }
-
-    #[getter]
-    fn issuer(&self) -> Option<&str> {
-        self.0.issuer.as_deref()
+    fn audience(slf: PyRef<'_, Self>, aud: Text) -> Chain<'_> {
+        slf.0.clone().audience(aud.0)?;
+        Ok(slf)
     }
-    #[getter]
-    fn audience(&self) -> Option<&str> {
-        self.0.audience.as_deref()
+    fn sub(slf: PyRef<'_, Self>, sub: Text) -> Chain<'_> {
+        slf.0.clone().sub(sub.0)?;
+        Ok(slf)
     }
-    #[getter]
-    fn algorithms(&self) -> Vec<&'static str> {
-        self.0.algorithms.iter().map(|a| a.name()).collect()
+    fn txn(slf: PyRef<'_, Self>, txn: Text) -> Chain<'_> {
+        slf.0.clone().txn(txn.0)?;
+        Ok(slf)
+    }
+    fn toe(slf: PyRef<'_, Self>, toe: i64) -> Chain<'_> {
+        slf.0.clone().toe(toe)?;
+        Ok(slf)
+    }
+    fn resource_update<'py>(slf: PyRef<'py, Self>, subject: &Bound<'py, PyAny>) -> Chain<'py> {
+        slf.0.clone().resource_update(from_py(subject)?)?;
+        Ok(slf)
+    }
+    #[pyo3(signature = (reason = None, subject = None))]
+    fn consent_revoked<'py>(slf: PyRef<'py, Self>, reason: Option<Text>, subject: Option<&Bound<'py, PyAny>>) -> Chain<'py> {
+        slf.0.clone().consent_revoked(reason.map(|r| r.0), subject.map(from_py).transpose()?)?;
+        Ok(slf)
+    }
+    #[pyo3(signature = (reason = None, subject = None))]
+    fn linked_account_update<'py>(slf: PyRef<'py, Self>, reason: Option<Text>, subject: Option<&Bound<'py, PyAny>>) -> Chain<'py> {
+        slf.0.clone().linked_account_update(reason.map(|r| r.0), subject.map(from_py).transpose()?)?;
+        Ok(slf)
+    }
+    fn custom_event(slf: PyRef<'_, Self>, uri: Text, payload_json: Body) -> Chain<'_> {
+        slf.0.clone().custom_event(uri.0, payload_json.text()?)?;
+        Ok(slf)
+    }
+    fn build(&self) -> Res<SetClaims> {
+        Ok(SetClaims(self.0.build()?))
     }
 }
 
-/// A SET whose signature and claims checked out.
-#[pyclass(module = "setpoll", frozen, get_all)]
-pub(crate) struct VerifiedSet {
-    /// The validated claims.
-    claims: Py<SetClaims>,
-    /// The `kid` that selected the key.
-    kid: Option<String>,
-    /// `"ES256"` or `"PS256"`.
-    alg: &'static str,
-}
-
-/// Verify a compact-JWS SET at `now_ms`: signature first, then the claims.
+/// `jti` and `aud` of a compact JWS, read without verifying it.
 #[pyfunction]
-fn verify_set(
-    py: Python<'_>,
-    token: &str,
-    keyring: &Keyring,
-    policy: &VerifyPolicy,
-    now_ms: u64,
-) -> Result<VerifiedSet, Error> {
-    let v = py.detach(|| {
-        setpoll_core::set::verify_set(
-            token,
-            &keyring.ring,
-            &policy.0,
-            Timestamp::from_millis(now_ms),
-        )
-    })?;
-    Ok(VerifiedSet {
-        claims: Py::new(py, SetClaims(v.claims)).map_err(Error::Python)?,
-        kid: v.kid,
-        alg: v.alg.name(),
-    })
+fn peek_envelope(py: Python<'_>, token: Text) -> Res<Bound<'_, PyAny>> {
+    to_py(py, &host::peek_envelope(token.0)?)
 }
 
-/// Sign claims into a compact JWS. `profile` is `"rfc8417"` (default: `typ:
-/// secevent+jwt`) or `"obie"` (OBIE message-signing header, needs `org_id`
-/// and `trust_anchor`; `now_ms` fills its `iat`).
+/// Verify a compact-JWS SET: a dict with `claims` (a [`SetClaims`]), `kid`, `alg`.
 #[pyfunction]
-#[pyo3(signature = (claims, key, now_ms, *, profile="rfc8417", org_id=None, trust_anchor=None))]
-fn sign_set(
-    py: Python<'_>,
-    claims: &SetClaims,
-    key: &SigningKey,
-    now_ms: u64,
-    profile: &str,
-    org_id: Option<String>,
-    trust_anchor: Option<String>,
-) -> Result<String, Error> {
-    let profile = match profile {
-        "rfc8417" => HeaderProfile::rfc8417(),
-        "obie" => {
-            HeaderProfile::obie(org_id.unwrap_or_default(), trust_anchor.unwrap_or_default())?
-        }
-        other => {
-            return Err(Error::argument(
-                "unknown_profile",
-                format!("unknown header profile {other:?} (rfc8417, obie)"),
-            ))
-        }
-    };
-    Ok(py.detach(|| {
-        setpoll_core::set::sign_set(&claims.0, &key.0, &profile, Timestamp::from_millis(now_ms))
-    })?)
+fn verify_set<'py>(py: Python<'py>, token: Text, keyring: &Keyring, policy: &Bound<'py, PyAny>, now_ms: i64) -> Res<Bound<'py, PyDict>> {
+    let (policy, ring) = (from_py(policy)?, keyring.0.clone());
+    let v = py.detach(|| host::verify_set(token.0, ring, policy, now_ms))?;
+    let d = PyDict::new(py);
+    d.set_item("claims", SetClaims(v.claims))?;
+    d.set_item("kid", v.kid)?;
+    d.set_item("alg", v.alg)?;
+    Ok(d)
+}
+
+/// Sign claims into a compact JWS with the header `profile`.
+#[pyfunction]
+fn sign_set(py: Python<'_>, claims: &SetClaims, key: &SigningKey, now_ms: i64, profile: &Bound<'_, PyAny>) -> Res<String> {
+    let (profile, claims, key) = (from_py(profile)?, claims.0.clone(), key.0.clone());
+    Ok(py.detach(|| host::sign_set(claims, key, now_ms, profile))?)
+}
+
+/// Parse and validate a `POST /events` body (the transmitter's strict reader).
+#[pyfunction]
+#[pyo3(signature = (body, reject_unknown_members = true, interaction_id = Text(String::new()), limits = None))]
+fn parse_request<'py>(py: Python<'py>, body: Body, reject_unknown_members: bool, interaction_id: Text, limits: Option<&Bound<'py, PyAny>>) -> Res<Bound<'py, PyAny>> {
+    let limits = limits.map(from_py).transpose()?;
+    to_py(py, &host::parse_request_bytes(body.0, reject_unknown_members, interaction_id.0, limits)?)
+}
+
+/// The canonical JSON text of a request (refused as `parse_request` would).
+#[pyfunction]
+fn request_to_json(request: &Bound<'_, PyAny>) -> Res<String> {
+    Ok(host::request_to_json(from_py(request)?)?)
+}
+
+/// Read a `POST /events` response body (the receiver's tolerant reader).
+#[pyfunction]
+#[pyo3(signature = (body, limits = None))]
+fn parse_response<'py>(py: Python<'py>, body: Body, limits: Option<&Bound<'py, PyAny>>) -> Res<Bound<'py, PyAny>> {
+    let limits = limits.map(from_py).transpose()?;
+    to_py(py, &host::parse_response_bytes(body.0, limits)?)
+}
+
+/// The canonical JSON text of a response.
+#[pyfunction]
+fn response_to_json(response: &Bound<'_, PyAny>) -> Res<String> {
+    Ok(host::response_to_json(from_py(response)?))
+}
+
+/// An `OBErrorResponse1` body as canonical JSON text.
+#[pyfunction]
+fn parse_error_response(body: Body) -> Res<String> {
+    Ok(host::parse_error_response(body.text()?)?)
+}
+
+/// The status of a successful `POST /events` answer on `version`'s path.
+#[pyfunction]
+fn obie_success_status(version: &Bound<'_, PyAny>) -> Res<i32> {
+    Ok(host::obie_success_status(from_py(version)?))
+}
+
+/// An `OBErrorResponse1` body with its codes in `version`'s vocabulary.
+#[pyfunction]
+fn obie_error_response(version: &Bound<'_, PyAny>, error_response_json: Body) -> Res<String> {
+    Ok(host::obie_error_response(from_py(version)?, error_response_json.text()?)?)
+}
+
+/// `{"sets":{},"moreAvailable":false}`.
+#[pyfunction]
+fn empty_poll_response() -> String {
+    host::empty_poll_response()
+}
+
+/// Every known `setErrs` code, OBIE vocabulary first.
+#[pyfunction]
+fn set_err_codes(py: Python<'_>) -> Res<Bound<'_, PyAny>> {
+    to_py(py, &host::set_err_codes())
+}
+
+/// One `setErrs` code looked up (unknown codes have no vocabulary).
+#[pyfunction]
+fn set_err_code(py: Python<'_>, code: Text) -> Res<Bound<'_, PyAny>> {
+    to_py(py, &host::set_err_code(code.0))
+}
+
+/// Milliseconds since the epoch for whole seconds.
+#[pyfunction]
+fn timestamp_from_secs(secs: i64) -> Res<i64> {
+    Ok(host::timestamp_from_secs(secs)?)
+}
+
+/// Whole seconds of a millisecond timestamp, rounded down.
+#[pyfunction]
+fn timestamp_as_secs(ms: i64) -> Res<i64> {
+    Ok(host::timestamp_as_secs(ms)?)
+}
+
+/// The version of the setpoll library.
+#[pyfunction]
+fn version() -> String {
+    host::version()
+}
+
+/// Do nothing: measures the cost of one call into the extension.
+#[pyfunction]
+fn noop() {
+    host::noop();
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<SetEnvelope>()?;
-    m.add_class::<VerifyPolicy>()?;
-    m.add_class::<VerifiedSet>()?;
+    m.add_class::<SetClaims>()?;
+    m.add_class::<ClaimsBuilder>()?;
     m.add_function(wrap_pyfunction!(peek_envelope, m)?)?;
     m.add_function(wrap_pyfunction!(verify_set, m)?)?;
     m.add_function(wrap_pyfunction!(sign_set, m)?)?;
-    Ok(())
+    m.add_function(wrap_pyfunction!(parse_request, m)?)?;
+    m.add_function(wrap_pyfunction!(request_to_json, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_response, m)?)?;
+    m.add_function(wrap_pyfunction!(response_to_json, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_error_response, m)?)?;
+    m.add_function(wrap_pyfunction!(obie_success_status, m)?)?;
+    m.add_function(wrap_pyfunction!(obie_error_response, m)?)?;
+    m.add_function(wrap_pyfunction!(empty_poll_response, m)?)?;
+    m.add_function(wrap_pyfunction!(set_err_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(set_err_code, m)?)?;
+    m.add_function(wrap_pyfunction!(timestamp_from_secs, m)?)?;
+    m.add_function(wrap_pyfunction!(timestamp_as_secs, m)?)?;
+    m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(noop, m)?)
 }

@@ -1,10 +1,13 @@
 """setpoll: Open Banking UK Aggregated Polling (RFC 8936) with signed
-Security Event Tokens (RFC 8417), as thin bindings over a sans-IO Rust core.
+Security Event Tokens (RFC 8417), over a sans-IO Rust core.
 
-The library never reads a clock, opens a socket or draws randomness on its
-own: pass time as ``int`` milliseconds since the epoch (see :func:`now_ms`),
-do the HTTP yourself, and hand bodies over as JSON text (``str`` or
-``bytes``). Every error is a :class:`SetpollError` with a stable ``.code``.
+The same API as the npm package and the Kotlin/Swift bindings (the host
+API of ``setpoll-host``, in snake_case): objects and methods of the same
+names, settings as keyword arguments (absent = the core's default), records
+as ``dict``s with the host's field names, enums as strings (``"obie"``,
+``"dead_letter"``), times as ``int`` milliseconds since the epoch (see
+:func:`now_ms`), bodies as ``str`` or ``bytes``. Every error is a
+:class:`SetpollError` subclass with a stable ``.code``.
 """
 
 from __future__ import annotations
@@ -17,51 +20,47 @@ from ._setpoll import (
     ArgumentError,
     ClaimsBuilder,
     ClaimsError,
-    Delivery,
-    Duplicate,
-    EnqueueResult,
-    EventSubject,
+    EnqueuePlan,
     Jwk,
-    JwkSet,
     JwkError,
+    JwkSet,
     Keyring,
     MemoryTransmitter,
-    PollAnswer,
-    PollRequest,
-    PollResponse,
+    PollPlan,
     PollWait,
     Receiver,
-    ReceiverBatch,
     ReceiverError,
-    ReceiverRequest,
-    Rejection,
     RequestError,
     ResponseError,
     SetClaims,
-    SetEnvelope,
-    SetErrCode,
     SetpollError,
     SignError,
     SigningKey,
-    SweepResult,
-    Transmitter,
+    StorageTransmitter,
+    SweepPlan,
     TransmitterError,
-    VerifiedSet,
     VerifyError,
-    VerifyPolicy,
     __version__,
+    empty_poll_response,
     jwk_thumbprint,
     jwks_from_keys,
     noop,
+    obie_error_response,
+    obie_success_status,
     parse_error_response,
     parse_request,
     parse_response,
     peek_envelope,
+    request_to_json,
+    response_to_json,
+    set_err_code,
     set_err_codes,
     sign_set,
     timestamp_as_secs,
     timestamp_from_secs,
+    transmitter_defaults,
     verify_set,
+    version,
 )
 
 
@@ -76,8 +75,9 @@ def generate_es256(kid: Optional[str] = None) -> SigningKey:
     return SigningKey.generate_es256(_os.urandom(32), kid)
 
 
-def generate_ps256(kid: Optional[str] = None, bits: int = 2048) -> SigningKey:
-    """A new PS256 (RSA) signing key seeded from the operating system's CSPRNG."""
+def generate_ps256(bits: int = 2048, kid: Optional[str] = None) -> SigningKey:
+    """A new PS256 (RSA, ``bits`` from 2048 to 4096) signing key seeded from
+    the operating system's CSPRNG."""
     return SigningKey.generate_ps256(_os.urandom(32), bits, kid)
 
 
@@ -85,52 +85,48 @@ __all__ = [
     "ArgumentError",
     "ClaimsBuilder",
     "ClaimsError",
-    "Delivery",
-    "Duplicate",
-    "EnqueueResult",
-    "EventSubject",
+    "EnqueuePlan",
     "Jwk",
-    "JwkSet",
     "JwkError",
+    "JwkSet",
     "Keyring",
     "MemoryTransmitter",
-    "PollAnswer",
-    "PollRequest",
-    "PollResponse",
+    "PollPlan",
     "PollWait",
     "Receiver",
-    "ReceiverBatch",
     "ReceiverError",
-    "ReceiverRequest",
-    "Rejection",
     "RequestError",
     "ResponseError",
     "SetClaims",
-    "SetEnvelope",
-    "SetErrCode",
     "SetpollError",
     "SignError",
     "SigningKey",
-    "SweepResult",
-    "Transmitter",
+    "StorageTransmitter",
+    "SweepPlan",
     "TransmitterError",
-    "VerifiedSet",
     "VerifyError",
-    "VerifyPolicy",
     "__version__",
+    "empty_poll_response",
     "generate_es256",
     "generate_ps256",
     "jwk_thumbprint",
     "jwks_from_keys",
     "noop",
     "now_ms",
+    "obie_error_response",
+    "obie_success_status",
     "parse_error_response",
     "parse_request",
     "parse_response",
     "peek_envelope",
+    "request_to_json",
+    "response_to_json",
+    "set_err_code",
     "set_err_codes",
     "sign_set",
     "timestamp_as_secs",
     "timestamp_from_secs",
+    "transmitter_defaults",
     "verify_set",
+    "version",
 ]
