@@ -236,7 +236,7 @@ def test_verify_failures_map_to_set_errs(es_key: setpoll.SigningKey, keyring: se
         setpoll.verify_set(token, keyring, {"algorithms": ["HS256"]}, NOW_MS)
     with pytest.raises(setpoll.ArgumentError):
         setpoll.verify_set(token, keyring, {"issuer": ISS, "audiance": AUD}, NOW_MS)  # type: ignore[typeddict-unknown-key]
-    with pytest.raises(setpoll.ArgumentError):
+    with pytest.raises(TypeError):  # the OBIE profile needs its org_id and trust_anchor
         setpoll.sign_set(make_claims(), es_key, NOW_MS, "obie")  # type: ignore[arg-type]
     with pytest.raises(setpoll.ArgumentError):
         setpoll.sign_set(make_claims(), es_key, NOW_MS, {"obie": {"org_id": "", "trust_anchor": "a\nb"}})
