@@ -44,22 +44,20 @@ def main() -> int:
 
     # 2. The receiver: verifies each SET, dedups, carries acks.
     receiver = setpoll.Receiver(
-        issuer=a.issuer, client_id=a.client_id, jwks=jwks, max_events=50, poll_interval_ms=200
+        issuer=a.issuer, client_id=a.client_id, jwks_json=jwks, max_events=50, poll_interval_ms=200
     )
     seen: set[str] = set()
     while time.time() < deadline:
-        if a.expect and len(seen) >= a.expect and receiver.pending_acks() == 0:
+        if a.expect and len(seen) >= a.expect and not json.loads(receiver.state())["pendingAcks"]:
             break
-        try:
-            request = receiver.next_request(now_ms())
-        except setpoll.ReceiverError as e:
-            if e.code == "not_due" and e.at is not None:
-                time.sleep(min(0.25, max(0, e.at - now_ms()) / 1000))
-                continue
-            raise
+        request = receiver.next_request(now_ms())
+        if request is None:  # nothing due: sleep until poll_timeout()
+            at = receiver.poll_timeout()
+            time.sleep(0.25 if at is None else min(0.25, max(0, at - now_ms()) / 1000))
+            continue
         http = urllib.request.Request(
             f"{base}/open-banking/v4.0/events",
-            data=request.body.encode(),
+            data=request["body"].encode(),
             method="POST",
             headers={
                 "Authorization": f"Bearer {a.token}",
@@ -73,17 +71,17 @@ def main() -> int:
         except urllib.error.HTTPError as e:
             status, body = e.code, e.read().decode()
         except OSError:
-            receiver.handle_failure(request.id, now_ms())
+            receiver.handle_failure(request["id"], now_ms())
             continue
-        try:
-            batch = receiver.handle_response(request.id, status, body, now_ms())
-        except setpoll.ReceiverError as e:
-            print(f"poll failed ({status}): {e.code}", file=sys.stderr)
+        batch = receiver.handle_response(request["id"], status, body, now_ms())
+        if batch["failure"] is not None:  # recorded and backed off already
+            print(f"poll failed ({status}): {batch['failure']['code']}", file=sys.stderr)
             continue
-        for d in batch.deliveries:
-            print(json.dumps({"jti": d.jti, "types": d.event_types, "sub": d.claims.get("sub")}))
-            seen.add(d.jti)
-            receiver.ack(d.jti)
+        for d in batch["deliveries"]:
+            sub = json.loads(d["claims_json"]).get("sub")
+            print(json.dumps({"jti": d["jti"], "types": d["event_types"], "sub": sub}))
+            seen.add(d["jti"])
+            receiver.ack(d["jti"])
     print(f"python host example: {len(seen)} events verified, processed and acknowledged", file=sys.stderr)
     return 3 if a.expect and len(seen) < a.expect else 0
 
