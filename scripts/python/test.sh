@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the `setpoll` wheel (maturin, release, abi3) and tests it: pytest on
-# bindings/python/tests and `mypy --strict` on the tests and examples (also the
+# bindings/python/tests, `mypy.stubtest` of the .pyi stub, and `mypy --strict` on
+# the tests and examples (also the
 # TPP host example, examples/tpp-poller/hosts/python).
 # Idempotent; on a fresh machine it creates .venv-python and installs maturin,
 # pytest and mypy into it (only when missing). Needs python3 >= 3.9 and cargo.
@@ -32,5 +33,7 @@ rm -f "$WHEELS"/setpoll-*.whl
 
 cd bindings/python
 "$VENV/bin/pytest" -q -p no:cacheprovider tests
+# The .pyi stub against the built module (allowlist: what stubtest cannot see).
+"$PY" -m mypy.stubtest setpoll --allowlist stubtest-allowlist.txt
 "$VENV/bin/mypy" --strict --no-incremental --cache-dir=/dev/null tests examples \
     ../../examples/tpp-poller/hosts/python

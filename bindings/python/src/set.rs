@@ -133,7 +133,8 @@ fn sign_set(py: Python<'_>, claims: &SetClaims, key: &SigningKey, now_ms: i64, p
 
 /// Parse and validate a `POST /events` body (the transmitter's strict reader).
 #[pyfunction]
-#[pyo3(signature = (body, reject_unknown_members = true, interaction_id = Text(String::new()), limits = None))]
+#[pyo3(signature = (body, reject_unknown_members = true, interaction_id = Text(String::new()), limits = None),
+    text_signature = "(body, reject_unknown_members=True, interaction_id='', limits=None)")]
 fn parse_request<'py>(py: Python<'py>, body: Body, reject_unknown_members: bool, interaction_id: Text, limits: Option<&Bound<'py, PyAny>>) -> Res<Bound<'py, PyAny>> {
     let limits = limits.map(from_py).transpose()?;
     to_py(py, &host::parse_request_bytes(body.0, reject_unknown_members, interaction_id.0, limits)?)

@@ -56,7 +56,7 @@ impl MemoryTransmitter {
     fn enqueue<'py>(&self, py: Python<'py>, token: Text, now_ms: i64) -> Res<Bound<'py, PyAny>> {
         to_py(py, &self.0.enqueue(token.0, now_ms)?)
     }
-    #[pyo3(signature = (client, body, now_ms, interaction_id = Text(String::new())))]
+    #[pyo3(signature = (client, body, now_ms, interaction_id = Text(String::new())), text_signature = "($self, client, body, now_ms, interaction_id='')")]
     fn handle_poll<'py>(&self, py: Python<'py>, client: Text, body: Body, now_ms: i64, interaction_id: Text) -> Res<Bound<'py, PyDict>> {
         answer(py, py.detach(|| self.0.handle_poll_bytes(client.0, body.0, now_ms, interaction_id.0))?)
     }
@@ -147,7 +147,7 @@ impl StorageTransmitter {
         let existing = existing_record_json.map(Body::text).transpose()?;
         to_py(py, &self.0.decide_enqueue(plan.0.clone(), existing, newest_seq)?)
     }
-    #[pyo3(signature = (client, body, now_ms, interaction_id = Text(String::new())))]
+    #[pyo3(signature = (client, body, now_ms, interaction_id = Text(String::new())), text_signature = "($self, client, body, now_ms, interaction_id='')")]
     fn plan_poll(&self, py: Python<'_>, client: Text, body: Body, now_ms: i64, interaction_id: Text) -> Res<PollPlan> {
         Ok(PollPlan(py.detach(|| self.0.plan_poll_bytes(client.0, body.0, now_ms, interaction_id.0))?))
     }

@@ -169,7 +169,7 @@ def test_configuration_errors_are_typed(es_key: setpoll.SigningKey) -> None:
     with pytest.raises(setpoll.JwkError):
         receiver(es_key, jwks_json="not json")
     with pytest.raises(TypeError):
-        setpoll.Receiver(issuer=ISS, client_id=AUD)  # jwks_json missing
+        setpoll.Receiver(issuer=ISS, client_id=AUD)  # type: ignore[call-arg]  # jwks_json missing
 
 
 def test_key_rotation(es_key: setpoll.SigningKey) -> None:
