@@ -19,16 +19,66 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use setpoll_host::SetpollError as HostError;
 
-create_exception!(setpoll, SetpollError, PyException, "Base of every setpoll error: `.code` (stable machine code), `.detail`.");
-create_exception!(setpoll, ArgumentError, SetpollError, "An argument was out of range, too large or names something unknown.");
-create_exception!(setpoll, RequestError, SetpollError, "A `POST /events` body was refused: `.path`, `.obie_code`, `.error_response` (the 400 body).");
-create_exception!(setpoll, ResponseError, SetpollError, "A `POST /events` response body could not be read: `.path`.");
-create_exception!(setpoll, ClaimsError, SetpollError, "SET claims break a rule: `.path`, `.set_err`, `.set_err_rfc8935`, `.description`.");
-create_exception!(setpoll, JwkError, SetpollError, "A JWK, JWK Set, PEM key or crypto operation failed (the host's `Key` variant).");
-create_exception!(setpoll, SignError, SetpollError, "A SET could not be signed.");
-create_exception!(setpoll, VerifyError, SetpollError, "A SET failed verification: `.set_err`, `.set_err_rfc8935`, `.description`.");
-create_exception!(setpoll, TransmitterError, SetpollError, "The transmitter refused a configuration or a SET to enqueue.");
-create_exception!(setpoll, ReceiverError, SetpollError, "A receiver call was refused and changed nothing.");
+create_exception!(
+    setpoll,
+    SetpollError,
+    PyException,
+    "Base of every setpoll error: `.code` (stable machine code), `.detail`."
+);
+create_exception!(
+    setpoll,
+    ArgumentError,
+    SetpollError,
+    "An argument was out of range, too large or names something unknown."
+);
+create_exception!(
+    setpoll,
+    RequestError,
+    SetpollError,
+    "A `POST /events` body was refused: `.path`, `.obie_code`, `.error_response` (the 400 body)."
+);
+create_exception!(
+    setpoll,
+    ResponseError,
+    SetpollError,
+    "A `POST /events` response body could not be read: `.path`."
+);
+create_exception!(
+    setpoll,
+    ClaimsError,
+    SetpollError,
+    "SET claims break a rule: `.path`, `.set_err`, `.set_err_rfc8935`, `.description`."
+);
+create_exception!(
+    setpoll,
+    JwkError,
+    SetpollError,
+    "A JWK, JWK Set, PEM key or crypto operation failed (the host's `Key` variant)."
+);
+create_exception!(
+    setpoll,
+    SignError,
+    SetpollError,
+    "A SET could not be signed."
+);
+create_exception!(
+    setpoll,
+    VerifyError,
+    SetpollError,
+    "A SET failed verification: `.set_err`, `.set_err_rfc8935`, `.description`."
+);
+create_exception!(
+    setpoll,
+    TransmitterError,
+    SetpollError,
+    "The transmitter refused a configuration or a SET to enqueue."
+);
+create_exception!(
+    setpoll,
+    ReceiverError,
+    SetpollError,
+    "A receiver call was refused and changed nothing."
+);
 
 /// Most characters of any message (arguments are never echoed in full).
 const CLIP: usize = 200;
@@ -92,36 +142,57 @@ pub(crate) fn argument(code: &str, detail: impl Into<String>) -> Error {
     .into()
 }
 
+/// An attribute value: every host error field is a `String` or an `Option<String>`.
+trait Attr {
+    fn attr(self) -> Option<String>;
+}
+impl Attr for String {
+    fn attr(self) -> Option<String> {
+        Some(self)
+    }
+}
+impl Attr for Option<String> {
+    fn attr(self) -> Option<String> {
+        self
+    }
+}
+
+/// `(exception type, [(field name, value)])` of one host error variant.
+macro_rules! variant {
+    ($py:ident, $ty:ty, $($field:ident),+) => {
+        ($py.get_type::<$ty>(), vec![$((stringify!($field), $field.attr())),+])
+    };
+}
+
 impl From<HostError> for Error {
     fn from(e: HostError) -> Self {
         use HostError as E;
         let message = clip(&e.to_string());
         Python::attach(|py| {
+            #[rustfmt::skip]
             let (ty, fields): (Bound<'_, PyType>, Vec<(&str, Option<String>)>) = match e {
-                E::Argument { code, detail } => (py.get_type::<ArgumentError>(), vec![("code", Some(code)), ("detail", Some(detail))]),
-                E::Request { code, detail, path, obie_code, error_response } => (
-                    py.get_type::<RequestError>(),
-                    vec![("code", Some(code)), ("detail", Some(detail)), ("path", path), ("obie_code", Some(obie_code)), ("error_response", Some(error_response))],
-                ),
-                E::Response { code, detail, path } => (py.get_type::<ResponseError>(), vec![("code", Some(code)), ("detail", Some(detail)), ("path", path)]),
-                E::Claims { code, detail, path, set_err, set_err_rfc8935, description } => (
-                    py.get_type::<ClaimsError>(),
-                    vec![("code", Some(code)), ("detail", Some(detail)), ("path", path), ("set_err", Some(set_err)), ("set_err_rfc8935", Some(set_err_rfc8935)), ("description", Some(description))],
-                ),
-                E::Key { code, detail } => (py.get_type::<JwkError>(), vec![("code", Some(code)), ("detail", Some(detail))]),
-                E::Sign { code, detail } => (py.get_type::<SignError>(), vec![("code", Some(code)), ("detail", Some(detail))]),
-                E::Verify { code, detail, set_err, set_err_rfc8935, description } => (
-                    py.get_type::<VerifyError>(),
-                    vec![("code", Some(code)), ("detail", Some(detail)), ("set_err", Some(set_err)), ("set_err_rfc8935", Some(set_err_rfc8935)), ("description", Some(description))],
-                ),
-                E::Transmitter { code, detail } => (py.get_type::<TransmitterError>(), vec![("code", Some(code)), ("detail", Some(detail))]),
-                E::Receiver { code, detail } => (py.get_type::<ReceiverError>(), vec![("code", Some(code)), ("detail", Some(detail))]),
-                other => (py.get_type::<SetpollError>(), vec![("code", Some(other.code().to_owned())), ("detail", Some(other.to_string()))]),
+                E::Argument { code, detail } => variant!(py, ArgumentError, code, detail),
+                E::Request { code, detail, path, obie_code, error_response } => variant!(py, RequestError, code, detail, path, obie_code, error_response),
+                E::Response { code, detail, path } => variant!(py, ResponseError, code, detail, path),
+                E::Claims { code, detail, path, set_err, set_err_rfc8935, description } => variant!(py, ClaimsError, code, detail, path, set_err, set_err_rfc8935, description),
+                E::Key { code, detail } => variant!(py, JwkError, code, detail),
+                E::Sign { code, detail } => variant!(py, SignError, code, detail),
+                E::Verify { code, detail, set_err, set_err_rfc8935, description } => variant!(py, VerifyError, code, detail, set_err, set_err_rfc8935, description),
+                E::Transmitter { code, detail } => variant!(py, TransmitterError, code, detail),
+                E::Receiver { code, detail } => variant!(py, ReceiverError, code, detail),
+                other => {
+                    let (code, detail) = (other.code().to_owned(), other.to_string());
+                    variant!(py, SetpollError, code, detail)
+                }
             };
             let err = PyErr::from_type(ty, message);
             let value = err.value(py);
             let set = fields.into_iter().try_for_each(|(name, v)| {
-                let v = if name == "detail" { v.map(|d| clip(&d)) } else { v };
+                let v = if name == "detail" {
+                    v.map(|d| clip(&d))
+                } else {
+                    v
+                };
                 value.setattr(name, v)
             });
             // Setting an attribute on a fresh exception fails only when memory runs out.
@@ -168,7 +239,9 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Text {
     type Error = PyErr;
     fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
         let bytes = bytes_of(&obj, MAX_TEXT, false)?;
-        Ok(Text(String::from_utf8(bytes).map_err(|_| PyValueError::new_err("text is not UTF-8"))?))
+        Ok(Text(
+            String::from_utf8(bytes).map_err(|_| PyValueError::new_err("text is not UTF-8"))?,
+        ))
     }
 }
 
@@ -194,23 +267,30 @@ impl<const MAX: usize> Body<MAX> {
 /// [`MAX_DEPTH`], walking it before anything is copied.
 fn check_size(obj: &Bound<'_, PyAny>, left: &mut usize, depth: usize) -> Res<()> {
     if depth > MAX_DEPTH {
-        return Err(argument("too_deep", format!("nested deeper than {MAX_DEPTH}")));
+        return Err(argument(
+            "too_deep",
+            format!("nested deeper than {MAX_DEPTH}"),
+        ));
     }
-    let children: Vec<Bound<'_, PyAny>> = if let Ok(d) = obj.cast::<PyDict>() {
-        *left = left.checked_sub(d.len()).ok_or_else(|| too_large("argument", MAX_TEXT))?;
-        d.iter().flat_map(|(k, v)| [k, v]).collect()
-    } else if let Ok(l) = obj.cast::<PyList>() {
-        *left = left.checked_sub(l.len()).ok_or_else(|| too_large("argument", MAX_TEXT))?;
-        l.iter().collect()
-    } else if let Ok(t) = obj.cast::<PyTuple>() {
-        *left = left.checked_sub(t.len()).ok_or_else(|| too_large("argument", MAX_TEXT))?;
-        t.iter().collect()
-    } else {
-        let n = if obj.is_instance_of::<PyString>() || obj.is_instance_of::<PyBytes>() { obj.len()? } else { 1 };
-        *left = left.checked_sub(n).ok_or_else(|| too_large("argument", MAX_TEXT))?;
-        Vec::new()
-    };
-    children.iter().try_for_each(|c| check_size(c, left, depth + 1))
+    let nested = obj.is_instance_of::<PyDict>()
+        || obj.is_instance_of::<PyList>()
+        || obj.is_instance_of::<PyTuple>();
+    let sized = nested || obj.is_instance_of::<PyString>() || obj.is_instance_of::<PyBytes>();
+    let own = if sized { obj.len()? } else { 1 };
+    *left = left
+        .checked_sub(own)
+        .ok_or_else(|| too_large("argument", MAX_TEXT))?;
+    if let Ok(d) = obj.cast::<PyDict>() {
+        for (k, v) in d.iter() {
+            check_size(&k, left, depth + 1)?;
+            check_size(&v, left, depth + 1)?;
+        }
+    } else if nested {
+        for item in obj.try_iter()? {
+            check_size(&item?, left, depth + 1)?;
+        }
+    }
+    Ok(())
 }
 
 /// A Python value as the host record `T`: size-checked, converted by serde,
@@ -232,10 +312,14 @@ pub(crate) fn from_py<T: DeserializeOwned + Serialize>(obj: &Bound<'_, PyAny>) -
         }
     })?;
     if let Ok(given) = obj.cast::<PyDict>() {
-        let known = pythonize(obj.py(), &value).map_err(|e| argument("serialize", e.to_string()))?;
+        let known =
+            pythonize(obj.py(), &value).map_err(|e| argument("serialize", e.to_string()))?;
         for key in given.keys() {
             if !known.contains(&key)? {
-                return Err(argument("unknown_option", clip(&format!("unknown option {key}"))));
+                return Err(argument(
+                    "unknown_option",
+                    clip(&format!("unknown option {key}")),
+                ));
             }
         }
     }
@@ -243,7 +327,10 @@ pub(crate) fn from_py<T: DeserializeOwned + Serialize>(obj: &Bound<'_, PyAny>) -
 }
 
 /// [`from_py`] of `**kwargs` (none given: the host's defaults).
-pub(crate) fn from_kwargs<T: DeserializeOwned + Serialize>(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> Res<T> {
+pub(crate) fn from_kwargs<T: DeserializeOwned + Serialize>(
+    py: Python<'_>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> Res<T> {
     match kwargs {
         Some(k) => from_py(k.as_any()),
         None => from_py(PyDict::new(py).as_any()),

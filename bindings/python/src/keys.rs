@@ -15,7 +15,10 @@ const MAX_KEYS: usize = 4096;
 
 fn seed(s: &[u8]) -> Res<Vec<u8>> {
     match s.len() {
-        n if n > MAX_SEED => Err(argument("too_large", format!("a seed of {n} bytes: it must be 32"))),
+        n if n > MAX_SEED => Err(argument(
+            "too_large",
+            format!("a seed of {n} bytes: it must be 32"),
+        )),
         _ => Ok(s.to_vec()),
     }
 }
@@ -28,8 +31,7 @@ fn backend(b: Option<&Bound<'_, PyAny>>) -> Res<Option<host::CryptoBackend>> {
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct SigningKey(pub(crate) Arc<host::SigningKey>);
 
-#[pymethods]
-impl SigningKey {
+methods!(SigningKey { to_private_jwk -> String, to_public_jwk -> String, kid -> String, algorithm -> String }
     #[staticmethod]
     #[pyo3(signature = (seed, kid = None))]
     fn generate_es256(seed: &[u8], kid: Option<Text>) -> Res<Self> {
@@ -54,95 +56,50 @@ impl SigningKey {
     fn to_pkcs8_pem(&self) -> Res<String> {
         Ok(self.0.to_pkcs8_pem()?)
     }
-    fn to_private_jwk(&self) -> String {
-        self.0.to_private_jwk()
-    }
-    fn to_public_jwk(&self) -> String {
-        self.0.to_public_jwk()
-    }
-    fn kid(&self) -> String {
-        self.0.kid()
-    }
-    fn algorithm(&self) -> String {
-        self.0.algorithm()
-    }
-}
+);
 
 /// A public JWK Set prepared for verification.
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct Keyring(pub(crate) Arc<host::Keyring>);
 
-#[pymethods]
-impl Keyring {
+methods!(Keyring { to_jwks -> String, kids -> Vec<String> }
     #[staticmethod]
     #[pyo3(signature = (jwks, backend = None))]
     fn from_jwks(jwks: Body, backend: Option<&Bound<'_, PyAny>>) -> Res<Self> {
         Ok(Self(host::Keyring::from_jwks(jwks.text()?, self::backend(backend)?)?))
     }
-    fn to_jwks(&self) -> String {
-        self.0.to_jwks()
-    }
-    fn kids(&self) -> Vec<String> {
-        self.0.kids()
-    }
     fn skipped<'py>(&self, py: Python<'py>) -> Res<Bound<'py, PyAny>> {
         to_py(py, &self.0.skipped())
     }
-}
+);
 
 /// One JWK as parsed.
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct Jwk(Arc<host::Jwk>);
 
-#[pymethods]
-impl Jwk {
+methods!(Jwk {
+    to_json -> String, to_public_json -> String, thumbprint -> String, is_private -> bool,
+    kid -> Option<String>, verification_algorithm -> Option<String>,
+}
     #[staticmethod]
     fn from_json(json: Body) -> Res<Self> {
         Ok(Self(host::Jwk::from_json(json.text()?)?))
     }
-    fn to_json(&self) -> String {
-        self.0.to_json()
-    }
-    fn to_public_json(&self) -> String {
-        self.0.to_public_json()
-    }
-    fn thumbprint(&self) -> String {
-        self.0.thumbprint()
-    }
-    fn is_private(&self) -> bool {
-        self.0.is_private()
-    }
-    fn kid(&self) -> Option<String> {
-        self.0.kid()
-    }
-    fn verification_algorithm(&self) -> Option<String> {
-        self.0.verification_algorithm()
-    }
-}
+);
 
 /// A JWK Set as parsed; unusable keys are skipped.
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct JwkSet(Arc<host::JwkSet>);
 
-#[pymethods]
-impl JwkSet {
+methods!(JwkSet { to_json -> String, to_public_json -> String, kids -> Vec<Option<String>> }
     #[staticmethod]
     fn from_json(json: Body) -> Res<Self> {
         Ok(Self(host::JwkSet::from_json(json.text()?)?))
     }
-    fn to_json(&self) -> String {
-        self.0.to_json()
-    }
-    fn to_public_json(&self) -> String {
-        self.0.to_public_json()
-    }
-    fn kids(&self) -> Vec<Option<String>> {
-        self.0.kids()
-    }
     fn skipped<'py>(&self, py: Python<'py>) -> Res<Bound<'py, PyAny>> {
         to_py(py, &self.0.skipped())
     }
-}
+);
 
 /// The public JWK Set (JSON text) for these signing keys.
 #[pyfunction]
@@ -151,7 +108,9 @@ fn jwks_from_keys(keys: &Bound<'_, PyAny>) -> Res<String> {
         return Err(argument("too_large", format!("more than {MAX_KEYS} keys")));
     }
     let keys: Vec<PyRef<'_, SigningKey>> = keys.extract()?;
-    Ok(host::jwks_from_keys(keys.iter().map(|k| k.0.clone()).collect())?)
+    Ok(host::jwks_from_keys(
+        keys.iter().map(|k| k.0.clone()).collect(),
+    )?)
 }
 
 /// The RFC 7638 thumbprint of a JWK.

@@ -8,7 +8,24 @@
 //! `str` or `bytes`. Plans are opaque objects. Work that can take long
 //! (signing, verifying, parsing bodies) runs with the GIL released.
 
+// Host results carry `setpoll_host::SetpollError` by value (its size is the
+// price of carrying every field); the binding passes them straight on.
+#![allow(clippy::result_large_err)]
+
 use pyo3::prelude::*;
+
+/// The `#[pymethods]` of a wrapper `$ty(host object)`: the methods listed
+/// first forward to the host object unchanged (`name -> Type`), the rest
+/// are written out.
+macro_rules! methods {
+    ($ty:ident { $($get:ident -> $ret:ty),* $(,)? } $($rest:tt)*) => {
+        #[pyo3::pymethods]
+        impl $ty {
+            $(fn $get(&self) -> $ret { self.0.$get() })*
+            $($rest)*
+        }
+    };
+}
 
 mod convert;
 mod keys;

@@ -19,8 +19,15 @@ impl Receiver {
     }
     #[classmethod]
     #[pyo3(signature = (state, **config))]
-    fn restore(cls: &Bound<'_, PyType>, state: Body, config: Option<&Bound<'_, PyDict>>) -> Res<Self> {
-        Ok(Self(host::Receiver::restore(from_kwargs(cls.py(), config)?, state.text()?)?))
+    fn restore(
+        cls: &Bound<'_, PyType>,
+        state: Body,
+        config: Option<&Bound<'_, PyDict>>,
+    ) -> Res<Self> {
+        Ok(Self(host::Receiver::restore(
+            from_kwargs(cls.py(), config)?,
+            state.text()?,
+        )?))
     }
     fn config<'py>(&self, py: Python<'py>) -> Res<Bound<'py, PyAny>> {
         to_py(py, &self.0.config()?)
@@ -32,9 +39,23 @@ impl Receiver {
         to_py(py, &self.0.next_request(now_ms)?)
     }
     #[pyo3(signature = (id, status, body, now_ms, retry_after = None))]
-    fn handle_response<'py>(&self, py: Python<'py>, id: i64, status: i32, body: Body, now_ms: i64, retry_after: Option<Text>) -> Res<Bound<'py, PyAny>> {
+    fn handle_response<'py>(
+        &self,
+        py: Python<'py>,
+        id: i64,
+        status: i32,
+        body: Body,
+        now_ms: i64,
+        retry_after: Option<Text>,
+    ) -> Res<Bound<'py, PyAny>> {
         let retry_after = retry_after.map(|t| t.0);
-        to_py(py, &py.detach(|| self.0.handle_response_body(id, status, &body.0, now_ms, retry_after.as_deref()))?)
+        to_py(
+            py,
+            &py.detach(|| {
+                self.0
+                    .handle_response_body(id, status, &body.0, now_ms, retry_after.as_deref())
+            })?,
+        )
     }
     fn handle_failure<'py>(&self, py: Python<'py>, id: i64, now_ms: i64) -> Res<Bound<'py, PyAny>> {
         to_py(py, &self.0.handle_failure(id, now_ms)?)

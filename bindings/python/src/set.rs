@@ -14,52 +14,50 @@ use crate::keys::{Keyring, SigningKey};
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct SetClaims(Arc<host::SetClaims>);
 
-#[pymethods]
-impl SetClaims {
+methods!(SetClaims {
+    to_json -> String, iss -> String, iat -> i64, jti -> String, aud -> Vec<String>,
+    sub -> Option<String>, txn -> Option<String>, toe -> Option<i64>, event_types -> Vec<String>,
+}
     #[staticmethod]
     fn from_json(json: Body) -> Res<Self> {
         Ok(Self(host::SetClaims::from_json(json.text()?)?))
     }
-    fn to_json(&self) -> String {
-        self.0.to_json()
-    }
     fn check_obie_profile(&self) -> Res<()> {
         Ok(self.0.check_obie_profile()?)
-    }
-    fn iss(&self) -> String {
-        self.0.iss()
-    }
-    fn iat(&self) -> i64 {
-        self.0.iat()
-    }
-    fn jti(&self) -> String {
-        self.0.jti()
-    }
-    fn aud(&self) -> Vec<String> {
-        self.0.aud()
-    }
-    fn sub(&self) -> Option<String> {
-        self.0.sub()
-    }
-    fn txn(&self) -> Option<String> {
-        self.0.txn()
-    }
-    fn toe(&self) -> Option<i64> {
-        self.0.toe()
-    }
-    fn event_types(&self) -> Vec<String> {
-        self.0.event_types()
     }
     fn __eq__(&self, other: PyRef<'_, Self>) -> bool {
         self.0 == other.0
     }
-}
+);
 
 /// Builds [`SetClaims`]; every method returns the builder, `build()` validates.
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct ClaimsBuilder(Arc<host::ClaimsBuilder>);
 
 type Chain<'py> = Res<PyRef<'py, ClaimsBuilder>>;
+type Step = Result<Arc<host::ClaimsBuilder>, setpoll_host::SetpollError>;
+
+/// One builder step on the shared host builder; returns the builder.
+fn chain(
+    slf: PyRef<'_, ClaimsBuilder>,
+    step: impl FnOnce(Arc<host::ClaimsBuilder>) -> Step,
+) -> Chain<'_> {
+    step(slf.0.clone())?;
+    Ok(slf)
+}
+
+/// A host builder step adding an event with an optional reason and subject.
+type AddEvent = fn(Arc<host::ClaimsBuilder>, Option<String>, Option<host::EventSubject>) -> Step;
+
+fn event<'py>(
+    slf: PyRef<'py, ClaimsBuilder>,
+    reason: Option<Text>,
+    subject: Option<&Bound<'py, PyAny>>,
+    add: AddEvent,
+) -> Chain<'py> {
+    let subject = subject.map(from_py).transpose()?;
+    chain(slf, |b| add(b, reason.map(|r| r.0), subject))
+}
 
 #[pymethods]
 impl ClaimsBuilder {
@@ -68,38 +66,45 @@ impl ClaimsBuilder {
         Self(host::ClaimsBuilder::new(iss.0, jti.0, aud.0, iat))
     }
     fn audience(slf: PyRef<'_, Self>, aud: Text) -> Chain<'_> {
-        slf.0.clone().audience(aud.0)?;
-        Ok(slf)
+        chain(slf, |b| b.audience(aud.0))
     }
     fn sub(slf: PyRef<'_, Self>, sub: Text) -> Chain<'_> {
-        slf.0.clone().sub(sub.0)?;
-        Ok(slf)
+        chain(slf, |b| b.sub(sub.0))
     }
     fn txn(slf: PyRef<'_, Self>, txn: Text) -> Chain<'_> {
-        slf.0.clone().txn(txn.0)?;
-        Ok(slf)
+        chain(slf, |b| b.txn(txn.0))
     }
     fn toe(slf: PyRef<'_, Self>, toe: i64) -> Chain<'_> {
-        slf.0.clone().toe(toe)?;
-        Ok(slf)
+        chain(slf, |b| b.toe(toe))
     }
     fn resource_update<'py>(slf: PyRef<'py, Self>, subject: &Bound<'py, PyAny>) -> Chain<'py> {
-        slf.0.clone().resource_update(from_py(subject)?)?;
-        Ok(slf)
+        let subject = from_py(subject)?;
+        chain(slf, |b| b.resource_update(subject))
     }
     #[pyo3(signature = (reason = None, subject = None))]
-    fn consent_revoked<'py>(slf: PyRef<'py, Self>, reason: Option<Text>, subject: Option<&Bound<'py, PyAny>>) -> Chain<'py> {
-        slf.0.clone().consent_revoked(reason.map(|r| r.0), subject.map(from_py).transpose()?)?;
-        Ok(slf)
+    fn consent_revoked<'py>(
+        slf: PyRef<'py, Self>,
+        reason: Option<Text>,
+        subject: Option<&Bound<'py, PyAny>>,
+    ) -> Chain<'py> {
+        event(slf, reason, subject, host::ClaimsBuilder::consent_revoked)
     }
     #[pyo3(signature = (reason = None, subject = None))]
-    fn linked_account_update<'py>(slf: PyRef<'py, Self>, reason: Option<Text>, subject: Option<&Bound<'py, PyAny>>) -> Chain<'py> {
-        slf.0.clone().linked_account_update(reason.map(|r| r.0), subject.map(from_py).transpose()?)?;
-        Ok(slf)
+    fn linked_account_update<'py>(
+        slf: PyRef<'py, Self>,
+        reason: Option<Text>,
+        subject: Option<&Bound<'py, PyAny>>,
+    ) -> Chain<'py> {
+        event(
+            slf,
+            reason,
+            subject,
+            host::ClaimsBuilder::linked_account_update,
+        )
     }
     fn custom_event(slf: PyRef<'_, Self>, uri: Text, payload_json: Body) -> Chain<'_> {
-        slf.0.clone().custom_event(uri.0, payload_json.text()?)?;
-        Ok(slf)
+        let payload = payload_json.text()?;
+        chain(slf, |b| b.custom_event(uri.0, payload))
     }
     fn build(&self) -> Res<SetClaims> {
         Ok(SetClaims(self.0.build()?))
@@ -114,7 +119,13 @@ fn peek_envelope(py: Python<'_>, token: Text) -> Res<Bound<'_, PyAny>> {
 
 /// Verify a compact-JWS SET: a dict with `claims` (a [`SetClaims`]), `kid`, `alg`.
 #[pyfunction]
-fn verify_set<'py>(py: Python<'py>, token: Text, keyring: &Keyring, policy: &Bound<'py, PyAny>, now_ms: i64) -> Res<Bound<'py, PyDict>> {
+fn verify_set<'py>(
+    py: Python<'py>,
+    token: Text,
+    keyring: &Keyring,
+    policy: &Bound<'py, PyAny>,
+    now_ms: i64,
+) -> Res<Bound<'py, PyDict>> {
     let (policy, ring) = (from_py(policy)?, keyring.0.clone());
     let v = py.detach(|| host::verify_set(token.0, ring, policy, now_ms))?;
     let d = PyDict::new(py);
@@ -126,7 +137,13 @@ fn verify_set<'py>(py: Python<'py>, token: Text, keyring: &Keyring, policy: &Bou
 
 /// Sign claims into a compact JWS with the header `profile`.
 #[pyfunction]
-fn sign_set(py: Python<'_>, claims: &SetClaims, key: &SigningKey, now_ms: i64, profile: &Bound<'_, PyAny>) -> Res<String> {
+fn sign_set(
+    py: Python<'_>,
+    claims: &SetClaims,
+    key: &SigningKey,
+    now_ms: i64,
+    profile: &Bound<'_, PyAny>,
+) -> Res<String> {
     let (profile, claims, key) = (from_py(profile)?, claims.0.clone(), key.0.clone());
     Ok(py.detach(|| host::sign_set(claims, key, now_ms, profile))?)
 }
@@ -135,9 +152,18 @@ fn sign_set(py: Python<'_>, claims: &SetClaims, key: &SigningKey, now_ms: i64, p
 #[pyfunction]
 #[pyo3(signature = (body, reject_unknown_members = true, interaction_id = Text(String::new()), limits = None),
     text_signature = "(body, reject_unknown_members=True, interaction_id='', limits=None)")]
-fn parse_request<'py>(py: Python<'py>, body: Body, reject_unknown_members: bool, interaction_id: Text, limits: Option<&Bound<'py, PyAny>>) -> Res<Bound<'py, PyAny>> {
+fn parse_request<'py>(
+    py: Python<'py>,
+    body: Body,
+    reject_unknown_members: bool,
+    interaction_id: Text,
+    limits: Option<&Bound<'py, PyAny>>,
+) -> Res<Bound<'py, PyAny>> {
     let limits = limits.map(from_py).transpose()?;
-    to_py(py, &host::parse_request_bytes(body.0, reject_unknown_members, interaction_id.0, limits)?)
+    to_py(
+        py,
+        &host::parse_request_bytes(body.0, reject_unknown_members, interaction_id.0, limits)?,
+    )
 }
 
 /// The canonical JSON text of a request (refused as `parse_request` would).
@@ -149,7 +175,11 @@ fn request_to_json(request: &Bound<'_, PyAny>) -> Res<String> {
 /// Read a `POST /events` response body (the receiver's tolerant reader).
 #[pyfunction]
 #[pyo3(signature = (body, limits = None))]
-fn parse_response<'py>(py: Python<'py>, body: Body, limits: Option<&Bound<'py, PyAny>>) -> Res<Bound<'py, PyAny>> {
+fn parse_response<'py>(
+    py: Python<'py>,
+    body: Body,
+    limits: Option<&Bound<'py, PyAny>>,
+) -> Res<Bound<'py, PyAny>> {
     let limits = limits.map(from_py).transpose()?;
     to_py(py, &host::parse_response_bytes(body.0, limits)?)
 }
@@ -175,7 +205,10 @@ fn obie_success_status(version: &Bound<'_, PyAny>) -> Res<i32> {
 /// An `OBErrorResponse1` body with its codes in `version`'s vocabulary.
 #[pyfunction]
 fn obie_error_response(version: &Bound<'_, PyAny>, error_response_json: Body) -> Res<String> {
-    Ok(host::obie_error_response(from_py(version)?, error_response_json.text()?)?)
+    Ok(host::obie_error_response(
+        from_py(version)?,
+        error_response_json.text()?,
+    )?)
 }
 
 /// `{"sets":{},"moreAvailable":false}`.

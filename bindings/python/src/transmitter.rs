@@ -13,18 +13,7 @@ use crate::convert::{from_kwargs, to_py, Body, Res, Text, MAX_RECORDS};
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct PollWait(Arc<host::PollWait>);
 
-#[pymethods]
-impl PollWait {
-    fn client(&self) -> String {
-        self.0.client()
-    }
-    fn until_ms(&self) -> i64 {
-        self.0.until_ms()
-    }
-    fn request_json(&self) -> String {
-        self.0.request_json()
-    }
-}
+methods!(PollWait { client -> String, until_ms -> i64, request_json -> String });
 
 /// A `PollAnswer` as a dict; its `wait` is a [`PollWait`] object.
 fn answer(py: Python<'_>, a: host::PollAnswer) -> Res<Bound<'_, PyDict>> {
@@ -45,22 +34,48 @@ impl MemoryTransmitter {
     #[new]
     #[pyo3(signature = (**config))]
     fn new(py: Python<'_>, config: Option<&Bound<'_, PyDict>>) -> Res<Self> {
-        Ok(Self(host::MemoryTransmitter::new(from_kwargs(py, config)?)?))
+        Ok(Self(host::MemoryTransmitter::new(from_kwargs(
+            py, config,
+        )?)?))
     }
     #[classmethod]
     #[pyo3(signature = (records_json, **config))]
-    fn from_records(cls: &Bound<'_, PyType>, records_json: Body<MAX_RECORDS>, config: Option<&Bound<'_, PyDict>>) -> Res<Self> {
+    fn from_records(
+        cls: &Bound<'_, PyType>,
+        records_json: Body<MAX_RECORDS>,
+        config: Option<&Bound<'_, PyDict>>,
+    ) -> Res<Self> {
         let (config, records) = (from_kwargs(cls.py(), config)?, records_json.text()?);
-        Ok(Self(cls.py().detach(|| host::MemoryTransmitter::from_records(config, records))?))
+        Ok(Self(cls.py().detach(|| {
+            host::MemoryTransmitter::from_records(config, records)
+        })?))
     }
     fn enqueue<'py>(&self, py: Python<'py>, token: Text, now_ms: i64) -> Res<Bound<'py, PyAny>> {
         to_py(py, &self.0.enqueue(token.0, now_ms)?)
     }
     #[pyo3(signature = (client, body, now_ms, interaction_id = Text(String::new())), text_signature = "($self, client, body, now_ms, interaction_id='')")]
-    fn handle_poll<'py>(&self, py: Python<'py>, client: Text, body: Body, now_ms: i64, interaction_id: Text) -> Res<Bound<'py, PyDict>> {
-        answer(py, py.detach(|| self.0.handle_poll_bytes(client.0, body.0, now_ms, interaction_id.0))?)
+    fn handle_poll<'py>(
+        &self,
+        py: Python<'py>,
+        client: Text,
+        body: Body,
+        now_ms: i64,
+        interaction_id: Text,
+    ) -> Res<Bound<'py, PyDict>> {
+        answer(
+            py,
+            py.detach(|| {
+                self.0
+                    .handle_poll_bytes(client.0, body.0, now_ms, interaction_id.0)
+            })?,
+        )
     }
-    fn resume<'py>(&self, py: Python<'py>, wait: &PollWait, now_ms: i64) -> Res<Bound<'py, PyDict>> {
+    fn resume<'py>(
+        &self,
+        py: Python<'py>,
+        wait: &PollWait,
+        now_ms: i64,
+    ) -> Res<Bound<'py, PyDict>> {
         answer(py, self.0.resume(wait.0.clone(), now_ms)?)
     }
     #[pyo3(signature = (now_ms, budget = 1000))]
@@ -82,49 +97,23 @@ impl MemoryTransmitter {
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct EnqueuePlan(Arc<host::EnqueuePlan>);
 
-#[pymethods]
-impl EnqueuePlan {
-    fn client(&self) -> String {
-        self.0.client()
-    }
-    fn jti(&self) -> String {
-        self.0.jti()
-    }
-}
+methods!(EnqueuePlan { client -> String, jti -> String });
 
 /// Poll step 1's plan: the `named()` records and the `deliverable()` query.
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct PollPlan(Arc<host::PollPlan>);
 
-#[pymethods]
-impl PollPlan {
-    fn client(&self) -> String {
-        self.0.client()
-    }
-    fn named(&self) -> Vec<String> {
-        self.0.named()
-    }
+methods!(PollPlan { client -> String, named -> Vec<String> }
     fn deliverable<'py>(&self, py: Python<'py>) -> Res<Bound<'py, PyAny>> {
         to_py(py, &self.0.deliverable())
     }
-}
+);
 
 /// Sweep step 1's plan: the bounds of the two sweep queries.
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct SweepPlan(Arc<host::SweepPlan>);
 
-#[pymethods]
-impl SweepPlan {
-    fn now_ms(&self) -> i64 {
-        self.0.now_ms()
-    }
-    fn limit(&self) -> i32 {
-        self.0.limit()
-    }
-    fn max_attempts(&self) -> i32 {
-        self.0.max_attempts()
-    }
-}
+methods!(SweepPlan { now_ms -> i64, limit -> i32, max_attempts -> i32 });
 
 /// The transmitter rules without storage: plan, load, decide, commit.
 #[pyclass(module = "setpoll", frozen)]
@@ -135,7 +124,9 @@ impl StorageTransmitter {
     #[new]
     #[pyo3(signature = (**config))]
     fn new(py: Python<'_>, config: Option<&Bound<'_, PyDict>>) -> Res<Self> {
-        Ok(Self(host::StorageTransmitter::new(from_kwargs(py, config)?)?))
+        Ok(Self(host::StorageTransmitter::new(from_kwargs(
+            py, config,
+        )?)?))
     }
     fn config<'py>(&self, py: Python<'py>) -> Res<Bound<'py, PyAny>> {
         to_py(py, &self.0.config())
@@ -143,27 +134,66 @@ impl StorageTransmitter {
     fn plan_enqueue(&self, token: Text, now_ms: i64) -> Res<EnqueuePlan> {
         Ok(EnqueuePlan(self.0.plan_enqueue(token.0, now_ms)?))
     }
-    fn decide_enqueue<'py>(&self, py: Python<'py>, plan: &EnqueuePlan, existing_record_json: Option<Body>, newest_seq: Option<i64>) -> Res<Bound<'py, PyAny>> {
+    fn decide_enqueue<'py>(
+        &self,
+        py: Python<'py>,
+        plan: &EnqueuePlan,
+        existing_record_json: Option<Body>,
+        newest_seq: Option<i64>,
+    ) -> Res<Bound<'py, PyAny>> {
         let existing = existing_record_json.map(Body::text).transpose()?;
-        to_py(py, &self.0.decide_enqueue(plan.0.clone(), existing, newest_seq)?)
+        to_py(
+            py,
+            &self
+                .0
+                .decide_enqueue(plan.0.clone(), existing, newest_seq)?,
+        )
     }
     #[pyo3(signature = (client, body, now_ms, interaction_id = Text(String::new())), text_signature = "($self, client, body, now_ms, interaction_id='')")]
-    fn plan_poll(&self, py: Python<'_>, client: Text, body: Body, now_ms: i64, interaction_id: Text) -> Res<PollPlan> {
-        Ok(PollPlan(py.detach(|| self.0.plan_poll_bytes(client.0, body.0, now_ms, interaction_id.0))?))
+    fn plan_poll(
+        &self,
+        py: Python<'_>,
+        client: Text,
+        body: Body,
+        now_ms: i64,
+        interaction_id: Text,
+    ) -> Res<PollPlan> {
+        Ok(PollPlan(py.detach(|| {
+            self.0
+                .plan_poll_bytes(client.0, body.0, now_ms, interaction_id.0)
+        })?))
     }
     fn plan_resume(&self, wait: &PollWait, now_ms: i64) -> Res<PollPlan> {
         Ok(PollPlan(self.0.plan_resume(wait.0.clone(), now_ms)?))
     }
-    fn decide_poll<'py>(&self, py: Python<'py>, plan: &PollPlan, named_records_json: Body<MAX_RECORDS>, deliverable_records_json: Body<MAX_RECORDS>) -> Res<Bound<'py, PyDict>> {
+    fn decide_poll<'py>(
+        &self,
+        py: Python<'py>,
+        plan: &PollPlan,
+        named_records_json: Body<MAX_RECORDS>,
+        deliverable_records_json: Body<MAX_RECORDS>,
+    ) -> Res<Bound<'py, PyDict>> {
         let (named, deliverable) = (named_records_json.text()?, deliverable_records_json.text()?);
-        answer(py, py.detach(|| self.0.decide_poll(plan.0.clone(), named, deliverable))?)
+        answer(
+            py,
+            py.detach(|| self.0.decide_poll(plan.0.clone(), named, deliverable))?,
+        )
     }
     fn plan_sweep(&self, now_ms: i64, budget: i32) -> Res<SweepPlan> {
         Ok(SweepPlan(self.0.plan_sweep(now_ms, budget)?))
     }
-    fn decide_sweep<'py>(&self, py: Python<'py>, plan: &SweepPlan, records_json: Body<MAX_RECORDS>, loaded_full: bool) -> Res<Bound<'py, PyAny>> {
+    fn decide_sweep<'py>(
+        &self,
+        py: Python<'py>,
+        plan: &SweepPlan,
+        records_json: Body<MAX_RECORDS>,
+        loaded_full: bool,
+    ) -> Res<Bound<'py, PyAny>> {
         let records = records_json.text()?;
-        to_py(py, &py.detach(|| self.0.decide_sweep(plan.0.clone(), records, loaded_full))?)
+        to_py(
+            py,
+            &py.detach(|| self.0.decide_sweep(plan.0.clone(), records, loaded_full))?,
+        )
     }
 }
 

@@ -12,6 +12,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal, Optional, TypedDict, Union
 
+__all__ = [
+    "BackoffJitter", "Body", "CryptoBackend", "DeliverableQuery", "DeliveryMode",
+    "EnqueueResult", "EventSubject", "HeaderProfile", "Link", "ObieHeader", "ObieHeaderProfile",
+    "ObieVersion", "PollAnswer", "PollFailure", "PollRequest", "PollResponse", "ReceiverBatch",
+    "ReceiverConfig", "ReceiverDelivery", "ReceiverDuplicate", "ReceiverDuplicateOf",
+    "ReceiverRejection", "ReceiverRequest", "ReceiverRequestKind", "RequestLimits",
+    "ResponseLimits", "SetEntry", "SetEnvelope", "SetErrCodeInfo", "SetErrEntry",
+    "SetErrPolicy", "SetErrVocabulary", "SkippedKey", "SweepResult", "TransmitterConfig",
+    "TransmitterProfile", "VerifiedSet", "VerifyPolicy",
+]
+
 if TYPE_CHECKING:
     from ._setpoll import PollWait, SetClaims
 
