@@ -40,9 +40,11 @@ pub struct PollRequest {
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub return_immediately: Option<bool>,
     /// `ack`, each `jti` once.
+    #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default = []))]
     pub ack: Vec<String>,
     /// `setErrs`, in request order.
+    #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default = []))]
     pub set_errs: Vec<SetErrEntry>,
 }

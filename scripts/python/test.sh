@@ -2,7 +2,8 @@
 # Builds the `setpoll` wheel as users get it and tests it as a user would:
 # the x86_64 manylinux2014 wheel (glibc >= 2.17, abi3: CPython >= 3.9),
 # linked by zig (`maturin build --zig`), installed into a clean venv, then
-# pytest on bindings/python/tests (the README's ```python blocks included)
+# pytest on bindings/python/tests (the README's ```python blocks included),
+# `mypy.stubtest` of the .pyi stub against the installed module,
 # and `mypy --strict` on the tests and examples (also the TPP host example,
 # examples/tpp-poller/hosts/python) against the installed package.
 # Idempotent; on a fresh machine it creates the tool venv .venv-python and
@@ -30,5 +31,7 @@ clean_venv "$CLEAN" "$WHEEL" pytest mypy
 
 cd bindings/python
 "$CLEAN/bin/python" -m pytest -q -p no:cacheprovider tests
+# The .pyi stub against the installed module (allowlist: what stubtest cannot see).
+"$CLEAN/bin/python" -m mypy.stubtest setpoll --allowlist stubtest-allowlist.txt
 "$CLEAN/bin/python" -m mypy --strict --no-incremental --cache-dir=/dev/null tests examples \
     ../../examples/tpp-poller/hosts/python

@@ -16,7 +16,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import setpoll
 
 ISSUER = "https://aspsp.example/iss"
-ORG_ID = "0015800001041RHAAY"  # the bank's OBIE organisation id (JWS header)
 
 
 class Aspsp:
@@ -35,10 +34,12 @@ class Aspsp:
             .sub(url)
             .txn(str(uuid.uuid4()))
             .toe(now // 1000)
-            .resource_update(setpoll.EventSubject(payment_id, "domestic-payment", [("v3.1.10", url)]))
+            .resource_update(
+                {"rid": payment_id, "rty": "domestic-payment", "links": [{"version": "v3.1.10", "link": url}]}
+            )
             .build()
         )
-        self.transmitter.enqueue(setpoll.sign_set(claims, self.key, now, org_id=ORG_ID), now)
+        self.transmitter.enqueue(setpoll.sign_set(claims, self.key, now, "rfc8417"), now)
 
 
 def make_handler(bank: Aspsp) -> type[BaseHTTPRequestHandler]:
@@ -72,7 +73,7 @@ def make_handler(bank: Aspsp) -> type[BaseHTTPRequestHandler]:
                 self._send(400, e.error_response)
                 return
             # Long polling is off by default, so the answer is immediate.
-            self._send(200, answer.response_json or '{"sets":{},"moreAvailable":false}')
+            self._send(200, answer["response_json"] or setpoll.empty_poll_response())
 
         def log_message(self, format: str, *args: object) -> None:
             pass

@@ -32,29 +32,29 @@ def post(url: str, body: str) -> bytes:
 
 def poll(base: str, keyring: setpoll.Keyring, rounds: int = 1_000_000) -> list[setpoll.SetClaims]:
     """Poll until nothing is left (then stop after `rounds` idle waits)."""
-    policy = setpoll.VerifyPolicy(ISSUER, CLIENT_ID)
+    policy: setpoll.VerifyPolicy = {"issuer": ISSUER, "audience": CLIENT_ID}
     acks: list[str] = []
-    errs: list[tuple[str, str, str]] = []
+    errs: list[setpoll.SetErrEntry] = []
     received: list[setpoll.SetClaims] = []
     idle = 0
     while idle < rounds:
-        request = setpoll.PollRequest(ack=acks, set_errs=errs, return_immediately=True)
-        response = setpoll.parse_response(post(f"{base}/events", request.to_json()))
+        request = setpoll.request_to_json({"ack": acks, "set_errs": errs, "return_immediately": True})
+        response = setpoll.parse_response(post(f"{base}/events", request))
         # What we were asked to acknowledge has now been sent: start afresh.
         acks, errs = [], []
-        for jti, token in response.sets:
+        for entry in response["sets"]:
             try:
-                verified = setpoll.verify_set(token, keyring, policy, setpoll.now_ms())
+                verified = setpoll.verify_set(entry["token"], keyring, policy, setpoll.now_ms())
             except setpoll.VerifyError as e:
-                errs.append((jti, e.set_err, e.description))
+                errs.append({"jti": entry["jti"], "err": e.set_err, "description": e.description})
                 continue
-            received.append(verified.claims)  # process (persist) it, then ack
-            acks.append(jti)
-        if not response.sets and not acks and not errs:
+            received.append(verified["claims"])  # process (persist) it, then ack
+            acks.append(entry["jti"])
+        if not response["sets"] and not acks and not errs:
             idle += 1
             if idle < rounds:
                 time.sleep(5)
-        elif not response.more_available and not acks and not errs:
+        elif not response["more_available"] and not acks and not errs:
             idle += 1
     return received
 
@@ -64,7 +64,7 @@ def main(argv: list[str]) -> int:
     with urllib.request.urlopen(f"{base}/jwks", timeout=10) as resp:
         keyring = setpoll.Keyring.from_jwks(resp.read())
     for claims in poll(base, keyring, rounds=1):
-        print(claims.jti, claims.event_types[0], claims.sub)
+        print(claims.jti(), claims.event_types()[0], claims.sub())
     return 0
 
 

@@ -1,43 +1,45 @@
-//! The `setpoll` Python module: thin PyO3 bindings over `setpoll-core`.
+//! The `setpoll` Python module: one-line PyO3 wrappers over `setpoll-host`,
+//! the host API every binding shares.
 //!
-//! Every exported function is one call into the core plus the shared error
-//! mapping in [`errors`]. Work that can take more than a few microseconds
-//! (signing, verifying, parsing large bodies) runs with the GIL released
-//! (`Python::detach`), so a threaded Python host keeps serving while Rust works.
-//! Protocol bodies cross the boundary as `str`/`bytes` JSON; time crosses as
-//! `int` milliseconds since the epoch (`time.time_ns() // 1_000_000`).
+//! Each exported function or method is one call into `setpoll_host`; data
+//! crosses through one conversion path ([`convert`]): records as `dict`s
+//! through serde, settings as `**kwargs` (absent = the core's default),
+//! enums as their serde strings, times as `int` milliseconds, bodies as
+//! `str` or `bytes`. Plans are opaque objects. Work that can take long
+//! (signing, verifying, parsing bodies) runs with the GIL released.
+
+// Host results carry `setpoll_host::SetpollError` by value (its size is the
+// price of carrying every field); the binding passes them straight on.
+#![allow(clippy::result_large_err)]
 
 use pyo3::prelude::*;
 
-mod claims;
-mod codes;
-mod errors;
-mod jose;
+/// The `#[pymethods]` of a wrapper `$ty(host object)`: the methods listed
+/// first forward to the host object unchanged (`name -> Type`), the rest
+/// are written out.
+macro_rules! methods {
+    ($ty:ident { $($get:ident -> $ret:ty),* $(,)? } $($rest:tt)*) => {
+        #[pyo3::pymethods]
+        impl $ty {
+            $(fn $get(&self) -> $ret { self.0.$get() })*
+            $($rest)*
+        }
+    };
+}
+
+mod convert;
+mod keys;
 mod receiver;
 mod set;
-mod storage;
-mod time;
 mod transmitter;
-mod wire;
 
 /// The Rust extension behind the `setpoll` package (import `setpoll`, not this).
 #[pymodule(name = "_setpoll")]
 fn setpoll_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add_function(wrap_pyfunction!(noop, m)?)?;
-    errors::register(m)?;
-    codes::register(m)?;
-    time::register(m)?;
+    convert::register(m)?;
+    keys::register(m)?;
     set::register(m)?;
-    wire::register(m)?;
-    claims::register(m)?;
-    jose::register(m)?;
     transmitter::register(m)?;
-    storage::register(m)?;
-    receiver::register(m)?;
-    Ok(())
+    receiver::register(m)
 }
-
-/// Do nothing: measures the cost of one call into the extension.
-#[pyfunction]
-fn noop() {}

@@ -1,160 +1,276 @@
-//! Security Event Tokens end to end: `setpoll_core::set`.
+//! SETs (claims, builder, sign, verify), the `POST /events` bodies, the
+//! OBIE rules, `setErrs` codes and time: `setpoll_host`'s free functions.
 
-use crate::claims::SetClaims;
-use crate::errors::Error;
-use crate::jose::{Keyring, SigningKey};
+use std::sync::Arc;
+
 use pyo3::prelude::*;
-use setpoll_core::jose::{Algorithm, HeaderProfile};
-use setpoll_core::Timestamp;
+use pyo3::types::PyDict;
+use setpoll_host as host;
 
-/// The routing facts of a signed SET (`jti`, `aud`), read without verification.
-#[pyclass(module = "setpoll", frozen, get_all)]
-pub(crate) struct SetEnvelope {
-    /// `jti`: the queue key.
-    jti: String,
-    /// `aud`: each audience.
-    aud: Vec<String>,
-}
+use crate::convert::{from_py, to_py, Body, Res, Text};
+use crate::keys::{Keyring, SigningKey};
 
-#[pymethods]
-impl SetEnvelope {
-    fn __repr__(&self) -> String {
-        format!("SetEnvelope(jti={:?}, aud={:?})", self.jti, self.aud)
-    }
-}
-
-/// Read `jti` and `aud` of a compact JWS without verifying it.
-#[pyfunction]
-fn peek_envelope(py: Python<'_>, token: &str) -> Result<SetEnvelope, Error> {
-    let env = py.detach(|| setpoll_core::set::peek_envelope(token))?;
-    Ok(SetEnvelope {
-        jti: env.jti,
-        aud: env.aud,
-    })
-}
-
-/// What a recipient accepts (`setpoll_core::set::VerifyPolicy`).
+/// The validated claims of one Security Event Token.
 #[pyclass(module = "setpoll", frozen)]
-#[derive(Clone)]
-pub(crate) struct VerifyPolicy(pub(crate) setpoll_core::set::VerifyPolicy);
+pub(crate) struct SetClaims(Arc<host::SetClaims>);
+
+methods!(SetClaims {
+    to_json -> String, iss -> String, iat -> i64, jti -> String, aud -> Vec<String>,
+    sub -> Option<String>, txn -> Option<String>, toe -> Option<i64>, event_types -> Vec<String>,
+}
+    #[staticmethod]
+    fn from_json(json: Body) -> Res<Self> {
+        Ok(Self(host::SetClaims::from_json(json.text()?)?))
+    }
+    fn check_obie_profile(&self) -> Res<()> {
+        Ok(self.0.check_obie_profile()?)
+    }
+    fn __eq__(&self, other: PyRef<'_, Self>) -> bool {
+        self.0 == other.0
+    }
+);
+
+/// Builds [`SetClaims`]; every method returns the builder, `build()` validates.
+#[pyclass(module = "setpoll", frozen)]
+pub(crate) struct ClaimsBuilder(Arc<host::ClaimsBuilder>);
+
+type Chain<'py> = Res<PyRef<'py, ClaimsBuilder>>;
+type Step = Result<Arc<host::ClaimsBuilder>, setpoll_host::SetpollError>;
+
+/// One builder step on the shared host builder; returns the builder.
+fn chain(
+    slf: PyRef<'_, ClaimsBuilder>,
+    step: impl FnOnce(Arc<host::ClaimsBuilder>) -> Step,
+) -> Chain<'_> {
+    step(slf.0.clone())?;
+    Ok(slf)
+}
+
+/// A host builder step adding an event with an optional reason and subject.
+type AddEvent = fn(Arc<host::ClaimsBuilder>, Option<String>, Option<host::EventSubject>) -> Step;
+
+fn event<'py>(
+    slf: PyRef<'py, ClaimsBuilder>,
+    reason: Option<Text>,
+    subject: Option<&Bound<'py, PyAny>>,
+    add: AddEvent,
+) -> Chain<'py> {
+    let subject = subject.map(from_py).transpose()?;
+    chain(slf, |b| add(b, reason.map(|r| r.0), subject))
+}
 
 #[pymethods]
-impl VerifyPolicy {
-    /// `issuer`/`audience` `None` skip that check; `algorithms` defaults to
-    /// `["PS256", "ES256"]`; skew and age in seconds; size in bytes.
+impl ClaimsBuilder {
     #[new]
-    #[pyo3(signature = (issuer, audience, *, algorithms=None, max_skew_secs=300, max_token_bytes=65536, max_age_secs=None))]
-    fn new(
-        issuer: Option<String>,
-        audience: Option<String>,
-        algorithms: Option<Vec<String>>,
-        max_skew_secs: u64,
-        max_token_bytes: usize,
-        max_age_secs: Option<u64>,
-    ) -> Result<Self, Error> {
-        let mut p = setpoll_core::set::VerifyPolicy::new("", "");
-        p.issuer = issuer;
-        p.audience = audience;
-        if let Some(names) = algorithms {
-            p.algorithms = names
-                .iter()
-                .map(|n| Algorithm::from_name(n))
-                .collect::<Result<_, _>>()?;
-        }
-        p.max_skew_secs = max_skew_secs;
-        p.max_token_bytes = max_token_bytes;
-        p.max_age_secs = max_age_secs;
-        Ok(VerifyPolicy(p))
+    fn new(iss: Text, jti: Text, aud: Text, iat: i64) -> Self {
+        Self(host::ClaimsBuilder::new(iss.0, jti.0, aud.0, iat))
     }
-
-    #[getter]
-    fn issuer(&self) -> Option<&str> {
-        self.0.issuer.as_deref()
+    fn audience(slf: PyRef<'_, Self>, aud: Text) -> Chain<'_> {
+        chain(slf, |b| b.audience(aud.0))
     }
-    #[getter]
-    fn audience(&self) -> Option<&str> {
-        self.0.audience.as_deref()
+    fn sub(slf: PyRef<'_, Self>, sub: Text) -> Chain<'_> {
+        chain(slf, |b| b.sub(sub.0))
     }
-    #[getter]
-    fn algorithms(&self) -> Vec<&'static str> {
-        self.0.algorithms.iter().map(|a| a.name()).collect()
+    fn txn(slf: PyRef<'_, Self>, txn: Text) -> Chain<'_> {
+        chain(slf, |b| b.txn(txn.0))
     }
-}
-
-/// A SET whose signature and claims checked out.
-#[pyclass(module = "setpoll", frozen, get_all)]
-pub(crate) struct VerifiedSet {
-    /// The validated claims.
-    claims: Py<SetClaims>,
-    /// The `kid` that selected the key.
-    kid: Option<String>,
-    /// `"ES256"` or `"PS256"`.
-    alg: &'static str,
-}
-
-/// Verify a compact-JWS SET at `now_ms`: signature first, then the claims.
-#[pyfunction]
-fn verify_set(
-    py: Python<'_>,
-    token: &str,
-    keyring: &Keyring,
-    policy: &VerifyPolicy,
-    now_ms: u64,
-) -> Result<VerifiedSet, Error> {
-    let v = py.detach(|| {
-        setpoll_core::set::verify_set(
-            token,
-            &keyring.ring,
-            &policy.0,
-            Timestamp::from_millis(now_ms),
+    fn toe(slf: PyRef<'_, Self>, toe: i64) -> Chain<'_> {
+        chain(slf, |b| b.toe(toe))
+    }
+    fn resource_update<'py>(slf: PyRef<'py, Self>, subject: &Bound<'py, PyAny>) -> Chain<'py> {
+        let subject = from_py(subject)?;
+        chain(slf, |b| b.resource_update(subject))
+    }
+    #[pyo3(signature = (reason = None, subject = None))]
+    fn consent_revoked<'py>(
+        slf: PyRef<'py, Self>,
+        reason: Option<Text>,
+        subject: Option<&Bound<'py, PyAny>>,
+    ) -> Chain<'py> {
+        event(slf, reason, subject, host::ClaimsBuilder::consent_revoked)
+    }
+    #[pyo3(signature = (reason = None, subject = None))]
+    fn linked_account_update<'py>(
+        slf: PyRef<'py, Self>,
+        reason: Option<Text>,
+        subject: Option<&Bound<'py, PyAny>>,
+    ) -> Chain<'py> {
+        event(
+            slf,
+            reason,
+            subject,
+            host::ClaimsBuilder::linked_account_update,
         )
-    })?;
-    Ok(VerifiedSet {
-        claims: Py::new(py, SetClaims(v.claims)).map_err(Error::Python)?,
-        kid: v.kid,
-        alg: v.alg.name(),
-    })
+    }
+    fn custom_event(slf: PyRef<'_, Self>, uri: Text, payload_json: Body) -> Chain<'_> {
+        let payload = payload_json.text()?;
+        chain(slf, |b| b.custom_event(uri.0, payload))
+    }
+    fn build(&self) -> Res<SetClaims> {
+        Ok(SetClaims(self.0.build()?))
+    }
 }
 
-/// Sign claims into a compact JWS. `profile` is `"obie"` (default, as in the
-/// CLI: the OBIE message-signing header, needs `org_id`; `trust_anchor`
-/// defaults to `openbanking.org.uk`; `now_ms` fills its `iat`) or
-/// `"rfc8417"` (`typ: secevent+jwt`).
+/// `jti` and `aud` of a compact JWS, read without verifying it.
 #[pyfunction]
-#[pyo3(signature = (claims, key, now_ms, *, profile="obie", org_id=None, trust_anchor=None))]
+fn peek_envelope(py: Python<'_>, token: Text) -> Res<Bound<'_, PyAny>> {
+    to_py(py, &host::peek_envelope(token.0)?)
+}
+
+/// Verify a compact-JWS SET: a dict with `claims` (a [`SetClaims`]), `kid`, `alg`.
+#[pyfunction]
+fn verify_set<'py>(
+    py: Python<'py>,
+    token: Text,
+    keyring: &Keyring,
+    policy: &Bound<'py, PyAny>,
+    now_ms: i64,
+) -> Res<Bound<'py, PyDict>> {
+    let (policy, ring) = (from_py(policy)?, keyring.0.clone());
+    let v = py.detach(|| host::verify_set(token.0, ring, policy, now_ms))?;
+    let d = PyDict::new(py);
+    d.set_item("claims", SetClaims(v.claims))?;
+    d.set_item("kid", v.kid)?;
+    d.set_item("alg", v.alg)?;
+    Ok(d)
+}
+
+/// Sign claims into a compact JWS with the header `profile`.
+#[pyfunction]
 fn sign_set(
     py: Python<'_>,
     claims: &SetClaims,
     key: &SigningKey,
-    now_ms: u64,
-    profile: &str,
-    org_id: Option<String>,
-    trust_anchor: Option<String>,
-) -> Result<String, Error> {
-    let profile = match profile {
-        "rfc8417" => HeaderProfile::rfc8417(),
-        "obie" => {
-            let anchor = trust_anchor.unwrap_or_else(|| "openbanking.org.uk".to_owned());
-            HeaderProfile::obie(org_id.unwrap_or_default(), anchor)?
-        }
-        other => {
-            return Err(Error::argument(
-                "unknown_profile",
-                format!("unknown header profile {other:?} (rfc8417, obie)"),
-            ))
-        }
-    };
-    Ok(py.detach(|| {
-        setpoll_core::set::sign_set(&claims.0, &key.0, &profile, Timestamp::from_millis(now_ms))
-    })?)
+    now_ms: i64,
+    profile: &Bound<'_, PyAny>,
+) -> Res<String> {
+    let (profile, claims, key) = (from_py(profile)?, claims.0.clone(), key.0.clone());
+    Ok(py.detach(|| host::sign_set(claims, key, now_ms, profile))?)
+}
+
+/// Parse and validate a `POST /events` body (the transmitter's strict reader).
+#[pyfunction]
+#[pyo3(signature = (body, reject_unknown_members = true, interaction_id = Text(String::new()), limits = None),
+    text_signature = "(body, reject_unknown_members=True, interaction_id='', limits=None)")]
+fn parse_request<'py>(
+    py: Python<'py>,
+    body: Body,
+    reject_unknown_members: bool,
+    interaction_id: Text,
+    limits: Option<&Bound<'py, PyAny>>,
+) -> Res<Bound<'py, PyAny>> {
+    let limits = limits.map(from_py).transpose()?;
+    to_py(
+        py,
+        &host::parse_request_bytes(body.0, reject_unknown_members, interaction_id.0, limits)?,
+    )
+}
+
+/// The canonical JSON text of a request (refused as `parse_request` would).
+#[pyfunction]
+fn request_to_json(request: &Bound<'_, PyAny>) -> Res<String> {
+    Ok(host::request_to_json(from_py(request)?)?)
+}
+
+/// Read a `POST /events` response body (the receiver's tolerant reader).
+#[pyfunction]
+#[pyo3(signature = (body, limits = None))]
+fn parse_response<'py>(
+    py: Python<'py>,
+    body: Body,
+    limits: Option<&Bound<'py, PyAny>>,
+) -> Res<Bound<'py, PyAny>> {
+    let limits = limits.map(from_py).transpose()?;
+    to_py(py, &host::parse_response_bytes(body.0, limits)?)
+}
+
+/// The canonical JSON text of a response.
+#[pyfunction]
+fn response_to_json(response: &Bound<'_, PyAny>) -> Res<String> {
+    Ok(host::response_to_json(from_py(response)?))
+}
+
+/// An `OBErrorResponse1` body as canonical JSON text.
+#[pyfunction]
+fn parse_error_response(body: Body) -> Res<String> {
+    Ok(host::parse_error_response(body.text()?)?)
+}
+
+/// The status of a successful `POST /events` answer on `version`'s path.
+#[pyfunction]
+fn obie_success_status(version: &Bound<'_, PyAny>) -> Res<i32> {
+    Ok(host::obie_success_status(from_py(version)?))
+}
+
+/// An `OBErrorResponse1` body with its codes in `version`'s vocabulary.
+#[pyfunction]
+fn obie_error_response(version: &Bound<'_, PyAny>, error_response_json: Body) -> Res<String> {
+    Ok(host::obie_error_response(
+        from_py(version)?,
+        error_response_json.text()?,
+    )?)
+}
+
+/// `{"sets":{},"moreAvailable":false}`.
+#[pyfunction]
+fn empty_poll_response() -> String {
+    host::empty_poll_response()
+}
+
+/// Every known `setErrs` code, OBIE vocabulary first.
+#[pyfunction]
+fn set_err_codes(py: Python<'_>) -> Res<Bound<'_, PyAny>> {
+    to_py(py, &host::set_err_codes())
+}
+
+/// One `setErrs` code looked up (unknown codes have no vocabulary).
+#[pyfunction]
+fn set_err_code(py: Python<'_>, code: Text) -> Res<Bound<'_, PyAny>> {
+    to_py(py, &host::set_err_code(code.0))
+}
+
+/// Milliseconds since the epoch for whole seconds.
+#[pyfunction]
+fn timestamp_from_secs(secs: i64) -> Res<i64> {
+    Ok(host::timestamp_from_secs(secs)?)
+}
+
+/// Whole seconds of a millisecond timestamp, rounded down.
+#[pyfunction]
+fn timestamp_as_secs(ms: i64) -> Res<i64> {
+    Ok(host::timestamp_as_secs(ms)?)
+}
+
+/// The version of the setpoll library.
+#[pyfunction]
+fn version() -> String {
+    host::version()
+}
+
+/// Do nothing: measures the cost of one call into the extension.
+#[pyfunction]
+fn noop() {
+    host::noop();
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<SetEnvelope>()?;
-    m.add_class::<VerifyPolicy>()?;
-    m.add_class::<VerifiedSet>()?;
+    m.add_class::<SetClaims>()?;
+    m.add_class::<ClaimsBuilder>()?;
     m.add_function(wrap_pyfunction!(peek_envelope, m)?)?;
     m.add_function(wrap_pyfunction!(verify_set, m)?)?;
     m.add_function(wrap_pyfunction!(sign_set, m)?)?;
-    Ok(())
+    m.add_function(wrap_pyfunction!(parse_request, m)?)?;
+    m.add_function(wrap_pyfunction!(request_to_json, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_response, m)?)?;
+    m.add_function(wrap_pyfunction!(response_to_json, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_error_response, m)?)?;
+    m.add_function(wrap_pyfunction!(obie_success_status, m)?)?;
+    m.add_function(wrap_pyfunction!(obie_error_response, m)?)?;
+    m.add_function(wrap_pyfunction!(empty_poll_response, m)?)?;
+    m.add_function(wrap_pyfunction!(set_err_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(set_err_code, m)?)?;
+    m.add_function(wrap_pyfunction!(timestamp_from_secs, m)?)?;
+    m.add_function(wrap_pyfunction!(timestamp_as_secs, m)?)?;
+    m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(noop, m)?)
 }

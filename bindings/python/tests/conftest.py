@@ -27,9 +27,11 @@ def keyring(es_key: setpoll.SigningKey, ps_key: setpoll.SigningKey) -> setpoll.K
 
 
 def make_claims(jti: str = "jti-1", aud: str = AUD) -> setpoll.SetClaims:
-    subject = setpoll.EventSubject(
-        "pmt-1", "domestic-payment", [("v3.1.10", "https://aspsp.example/pmt-1")]
-    )
+    subject: setpoll.EventSubject = {
+        "rid": "pmt-1",
+        "rty": "domestic-payment",
+        "links": [{"version": "v3.1.10", "link": "https://aspsp.example/pmt-1"}],
+    }
     return (
         setpoll.ClaimsBuilder(ISS, jti, aud, NOW_MS // 1000)
         .sub("https://aspsp.example/pmt-1")

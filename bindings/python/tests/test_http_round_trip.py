@@ -28,10 +28,10 @@ def test_examples_round_trip_over_http() -> None:
     try:
         keyring = setpoll.Keyring.from_jwks(urllib.request.urlopen(f"{base}/jwks").read())
         got = tpp_poll.poll(base, keyring, rounds=1)
-        assert sorted(c.sub or "" for c in got) == [
+        assert sorted(c.sub() or "" for c in got) == [
             f"https://aspsp.example/pisp/domestic-payments/pmt-{i}" for i in range(5)
         ]
-        assert len(bank.transmitter) == 0  # every SET acknowledged and removed
+        assert bank.transmitter.size() == 0  # every SET acknowledged and removed
         with pytest.raises(urllib.error.HTTPError) as info:
             tpp_poll.post(f"{base}/events", '{"maxEvents":"x"}')
         assert info.value.code == 400

@@ -4,17 +4,11 @@ PyO3) decides, ``urllib`` does the HTTP.
 
     python3 poll.py --server http://127.0.0.1:8080 --token T --client-id C [--expect N]
 
-State is kept in memory here; a real TPP persists ``receiver.take_state()``
-before acting on a batch (see examples/tpp-poller for the durable version).
-
-Written against the 0.1 binding API. Still missing from the wheel (tpp-poller
-in Rust has them): the sans-IO verbs (``poll_request`` returning ``None``
-instead of raising ``not_due``, ``poll_timeout``, ``handle_reply`` returning
-an outcome), the change journal (``take_changes`` / ``apply_changes``), and
-key rotation without loss (``keys_stale``, ``refresh_keys(jwks, now)``,
-``refresh_keys_failed``). Until then this host refetches the JWKS (at most
-every 30 s) when a SET names an unknown ``kid``, so later SETs verify; the
-one that named it was already reported.
+State is kept in memory here; a real TPP appends ``receiver.take_changes()``
+to its store before acting on a batch (see examples/tpp-poller for the
+durable version). When a SET names a ``kid`` the keys lack, the receiver
+holds it and ``keys_stale()`` says when the JWKS may be fetched again;
+``refresh_keys`` then delivers what was held, so a key rotation loses nothing.
 
 Needs the ``setpoll`` wheel (``bash scripts/python/test.sh`` builds it into
 .venv-python); scripts/examples/test.sh runs this when ``python3`` can import
@@ -48,8 +42,6 @@ def main() -> int:
     a = p.parse_args()
     base = a.server.rstrip("/")
     events_url = a.events_url or f"{base}/open-banking/v4.0/events"
-    auth_failures = 0
-    keys_fetched_at = time.time()
     deadline = time.time() + a.max_run_secs
 
     # 1. The ASPSP's public keys.
@@ -58,22 +50,20 @@ def main() -> int:
 
     # 2. The receiver: verifies each SET, dedups, carries acks.
     receiver = setpoll.Receiver(
-        issuer=a.issuer, client_id=a.client_id, jwks=jwks, max_events=50, poll_interval_ms=200
+        issuer=a.issuer, client_id=a.client_id, jwks_json=jwks, max_events=50, poll_interval_ms=200
     )
     seen: set[str] = set()
     while time.time() < deadline:
-        if a.expect and len(seen) >= a.expect and receiver.pending_acks() == 0:
+        if a.expect and len(seen) >= a.expect and not json.loads(receiver.state())["pendingAcks"]:
             break
-        try:
-            request = receiver.next_request(now_ms())
-        except setpoll.ReceiverError as e:
-            if e.code == "not_due" and e.at is not None:
-                time.sleep(min(0.25, max(0, e.at - now_ms()) / 1000))
-                continue
-            raise
+        request = receiver.next_request(now_ms())
+        if request is None:  # nothing due: sleep until poll_timeout()
+            at = receiver.poll_timeout()
+            time.sleep(0.25 if at is None else min(0.25, max(0, at - now_ms()) / 1000))
+            continue
         http = urllib.request.Request(
             events_url,
-            data=request.body.encode(),
+            data=request["body"].encode(),
             method="POST",
             headers={
                 "Authorization": f"Bearer {a.token}",
@@ -87,26 +77,28 @@ def main() -> int:
         except urllib.error.HTTPError as e:
             status, body, retry_after = e.code, e.read().decode(), e.headers.get("Retry-After")
         except OSError:
-            receiver.handle_failure(request.id, now_ms())
+            receiver.handle_failure(request["id"], now_ms())
             continue
-        try:
-            batch = receiver.handle_response(request.id, status, body, now_ms(), retry_after)
-        except setpoll.ReceiverError as e:
-            print(f"poll failed ({status}): {e.code}", file=sys.stderr)
-            auth_failures = auth_failures + 1 if e.code == "unauthorized" else 0
-            if auth_failures >= a.max_auth_failures:
-                print(f"the ASPSP refused the access token {auth_failures} times in a row; check --token", file=sys.stderr)
+        batch = receiver.handle_response(request["id"], status, body, now_ms(), retry_after)
+        failure = batch["failure"]
+        if failure is not None:  # recorded and backed off already
+            print(f"poll failed ({status}): {failure['code']}", file=sys.stderr)
+            if failure["code"] == "unauthorized" and failure["failures_in_a_row"] >= a.max_auth_failures:
+                print(f"the ASPSP refused the access token {failure['failures_in_a_row']} times in a row; check --token", file=sys.stderr)
                 return 4
             continue
-        auth_failures = 0
-        if any(r.code == "unknown_kid" for r in batch.rejections) and time.time() - keys_fetched_at >= 30:
-            with urllib.request.urlopen(f"{base}/jwks", timeout=10) as r:
-                receiver.set_keys(r.read().decode())
-            keys_fetched_at = time.time()
-        for d in batch.deliveries:
-            print(json.dumps({"jti": d.jti, "types": d.event_types, "sub": d.claims.get("sub")}))
-            seen.add(d.jti)
-            receiver.ack(d.jti)
+        stale = receiver.keys_stale()
+        if stale is not None and now_ms() >= stale["refresh_at_ms"]:
+            try:
+                with urllib.request.urlopen(f"{base}/jwks", timeout=10) as r:
+                    batch["deliveries"] += receiver.refresh_keys(r.read().decode(), now_ms())["deliveries"]
+            except OSError:
+                receiver.refresh_keys_failed(now_ms())
+        for d in batch["deliveries"]:
+            sub = json.loads(d["claims_json"]).get("sub")
+            print(json.dumps({"jti": d["jti"], "types": d["event_types"], "sub": sub}))
+            seen.add(d["jti"])
+            receiver.ack(d["jti"])
     print(f"python host example: {len(seen)} events verified, processed and acknowledged", file=sys.stderr)
     return 3 if a.expect and len(seen) < a.expect else 0
 

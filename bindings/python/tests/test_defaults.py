@@ -1,0 +1,39 @@
+"""No default is restated in the binding: what Python reports as in force
+equals tests/vectors/defaults.json, which the vector generator writes from
+the core's ``Default``s."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import setpoll
+
+DEFAULTS: dict[str, dict[str, Any]] = json.loads(
+    (Path(__file__).resolve().parents[3] / "tests" / "vectors" / "defaults.json").read_text(encoding="utf-8")
+)
+IDENTITY = {"issuer", "client_id", "jwks_json", "jitter_seed"}
+
+
+def test_transmitter_defaults_are_the_cores() -> None:
+    assert dict(setpoll.transmitter_defaults()) == DEFAULTS["transmitter"]
+    assert dict(setpoll.StorageTransmitter().config()) == DEFAULTS["transmitter"]
+
+
+def test_receiver_defaults_are_the_cores() -> None:
+    jwks = setpoll.jwks_from_keys([setpoll.SigningKey.generate_es256(bytes(32), "k")])
+    config = dict(setpoll.Receiver(issuer="https://bank.example/", client_id="tpp", jwks_json=jwks).config())
+    assert {k: v for k, v in config.items() if k not in IDENTITY} == DEFAULTS["receiver"]
+    assert set(config) == set(DEFAULTS["receiver"]) | IDENTITY
+    assert (config["issuer"], config["client_id"], config["jwks_json"]) == ("https://bank.example/", "tpp", jwks)
+
+
+def test_explicit_settings_override_only_themselves() -> None:
+    tx = setpoll.StorageTransmitter(max_attempts=3, delivery="deliver_once")
+    want = {**DEFAULTS["transmitter"], "max_attempts": 3, "delivery": "deliver_once"}
+    assert dict(tx.config()) == want
+    # What config() returns can be passed back as settings.
+    assert dict(setpoll.StorageTransmitter(**tx.config()).config()) == want
+    # None means "the core's default", as absence does.
+    assert dict(setpoll.StorageTransmitter(max_attempts=None).config()) == DEFAULTS["transmitter"]
