@@ -2,6 +2,13 @@
 // core compiled to WebAssembly) decides, `fetch` does the HTTP.
 //
 //   node poll.mjs --server http://127.0.0.1:8080 --token T --client-id C [--expect N]
+//                 [--events-url URL] [--max-auth-failures 3]
+//
+// Written against the host API (0.2): `nextRequest` returns undefined when
+// nothing is due (`pollTimeout()` says when), a failed round trip is the
+// batch's `failure`. Still missing from the npm package (tpp-poller in Rust
+// has them): the change journal (takeChanges / applyChanges) and key
+// rotation (keysStale, refreshKeys; `setJwks` replaces the set by hand).
 //
 // The package is found through SETPOLL_NPM_PKG (a built bindings/wasm/pkg
 // folder) or as the installed `setpoll` package. State is kept in memory
@@ -23,10 +30,14 @@ const { values: args } = parseArgs({
     "client-id": { type: "string" },
     issuer: { type: "string", default: "https://aspsp.example/" },
     expect: { type: "string", default: "0" },
+    "events-url": { type: "string" },
+    "max-auth-failures": { type: "string", default: "3" },
     "max-run-secs": { type: "string", default: "60" },
   },
 });
 const base = args.server.replace(/\/$/, "");
+const eventsUrl = args["events-url"] ?? `${base}/open-banking/v4.0/events`;
+let authFailures = 0;
 const expect = Number(args.expect);
 const deadline = Date.now() + 1000 * Number(args["max-run-secs"]);
 
@@ -42,24 +53,20 @@ const receiver = new setpoll.Receiver({
   maxEvents: 50,
   pollIntervalMs: 200,
 });
-const pendingAcks = () => JSON.parse(receiver.stateJson()).pendingAcks.length;
+const pendingAcks = () => JSON.parse(receiver.state()).pendingAcks.length;
 
 const seen = new Set();
 while (Date.now() < deadline) {
   if (expect && seen.size >= expect && pendingAcks() === 0) break;
-  let request;
-  try {
-    request = receiver.nextRequest(Date.now());
-  } catch (e) {
-    if (e.code === "not_due") {
-      await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, e.at - Date.now()))));
-      continue;
-    }
-    throw e;
+  const request = receiver.nextRequest(Date.now());
+  if (request === undefined) {
+    const at = receiver.pollTimeout() ?? Date.now() + 250;
+    await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, at - Date.now()))));
+    continue;
   }
   let response;
   try {
-    response = await fetch(`${base}/open-banking/v4.0/events`, {
+    response = await fetch(eventsUrl, {
       method: "POST",
       headers: {
         authorization: `Bearer ${args.token}`,
@@ -73,17 +80,21 @@ while (Date.now() < deadline) {
     continue;
   }
   const text = await response.text();
-  let batch;
-  try {
-    batch = receiver.handleResponse(
-      request.id, response.status, text, response.headers.get("retry-after"), Date.now());
-  } catch (e) {
-    console.error(`poll failed (${response.status}): ${e.code}`);
+  const batch = receiver.handleResponse(
+    request.id, response.status, text, Date.now(), response.headers.get("retry-after") ?? undefined);
+  if (batch.failure) {
+    console.error(`poll failed (${response.status}): ${batch.failure.code}`);
+    authFailures = batch.failure.code === "unauthorized" ? authFailures + 1 : 0;
+    if (authFailures >= Number(args["max-auth-failures"])) {
+      console.error(`the ASPSP refused the access token ${authFailures} times in a row; check --token`);
+      process.exit(4);
+    }
     continue;
   }
+  authFailures = 0;
   for (const r of batch.rejections) console.error(`rejected ${r.jti}: ${r.code}`);
   for (const d of batch.deliveries) {
-    console.log(JSON.stringify({ jti: d.jti, types: d.eventTypes, sub: d.claims.sub }));
+    console.log(JSON.stringify({ jti: d.jti, types: d.eventTypes, sub: JSON.parse(d.claimsJson).sub }));
     seen.add(d.jti);
     receiver.ack(d.jti);
   }
