@@ -26,6 +26,21 @@ pub struct SetpollError {
     pub message: String,
 }
 
+#[wasm_bindgen]
+impl SetpollError {
+    /// A `SetpollError` (setpoll throws the subclasses; this lets them, and
+    /// yours, extend it in TypeScript).
+    #[wasm_bindgen(constructor)]
+    #[must_use]
+    pub fn new(name: String, code: String, message: String) -> SetpollError {
+        SetpollError {
+            name,
+            code,
+            message,
+        }
+    }
+}
+
 macro_rules! error_classes {
     ($($(#[$doc:meta])* $class:ident { $($(#[$fdoc:meta])* $field:ident as $js:ident : $ty:ty),* })*) => {$(
         $(#[$doc])*
@@ -83,28 +98,39 @@ error_classes! {
     ReceiverError {}
 }
 
-fn base(name: &str, code: String, message: String) -> SetpollError {
-    SetpollError {
-        name: name.to_owned(),
-        code,
-        message,
-    }
-}
-
 /// A host error as the matching JS error object.
 pub(crate) fn js_error(e: HostError) -> JsValue {
     let message = e.to_string();
-    let b = |name: &str, code: String| Parent::new(base(name, code, message.clone()));
+    let b = |name: &str, code: String| {
+        Parent::new(SetpollError::new(name.to_owned(), code, message.clone()))
+    };
     let obj: JsValue = match e {
-        HostError::Request { code, path, obie_code, error_response, .. } => RequestError {
+        HostError::Request {
+            code,
+            path,
+            obie_code,
+            error_response,
+            ..
+        } => RequestError {
             parent: b("RequestError", code),
             path,
             obie_code,
             error_response,
         }
         .into(),
-        HostError::Response { code, path, .. } => ResponseError { parent: b("ResponseError", code), path }.into(),
-        HostError::Claims { code, path, set_err, set_err_rfc8935, description, .. } => ClaimsError {
+        HostError::Response { code, path, .. } => ResponseError {
+            parent: b("ResponseError", code),
+            path,
+        }
+        .into(),
+        HostError::Claims {
+            code,
+            path,
+            set_err,
+            set_err_rfc8935,
+            description,
+            ..
+        } => ClaimsError {
             parent: b("ClaimsError", code),
             path,
             set_err,
@@ -112,18 +138,39 @@ pub(crate) fn js_error(e: HostError) -> JsValue {
             description,
         }
         .into(),
-        HostError::Verify { code, set_err, set_err_rfc8935, description, .. } => VerifyError {
+        HostError::Verify {
+            code,
+            set_err,
+            set_err_rfc8935,
+            description,
+            ..
+        } => VerifyError {
             parent: b("VerifyError", code),
             set_err,
             set_err_rfc8935,
             description,
         }
         .into(),
-        HostError::Key { code, .. } => KeyError { parent: b("KeyError", code) }.into(),
-        HostError::Sign { code, .. } => SignError { parent: b("SignError", code) }.into(),
-        HostError::Transmitter { code, .. } => TransmitterError { parent: b("TransmitterError", code) }.into(),
-        HostError::Receiver { code, .. } => ReceiverError { parent: b("ReceiverError", code) }.into(),
-        other => ArgumentError { parent: b("ArgumentError", other.code().to_owned()) }.into(),
+        HostError::Key { code, .. } => KeyError {
+            parent: b("KeyError", code),
+        }
+        .into(),
+        HostError::Sign { code, .. } => SignError {
+            parent: b("SignError", code),
+        }
+        .into(),
+        HostError::Transmitter { code, .. } => TransmitterError {
+            parent: b("TransmitterError", code),
+        }
+        .into(),
+        HostError::Receiver { code, .. } => ReceiverError {
+            parent: b("ReceiverError", code),
+        }
+        .into(),
+        other => ArgumentError {
+            parent: b("ArgumentError", other.code().to_owned()),
+        }
+        .into(),
     };
     make_error(&obj, &message);
     obj

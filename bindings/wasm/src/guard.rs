@@ -40,7 +40,10 @@ fn argument(code: &str, detail: String) -> JsValue {
 }
 
 fn too_large(what: &str, len: u32, max: u32) -> JsValue {
-    argument("too_large", format!("{what}: {len} is over the limit of {max}"))
+    argument(
+        "too_large",
+        format!("{what}: {len} is over the limit of {max}"),
+    )
 }
 
 /// A string argument.
@@ -118,7 +121,10 @@ struct Budget {
 /// object member counts towards [`MAX_TEXT`] and [`MAX_ITEMS`].
 fn measure(v: &JsValue, what: &str, depth: u32, b: &mut Budget) -> JsResult<()> {
     if depth > MAX_DEPTH {
-        return Err(argument("too_deep", format!("{what}: nested over {MAX_DEPTH} levels")));
+        return Err(argument(
+            "too_deep",
+            format!("{what}: nested over {MAX_DEPTH} levels"),
+        ));
     }
     let add = |n: u32, total: &mut u32, max: u32| {
         *total = total.saturating_add(n);
@@ -135,7 +141,8 @@ fn measure(v: &JsValue, what: &str, depth: u32, b: &mut Budget) -> JsResult<()> 
     } else if Array::is_array(v) {
         let a: &Array = v.unchecked_ref();
         add(a.length(), &mut b.items, MAX_ITEMS)?;
-        a.iter().try_for_each(|item| measure(&item, what, depth + 1, b))
+        a.iter()
+            .try_for_each(|item| measure(&item, what, depth + 1, b))
     } else if v.is_object() && !v.is_function() {
         let keys = Object::keys(v.unchecked_ref::<Object>());
         add(keys.length(), &mut b.items, MAX_ITEMS)?;
@@ -171,11 +178,18 @@ pub(crate) fn out<T: tsify::Tsify + Serialize>(v: &T) -> JsResult<JsValue> {
 
 /// A list of host values as a JS array.
 pub(crate) fn outs<T: tsify::Tsify + Serialize>(v: &[T]) -> JsResult<JsValue> {
-    v.iter().map(out).collect::<JsResult<Array>>().map(Into::into)
+    v.iter()
+        .map(out)
+        .collect::<JsResult<Array>>()
+        .map(Into::into)
 }
 
 /// Each entry of an array of `T`s.
-pub(crate) fn each<T>(v: &JsValue, what: &str, f: impl FnMut(JsValue) -> JsResult<T>) -> JsResult<Vec<T>> {
+pub(crate) fn each<T>(
+    v: &JsValue,
+    what: &str,
+    f: impl FnMut(JsValue) -> JsResult<T>,
+) -> JsResult<Vec<T>> {
     if !Array::is_array(v) {
         return Err(type_error(what, "an array"));
     }

@@ -6,7 +6,9 @@ use setpoll_host as host;
 use wasm_bindgen::prelude::*;
 
 use crate::error::OrThrow;
-use crate::guard::{bytes, data, each, int, int32, opt_data, opt_text, out, outs, text, type_error, JsResult};
+use crate::guard::{
+    bytes, data, each, int, int32, opt_data, opt_text, out, outs, text, type_error, JsResult,
+};
 use crate::num;
 
 /// A private key that signs SETs, with its `kid` and algorithm.
@@ -23,10 +25,12 @@ impl SigningKey {
     #[wasm_bindgen(js_name = generateEs256)]
     pub fn generate_es256(
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] seed: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] kid: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] kid: Option<JsValue>,
     ) -> JsResult<SigningKey> {
         let seed = bytes(&seed, "seed")?;
-        host::SigningKey::generate_es256(seed, opt_text(kid, "kid")?).or_throw().map(SigningKey)
+        host::SigningKey::generate_es256(seed, opt_text(kid, "kid")?)
+            .or_throw()
+            .map(SigningKey)
     }
 
     /// A new RSA key for PS256 from 32 bytes of seed; `bits` from 2048 to 4096.
@@ -37,10 +41,12 @@ impl SigningKey {
     pub fn generate_ps256(
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] seed: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number")] bits: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] kid: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] kid: Option<JsValue>,
     ) -> JsResult<SigningKey> {
         let (seed, bits) = (bytes(&seed, "seed")?, int32(&bits, "bits")?);
-        host::SigningKey::generate_ps256(seed, bits, opt_text(kid, "kid")?).or_throw().map(SigningKey)
+        host::SigningKey::generate_ps256(seed, bits, opt_text(kid, "kid")?)
+            .or_throw()
+            .map(SigningKey)
     }
 
     /// Import a private JWK (JSON text).
@@ -50,10 +56,12 @@ impl SigningKey {
     #[wasm_bindgen(js_name = fromJwk)]
     pub fn from_jwk(
         #[wasm_bindgen(unchecked_param_type = "string")] jwk: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CryptoBackend")] backend: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "CryptoBackend")] backend: Option<JsValue>,
     ) -> JsResult<SigningKey> {
         let jwk = text(&jwk, "jwk")?;
-        host::SigningKey::from_jwk(jwk, opt_data(backend, "backend")?).or_throw().map(SigningKey)
+        host::SigningKey::from_jwk(jwk, opt_data(backend, "backend")?)
+            .or_throw()
+            .map(SigningKey)
     }
 
     /// Import a PKCS#8 PEM private key; `kid` defaults to the JWK thumbprint.
@@ -63,10 +71,12 @@ impl SigningKey {
     #[wasm_bindgen(js_name = fromPkcs8Pem)]
     pub fn from_pkcs8_pem(
         #[wasm_bindgen(unchecked_param_type = "string")] pem: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] kid: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] kid: Option<JsValue>,
     ) -> JsResult<SigningKey> {
         let pem = text(&pem, "pem")?;
-        host::SigningKey::from_pkcs8_pem(pem, opt_text(kid, "kid")?).or_throw().map(SigningKey)
+        host::SigningKey::from_pkcs8_pem(pem, opt_text(kid, "kid")?)
+            .or_throw()
+            .map(SigningKey)
     }
 
     /// The PKCS#8 PEM text of the private key.
@@ -140,7 +150,9 @@ pub fn jwks_from_keys(
 /// # Errors
 /// `KeyError` when the JWK is malformed.
 #[wasm_bindgen(js_name = jwkThumbprint)]
-pub fn jwk_thumbprint(#[wasm_bindgen(unchecked_param_type = "string")] jwk: JsValue) -> JsResult<String> {
+pub fn jwk_thumbprint(
+    #[wasm_bindgen(unchecked_param_type = "string")] jwk: JsValue,
+) -> JsResult<String> {
     host::jwk_thumbprint(text(&jwk, "jwk")?).or_throw()
 }
 
@@ -157,10 +169,12 @@ impl Keyring {
     #[wasm_bindgen(js_name = fromJwks)]
     pub fn from_jwks(
         #[wasm_bindgen(unchecked_param_type = "string")] jwks: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CryptoBackend")] backend: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "CryptoBackend")] backend: Option<JsValue>,
     ) -> JsResult<Keyring> {
         let jwks = text(&jwks, "jwks")?;
-        host::Keyring::from_jwks(jwks, opt_data(backend, "backend")?).or_throw().map(Keyring)
+        host::Keyring::from_jwks(jwks, opt_data(backend, "backend")?)
+            .or_throw()
+            .map(Keyring)
     }
 
     /// The public JWK Set (canonical JSON text).
@@ -197,8 +211,12 @@ impl Jwk {
     /// # Errors
     /// `KeyError` when the JWK is malformed or unsupported.
     #[wasm_bindgen(js_name = fromJson)]
-    pub fn from_json(#[wasm_bindgen(unchecked_param_type = "string")] json: JsValue) -> JsResult<Jwk> {
-        host::Jwk::from_json(text(&json, "json")?).or_throw().map(Jwk)
+    pub fn from_json(
+        #[wasm_bindgen(unchecked_param_type = "string")] json: JsValue,
+    ) -> JsResult<Jwk> {
+        host::Jwk::from_json(text(&json, "json")?)
+            .or_throw()
+            .map(Jwk)
     }
     /// Canonical JSON text (private members included when present).
     #[wasm_bindgen(js_name = toJson)]
@@ -247,8 +265,12 @@ impl JwkSet {
     /// # Errors
     /// `KeyError` when the set itself is malformed.
     #[wasm_bindgen(js_name = fromJson)]
-    pub fn from_json(#[wasm_bindgen(unchecked_param_type = "string")] json: JsValue) -> JsResult<JwkSet> {
-        host::JwkSet::from_json(text(&json, "json")?).or_throw().map(JwkSet)
+    pub fn from_json(
+        #[wasm_bindgen(unchecked_param_type = "string")] json: JsValue,
+    ) -> JsResult<JwkSet> {
+        host::JwkSet::from_json(text(&json, "json")?)
+            .or_throw()
+            .map(JwkSet)
     }
     /// Canonical JSON text.
     #[wasm_bindgen(js_name = toJson)]
@@ -266,7 +288,11 @@ impl JwkSet {
     #[must_use]
     #[wasm_bindgen(unchecked_return_type = "(string | undefined)[]")]
     pub fn kids(&self) -> Vec<JsValue> {
-        self.0.kids().into_iter().map(|k| k.map_or(JsValue::UNDEFINED, Into::into)).collect()
+        self.0
+            .kids()
+            .into_iter()
+            .map(|k| k.map_or(JsValue::UNDEFINED, Into::into))
+            .collect()
     }
     /// The keys skipped on import.
     ///
@@ -289,8 +315,12 @@ impl SetClaims {
     /// # Errors
     /// `ClaimsError` naming the first rule broken.
     #[wasm_bindgen(js_name = fromJson)]
-    pub fn from_json(#[wasm_bindgen(unchecked_param_type = "string")] json: JsValue) -> JsResult<SetClaims> {
-        host::SetClaims::from_json(text(&json, "json")?).or_throw().map(SetClaims)
+    pub fn from_json(
+        #[wasm_bindgen(unchecked_param_type = "string")] json: JsValue,
+    ) -> JsResult<SetClaims> {
+        host::SetClaims::from_json(text(&json, "json")?)
+            .or_throw()
+            .map(SetClaims)
     }
     /// The canonical JSON text (the JWS payload setpoll signs).
     #[wasm_bindgen(js_name = toJson)]
@@ -376,13 +406,21 @@ impl ClaimsBuilder {
         #[wasm_bindgen(unchecked_param_type = "number")] iat: JsValue,
     ) -> JsResult<ClaimsBuilder> {
         let (iss, jti, aud) = (text(&iss, "iss")?, text(&jti, "jti")?, text(&aud, "aud")?);
-        Ok(ClaimsBuilder(host::ClaimsBuilder::new(iss, jti, aud, int(&iat, "iat")?)))
+        Ok(ClaimsBuilder(host::ClaimsBuilder::new(
+            iss,
+            jti,
+            aud,
+            int(&iat, "iat")?,
+        )))
     }
     /// Add another audience.
     ///
     /// # Errors
     /// `ArgumentError` (`builder_used`) after `build()`.
-    pub fn audience(&self, #[wasm_bindgen(unchecked_param_type = "string")] aud: JsValue) -> JsResult<ClaimsBuilder> {
+    pub fn audience(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] aud: JsValue,
+    ) -> JsResult<ClaimsBuilder> {
         let aud = text(&aud, "aud")?;
         self.step(|b| b.audience(aud))
     }
@@ -390,7 +428,10 @@ impl ClaimsBuilder {
     ///
     /// # Errors
     /// `ArgumentError` (`builder_used`) after `build()`.
-    pub fn sub(&self, #[wasm_bindgen(unchecked_param_type = "string")] sub: JsValue) -> JsResult<ClaimsBuilder> {
+    pub fn sub(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] sub: JsValue,
+    ) -> JsResult<ClaimsBuilder> {
         let sub = text(&sub, "sub")?;
         self.step(|b| b.sub(sub))
     }
@@ -398,7 +439,10 @@ impl ClaimsBuilder {
     ///
     /// # Errors
     /// `ArgumentError` (`builder_used`) after `build()`.
-    pub fn txn(&self, #[wasm_bindgen(unchecked_param_type = "string")] txn: JsValue) -> JsResult<ClaimsBuilder> {
+    pub fn txn(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] txn: JsValue,
+    ) -> JsResult<ClaimsBuilder> {
         let txn = text(&txn, "txn")?;
         self.step(|b| b.txn(txn))
     }
@@ -406,7 +450,10 @@ impl ClaimsBuilder {
     ///
     /// # Errors
     /// `ArgumentError` (`builder_used`) after `build()`.
-    pub fn toe(&self, #[wasm_bindgen(unchecked_param_type = "number")] toe: JsValue) -> JsResult<ClaimsBuilder> {
+    pub fn toe(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] toe: JsValue,
+    ) -> JsResult<ClaimsBuilder> {
         let toe = int(&toe, "toe")?;
         self.step(|b| b.toe(toe))
     }
@@ -429,8 +476,8 @@ impl ClaimsBuilder {
     #[wasm_bindgen(js_name = consentRevoked)]
     pub fn consent_revoked(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] reason: Option<JsValue>,
-        #[wasm_bindgen(unchecked_param_type = "EventSubject")] subject: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] reason: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "EventSubject")] subject: Option<JsValue>,
     ) -> JsResult<ClaimsBuilder> {
         let (reason, subject) = (opt_text(reason, "reason")?, opt_data(subject, "subject")?);
         self.step(|b| b.consent_revoked(reason, subject))
@@ -442,8 +489,8 @@ impl ClaimsBuilder {
     #[wasm_bindgen(js_name = linkedAccountUpdate)]
     pub fn linked_account_update(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] reason: Option<JsValue>,
-        #[wasm_bindgen(unchecked_param_type = "EventSubject")] subject: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] reason: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "EventSubject")] subject: Option<JsValue>,
     ) -> JsResult<ClaimsBuilder> {
         let (reason, subject) = (opt_text(reason, "reason")?, opt_data(subject, "subject")?);
         self.step(|b| b.linked_account_update(reason, subject))
@@ -475,7 +522,9 @@ impl ClaimsBuilder {
 /// # Errors
 /// `VerifyError` when the token is not a compact JWS with a string `jti`.
 #[wasm_bindgen(js_name = peekEnvelope, unchecked_return_type = "SetEnvelope")]
-pub fn peek_envelope(#[wasm_bindgen(unchecked_param_type = "string")] token: JsValue) -> JsResult<JsValue> {
+pub fn peek_envelope(
+    #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+) -> JsResult<JsValue> {
     out(&host::peek_envelope(text(&token, "token")?).or_throw()?)
 }
 
@@ -519,7 +568,9 @@ pub fn verify_set(
 ) -> JsResult<VerifiedSet> {
     let (token, policy) = (text(&token, "token")?, data(&policy, "policy")?);
     let now = int(&now_ms, "nowMs")?;
-    host::verify_set(token, Arc::clone(&keyring.0), policy, now).or_throw().map(VerifiedSet)
+    host::verify_set(token, Arc::clone(&keyring.0), policy, now)
+        .or_throw()
+        .map(VerifiedSet)
 }
 
 /// Sign claims into a compact JWS (`nowMs` fills the OBIE header `iat`).

@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
+// `setpoll_host::SetpollError` is large by design (every field native), as in the host.
+#![allow(clippy::result_large_err)]
 
 //! Binding rules: each export is one call into `setpoll_host` plus the shared
 //! error mapper (`error::js_error`); arguments are checked by `guard` before
@@ -62,7 +64,9 @@ pub fn set_err_codes() -> JsResult<JsValue> {
 /// # Errors
 /// `TypeError` unless `code` is a string.
 #[wasm_bindgen(js_name = setErrCode, unchecked_return_type = "SetErrCodeInfo")]
-pub fn set_err_code(#[wasm_bindgen(unchecked_param_type = "string")] code: JsValue) -> JsResult<JsValue> {
+pub fn set_err_code(
+    #[wasm_bindgen(unchecked_param_type = "string")] code: JsValue,
+) -> JsResult<JsValue> {
     out(&host::set_err_code(text(&code, "code")?))
 }
 
@@ -71,8 +75,12 @@ pub fn set_err_code(#[wasm_bindgen(unchecked_param_type = "string")] code: JsVal
 /// # Errors
 /// `ArgumentError` for negative or unsafe numbers, `TypeError` for a non-number.
 #[wasm_bindgen(js_name = timestampFromSecs)]
-pub fn timestamp_from_secs(#[wasm_bindgen(unchecked_param_type = "number")] secs: JsValue) -> JsResult<f64> {
-    host::timestamp_from_secs(int(&secs, "secs")?).or_throw().map(num)
+pub fn timestamp_from_secs(
+    #[wasm_bindgen(unchecked_param_type = "number")] secs: JsValue,
+) -> JsResult<f64> {
+    host::timestamp_from_secs(int(&secs, "secs")?)
+        .or_throw()
+        .map(num)
 }
 
 /// Whole seconds (the unit of JWT `iat`) of a millisecond time, rounded down.
@@ -80,7 +88,9 @@ pub fn timestamp_from_secs(#[wasm_bindgen(unchecked_param_type = "number")] secs
 /// # Errors
 /// As [`timestamp_from_secs`].
 #[wasm_bindgen(js_name = timestampAsSecs)]
-pub fn timestamp_as_secs(#[wasm_bindgen(unchecked_param_type = "number")] ms: JsValue) -> JsResult<f64> {
+pub fn timestamp_as_secs(
+    #[wasm_bindgen(unchecked_param_type = "number")] ms: JsValue,
+) -> JsResult<f64> {
     host::timestamp_as_secs(int(&ms, "ms")?).or_throw().map(num)
 }
 
@@ -102,9 +112,11 @@ fn request_options(
 #[wasm_bindgen(js_name = parseRequest, unchecked_return_type = "PollRequest")]
 pub fn parse_request(
     #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "boolean")] reject_unknown_members: Option<JsValue>,
-    #[wasm_bindgen(unchecked_param_type = "string")] interaction_id: Option<JsValue>,
-    #[wasm_bindgen(unchecked_param_type = "RequestLimits")] limits: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "boolean")] reject_unknown_members: Option<
+        JsValue,
+    >,
+    #[wasm_bindgen(unchecked_optional_param_type = "string")] interaction_id: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "RequestLimits")] limits: Option<JsValue>,
 ) -> JsResult<JsValue> {
     let body = text(&body, "body")?;
     let (reject, id) = request_options(reject_unknown_members, interaction_id)?;
@@ -119,9 +131,11 @@ pub fn parse_request(
 #[wasm_bindgen(js_name = parseRequestBytes, unchecked_return_type = "PollRequest")]
 pub fn parse_request_bytes(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array")] body: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "boolean")] reject_unknown_members: Option<JsValue>,
-    #[wasm_bindgen(unchecked_param_type = "string")] interaction_id: Option<JsValue>,
-    #[wasm_bindgen(unchecked_param_type = "RequestLimits")] limits: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "boolean")] reject_unknown_members: Option<
+        JsValue,
+    >,
+    #[wasm_bindgen(unchecked_optional_param_type = "string")] interaction_id: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "RequestLimits")] limits: Option<JsValue>,
 ) -> JsResult<JsValue> {
     let body = guard::bytes(&body, "body")?;
     let (reject, id) = request_options(reject_unknown_members, interaction_id)?;
@@ -146,7 +160,7 @@ pub fn request_to_json(
 #[wasm_bindgen(js_name = parseResponse, unchecked_return_type = "PollResponse")]
 pub fn parse_response(
     #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "ResponseLimits")] limits: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "ResponseLimits")] limits: Option<JsValue>,
 ) -> JsResult<JsValue> {
     let body = text(&body, "body")?;
     out(&host::parse_response(body, opt_data(limits, "limits")?).or_throw()?)
@@ -159,7 +173,7 @@ pub fn parse_response(
 #[wasm_bindgen(js_name = parseResponseBytes, unchecked_return_type = "PollResponse")]
 pub fn parse_response_bytes(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array")] body: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "ResponseLimits")] limits: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "ResponseLimits")] limits: Option<JsValue>,
 ) -> JsResult<JsValue> {
     let body = guard::bytes(&body, "body")?;
     out(&host::parse_response_bytes(body, opt_data(limits, "limits")?).or_throw()?)
@@ -181,7 +195,9 @@ pub fn response_to_json(
 /// # Errors
 /// `ResponseError` when the body is not an `OBErrorResponse1`.
 #[wasm_bindgen(js_name = parseErrorResponse)]
-pub fn parse_error_response(#[wasm_bindgen(unchecked_param_type = "string")] body: JsValue) -> JsResult<String> {
+pub fn parse_error_response(
+    #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
+) -> JsResult<String> {
     host::parse_error_response(text(&body, "body")?).or_throw()
 }
 

@@ -43,7 +43,9 @@ impl Receiver {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "ReceiverConfig")] config: JsValue,
     ) -> JsResult<Receiver> {
-        host::Receiver::new(data(&config, "config")?).or_throw().map(Receiver)
+        host::Receiver::new(data(&config, "config")?)
+            .or_throw()
+            .map(Receiver)
     }
 
     /// A receiver resumed from a state saved with `takeState`/`state`.
@@ -55,7 +57,9 @@ impl Receiver {
         #[wasm_bindgen(unchecked_param_type = "string")] state: JsValue,
     ) -> JsResult<Receiver> {
         let (config, state) = (data(&config, "config")?, text(&state, "state")?);
-        host::Receiver::restore(config, state).or_throw().map(Receiver)
+        host::Receiver::restore(config, state)
+            .or_throw()
+            .map(Receiver)
     }
 
     /// The configuration in force, every field set.
@@ -82,7 +86,10 @@ impl Receiver {
     /// # Errors
     /// `ReceiverError` (`request_in_flight`) while a request awaits its answer.
     #[wasm_bindgen(js_name = nextRequest, unchecked_return_type = "ReceiverRequest | undefined")]
-    pub fn next_request(&self, #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue) -> JsResult<JsValue> {
+    pub fn next_request(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+    ) -> JsResult<JsValue> {
         match self.0.next_request(int(&now_ms, "nowMs")?).or_throw()? {
             Some(req) => out(&req),
             None => Ok(JsValue::UNDEFINED),
@@ -101,11 +108,14 @@ impl Receiver {
         #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] retry_after: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] retry_after: Option<JsValue>,
     ) -> JsResult<JsValue> {
         let body = text(&body, "body")?;
         let (id, status, now, retry_after) = answer_args(&id, &status, &now_ms, retry_after)?;
-        out(&self.0.handle_response(id, status, body, now, retry_after).or_throw()?)
+        out(&self
+            .0
+            .handle_response(id, status, body, now, retry_after)
+            .or_throw()?)
     }
 
     /// [`handle_response`](Self::handle_response) with the body as bytes.
@@ -119,11 +129,14 @@ impl Receiver {
         #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] body: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] retry_after: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] retry_after: Option<JsValue>,
     ) -> JsResult<JsValue> {
         let body = bytes(&body, "body")?;
         let (id, status, now, retry_after) = answer_args(&id, &status, &now_ms, retry_after)?;
-        out(&self.0.handle_response_bytes(id, status, body, now, retry_after).or_throw()?)
+        out(&self
+            .0
+            .handle_response_bytes(id, status, body, now, retry_after)
+            .or_throw()?)
     }
 
     /// Request `id` got no HTTP answer (connection, TLS, timeout).
@@ -144,7 +157,10 @@ impl Receiver {
     ///
     /// # Errors
     /// `ReceiverError` (`unknown_jti`, `already_settled`).
-    pub fn ack(&self, #[wasm_bindgen(unchecked_param_type = "string")] jti: JsValue) -> JsResult<()> {
+    pub fn ack(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] jti: JsValue,
+    ) -> JsResult<()> {
         self.0.ack(text(&jti, "jti")?).or_throw()
     }
 
@@ -159,7 +175,9 @@ impl Receiver {
         #[wasm_bindgen(unchecked_param_type = "string")] description: JsValue,
     ) -> JsResult<()> {
         let (jti, err) = (text(&jti, "jti")?, text(&err, "err")?);
-        self.0.reject(jti, err, text(&description, "description")?).or_throw()
+        self.0
+            .reject(jti, err, text(&description, "description")?)
+            .or_throw()
     }
 
     /// The state to persist when it changed since the last call, else `undefined`.
@@ -202,7 +220,10 @@ impl Receiver {
     /// # Errors
     /// `KeyError` for a malformed JWK Set.
     #[wasm_bindgen(js_name = setJwks)]
-    pub fn set_jwks(&self, #[wasm_bindgen(unchecked_param_type = "string")] jwks_json: JsValue) -> JsResult<()> {
+    pub fn set_jwks(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] jwks_json: JsValue,
+    ) -> JsResult<()> {
         self.0.set_jwks(text(&jwks_json, "jwksJson")?).or_throw()
     }
 }

@@ -6,7 +6,9 @@ use setpoll_host as host;
 use wasm_bindgen::prelude::*;
 
 use crate::error::OrThrow;
-use crate::guard::{bytes, flag, int, int32, opt_data, opt_int, opt_text, out, present, text, JsResult};
+use crate::guard::{
+    bytes, flag, int, int32, opt_data, opt_int, opt_text, out, present, text, JsResult,
+};
 use crate::num;
 
 fn config(v: Option<JsValue>) -> JsResult<host::TransmitterConfig> {
@@ -14,7 +16,11 @@ fn config(v: Option<JsValue>) -> JsResult<host::TransmitterConfig> {
 }
 
 /// `(client, nowMs, interactionId)` of a poll.
-fn poll_args(client: &JsValue, now_ms: &JsValue, interaction_id: Option<JsValue>) -> JsResult<(String, i64, String)> {
+fn poll_args(
+    client: &JsValue,
+    now_ms: &JsValue,
+    interaction_id: Option<JsValue>,
+) -> JsResult<(String, i64, String)> {
     Ok((
         text(client, "client")?,
         int(now_ms, "nowMs")?,
@@ -92,9 +98,13 @@ impl MemoryTransmitter {
     /// `TransmitterError` when the configuration is inconsistent.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "TransmitterConfig")] config: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "TransmitterConfig")] config: Option<
+            JsValue,
+        >,
     ) -> JsResult<MemoryTransmitter> {
-        host::MemoryTransmitter::new(self::config(config)?).or_throw().map(MemoryTransmitter)
+        host::MemoryTransmitter::new(self::config(config)?)
+            .or_throw()
+            .map(MemoryTransmitter)
     }
 
     /// A transmitter holding `recordsJson` (a JSON array of records).
@@ -106,8 +116,13 @@ impl MemoryTransmitter {
         #[wasm_bindgen(unchecked_param_type = "TransmitterConfig")] config: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] records_json: JsValue,
     ) -> JsResult<MemoryTransmitter> {
-        let (config, records) = (self::config(Some(config))?, text(&records_json, "recordsJson")?);
-        host::MemoryTransmitter::from_records(config, records).or_throw().map(MemoryTransmitter)
+        let (config, records) = (
+            self::config(Some(config))?,
+            text(&records_json, "recordsJson")?,
+        );
+        host::MemoryTransmitter::from_records(config, records)
+            .or_throw()
+            .map(MemoryTransmitter)
     }
 
     /// Queue a signed SET for the client named in its `aud`.
@@ -134,11 +149,14 @@ impl MemoryTransmitter {
         #[wasm_bindgen(unchecked_param_type = "string")] client: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] interaction_id: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] interaction_id: Option<JsValue>,
     ) -> JsResult<PollAnswer> {
         let body = text(&body, "body")?;
         let (client, now, id) = poll_args(&client, &now_ms, interaction_id)?;
-        self.0.handle_poll(client, body, now, id).or_throw().map(PollAnswer)
+        self.0
+            .handle_poll(client, body, now, id)
+            .or_throw()
+            .map(PollAnswer)
     }
 
     /// [`handle_poll`](Self::handle_poll) with the body as bytes.
@@ -151,11 +169,14 @@ impl MemoryTransmitter {
         #[wasm_bindgen(unchecked_param_type = "string")] client: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] body: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] interaction_id: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] interaction_id: Option<JsValue>,
     ) -> JsResult<PollAnswer> {
         let body = bytes(&body, "body")?;
         let (client, now, id) = poll_args(&client, &now_ms, interaction_id)?;
-        self.0.handle_poll_bytes(client, body, now, id).or_throw().map(PollAnswer)
+        self.0
+            .handle_poll_bytes(client, body, now, id)
+            .or_throw()
+            .map(PollAnswer)
     }
 
     /// Resume a held long poll.
@@ -168,7 +189,10 @@ impl MemoryTransmitter {
         #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
     ) -> JsResult<PollAnswer> {
         let now = int(&now_ms, "nowMs")?;
-        self.0.resume(Arc::clone(&wait.0), now).or_throw().map(PollAnswer)
+        self.0
+            .resume(Arc::clone(&wait.0), now)
+            .or_throw()
+            .map(PollAnswer)
     }
 
     /// Expire, redeliver and dead-letter what is due (at most `budget`,
@@ -180,7 +204,7 @@ impl MemoryTransmitter {
     pub fn sweep(
         &self,
         #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] budget: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] budget: Option<JsValue>,
     ) -> JsResult<JsValue> {
         let now = int(&now_ms, "nowMs")?;
         let budget = present(budget).map_or(Ok(1000), |b| int32(&b, "budget"))?;
@@ -288,9 +312,13 @@ impl StorageTransmitter {
     /// `TransmitterError` when the configuration is inconsistent.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "TransmitterConfig")] config: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "TransmitterConfig")] config: Option<
+            JsValue,
+        >,
     ) -> JsResult<StorageTransmitter> {
-        host::StorageTransmitter::new(self::config(config)?).or_throw().map(StorageTransmitter)
+        host::StorageTransmitter::new(self::config(config)?)
+            .or_throw()
+            .map(StorageTransmitter)
     }
 
     /// The configuration in force, every field set.
@@ -325,12 +353,17 @@ impl StorageTransmitter {
     pub fn decide_enqueue(
         &self,
         plan: &EnqueuePlan,
-        #[wasm_bindgen(unchecked_param_type = "string")] existing_record_json: Option<JsValue>,
-        #[wasm_bindgen(unchecked_param_type = "number")] newest_seq: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] existing_record_json: Option<
+            JsValue,
+        >,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] newest_seq: Option<JsValue>,
     ) -> JsResult<JsValue> {
         let existing = opt_text(existing_record_json, "existingRecordJson")?;
         let seq = opt_int(newest_seq, "newestSeq")?;
-        out(&self.0.decide_enqueue(Arc::clone(&plan.0), existing, seq).or_throw()?)
+        out(&self
+            .0
+            .decide_enqueue(Arc::clone(&plan.0), existing, seq)
+            .or_throw()?)
     }
 
     /// Poll step 1: parse `body` (once) and say which rows to load.
@@ -343,11 +376,14 @@ impl StorageTransmitter {
         #[wasm_bindgen(unchecked_param_type = "string")] client: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] interaction_id: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] interaction_id: Option<JsValue>,
     ) -> JsResult<PollPlan> {
         let body = text(&body, "body")?;
         let (client, now, id) = poll_args(&client, &now_ms, interaction_id)?;
-        self.0.plan_poll(client, body, now, id).or_throw().map(PollPlan)
+        self.0
+            .plan_poll(client, body, now, id)
+            .or_throw()
+            .map(PollPlan)
     }
 
     /// [`plan_poll`](Self::plan_poll) with the body as bytes.
@@ -360,11 +396,14 @@ impl StorageTransmitter {
         #[wasm_bindgen(unchecked_param_type = "string")] client: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] body: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] interaction_id: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] interaction_id: Option<JsValue>,
     ) -> JsResult<PollPlan> {
         let body = bytes(&body, "body")?;
         let (client, now, id) = poll_args(&client, &now_ms, interaction_id)?;
-        self.0.plan_poll_bytes(client, body, now, id).or_throw().map(PollPlan)
+        self.0
+            .plan_poll_bytes(client, body, now, id)
+            .or_throw()
+            .map(PollPlan)
     }
 
     /// Resume step 1, for a held long poll.
@@ -378,7 +417,10 @@ impl StorageTransmitter {
         #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
     ) -> JsResult<PollPlan> {
         let now = int(&now_ms, "nowMs")?;
-        self.0.plan_resume(Arc::clone(&wait.0), now).or_throw().map(PollPlan)
+        self.0
+            .plan_resume(Arc::clone(&wait.0), now)
+            .or_throw()
+            .map(PollPlan)
     }
 
     /// Poll step 3: given the named and deliverable records (two JSON
@@ -395,7 +437,10 @@ impl StorageTransmitter {
     ) -> JsResult<PollAnswer> {
         let named = text(&named_records_json, "namedRecordsJson")?;
         let deliverable = text(&deliverable_records_json, "deliverableRecordsJson")?;
-        self.0.decide_poll(Arc::clone(&plan.0), named, deliverable).or_throw().map(PollAnswer)
+        self.0
+            .decide_poll(Arc::clone(&plan.0), named, deliverable)
+            .or_throw()
+            .map(PollAnswer)
     }
 
     /// Sweep step 1, for a call acting on at most `budget` due records.
@@ -424,8 +469,13 @@ impl StorageTransmitter {
         #[wasm_bindgen(unchecked_param_type = "string")] records_json: JsValue,
         #[wasm_bindgen(unchecked_param_type = "boolean")] loaded_full: JsValue,
     ) -> JsResult<JsValue> {
-        let (records, full) = (text(&records_json, "recordsJson")?, flag(&loaded_full, "loadedFull")?);
-        out(&self.0.decide_sweep(Arc::clone(&plan.0), records, full).or_throw()?)
+        let (records, full) = (
+            text(&records_json, "recordsJson")?,
+            flag(&loaded_full, "loadedFull")?,
+        );
+        out(&self
+            .0
+            .decide_sweep(Arc::clone(&plan.0), records, full)
+            .or_throw()?)
     }
 }
-

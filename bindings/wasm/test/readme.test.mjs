@@ -75,7 +75,7 @@ test("README: every ts block type-checks with tsc --strict", () => {
     writeFileSync(join(dir, "globals.d.ts"), GLOBALS);
     const options = {
       strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext, lib: ["lib.es2022.d.ts", "lib.dom.d.ts"], types: [],
+      moduleResolution: ts.ModuleResolutionKind.NodeNext, lib: ["lib.es2022.d.ts", "lib.dom.d.ts", "lib.esnext.disposable.d.ts"], types: [],
     };
     const program = ts.createProgram([...files, join(dir, "globals.d.ts")], options);
     const diagnostics = ts.getPreEmitDiagnostics(program);

@@ -83,7 +83,7 @@ const runners = {
         const { typ, ...rest } = c.policy;
         const policy = { ...rest, acceptJwtTyp: typ?.acceptJwt, requireTyp: typ?.requireTyp };
         const v = setpoll.verifySet(c.token, setpoll.Keyring.fromJwks(c.jwksJson), policy, c.now);
-        return { claimsJson: v.claims.toJson(), alg: v.alg, kid: v.kid };
+        return { claimsJson: v.claims.toJson(), alg: v.alg, kid: nul(v.kid) };
       },
       (e) => ({ code: e.code, setErrObie: e.setErr, setErrRfc8935: e.setErrRfc8935, description: e.description }),
     ),
@@ -177,7 +177,7 @@ const runners = {
           if (b.failure) return { __error: { code: b.failure.code } };
           return {
             deliveries: b.deliveries.map((d) => ({ jti: d.jti, claimsJson: d.claimsJson })),
-            rejections: b.rejections.map((r) => ({ ...r, reportedErr: nul(r.reportedErr), reportedDescription: nul(r.reportedDescription) })),
+            rejections: b.rejections.map((r) => ({ jti: r.jti, code: r.code })),
             duplicates: b.duplicates,
             moreAvailable: b.moreAvailable,
             acksConfirmed: b.acksConfirmed,
