@@ -177,7 +177,11 @@ const runners = {
           if (b.failure) return { __error: { code: b.failure.code } };
           return {
             deliveries: b.deliveries.map((d) => ({ jti: d.jti, claimsJson: d.claimsJson })),
-            rejections: b.rejections.map((r) => ({ jti: r.jti, code: r.code })),
+            rejections: b.rejections.map((r) => ({
+              jti: r.jti,
+              code: r.code,
+              reported: r.reportedErr === undefined ? null : { err: r.reportedErr, description: r.reportedDescription },
+            })),
             duplicates: b.duplicates,
             moreAvailable: b.moreAvailable,
             acksConfirmed: b.acksConfirmed,
