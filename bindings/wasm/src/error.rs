@@ -33,6 +33,11 @@ impl SetpollError {
     #[wasm_bindgen(constructor)]
     #[must_use]
     pub fn new(name: String, code: String, message: String) -> SetpollError {
+        // Chains the classes to `Error` (done by the first error thrown).
+        let _ = js_error(HostError::Argument {
+            code: String::new(),
+            detail: String::new(),
+        });
         SetpollError {
             name,
             code,
@@ -42,67 +47,51 @@ impl SetpollError {
 }
 
 macro_rules! error_classes {
-    ($($(#[$doc:meta])* $class:ident { $($(#[$fdoc:meta])* $field:ident as $js:ident : $ty:ty),* })*) => {$(
-        $(#[$doc])*
+    ($($class:ident = $doc:literal { $($field:ident as $js:ident : $ty:ty = $fdoc:literal),* })*) => {$(
+        #[doc = $doc]
         #[wasm_bindgen(extends = SetpollError)]
         pub struct $class {
-            $($(#[$fdoc])* #[wasm_bindgen(readonly, getter_with_clone, js_name = $js)] pub $field: $ty,)*
+            $(#[doc = $fdoc] #[wasm_bindgen(readonly, getter_with_clone, js_name = $js)] pub $field: $ty,)*
         }
     )*};
 }
 
 error_classes! {
-    /// An argument was out of range, too large, or names something unknown.
-    ArgumentError {}
-    /// A `POST /events` body was refused; `errorResponse` is the 400 body.
-    RequestError {
-        /// Where in the body.
-        path as path: Option<String>,
-        /// The OBIE `ErrorCode`.
-        obie_code as obieCode: String,
-        /// The `OBErrorResponse1` JSON to answer with.
-        error_response as errorResponse: String
+    ArgumentError = "An argument was out of range, too large, or names something unknown." {}
+    RequestError = "A `POST /events` body was refused; `errorResponse` is the 400 body." {
+        path as path: Option<String> = "Where in the body.",
+        obie_code as obieCode: String = "The OBIE `ErrorCode`.",
+        error_response as errorResponse: String = "The `OBErrorResponse1` JSON to answer with."
     }
-    /// A `POST /events` response body could not be read.
-    ResponseError {
-        /// Where in the body.
-        path as path: Option<String>
+    ResponseError = "A `POST /events` response body could not be read." {
+        path as path: Option<String> = "Where in the body."
     }
-    /// SET claims break a rule.
-    ClaimsError {
-        /// Where in the claims.
-        path as path: Option<String>,
-        /// The `setErrs` code (OBIE).
-        set_err as setErr: String,
-        /// The `setErrs` code (RFC 8935).
-        set_err_rfc8935 as setErrRfc8935: String,
-        /// A `setErrs` description.
-        description as description: String
+    ClaimsError = "SET claims break a rule." {
+        path as path: Option<String> = "Where in the claims.",
+        set_err as setErr: String = "The `setErrs` code (OBIE).",
+        set_err_rfc8935 as setErrRfc8935: String = "The `setErrs` code (RFC 8935).",
+        description as description: String = "A `setErrs` description."
     }
-    /// A JWK, JWK Set or crypto operation failed.
-    KeyError {}
-    /// A SET could not be signed.
-    SignError {}
-    /// A SET failed verification.
-    VerifyError {
-        /// The `setErrs` code (OBIE).
-        set_err as setErr: String,
-        /// The `setErrs` code (RFC 8935).
-        set_err_rfc8935 as setErrRfc8935: String,
-        /// A `setErrs` description.
-        description as description: String
+    KeyError = "A JWK, JWK Set or crypto operation failed." {}
+    SignError = "A SET could not be signed." {}
+    VerifyError = "A SET failed verification." {
+        set_err as setErr: String = "The `setErrs` code to report (OBIE).",
+        set_err_rfc8935 as setErrRfc8935: String = "The `setErrs` code to report (RFC 8935).",
+        description as description: String = "A `setErrs` description."
     }
-    /// The transmitter refused a configuration or a SET.
-    TransmitterError {}
-    /// A receiver call was refused (out of order, bad configuration or state).
-    ReceiverError {}
+    TransmitterError = "The transmitter refused a configuration or a SET." {}
+    ReceiverError = "A receiver call was refused (out of order, bad configuration or state)." {}
 }
 
 /// A host error as the matching JS error object.
 pub(crate) fn js_error(e: HostError) -> JsValue {
     let message = e.to_string();
     let b = |name: &str, code: String| {
-        Parent::new(SetpollError::new(name.to_owned(), code, message.clone()))
+        Parent::new(SetpollError {
+            name: name.to_owned(),
+            code,
+            message: message.clone(),
+        })
     };
     let obj: JsValue = match e {
         HostError::Request {

@@ -133,7 +133,7 @@ const calls = {
 const describe = (v) =>
   typeof v === "string" && v.length > 20 ? `string(${v.length})` : v?.length > 20 ? `${v.constructor.name}(${v.length})` : typeof v === "symbol" || typeof v === "bigint" ? v.toString() : typeof v === "function" ? "function" : JSON.stringify(v) ?? String(v);
 
-test("every export refuses bad arguments with a TypeError or a SetpollError, and the module stays usable", () => {
+test("every export refuses bad arguments with a TypeError or a SetpollError, and the module stays usable", (t) => {
   let thrown = 0;
   const exported = new Set(Object.keys(calls).map((n) => n.replace(/^new /, "").split(".")[0]));
   for (const [name, [fn, ...params]] of Object.entries(calls)) {
@@ -159,6 +159,7 @@ test("every export refuses bad arguments with a TypeError or a SetpollError, and
     });
   }
   assert.ok(thrown > 700, `${thrown} bad calls`);
+  t.diagnostic(`${thrown} bad calls at ${Object.keys(calls).length} exports`);
   // Every exported function and class of the package is in the table.
   const functions = Object.entries(sp).filter(([n, v]) => typeof v === "function" && !/Error$/.test(n) && !n.startsWith("init"));
   const untested = functions
@@ -166,6 +167,15 @@ test("every export refuses bad arguments with a TypeError or a SetpollError, and
     .filter((n) => !exported.has(n))
     .filter((n) => !["version", "noop", "setErrCodes", "emptyPollResponse", "transmitterDefaults", "Jwk", "JwkSet", "SetClaims", "PollWait", "PollAnswer", "EnqueuePlan", "PollPlan", "SweepPlan", "VerifiedSet"].includes(n));
   assert.deepEqual(untested, [], "exports without bad-input rows (or without arguments)");
+  // The error classes: real Errors, one subclass per concern, with a stack.
+  assert.ok(new sp.SetpollError("SetpollError", "c", "m") instanceof Error);
+  assert.throws(
+    () => sp.verifySet(VERIFY.token, keyring, { issuer: "someone-else" }, VERIFY.now),
+    (e) =>
+      e instanceof sp.VerifyError && e instanceof sp.SetpollError && e instanceof Error &&
+      e.name === "VerifyError" && e.code === "wrong_issuer" && e.setErr === "jwtIss" &&
+      typeof e.description === "string" && e.message.includes("wrong_issuer") && /verifySet|Error/.test(e.stack),
+  );
   // Still usable: a golden vector SET verifies.
   const v = sp.verifySet(VERIFY.token, sp.Keyring.fromJwks(VERIFY.jwksJson), VERIFY.policy, VERIFY.now);
   assert.equal(v.claims.toJson(), VERIFY.expect.ok.claimsJson);
