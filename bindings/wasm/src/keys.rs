@@ -413,39 +413,6 @@ impl ClaimsBuilder {
             int(&iat, "iat")?,
         )))
     }
-    /// Add another audience.
-    ///
-    /// # Errors
-    /// `ArgumentError` (`builder_used`) after `build()`.
-    pub fn audience(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] aud: JsValue,
-    ) -> JsResult<ClaimsBuilder> {
-        let aud = text(&aud, "aud")?;
-        self.step(|b| b.audience(aud))
-    }
-    /// Set `sub`.
-    ///
-    /// # Errors
-    /// `ArgumentError` (`builder_used`) after `build()`.
-    pub fn sub(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] sub: JsValue,
-    ) -> JsResult<ClaimsBuilder> {
-        let sub = text(&sub, "sub")?;
-        self.step(|b| b.sub(sub))
-    }
-    /// Set `txn`.
-    ///
-    /// # Errors
-    /// `ArgumentError` (`builder_used`) after `build()`.
-    pub fn txn(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] txn: JsValue,
-    ) -> JsResult<ClaimsBuilder> {
-        let txn = text(&txn, "txn")?;
-        self.step(|b| b.txn(txn))
-    }
     /// Set `toe` (seconds).
     ///
     /// # Errors
@@ -515,6 +482,32 @@ impl ClaimsBuilder {
     pub fn build(&self) -> JsResult<SetClaims> {
         self.0.build().or_throw().map(SetClaims)
     }
+}
+
+/// The builder's one-string steps, each `text` check plus one host call.
+macro_rules! text_steps {
+    ($($name:ident($what:literal) = $doc:literal;)*) => {
+        #[wasm_bindgen]
+        impl ClaimsBuilder {$(
+            #[doc = $doc]
+            ///
+            /// # Errors
+            /// `ArgumentError` (`builder_used`) after `build()`.
+            pub fn $name(
+                &self,
+                #[wasm_bindgen(unchecked_param_type = "string")] value: JsValue,
+            ) -> JsResult<ClaimsBuilder> {
+                let value = text(&value, $what)?;
+                self.step(|b| b.$name(value))
+            }
+        )*}
+    };
+}
+
+text_steps! {
+    audience("aud") = "Add another audience.";
+    sub("sub") = "Set `sub`.";
+    txn("txn") = "Set `txn`.";
 }
 
 /// Read `jti` and `aud` of a compact JWS without verifying it.
