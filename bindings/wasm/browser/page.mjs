@@ -26,60 +26,66 @@ check("peekEnvelope reads jti/aud", () => {
   assert(env.jti === "j-1" && env.aud.length === 1 && env.aud[0] === "tpp", JSON.stringify(env));
 });
 
-check("errors are real Errors with name and code", () => {
+check("errors are exported classes, real Errors with name and code", () => {
   let caught;
   try {
     setpoll.peekEnvelope("not-a-jws");
   } catch (e) {
     caught = e;
   }
+  assert(caught instanceof setpoll.VerifyError && caught instanceof setpoll.SetpollError, "instanceof VerifyError");
   assert(caught instanceof Error, "instanceof Error");
   assert(caught.name === "VerifyError", caught.name);
   assert(typeof caught.code === "string" && caught.code.length > 0, "code");
+  let typeErr;
+  try {
+    setpoll.peekEnvelope(5);
+  } catch (e) {
+    typeErr = e;
+  }
+  assert(typeErr instanceof TypeError, `a number for a string is a TypeError, got ${typeErr}`);
 });
 
 const ISS = "https://examplebank.com/";
 const TPP = "7umx5nTR33811QyQfi";
 const T0 = 1700000000000;
+const seed = () => crypto.getRandomValues(new Uint8Array(32));
 const setFor = (key, jti, now) =>
   setpoll.signSet(
-    setpoll.buildClaims({
-      iss: ISS, jti, aud: TPP, iat: Math.floor(now / 1000),
-      events: [{ type: "custom", uri: "https://examplebank.com/events/ping", payload: { n: 1 } }],
-    }),
+    new setpoll.ClaimsBuilder(ISS, jti, TPP, Math.floor(now / 1000)).customEvent("https://examplebank.com/events/ping", '{"n":1}').build(),
     key,
-    { kind: "rfc8417" },
     now,
+    "rfc8417",
   );
 
 check("a SET signed with a key from crypto.getRandomValues verifies", () => {
-  const key = setpoll.SigningKey.generateEs256().withKid("k1");
-  const ring = new setpoll.Keyring(setpoll.jwksFromKeys([key.toPublicJwk()]));
+  const key = setpoll.SigningKey.generateEs256(seed(), "k1");
+  const ring = setpoll.Keyring.fromJwks(setpoll.jwksFromKeys([key]));
   const token = setFor(key, "evt-1", T0);
   const v = setpoll.verifySet(token, ring, { issuer: ISS, audience: TPP }, T0);
-  assert(v.claims.jti === "evt-1" && v.alg === "ES256" && v.kid === "k1", JSON.stringify(v));
+  assert(v.claims.jti() === "evt-1" && v.alg === "ES256" && v.kid === "k1", `${v.alg} ${v.kid}`);
   let err;
   try {
     setpoll.verifySet(token, ring, { issuer: ISS, audience: "someone-else" }, T0);
   } catch (e) {
     err = e;
   }
-  assert(err && err.name === "VerifyError" && err.setErrObie === "jwtAud", String(err && err.code));
+  assert(err instanceof setpoll.VerifyError && err.setErr === "jwtAud", String(err && err.code));
 });
 
 check("a poll round: transmitter queue and receiver in the page", () => {
-  const bank = setpoll.SigningKey.generateEs256().withKid("bank-1");
-  const queue = new setpoll.MemoryQueue();
+  const bank = setpoll.SigningKey.generateEs256(seed(), "bank-1");
+  const queue = new setpoll.MemoryTransmitter();
   for (const jti of ["a", "b"]) queue.enqueue(setFor(bank, jti, T0), T0);
-  const rx = new setpoll.Receiver({ issuer: ISS, clientId: TPP, jwksJson: setpoll.jwksFromKeys([bank.toPublicJwk()]) });
+  const rx = new setpoll.Receiver({ issuer: ISS, clientId: TPP, jwksJson: setpoll.jwksFromKeys([bank]) });
   const req = rx.nextRequest(T0);
-  const batch = rx.handleResponse(req.id, 200, queue.poll(TPP, req.body, T0).responseJson, null, T0);
+  const batch = rx.handleResponse(req.id, 200, queue.handlePoll(TPP, req.body, T0).responseJson, T0);
   const jtis = batch.deliveries.map((d) => d.jti);
   assert(jtis.join() === "a,b", jtis.join());
   for (const j of jtis) rx.ack(j);
   const ackReq = rx.nextRequest(T0 + 60000);
-  queue.poll(TPP, ackReq.body, T0 + 60000);
-  assert(queue.length === 0, `queue still holds ${queue.length}`);
+  queue.handlePoll(TPP, ackReq.body, T0 + 60000);
+  assert(queue.size() === 0, `queue still holds ${queue.size()}`);
 });
 
 async function run() {

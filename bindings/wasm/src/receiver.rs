@@ -1,381 +1,272 @@
-//! The receiver (the TPP side): a poller that builds each `POST /events`
-//! body, digests each answer, verifies every SET and never loses an
-//! acknowledgement. The host does the HTTP (e.g. `fetch`), the storage and
-//! the clock; jitter randomness comes from `crypto.getRandomValues`.
+//! The receiver (TPP side): `setpoll_host::Receiver`.
 
-use core::time::Duration;
-
-use serde::Deserialize;
-use setpoll_core::codes::Vocabulary;
-use setpoll_core::jose::{JwkSet, Keyring};
-use setpoll_core::receiver::{
-    Backoff, Batch, DedupConfig, DuplicateOf, HttpResponse, Jitter, Receiver as CoreReceiver,
-    ReceiverConfig, ReceiverState, RequestId, RequestKind,
-};
-use setpoll_core::Timestamp;
+use setpoll_host as host;
 use wasm_bindgen::prelude::*;
 
-use crate::convert;
-use crate::error::{js_error, InputError};
-use crate::js::{from_js, to_js};
+use crate::error::OrThrow;
+use crate::guard::{bytes, data, int, int32, opt_text, out, outs, text, JsResult};
+use crate::num;
 
-#[wasm_bindgen(typescript_custom_section)]
-const TS_RECEIVER: &'static str = r#"
-/** Receiver settings: who to expect SETs from and how to poll. */
-export interface ReceiverConfig {
-  /** The ASPSP's `iss`. */
-  issuer: string;
-  /** Your client id: the `aud` of your SETs. */
-  clientId: string;
-  /** The ASPSP's JWK Set (JSON text). */
-  jwksJson: string;
-  /** Clock-skew allowance for `iat`, seconds (default 300). */
-  maxSkewSecs?: number;
-  /** `maxEvents` of each poll; absent or `null` = the ASPSP's default. */
-  maxEvents?: number | null;
-  returnImmediately?: boolean | null;
-  /** Pause between polls when nothing is pending (default 30 s). */
-  pollIntervalMs?: number;
-  backoff?: { baseMs?: number; capMs?: number; jitter?: "none" | "full" | "equal"; retryAfterCapMs?: number };
-  dedup?: { windowMs?: number; capacity?: number };
-  /** Most SETs handed out and not yet acked/rejected before polling pauses (default 1000). */
-  maxUnsettled?: number;
-  /** The `setErrs` vocabulary to report in (default `"obie"`). */
-  vocabulary?: "obie" | "rfc8935";
+/// `(id, status, nowMs, retryAfter)` of an answer.
+fn answer_args(
+    id: &JsValue,
+    status: &JsValue,
+    now_ms: &JsValue,
+    retry_after: Option<JsValue>,
+) -> JsResult<(i64, i32, i64, Option<String>)> {
+    Ok((
+        int(id, "id")?,
+        int32(status, "status")?,
+        int(now_ms, "nowMs")?,
+        opt_text(retry_after, "retryAfter")?,
+    ))
 }
 
-/** The next `POST /events` to send. */
-export interface OutgoingPoll {
-  /** Pass it back to `handleResponse` / `handleFailure`. */
-  id: number;
-  kind: "poll" | "ack_only";
-  /** The exact request body. */
-  body: string;
-}
-
-/** A verified SET for the application: process it, then `ack` or `reject` it. */
-export interface Delivery {
-  jti: string;
-  iss: string;
-  eventTypes: string[];
-  claims: SetClaims;
-  claimsJson: string;
-  token: string;
-  deliveredAt: number;
-}
-
-/** What one answer brought. */
-export interface Batch {
-  deliveries: Delivery[];
-  /** SETs that failed verification; `reported` is the `setErrs` entry the next poll sends. */
-  rejections: { jti: string; code: string; reported: { err: string; description: string } | null }[];
-  duplicates: { jti: string; of: "acked" | "rejected" | "in_processing" }[];
-  moreAvailable: boolean;
-  acksConfirmed: number;
-  setErrsConfirmed: number;
-  /** Code of a problem the lenient reader tolerated, or `null`. */
-  salvaged: string | null;
-}
-"#;
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct BackoffJs {
-    base_ms: Option<u64>,
-    cap_ms: Option<u64>,
-    jitter: Option<String>,
-    retry_after_cap_ms: Option<u64>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct DedupJs {
-    window_ms: Option<u64>,
-    capacity: Option<usize>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ConfigJs {
-    issuer: String,
-    client_id: String,
-    jwks_json: String,
-    max_skew_secs: Option<u64>,
-    max_events: Option<u32>,
-    return_immediately: Option<bool>,
-    poll_interval_ms: Option<u64>,
-    backoff: Option<BackoffJs>,
-    dedup: Option<DedupJs>,
-    max_unsettled: Option<usize>,
-    vocabulary: Option<String>,
-}
-
-fn bad(what: &'static str, why: String) -> JsValue {
-    js_error(InputError::Argument { what, why })
-}
-
-impl ConfigJs {
-    fn core(self) -> Result<ReceiverConfig, JsValue> {
-        let set = JwkSet::from_json(self.jwks_json.as_bytes()).map_err(js_error)?;
-        let keys = Keyring::new(&set).map_err(js_error)?;
-        let mut c = ReceiverConfig::new(self.issuer, self.client_id, keys);
-        if let Some(s) = self.max_skew_secs {
-            c.policy.max_skew_secs = s;
-        }
-        c.max_events = self.max_events;
-        c.return_immediately = self.return_immediately;
-        if let Some(ms) = self.poll_interval_ms {
-            c.poll_interval = Duration::from_millis(ms);
-        }
-        let b = self.backoff.unwrap_or_default();
-        let d = Backoff::default();
-        c.backoff = Backoff {
-            base: b.base_ms.map_or(d.base, Duration::from_millis),
-            cap: b.cap_ms.map_or(d.cap, Duration::from_millis),
-            jitter: match b.jitter.as_deref() {
-                None => d.jitter,
-                Some("none") => Jitter::None,
-                Some("full") => Jitter::Full,
-                Some("equal") => Jitter::Equal,
-                Some(other) => {
-                    return Err(bad("backoff.jitter", format!("unknown value {other:?}")))
-                }
-            },
-            retry_after_cap: b
-                .retry_after_cap_ms
-                .map_or(d.retry_after_cap, Duration::from_millis),
-        };
-        let dd = self.dedup.unwrap_or_default();
-        let dflt = DedupConfig::default();
-        c.dedup = DedupConfig {
-            window: dd.window_ms.map_or(dflt.window, Duration::from_millis),
-            capacity: dd.capacity.unwrap_or(dflt.capacity),
-        };
-        if let Some(n) = self.max_unsettled {
-            c.max_unsettled = n;
-        }
-        c.vocabulary = match self.vocabulary.as_deref() {
-            None | Some("obie") => Vocabulary::Obie,
-            Some("rfc8935") => Vocabulary::Rfc8935,
-            Some(other) => return Err(bad("vocabulary", format!("unknown value {other:?}"))),
-        };
-        Ok(c)
-    }
-}
-
-fn request_id(id: f64) -> Result<RequestId, JsValue> {
-    convert::seq(id).map(RequestId).map_err(js_error)
-}
-
-fn duplicate_of(of: DuplicateOf) -> &'static str {
-    match of {
-        DuplicateOf::Acked => "acked",
-        DuplicateOf::Rejected => "rejected",
-        _ => "in_processing",
-    }
-}
-
-fn batch_to_js(batch: &Batch) -> Result<JsValue, JsValue> {
-    let deliveries: Vec<_> = batch
-        .deliveries
-        .iter()
-        .map(|d| {
-            let claims_json = d.claims.to_json();
-            let claims: serde_json::Value =
-                serde_json::from_str(&claims_json).unwrap_or(serde_json::Value::Null);
-            serde_json::json!({
-                "jti": d.jti, "iss": d.iss, "eventTypes": d.event_types, "claims": claims,
-                "claimsJson": claims_json, "token": d.token, "deliveredAt": d.delivered_at.as_millis(),
-            })
-        })
-        .collect();
-    let rejections: Vec<_> = batch
-        .rejections
-        .iter()
-        .map(|r| {
-            serde_json::json!({
-                "jti": r.jti,
-                "code": r.reason.code(),
-                "reported": r.reported.as_ref().map(|e| serde_json::json!({
-                    "err": e.err.as_str(), "description": e.description,
-                })),
-            })
-        })
-        .collect();
-    let duplicates: Vec<_> = batch
-        .duplicates
-        .iter()
-        .map(|d| serde_json::json!({ "jti": d.jti, "of": duplicate_of(d.of) }))
-        .collect();
-    to_js(&serde_json::json!({
-        "deliveries": deliveries,
-        "rejections": rejections,
-        "duplicates": duplicates,
-        "moreAvailable": batch.more_available,
-        "acksConfirmed": batch.acks_confirmed,
-        "setErrsConfirmed": batch.set_errs_confirmed,
-        "salvaged": batch.salvaged.as_ref().map(|e| e.code()),
-    }))
-}
-
-/// The TPP's poller. Run loop: `nextRequest` → POST its `body` →
-/// `handleResponse` (or `handleFailure`) → persist `takeStateJson()` →
-/// hand `deliveries` to the application, which calls `ack` / `reject` for
-/// each (persisting state with its own effects).
+/// The receiver: a sans-IO poller that never loses an acknowledgement.
+///
+/// The run loop: `nextRequest(now)` gives the request to send, or
+/// `undefined` when nothing is due (sleep until `pollTimeout()`). POST its
+/// body, then `handleResponse` (or `handleFailure` when no answer came);
+/// persist `takeState()`; hand `deliveries` over; `ack`/`reject` each.
+/// A failed round trip is the batch's `failure`, not an exception.
 #[wasm_bindgen]
-pub struct Receiver {
-    inner: CoreReceiver,
-}
+pub struct Receiver(host::Receiver);
 
 #[wasm_bindgen]
 impl Receiver {
-    /// A receiver with no history (then `restore` a saved state, if any).
+    /// A fresh receiver.
     ///
     /// # Errors
-    /// `ReceiverConfigError`, `JwkError` or `InputError` for bad settings.
+    /// `KeyError` for a malformed JWK Set, `ReceiverError` for an invalid
+    /// configuration, `ArgumentError` (`bad_seed`).
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "ReceiverConfig")] config: JsValue,
-    ) -> Result<Receiver, JsValue> {
-        let config = from_js::<ConfigJs>(&config, "receiver config")?.core()?;
-        Ok(Receiver {
-            inner: CoreReceiver::new(config).map_err(js_error)?,
-        })
+    ) -> JsResult<Receiver> {
+        host::Receiver::new(data(&config, "config")?)
+            .or_throw()
+            .map(Receiver)
     }
 
-    /// The next request to send, at `now` (ms).
+    /// A receiver resumed from a state saved with `takeState`/`state`.
     ///
     /// # Errors
-    /// `ReceiverError`: `not_due` (with `at`, ms: sleep until then),
-    /// `backpressure` (wait for acks), `request_in_flight`.
-    #[wasm_bindgen(js_name = nextRequest, unchecked_return_type = "OutgoingPoll")]
-    pub fn next_request(&mut self, now: f64) -> Result<JsValue, JsValue> {
-        let now = convert::timestamp(now).map_err(js_error)?;
-        let req = self.inner.next_request(now).map_err(js_error)?;
-        let kind = match req.kind {
-            RequestKind::Poll => "poll",
-            _ => "ack_only",
-        };
-        to_js(&serde_json::json!({ "id": req.id.0, "kind": kind, "body": req.body }))
+    /// As the constructor, and `ReceiverError` for a malformed state.
+    pub fn restore(
+        #[wasm_bindgen(unchecked_param_type = "ReceiverConfig")] config: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] state: JsValue,
+    ) -> JsResult<Receiver> {
+        let (config, state) = (data(&config, "config")?, text(&state, "state")?);
+        host::Receiver::restore(config, state)
+            .or_throw()
+            .map(Receiver)
     }
 
-    /// Digest the HTTP answer to request `id`: status, body text, and the
-    /// `Retry-After` header (or `null`).
+    /// The configuration in force, every field set.
     ///
     /// # Errors
-    /// `ReceiverError` for a failed poll (throttled, server error, ...: the
-    /// schedule already backs off) or an unknown `id`.
-    #[wasm_bindgen(js_name = handleResponse, unchecked_return_type = "Batch")]
-    pub fn handle_response(
-        &mut self,
-        id: f64,
-        status: u16,
-        body: &str,
-        #[wasm_bindgen(js_name = retryAfter)] retry_after: Option<String>,
-        now: f64,
-    ) -> Result<JsValue, JsValue> {
-        let now = convert::timestamp(now).map_err(js_error)?;
-        let mut response = HttpResponse::new(status, body);
-        if let Some(value) = retry_after.as_deref() {
-            response = response.with_retry_after(value);
+    /// Never in practice.
+    #[wasm_bindgen(unchecked_return_type = "ReceiverConfig")]
+    pub fn config(&self) -> JsResult<JsValue> {
+        out(&self.0.config().or_throw()?)
+    }
+
+    /// When the next request is due (ms since the epoch); `undefined` while
+    /// a request is in flight or the application holds `maxUnsettled` SETs.
+    ///
+    /// # Errors
+    /// Never in practice.
+    #[wasm_bindgen(js_name = pollTimeout)]
+    pub fn poll_timeout(&self) -> JsResult<Option<f64>> {
+        Ok(self.0.poll_timeout().or_throw()?.map(num))
+    }
+
+    /// The request to send at `nowMs`, or `undefined` when none is due.
+    ///
+    /// # Errors
+    /// `ReceiverError` (`request_in_flight`) while a request awaits its answer.
+    #[wasm_bindgen(js_name = nextRequest, unchecked_return_type = "ReceiverRequest | undefined")]
+    pub fn next_request(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+    ) -> JsResult<JsValue> {
+        match self.0.next_request(int(&now_ms, "nowMs")?).or_throw()? {
+            Some(req) => out(&req),
+            None => Ok(JsValue::UNDEFINED),
         }
-        let batch = self
-            .inner
-            .handle_response(request_id(id)?, response, now, &mut rand_core::OsRng)
-            .map_err(js_error)?;
-        batch_to_js(&batch)
     }
 
-    /// Request `id` got no answer (network error, timeout); returns when
-    /// the next attempt is due (ms).
+    /// The HTTP answer to request `id`: any status, the body, the time, and
+    /// the `Retry-After` header if there was one.
     ///
     /// # Errors
-    /// `ReceiverError` for an unknown `id`.
-    #[wasm_bindgen(js_name = handleFailure)]
-    pub fn handle_failure(&mut self, id: f64, now: f64) -> Result<f64, JsValue> {
-        let now = convert::timestamp(now).map_err(js_error)?;
-        let at = self
-            .inner
-            .handle_failure(request_id(id)?, now, &mut rand_core::OsRng)
-            .map_err(js_error)?;
-        Ok(convert::millis(at))
+    /// `ReceiverError` (`unknown_request`), `ArgumentError` (`bad_status`).
+    #[wasm_bindgen(js_name = handleResponse, unchecked_return_type = "ReceiverBatch")]
+    pub fn handle_response(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] retry_after: Option<JsValue>,
+    ) -> JsResult<JsValue> {
+        let body = text(&body, "body")?;
+        let (id, status, now, retry_after) = answer_args(&id, &status, &now_ms, retry_after)?;
+        out(&self
+            .0
+            .handle_response(id, status, body, now, retry_after)
+            .or_throw()?)
     }
 
-    /// The application processed `jti`: acknowledge it in the next request.
+    /// [`handle_response`](Self::handle_response) with the body as bytes.
     ///
     /// # Errors
-    /// `ReceiverError` for an unknown or already settled `jti`.
-    pub fn ack(&mut self, jti: &str) -> Result<(), JsValue> {
-        self.inner.ack(jti).map_err(js_error)
+    /// As [`handle_response`](Self::handle_response).
+    #[wasm_bindgen(js_name = handleResponseBytes, unchecked_return_type = "ReceiverBatch")]
+    pub fn handle_response_bytes(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] body: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] retry_after: Option<JsValue>,
+    ) -> JsResult<JsValue> {
+        let body = bytes(&body, "body")?;
+        let (id, status, now, retry_after) = answer_args(&id, &status, &now_ms, retry_after)?;
+        out(&self
+            .0
+            .handle_response_bytes(id, status, body, now, retry_after)
+            .or_throw()?)
     }
 
-    /// The application could not process `jti`: report it in `setErrs`.
+    /// Request `id` got no HTTP answer (connection, TLS, timeout).
     ///
     /// # Errors
-    /// `ReceiverError` for an unknown `jti` or an invalid `err`.
-    pub fn reject(&mut self, jti: &str, err: &str, description: &str) -> Result<(), JsValue> {
-        self.inner
-            .reject(
-                jti,
-                setpoll_core::codes::SetErrCode::from_code(err),
-                description,
-            )
-            .map_err(js_error)
+    /// `ReceiverError` (`unknown_request`).
+    #[wasm_bindgen(js_name = handleFailure, unchecked_return_type = "PollFailure")]
+    pub fn handle_failure(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+    ) -> JsResult<JsValue> {
+        let (id, now) = (int(&id, "id")?, int(&now_ms, "nowMs")?);
+        out(&self.0.handle_failure(id, now).or_throw()?)
     }
 
-    /// When the next poll is due (ms), or `null` when nothing is scheduled
-    /// until something changes.
-    #[wasm_bindgen(js_name = nextPollAt)]
-    #[must_use]
-    pub fn next_poll_at(&self) -> Option<f64> {
-        let at = self.inner.next_poll_at();
-        (at != Timestamp::MAX).then(|| convert::millis(at))
-    }
-
-    /// The whole state as JSON text, to persist.
-    #[wasm_bindgen(js_name = stateJson)]
-    #[must_use]
-    pub fn state_json(&self) -> String {
-        self.inner.state().to_json()
-    }
-
-    /// The state as JSON text if it changed since last taken, else `undefined`.
-    #[wasm_bindgen(js_name = takeStateJson)]
-    pub fn take_state_json(&mut self) -> Option<String> {
-        self.inner.take_state().map(|s| s.to_json())
-    }
-
-    /// Restore a state saved with `stateJson` (after a restart).
+    /// The application processed the SET `jti`.
     ///
     /// # Errors
-    /// `StateError` for a state that is not valid.
-    pub fn restore(&mut self, state: &str) -> Result<(), JsValue> {
-        let state = ReceiverState::from_json(state).map_err(js_error)?;
-        self.inner.restore(state).map_err(js_error)
+    /// `ReceiverError` (`unknown_jti`, `already_settled`).
+    pub fn ack(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] jti: JsValue,
+    ) -> JsResult<()> {
+        self.0.ack(text(&jti, "jti")?).or_throw()
     }
 
-    /// SETs handed out but not yet acked or rejected (after a restore: hand
-    /// them to the application again).
+    /// The application refused the SET `jti`: report `err` with `description`.
     ///
     /// # Errors
-    /// Only if they cannot be converted to JS (never expected).
-    #[wasm_bindgen(unchecked_return_type = "Delivery[]")]
-    pub fn unsettled(&self) -> Result<JsValue, JsValue> {
-        let deliveries: Vec<_> = self
-            .inner
-            .unsettled()
-            .iter()
-            .map(|d| {
-                let claims_json = d.claims.to_json();
-                let claims: serde_json::Value =
-                    serde_json::from_str(&claims_json).unwrap_or(serde_json::Value::Null);
-                serde_json::json!({
-                    "jti": d.jti, "iss": d.iss, "eventTypes": d.event_types, "claims": claims,
-                    "claimsJson": claims_json, "token": d.token,
-                    "deliveredAt": d.delivered_at.as_millis(),
-                })
-            })
-            .collect();
-        to_js(&serde_json::Value::Array(deliveries))
+    /// `ReceiverError` (`unknown_jti`, `already_settled`, `invalid_err_code`).
+    pub fn reject(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] jti: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] err: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] description: JsValue,
+    ) -> JsResult<()> {
+        let (jti, err) = (text(&jti, "jti")?, text(&err, "err")?);
+        self.0
+            .reject(jti, err, text(&description, "description")?)
+            .or_throw()
     }
+
+    /// The changes since the last call (JSON array text) to append to the
+    /// store before acting on a batch; `undefined` when none.
+    ///
+    /// # Errors
+    /// Never in practice.
+    #[wasm_bindgen(js_name = takeChanges)]
+    pub fn take_changes(&self) -> JsResult<Option<String>> {
+        self.0.take_changes().or_throw()
+    }
+
+    /// The full state as JSON, changed or not.
+    ///
+    /// # Errors
+    /// Never in practice.
+    pub fn state(&self) -> JsResult<String> {
+        self.0.state().or_throw()
+    }
+
+    /// The SETs delivered and not yet settled (after `restore`: hand them over again).
+    ///
+    /// # Errors
+    /// Never in practice.
+    #[wasm_bindgen(unchecked_return_type = "ReceiverDelivery[]")]
+    pub fn unsettled(&self) -> JsResult<JsValue> {
+        outs(&self.0.unsettled().or_throw()?)
+    }
+
+    /// The request in flight, if any.
+    ///
+    /// # Errors
+    /// Never in practice.
+    #[wasm_bindgen(js_name = inFlight)]
+    pub fn in_flight(&self) -> JsResult<Option<f64>> {
+        Ok(self.0.in_flight().or_throw()?.map(num))
+    }
+
+    /// SETs held because their `kid` is unknown: fetch the JWK Set at or
+    /// after `refreshAtMs`, then `refreshKeys`; `undefined` when none.
+    ///
+    /// # Errors
+    /// Never in practice.
+    #[wasm_bindgen(js_name = keysStale, unchecked_return_type = "StaleKeys | undefined")]
+    pub fn keys_stale(&self) -> JsResult<JsValue> {
+        match self.0.keys_stale().or_throw()? {
+            Some(k) => out(&k),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+
+    /// New keys fetched at `nowMs`: the held SETs judged again, as a batch.
+    ///
+    /// # Errors
+    /// `KeyError` for a malformed JWK Set (nothing changes).
+    #[wasm_bindgen(js_name = refreshKeys, unchecked_return_type = "ReceiverBatch")]
+    pub fn refresh_keys(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] jwks_json: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+    ) -> JsResult<JsValue> {
+        let jwks = text(&jwks_json, "jwksJson")?;
+        out(&self.0.refresh_keys(jwks, int(&now_ms, "nowMs")?).or_throw()?)
+    }
+
+    /// The JWK Set could not be fetched at `nowMs`: held SETs keep waiting.
+    ///
+    /// # Errors
+    /// A `TypeError` for a bad time.
+    #[wasm_bindgen(js_name = refreshKeysFailed)]
+    pub fn refresh_keys_failed(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+    ) -> JsResult<()> {
+        self.0
+            .refresh_keys_failed(int(&now_ms, "nowMs")?)
+            .or_throw()
+    }
+}
+
+/// Replay `changes` (from `takeChanges`) onto a `state()` snapshot.
+///
+/// # Errors
+/// `ReceiverError` (`state_*`) or `ArgumentError` (`bad_json`).
+#[wasm_bindgen(js_name = applyReceiverChanges)]
+pub fn apply_receiver_changes(
+    #[wasm_bindgen(unchecked_param_type = "string")] state: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] changes: JsValue,
+) -> JsResult<String> {
+    let state = text(&state, "state")?;
+    setpoll_host::apply_receiver_changes(state, text(&changes, "changes")?).or_throw()
 }

@@ -1,630 +1,481 @@
-//! The transmitter (the bank's side of `POST /events`): [`MemoryQueue`] and
-//! the storage-neutral [`Transmitter`] steps.
-//!
-//! Records and changes cross in the core's serde shape (`snake_case`
-//! members, the columns of the SQL table in the core's TRANSMITTER.md), so a
-//! host can store them as they are. Plans and waits are opaque handles: the
-//! host reads what it needs from their getters and hands them back.
+//! The transmitter (ASPSP side): `setpoll_host::{MemoryTransmitter, StorageTransmitter}`.
 
-use serde::Serialize;
-use setpoll_core::transmitter::{
-    Change, EnqueueOutcome, EnqueuePlan, MemoryQueue as CoreQueue, PollDecision,
-    PollOutcome as CoreOutcome, PollPlan as CorePlan, SetRecord, SweepOutcome,
-    SweepPlan as CoreSweepPlan, Transmitter as CoreRules, Wait as CoreWait,
-};
-use setpoll_core::wire::EventPolling;
+use std::sync::Arc;
+
+use setpoll_host as host;
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{self, request_to_value, response_to_value, TransmitterConfigJs};
-use crate::error::{js_error, InputError, RequestFailure};
-use crate::js::{from_js, from_js_or_default, to_js};
-
-#[wasm_bindgen(typescript_custom_section)]
-const TS_TRANSMITTER: &'static str = r#"
-/** Transmitter settings; every member is optional (defaults in the core's TRANSMITTER.md). */
-export interface TransmitterConfig {
-  /** Where OBIE and RFC 8936 differ (default `"obie"`). */
-  profile?: "obie" | "rfc8936";
-  /** Batch when `maxEvents` is absent (default 100). */
-  defaultMaxEvents?: number;
-  /** Most SETs per response (default 1000). */
-  maxEventsLimit?: number;
-  /** A delivered, unacknowledged SET is delivered again after this (default 10 min). */
-  visibilityTimeoutMs?: number;
-  /** Deliveries per SET before it is dead-lettered (default 10). */
-  maxAttempts?: number;
-  /** An unacknowledged SET expires this long after enqueue (default 7 days). */
-  retentionMs?: number;
-  /** A dead letter is purged this long after it died (default 30 days). */
-  deadLetterRetentionMs?: number;
-  /** Longest a long poll waits; absent or `null` = long polling off. */
-  longPollMaxWaitMs?: number | null;
-  /** What a `setErrs` report does (default `"dead_letter"`). */
-  onSetErr?: "dead_letter" | "redeliver";
-  /** `"deliver_once"`: delete each SET when delivered (default `"at_least_once"`). */
-  delivery?: "at_least_once" | "deliver_once";
-}
-
-/** Why a SET failed, as recorded. */
-export type SetFailure = {
-  reason: { kind: "set_err"; err: string; description: string } | { kind: "max_attempts"; attempts: number };
-  /** When it was recorded, ms. */
-  at: number;
+use crate::error::OrThrow;
+use crate::guard::{
+    bytes, flag, int, int32, opt_data, opt_int, opt_text, out, present, text, JsResult,
 };
+use crate::num;
 
-/** One queued SET: the row a database host stores (times in ms). */
-export interface SetRecord {
-  seq: number;
-  client: string;
-  jti: string;
-  token: string;
-  state: "pending" | "delivered" | "dead_letter";
-  attempts: number;
-  visible_at: number;
-  enqueued_at: number;
-  expires_at: number;
-  last_error: SetFailure | null;
+fn config(v: Option<JsValue>) -> JsResult<host::TransmitterConfig> {
+    Ok(opt_data(v, "config")?.unwrap_or_default())
 }
 
-/** One durable change; apply every change of a call, in order, in one transaction. */
-export type Change =
-  | ({ op: "insert" } & SetRecord)
-  | { op: "update"; client: string; jti: string; seq: number; state: SetRecord["state"]; attempts: number; visible_at: number; expires_at: number; last_error: SetFailure | null }
-  | { op: "delete"; client: string; jti: string; seq: number; reason: "acknowledged" | "delivered_once" | "expired" | "purged" };
-
-/** What an enqueue decided: a new record, or the client already held this `jti`. */
-export type EnqueueResult =
-  | { outcome: "queued"; client: string; jti: string; seq: number;
-      /** Persist these, then wake the long polls of `wake`. */
-      changes: Change[]; wake: string }
-  | { outcome: "already_queued"; client: string; jti: string; seq: number; state: SetRecord["state"];
-      /** Whether the held token is byte-identical to the offered one (a reused `jti` is worth an alert). */
-      sameToken: boolean; changes: []; wake: null };
-
-/** What a sweep decided. */
-export interface SweepResult {
-  changes: Change[];
-  /** Call again soon: the pass did not finish. */
-  more: boolean;
+/// `(client, nowMs, interactionId)` of a poll.
+fn poll_args(
+    client: &JsValue,
+    now_ms: &JsValue,
+    interaction_id: Option<JsValue>,
+) -> JsResult<(String, i64, String)> {
+    Ok((
+        text(client, "client")?,
+        int(now_ms, "nowMs")?,
+        opt_text(interaction_id, "interactionId")?.unwrap_or_default(),
+    ))
 }
 
-/** The query a database host runs for a poll's deliverable SETs. */
-export interface DeliverableQuery {
-  client: string;
-  now: number;
-  maxAttempts: number;
-  exclude: string[];
-  limit: number;
-}
-"#;
-
-fn rules(config: Option<&JsValue>) -> Result<CoreRules, JsValue> {
-    let config: TransmitterConfigJs = from_js_or_default(config, "transmitter config")?;
-    let config = config.core().map_err(js_error)?;
-    CoreRules::new(config).map_err(js_error)
-}
-
-/// Parse a `POST /events` body the way the configured profile reads it;
-/// `error_id` is the `Id` of the `400` body when it is refused.
-fn parse_body(
-    rules: &CoreRules,
-    body: &str,
-    error_id: Option<String>,
-) -> Result<EventPolling, JsValue> {
-    EventPolling::parse(body.as_bytes(), &rules.config().request_options()).map_err(|error| {
-        js_error(RequestFailure {
-            error,
-            id: error_id.unwrap_or_default(),
-        })
-    })
-}
-
-fn serde_to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let value =
-        serde_json::to_value(value).map_err(|e| js_error(InputError::Conversion(e.to_string())))?;
-    to_js(&value)
-}
-
-fn enqueue_result(outcome: &EnqueueOutcome) -> Result<JsValue, JsValue> {
-    let changes = serde_json::to_value(outcome.changes())
-        .map_err(|e| js_error(InputError::Conversion(e.to_string())))?;
-    let value = match outcome {
-        EnqueueOutcome::Queued { record } => serde_json::json!({
-            "outcome": "queued", "client": record.client, "jti": record.jti, "seq": record.seq,
-            "changes": changes, "wake": outcome.wake(),
-        }),
-        EnqueueOutcome::AlreadyQueued {
-            client,
-            jti,
-            seq,
-            state,
-            same_token,
-        } => serde_json::json!({
-            "outcome": "already_queued", "client": client, "jti": jti, "seq": seq,
-            "state": state, "sameToken": same_token, "changes": changes, "wake": outcome.wake(),
-        }),
-        // `EnqueueOutcome` is non-exhaustive: a new kind must be mapped here.
-        #[allow(unreachable_patterns)]
-        _ => {
-            return Err(js_error(InputError::Conversion(
-                "unknown enqueue outcome".into(),
-            )))
-        }
-    };
-    to_js(&value)
-}
-
-fn sweep_result(outcome: &SweepOutcome) -> Result<JsValue, JsValue> {
-    let changes = serde_json::to_value(&outcome.changes)
-        .map_err(|e| js_error(InputError::Conversion(e.to_string())))?;
-    to_js(&serde_json::json!({ "changes": changes, "more": outcome.more }))
-}
-
-fn records_from_js(records: &JsValue, what: &'static str) -> Result<Vec<SetRecord>, JsValue> {
-    from_js(records, what)
-}
-
-/// A poll that has nothing to return yet: hold the request until its client
-/// is woken ([`EnqueueResult`]`.wake`) or until `until`, then `resume` it.
+/// A long poll to hold open: resume it when `enqueue` names its client or at
+/// `untilMs()`, whichever comes first.
 #[wasm_bindgen]
-pub struct Wait {
-    inner: CoreWait,
-}
+pub struct PollWait(Arc<host::PollWait>);
 
 #[wasm_bindgen]
-impl Wait {
-    /// The client whose enqueue should wake this request.
-    #[wasm_bindgen(getter)]
+impl PollWait {
+    /// The waiting client.
     #[must_use]
     pub fn client(&self) -> String {
-        self.inner.client.clone()
+        self.0.client()
     }
-
-    /// The deadline, ms since the epoch: resume the request then at the latest.
-    #[wasm_bindgen(getter)]
+    /// When to answer at the latest (ms since the epoch).
+    #[wasm_bindgen(js_name = untilMs)]
     #[must_use]
-    pub fn until(&self) -> f64 {
-        convert::millis(self.inner.until)
+    pub fn until_ms(&self) -> f64 {
+        num(self.0.until_ms())
     }
-
-    /// The held request as canonical JSON (its `ack`/`setErrs` were already applied).
-    #[wasm_bindgen(getter, js_name = requestJson)]
+    /// The request the resume will use (`ack`/`setErrs` already applied), canonical JSON.
+    #[wasm_bindgen(js_name = requestJson)]
     #[must_use]
     pub fn request_json(&self) -> String {
-        self.inner.request.to_json()
+        self.0.request_json()
     }
 }
 
-/// What a poll decided: persist `changes`, **then** answer with
-/// `responseJson` (HTTP 200) or hold the request (`wait`).
+/// The answer to one `POST /events`: `responseJson` (send it) or `wait`.
 #[wasm_bindgen]
-pub struct PollOutcome {
-    inner: CoreOutcome,
-}
+pub struct PollAnswer(host::PollAnswer);
 
 #[wasm_bindgen]
-impl PollOutcome {
-    /// The durable changes, to commit in one transaction before answering.
-    ///
-    /// # Errors
-    /// Only if a change cannot be converted to JS (never expected).
-    #[wasm_bindgen(getter, unchecked_return_type = "Change[]")]
-    pub fn changes(&self) -> Result<JsValue, JsValue> {
-        serde_to_js(&self.inner.changes)
-    }
-
-    /// The response body (canonical `OBEventPollingResponse1`), unless waiting.
+impl PollAnswer {
+    /// The response body, when answering now.
     #[wasm_bindgen(getter, js_name = responseJson)]
     #[must_use]
     pub fn response_json(&self) -> Option<String> {
-        self.inner.response().map(|r| r.to_json())
+        self.0.response_json.clone()
     }
-
-    /// The response as an object, unless waiting.
-    ///
-    /// # Errors
-    /// Only if it cannot be converted to JS (never expected).
-    #[wasm_bindgen(getter, unchecked_return_type = "PollResponse | undefined")]
-    pub fn response(&self) -> Result<JsValue, JsValue> {
-        match self.inner.response() {
-            Some(r) => to_js(&response_to_value(r)),
-            None => Ok(JsValue::UNDEFINED),
-        }
-    }
-
-    /// The wait, when the request is to be held (long polling).
+    /// The long poll to hold, when not.
     #[wasm_bindgen(getter)]
     #[must_use]
-    pub fn wait(&self) -> Option<Wait> {
-        match &self.inner.decision {
-            PollDecision::Wait(w) => Some(Wait { inner: w.clone() }),
-            _ => None,
-        }
+    pub fn wait(&self) -> Option<PollWait> {
+        self.0.wait.clone().map(PollWait)
+    }
+    /// How many durable changes the poll made.
+    #[wasm_bindgen(getter)]
+    #[must_use]
+    pub fn changes(&self) -> i32 {
+        self.0.changes
+    }
+    /// Those changes, JSON array text: persist them before answering.
+    #[wasm_bindgen(getter, js_name = changesJson)]
+    #[must_use]
+    pub fn changes_json(&self) -> String {
+        self.0.changes_json.clone()
     }
 }
 
-/// The transmitter's queue held in memory (embedded use, tests, small banks).
-///
-/// Each call returns the changes it made; persist them for durability and
-/// rebuild with `MemoryQueue.fromRecords` after a restart.
+/// The transmitter with its queue in memory (embedded use, tests, demos).
 #[wasm_bindgen]
-pub struct MemoryQueue {
-    inner: CoreQueue,
-}
+pub struct MemoryTransmitter(Arc<host::MemoryTransmitter>);
 
 #[wasm_bindgen]
-impl MemoryQueue {
-    /// An empty queue with the given settings (defaults for absent members).
+impl MemoryTransmitter {
+    /// A transmitter with `config` (absent fields: the core's defaults).
     ///
     /// # Errors
-    /// `ConfigError` for settings that cannot work; `InputError` for a
-    /// config object of the wrong shape.
+    /// `TransmitterError` when the configuration is inconsistent.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_optional_param_type = "TransmitterConfig")] config: Option<
-            js_sys::Object,
+            JsValue,
         >,
-    ) -> Result<MemoryQueue, JsValue> {
-        let rules = rules(config.as_deref())?;
-        Ok(MemoryQueue {
-            inner: CoreQueue::from_records(rules, Vec::new()).map_err(js_error)?,
-        })
+    ) -> JsResult<MemoryTransmitter> {
+        host::MemoryTransmitter::new(self::config(config)?)
+            .or_throw()
+            .map(MemoryTransmitter)
     }
 
-    /// A queue rebuilt from persisted records (in any order).
+    /// A transmitter holding `recordsJson` (a JSON array of records).
     ///
     /// # Errors
-    /// `ApplyError` when records conflict; `ConfigError` / `InputError` as
-    /// for the constructor.
+    /// `TransmitterError` for conflicting records, `ArgumentError` (`bad_json`).
     #[wasm_bindgen(js_name = fromRecords)]
     pub fn from_records(
-        #[wasm_bindgen(unchecked_param_type = "TransmitterConfig | undefined")] config: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "SetRecord[]")] records: JsValue,
-    ) -> Result<MemoryQueue, JsValue> {
-        let rules = rules(Some(&config))?;
-        let records = records_from_js(&records, "records")?;
-        Ok(MemoryQueue {
-            inner: CoreQueue::from_records(rules, records).map_err(js_error)?,
-        })
+        #[wasm_bindgen(unchecked_param_type = "TransmitterConfig")] config: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] records_json: JsValue,
+    ) -> JsResult<MemoryTransmitter> {
+        let (config, records) = (
+            self::config(Some(config))?,
+            text(&records_json, "recordsJson")?,
+        );
+        host::MemoryTransmitter::from_records(config, records)
+            .or_throw()
+            .map(MemoryTransmitter)
     }
 
-    /// Enqueue a signed SET for the client named in its `aud`; call when the
-    /// bank has an event to notify, then wake long polls of `wake`.
+    /// Queue a signed SET for the client named in its `aud`.
     ///
     /// # Errors
-    /// `EnqueueError` for a token without a single audience or `jti`;
-    /// `InputError` for a bad time.
+    /// `TransmitterError` when the token cannot be queued.
     #[wasm_bindgen(unchecked_return_type = "EnqueueResult")]
-    pub fn enqueue(&mut self, token: String, now: f64) -> Result<JsValue, JsValue> {
-        let now = convert::timestamp(now).map_err(js_error)?;
-        let outcome = self.inner.enqueue(token, now).map_err(js_error)?;
-        enqueue_result(&outcome)
+    pub fn enqueue(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+    ) -> JsResult<JsValue> {
+        let (token, now) = (text(&token, "token")?, int(&now_ms, "nowMs")?);
+        out(&self.0.enqueue(token, now).or_throw()?)
     }
 
-    /// Handle `POST /events` from `client` (authenticated by the host) with
-    /// its raw body, at `now`. Persist `changes`, then answer or wait.
-    /// `errorId` (e.g. the x-fapi-interaction-id) goes into the `400` body.
+    /// Handle `POST /events` from an authenticated `client`.
     ///
     /// # Errors
-    /// `RequestError` (with `errorResponseJson`, the `400` body) for a body
-    /// the profile refuses (the queue is not touched); `InputError` for a bad time.
-    pub fn poll(
-        &mut self,
-        client: &str,
-        body: &str,
-        now: f64,
-        #[wasm_bindgen(js_name = errorId)] error_id: Option<String>,
-    ) -> Result<PollOutcome, JsValue> {
-        let now = convert::timestamp(now).map_err(js_error)?;
-        let request = parse_body(self.inner.rules(), body, error_id)?;
-        Ok(PollOutcome {
-            inner: self.inner.poll(client, &request, now),
-        })
+    /// `RequestError` (whose `errorResponse` is the 400 body) for a bad body.
+    #[wasm_bindgen(js_name = handlePoll)]
+    pub fn handle_poll(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] client: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] interaction_id: Option<JsValue>,
+    ) -> JsResult<PollAnswer> {
+        let body = text(&body, "body")?;
+        let (client, now, id) = poll_args(&client, &now_ms, interaction_id)?;
+        self.0
+            .handle_poll(client, body, now, id)
+            .or_throw()
+            .map(PollAnswer)
     }
 
-    /// Resume a held poll, when its client was woken or at `wait.until`.
+    /// [`handle_poll`](Self::handle_poll) with the body as bytes.
     ///
     /// # Errors
-    /// `InputError` for a bad time.
-    pub fn resume(&mut self, wait: &Wait, now: f64) -> Result<PollOutcome, JsValue> {
-        let now = convert::timestamp(now).map_err(js_error)?;
-        Ok(PollOutcome {
-            inner: self.inner.resume(&wait.inner, now),
-        })
+    /// As [`handle_poll`](Self::handle_poll).
+    #[wasm_bindgen(js_name = handlePollBytes)]
+    pub fn handle_poll_bytes(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] client: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] body: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] interaction_id: Option<JsValue>,
+    ) -> JsResult<PollAnswer> {
+        let body = bytes(&body, "body")?;
+        let (client, now, id) = poll_args(&client, &now_ms, interaction_id)?;
+        self.0
+            .handle_poll_bytes(client, body, now, id)
+            .or_throw()
+            .map(PollAnswer)
     }
 
-    /// Expire, dead-letter and purge, touching at most `budget` records;
-    /// call periodically, and again soon while `more`.
+    /// Resume a held long poll.
     ///
     /// # Errors
-    /// `InputError` for a bad time.
+    /// `ArgumentError` for a bad time.
+    pub fn resume(
+        &self,
+        wait: &PollWait,
+        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+    ) -> JsResult<PollAnswer> {
+        let now = int(&now_ms, "nowMs")?;
+        self.0
+            .resume(Arc::clone(&wait.0), now)
+            .or_throw()
+            .map(PollAnswer)
+    }
+
+    /// Expire, redeliver and dead-letter what is due (at most `budget`,
+    /// default 1000); `more` while more remains.
+    ///
+    /// # Errors
+    /// `ArgumentError` for a bad time or budget.
     #[wasm_bindgen(unchecked_return_type = "SweepResult")]
-    pub fn sweep(&mut self, now: f64, budget: u32) -> Result<JsValue, JsValue> {
-        let now = convert::timestamp(now).map_err(js_error)?;
-        let budget = usize::try_from(budget).unwrap_or(usize::MAX);
-        sweep_result(&self.inner.sweep(now, budget))
+    pub fn sweep(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] budget: Option<JsValue>,
+    ) -> JsResult<JsValue> {
+        let now = int(&now_ms, "nowMs")?;
+        let budget = present(budget).map_or(Ok(1000), |b| int32(&b, "budget"))?;
+        out(&self.0.sweep(now, budget).or_throw()?)
     }
 
-    /// Apply a change (e.g. replaying a log of changes into a fresh queue).
+    /// Every record, JSON array text, ordered by client and seq.
     ///
     /// # Errors
-    /// `ApplyError` when the change conflicts with the queue.
-    pub fn apply(
-        &mut self,
-        #[wasm_bindgen(unchecked_param_type = "Change")] change: JsValue,
-    ) -> Result<(), JsValue> {
-        let change: Change = from_js(&change, "change")?;
-        self.inner.apply(&change).map_err(js_error)
+    /// Never in practice.
+    #[wasm_bindgen(js_name = recordsJson)]
+    pub fn records_json(&self) -> JsResult<String> {
+        self.0.records_json().or_throw()
     }
 
-    /// Every record, ordered by client then `seq`.
+    /// How many SETs the queue holds.
     ///
     /// # Errors
-    /// Only if a record cannot be converted to JS (never expected).
-    #[wasm_bindgen(unchecked_return_type = "SetRecord[]")]
-    pub fn records(&self) -> Result<JsValue, JsValue> {
-        serde_to_js(&self.inner.records())
-    }
-
-    /// The record of `jti` in `client`'s queue, or `undefined`.
-    ///
-    /// # Errors
-    /// Only if the record cannot be converted to JS (never expected).
-    #[wasm_bindgen(unchecked_return_type = "SetRecord | undefined")]
-    pub fn get(&self, client: &str, jti: &str) -> Result<JsValue, JsValue> {
-        match self.inner.get(client, jti) {
-            Some(r) => serde_to_js(&r),
-            None => Ok(JsValue::UNDEFINED),
-        }
-    }
-
-    /// How many SETs are held (any state).
-    #[wasm_bindgen(getter)]
-    #[must_use]
-    pub fn length(&self) -> u32 {
-        u32::try_from(self.inner.len()).unwrap_or(u32::MAX)
+    /// Never in practice.
+    pub fn size(&self) -> JsResult<f64> {
+        self.0.size().or_throw().map(num)
     }
 }
 
-/// Step handle of a storage-neutral enqueue (see [`Transmitter`]).
+/// Enqueue step 1 of a `StorageTransmitter`: the record to load.
 #[wasm_bindgen]
-pub struct EnqueueStep {
-    inner: EnqueuePlan,
-}
+pub struct EnqueuePlan(Arc<host::EnqueuePlan>);
 
 #[wasm_bindgen]
-impl EnqueueStep {
-    /// Load the record with this client...
-    #[wasm_bindgen(getter)]
+impl EnqueuePlan {
+    /// The recipient (the token's single `aud`).
     #[must_use]
     pub fn client(&self) -> String {
-        self.inner.client.clone()
+        self.0.client()
     }
-    /// ...and this `jti` (if any), and the client's highest `seq`.
-    #[wasm_bindgen(getter)]
+    /// The token's `jti`.
     #[must_use]
     pub fn jti(&self) -> String {
-        self.inner.jti.clone()
+        self.0.jti()
     }
 }
 
-/// Step handle of a storage-neutral poll: the rows to load.
+/// Poll (or resume) step 1 of a `StorageTransmitter`: the rows to load.
 #[wasm_bindgen]
-pub struct PollPlan {
-    inner: CorePlan,
-}
+pub struct PollPlan(Arc<host::PollPlan>);
 
 #[wasm_bindgen]
 impl PollPlan {
     /// The polling client.
-    #[wasm_bindgen(getter)]
     #[must_use]
     pub fn client(&self) -> String {
-        self.inner.client.clone()
+        self.0.client()
     }
-
-    /// Load the client's records with these `jti`s (named in `ack`/`setErrs`).
-    #[wasm_bindgen(getter)]
+    /// Load this client's records with these `jti`s, whatever their state.
     #[must_use]
     pub fn named(&self) -> Vec<String> {
-        self.inner.named.clone()
+        self.0.named()
     }
-
-    /// Then load the deliverable records this query selects, oldest first.
+    /// The deliverable records to load.
     ///
     /// # Errors
-    /// Only if the query cannot be converted to JS (never expected).
-    #[wasm_bindgen(getter, unchecked_return_type = "DeliverableQuery")]
-    pub fn deliverable(&self) -> Result<JsValue, JsValue> {
-        let q = &self.inner.deliverable;
-        to_js(&serde_json::json!({
-            "client": q.client,
-            "now": q.now.as_millis(),
-            "maxAttempts": q.max_attempts,
-            "exclude": q.exclude,
-            "limit": q.limit,
-        }))
-    }
-
-    /// The request being answered.
-    ///
-    /// # Errors
-    /// Only if it cannot be converted to JS (never expected).
-    #[wasm_bindgen(getter, unchecked_return_type = "PollRequest")]
-    pub fn request(&self) -> Result<JsValue, JsValue> {
-        to_js(&request_to_value(&self.inner.request))
+    /// Never in practice.
+    #[wasm_bindgen(unchecked_return_type = "DeliverableQuery")]
+    pub fn deliverable(&self) -> JsResult<JsValue> {
+        out(&self.0.deliverable())
     }
 }
 
-/// Step handle of a storage-neutral sweep.
+/// Sweep step 1 of a `StorageTransmitter`: the bounds of the sweep queries.
 #[wasm_bindgen]
-pub struct SweepPlan {
-    inner: CoreSweepPlan,
-}
+pub struct SweepPlan(Arc<host::SweepPlan>);
 
 #[wasm_bindgen]
 impl SweepPlan {
-    /// Load up to this many rows that are expired, purgeable, or out of attempts.
-    #[wasm_bindgen(getter)]
+    /// The time of the sweep (ms since the epoch).
+    #[wasm_bindgen(js_name = nowMs)]
     #[must_use]
-    pub fn limit(&self) -> f64 {
-        #[allow(clippy::cast_precision_loss)]
-        let limit = self.inner.limit as f64;
-        limit
+    pub fn now_ms(&self) -> f64 {
+        num(self.0.now_ms())
     }
-    /// The `attempts` bound rows are dead-lettered at.
-    #[wasm_bindgen(getter, js_name = maxAttempts)]
+    /// Rows to load per query at most.
     #[must_use]
-    pub fn max_attempts(&self) -> u32 {
-        self.inner.max_attempts
+    pub fn limit(&self) -> i32 {
+        self.0.limit()
     }
-    /// The time the sweep runs at, ms.
-    #[wasm_bindgen(getter)]
+    /// `attempts >= maxAttempts` selects exhausted SETs.
+    #[wasm_bindgen(js_name = maxAttempts)]
     #[must_use]
-    pub fn now(&self) -> f64 {
-        convert::millis(self.inner.now)
+    pub fn max_attempts(&self) -> i32 {
+        self.0.max_attempts()
     }
 }
 
-/// The transmitter's rules for a database host: `plan*` says which rows to
-/// load, the host loads them, `decide*` returns the decision and the changes
-/// to commit (in one transaction, before answering).
+/// The transmitter rules without storage, for a host that keeps the queue in
+/// its own database: `plan*` (what to load), the host's load, `decide*`
+/// (the changes to commit, then what to answer).
 #[wasm_bindgen]
-pub struct Transmitter {
-    inner: CoreRules,
-}
+pub struct StorageTransmitter(host::StorageTransmitter);
 
 #[wasm_bindgen]
-impl Transmitter {
-    /// The rules with the given settings (defaults for absent members).
+impl StorageTransmitter {
+    /// The rules over `config` (absent fields: the core's defaults).
     ///
     /// # Errors
-    /// `ConfigError` / `InputError` as for `MemoryQueue`.
+    /// `TransmitterError` when the configuration is inconsistent.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_optional_param_type = "TransmitterConfig")] config: Option<
-            js_sys::Object,
+            JsValue,
         >,
-    ) -> Result<Transmitter, JsValue> {
-        Ok(Transmitter {
-            inner: rules(config.as_deref())?,
-        })
+    ) -> JsResult<StorageTransmitter> {
+        host::StorageTransmitter::new(self::config(config)?)
+            .or_throw()
+            .map(StorageTransmitter)
     }
 
-    /// Enqueue, step 1: read the token's client and `jti`.
+    /// The configuration in force, every field set.
     ///
     /// # Errors
-    /// `EnqueueError` for a token without a single audience or `jti`.
+    /// Never in practice.
+    #[wasm_bindgen(unchecked_return_type = "TransmitterConfig")]
+    pub fn config(&self) -> JsResult<JsValue> {
+        out(&self.0.config())
+    }
+
+    /// Enqueue step 1: the token's recipient and `jti`.
+    ///
+    /// # Errors
+    /// `TransmitterError` when the token cannot be queued.
     #[wasm_bindgen(js_name = planEnqueue)]
-    pub fn plan_enqueue(&self, token: String, now: f64) -> Result<EnqueueStep, JsValue> {
-        let now = convert::timestamp(now).map_err(js_error)?;
-        Ok(EnqueueStep {
-            inner: self.inner.plan_enqueue(token, now).map_err(js_error)?,
-        })
+    pub fn plan_enqueue(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+    ) -> JsResult<EnqueuePlan> {
+        let (token, now) = (text(&token, "token")?, int(&now_ms, "nowMs")?);
+        self.0.plan_enqueue(token, now).or_throw().map(EnqueuePlan)
     }
 
-    /// Enqueue, step 3: decide given the record the client holds under this
-    /// `jti` (or `null`) and the client's highest `seq` (or `null`).
+    /// Enqueue step 3: given the existing record (JSON object text, or
+    /// absent) and the client's highest `seq` (absent for none).
     ///
     /// # Errors
-    /// `EnqueueError` (`load_mismatch` when `existing` is another key's record).
+    /// `TransmitterError` (`load_mismatch`, `seq_exhausted`), `ArgumentError` (`bad_json`).
     #[wasm_bindgen(js_name = decideEnqueue, unchecked_return_type = "EnqueueResult")]
     pub fn decide_enqueue(
         &self,
-        plan: &EnqueueStep,
-        #[wasm_bindgen(unchecked_param_type = "SetRecord | null")] existing: JsValue,
-        newest_seq: Option<f64>,
-    ) -> Result<JsValue, JsValue> {
-        let existing: Option<SetRecord> = if existing.is_null() || existing.is_undefined() {
-            None
-        } else {
-            Some(from_js(&existing, "existing record")?)
-        };
-        let newest_seq = newest_seq
-            .map(|s| convert::seq(s).map_err(js_error))
-            .transpose()?;
-        let outcome = self
-            .inner
-            .decide_enqueue(plan.inner.clone(), existing.as_ref(), newest_seq)
-            .map_err(js_error)?;
-        enqueue_result(&outcome)
+        plan: &EnqueuePlan,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] existing_record_json: Option<
+            JsValue,
+        >,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] newest_seq: Option<JsValue>,
+    ) -> JsResult<JsValue> {
+        let existing = opt_text(existing_record_json, "existingRecordJson")?;
+        let seq = opt_int(newest_seq, "newestSeq")?;
+        out(&self
+            .0
+            .decide_enqueue(Arc::clone(&plan.0), existing, seq)
+            .or_throw()?)
     }
 
-    /// Poll, step 1: parse the body and say which rows to load.
+    /// Poll step 1: parse `body` (once) and say which rows to load.
     ///
     /// # Errors
-    /// `RequestError` (with `errorResponseJson`) for a body the profile refuses.
+    /// `RequestError` (whose `errorResponse` is the 400 body) for a bad body.
     #[wasm_bindgen(js_name = planPoll)]
     pub fn plan_poll(
         &self,
-        client: &str,
-        body: &str,
-        now: f64,
-        #[wasm_bindgen(js_name = errorId)] error_id: Option<String>,
-    ) -> Result<PollPlan, JsValue> {
-        let now = convert::timestamp(now).map_err(js_error)?;
-        let request = parse_body(&self.inner, body, error_id)?;
-        Ok(PollPlan {
-            inner: self.inner.plan_poll(client, &request, now),
-        })
+        #[wasm_bindgen(unchecked_param_type = "string")] client: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] interaction_id: Option<JsValue>,
+    ) -> JsResult<PollPlan> {
+        let body = text(&body, "body")?;
+        let (client, now, id) = poll_args(&client, &now_ms, interaction_id)?;
+        self.0
+            .plan_poll(client, body, now, id)
+            .or_throw()
+            .map(PollPlan)
     }
 
-    /// Resume a held poll, step 1 (then `decidePoll` as for a poll).
+    /// [`plan_poll`](Self::plan_poll) with the body as bytes.
     ///
     /// # Errors
-    /// `InputError` for a bad time.
+    /// As [`plan_poll`](Self::plan_poll).
+    #[wasm_bindgen(js_name = planPollBytes)]
+    pub fn plan_poll_bytes(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] client: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] body: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] interaction_id: Option<JsValue>,
+    ) -> JsResult<PollPlan> {
+        let body = bytes(&body, "body")?;
+        let (client, now, id) = poll_args(&client, &now_ms, interaction_id)?;
+        self.0
+            .plan_poll_bytes(client, body, now, id)
+            .or_throw()
+            .map(PollPlan)
+    }
+
+    /// Resume step 1, for a held long poll.
+    ///
+    /// # Errors
+    /// `ArgumentError` for a bad time.
     #[wasm_bindgen(js_name = planResume)]
-    pub fn plan_resume(&self, wait: &Wait, now: f64) -> Result<PollPlan, JsValue> {
-        let now = convert::timestamp(now).map_err(js_error)?;
-        Ok(PollPlan {
-            inner: self.inner.plan_resume(&wait.inner, now),
-        })
+    pub fn plan_resume(
+        &self,
+        wait: &PollWait,
+        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+    ) -> JsResult<PollPlan> {
+        let now = int(&now_ms, "nowMs")?;
+        self.0
+            .plan_resume(Arc::clone(&wait.0), now)
+            .or_throw()
+            .map(PollPlan)
     }
 
-    /// Poll, step 3: decide given the loaded rows.
+    /// Poll step 3: given the named and deliverable records (two JSON
+    /// arrays), the changes to commit and the answer.
     ///
     /// # Errors
-    /// `InputError` for rows of the wrong shape.
+    /// `ArgumentError` (`bad_json`) for malformed records.
     #[wasm_bindgen(js_name = decidePoll)]
     pub fn decide_poll(
         &self,
         plan: &PollPlan,
-        #[wasm_bindgen(unchecked_param_type = "SetRecord[]")] named: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "SetRecord[]")] deliverable: JsValue,
-    ) -> Result<PollOutcome, JsValue> {
-        let named = records_from_js(&named, "named records")?;
-        let deliverable = records_from_js(&deliverable, "deliverable records")?;
-        Ok(PollOutcome {
-            inner: self.inner.decide_poll(&plan.inner, named, deliverable),
-        })
+        #[wasm_bindgen(unchecked_param_type = "string")] named_records_json: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] deliverable_records_json: JsValue,
+    ) -> JsResult<PollAnswer> {
+        let named = text(&named_records_json, "namedRecordsJson")?;
+        let deliverable = text(&deliverable_records_json, "deliverableRecordsJson")?;
+        self.0
+            .decide_poll(Arc::clone(&plan.0), named, deliverable)
+            .or_throw()
+            .map(PollAnswer)
     }
 
-    /// Sweep, step 1.
+    /// Sweep step 1, for a call acting on at most `budget` due records.
     ///
     /// # Errors
-    /// `InputError` for a bad time.
+    /// `ArgumentError` for a bad time or budget.
     #[wasm_bindgen(js_name = planSweep)]
-    pub fn plan_sweep(&self, now: f64, limit: u32) -> Result<SweepPlan, JsValue> {
-        let now = convert::timestamp(now).map_err(js_error)?;
-        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-        Ok(SweepPlan {
-            inner: self.inner.plan_sweep(now, limit),
-        })
+    pub fn plan_sweep(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] budget: JsValue,
+    ) -> JsResult<SweepPlan> {
+        let (now, budget) = (int(&now_ms, "nowMs")?, int32(&budget, "budget")?);
+        self.0.plan_sweep(now, budget).or_throw().map(SweepPlan)
     }
 
-    /// Sweep, step 3: the changes for the loaded rows; `loadedFull` is
-    /// whether a query returned `limit` rows.
+    /// Sweep step 3: the changes for the due rows (both queries' rows in one
+    /// JSON array); `loadedFull` when either query returned `limit` rows.
     ///
     /// # Errors
-    /// `InputError` for rows of the wrong shape.
+    /// `ArgumentError` (`bad_json`) for malformed records.
     #[wasm_bindgen(js_name = decideSweep, unchecked_return_type = "SweepResult")]
     pub fn decide_sweep(
         &self,
         plan: &SweepPlan,
-        #[wasm_bindgen(unchecked_param_type = "SetRecord[]")] records: JsValue,
-        #[wasm_bindgen(js_name = loadedFull)] loaded_full: bool,
-    ) -> Result<JsValue, JsValue> {
-        let records = records_from_js(&records, "records")?;
-        sweep_result(&self.inner.decide_sweep(&plan.inner, &records, loaded_full))
+        #[wasm_bindgen(unchecked_param_type = "string")] records_json: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "boolean")] loaded_full: JsValue,
+    ) -> JsResult<JsValue> {
+        let (records, full) = (
+            text(&records_json, "recordsJson")?,
+            flag(&loaded_full, "loadedFull")?,
+        );
+        out(&self
+            .0
+            .decide_sweep(Arc::clone(&plan.0), records, full)
+            .or_throw()?)
     }
 }

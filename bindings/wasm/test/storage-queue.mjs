@@ -1,6 +1,6 @@
-// The storage-neutral `Transmitter` driven over a plain array "table", with
+// The `StorageTransmitter` driven over a plain array "table", with
 // the loads written the way core/TRANSMITTER.md writes them in SQL, behind
-// the same methods as `MemoryQueue` (enqueue, poll, resume, sweep, records).
+// the same methods as the vector runner's `MemoryTransmitter` wrapper (enqueue, poll, resume, sweep, records).
 // The vector runner and the transmitter tests run both forms through it and
 // expect identical results.
 
@@ -9,12 +9,13 @@ const byClientSeq = (a, b) => (a.client < b.client ? -1 : a.client > b.client ? 
 
 export class StorageQueue {
   constructor(setpoll, config) {
-    this.rules = new setpoll.Transmitter(config);
+    this.rules = new setpoll.StorageTransmitter(config);
     this.table = [];
   }
 
   /** Apply a decision's changes, as the host's transaction would. */
-  commit(changes) {
+  commit(changesJson) {
+    const changes = JSON.parse(changesJson);
     const at = (c) => this.table.findIndex((r) => r.client === c.client && r.jti === c.jti);
     for (const c of changes) {
       const { op, ...row } = c;
@@ -36,32 +37,34 @@ export class StorageQueue {
   }
 
   enqueue(token, now) {
-    const step = this.rules.planEnqueue(token, now);
-    const existing = this.table.find((r) => r.client === step.client && r.jti === step.jti) ?? null;
-    const seqs = this.table.filter((r) => r.client === step.client).map((r) => r.seq);
-    const out = this.rules.decideEnqueue(step, existing, seqs.length ? Math.max(...seqs) : null);
-    this.commit(out.changes);
+    const plan = this.rules.planEnqueue(token, now);
+    const [client, jti] = [plan.client(), plan.jti()];
+    const existing = this.table.find((r) => r.client === client && r.jti === jti);
+    const seqs = this.table.filter((r) => r.client === client).map((r) => r.seq);
+    const out = this.rules.decideEnqueue(plan, existing && JSON.stringify(existing), seqs.length ? Math.max(...seqs) : undefined);
+    this.commit(out.changesJson);
     return out;
   }
 
   /** `SELECT ... WHERE client = ? AND jti IN (named)` and the deliverable query. */
   decide(plan) {
-    const named = this.table.filter((r) => r.client === plan.client && plan.named.includes(r.jti));
-    const q = plan.deliverable;
+    const [client, names] = [plan.client(), plan.named()];
+    const named = this.table.filter((r) => r.client === client && names.includes(r.jti));
+    const q = plan.deliverable();
     const deliverable = this.table
       .filter(
         (r) =>
           r.client === q.client &&
           (r.state === "pending" || r.state === "delivered") &&
-          r.visible_at <= q.now &&
-          r.expires_at > q.now &&
+          r.visible_at <= q.nowMs &&
+          r.expires_at > q.nowMs &&
           r.attempts < q.maxAttempts &&
           !q.exclude.includes(r.jti),
       )
       .sort(byClientSeq)
       .slice(0, q.limit);
-    const out = this.rules.decidePoll(plan, named, deliverable);
-    this.commit(out.changes);
+    const out = this.rules.decidePoll(plan, JSON.stringify(named), JSON.stringify(deliverable));
+    this.commit(out.changesJson);
     return out;
   }
 
@@ -75,14 +78,15 @@ export class StorageQueue {
 
   sweep(now, budget) {
     const plan = this.rules.planSweep(now, budget);
+    const [at, limit, maxAttempts] = [plan.nowMs(), plan.limit(), plan.maxAttempts()];
     const exhausted = this.table
-      .filter((r) => r.state === "delivered" && r.attempts >= plan.maxAttempts && r.visible_at <= plan.now)
+      .filter((r) => r.state === "delivered" && r.attempts >= maxAttempts && r.visible_at <= at)
       .sort(byClientSeq)
-      .slice(0, plan.limit);
-    const expired = this.table.filter((r) => r.expires_at <= plan.now).sort(byClientSeq).slice(0, plan.limit);
-    const loadedFull = exhausted.length >= plan.limit || expired.length >= plan.limit;
-    const out = this.rules.decideSweep(plan, [...exhausted, ...expired], loadedFull);
-    this.commit(out.changes);
+      .slice(0, limit);
+    const expired = this.table.filter((r) => r.expires_at <= at).sort(byClientSeq).slice(0, limit);
+    const loadedFull = exhausted.length >= limit || expired.length >= limit;
+    const out = this.rules.decideSweep(plan, JSON.stringify([...exhausted, ...expired]), loadedFull);
+    this.commit(out.changesJson);
     return out;
   }
 

@@ -4,16 +4,14 @@
 //   node poll.mjs --server http://127.0.0.1:8080 --token T --client-id C [--expect N]
 //                 [--events-url URL] [--max-auth-failures 3]
 //
-// Written against the 0.1 binding API. Still missing from the npm package
-// (tpp-poller in Rust has them): the sans-IO verbs (pollRequest returning
-// null instead of throwing not_due, pollTimeout, handleReply returning an
-// outcome), the change journal (takeChanges / applyChanges), and key
-// rotation (keysStale, refreshKeys, refreshKeysFailed: today a SET under a
-// new kid is reported as jws at once, and the package has no setKeys).
+// Written against the host API (0.2): `nextRequest` returns undefined when
+// nothing is due (`pollTimeout()` says when), a failed round trip is the
+// batch's `failure`, and a SET signed with a kid the keys lack is held until
+// `refreshKeys` (asked for by `keysStale()`), so a key rotation loses nothing.
 //
 // The package is found through SETPOLL_NPM_PKG (a built bindings/wasm/pkg
 // folder) or as the installed `setpoll` package. State is kept in memory
-// here; a real TPP persists `receiver.takeState()` before acting on a batch
+// here; a real TPP appends `receiver.takeChanges()` before acting on a batch
 // (see examples/tpp-poller for the durable version).
 //
 // scripts/examples/test.sh runs it against a live aspsp-server when the
@@ -54,20 +52,16 @@ const receiver = new setpoll.Receiver({
   maxEvents: 50,
   pollIntervalMs: 200,
 });
-const pendingAcks = () => JSON.parse(receiver.stateJson()).pendingAcks.length;
+const pendingAcks = () => JSON.parse(receiver.state()).pendingAcks.length;
 
 const seen = new Set();
 while (Date.now() < deadline) {
   if (expect && seen.size >= expect && pendingAcks() === 0) break;
-  let request;
-  try {
-    request = receiver.nextRequest(Date.now());
-  } catch (e) {
-    if (e.code === "not_due") {
-      await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, e.at - Date.now()))));
-      continue;
-    }
-    throw e;
+  const request = receiver.nextRequest(Date.now());
+  if (request === undefined) {
+    const at = receiver.pollTimeout() ?? Date.now() + 250;
+    await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, at - Date.now()))));
+    continue;
   }
   let response;
   try {
@@ -85,13 +79,11 @@ while (Date.now() < deadline) {
     continue;
   }
   const text = await response.text();
-  let batch;
-  try {
-    batch = receiver.handleResponse(
-      request.id, response.status, text, response.headers.get("retry-after"), Date.now());
-  } catch (e) {
-    console.error(`poll failed (${response.status}): ${e.code}`);
-    authFailures = e.code === "unauthorized" ? authFailures + 1 : 0;
+  const batch = receiver.handleResponse(
+    request.id, response.status, text, Date.now(), response.headers.get("retry-after") ?? undefined);
+  if (batch.failure) {
+    console.error(`poll failed (${response.status}): ${batch.failure.code}`);
+    authFailures = batch.failure.code === "unauthorized" ? authFailures + 1 : 0;
     if (authFailures >= Number(args["max-auth-failures"])) {
       console.error(`the ASPSP refused the access token ${authFailures} times in a row; check --token`);
       process.exit(4);
@@ -99,9 +91,18 @@ while (Date.now() < deadline) {
     continue;
   }
   authFailures = 0;
+  const stale = receiver.keysStale();                 // SETs held for an unknown kid
+  if (stale !== undefined && Date.now() >= stale.refreshAtMs) {
+    try {
+      const fresh = await (await fetch(`${base}/jwks`)).text();
+      batch.deliveries.push(...receiver.refreshKeys(fresh, Date.now()).deliveries);
+    } catch {
+      receiver.refreshKeysFailed(Date.now());
+    }
+  }
   for (const r of batch.rejections) console.error(`rejected ${r.jti}: ${r.code}`);
   for (const d of batch.deliveries) {
-    console.log(JSON.stringify({ jti: d.jti, types: d.eventTypes, sub: d.claims.sub }));
+    console.log(JSON.stringify({ jti: d.jti, types: d.eventTypes, sub: JSON.parse(d.claimsJson).sub }));
     seen.add(d.jti);
     receiver.ack(d.jti);
   }
