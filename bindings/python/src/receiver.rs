@@ -99,7 +99,10 @@ impl Receiver {
 /// snapshot; returns the new snapshot.
 #[pyfunction]
 fn apply_receiver_changes(state: Body, changes: Body) -> Res<String> {
-    Ok(host::apply_receiver_changes(state.text()?, changes.text()?)?)
+    Ok(host::apply_receiver_changes(
+        state.text()?,
+        changes.text()?,
+    )?)
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

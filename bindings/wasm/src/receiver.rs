@@ -240,7 +240,10 @@ impl Receiver {
         #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
     ) -> JsResult<JsValue> {
         let jwks = text(&jwks_json, "jwksJson")?;
-        out(&self.0.refresh_keys(jwks, int(&now_ms, "nowMs")?).or_throw()?)
+        out(&self
+            .0
+            .refresh_keys(jwks, int(&now_ms, "nowMs")?)
+            .or_throw()?)
     }
 
     /// The JWK Set could not be fetched at `nowMs`: held SETs keep waiting.

@@ -11,9 +11,6 @@
 //! index on `(client, seq)` (and on `(client, jti)`) makes one fail, and the
 //! host retries it from step 1.
 
-use serde::{Deserialize, Serialize};
-
-use super::plan_json::EnqueuePlanFields;
 use super::record::{Change, SetRecord, SetState};
 use super::rules::Transmitter;
 use crate::set::peek_envelope;
@@ -26,12 +23,7 @@ pub const MAX_JTI_CHARS: usize = 128;
 pub const MAX_CLIENT_CHARS: usize = 128;
 
 /// A SET ready to enqueue, with the keys the host must look up.
-///
-/// JSON form (serde): `{"client","jti","token","now"}`. Reading it back
-/// routes the token again and refuses a plan whose `client` or `jti` is not
-/// the token's (an altered plan would queue the SET for another client).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "EnqueuePlanFields")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use]
 pub struct EnqueuePlan {
     /// The recipient (the token's single `aud`).

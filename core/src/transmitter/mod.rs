@@ -29,7 +29,6 @@
 mod config;
 mod enqueue;
 mod memory;
-mod plan_json;
 mod poll;
 mod record;
 mod rules;

@@ -27,10 +27,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde::{Deserialize, Serialize};
-
 use super::config::SetErrPolicy;
-use super::plan_json::{self, PollPlanFields};
 use super::record::{Change, DeleteReason, FailureReason, SetFailure, SetRecord, SetState};
 use super::rules::{delete, Transmitter};
 use crate::time::Timestamp;
@@ -47,10 +44,7 @@ use crate::wire::{EventPolling, EventPollingResponse, SetErr};
 ///    AND jti NOT IN (:exclude)
 ///  ORDER BY seq LIMIT :limit
 /// ```
-///
-/// JSON form (serde): `{"client","now","max_attempts","exclude","limit"}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeliverableQuery {
     /// The client.
     pub client: String,
@@ -68,16 +62,10 @@ pub struct DeliverableQuery {
 }
 
 /// What to load for a poll, and what [`Transmitter::decide_poll`] needs back.
-///
-/// JSON form (serde), what a host keeps between the two steps:
-/// `{"client","now","named","deliverable","batch","request","deadline"}`,
-/// `request` being the canonical `OBEventPolling1` body. Reading it back
-/// parses `request` with the wire parser's strict rules and refuses a plan
-/// whose parts disagree (the query's client, time, exclusions or limit not
-/// those of the plan, `named` not the request's feedback), as an altered
-/// plan would.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "PollPlanFields")]
+/// A host keeps it in memory between the two steps (the bindings hand it
+/// out as an opaque object); `decide_poll` still keeps to what the
+/// configuration allows whatever its fields say.
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use]
 pub struct PollPlan {
     /// The polling client.
@@ -92,7 +80,6 @@ pub struct PollPlan {
     /// How many SETs the response may carry.
     pub batch: u32,
     /// The request, as the rules apply it.
-    #[serde(serialize_with = "plan_json::request::serialize")]
     pub request: EventPolling,
     /// The long-poll deadline carried over from a [`Wait`], if resuming.
     pub deadline: Option<Timestamp>,
@@ -104,11 +91,7 @@ pub struct PollPlan {
 /// `MemoryQueue::resume`) when a SET is enqueued for `client`
 /// ([`EnqueueOutcome::wake`](super::EnqueueOutcome::wake)) or at `until`,
 /// whichever comes first. The request's `ack`/`setErrs` were already applied.
-///
-/// JSON form (serde), for a host that holds the request in another process:
-/// `{"client","until","request"}`, `request` as in [`PollPlan`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use]
 pub struct Wait {
     /// The waiting client.
@@ -117,7 +100,6 @@ pub struct Wait {
     pub until: Timestamp,
     /// The request to resume with: `maxEvents` and `returnImmediately` as
     /// sent, `ack` and `setErrs` emptied.
-    #[serde(with = "plan_json::request")]
     pub request: EventPolling,
 }
 

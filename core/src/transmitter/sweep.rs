@@ -39,17 +39,13 @@
 
 use std::collections::HashSet;
 
-use serde::{Deserialize, Serialize};
-
 use super::record::{Change, SetRecord};
 use super::rules::Transmitter;
 use crate::time::Timestamp;
 
-/// The bounds of one sweep. Its JSON form (serde) is
-/// `{"now":…,"limit":…,"max_attempts":…}`, what a host keeps between
+/// The bounds of one sweep, what a host keeps between
 /// [`Transmitter::plan_sweep`] and [`Transmitter::decide_sweep`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use]
 pub struct SweepPlan {
     /// The time of the sweep.

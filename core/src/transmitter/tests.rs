@@ -1079,148 +1079,13 @@ fn decide_sweep_never_says_more_without_a_change() {
     assert_eq!((s.changes.len(), s.more), (3, false));
 }
 
-// ---- plans as JSON ---------------------------------------------------------
-
-fn feedback_request() -> EventPolling {
-    EventPolling {
-        max_events: Some(2),
-        return_immediately: Some(false),
-        ack: vec!["e1".into(), "e3".into()],
-        set_errs: vec![("e2".into(), err(SetErrCode::JwtIss))],
-    }
-}
+// ---- plans altered by a host -------------------------------------------------
 
 #[test]
-fn every_plan_and_wait_round_trips_through_json_in_the_bindings_shape() {
-    let rules = Transmitter::new(TransmitterConfig {
-        long_poll_max_wait: Some(Duration::from_secs(30)),
-        profile: Profile::Rfc8936,
-        ..cfg()
-    })
-    .unwrap();
-    let tok = token("a", "e1");
-    let plan = rules.plan_enqueue(tok.clone(), t(5)).unwrap();
-    let text = serde_json::to_string(&plan).unwrap();
-    assert_eq!(
-        text,
-        format!(r#"{{"client":"a","jti":"e1","token":"{tok}","now":5}}"#)
-    );
-    assert_eq!(serde_json::from_str::<EnqueuePlan>(&text).unwrap(), plan);
-
-    let plan = rules.plan_poll("a", &feedback_request(), t(7));
-    let text = serde_json::to_string(&plan).unwrap();
-    assert_eq!(
-        text,
-        r#"{"client":"a","now":7,"named":["e2","e1","e3"],"deliverable":{"client":"a","now":7,"max_attempts":3,"exclude":["e2","e1","e3"],"limit":3},"batch":2,"request":{"maxEvents":2,"returnImmediately":false,"ack":["e1","e3"],"setErrs":{"e2":{"err":"jwtIss","description":"could not process"}}},"deadline":null}"#
-    );
-    assert_eq!(text.replace("null", "1"), {
-        let mut p = plan.clone();
-        p.deadline = Some(t(1));
-        serde_json::to_string(&p).unwrap()
-    });
-    assert_eq!(serde_json::from_str::<PollPlan>(&text).unwrap(), plan);
-    // `deadline` may be left out; a value round-trips too.
-    let without = text.replace(r#","deadline":null"#, "");
-    assert_eq!(serde_json::from_str::<PollPlan>(&without).unwrap(), plan);
-    let wait = Wait {
-        client: "a".into(),
-        until: t(30_007),
-        request: EventPolling {
-            max_events: Some(2),
-            ..EventPolling::default()
-        },
-    };
-    let resumed = rules.plan_resume(&wait, t(8));
-    let text = serde_json::to_string(&resumed).unwrap();
-    assert!(text.ends_with(r#""request":{"maxEvents":2},"deadline":30007}"#));
-    assert_eq!(serde_json::from_str::<PollPlan>(&text).unwrap(), resumed);
-    // From a `serde_json::Value` as well as from text.
-    let value = serde_json::to_value(&resumed).unwrap();
-    assert_eq!(serde_json::from_value::<PollPlan>(value).unwrap(), resumed);
-
-    let text = serde_json::to_string(&wait).unwrap();
-    assert_eq!(
-        text,
-        r#"{"client":"a","until":30007,"request":{"maxEvents":2}}"#
-    );
-    assert_eq!(serde_json::from_str::<Wait>(&text).unwrap(), wait);
-
-    let plan = rules.plan_sweep(t(9), 10);
-    let text = serde_json::to_string(&plan).unwrap();
-    assert_eq!(text, r#"{"now":9,"limit":11,"max_attempts":3}"#);
-    assert_eq!(serde_json::from_str::<SweepPlan>(&text).unwrap(), plan);
-}
-
-#[test]
-fn an_altered_plan_is_refused_or_harmless() {
+fn an_altered_plan_is_harmless() {
+    // Plans are plain values the host could change before deciding; the
+    // decision still keeps to what the configuration allows.
     let rules = Transmitter::new(cfg()).unwrap();
-    let refused = |what: &str, text: String| {
-        let e = serde_json::from_str::<PollPlan>(&text)
-            .map(|_| ())
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains(what), "{e}");
-    };
-    let plan = rules.plan_poll("a", &feedback_request(), t(7));
-    let good = serde_json::to_value(&plan).unwrap();
-    let altered = |path: &[&str], v: serde_json::Value| {
-        let mut doc = good.clone();
-        let mut at = &mut doc;
-        for key in path {
-            at = &mut at[*key];
-        }
-        *at = v;
-        doc.to_string()
-    };
-    // Another client's rows, another limit, other exclusions or feedback.
-    refused(
-        "deliverable.client",
-        altered(&["deliverable", "client"], "b".into()),
-    );
-    refused("deliverable.client", altered(&["client"], "b".into()));
-    refused("batch + 1", altered(&["deliverable", "limit"], 1000.into()));
-    refused("batch + 1", altered(&["batch"], 500.into()));
-    refused("deliverable.now", altered(&["now"], 8.into()));
-    refused(
-        "deliverable.exclude",
-        altered(&["deliverable", "exclude"], serde_json::json!([])),
-    );
-    refused(
-        "named is not",
-        altered(&["named"], serde_json::json!(["x"]))
-            .replace(r#""exclude":["e2","e1","e3"]"#, r#""exclude":["x"]"#),
-    );
-    // A request the wire parser refuses, or with a member twice.
-    refused("request: ", altered(&["request", "maxEvents"], (-1).into()));
-    refused("request: ", altered(&["request", "bogus"], true.into()));
-    refused(
-        "duplicate member ack",
-        serde_json::to_string(&plan)
-            .unwrap()
-            .replace(r#""ack":["e1","e3"]"#, r#""ack":["e1"],"ack":["e3"]"#),
-    );
-    refused("unknown field", altered(&["extra"], 1.into()));
-    refused("missing field `batch`", {
-        let mut doc = good.clone();
-        doc.as_object_mut().unwrap().remove("batch");
-        doc.to_string()
-    });
-
-    // An enqueue plan for another client than the token's aud, or another jti.
-    let e = rules.plan_enqueue(token("a", "e1"), t(0)).unwrap();
-    let doc = serde_json::to_value(&e).unwrap();
-    for (key, v) in [("client", "b"), ("jti", "e2")] {
-        let mut bad = doc.clone();
-        bad[key] = v.into();
-        let msg = serde_json::from_value::<EnqueuePlan>(bad)
-            .unwrap_err()
-            .to_string();
-        assert!(msg.contains("not the token's aud and jti"), "{msg}");
-    }
-    let mut bad = doc.clone();
-    bad["token"] = "not-a-jws".into();
-    assert!(serde_json::from_value::<EnqueuePlan>(bad).is_err());
-
     // Consistent but raised: a batch above what the request and the
     // configuration allow is capped when deciding.
     let mut q = queue(cfg());
@@ -1228,7 +1093,6 @@ fn an_altered_plan_is_refused_or_harmless() {
     let mut greedy = rules.plan_poll("a", &req(Some(1)), t(1));
     greedy.batch = 3;
     greedy.deliverable.limit = 4;
-    let greedy: PollPlan = serde_json::from_str(&serde_json::to_string(&greedy).unwrap()).unwrap();
     let o = rules.decide_poll(&greedy, Vec::new(), q.records());
     assert_eq!((jtis(&o), respond(&o).more_available), (vec!["e1"], true));
 

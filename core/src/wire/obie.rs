@@ -28,7 +28,8 @@ pub enum ObieVersion {
 
 impl ObieVersion {
     /// Every version, oldest first.
-    pub const ALL: [ObieVersion; 3] = [ObieVersion::V3_1_2, ObieVersion::V3_1_11, ObieVersion::V4_0];
+    pub const ALL: [ObieVersion; 3] =
+        [ObieVersion::V3_1_2, ObieVersion::V3_1_11, ObieVersion::V4_0];
 
     /// The version as written in the OBIE specifications (`"v3.1.2"`,
     /// `"v3.1.11"`, `"v4.0"`).
@@ -80,7 +81,11 @@ impl ObieVersion {
     /// The `400 Bad Request` body for a refused request, in this version's
     /// codes, naming `interaction_id` as its `Id`.
     #[must_use]
-    pub fn request_error_response(self, error: &RequestError, interaction_id: &str) -> ErrorResponse {
+    pub fn request_error_response(
+        self,
+        error: &RequestError,
+        interaction_id: &str,
+    ) -> ErrorResponse {
         self.error_response(error.to_error_response(interaction_id))
     }
 
