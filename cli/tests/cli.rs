@@ -679,6 +679,9 @@ fn typ_jwt_is_accepted_only_on_request_and_typ_may_be_required() {
     );
     let (code, _) = verify(&["--accept-typ-jwt"], &token(Some("at+jwt")));
     assert_eq!(code, Some(1));
+}
+
+#[test]
 fn algorithm_names_are_case_insensitive() {
     for (given, alg) in [("es256", "ES256"), ("Es256", "ES256"), ("ps256", "PS256")] {
         let private = ok(&["keygen", "--alg", given, "--kid", "k"], b"");
