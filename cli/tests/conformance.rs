@@ -112,7 +112,7 @@ enum ServerBug {
 fn fake_server(bug: ServerBug) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let key = SigningKey::generate_es256(&mut rand_core::OsRng)
+    let key = SigningKey::generate_es256(&mut setpoll_core::rand_core::OsRng)
         .unwrap()
         .with_kid("fake-1");
     let jwks = JwkSet::new(vec![key.to_public_jwk()]).unwrap().to_json();
