@@ -66,6 +66,7 @@ pub fn file() -> Result<Value, GenError> {
             "dedup_window_ms": ms(r.dedup.window),
             "dedup_capacity": r.dedup.capacity,
             "max_unsettled": r.max_unsettled,
+            "key_refresh_interval_ms": ms(r.key_refresh_interval),
             "vocabulary": vocabulary,
         },
     }))

@@ -140,7 +140,6 @@ fn scripts(keys: &Keys) -> Result<Vec<Script>, GenError> {
     let cfg = config(keys)?;
     let (s1, s2, s3) = (t.set("s1")?, t.set("s2")?, t.set("s3")?);
     let wrong_aud = t.signed(&keys.es, "another-client", "bad-aud")?;
-    let rogue = t.signed(&keys.rogue, TPP, "bad-key")?;
     let spliced = t.set("inner-jti")?;
     let tampered = {
         let mut parts: Vec<String> = s3.split('.').map(str::to_owned).collect();
@@ -153,7 +152,6 @@ fn scripts(keys: &Keys) -> Result<Vec<Script>, GenError> {
         &[
             ("good", &t.set("good")?),
             ("bad-aud", &wrong_aud),
-            ("bad-key", &rogue),
             ("spliced", &spliced),
             ("bad-sig", &tampered),
             ("garbage", "not-a-jws"),
