@@ -78,14 +78,13 @@ def test_ack_flush_request_shape(es_key: setpoll.SigningKey) -> None:
     flush = rx.next_request(NOW_MS)
     assert flush is not None
     assert (flush["kind"], flush["body"]) == ("ack_only", '{"maxEvents":0,"returnImmediately":true,"ack":["a1"]}')
-    with pytest.raises(setpoll.ReceiverError) as busy:
-        rx.next_request(NOW_MS)
-    assert busy.value.code == "request_in_flight"
+    assert rx.next_request(NOW_MS) is None  # in flight: nothing else to send
     assert rx.in_flight() == flush["id"] and rx.poll_timeout() is None
 
 
 def test_bad_sets_are_rejected_and_reported(es_key: setpoll.SigningKey) -> None:
-    other = setpoll.SigningKey.generate_es256(bytes(32), "other")
+    # The published kid, another key: a bad signature (an unknown kid would be held).
+    other = setpoll.SigningKey.generate_es256(bytes(32), es_key.kid())
     good = setpoll.sign_set(make_claims("ok"), es_key, NOW_MS, "rfc8417")
     forged = setpoll.sign_set(make_claims("bad"), other, NOW_MS, "rfc8417")
     rx = receiver(es_key)
@@ -116,7 +115,7 @@ def test_failures_back_off_and_keep_acks(es_key: setpoll.SigningKey) -> None:
     req = rx.next_request(NOW_MS)
     assert req is not None
     failure = rx.handle_failure(req["id"], NOW_MS)
-    assert failure["code"] == "transport" and failure["retry_at_ms"] == NOW_MS + 1_000
+    assert failure["code"] == "no_answer" and failure["retry_at_ms"] == NOW_MS + 1_000
     assert rx.next_request(NOW_MS + 10) is None and rx.poll_timeout() == NOW_MS + 1_000
     req = rx.next_request(NOW_MS + 1_000)
     assert req is not None

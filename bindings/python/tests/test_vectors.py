@@ -331,6 +331,10 @@ def receiver_step(rx: setpoll.Receiver, step: dict[str, Any], last_id: Optional[
         if op == "nextRequest":
             req = rx.next_request(step["now"])
             if req is None:
+                # The 0.1 vocabulary of the vectors: nothing due is one of
+                # three reasons, told apart by what the receiver reports.
+                if rx.in_flight() is not None:
+                    return {"error": {"code": "request_in_flight"}}
                 at = rx.poll_timeout()
                 return {"error": {"code": "not_due", "at": at} if at is not None else {"code": "backpressure"}}
             return {"ok": {"id": req["id"], "kind": req["kind"], "body": req["body"]}}

@@ -164,7 +164,9 @@ const runners = {
         outcome(() => {
           const req = rx.nextRequest(s.now);
           if (req === undefined) {
-            // Nothing due: "not yet" (with when) or backpressure, as the core says it.
+            // Nothing due: in flight, "not yet" (with when) or backpressure,
+            // in the 0.1 vocabulary of the vectors.
+            if (rx.inFlight() !== undefined) return { __error: { code: "request_in_flight" } };
             const at = rx.pollTimeout();
             return at === undefined ? { __error: { code: "backpressure" } } : { __error: { code: "not_due", at } };
           }
