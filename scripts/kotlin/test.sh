@@ -33,7 +33,7 @@ cp "$LIB" "$OUT/lib/"
     --language swift --no-format --out-dir "$OUT/swift"
 
 python3 scripts/kotlin/check_swift.py "$OUT/lib/libsetpoll_uniffi.so" "$OUT/swift" \
-    "$OUT/generated/dev/setpoll/setpoll_uniffi.kt"
+    "$OUT/generated/dev/setpoll/setpoll.kt"
 
 # The README's storage-neutral transmitter example is compiled and run (ReadmeTest).
 python3 scripts/kotlin/readme_kotlin.py bindings/uniffi/README.md \
