@@ -74,6 +74,7 @@ pub fn generate() -> Result<Vec<VectorFile>, GenError> {
         ("jwks.json", gen::jwk::jwks_file(&keys)?),
         ("transmitter.json", gen::transmitter::file()?),
         ("receiver.json", gen::receiver::file(&keys)?),
+        ("defaults.json", gen::defaults::file(&keys)?),
     ];
     files
         .into_iter()

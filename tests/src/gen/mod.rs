@@ -5,6 +5,7 @@
 //! diff of the JSON files when behaviour changes on purpose.
 
 pub mod claims;
+pub mod defaults;
 pub mod jwk;
 pub mod keys;
 pub mod receiver;
