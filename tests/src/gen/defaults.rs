@@ -79,7 +79,11 @@ fn limits() -> Value {
 /// # Errors
 /// When the vectors' JWK Set cannot be read back.
 pub fn file(keys: &Keys) -> Result<Value, GenError> {
-    let (issuer, client_id, jwks) = ("https://examplebank.com/", "7umx5nTR33811QyQfi", keys.jwks()?);
+    let (issuer, client_id, jwks) = (
+        "https://examplebank.com/",
+        "7umx5nTR33811QyQfi",
+        keys.jwks()?,
+    );
     let cases = vec![
         json!({ "name": "transmitter", "expect": ok(transmitter()) }),
         json!({
