@@ -25,7 +25,7 @@ cargo run -q -p setpoll-tests --bin gen-vectors -- --check
 # Bindings first: the examples run JS and Python hosts against the server.
 step "wasm: npm package (build, import check, node --test, headless chromium)"; bash scripts/wasm/test.sh
 step "python: wheel, pytest, mypy --strict"; bash scripts/python/test.sh
-step "kotlin+swift: uniffi bindings, JVM tests, swift completeness"; bash scripts/kotlin/test.sh
+step "kotlin+swift: uniffi bindings, JVM tests (Kotlin, Java), jar + consumer project, swift completeness"; bash scripts/kotlin/test.sh
 step "interop: jose (npm), PyJWT, joserfc, Nimbus JOSE+JWT against the setpoll CLI, both directions"; bash scripts/interop/test.sh
 # (the examples step stays last)
 step "examples: server and poller over real HTTP (SQLite, PostgreSQL, schemathesis, demo)"; SETPOLL_REQUIRE_HOST_EXAMPLES=1 bash scripts/examples/test.sh

@@ -30,8 +30,8 @@ cargo build --quiet -p setpoll-uniffi --lib --bin uniffi-bindgen
 rm -rf "$OUT/generated" "$OUT/swift" "$OUT/lib" "$OUT/readme" "$OUT/native" "$OUT/repo"
 mkdir -p "$OUT/lib" "$OUT/native/linux-x86-64"
 cp "$LIB" "$OUT/lib/"
-# The jar carries the library without debug sections (100 MB -> 12 MB); the
-# release script packages a --release build instead.
+# The jar built here carries the debug library without its debug sections
+# (100 MB -> 12 MB); to publish, package a --release build (README, Install).
 objcopy --strip-debug "$LIB" "$OUT/native/linux-x86-64/libsetpoll_uniffi.so"
 "$ROOT/target/debug/uniffi-bindgen" generate "$OUT/lib/libsetpoll_uniffi.so" \
     --language kotlin --no-format --out-dir "$OUT/generated"
