@@ -29,3 +29,4 @@ step "kotlin+swift: uniffi bindings, JVM tests (Kotlin, Java), jar + consumer pr
 step "interop: jose (npm), PyJWT, joserfc, Nimbus JOSE+JWT against the setpoll CLI, both directions"; bash scripts/interop/test.sh
 # (the examples step stays last)
 step "examples: server and poller over real HTTP (SQLite, PostgreSQL, schemathesis, demo)"; SETPOLL_REQUIRE_HOST_EXAMPLES=1 bash scripts/examples/test.sh
+step "conformance: setpoll conformance aspsp/tpp against the examples"; SETPOLL_REQUIRE_HOST_EXAMPLES=1 bash scripts/conformance/test.sh

@@ -5,6 +5,7 @@
 //! entry to send back is printed on stdout); 2 bad usage or unusable input
 //! (a message on stderr). The tool never panics on input.
 
+mod conformance;
 mod inspect;
 mod io;
 mod keyfile;
@@ -147,6 +148,9 @@ enum Command {
     },
     /// Decode the compact JWS on stdin and print header and claims, WITHOUT verifying.
     Inspect,
+    /// Test a bank's POST /events (`aspsp`) or a fintech's poller (`tpp`); exit 0 only when every required check passes.
+    #[command(subcommand)]
+    Conformance(conformance::Mode),
 }
 
 /// A failure to report: a message for stderr and the exit code.
@@ -338,6 +342,11 @@ fn run(cli: Cli) -> Result<Output, Failure> {
             verify(&jwks, iss, aud, now, max_skew, vocabulary, accept)
         }
         Command::Inspect => inspect::run().map(Output::ok),
+        // The scorecard is printed as the checks run; nothing is left for stdout.
+        Command::Conformance(mode) => conformance::run(mode).map(|code| Output {
+            stdout: String::new(),
+            code,
+        }),
     }
 }
 
@@ -358,7 +367,12 @@ fn main() -> ExitCode {
         Ok(out) => {
             // A closed stdout (`setpoll inspect | head -c1`) is not a panic.
             let mut stdout = std::io::stdout().lock();
-            match writeln!(stdout, "{}", out.stdout).and_then(|()| stdout.flush()) {
+            let written = if out.stdout.is_empty() {
+                Ok(())
+            } else {
+                writeln!(stdout, "{}", out.stdout)
+            };
+            match written.and_then(|()| stdout.flush()) {
                 Ok(()) => ExitCode::from(out.code),
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(out.code),
                 Err(e) => {

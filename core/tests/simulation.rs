@@ -9,6 +9,13 @@
 //! transmitter. Every run checks that each enqueued SET reached the
 //! application exactly once and that the transmitter's queue drained.
 //!
+//! The bank rotates its key mid-run: from a point chosen per seed its SETs
+//! are signed with a key the receiver does not know yet. They are held, the
+//! host fetches the JWK Set when the receiver asks (the fetch itself fails
+//! now and then), and not one of them is rejected. The host persists the
+//! receiver's changes as a journal over a snapshot it compacts now and then,
+//! and restarts from the snapshot with the journal replayed.
+//!
 //! `SETPOLL_SIM_SEEDS` sets the number of seeds (default 2000);
 //! `SETPOLL_SIM_SEED` runs one seed, to reproduce a failure.
 
@@ -26,8 +33,8 @@ use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use setpoll_core::receiver::{
-    Backoff, DedupConfig, HttpResponse, Jitter, PollRequest, Receiver, ReceiverConfig,
-    ReceiverError, ReceiverState, RequestId,
+    Backoff, DedupConfig, Delivery, HttpResponse, Jitter, PollOutcome, PollRequest, Receiver,
+    ReceiverChange, ReceiverConfig, ReceiverError, ReceiverState, RequestId,
 };
 use setpoll_core::transmitter::{MemoryQueue, TransmitterConfig};
 use setpoll_core::wire::{EventPolling, RequestOptions};
@@ -53,7 +60,11 @@ mod tokens {
 
     struct Bank {
         tokens: Vec<String>,
+        /// The same SETs signed with the bank's next key.
+        rotated: Vec<String>,
         keyring: Keyring,
+        /// The JWK Set after the rotation: both keys.
+        rotated_keyring: Keyring,
     }
 
     fn claims(jti: &str) -> SetClaims {
@@ -95,9 +106,23 @@ mod tokens {
                     sign_set(&claims(&format!("evt-{i}")), key, profile, now).unwrap()
                 })
                 .collect();
+            let next = SigningKey::generate_es256(&mut ChaCha8Rng::seed_from_u64(2))
+                .unwrap()
+                .with_kid("bank-es-2");
+            let rotated = (0..MAX_EVENTS)
+                .map(|i| sign_set(&claims(&format!("evt-{i}")), &next, &obie, now).unwrap())
+                .collect();
+            let both = JwkSet::new(vec![
+                es.to_public_jwk(),
+                ps.to_public_jwk(),
+                next.to_public_jwk(),
+            ])
+            .unwrap();
             let jwks = JwkSet::new(vec![es.to_public_jwk(), ps.to_public_jwk()]).unwrap();
             Bank {
                 tokens,
+                rotated,
+                rotated_keyring: Keyring::new(&both).unwrap(),
                 keyring: Keyring::new(&jwks).unwrap(),
             }
         })
@@ -108,8 +133,17 @@ mod tokens {
         bank().tokens[i].clone()
     }
 
+    /// SET number `i`, signed with the bank's next key.
+    pub fn rotated(i: usize) -> String {
+        bank().rotated[i].clone()
+    }
+
     pub fn keyring() -> Keyring {
         bank().keyring.clone()
+    }
+
+    pub fn rotated_keyring() -> Keyring {
+        bank().rotated_keyring.clone()
     }
 }
 
@@ -132,6 +166,10 @@ struct Faults {
     /// acks are forgotten and its SETs come back, though the receiver saw
     /// the answer. Only the dedup window keeps them from the application.
     transmitter_loses_commit: u32,
+    /// The host's JWK Set fetch fails.
+    jwks_fetch_fails: u32,
+    /// The host compacts its journal into a snapshot.
+    compact: u32,
 }
 
 const FAULTS: Faults = Faults {
@@ -145,6 +183,8 @@ const FAULTS: Faults = Faults {
     restart_transmitter: 30,
     slow_application: 150,
     transmitter_loses_commit: 20,
+    jwks_fetch_fails: 300,
+    compact: 50,
 };
 
 const MAX_STEPS: usize = 20_000;
@@ -156,8 +196,11 @@ struct Sim {
     config: ReceiverConfig,
     tx: MemoryQueue,
     rx: Receiver,
-    /// The receiver's durable state.
+    /// The receiver's durable state: a snapshot and the changes since.
     saved: ReceiverState,
+    journal: Vec<ReceiverChange>,
+    /// `saved` with `journal` applied.
+    durable: ReceiverState,
     /// The application's durable records: jti -> times processed. Saved in
     /// the same transaction as `saved`.
     app: BTreeMap<String, u32>,
@@ -168,8 +211,8 @@ struct Sim {
     forgotten: BTreeSet<String>,
     /// Copies of answers that will arrive late.
     late: Vec<(RequestId, String)>,
-    /// SETs still to enqueue: (when, index).
-    to_enqueue: Vec<(Timestamp, usize)>,
+    /// SETs still to enqueue: (when, index, signed with the next key).
+    to_enqueue: Vec<(Timestamp, usize, bool)>,
     events: usize,
     stats: Stats,
 }
@@ -182,6 +225,8 @@ struct Stats {
     late_answers: u64,
     restarts: u64,
     lost_commits: u64,
+    held: u64,
+    key_refreshes: u64,
 }
 
 impl Sim {
@@ -196,6 +241,13 @@ impl Sim {
             })
             .collect();
         to_enqueue.sort();
+        // The bank rotates its key from this SET on (in enqueue order).
+        let rotate_from = (rng.next_u64() % (events as u64 + 1)) as usize;
+        let mut to_enqueue: Vec<(Timestamp, usize, bool)> = to_enqueue
+            .into_iter()
+            .enumerate()
+            .map(|(n, (at, i))| (at, i, n >= rotate_from))
+            .collect();
         to_enqueue.reverse(); // pop() from the back gives the earliest
 
         let mut config = ReceiverConfig::new(tokens::ISS, CLIENT, tokens::keyring());
@@ -228,6 +280,8 @@ impl Sim {
             rng,
             now: start,
             saved: rx.state(),
+            journal: Vec::new(),
+            durable: rx.state(),
             config,
             tx,
             rx,
@@ -262,7 +316,7 @@ impl Sim {
             self.seed,
             self.app.len(),
             self.events,
-            self.saved,
+            self.durable,
             self.tx.len()
         );
     }
@@ -271,8 +325,9 @@ impl Sim {
         self.to_enqueue.is_empty()
             && self.aside.is_empty()
             && self.app.len() == self.events
-            && self.saved.pending_acks.is_empty()
-            && self.saved.unsettled.is_empty()
+            && self.durable.pending_acks.is_empty()
+            && self.durable.unsettled.is_empty()
+            && self.durable.held.is_empty()
             && self.tx.is_empty()
     }
 
@@ -280,10 +335,15 @@ impl Sim {
         while self
             .to_enqueue
             .last()
-            .is_some_and(|(at, _)| *at <= self.now)
+            .is_some_and(|(at, _, _)| *at <= self.now)
         {
-            if let Some((_, i)) = self.to_enqueue.pop() {
-                let _ = self.tx.enqueue(tokens::token(i), self.now).unwrap();
+            if let Some((_, i, rotated)) = self.to_enqueue.pop() {
+                let token = if rotated {
+                    tokens::rotated(i)
+                } else {
+                    tokens::token(i)
+                };
+                let _ = self.tx.enqueue(token, self.now).unwrap();
             }
         }
         if self.roll(FAULTS.restart_transmitter) {
@@ -301,16 +361,67 @@ impl Sim {
         if self.roll(300) {
             self.process_aside();
         }
-        match self.rx.next_request(self.now) {
-            Ok(req) => self.round_trip(req),
-            Err(ReceiverError::NotDue { at }) => {
-                let next_event = self.to_enqueue.last().map_or(at, |(t, _)| *t);
+        if self.roll(FAULTS.compact) {
+            // Compaction: the snapshot replaces the saved state and journal.
+            self.saved = self.rx.state();
+            self.journal.clear();
+            self.save();
+        }
+        if self
+            .rx
+            .keys_stale()
+            .is_some_and(|s| s.refresh_at <= self.now)
+        {
+            self.refresh_keys();
+        }
+        match self.rx.poll_request(self.now) {
+            Some(req) => self.round_trip(req),
+            None => {
+                let at = self
+                    .rx
+                    .poll_timeout()
+                    .unwrap_or_else(|| panic!("seed {}: waits for nothing", self.seed));
+                let next_event = self.to_enqueue.last().map_or(at, |(t, _, _)| *t);
                 self.now = at.min(next_event).max(self.now);
                 self.pass(1);
             }
-            Err(ReceiverError::Backpressure { .. }) => unreachable!("max_unsettled is large"),
-            Err(e) => panic!("seed {}: next_request: {e}", self.seed),
         }
+    }
+
+    /// The host fetches the JWK Set: now and then the fetch fails.
+    fn refresh_keys(&mut self) {
+        if self.roll(FAULTS.jwks_fetch_fails) {
+            self.rx.refresh_keys_failed(self.now);
+            return;
+        }
+        self.stats.key_refreshes += 1;
+        let recheck = self.rx.refresh_keys(tokens::rotated_keyring(), self.now);
+        assert!(
+            recheck.rejections.is_empty(),
+            "seed {}: a rotated SET was rejected: {:?}",
+            self.seed,
+            recheck.rejections
+        );
+        self.save();
+        self.hand_over(recheck.deliveries);
+    }
+
+    /// Append the receiver's changes to the journal.
+    fn save(&mut self) {
+        let changes = self.rx.take_changes();
+        if changes.is_empty() {
+            return;
+        }
+        self.journal.extend(changes.iter().cloned());
+        self.durable.apply(changes).unwrap();
+    }
+
+    /// What a restarted host loads: the snapshot with the journal replayed.
+    fn load(&self) -> ReceiverState {
+        let mut state = self.saved.clone();
+        state.apply(self.journal.clone()).unwrap();
+        assert_eq!(state, self.durable, "seed {}: replay differs", self.seed);
+        state
     }
 
     fn round_trip(&mut self, req: PollRequest) {
@@ -326,7 +437,7 @@ impl Sim {
             self.pass(2000); // the host's timeout
             self.stats.failures += 1;
             self.rx
-                .handle_failure(req.id, self.now, &mut self.rng)
+                .handle_no_reply(req.id, self.now, &mut self.rng)
                 .map(|_| None)
         } else if self.roll(FAULTS.server_error) {
             self.stats.failures += 1;
@@ -340,11 +451,15 @@ impl Sim {
             if let Some(r) = retry {
                 answer = answer.with_retry_after(r);
             }
-            let e = self
+            let outcome = self
                 .rx
-                .handle_response(req.id, answer, self.now, &mut self.rng)
-                .unwrap_err();
-            assert!(e.is_poll_failure(), "seed {}: {e}", self.seed);
+                .handle_reply(req.id, answer, self.now, &mut self.rng)
+                .unwrap();
+            assert!(
+                matches!(outcome, PollOutcome::Failed(_)),
+                "seed {}: {outcome:?}",
+                self.seed
+            );
             Ok(None)
         } else {
             // The ASPSP reads the body strictly, as a real one would.
@@ -373,18 +488,22 @@ impl Sim {
                 self.pass(2000);
                 self.stats.failures += 1;
                 self.rx
-                    .handle_failure(req.id, self.now, &mut self.rng)
+                    .handle_no_reply(req.id, self.now, &mut self.rng)
                     .map(|_| None)
             } else {
                 let status = if self.roll(500) { 200 } else { 201 };
+                let seed = self.seed;
                 self.rx
-                    .handle_response(
+                    .handle_reply(
                         req.id,
                         HttpResponse::new(status, &body),
                         self.now,
                         &mut self.rng,
                     )
-                    .map(Some)
+                    .map(|o| match o {
+                        PollOutcome::Batch(b) => Some(b),
+                        PollOutcome::Failed(f) => panic!("seed {seed}: {f:?}"),
+                    })
             }
         };
         let batch = match result {
@@ -396,9 +515,7 @@ impl Sim {
             self.restart_receiver();
             return;
         }
-        if let Some(state) = self.rx.take_state() {
-            self.saved = state;
-        }
+        self.save();
         let Some(batch) = batch else { return };
         assert!(
             batch.rejections.is_empty(),
@@ -407,7 +524,13 @@ impl Sim {
             batch.rejections
         );
         self.stats.duplicates_seen += batch.duplicates.len() as u64;
-        for d in batch.deliveries {
+        self.stats.held += batch.held.len() as u64;
+        self.hand_over(batch.deliveries);
+    }
+
+    /// The application gets new SETs.
+    fn hand_over(&mut self, deliveries: Vec<Delivery>) {
+        for d in deliveries {
             if self.roll(FAULTS.crash_mid_batch) {
                 self.restart_receiver();
                 return;
@@ -437,10 +560,10 @@ impl Sim {
             .remove((self.rng.next_u64() as usize) % self.late.len());
         self.stats.late_answers += 1;
         let before = self.rx.state();
-        let dirty = self.rx.is_dirty();
+        let dirty = self.rx.has_changes();
         let e = self
             .rx
-            .handle_response(id, HttpResponse::new(201, &body), self.now, &mut self.rng)
+            .handle_reply(id, HttpResponse::new(201, &body), self.now, &mut self.rng)
             .unwrap_err();
         assert_eq!(
             e,
@@ -449,7 +572,7 @@ impl Sim {
             self.seed
         );
         assert_eq!(self.rx.state(), before, "seed {}", self.seed);
-        assert_eq!(self.rx.is_dirty(), dirty, "seed {}", self.seed);
+        assert_eq!(self.rx.has_changes(), dirty, "seed {}", self.seed);
     }
 
     /// The application processes a SET and acks it in one transaction.
@@ -462,21 +585,27 @@ impl Sim {
             self.seed
         );
         self.rx.ack(jti).unwrap();
-        self.saved = self.rx.take_state().expect("an ack changes the state");
+        assert!(self.rx.has_changes(), "an ack changes the state");
+        self.save();
     }
 
     /// The receiver's process dies and comes back from its saved state.
     fn restart_receiver(&mut self) {
         self.stats.restarts += 1;
-        let mut rx = Receiver::new(self.config.clone()).unwrap();
-        rx.restore(self.saved.clone()).unwrap();
+        // Changes not saved are lost with the process.
+        let _ = self.rx.take_changes();
+        // Half the time the new process fetched the JWK Set at start.
+        let mut config = self.config.clone();
+        if self.roll(500) {
+            config.keys = tokens::rotated_keyring();
+        }
+        let mut rx = Receiver::new(config).unwrap();
+        rx.restore(self.load()).unwrap();
         self.rx = rx;
         // Answers never cross a restart: their connections died with it.
         self.late.clear();
         self.aside.clear();
-        if let Some(state) = self.rx.take_state() {
-            self.saved = state;
-        }
+        self.save();
         // SETs handed over but not settled: the application did not commit.
         for d in self.rx.unsettled() {
             self.process(&d.jti);
@@ -492,7 +621,7 @@ impl Sim {
             if self.forgotten.contains(jti) {
                 continue;
             }
-            let queued = self.saved.pending_acks.iter().any(|a| a == jti);
+            let queued = self.durable.pending_acks.iter().any(|a| a == jti);
             let gone = self.tx.get(CLIENT, jti).is_none();
             assert!(
                 queued || gone,
@@ -540,6 +669,8 @@ fn run_shard(shard: u64) {
         total.late_answers += s.late_answers;
         total.restarts += s.restarts;
         total.lost_commits += s.lost_commits;
+        total.held += s.held;
+        total.key_refreshes += s.key_refreshes;
     }
     eprintln!("shard {shard}: {count} seeds: {total:?}");
     if count >= 100 {
@@ -549,6 +680,8 @@ fn run_shard(shard: u64) {
         assert!(total.late_answers > 0);
         assert!(total.restarts > count / 10);
         assert!(total.lost_commits > 0);
+        assert!(total.held > count, "SETs were held for the rotation");
+        assert!(total.key_refreshes > count / 2);
     }
 }
 

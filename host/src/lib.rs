@@ -24,8 +24,9 @@ pub use jose::{
     jwk_thumbprint, jwks_from_keys, CryptoBackend, Jwk, JwkSet, Keyring, SigningKey, SkippedKey,
 };
 pub use receiver::{
-    PollFailure, BackoffJitter, Receiver, ReceiverBatch, ReceiverConfig, ReceiverDelivery, ReceiverDuplicate,
-    ReceiverDuplicateOf, ReceiverRejection, ReceiverRequest, ReceiverRequestKind, SetErrVocabulary,
+    apply_receiver_changes, BackoffJitter, PollFailure, Receiver, ReceiverBatch, ReceiverConfig,
+    ReceiverDelivery, ReceiverDuplicate, ReceiverDuplicateOf, ReceiverRejection, ReceiverRequest,
+    ReceiverRequestKind, SetErrVocabulary, StaleKeys,
 };
 pub use set::{
     peek_envelope, sign_set, verify_set, HeaderProfile, SetEnvelope, VerifiedSet, VerifyPolicy,
@@ -33,12 +34,13 @@ pub use set::{
 pub use storage::{DeliverableQuery, EnqueuePlan, PollPlan, StorageTransmitter, SweepPlan};
 pub use time::{timestamp_as_secs, timestamp_from_secs};
 pub use transmitter::{
-    transmitter_defaults, DeliveryMode, SetErrPolicy, EnqueueResult, MemoryTransmitter, PollAnswer, PollWait, SweepResult, TransmitterConfig,
-    TransmitterProfile,
+    transmitter_defaults, DeliveryMode, EnqueueResult, MemoryTransmitter, PollAnswer, PollWait,
+    SetErrPolicy, SweepResult, TransmitterConfig, TransmitterProfile,
 };
 pub use wire::{
-    empty_poll_response, obie_error_response, obie_success_status, ObieVersion, parse_error_response, parse_request, parse_request_bytes, parse_response, parse_response_bytes,
-    request_to_json, response_to_json, PollRequest, PollResponse, RequestLimits, ResponseLimits,
+    empty_poll_response, obie_error_response, obie_success_status, parse_error_response,
+    parse_request, parse_request_bytes, parse_response, parse_response_bytes, request_to_json,
+    response_to_json, ObieVersion, PollRequest, PollResponse, RequestLimits, ResponseLimits,
     SetEntry, SetErrEntry,
 };
 

@@ -13,10 +13,10 @@ use rand_core::{OsRng, SeedableRng};
 use setpoll_core::codes::{SetErrCode, Vocabulary};
 use setpoll_core::jose::{JwkSet, Keyring};
 use setpoll_core::receiver::{
-    Batch, Delivery, DuplicateOf, HttpResponse, Jitter, Receiver as CoreReceiver,
-    ReceiverConfig as CoreConfig, ReceiverError, ReceiverState, RequestId, RequestKind,
+    Batch, Delivery, Duplicate, DuplicateOf, HttpResponse, Jitter, PollFailure as CoreFailure,
+    PollOutcome, Receiver as CoreReceiver, ReceiverChange, ReceiverConfig as CoreConfig,
+    ReceiverState, Recheck, Rejection, RequestId, RequestKind,
 };
-use setpoll_core::Timestamp;
 
 use crate::jose::seeded;
 use crate::time::{num, timestamp, to_host};
@@ -55,7 +55,11 @@ pub enum SetErrVocabulary {
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct ReceiverConfig {
     /// The ASPSP's issuer URI: every SET's `iss` must equal it.
     pub issuer: String,
@@ -107,6 +111,10 @@ pub struct ReceiverConfig {
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     #[cfg_attr(feature = "wasm", tsify(optional))]
     pub max_unsettled: Option<i32>,
+    /// Least time between two JWK Set refreshes the receiver asks for.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub key_refresh_interval_ms: Option<i64>,
     /// `setErrs` vocabulary.
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     #[cfg_attr(feature = "wasm", tsify(optional))]
@@ -122,10 +130,14 @@ impl ReceiverConfig {
     /// field that is set.
     ///
     /// # Errors
-    /// `Key` for a malformed JWK Set, `Argument(negative_value)`.
+    /// `Key` for a malformed JWK Set, `Argument(negative_time)`.
     pub fn to_core(&self) -> Result<CoreConfig, SetpollError> {
         let set = JwkSet::from_json(self.jwks_json.as_bytes())?;
-        let mut c = CoreConfig::new(self.issuer.clone(), self.client_id.clone(), Keyring::new(&set)?);
+        let mut c = CoreConfig::new(
+            self.issuer.clone(),
+            self.client_id.clone(),
+            Keyring::new(&set)?,
+        );
         if let Some(v) = self.max_skew_secs {
             c.policy.max_skew_secs = num::u64_of("max_skew_secs", v)?;
         }
@@ -163,6 +175,9 @@ impl ReceiverConfig {
         if let Some(v) = self.max_unsettled {
             c.max_unsettled = num::usize_of("max_unsettled", v)?;
         }
+        if let Some(v) = self.key_refresh_interval_ms {
+            c.key_refresh_interval = num::ms_of("key_refresh_interval_ms", v)?;
+        }
         if let Some(v) = self.vocabulary {
             c.vocabulary = match v {
                 SetErrVocabulary::Obie => Vocabulary::Obie,
@@ -195,6 +210,7 @@ impl ReceiverConfig {
             dedup_window_ms: Some(num::ms(c.dedup.window)),
             dedup_capacity: Some(num::i32_of(c.dedup.capacity)),
             max_unsettled: Some(num::i32_of(c.max_unsettled)),
+            key_refresh_interval_ms: Some(num::ms(c.key_refresh_interval)),
             vocabulary: Some(match c.vocabulary {
                 Vocabulary::Rfc8935 => SetErrVocabulary::Rfc8935,
                 _ => SetErrVocabulary::Obie,
@@ -231,7 +247,11 @@ pub enum ReceiverRequestKind {
 /// One `POST /events` to send.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct ReceiverRequest {
     /// Pass back to `handleResponse` or `handleFailure`.
     pub id: i64,
@@ -244,7 +264,11 @@ pub struct ReceiverRequest {
 /// A verified SET for the application; settle it with `ack` or `reject`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct ReceiverDelivery {
     /// Its `jti`.
     pub jti: String,
@@ -276,7 +300,11 @@ impl From<Delivery> for ReceiverDelivery {
 /// A SET that was not delivered, and what the ASPSP will be told.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct ReceiverRejection {
     /// The key it came under in `sets`.
     pub jti: String,
@@ -305,7 +333,11 @@ pub enum ReceiverDuplicateOf {
 /// A SET received again within the dedup window.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct ReceiverDuplicate {
     /// Its `jti`.
     pub jti: String,
@@ -318,9 +350,13 @@ pub struct ReceiverDuplicate {
 /// schedule backs off until `retryAtMs`. Log it and carry on.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct PollFailure {
-    /// Stable machine code: `transport`, `throttled`, `server_error`,
+    /// Stable machine code: `no_answer`, `throttled`, `server_error`,
     /// `unauthorized`, `request_rejected`, `unexpected_status`,
     /// `malformed_response`.
     pub code: String,
@@ -330,14 +366,64 @@ pub struct PollFailure {
     pub status: Option<i32>,
     /// The `OBErrorResponse1` body the ASPSP sent, canonical JSON, if any.
     pub error_response_json: Option<String>,
-    /// When the next request is due (ms since the epoch).
-    pub retry_at_ms: Option<i64>,
+    /// When the next request may go out (ms since the epoch).
+    pub retry_at_ms: i64,
+    /// Failed round trips in a row, this one included (a host gives up on
+    /// `unauthorized` after a few).
+    pub failures_in_a_row: i32,
+    /// This answer (404 or 501 to a long poll) made the receiver fall back
+    /// to `returnImmediately: true`.
+    pub long_poll_refused: bool,
+}
+
+impl From<CoreFailure> for PollFailure {
+    fn from(f: CoreFailure) -> Self {
+        use setpoll_core::receiver::FailureReason as R;
+        let error = match &f.reason {
+            R::ServerError { error, .. }
+            | R::Unauthorized { error, .. }
+            | R::RequestRejected { error, .. } => error.as_ref().map(|e| e.to_json()),
+            _ => None,
+        };
+        PollFailure {
+            code: f.reason.code().to_owned(),
+            message: f.reason.to_string(),
+            status: f.reason.status().map(i32::from),
+            error_response_json: error,
+            retry_at_ms: to_host(f.retry_at),
+            failures_in_a_row: num::i32_of(f.failures_in_a_row),
+            long_poll_refused: f.long_poll_refused,
+        }
+    }
+}
+
+/// SETs held because their `kid` is unknown: fetch the ASPSP's JWK Set at
+/// or after `refreshAtMs` and pass it to `refreshKeys` (or call
+/// `refreshKeysFailed`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
+pub struct StaleKeys {
+    /// The unknown `kid`s, sorted.
+    pub kids: Vec<String>,
+    /// How many SETs are held.
+    pub held: i32,
+    /// The earliest time a refresh is allowed (the rate limit), ms since the epoch.
+    pub refresh_at_ms: i64,
 }
 
 /// What one round trip brought: SETs for the application, or a failure.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct ReceiverBatch {
     /// New verified SETs for the application.
     pub deliveries: Vec<ReceiverDelivery>,
@@ -357,17 +443,42 @@ pub struct ReceiverBatch {
     pub failure: Option<PollFailure>,
 }
 
+impl From<Recheck> for ReceiverBatch {
+    fn from(r: Recheck) -> Self {
+        ReceiverBatch {
+            deliveries: r.deliveries.into_iter().map(Into::into).collect(),
+            rejections: r.rejections.into_iter().map(rejection).collect(),
+            duplicates: r.duplicates.into_iter().map(duplicate).collect(),
+            ..ReceiverBatch::default()
+        }
+    }
+}
+
+fn rejection(r: Rejection) -> ReceiverRejection {
+    ReceiverRejection {
+        code: r.reason.code().to_owned(),
+        reported_err: r.reported.as_ref().map(|s| s.err.as_str().to_owned()),
+        reported_description: r.reported.map(|s| s.description),
+        jti: r.jti,
+    }
+}
+
+fn duplicate(d: Duplicate) -> ReceiverDuplicate {
+    ReceiverDuplicate {
+        of: match d.of {
+            DuplicateOf::Acked => ReceiverDuplicateOf::Acked,
+            DuplicateOf::Rejected => ReceiverDuplicateOf::Rejected,
+            _ => ReceiverDuplicateOf::InProcessing,
+        },
+        jti: d.jti,
+    }
+}
+
 impl ReceiverBatch {
     fn failed(failure: PollFailure) -> Self {
         ReceiverBatch {
-            deliveries: Vec::new(),
-            rejections: Vec::new(),
-            duplicates: Vec::new(),
-            more_available: false,
-            acks_confirmed: 0,
-            set_errs_confirmed: 0,
-            salvaged: None,
             failure: Some(failure),
+            ..ReceiverBatch::default()
         }
     }
 }
@@ -376,28 +487,8 @@ impl From<Batch> for ReceiverBatch {
     fn from(b: Batch) -> Self {
         ReceiverBatch {
             deliveries: b.deliveries.into_iter().map(Into::into).collect(),
-            rejections: b
-                .rejections
-                .into_iter()
-                .map(|r| ReceiverRejection {
-                    code: r.reason.code().to_owned(),
-                    reported_err: r.reported.as_ref().map(|s| s.err.as_str().to_owned()),
-                    reported_description: r.reported.map(|s| s.description),
-                    jti: r.jti,
-                })
-                .collect(),
-            duplicates: b
-                .duplicates
-                .into_iter()
-                .map(|d| ReceiverDuplicate {
-                    of: match d.of {
-                        DuplicateOf::Acked => ReceiverDuplicateOf::Acked,
-                        DuplicateOf::Rejected => ReceiverDuplicateOf::Rejected,
-                        _ => ReceiverDuplicateOf::InProcessing,
-                    },
-                    jti: d.jti,
-                })
-                .collect(),
+            rejections: b.rejections.into_iter().map(rejection).collect(),
+            duplicates: b.duplicates.into_iter().map(duplicate).collect(),
             more_available: b.more_available,
             acks_confirmed: num::i32_of(b.acks_confirmed),
             set_errs_confirmed: num::i32_of(b.set_errs_confirmed),
@@ -405,31 +496,6 @@ impl From<Batch> for ReceiverBatch {
             failure: None,
         }
     }
-}
-
-/// A core poll failure as host data, or the refusal it really is.
-fn poll_failure(e: ReceiverError, next: Timestamp) -> Result<PollFailure, SetpollError> {
-    use setpoll_core::receiver::ReceiverError as E;
-    if !e.is_poll_failure() {
-        return Err(e.into());
-    }
-    let (status, error) = match &e {
-        E::Throttled { .. } => (Some(429), None),
-        E::ServerError { status, error }
-        | E::Unauthorized { status, error }
-        | E::RequestRejected { status, error } => (Some(*status), error.as_ref()),
-        E::UnexpectedStatus { status } | E::MalformedResponse { status, .. } => {
-            (Some(*status), None)
-        }
-        _ => (None, None),
-    };
-    Ok(PollFailure {
-        code: e.code().to_owned(),
-        message: e.to_string(),
-        status: status.map(i32::from),
-        error_response_json: error.map(|r| r.to_json()),
-        retry_at_ms: (next != Timestamp::MAX).then(|| to_host(next)),
-    })
 }
 
 #[derive(Debug)]
@@ -484,10 +550,10 @@ impl Receiver {
         }
         let mut guard = self.lock()?;
         let Inner { rx, rng, .. } = &mut *guard;
-        match rx.handle_response(id, response, now, rng) {
-            Ok(batch) => Ok(batch.into()),
-            Err(e) => Ok(ReceiverBatch::failed(poll_failure(e, rx.next_poll_at())?)),
-        }
+        Ok(match rx.handle_reply(id, response, now, rng)? {
+            PollOutcome::Batch(batch) => batch.into(),
+            PollOutcome::Failed(f) => ReceiverBatch::failed(f.into()),
+        })
     }
 
     fn build(config: &ReceiverConfig) -> Result<Inner, SetpollError> {
@@ -538,38 +604,37 @@ impl Receiver {
         Ok(ReceiverConfig::of_core(g.rx.config(), &g.jwks_json))
     }
 
-    /// When the next request is due (ms since the epoch); `None` while a
-    /// request is in flight or the application holds `maxUnsettled` SETs
-    /// (nothing is due until something happens).
+    /// When the receiver next wants the host (ms since the epoch): a
+    /// request falls due or a key refresh is allowed; at or before now
+    /// means at once. `None`: not until something happens (the request in
+    /// flight is answered, or the application settles a SET).
     ///
     /// # Errors
     /// Never in practice (a poisoned lock).
     pub fn poll_timeout(&self) -> Result<Option<i64>, SetpollError> {
-        let g = self.lock()?;
-        let at = g.rx.next_poll_at();
-        Ok((at != Timestamp::MAX).then(|| to_host(at)))
+        Ok(self.lock()?.rx.poll_timeout().map(to_host))
     }
 
     /// The request to send at `nowMs`, or `None` when none is due (not yet,
-    /// or backpressure: settle deliveries first). Safe to call spuriously.
+    /// a request in flight, or backpressure: settle deliveries first). Safe
+    /// to call spuriously.
     ///
     /// # Errors
-    /// `Receiver(request_in_flight)` while a request awaits its answer.
+    /// `Argument(negative_time)` for a time before the epoch.
     pub fn next_request(&self, now_ms: i64) -> Result<Option<ReceiverRequest>, SetpollError> {
-        use setpoll_core::receiver::ReceiverError as E;
         let now = timestamp(now_ms)?;
-        match self.lock()?.rx.next_request(now) {
-            Ok(req) => Ok(Some(ReceiverRequest {
+        Ok(self
+            .lock()?
+            .rx
+            .poll_request(now)
+            .map(|req| ReceiverRequest {
                 id: num::i64_of(req.id.0),
                 kind: match req.kind {
                     RequestKind::AckOnly => ReceiverRequestKind::AckOnly,
                     _ => ReceiverRequestKind::Poll,
                 },
                 body: req.body,
-            })),
-            Err(E::NotDue { .. } | E::Backpressure { .. }) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+            }))
     }
 
     /// The HTTP answer to request `id`: any status, the body, and the
@@ -610,7 +675,7 @@ impl Receiver {
     }
 
     /// Request `id` got no HTTP answer (connection, TLS, timeout): the
-    /// `transport` failure, recorded and backed off.
+    /// `no_answer` failure, recorded and backed off.
     ///
     /// # Errors
     /// `Receiver(unknown_request)` when `id` is not in flight.
@@ -619,14 +684,7 @@ impl Receiver {
         let id = RequestId(num::u64_of("id", id)?);
         let mut guard = self.lock()?;
         let Inner { rx, rng, .. } = &mut *guard;
-        let next = rx.handle_failure(id, now, rng)?;
-        Ok(PollFailure {
-            code: "transport".to_owned(),
-            message: "no HTTP answer".to_owned(),
-            status: None,
-            error_response_json: None,
-            retry_at_ms: Some(to_host(next)),
-        })
+        Ok(rx.handle_no_reply(id, now, rng)?.into())
     }
 
     /// The application processed the SET `jti`.
@@ -642,22 +700,36 @@ impl Receiver {
     ///
     /// # Errors
     /// `Receiver` with code `unknown_jti`, `already_settled` or `invalid_err_code`.
-    pub fn reject(&self, jti: String, err: String, description: String) -> Result<(), SetpollError> {
+    pub fn reject(
+        &self,
+        jti: String,
+        err: String,
+        description: String,
+    ) -> Result<(), SetpollError> {
         Ok(self
             .lock()?
             .rx
             .reject(&jti, SetErrCode::from_code(&err), &description)?)
     }
 
-    /// The state to persist when it changed since the last call, else `None`.
+    /// The changes since the last call, as a JSON array text (`None` when
+    /// nothing changed): append them to what the host persists, before
+    /// handing deliveries over or sending the next request. Replay them onto
+    /// the last snapshot with [`apply_receiver_changes`]; take a new
+    /// snapshot with [`state`](Self::state) now and then.
     ///
     /// # Errors
     /// Never in practice (a poisoned lock).
-    pub fn take_state(&self) -> Result<Option<String>, SetpollError> {
-        Ok(self.lock()?.rx.take_state().map(|s| s.to_json()))
+    pub fn take_changes(&self) -> Result<Option<String>, SetpollError> {
+        let changes = self.lock()?.rx.take_changes();
+        if changes.is_empty() {
+            return Ok(None);
+        }
+        let items: Vec<String> = changes.iter().map(ReceiverChange::to_json).collect();
+        Ok(Some(format!("[{}]", items.join(","))))
     }
 
-    /// The full state as JSON, changed or not.
+    /// The full durable state (a snapshot), as JSON.
     ///
     /// # Errors
     /// Never in practice (a poisoned lock).
@@ -670,7 +742,13 @@ impl Receiver {
     /// # Errors
     /// Never in practice (a poisoned lock).
     pub fn unsettled(&self) -> Result<Vec<ReceiverDelivery>, SetpollError> {
-        Ok(self.lock()?.rx.unsettled().into_iter().map(Into::into).collect())
+        Ok(self
+            .lock()?
+            .rx
+            .unsettled()
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// The request in flight, if any.
@@ -681,18 +759,71 @@ impl Receiver {
         Ok(self.lock()?.rx.in_flight().map(|id| num::i64_of(id.0)))
     }
 
-    /// Replace the ASPSP's JWK Set (after a key rotation).
+    /// `Some` while SETs are held because their `kid` is unknown: fetch
+    /// the ASPSP's JWK Set at or after `refreshAtMs`, then `refreshKeys`.
     ///
     /// # Errors
-    /// `Key` for a malformed JWK Set.
-    pub fn set_jwks(&self, jwks_json: String) -> Result<(), SetpollError> {
+    /// Never in practice (a poisoned lock).
+    pub fn keys_stale(&self) -> Result<Option<StaleKeys>, SetpollError> {
+        Ok(self.lock()?.rx.keys_stale().map(|k| StaleKeys {
+            kids: k.kids,
+            held: num::i32_of(k.held),
+            refresh_at_ms: to_host(k.refresh_at),
+        }))
+    }
+
+    /// Replace the ASPSP's JWK Set with one fetched at `nowMs` and judge the
+    /// held SETs again: their deliveries, rejections (a `kid` still
+    /// unknown) and duplicates come back as a batch. Persist
+    /// `takeChanges()` before handing the deliveries over.
+    ///
+    /// # Errors
+    /// `Key` for a malformed JWK Set (nothing changes).
+    pub fn refresh_keys(
+        &self,
+        jwks_json: String,
+        now_ms: i64,
+    ) -> Result<ReceiverBatch, SetpollError> {
+        let now = timestamp(now_ms)?;
         let set = JwkSet::from_json(jwks_json.as_bytes())?;
         let keys = Keyring::new(&set)?;
         let mut g = self.lock()?;
-        g.rx.set_keys(keys);
+        let recheck = g.rx.refresh_keys(keys, now);
         g.jwks_json = jwks_json;
+        Ok(recheck.into())
+    }
+
+    /// The JWK Set could not be fetched at `nowMs`: held SETs keep waiting;
+    /// the next attempt is allowed one refresh interval later.
+    ///
+    /// # Errors
+    /// `Argument(negative_time)` for a time before the epoch.
+    pub fn refresh_keys_failed(&self, now_ms: i64) -> Result<(), SetpollError> {
+        let now = timestamp(now_ms)?;
+        self.lock()?.rx.refresh_keys_failed(now);
         Ok(())
     }
+}
+
+/// Replay `changes` (a JSON array text from `takeChanges`, or several
+/// concatenated as one array) onto a `state` snapshot; returns the new
+/// snapshot, which `Receiver.restore` accepts.
+///
+/// # Errors
+/// `Receiver` (`state_*`) when the snapshot or a change is malformed or the
+/// result is not a valid state; `Argument(bad_json)` when `changes` is not
+/// a JSON array.
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+pub fn apply_receiver_changes(state: String, changes: String) -> Result<String, SetpollError> {
+    let mut snapshot = ReceiverState::from_json(&state)?;
+    let items: Vec<serde_json::Value> = serde_json::from_str(&changes)
+        .map_err(|e| SetpollError::argument("bad_json", format!("changes: {e}")))?;
+    let changes = items
+        .iter()
+        .map(|v| ReceiverChange::from_json(&v.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    snapshot.apply(changes)?;
+    Ok(snapshot.to_json())
 }
 
 #[cfg(test)]
@@ -705,64 +836,87 @@ mod tests {
             issuer: "https://bank.example/".into(),
             client_id: "tpp-1".into(),
             jwks_json: r#"{"keys":[]}"#.into(),
-            max_skew_secs: 300,
             max_events: Some(5),
             return_immediately: Some(true),
-            poll_interval_ms: 30_000,
-            backoff_base_ms: 1000,
-            backoff_cap_ms: 60_000,
             backoff_jitter: Some(BackoffJitter::None),
-            retry_after_cap_ms: 3_600_000,
-            dedup_window_ms: 1000,
-            dedup_capacity: 10,
-            max_unsettled: 10,
-            vocabulary: None,
-            jitter_seed: None,
+            max_unsettled: Some(10),
+            ..ReceiverConfig::default()
         }
     }
 
     #[test]
-    fn not_due_carries_at_and_failures_carry_status() {
+    fn nothing_due_is_none_and_failures_are_data() {
         let rx = Receiver::new(config()).unwrap();
-        let req = rx.next_request(1_000).unwrap();
+        assert_eq!(rx.poll_timeout().unwrap(), Some(0));
+        let req = rx.next_request(1_000).unwrap().unwrap();
         assert_eq!(req.kind, ReceiverRequestKind::Poll);
         assert_eq!(req.body, r#"{"maxEvents":5,"returnImmediately":true}"#);
-        match rx.handle_response(req.id, 502, String::new(), 1_000, None) {
-            Err(SetpollError::Receiver {
-                code,
-                poll_failure,
-                status,
-                at_ms,
-                ..
-            }) => {
-                assert_eq!(code, "server_error");
-                assert!(poll_failure);
-                assert_eq!(status, Some(502));
-                assert_eq!(at_ms, None);
-            }
-            other => panic!("{other:?}"),
-        }
-        match rx.next_request(1_500) {
-            Err(SetpollError::Receiver {
-                code,
-                at_ms,
-                poll_failure,
-                ..
-            }) => {
-                assert_eq!(code, "not_due");
-                assert_eq!(at_ms, Some(2_000));
-                assert!(!poll_failure);
-            }
-            other => panic!("{other:?}"),
-        }
-        assert_eq!(rx.next_poll_at().unwrap(), Some(2_000));
+        assert_eq!(rx.poll_timeout().unwrap(), None, "in flight");
+        assert_eq!(rx.next_request(1_000).unwrap(), None, "in flight");
+        let batch = rx
+            .handle_response(req.id, 502, String::new(), 1_000, None)
+            .unwrap();
+        let failure = batch.failure.unwrap();
+        assert_eq!(failure.code, "server_error");
+        assert_eq!(failure.status, Some(502));
+        assert_eq!(failure.failures_in_a_row, 1);
+        assert!(failure.retry_at_ms > 1_000);
+        assert_eq!(rx.next_request(failure.retry_at_ms - 1).unwrap(), None);
+        assert_eq!(rx.poll_timeout().unwrap(), Some(failure.retry_at_ms));
+        let again = rx.next_request(failure.retry_at_ms).unwrap().unwrap();
+        let f = rx.handle_failure(again.id, failure.retry_at_ms).unwrap();
+        assert_eq!((f.code.as_str(), f.status), ("no_answer", None));
+        let e = rx
+            .handle_failure(again.id, failure.retry_at_ms)
+            .unwrap_err();
+        assert_eq!(e.code(), "unknown_request");
+        assert!(rx.take_changes().unwrap().is_some());
+        assert_eq!(rx.take_changes().unwrap(), None);
     }
 
     #[test]
-    fn config_and_state_refusals_are_receiver_errors() {
+    fn defaults_come_from_the_core() {
+        let minimal = ReceiverConfig {
+            issuer: "https://bank.example/".into(),
+            client_id: "tpp-1".into(),
+            jwks_json: r#"{"keys":[]}"#.into(),
+            ..ReceiverConfig::default()
+        };
+        let got = Receiver::new(minimal.clone()).unwrap().config().unwrap();
+        let core = minimal.to_core().unwrap();
+        assert_eq!(got, ReceiverConfig::of_core(&core, r#"{"keys":[]}"#));
+        assert_eq!(
+            got.max_unsettled,
+            Some(i32::try_from(core.max_unsettled).unwrap())
+        );
+        assert_eq!(got.dedup_window_ms, Some(num::ms(core.dedup.window)));
+    }
+
+    #[test]
+    fn changes_replay_onto_a_snapshot() {
+        let rx = Receiver::new(config()).unwrap();
+        let snapshot = rx.state().unwrap();
+        let req = rx.next_request(1_000).unwrap().unwrap();
+        let body = r#"{"sets":{},"moreAvailable":false}"#;
+        let batch = rx
+            .handle_response(req.id, 200, body.into(), 1_000, None)
+            .unwrap();
+        assert_eq!(batch.failure, None);
+        let changes = rx.take_changes().unwrap().unwrap();
+        let replayed = apply_receiver_changes(snapshot, changes).unwrap();
+        assert_eq!(replayed, rx.state().unwrap());
+        let e = apply_receiver_changes("{".into(), "[]".into()).unwrap_err();
+        assert!(matches!(e, SetpollError::Receiver { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn config_and_state_refusals_are_typed() {
         let mut bad = config();
-        bad.max_unsettled = 0;
+        bad.max_unsettled = Some(0);
         assert_eq!(Receiver::new(bad).unwrap_err().code(), "zero_max_unsettled");
+        let mut neg = config();
+        neg.poll_interval_ms = Some(-1);
+        assert_eq!(Receiver::new(neg).unwrap_err().code(), "negative_value");
         let mut seeded = config();
         seeded.jitter_seed = Some(vec![0; 31]);
         assert_eq!(Receiver::new(seeded).unwrap_err().code(), "bad_seed");
@@ -774,5 +928,13 @@ mod tests {
             Receiver::new(jwks).unwrap_err(),
             SetpollError::Key { .. }
         ));
+        let rx = Receiver::new(config()).unwrap();
+        assert_eq!(rx.next_request(-1).unwrap_err().code(), "negative_time");
+        let req = rx.next_request(1).unwrap().unwrap();
+        let e = rx.handle_response(req.id, 70_000, String::new(), 1, None);
+        assert_eq!(e.unwrap_err().code(), "bad_status");
+        assert!(rx
+            .handle_response(req.id, 200, "{}".into(), 1, None)
+            .is_ok());
     }
 }

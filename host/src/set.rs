@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::time::num;
 use crate::claims::SetClaims;
 use crate::jose::{Keyring, SigningKey};
+use crate::time::num;
 use crate::time::timestamp;
 use crate::SetpollError;
 use setpoll_core::jose::{Algorithm, HeaderProfile as CoreProfile};
@@ -12,7 +12,11 @@ use setpoll_core::jose::{Algorithm, HeaderProfile as CoreProfile};
 /// The routing facts of a signed SET, read without verification.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct SetEnvelope {
     /// `jti`: the queue key.
     pub jti: String,
@@ -37,7 +41,11 @@ pub fn peek_envelope(token: String) -> Result<SetEnvelope, SetpollError> {
 /// What a recipient accepts.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct VerifyPolicy {
     /// Expected `iss`; `None` skips the check.
     pub issuer: Option<String>,

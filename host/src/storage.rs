@@ -49,7 +49,11 @@ impl EnqueuePlan {
 /// AND attempts < :maxAttempts AND jti NOT IN (:exclude) ORDER BY seq LIMIT :limit`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct DeliverableQuery {
     /// The polling client.
     pub client: String,
@@ -180,8 +184,12 @@ impl StorageTransmitter {
     ///
     /// # Errors
     /// `Transmitter` when the token cannot be queued (`malformed_token`,
-    /// `missing_audience`, ...), `Argument(negative_value)`.
-    pub fn plan_enqueue(&self, token: String, now_ms: i64) -> Result<Arc<EnqueuePlan>, SetpollError> {
+    /// `missing_audience`, ...), `Argument(negative_time)`.
+    pub fn plan_enqueue(
+        &self,
+        token: String,
+        now_ms: i64,
+    ) -> Result<Arc<EnqueuePlan>, SetpollError> {
         let p = self.core.plan_enqueue(token, timestamp(now_ms)?)?;
         Ok(Arc::new(EnqueuePlan(p)))
     }
@@ -205,7 +213,9 @@ impl StorageTransmitter {
             .as_deref()
             .map(|t| from_json("record", t))
             .transpose()?;
-        let newest_seq = newest_seq.map(|s| num::u64_of("newest_seq", s)).transpose()?;
+        let newest_seq = newest_seq
+            .map(|s| num::u64_of("newest_seq", s))
+            .transpose()?;
         let outcome = self
             .core
             .decide_enqueue(plan.0.clone(), existing.as_ref(), newest_seq)?;
@@ -217,7 +227,7 @@ impl StorageTransmitter {
     ///
     /// # Errors
     /// `Request` (whose `errorResponse` is the 400 body) for a bad body,
-    /// `Argument(negative_value)`.
+    /// `Argument(negative_time)`.
     #[cfg_attr(feature = "uniffi", uniffi::method(default(interaction_id = "")))]
     pub fn plan_poll(
         &self,
@@ -253,8 +263,12 @@ impl StorageTransmitter {
     /// call `decidePoll` as for a poll.
     ///
     /// # Errors
-    /// `Argument(negative_value)`.
-    pub fn plan_resume(&self, wait: Arc<PollWait>, now_ms: i64) -> Result<Arc<PollPlan>, SetpollError> {
+    /// `Argument(negative_time)`.
+    pub fn plan_resume(
+        &self,
+        wait: Arc<PollWait>,
+        now_ms: i64,
+    ) -> Result<Arc<PollPlan>, SetpollError> {
         Ok(Arc::new(PollPlan(
             self.core.plan_resume(&wait.0, timestamp(now_ms)?),
         )))
@@ -284,7 +298,7 @@ impl StorageTransmitter {
     /// load per query, is one more).
     ///
     /// # Errors
-    /// `Argument(negative_value)`.
+    /// `Argument(negative_time)`.
     pub fn plan_sweep(&self, now_ms: i64, budget: i32) -> Result<Arc<SweepPlan>, SetpollError> {
         let budget = num::usize_of("budget", budget)?;
         Ok(Arc::new(SweepPlan(
@@ -324,28 +338,24 @@ mod tests {
     const TOKEN: &str = "eyJhbGciOiJFUzI1NiIsImtpZCI6ImVzMjU2LTIwMjYifQ.eyJpc3MiOiJodHRwczovL2V4YW1wbGViYW5rLmNvbS8iLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6IncxIiwiYXVkIjoiN3VteDVuVFIzMzgxMVF5UWZpIn0.c2ln";
     const CLIENT: &str = "7umx5nTR33811QyQfi";
 
-    fn tx() -> Arc<StorageTransmitter> {
+    fn tx() -> StorageTransmitter {
         StorageTransmitter::new(TransmitterConfig {
-            profile: None,
-            default_max_events: 100,
-            max_events_limit: 1000,
-            visibility_timeout_ms: 1000,
-            max_attempts: 3,
-            retention_ms: 60_000,
-            dead_letter_retention_ms: 60_000,
-            long_poll_max_wait_ms: None,
-            redeliver_on_set_err: false,
-            deliver_once: false,
+            visibility_timeout_ms: Some(1000),
+            max_attempts: Some(3),
+            ..TransmitterConfig::default()
         })
         .unwrap()
     }
 
     #[test]
-    fn enqueue_then_poll_through_plans() {
+    fn enqueue_then_poll_through_opaque_plans() {
         let tx = tx();
         let plan = tx.plan_enqueue(TOKEN.into(), 1_000).unwrap();
-        assert_eq!((plan.client.as_str(), plan.jti.as_str()), (CLIENT, "w1"));
-        let queued = tx.decide_enqueue(plan.plan_json, None, None).unwrap();
+        assert_eq!(
+            (plan.client().as_str(), plan.jti().as_str()),
+            (CLIENT, "w1")
+        );
+        let queued = tx.decide_enqueue(plan, None, None).unwrap();
         assert!(queued.queued);
         let changes: Vec<setpoll_core::transmitter::Change> =
             serde_json::from_str(&queued.changes_json).unwrap();
@@ -355,10 +365,10 @@ mod tests {
         let plan = tx
             .plan_poll(CLIENT.into(), "{}".into(), 2_000, String::new())
             .unwrap();
-        assert_eq!(plan.deliverable.limit, 101);
-        assert_eq!(plan.deliverable.now_ms, 2_000);
+        let q = plan.deliverable();
+        assert_eq!((q.limit, q.now_ms, q.max_attempts), (101, 2_000, 3));
         let rows = serde_json::to_string(&[record]).unwrap();
-        let answer = tx.decide_poll(plan.plan_json, "[]".into(), rows).unwrap();
+        let answer = tx.decide_poll(plan, "[]".into(), rows).unwrap();
         assert!(answer.response_json.unwrap().contains("\"w1\""));
         assert_eq!(answer.changes, 1);
     }
@@ -366,45 +376,38 @@ mod tests {
     #[test]
     fn bad_input_is_a_typed_error() {
         let tx = tx();
-        let code = |r: Result<PollAnswer, SetpollError>| r.unwrap_err().code().to_owned();
-        assert_eq!(
-            code(tx.decide_poll("{".into(), "[]".into(), "[]".into())),
-            "bad_json"
-        );
         let plan = tx
             .plan_poll(CLIENT.into(), "{}".into(), 1, String::new())
             .unwrap();
-        let broken = plan
-            .plan_json
-            .replace(r#""request":{}"#, r#""request":{"maxEvents":-1}"#);
-        assert_ne!(broken, plan.plan_json);
-        assert_eq!(
-            code(tx.decide_poll(broken, "[]".into(), "[]".into())),
-            "bad_json"
-        );
-        assert_eq!(
-            code(tx.decide_poll(plan.plan_json, "[{}]".into(), "[]".into())),
-            "bad_json"
-        );
+        let e = tx
+            .decide_poll(plan, "[{}]".into(), "[]".into())
+            .unwrap_err();
+        assert_eq!(e.code(), "bad_json");
         let e = tx.plan_poll_bytes(CLIENT.into(), vec![b'{', 0xff, b'}'], 1, "i".into());
         assert_eq!(e.unwrap_err().code(), "not_utf8");
+        let e = tx.plan_poll(CLIENT.into(), r#"{"maxEvents":-1}"#.into(), 1, "i-9".into());
+        match e.unwrap_err() {
+            SetpollError::Request { error_response, .. } => {
+                assert!(error_response.contains("i-9"), "{error_response}");
+            }
+            other => panic!("{other:?}"),
+        }
         assert_eq!(tx.plan_sweep(-1, 10).unwrap_err().code(), "negative_time");
+        assert_eq!(tx.plan_sweep(1, -1).unwrap_err().code(), "negative_value");
+        let plan = tx.plan_enqueue(TOKEN.into(), 1_000).unwrap();
+        let e = tx.decide_enqueue(plan, None, Some(-5)).unwrap_err();
+        assert_eq!(e.code(), "negative_value");
     }
 
     #[test]
-    fn plan_json_is_the_cores_form_and_altered_plans_are_refused() {
+    fn sweep_plan_loads_one_more_than_the_budget() {
         let tx = tx();
-        let plan = tx.plan_enqueue(TOKEN.into(), 1_000).unwrap();
-        let core: CoreEnqueuePlan = serde_json::from_str(&plan.plan_json).unwrap();
-        assert_eq!(serde_json::to_string(&core).unwrap(), plan.plan_json);
-        let mut other: serde_json::Value = serde_json::from_str(&plan.plan_json).unwrap();
-        other["client"] = "someone-else".into();
-        let e = tx
-            .decide_enqueue(other.to_string(), None, None)
-            .unwrap_err();
-        assert_eq!(e.code(), "bad_json");
         let sweep = tx.plan_sweep(5, 10).unwrap();
-        assert_eq!(sweep.limit, 11);
-        assert_eq!(sweep.plan_json, r#"{"now":5,"limit":11,"max_attempts":3}"#);
+        assert_eq!(
+            (sweep.now_ms(), sweep.limit(), sweep.max_attempts()),
+            (5, 11, 3)
+        );
+        let out = tx.decide_sweep(sweep, "[]".into(), false).unwrap();
+        assert_eq!((out.changes_json.as_str(), out.more), ("[]", false));
     }
 }

@@ -2,10 +2,10 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::time::num;
 use crate::time::timestamp;
 use crate::wire::parse_core;
 use crate::SetpollError;
-use crate::time::num;
 use setpoll_core::transmitter::{
     DeliveryMode as CoreDeliveryMode, EnqueueOutcome, MemoryQueue, PollDecision, PollOutcome,
     Profile, SetErrPolicy as CoreSetErrPolicy, SetRecord, Transmitter as CoreTransmitter,
@@ -73,7 +73,11 @@ pub enum DeliveryMode {
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct TransmitterConfig {
     /// Where OBIE and RFC 8936 differ (default OBIE).
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
@@ -233,7 +237,11 @@ impl PollWait {
 /// What `enqueue` did.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct EnqueueResult {
     /// `true` when the SET was added; `false` when its `jti` was already queued.
     pub queued: bool,
@@ -291,7 +299,11 @@ impl EnqueueResult {
 /// What `sweep` did.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct SweepResult {
     /// The durable changes to persist, JSON array text (the core's serde form).
     pub changes_json: String,

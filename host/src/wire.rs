@@ -10,7 +10,11 @@ use setpoll_core::wire::{
 /// One `setErrs` entry of a request.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct SetErrEntry {
     /// The SET's `jti`.
     pub jti: String,
@@ -23,7 +27,11 @@ pub struct SetErrEntry {
 /// `OBEventPolling1`: the body of `POST /events`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct PollRequest {
     /// `maxEvents`; `None` when absent.
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
@@ -161,7 +169,11 @@ fn limit(field: &str, set: Option<i32>, default: usize) -> Result<usize, Setpoll
 /// (1 MiB body, 1000 acks, 1000 setErrs).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct RequestLimits {
     /// Largest body, bytes.
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
@@ -177,7 +189,11 @@ pub struct RequestLimits {
 /// Resource limits for [`parse_response`]; `None` members keep the defaults.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct ResponseLimits {
     /// Largest body, bytes.
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
@@ -201,7 +217,11 @@ pub fn request_to_json(request: PollRequest) -> Result<String, SetpollError> {
 /// One SET of a response.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct SetEntry {
     /// The SET's `jti`.
     pub jti: String,
@@ -212,7 +232,11 @@ pub struct SetEntry {
 /// `OBEventPollingResponse1`: the answer to `POST /events`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "wasm",
+    derive(tsify::Tsify),
+    serde(rename_all = "camelCase")
+)]
 pub struct PollResponse {
     /// `sets`, oldest first.
     pub sets: Vec<SetEntry>,

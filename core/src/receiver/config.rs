@@ -47,6 +47,11 @@ pub struct ReceiverConfig {
     pub max_unsettled: usize,
     /// Which `setErrs` code vocabulary to speak: OBIE's (default) or RFC 8935's.
     pub vocabulary: Vocabulary,
+    /// Least time between two key refreshes the receiver asks for
+    /// ([`StaleKeys::refresh_at`](super::StaleKeys::refresh_at)), so SETs
+    /// with forged `kid`s cannot make the host hammer the ASPSP's JWKS URL.
+    /// The first refresh a receiver value asks for is due at once.
+    pub key_refresh_interval: Duration,
 }
 
 impl ReceiverConfig {
@@ -55,7 +60,8 @@ impl ReceiverConfig {
     /// 64 KiB tokens at most, no maximum age), `maxEvents` left to the ASPSP, a
     /// 30 second poll interval, backoff from 1 second to 5 minutes with equal
     /// jitter, a 7 day / 10 000 entry dedup window, 1 000 unsettled SETs at
-    /// most, and the OBIE `setErrs` vocabulary.
+    /// most, the OBIE `setErrs` vocabulary, and key refreshes at most every
+    /// 30 seconds.
     #[must_use]
     pub fn new(issuer: impl Into<String>, client_id: impl Into<String>, keys: Keyring) -> Self {
         let issuer = issuer.into();
@@ -72,6 +78,7 @@ impl ReceiverConfig {
             dedup: DedupConfig::default(),
             max_unsettled: 1000,
             vocabulary: Vocabulary::Obie,
+            key_refresh_interval: Duration::from_secs(30),
         }
     }
 
@@ -125,6 +132,9 @@ impl ReceiverConfig {
         }
         if self.max_unsettled == 0 {
             return Err(ConfigError::ZeroMaxUnsettled);
+        }
+        if self.key_refresh_interval.is_zero() {
+            return Err(ConfigError::ZeroKeyRefreshInterval);
         }
         Ok(self)
     }
@@ -233,6 +243,8 @@ pub enum ConfigError {
     EmptyDedupWindow,
     /// `max_unsettled` is zero: nothing could ever be delivered.
     ZeroMaxUnsettled,
+    /// `key_refresh_interval` is zero: nothing would limit key refreshes.
+    ZeroKeyRefreshInterval,
 }
 
 impl ConfigError {
@@ -251,6 +263,7 @@ impl ConfigError {
             ConfigError::BackoffBounds => "backoff_bounds",
             ConfigError::EmptyDedupWindow => "empty_dedup_window",
             ConfigError::ZeroMaxUnsettled => "zero_max_unsettled",
+            ConfigError::ZeroKeyRefreshInterval => "zero_key_refresh_interval",
         }
     }
 }
@@ -285,6 +298,9 @@ impl core::fmt::Display for ConfigError {
                 f.write_str("the dedup window and capacity must be above zero")
             }
             ConfigError::ZeroMaxUnsettled => f.write_str("max_unsettled must be above zero"),
+            ConfigError::ZeroKeyRefreshInterval => {
+                f.write_str("the key refresh interval must be above zero")
+            }
         }
     }
 }
@@ -314,7 +330,7 @@ mod tests {
     #[test]
     fn each_bad_setting_has_its_own_code() {
         type Tweak = fn(&mut ReceiverConfig);
-        let cases: [(Tweak, &str); 12] = [
+        let cases: [(Tweak, &str); 13] = [
             (|c| c.issuer.clear(), "empty_issuer"),
             (|c| c.client_id.clear(), "client_id_length"),
             (|c| c.client_id = "x".repeat(129), "client_id_length"),
@@ -336,6 +352,10 @@ mod tests {
             ),
             (|c| c.dedup.capacity = 0, "empty_dedup_window"),
             (|c| c.max_unsettled = 0, "zero_max_unsettled"),
+            (
+                |c| c.key_refresh_interval = Duration::ZERO,
+                "zero_key_refresh_interval",
+            ),
         ];
         for (tweak, code) in cases {
             let mut c = config();

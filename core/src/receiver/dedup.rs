@@ -87,7 +87,8 @@ impl TryFrom<ProcessedSetRepr> for ProcessedSet {
     }
 }
 
-type Key = (String, String);
+/// `(iss, jti)`.
+pub(crate) type Key = (String, String);
 
 /// The in-memory window.
 #[derive(Clone, Debug, Default)]
@@ -100,6 +101,15 @@ pub(crate) struct Dedup {
 }
 
 impl Dedup {
+    /// A window holding `list` (oldest first), unbounded.
+    pub(crate) fn from_processed(list: Vec<ProcessedSet>) -> Self {
+        let mut d = Dedup::default();
+        for p in list {
+            let _ = d.insert(p.iss, p.jti, p.delivered_at, p.settlement, usize::MAX);
+        }
+        d
+    }
+
     /// When `(iss, jti)` was delivered and how it was settled, if it is
     /// remembered.
     pub(crate) fn get(&self, iss: &str, jti: &str) -> Option<(Timestamp, &Settlement)> {
@@ -108,7 +118,8 @@ impl Dedup {
             .map(|(_, at, s)| (*at, s))
     }
 
-    /// Remember `(iss, jti)`, then forget the oldest entries beyond `capacity`.
+    /// Remember `(iss, jti)`, then forget the oldest entries beyond
+    /// `capacity`; returns the `(iss, jti)` pairs forgotten.
     pub(crate) fn insert(
         &mut self,
         iss: String,
@@ -116,49 +127,58 @@ impl Dedup {
         delivered_at: Timestamp,
         settlement: Settlement,
         capacity: usize,
-    ) {
+    ) -> Vec<Key> {
         self.seq = self.seq.wrapping_add(1);
         let key = (iss, jti);
         self.entries
             .insert(key.clone(), (self.seq, delivered_at, settlement));
         self.order.push_back((self.seq, key));
+        let mut forgotten = Vec::new();
         while self.entries.len() > capacity {
-            if !self.pop_front() {
-                break;
+            match self.pop_front() {
+                Some(key) => forgotten.push(key),
+                None => break,
             }
         }
         self.compact();
+        forgotten
     }
 
-    /// Forget entries delivered at or before `now - window`.
-    pub(crate) fn expire(&mut self, now: Timestamp, window: core::time::Duration) -> bool {
-        let mut changed = false;
+    /// Forget `(iss, jti)`, if remembered.
+    pub(crate) fn remove(&mut self, iss: &str, jti: &str) {
+        self.entries.remove(&(iss.to_owned(), jti.to_owned()));
+        self.compact();
+    }
+
+    /// Forget entries delivered at or before `now - window`; returns them.
+    pub(crate) fn expire(&mut self, now: Timestamp, window: core::time::Duration) -> Vec<Key> {
+        let mut forgotten = Vec::new();
         while let Some((seq, key)) = self.order.front() {
             match self.entries.get(key) {
                 Some((s, at, _)) if s == seq => {
                     if at.saturating_add(window) > now {
                         break;
                     }
-                    changed = true;
-                    self.pop_front();
+                    forgotten.extend(self.pop_front());
                 }
                 _ => {
                     self.order.pop_front();
                 }
             }
         }
-        changed
+        forgotten
     }
 
-    /// Drop the oldest live entry; `false` when there is none.
-    fn pop_front(&mut self) -> bool {
+    /// Drop the oldest live entry and return its key; `None` when there is
+    /// none.
+    fn pop_front(&mut self) -> Option<Key> {
         while let Some((seq, key)) = self.order.pop_front() {
             if matches!(self.entries.get(&key), Some((s, _, _)) if *s == seq) {
                 self.entries.remove(&key);
-                return true;
+                return Some(key);
             }
         }
-        false
+        None
     }
 
     /// Drop stale leftovers when they outnumber live entries.
@@ -200,7 +220,7 @@ mod tests {
     const ISS: &str = "https://bank.example/";
 
     fn add(d: &mut Dedup, jti: &str, at: u64, cap: usize) {
-        d.insert(
+        let _ = d.insert(
             ISS.into(),
             jti.into(),
             Timestamp::from_secs(at),
@@ -239,8 +259,12 @@ mod tests {
         for i in 0..5u64 {
             add(&mut d, &format!("j{i}"), i * 10, 100);
         }
-        assert!(!d.expire(Timestamp::from_secs(59), Duration::from_secs(60)));
-        assert!(d.expire(Timestamp::from_secs(81), Duration::from_secs(60)));
+        assert!(d
+            .expire(Timestamp::from_secs(59), Duration::from_secs(60))
+            .is_empty());
+        let gone = d.expire(Timestamp::from_secs(81), Duration::from_secs(60));
+        let gone: Vec<&str> = gone.iter().map(|(_, j)| j.as_str()).collect();
+        assert_eq!(gone, ["j0", "j1", "j2"]);
         let jtis: Vec<String> = d.export().into_iter().map(|p| p.jti).collect();
         assert_eq!(jtis, ["j3", "j4"]);
     }
@@ -250,7 +274,7 @@ mod tests {
         let mut d = Dedup::default();
         add(&mut d, "a", 1, 3);
         add(&mut d, "b", 2, 3);
-        d.insert(
+        let _ = d.insert(
             ISS.into(),
             "a".into(),
             Timestamp::from_secs(3),

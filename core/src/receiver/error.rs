@@ -2,85 +2,23 @@
 
 use core::time::Duration;
 
+use super::outcome::FailureReason;
 use super::request::RequestId;
 use crate::time::Timestamp;
 use crate::wire::{ErrorResponse, ResponseError};
 
-/// Why a receiver call did not succeed.
+/// Why a receiver call was refused: a call out of order or bad input. The
+/// call changed nothing.
 ///
-/// Two families, told apart by [`is_poll_failure`](Self::is_poll_failure):
+/// Normal states are not errors: "nothing due yet" and backpressure are a
+/// `None` from [`poll_request`](super::Receiver::poll_request), a failed
+/// round trip is a [`PollOutcome::Failed`](super::PollOutcome::Failed).
 ///
-/// - **Poll failures** (`transport`, `throttled`, `server_error`,
-///   `unauthorized`, `request_rejected`, `unexpected_status`,
-///   `malformed_response`): the round trip failed. The receiver has already
-///   recorded it: every pending ack and `setErrs` entry is kept for the next
-///   request, and the schedule backs off. Log it and carry on with the run
-///   loop; [`unauthorized`](Self::Unauthorized) usually means the host's
-///   access token needs refreshing.
-/// - **Call errors** (the rest): the call was refused and changed nothing.
+/// The variants marked hidden below are produced only by the deprecated
+/// methods kept for the 0.1 bindings (`next_request`, `handle_response`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ReceiverError {
-    /// No HTTP answer at all (connection, TLS, timeout).
-    Transport,
-    /// 429: the ASPSP asks the receiver to slow down.
-    Throttled {
-        /// `Retry-After`, when the ASPSP sent a readable one.
-        retry_after: Option<Duration>,
-    },
-    /// 5xx.
-    ServerError {
-        /// The status code.
-        status: u16,
-        /// The `OBErrorResponse1` body, if there was one.
-        error: Option<ErrorResponse>,
-    },
-    /// 401 or 403: the access token is missing, expired or lacks the scope.
-    Unauthorized {
-        /// The status code.
-        status: u16,
-        /// The `OBErrorResponse1` body, if there was one.
-        error: Option<ErrorResponse>,
-    },
-    /// Another 4xx (e.g. 400 with `UK.OBIE.Field.Invalid`). The receiver only
-    /// sends schema-valid bodies, so this points at the ASPSP or a proxy; it
-    /// is retried with backoff rather than dropping the acks it carried.
-    RequestRejected {
-        /// The status code.
-        status: u16,
-        /// The `OBErrorResponse1` body, if there was one.
-        error: Option<ErrorResponse>,
-    },
-    /// A 1xx or 3xx status (the host should follow redirects itself).
-    UnexpectedStatus {
-        /// The status code.
-        status: u16,
-    },
-    /// A 2xx whose body is not an `OBEventPollingResponse1`, even read
-    /// leniently. Pending acks are kept: nothing proves the ASPSP saw them.
-    MalformedResponse {
-        /// The status code.
-        status: u16,
-        /// What was wrong.
-        error: ResponseError,
-    },
-    /// `next_request` while a request is in flight: answer it first.
-    RequestInFlight {
-        /// The request in flight.
-        id: RequestId,
-    },
-    /// `next_request` before anything is due; call again at `at`.
-    NotDue {
-        /// When a request will be due.
-        at: Timestamp,
-    },
-    /// `next_request` while the application holds
-    /// [`max_unsettled`](super::ReceiverConfig::max_unsettled) SETs and
-    /// there is nothing to acknowledge: ack or reject some first.
-    Backpressure {
-        /// SETs delivered and not yet settled.
-        unsettled: usize,
-    },
     /// An answer to a request that is not in flight (already answered, given
     /// up on, or made before a restart). Nothing changed: its acks stay
     /// pending and its SETs are neither verified nor delivered (the ASPSP
@@ -105,6 +43,59 @@ pub enum ReceiverError {
         /// The code given.
         code: String,
     },
+    #[doc(hidden)]
+    Throttled { retry_after: Option<Duration> },
+    #[doc(hidden)]
+    ServerError {
+        status: u16,
+        error: Option<ErrorResponse>,
+    },
+    #[doc(hidden)]
+    Unauthorized {
+        status: u16,
+        error: Option<ErrorResponse>,
+    },
+    #[doc(hidden)]
+    RequestRejected {
+        status: u16,
+        error: Option<ErrorResponse>,
+    },
+    #[doc(hidden)]
+    UnexpectedStatus { status: u16 },
+    #[doc(hidden)]
+    MalformedResponse { status: u16, error: ResponseError },
+    #[doc(hidden)]
+    RequestInFlight { id: RequestId },
+    #[doc(hidden)]
+    NotDue { at: Timestamp },
+    #[doc(hidden)]
+    Backpressure { unsettled: usize },
+}
+
+impl ReceiverError {
+    /// The deprecated error form of a failed round trip.
+    pub(crate) fn from_failure(reason: FailureReason) -> Self {
+        match reason {
+            FailureReason::Throttled { retry_after } => ReceiverError::Throttled { retry_after },
+            FailureReason::ServerError { status, error } => {
+                ReceiverError::ServerError { status, error }
+            }
+            FailureReason::Unauthorized { status, error } => {
+                ReceiverError::Unauthorized { status, error }
+            }
+            FailureReason::RequestRejected { status, error } => {
+                ReceiverError::RequestRejected { status, error }
+            }
+            FailureReason::MalformedResponse { status, error } => {
+                ReceiverError::MalformedResponse { status, error }
+            }
+            // `handle_reply` never answers `NoAnswer`; a status of 0 says so.
+            FailureReason::UnexpectedStatus { status } => {
+                ReceiverError::UnexpectedStatus { status }
+            }
+            FailureReason::NoAnswer => ReceiverError::UnexpectedStatus { status: 0 },
+        }
+    }
 }
 
 impl ReceiverError {
@@ -112,7 +103,6 @@ impl ReceiverError {
     #[must_use]
     pub fn code(&self) -> &'static str {
         match self {
-            ReceiverError::Transport => "transport",
             ReceiverError::Throttled { .. } => "throttled",
             ReceiverError::ServerError { .. } => "server_error",
             ReceiverError::Unauthorized { .. } => "unauthorized",
@@ -129,14 +119,12 @@ impl ReceiverError {
         }
     }
 
-    /// `true` for a failed round trip the receiver has recorded (and will
-    /// retry); `false` for a refused call that changed nothing.
+    #[doc(hidden)]
     #[must_use]
     pub fn is_poll_failure(&self) -> bool {
         matches!(
             self,
-            ReceiverError::Transport
-                | ReceiverError::Throttled { .. }
+            ReceiverError::Throttled { .. }
                 | ReceiverError::ServerError { .. }
                 | ReceiverError::Unauthorized { .. }
                 | ReceiverError::RequestRejected { .. }
@@ -148,42 +136,35 @@ impl ReceiverError {
 
 impl core::fmt::Display for ReceiverError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let detail = |e: &Option<ErrorResponse>| {
-            let Some(e) = e else {
-                return String::new();
-            };
-            let mut parts: Vec<&str> = e.errors.iter().map(|d| d.error_code.as_str()).collect();
-            parts.extend(e.message.as_deref());
-            if parts.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", parts.join(", "))
-            }
-        };
         match self {
-            ReceiverError::Transport => f.write_str("the request got no HTTP answer"),
-            ReceiverError::Throttled { retry_after } => match retry_after {
-                Some(d) => write!(f, "throttled (429), retry after {} s", d.as_secs()),
-                None => f.write_str("throttled (429)"),
-            },
-            ReceiverError::ServerError { status, error } => {
-                write!(f, "the ASPSP failed with {status}{}", detail(error))
+            ReceiverError::Throttled { retry_after } => FailureReason::Throttled {
+                retry_after: *retry_after,
             }
-            ReceiverError::Unauthorized { status, error } => write!(
-                f,
-                "the ASPSP refused the access token with {status}{}",
-                detail(error)
-            ),
-            ReceiverError::RequestRejected { status, error } => write!(
-                f,
-                "the ASPSP rejected the request with {status}{}",
-                detail(error)
-            ),
+            .fmt(f),
+            ReceiverError::ServerError { status, error } => FailureReason::ServerError {
+                status: *status,
+                error: error.clone(),
+            }
+            .fmt(f),
+            ReceiverError::Unauthorized { status, error } => FailureReason::Unauthorized {
+                status: *status,
+                error: error.clone(),
+            }
+            .fmt(f),
+            ReceiverError::RequestRejected { status, error } => FailureReason::RequestRejected {
+                status: *status,
+                error: error.clone(),
+            }
+            .fmt(f),
             ReceiverError::UnexpectedStatus { status } => {
-                write!(f, "unexpected HTTP status {status}")
+                FailureReason::UnexpectedStatus { status: *status }.fmt(f)
             }
             ReceiverError::MalformedResponse { status, error } => {
-                write!(f, "unreadable {status} answer: {error}")
+                FailureReason::MalformedResponse {
+                    status: *status,
+                    error: error.clone(),
+                }
+                .fmt(f)
             }
             ReceiverError::RequestInFlight { id } => {
                 write!(f, "request {id} is still in flight")

@@ -164,6 +164,9 @@ pub enum DuplicateOf {
     /// A SET handed to the application and not yet settled: nothing is
     /// queued; the application's own ack or reject will answer it.
     InProcessing,
+    /// A SET held for a key refresh: nothing is queued; it is judged when
+    /// the keys are refreshed.
+    Held,
 }
 
 /// A SET that was received again within the dedup window.
@@ -199,6 +202,14 @@ pub struct Batch {
     /// string): what was wrong first. The answer was still read SET by SET,
     /// so one bad entry never blocks the others; log it for the ASPSP.
     pub salvaged: Option<ResponseError>,
+    /// SETs newly held because their `kid` is not among the receiver's keys
+    /// (their `jti`s): neither delivered nor reported until the keys are
+    /// refreshed.
+    pub held: Vec<String>,
+    /// Set while any SET is held: refresh the keys
+    /// ([`refresh_keys`](super::Receiver::refresh_keys)) at or after its
+    /// `refresh_at`.
+    pub keys_stale: Option<super::StaleKeys>,
 }
 
 /// The `sets` of a 2xx answer, read.

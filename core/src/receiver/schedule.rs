@@ -7,6 +7,14 @@
 //! - After `n` consecutive failures: [`Backoff::delay`] with caller-supplied
 //!   randomness, never less than a `Retry-After`, and nothing at all (not even
 //!   an acknowledgement flush) goes out before that.
+//! - After answers that make no progress (SETs, but none new: only
+//!   duplicates of SETs already settled, held or in processing, or
+//!   rejections already reported; or `moreAvailable` with no SETs), the
+//!   first [`STALL_GRACE`] polls go out as usual, then each further one waits
+//!   [`Backoff::delay`] like a failure, and acknowledgements ride with those
+//!   polls instead of separate flushes. A transmitter that ignores `ack` then
+//!   costs a few requests in the first seconds and at most a couple per
+//!   second after (fewer and fewer), instead of a tight loop.
 
 use core::time::Duration;
 
@@ -65,7 +73,16 @@ pub struct ScheduleState {
     pub next_poll_at: Timestamp,
     /// Failed round trips since the last success.
     pub consecutive_failures: u32,
+    /// Successful answers in a row that made no progress (see the module
+    /// documentation); while above [`STALL_GRACE`], acknowledgements wait
+    /// for the next poll instead of going out in flushes of their own.
+    #[serde(default)]
+    pub stalled_polls: u32,
 }
+
+/// Answers without progress that are polled again at the usual pace before
+/// the stall backoff starts.
+pub const STALL_GRACE: u32 = 2;
 
 /// What the schedule allows right now.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -90,22 +107,59 @@ impl ScheduleState {
         }
     }
 
-    /// A poll succeeded at `now`.
-    pub(crate) fn poll_succeeded(&mut self, now: Timestamp, more: bool, interval: Duration) {
+    /// A poll succeeded at `now`. `stalled`: the answer made no progress.
+    pub(crate) fn poll_succeeded(
+        &mut self,
+        now: Timestamp,
+        more: bool,
+        interval: Duration,
+        stalled: Option<(&Backoff, u64)>,
+    ) {
         self.consecutive_failures = 0;
-        self.next_poll_at = if more {
+        let usual = if more {
             now
         } else {
             now.saturating_add(interval)
         };
+        self.next_poll_at = match stalled {
+            None => {
+                self.stalled_polls = 0;
+                usual
+            }
+            Some((backoff, random)) => {
+                self.stalled_polls = self.stalled_polls.saturating_add(1);
+                usual.max(now.saturating_add(self.stall_delay(backoff, random)))
+            }
+        };
     }
 
-    /// An acknowledgement-only request succeeded at `now`.
-    pub(crate) fn flush_succeeded(&mut self, now: Timestamp, more: bool) {
+    /// An acknowledgement-only request succeeded at `now`. `stalled`: its
+    /// answer carried SETs, none of them new.
+    pub(crate) fn flush_succeeded(
+        &mut self,
+        now: Timestamp,
+        more: bool,
+        stalled: Option<(&Backoff, u64)>,
+    ) {
         self.consecutive_failures = 0;
-        if more {
+        if let Some((backoff, random)) = stalled {
+            self.stalled_polls = self.stalled_polls.saturating_add(1);
+            let at = now.saturating_add(self.stall_delay(backoff, random));
+            self.next_poll_at = self.next_poll_at.max(at);
+        } else if more && self.flushes_allowed() {
             self.next_poll_at = self.next_poll_at.min(now);
         }
+    }
+
+    /// Whether acknowledgements may go out in flushes of their own (not
+    /// while the stall backoff holds: they ride the next poll).
+    pub(crate) fn flushes_allowed(&self) -> bool {
+        self.stalled_polls <= STALL_GRACE
+    }
+
+    /// The wait imposed by the current run of answers without progress.
+    fn stall_delay(&self, backoff: &Backoff, random: u64) -> Duration {
+        backoff.delay(self.stalled_polls.saturating_sub(STALL_GRACE), random)
     }
 
     /// A round trip failed at `now`; returns when the next attempt is due.
@@ -127,9 +181,13 @@ impl ScheduleState {
 }
 
 /// Parse an HTTP `Retry-After` value (RFC 9110 §10.2.3): either
-/// delay-seconds or an IMF-fixdate such as `Sun, 06 Nov 1994 08:49:37 GMT`,
-/// the latter measured from `now` (a date in the past means no wait).
-/// Returns `None` for anything else.
+/// delay-seconds or an HTTP-date in any of the three formats RFC 9110
+/// §5.6.7 requires a recipient to accept (IMF-fixdate
+/// `Sun, 06 Nov 1994 08:49:37 GMT`, the obsolete RFC 850
+/// `Sunday, 06-Nov-94 08:49:37 GMT` and asctime `Sun Nov  6 08:49:37 1994`),
+/// read by the `httpdate` crate and measured from `now` (a date in the past
+/// means no wait). Returns `None` for anything else. Pure: the caller's
+/// `now` is the only clock.
 #[must_use]
 pub fn parse_retry_after(value: &str, now: Timestamp) -> Option<Duration> {
     let value = value.trim();
@@ -138,67 +196,11 @@ pub fn parse_retry_after(value: &str, now: Timestamp) -> Option<Duration> {
         let secs = value.parse::<u64>().unwrap_or(u64::MAX);
         return Some(Duration::from_secs(secs));
     }
-    let at = parse_imf_fixdate(value)?;
+    let at = httpdate::parse_http_date(value).ok()?;
+    // `SystemTime` is only a carrier here: no clock is read.
+    let since_epoch = at.duration_since(std::time::UNIX_EPOCH).ok()?;
+    let at = Timestamp::from_millis(u64::try_from(since_epoch.as_millis()).ok()?);
     Some(at.saturating_duration_since(now))
-}
-
-/// `Sun, 06 Nov 1994 08:49:37 GMT` -> a timestamp.
-fn parse_imf_fixdate(s: &str) -> Option<Timestamp> {
-    let mut parts = s.split(' ');
-    let (Some(wkday), Some(day), Some(month), Some(year), Some(time), Some("GMT"), None) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return None;
-    };
-    const DAYS: [&str; 7] = ["Mon,", "Tue,", "Wed,", "Thu,", "Fri,", "Sat,", "Sun,"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    if !DAYS.contains(&wkday) || day.len() != 2 || year.len() != 4 || time.len() != 8 {
-        return None;
-    }
-    let month = MONTHS.iter().position(|m| *m == month)?;
-    let day: u64 = digits(day)?;
-    let year: u64 = digits(year)?;
-    let mut hms = time.split(':');
-    let (Some(h), Some(m), Some(sec), None) = (hms.next(), hms.next(), hms.next(), hms.next())
-    else {
-        return None;
-    };
-    let (h, m, sec) = (digits(h)?, digits(m)?, digits(sec)?);
-    if year < 1970 || day == 0 || day > 31 || h > 23 || m > 59 || sec > 60 {
-        return None;
-    }
-    let days = days_from_civil(year, u64::try_from(month).ok()?.saturating_add(1), day);
-    Some(Timestamp::from_secs(
-        days.saturating_mul(86_400)
-            .saturating_add(h * 3600 + m * 60 + sec),
-    ))
-}
-
-fn digits(s: &str) -> Option<u64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (year >= 1970).
-fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
-    // Howard Hinnant's algorithm, shifted to start the year in March.
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    (era * 146_097 + doe).saturating_sub(719_468)
 }
 
 #[cfg(test)]
@@ -246,18 +248,37 @@ mod tests {
         let mut s = ScheduleState::default();
         let t = Timestamp::from_secs(100);
         assert_eq!(s.slot(t), Slot::Poll);
-        s.poll_succeeded(t, true, Duration::from_secs(30));
+        s.poll_succeeded(t, true, Duration::from_secs(30), None);
         assert_eq!(s.slot(t), Slot::Poll);
-        s.poll_succeeded(t, false, Duration::from_secs(30));
+        s.poll_succeeded(t, false, Duration::from_secs(30), None);
         assert_eq!(s.slot(t), Slot::FlushOnly);
         assert_eq!(s.next_poll_at, Timestamp::from_secs(130));
         assert_eq!(s.slot(Timestamp::from_secs(130)), Slot::Poll);
         // A flush that finds nothing more leaves the poll time alone ...
-        s.flush_succeeded(Timestamp::from_secs(110), false);
+        s.flush_succeeded(Timestamp::from_secs(110), false, None);
         assert_eq!(s.next_poll_at, Timestamp::from_secs(130));
         // ... and one that finds more brings it forward.
-        s.flush_succeeded(Timestamp::from_secs(110), true);
+        s.flush_succeeded(Timestamp::from_secs(110), true, None);
         assert_eq!(s.next_poll_at, Timestamp::from_secs(110));
+    }
+
+    #[test]
+    fn answers_without_progress_back_off_after_a_grace() {
+        let mut s = ScheduleState::default();
+        let b = backoff(Jitter::None);
+        let t = Timestamp::from_secs(100);
+        let mut waits = Vec::new();
+        for _ in 0..6 {
+            s.poll_succeeded(t, true, Duration::from_secs(30), Some((&b, 0)));
+            waits.push(s.next_poll_at.as_millis() - t.as_millis());
+        }
+        assert_eq!(waits, [0, 0, 500, 1000, 2000, 4000]);
+        // A flush that finds more does not bring a stalled poll forward.
+        s.flush_succeeded(t, true, None);
+        assert_eq!(s.next_poll_at, Timestamp::from_millis(104_000));
+        // Progress ends the stall.
+        s.poll_succeeded(t, true, Duration::from_secs(30), None);
+        assert_eq!((s.stalled_polls, s.next_poll_at), (0, t));
     }
 
     #[test]
@@ -277,7 +298,12 @@ mod tests {
         let at = s.failed(t, &b, Some(Duration::from_secs(86_400)), 0);
         assert_eq!(at, Timestamp::from_secs(700));
         assert_eq!(s.consecutive_failures, 4);
-        s.poll_succeeded(Timestamp::from_secs(700), false, Duration::from_secs(30));
+        s.poll_succeeded(
+            Timestamp::from_secs(700),
+            false,
+            Duration::from_secs(30),
+            None,
+        );
         assert_eq!(s.consecutive_failures, 0);
     }
 
@@ -313,8 +339,6 @@ mod tests {
             "-5",
             "1.5",
             "soon",
-            "Sunday, 06-Nov-94 08:49:37 GMT",
-            "Sun Nov  6 08:49:37 1994",
             "Sun, 06 Nov 1994 08:49:37 UTC",
             "Sun, 06 Foo 1994 08:49:37 GMT",
             "Sun, 06 Nov 1994 25:49:37 GMT",
@@ -324,10 +348,33 @@ mod tests {
         }
     }
 
+    /// RFC 9110 §5.6.7: the same instant in all three formats.
     #[test]
-    fn civil_days_match_known_dates() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(days_from_civil(2024, 12, 31), 20_088);
+    fn retry_after_reads_all_three_http_date_formats() {
+        let now = Timestamp::from_secs(784_111_777); // 1994-11-06T08:49:37Z
+        for date in [
+            "Sun, 06 Nov 1994 08:51:37 GMT",
+            "Sunday, 06-Nov-94 08:51:37 GMT",
+            "Sun Nov  6 08:51:37 1994",
+        ] {
+            assert_eq!(
+                parse_retry_after(date, now),
+                Some(Duration::from_secs(120)),
+                "{date}"
+            );
+        }
+        // A leap day, read the same way in every format.
+        let epoch = Timestamp::EPOCH;
+        for date in [
+            "Tue, 29 Feb 2028 12:00:00 GMT",
+            "Tuesday, 29-Feb-28 12:00:00 GMT",
+            "Tue Feb 29 12:00:00 2028",
+        ] {
+            assert_eq!(
+                parse_retry_after(date, epoch),
+                Some(Duration::from_secs(1_835_438_400)),
+                "{date}"
+            );
+        }
     }
 }

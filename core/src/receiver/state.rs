@@ -2,7 +2,11 @@
 //!
 //! Everything a receiver must not forget across a restart: acks and
 //! `setErrs` entries not yet confirmed by the ASPSP, SETs handed to the
-//! application and not yet settled, the dedup window, and the schedule. The
+//! application and not yet settled, SETs held until the ASPSP's keys are
+//! refreshed, the dedup window, and the schedule. A host saves it whole now
+//! and then (compaction) and in between saves the small
+//! [`ReceiverChange`](super::ReceiverChange)s that
+//! [`apply`](ReceiverState::apply) replays onto it. The
 //! request in flight is deliberately absent: after a restart it is gone, and
 //! the acks it carried are still pending, so the next request carries them
 //! again.
@@ -38,6 +42,11 @@ pub struct ReceiverState {
     pub unsettled: Vec<UnsettledSet>,
     /// The dedup window, oldest first.
     pub processed: Vec<ProcessedSet>,
+    /// SETs signed with a key (`kid`) the receiver's keys lack, held until
+    /// the host refreshes the keys; oldest first. Never acknowledged or
+    /// reported while held.
+    #[serde(default)]
+    pub held: Vec<HeldSet>,
 }
 
 impl Default for ReceiverState {
@@ -49,8 +58,24 @@ impl Default for ReceiverState {
             pending_set_errs: Vec::new(),
             unsettled: Vec::new(),
             processed: Vec::new(),
+            held: Vec::new(),
         }
     }
+}
+
+/// A SET held for a key refresh.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeldSet {
+    /// The key it came under in `sets`.
+    pub jti: String,
+    /// The `kid` of its JWS header, unknown to the receiver's keys.
+    pub kid: String,
+    /// The compact JWS as received, verified again after a key refresh as of
+    /// `received_at`.
+    pub token: String,
+    /// When it arrived.
+    pub received_at: Timestamp,
 }
 
 /// One `setErrs` entry waiting to be sent.
@@ -127,6 +152,12 @@ impl ReceiverState {
             check_jti(&u.jti)?;
             if !held.insert(u.jti.as_str()) {
                 return Err(StateError::DuplicateJti(u.jti.clone()));
+            }
+        }
+        for h in &self.held {
+            check_jti(&h.jti)?;
+            if !held.insert(h.jti.as_str()) {
+                return Err(StateError::DuplicateJti(h.jti.clone()));
             }
         }
         let mut seen = std::collections::HashSet::new();
@@ -218,6 +249,7 @@ mod tests {
             schedule: ScheduleState {
                 next_poll_at: Timestamp::from_secs(5),
                 consecutive_failures: 2,
+                stalled_polls: 0,
             },
             pending_acks: vec!["a".into()],
             pending_set_errs: vec![PendingSetErr {

@@ -83,6 +83,30 @@ fn forged(claims: &serde_json::Value) -> String {
     sign_with(claims, &keys().forger)
 }
 
+/// The bank's next key, `kid` `bank-2`, not in [`config`]'s keys.
+fn rotated_key() -> &'static SigningKey {
+    static KEY: OnceLock<SigningKey> = OnceLock::new();
+    KEY.get_or_init(|| {
+        SigningKey::generate_es256(&mut ChaCha8Rng::seed_from_u64(5))
+            .unwrap()
+            .with_kid("bank-2")
+    })
+}
+
+/// Signed by the bank with its next key.
+fn rotated(jti: &str) -> String {
+    sign_with(&claims_json(jti, ISS, AUD), rotated_key())
+}
+
+/// The JWK Set after the rotation: both keys.
+fn rotated_keyring() -> Keyring {
+    let set = JwkSet::new(vec![
+        keys().bank.to_public_jwk(),
+        rotated_key().to_public_jwk(),
+    ]);
+    Keyring::new(&set.unwrap()).unwrap()
+}
+
 fn token(jti: &str) -> String {
     signed(&claims_json(jti, ISS, AUD))
 }
@@ -131,10 +155,31 @@ fn body_of(req: &PollRequest) -> serde_json::Value {
 
 /// Poll at `now` and answer 201 with `sets`.
 fn poll(rx: &mut Receiver, now: Timestamp, sets: &[(&str, String)], more: bool) -> Batch {
-    let req = rx.next_request(now).unwrap();
+    let req = rx.poll_request(now).unwrap();
     let body = sets_body(sets, more);
-    rx.handle_response(req.id, HttpResponse::new(201, &body), now, &mut rng())
-        .unwrap()
+    rx.handle_reply(req.id, HttpResponse::new(201, &body), now, &mut rng())
+        .batch()
+}
+
+/// The two sides of a [`PollOutcome`], for tests that know which to expect.
+trait Outcome {
+    fn batch(self) -> Batch;
+    fn failed(self) -> PollFailure;
+}
+
+impl Outcome for Result<PollOutcome, ReceiverError> {
+    fn batch(self) -> Batch {
+        match self.unwrap() {
+            PollOutcome::Batch(b) => b,
+            PollOutcome::Failed(f) => unreachable!("failed: {f:?}"),
+        }
+    }
+    fn failed(self) -> PollFailure {
+        match self.unwrap() {
+            PollOutcome::Failed(f) => f,
+            PollOutcome::Batch(b) => unreachable!("a batch: {b:?}"),
+        }
+    }
 }
 
 fn jtis(deliveries: &[Delivery]) -> Vec<&str> {
@@ -144,11 +189,11 @@ fn jtis(deliveries: &[Delivery]) -> Vec<&str> {
 #[test]
 fn first_request_is_a_poll_with_the_configured_members() {
     let mut rx = receiver();
-    let req = rx.next_request(t(0)).unwrap();
+    let req = rx.poll_request(t(0)).unwrap();
     assert_eq!(req.kind, RequestKind::Poll);
     assert_eq!(req.body, r#"{"maxEvents":10,"returnImmediately":true}"#);
     assert_eq!(rx.in_flight(), Some(req.id));
-    assert!(!rx.is_dirty(), "next_request changes no durable state");
+    assert!(!rx.has_changes(), "next_request changes no durable state");
 }
 
 #[test]
@@ -157,7 +202,7 @@ fn leaving_max_events_to_the_aspsp_omits_it() {
     c.max_events = None;
     c.return_immediately = None;
     let mut rx = receiver_with(c);
-    assert_eq!(rx.next_request(t(0)).unwrap().body, "{}");
+    assert_eq!(rx.poll_request(t(0)).unwrap().body, "{}");
 }
 
 #[test]
@@ -172,38 +217,35 @@ fn delivers_verified_sets_then_flushes_acks_with_max_events_zero() {
     assert_eq!(d.claims.aud, [AUD]);
     assert_eq!(d.token, a);
     assert_eq!(d.delivered_at, t(0));
-    assert!(rx.take_state().is_some());
+    assert!(!rx.take_changes().is_empty());
 
     rx.ack("a").unwrap();
     rx.ack("b").unwrap();
     assert_eq!(
-        rx.next_poll_at(),
-        Timestamp::EPOCH,
+        rx.poll_timeout(),
+        Some(Timestamp::EPOCH),
         "a flush is due at once"
     );
-    let req = rx.next_request(t(1)).unwrap();
+    let req = rx.poll_request(t(1)).unwrap();
     assert_eq!(req.kind, RequestKind::AckOnly);
     assert_eq!(
         req.body,
         r#"{"maxEvents":0,"returnImmediately":true,"ack":["a","b"]}"#
     );
     let batch = rx
-        .handle_response(
+        .handle_reply(
             req.id,
             HttpResponse::new(200, r#"{"sets":{}}"#),
             t(1),
             &mut rng(),
         )
-        .unwrap();
+        .batch();
     assert_eq!(batch.acks_confirmed, 2);
     assert!(rx.state().pending_acks.is_empty());
     // Nothing pending: the next poll waits for the interval.
-    assert_eq!(rx.next_poll_at(), t(30));
-    assert_eq!(rx.poll_timeout(t(1)), Duration::from_secs(29));
-    assert_eq!(
-        rx.next_request(t(2)).unwrap_err(),
-        ReceiverError::NotDue { at: t(30) }
-    );
+    assert_eq!(rx.poll_timeout(), Some(t(30)));
+    assert_eq!(rx.poll_request(t(2)), None, "not yet");
+    assert_eq!(rx.poll_request(t(30)).unwrap().kind, RequestKind::Poll);
 }
 
 #[test]
@@ -211,24 +253,22 @@ fn an_ack_made_while_a_request_is_in_flight_rides_the_next_one() {
     let mut rx = receiver();
     poll(&mut rx, t(0), &[("a", token("a")), ("b", token("b"))], true);
     rx.ack("a").unwrap();
-    let req = rx.next_request(t(0)).unwrap();
+    let req = rx.poll_request(t(0)).unwrap();
     assert_eq!(req.polling.ack, ["a"]);
     rx.ack("b").unwrap(); // while req is in flight
-    assert_eq!(
-        rx.next_request(t(0)).unwrap_err(),
-        ReceiverError::RequestInFlight { id: req.id }
-    );
+    assert_eq!(rx.poll_request(t(0)), None, "one request in flight");
+    assert_eq!(rx.poll_timeout(), None);
     let batch = rx
-        .handle_response(
+        .handle_reply(
             req.id,
             HttpResponse::new(201, &sets_body(&[], false)),
             t(0),
             &mut rng(),
         )
-        .unwrap();
+        .batch();
     assert_eq!(batch.acks_confirmed, 1);
     assert_eq!(rx.state().pending_acks, ["b"]);
-    let req = rx.next_request(t(1)).unwrap();
+    let req = rx.poll_request(t(1)).unwrap();
     assert_eq!(req.polling.ack, ["b"]);
 }
 
@@ -258,28 +298,30 @@ fn failures_keep_every_ack_and_set_err_and_back_off() {
         Some((200, "<html>proxy</html>")),
         Some((302, "")),
     ] {
-        let req = rx.next_request(now).unwrap();
+        let req = rx.poll_request(now).unwrap();
         assert_eq!(req.polling.ack, ["a"]);
         assert_eq!(req.polling.set_errs.len(), 1);
         let retry_at = match answer {
             Some((status, body)) => {
-                let e = rx
-                    .handle_response(req.id, HttpResponse::new(status, body), now, &mut rng())
-                    .unwrap_err();
-                assert!(e.is_poll_failure(), "{e}");
-                rx.next_poll_at()
+                let f = rx
+                    .handle_reply(req.id, HttpResponse::new(status, body), now, &mut rng())
+                    .failed();
+                assert_eq!(f.reason.status(), Some(status));
+                assert_eq!(rx.poll_timeout(), Some(f.retry_at));
+                f.retry_at
             }
-            None => rx.handle_failure(req.id, now, &mut rng()).unwrap(),
+            None => {
+                let f = rx.handle_no_reply(req.id, now, &mut rng()).unwrap();
+                assert_eq!(f.reason, FailureReason::NoAnswer);
+                f.retry_at
+            }
         };
         assert_eq!(
             retry_at,
             now.saturating_add(Duration::from_secs(expected_wait))
         );
         // Nothing goes out before the backoff expires, not even a flush.
-        assert_eq!(
-            rx.next_request(now).unwrap_err(),
-            ReceiverError::NotDue { at: retry_at }
-        );
+        assert_eq!(rx.poll_request(now), None);
         assert_eq!(rx.state().pending_acks, ["a"]);
         failures += 1;
         assert_eq!(rx.state().schedule.consecutive_failures, failures);
@@ -287,15 +329,15 @@ fn failures_keep_every_ack_and_set_err_and_back_off() {
         expected_wait *= 2;
     }
     // Success clears them and resets the backoff.
-    let req = rx.next_request(now).unwrap();
+    let req = rx.poll_request(now).unwrap();
     assert_eq!(req.kind, RequestKind::Poll);
-    rx.handle_response(
+    rx.handle_reply(
         req.id,
         HttpResponse::new(201, &sets_body(&[], false)),
         now,
         &mut rng(),
     )
-    .unwrap();
+    .batch();
     let s = rx.state();
     assert!(s.pending_acks.is_empty() && s.pending_set_errs.is_empty());
     assert_eq!(s.schedule.consecutive_failures, 0);
@@ -315,14 +357,15 @@ fn error_statuses_are_typed_and_surface_the_ob_error_body() {
     ];
     for (status, body, code) in cases {
         let mut rx = receiver();
-        let req = rx.next_request(t(0)).unwrap();
-        let e = rx
-            .handle_response(req.id, HttpResponse::new(status, body), t(0), &mut rng())
-            .unwrap_err();
+        let req = rx.poll_request(t(0)).unwrap();
+        let f = rx
+            .handle_reply(req.id, HttpResponse::new(status, body), t(0), &mut rng())
+            .failed();
+        let e = f.reason;
         assert_eq!(e.code(), code);
-        assert!(e.is_poll_failure());
+        assert_eq!(f.failures_in_a_row, 1);
         assert!(!e.to_string().is_empty());
-        if let ReceiverError::RequestRejected { error, .. } = &e {
+        if let FailureReason::RequestRejected { error, .. } = &e {
             let error = error.as_ref().unwrap();
             assert_eq!(error.errors[0].error_code.as_str(), "UK.OBIE.Field.Invalid");
             assert!(e.to_string().contains("UK.OBIE.Field.Invalid"));
@@ -338,34 +381,34 @@ fn error_statuses_are_typed_and_surface_the_ob_error_body() {
 #[test]
 fn retry_after_is_a_floor_on_the_backoff() {
     let mut rx = receiver();
-    let req = rx.next_request(t(0)).unwrap();
+    let req = rx.poll_request(t(0)).unwrap();
     let e = rx
-        .handle_response(
+        .handle_reply(
             req.id,
             HttpResponse::new(429, "").with_retry_after("120"),
             t(0),
             &mut rng(),
         )
-        .unwrap_err();
+        .failed();
     assert_eq!(
-        e,
-        ReceiverError::Throttled {
+        e.reason,
+        FailureReason::Throttled {
             retry_after: Some(Duration::from_secs(120))
         }
     );
-    assert_eq!(rx.next_poll_at(), t(120));
+    assert_eq!((e.retry_at, rx.poll_timeout()), (t(120), Some(t(120))));
     // A 503 with an HTTP date works the same way.
-    let req = rx.next_request(t(120)).unwrap();
+    let req = rx.poll_request(t(120)).unwrap();
     let date = "Tue, 14 Nov 2023 22:18:20 GMT"; // t(0) + 300 s
     assert_eq!(t(0).as_secs(), 1_700_000_000);
-    rx.handle_response(
+    rx.handle_reply(
         req.id,
         HttpResponse::new(503, "").with_retry_after(date),
         t(120),
         &mut rng(),
     )
-    .unwrap_err();
-    assert_eq!(rx.next_poll_at(), t(300));
+    .failed();
+    assert_eq!(rx.poll_timeout(), Some(t(300)));
 }
 
 #[test]
@@ -377,9 +420,10 @@ fn jitter_comes_from_the_callers_randomness() {
     let waits: Vec<Timestamp> = (0..4u64)
         .map(|seed| {
             let mut rx = receiver_with(c.clone());
-            let req = rx.next_request(t(0)).unwrap();
-            rx.handle_failure(req.id, t(0), &mut ChaCha8Rng::seed_from_u64(seed))
+            let req = rx.poll_request(t(0)).unwrap();
+            rx.handle_no_reply(req.id, t(0), &mut ChaCha8Rng::seed_from_u64(seed))
                 .unwrap()
+                .retry_at
         })
         .collect();
     assert!(waits.iter().all(|w| *w <= t(100)));
@@ -391,31 +435,30 @@ fn answers_to_requests_not_in_flight_change_nothing() {
     let mut rx = receiver();
     poll(&mut rx, t(0), &[("a", token("a"))], true);
     rx.ack("a").unwrap();
-    let _ = rx.take_state();
-    let req = rx.next_request(t(0)).unwrap();
+    let _ = rx.take_changes();
+    let req = rx.poll_request(t(0)).unwrap();
     let before = rx.state();
     let body = sets_body(&[("z", token("z"))], false);
     for stale in [RequestId(req.id.0 + 1), RequestId(0)] {
         let e = rx
-            .handle_response(stale, HttpResponse::new(201, &body), t(0), &mut rng())
+            .handle_reply(stale, HttpResponse::new(201, &body), t(0), &mut rng())
             .unwrap_err();
         assert_eq!(e, ReceiverError::UnknownRequest { id: stale });
-        assert!(!e.is_poll_failure());
         assert_eq!(
-            rx.handle_failure(stale, t(0), &mut rng())
+            rx.handle_no_reply(stale, t(0), &mut rng())
                 .unwrap_err()
                 .code(),
             "unknown_request"
         );
     }
     assert_eq!(rx.state(), before);
-    assert!(!rx.is_dirty());
+    assert!(!rx.has_changes());
     assert_eq!(rx.in_flight(), Some(req.id));
     // A duplicate of an answer already handled is refused the same way.
-    rx.handle_response(req.id, HttpResponse::new(201, &body), t(0), &mut rng())
-        .unwrap();
+    rx.handle_reply(req.id, HttpResponse::new(201, &body), t(0), &mut rng())
+        .batch();
     let e = rx
-        .handle_response(req.id, HttpResponse::new(201, &body), t(0), &mut rng())
+        .handle_reply(req.id, HttpResponse::new(201, &body), t(0), &mut rng())
         .unwrap_err();
     assert_eq!(e.code(), "unknown_request");
 }
@@ -447,7 +490,7 @@ fn sets_failing_verification_are_reported_in_the_configured_vocabulary() {
         let sent = r.reported.clone().unwrap();
         assert_eq!(sent.err, bad_sig);
         assert!((1..=256).contains(&sent.description.chars().count()));
-        let req = rx.next_request(t(1)).unwrap();
+        let req = rx.poll_request(t(1)).unwrap();
         assert_eq!(req.kind, RequestKind::AckOnly);
         let body = body_of(&req);
         assert_eq!(body["setErrs"]["x"]["err"], bad_sig.as_str());
@@ -543,14 +586,14 @@ fn redelivered_sets_are_acked_again_but_delivered_once() {
     rx.reject("b", SetErrCode::SetData, "unknown consent")
         .unwrap();
     // Flush the verdicts.
-    let req = rx.next_request(t(0)).unwrap();
-    rx.handle_response(
+    let req = rx.poll_request(t(0)).unwrap();
+    rx.handle_reply(
         req.id,
         HttpResponse::new(201, &sets_body(&[], true)),
         t(0),
         &mut rng(),
     )
-    .unwrap();
+    .batch();
     assert!(rx.state().pending_acks.is_empty());
     // The ASPSP sends both again (and "c" twice in one answer is impossible
     // in JSON, so "c" comes again in the next one while still in processing).
@@ -570,19 +613,19 @@ fn redelivered_sets_are_acked_again_but_delivered_once() {
         of,
         [("a", DuplicateOf::Acked), ("b", DuplicateOf::Rejected)]
     );
-    let req = rx.next_request(t(5)).unwrap();
+    let req = rx.poll_request(t(5)).unwrap();
     let body = body_of(&req);
     assert_eq!(body["ack"], serde_json::json!(["a"]));
     assert_eq!(body["setErrs"]["b"]["err"], "setData");
     assert_eq!(body["setErrs"]["b"]["description"], "unknown consent");
     let batch = rx
-        .handle_response(
+        .handle_reply(
             req.id,
             HttpResponse::new(201, &sets_body(&[("c", token("c"))], false)),
             t(6),
             &mut rng(),
         )
-        .unwrap();
+        .batch();
     assert!(batch.deliveries.is_empty());
     assert_eq!(batch.duplicates[0].of, DuplicateOf::InProcessing);
     assert!(
@@ -679,35 +722,32 @@ fn backpressure_stops_polls_but_not_flushes() {
     c.max_unsettled = 2;
     let mut rx = receiver_with(c);
     poll(&mut rx, t(0), &[("a", token("a")), ("b", token("b"))], true);
-    assert_eq!(
-        rx.next_request(t(0)).unwrap_err(),
-        ReceiverError::Backpressure { unsettled: 2 }
-    );
-    assert_eq!(rx.next_poll_at(), Timestamp::MAX);
+    assert_eq!(rx.poll_request(t(0)), None, "backpressure");
+    assert_eq!(rx.poll_timeout(), None, "not until the application settles");
     rx.reject("a", SetErrCode::SetData, "no").unwrap();
     // One slot is free again: a poll for one SET, carrying the setErr.
-    let req = rx.next_request(t(0)).unwrap();
+    let req = rx.poll_request(t(0)).unwrap();
     assert_eq!(req.kind, RequestKind::Poll);
     assert_eq!(req.polling.set_errs.len(), 1);
     assert_eq!(req.polling.max_events, Some(1));
     let forged = forged(&claims_json("x", ISS, AUD));
     let body = sets_body(&[("c", token("c")), ("x", forged)], true);
-    rx.handle_response(req.id, HttpResponse::new(201, &body), t(0), &mut rng())
-        .unwrap();
+    rx.handle_reply(req.id, HttpResponse::new(201, &body), t(0), &mut rng())
+        .batch();
     // Full again ("b", "c") with a setErr pending: only a flush goes out.
-    let req = rx.next_request(t(0)).unwrap();
+    let req = rx.poll_request(t(0)).unwrap();
     assert_eq!(req.kind, RequestKind::AckOnly);
     assert_eq!(body_of(&req)["maxEvents"], 0);
-    rx.handle_response(
+    rx.handle_reply(
         req.id,
         HttpResponse::new(201, &sets_body(&[], true)),
         t(0),
         &mut rng(),
     )
-    .unwrap();
-    assert_eq!(rx.next_request(t(0)).unwrap_err().code(), "backpressure");
+    .batch();
+    assert_eq!((rx.poll_request(t(0)), rx.poll_timeout()), (None, None));
     rx.ack("b").unwrap();
-    let req = rx.next_request(t(0)).unwrap();
+    let req = rx.poll_request(t(0)).unwrap();
     assert_eq!(req.kind, RequestKind::Poll, "a slot is free after acking b");
 }
 
@@ -720,37 +760,34 @@ fn backpressure_lifts_when_the_application_settles() {
     rx.ack("a").unwrap();
     poll(&mut rx, t(0), &[("b", token("b"))], true);
     // "b" fills the only slot and its ack is not in yet; nothing pending.
-    assert_eq!(rx.next_request(t(0)).unwrap_err().code(), "backpressure");
+    assert_eq!((rx.poll_request(t(0)), rx.poll_timeout()), (None, None));
     rx.reject("b", SetErrCode::SetData, "no").unwrap();
-    assert_eq!(rx.next_request(t(0)).unwrap().kind, RequestKind::Poll);
+    assert_eq!(rx.poll_request(t(0)).unwrap().kind, RequestKind::Poll);
 }
 
 #[test]
 fn more_available_polls_again_at_once_and_flushes_do_not_postpone_polls() {
     let mut rx = receiver();
     poll(&mut rx, t(0), &[("a", token("a"))], true);
-    assert_eq!(rx.next_poll_at(), t(0));
+    assert_eq!(rx.poll_timeout().unwrap(), t(0));
     rx.ack("a").unwrap();
     let batch = poll(&mut rx, t(1), &[("b", token("b"))], false);
     assert_eq!(batch.acks_confirmed, 1);
-    assert_eq!(rx.next_poll_at(), t(31));
+    assert_eq!(rx.poll_timeout().unwrap(), t(31));
     rx.ack("b").unwrap();
     // A flush at t(10) that finds nothing more leaves the poll at t(31).
-    let req = rx.next_request(t(10)).unwrap();
+    let req = rx.poll_request(t(10)).unwrap();
     assert_eq!(req.kind, RequestKind::AckOnly);
-    rx.handle_response(
+    rx.handle_reply(
         req.id,
         HttpResponse::new(201, &sets_body(&[], false)),
         t(10),
         &mut rng(),
     )
-    .unwrap();
-    assert_eq!(rx.next_poll_at(), t(31));
-    assert_eq!(
-        rx.next_request(t(30)).unwrap_err(),
-        ReceiverError::NotDue { at: t(31) }
-    );
-    assert_eq!(rx.next_request(t(31)).unwrap().kind, RequestKind::Poll);
+    .batch();
+    assert_eq!(rx.poll_timeout().unwrap(), t(31));
+    assert_eq!(rx.poll_request(t(30)), None);
+    assert_eq!(rx.poll_request(t(31)).unwrap().kind, RequestKind::Poll);
 }
 
 #[test]
@@ -758,15 +795,15 @@ fn an_ack_only_answer_that_carries_sets_anyway_is_handled() {
     let mut rx = receiver();
     poll(&mut rx, t(0), &[("a", token("a"))], false);
     rx.ack("a").unwrap();
-    let req = rx.next_request(t(1)).unwrap();
+    let req = rx.poll_request(t(1)).unwrap();
     assert_eq!(req.kind, RequestKind::AckOnly);
     let body = sets_body(&[("b", token("b"))], true);
     let batch = rx
-        .handle_response(req.id, HttpResponse::new(200, &body), t(1), &mut rng())
-        .unwrap();
+        .handle_reply(req.id, HttpResponse::new(200, &body), t(1), &mut rng())
+        .batch();
     assert_eq!(jtis(&batch.deliveries), ["b"]);
     assert_eq!(
-        rx.next_poll_at(),
+        rx.poll_timeout().unwrap(),
         t(1),
         "moreAvailable brings the poll forward"
     );
@@ -802,10 +839,10 @@ fn sloppy_but_readable_answers_are_accepted() {
     ];
     for (status, body, delivered, more) in cases {
         let mut rx = receiver();
-        let req = rx.next_request(t(0)).unwrap();
+        let req = rx.poll_request(t(0)).unwrap();
         let batch = rx
-            .handle_response(req.id, HttpResponse::new(status, &body), t(0), &mut rng())
-            .unwrap();
+            .handle_reply(req.id, HttpResponse::new(status, &body), t(0), &mut rng())
+            .batch();
         assert_eq!(batch.deliveries.len(), delivered, "{body}");
         assert_eq!(batch.more_available, more, "{body}");
     }
@@ -817,11 +854,11 @@ fn a_malformed_success_keeps_the_acks() {
         let mut rx = receiver();
         poll(&mut rx, t(0), &[("a", token("a"))], true);
         rx.ack("a").unwrap();
-        let req = rx.next_request(t(0)).unwrap();
+        let req = rx.poll_request(t(0)).unwrap();
         let e = rx
-            .handle_response(req.id, HttpResponse::new(201, body), t(0), &mut rng())
-            .unwrap_err();
-        assert_eq!(e.code(), "malformed_response", "{body}");
+            .handle_reply(req.id, HttpResponse::new(201, body), t(0), &mut rng())
+            .failed();
+        assert_eq!(e.reason.code(), "malformed_response", "{body}");
         assert_eq!(rx.state().pending_acks, ["a"]);
     }
 }
@@ -832,18 +869,18 @@ fn a_failed_verification_never_contradicts_a_pending_verdict() {
     poll(&mut rx, t(0), &[("a", token("a"))], true);
     // A tampered copy of "a" while "a" is in processing: not reported.
     let tampered = sets_body(&[("a", forged(&claims_json("a", ISS, AUD)))], true);
-    let req = rx.next_request(t(1)).unwrap();
+    let req = rx.poll_request(t(1)).unwrap();
     let batch = rx
-        .handle_response(req.id, HttpResponse::new(201, &tampered), t(1), &mut rng())
-        .unwrap();
+        .handle_reply(req.id, HttpResponse::new(201, &tampered), t(1), &mut rng())
+        .batch();
     assert!(batch.rejections[0].reported.is_none());
     // And while its ack is pending (made during the next request, so not
     // carried by it): not reported either.
-    let req = rx.next_request(t(2)).unwrap();
+    let req = rx.poll_request(t(2)).unwrap();
     rx.ack("a").unwrap();
     let batch = rx
-        .handle_response(req.id, HttpResponse::new(201, &tampered), t(2), &mut rng())
-        .unwrap();
+        .handle_reply(req.id, HttpResponse::new(201, &tampered), t(2), &mut rng())
+        .batch();
     assert!(batch.rejections[0].reported.is_none());
     let s = rx.state();
     assert!(s.pending_set_errs.is_empty(), "{s:?}");
@@ -851,30 +888,111 @@ fn a_failed_verification_never_contradicts_a_pending_verdict() {
 }
 
 #[test]
-fn state_is_dirty_exactly_when_something_durable_changed() {
+fn changes_are_recorded_exactly_when_something_durable_changed() {
     let mut rx = receiver();
-    assert!(rx.take_state().is_none());
-    let req = rx.next_request(t(0)).unwrap();
-    assert!(rx.take_state().is_none());
-    rx.handle_response(
+    assert!(rx.take_changes().is_empty());
+    let req = rx.poll_request(t(0)).unwrap();
+    assert!(rx.take_changes().is_empty());
+    rx.handle_reply(
         req.id,
         HttpResponse::new(201, &sets_body(&[("a", token("a"))], false)),
         t(0),
         &mut rng(),
     )
-    .unwrap();
-    let s = rx.take_state().unwrap();
-    assert_eq!(s.unsettled.len(), 1, "the hand-over is in the state");
-    assert!(rx.take_state().is_none());
+    .batch();
+    let changes = rx.take_changes();
+    assert!(
+        changes
+            .iter()
+            .any(|c| matches!(c, ReceiverChange::Delivered { set } if set.jti == "a")),
+        "the hand-over is recorded: {changes:?}"
+    );
+    assert!(rx.take_changes().is_empty());
     rx.ack("a").unwrap();
-    assert!(rx.is_dirty());
-    let s = rx.take_state().unwrap();
-    assert_eq!(s.pending_acks, ["a"]);
-    assert!(s.unsettled.is_empty());
+    assert!(rx.has_changes());
+    let changes = rx.take_changes();
+    assert!(changes.contains(&ReceiverChange::AckQueued { jti: "a".into() }));
+    assert!(changes
+        .iter()
+        .any(|c| matches!(c, ReceiverChange::Settled { set } if set.jti == "a")));
     rx.ack("a").unwrap();
-    assert!(!rx.is_dirty(), "a repeated ack changes nothing");
+    assert!(!rx.has_changes(), "a repeated ack changes nothing");
     assert!(rx.ack("zz").is_err());
-    assert!(!rx.is_dirty());
+    assert!(!rx.has_changes());
+}
+
+/// A host that saves only the changes rebuilds exactly the receiver's
+/// state, dedup evictions, held SETs and failures included.
+#[test]
+fn the_change_journal_replays_to_the_same_state() {
+    let mut c = config();
+    c.dedup.capacity = 3;
+    let mut rx = receiver_with(c);
+    let mut saved = rx.state();
+    let mut journal = Vec::new();
+    let check = |rx: &mut Receiver, journal: &mut Vec<ReceiverChange>, saved: &ReceiverState| {
+        journal.extend(rx.take_changes());
+        let mut replayed = saved.clone();
+        replayed.apply(journal.clone()).unwrap();
+        assert_eq!(replayed, rx.state());
+    };
+    for round in 0..4u64 {
+        let jti = |n: u64| format!("s{round}-{n}");
+        let sets = [
+            (jti(0), token(&jti(0))),
+            (jti(1), token(&jti(1))),
+            (jti(2), rotated(&jti(2))),
+            (jti(3), forged(&claims_json(&jti(3), ISS, AUD))),
+        ];
+        let sets: Vec<(&str, String)> = sets.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        let b = poll(&mut rx, t(round * 100), &sets, false);
+        check(&mut rx, &mut journal, &saved);
+        for d in &b.deliveries {
+            if d.jti.ends_with('0') {
+                rx.ack(&d.jti).unwrap();
+            } else {
+                rx.reject(&d.jti, SetErrCode::SetData, "no").unwrap();
+            }
+            check(&mut rx, &mut journal, &saved);
+        }
+        let req = rx.poll_request(t(round * 100 + 1)).unwrap();
+        rx.handle_no_reply(req.id, t(round * 100 + 1), &mut rng())
+            .unwrap();
+        check(&mut rx, &mut journal, &saved);
+        if round == 2 {
+            let r = rx.refresh_keys(rotated_keyring(), t(round * 100 + 2));
+            for d in r.deliveries {
+                rx.ack(&d.jti).unwrap();
+            }
+            check(&mut rx, &mut journal, &saved);
+            // Compaction: the snapshot replaces the saved state and journal.
+            saved = rx.state();
+            journal.clear();
+        }
+    }
+    assert_eq!(rx.state().processed.len(), 3, "evictions replayed");
+}
+
+#[test]
+fn an_undrained_journal_collapses_into_one_snapshot() {
+    let mut c = config();
+    c.max_unsettled = 100_000;
+    c.max_events = None;
+    let mut rx = receiver_with(c);
+    // Each round trip records a few changes; never drained.
+    // Each round trip records a few changes (delivered, settled, queued,
+    // confirmed, schedule); never drained.
+    for n in 0..4_000u64 {
+        let jti = format!("j{n}");
+        poll(&mut rx, t(n * 30), &[(&jti, token(&jti))], false);
+        rx.ack(&jti).unwrap();
+    }
+    let changes = rx.take_changes();
+    assert!(changes.len() < 8_192, "{}", changes.len());
+    assert!(matches!(changes[0], ReceiverChange::Snapshot { .. }));
+    let mut replayed = ReceiverState::default();
+    replayed.apply(changes).unwrap();
+    assert_eq!(replayed, rx.state());
 }
 
 #[test]
@@ -888,15 +1006,16 @@ fn restore_brings_back_everything_but_the_request_in_flight() {
     );
     rx.ack("a").unwrap();
     rx.reject("b", SetErrCode::SetData, "bad").unwrap();
-    let req = rx.next_request(t(0)).unwrap();
-    let saved = rx.take_state().unwrap();
+    let req = rx.poll_request(t(0)).unwrap();
+    let _ = rx.take_changes();
+    let saved = rx.state();
     let json = saved.to_json();
 
     // Crash. A new process restores from the saved JSON.
     let mut rx2 = receiver();
     rx2.restore(ReceiverState::from_json(&json).unwrap())
         .unwrap();
-    assert!(!rx2.is_dirty());
+    assert!(!rx2.has_changes());
     assert_eq!(rx2.state(), saved);
     assert_eq!(rx2.in_flight(), None);
     let again = rx2.unsettled();
@@ -906,7 +1025,7 @@ fn restore_brings_back_everything_but_the_request_in_flight() {
     // The old request's answer cannot be matched; the next request carries
     // the verdicts again.
     let e = rx2
-        .handle_response(
+        .handle_reply(
             req.id,
             HttpResponse::new(201, &sets_body(&[], false)),
             t(1),
@@ -914,14 +1033,14 @@ fn restore_brings_back_everything_but_the_request_in_flight() {
         )
         .unwrap_err();
     assert_eq!(e.code(), "unknown_request");
-    let req = rx2.next_request(t(1)).unwrap();
+    let req = rx2.poll_request(t(1)).unwrap();
     assert_eq!(req.polling.ack, ["a"]);
     assert_eq!(req.polling.set_errs[0].0, "b");
     // Dedup survived: a redelivered "a" is not delivered again.
     let body = sets_body(&[("a", token("a")), ("c", token("c"))], false);
     let batch = rx2
-        .handle_response(req.id, HttpResponse::new(201, &body), t(1), &mut rng())
-        .unwrap();
+        .handle_reply(req.id, HttpResponse::new(201, &body), t(1), &mut rng())
+        .batch();
     assert!(batch.deliveries.is_empty());
     rx2.ack("c").unwrap();
 }
@@ -935,7 +1054,7 @@ fn restore_drops_unsettled_sets_that_no_longer_verify() {
     let mut rx2 = receiver();
     rx2.restore(saved).unwrap();
     assert_eq!(jtis(&rx2.unsettled()), ["b"]);
-    assert!(rx2.is_dirty());
+    assert!(rx2.has_changes());
     // "a" is judged afresh when the ASPSP sends it again.
     let batch = poll(&mut rx2, t(1), &[("a", token("a"))], false);
     assert_eq!(jtis(&batch.deliveries), ["a"]);
@@ -976,35 +1095,6 @@ fn custom_verifiers_see_every_set_with_the_configured_policy() {
 }
 
 #[test]
-fn a_rotated_key_set_takes_effect_for_the_next_answer() {
-    let mut rx = receiver();
-    // The bank rotates to a new key; until the host refetches the JWK Set,
-    // its SETs fail with jws and are reported.
-    let new_key = SigningKey::generate_es256(&mut ChaCha8Rng::seed_from_u64(5))
-        .unwrap()
-        .with_kid("bank-2");
-    let b = poll(
-        &mut rx,
-        t(0),
-        &[("a", sign_with(&claims_json("a", ISS, AUD), &new_key))],
-        true,
-    );
-    assert_eq!(
-        b.rejections[0].reported.as_ref().unwrap().err,
-        SetErrCode::Jws
-    );
-    let jwks = JwkSet::new(vec![keys().bank.to_public_jwk(), new_key.to_public_jwk()]).unwrap();
-    rx.set_keys(Keyring::new(&jwks).unwrap());
-    let b = poll(
-        &mut rx,
-        t(1),
-        &[("b", sign_with(&claims_json("b", ISS, AUD), &new_key))],
-        false,
-    );
-    assert_eq!(jtis(&b.deliveries), ["b"]);
-}
-
-#[test]
 fn deliveries_carry_the_verified_claims_and_token() {
     let mut rx = receiver();
     let b = poll(&mut rx, t(0), &[("a", token("a"))], false);
@@ -1035,14 +1125,14 @@ fn receiver_debug_does_not_dump_tokens() {
 #[test]
 fn one_broken_entry_in_sets_does_not_block_the_others() {
     let mut rx = receiver();
-    let req = rx.next_request(t(0)).unwrap();
+    let req = rx.poll_request(t(0)).unwrap();
     let body = format!(
         r#"{{"sets":{{"a":"{}","b":{{"not":"a string"}},"c":""}},"moreAvailable":false}}"#,
         token("a")
     );
     let batch = rx
-        .handle_response(req.id, HttpResponse::new(200, &body), t(0), &mut rng())
-        .unwrap();
+        .handle_reply(req.id, HttpResponse::new(200, &body), t(0), &mut rng())
+        .batch();
     assert_eq!(
         batch.salvaged.as_ref().map(|e| e.code()),
         Some("wrong_type")
@@ -1066,10 +1156,315 @@ fn a_receiver_can_move_between_threads() {
     send_sync::<ReceiverError>();
     let mut rx = receiver();
     let req = std::thread::spawn(move || {
-        let req = rx.next_request(t(0)).unwrap();
+        let req = rx.poll_request(t(0)).unwrap();
         (rx, req)
     })
     .join()
     .unwrap();
     assert_eq!(req.0.in_flight(), Some(req.1.id));
+}
+
+// --------------------------------------------------------------------------
+// Key rotation: SETs under an unknown kid are held, never lost
+// --------------------------------------------------------------------------
+
+#[test]
+fn a_set_under_an_unknown_kid_is_held_until_the_keys_are_refreshed() {
+    let mut rx = receiver();
+    let b = poll(
+        &mut rx,
+        t(0),
+        &[("a", token("a")), ("r", rotated("r"))],
+        false,
+    );
+    assert_eq!(jtis(&b.deliveries), ["a"]);
+    assert_eq!(b.held, ["r"]);
+    assert!(b.rejections.is_empty(), "not reported: {:?}", b.rejections);
+    let stale = b.keys_stale.unwrap();
+    assert_eq!(
+        (stale.kids, stale.held, stale.refresh_at),
+        (vec!["bank-2".to_owned()], 1, t(0))
+    );
+    assert_eq!(
+        rx.poll_timeout(),
+        Some(t(0)),
+        "the first refresh is due at once"
+    );
+    rx.ack("a").unwrap();
+    // The hold sends neither an ack nor a setErrs entry for "r".
+    let req = rx.poll_request(t(1)).unwrap();
+    assert_eq!(req.polling.ack, ["a"]);
+    assert!(req.polling.set_errs.is_empty());
+    // The ASPSP sends "r" again before the refresh: still held, once.
+    let b = rx
+        .handle_reply(
+            req.id,
+            HttpResponse::new(200, &sets_body(&[("r", rotated("r"))], false)),
+            t(1),
+            &mut rng(),
+        )
+        .batch();
+    assert_eq!(
+        b.duplicates,
+        [Duplicate {
+            jti: "r".into(),
+            of: DuplicateOf::Held
+        }]
+    );
+    // The host refreshes: "r" is delivered, stamped now.
+    let r = rx.refresh_keys(rotated_keyring(), t(2));
+    assert_eq!(jtis(&r.deliveries), ["r"]);
+    assert_eq!(r.deliveries[0].delivered_at, t(2));
+    assert!(rx.keys_stale().is_none());
+    rx.ack("r").unwrap();
+    assert_eq!(rx.poll_request(t(2)).unwrap().polling.ack, ["r"]);
+}
+
+#[test]
+fn a_kid_still_unknown_after_a_refresh_is_reported_and_refreshes_are_rate_limited() {
+    for (vocabulary, code) in [
+        (Vocabulary::Obie, SetErrCode::Jws),
+        (Vocabulary::Rfc8935, SetErrCode::InvalidKey),
+    ] {
+        let mut c = config();
+        c.vocabulary = vocabulary;
+        c.key_refresh_interval = Duration::from_secs(60);
+        let mut rx = receiver_with(c);
+        let forger = SigningKey::generate_es256(&mut ChaCha8Rng::seed_from_u64(6))
+            .unwrap()
+            .with_kid("made-up");
+        let fake = |jti: &str| sign_with(&claims_json(jti, ISS, AUD), &forger);
+        let b = poll(&mut rx, t(0), &[("f1", fake("f1"))], false);
+        assert_eq!(b.held, ["f1"]);
+        // The refresh does not know "made-up" either: reported now.
+        let r = rx.refresh_keys(keys().keyring.clone(), t(1));
+        assert_eq!(r.rejections.len(), 1);
+        assert_eq!(r.rejections[0].reported.as_ref().unwrap().err, code);
+        assert_eq!(r.rejections[0].reason.code(), "unknown_kid");
+        // The next forged kid waits for the rate limit: no refresh before t(61).
+        let b = poll(&mut rx, t(30), &[("f2", fake("f2"))], false);
+        assert_eq!(b.keys_stale.unwrap().refresh_at, t(61));
+        assert_eq!(rx.poll_timeout(), Some(t(60)), "the next poll comes first");
+        // A refresh that fails counts as an attempt too.
+        rx.refresh_keys_failed(t(61));
+        assert_eq!(rx.keys_stale().unwrap().refresh_at, t(121));
+        assert_eq!(rx.state().held.len(), 1, "still held, nothing reported");
+        assert!(rx.state().pending_set_errs.iter().all(|e| e.jti != "f2"));
+    }
+}
+
+#[test]
+fn held_sets_survive_a_restart_and_are_judged_with_the_keys_of_the_new_process() {
+    let mut rx = receiver();
+    poll(&mut rx, t(0), &[("r", rotated("r"))], false);
+    let saved = ReceiverState::from_json(&rx.state().to_json()).unwrap();
+    assert_eq!(saved.held.len(), 1);
+    // A process that still has the old keys keeps holding it ...
+    let mut same = receiver();
+    same.restore(saved.clone()).unwrap();
+    assert_eq!(same.keys_stale().unwrap().kids, ["bank-2"]);
+    assert!(same.unsettled().is_empty());
+    // ... one that fetched the new JWK Set at start hands it over.
+    let mut c = config();
+    c.keys = rotated_keyring();
+    let mut fresh = receiver_with(c);
+    fresh.restore(saved.clone()).unwrap();
+    assert_eq!(jtis(&fresh.unsettled()), ["r"]);
+    assert!(fresh.keys_stale().is_none());
+    let mut replayed = saved;
+    replayed.apply(fresh.take_changes()).unwrap();
+    assert_eq!(replayed, fresh.state());
+}
+
+#[test]
+fn held_sets_count_against_max_unsettled() {
+    let mut c = config();
+    c.max_unsettled = 2;
+    let mut rx = receiver_with(c);
+    poll(
+        &mut rx,
+        t(0),
+        &[("a", token("a")), ("r", rotated("r"))],
+        true,
+    );
+    assert_eq!(rx.poll_request(t(0)), None, "backpressure");
+    // Only the key refresh is due.
+    assert_eq!(rx.poll_timeout(), Some(t(0)));
+    let r = rx.refresh_keys(rotated_keyring(), t(0));
+    assert_eq!(jtis(&r.deliveries), ["r"]);
+    rx.ack("r").unwrap();
+    assert_eq!(rx.poll_request(t(0)).unwrap().polling.max_events, Some(1));
+}
+
+#[test]
+fn the_0_1_methods_keep_their_behaviour() {
+    let mut rx = receiver();
+    let req = rx.next_request(t(0)).unwrap();
+    assert_eq!(
+        rx.next_request(t(0)).unwrap_err(),
+        ReceiverError::RequestInFlight { id: req.id }
+    );
+    assert_eq!(rx.next_poll_at(), Timestamp::MAX);
+    // No hold on this path: an unknown kid is reported at once.
+    let body = sets_body(&[("r", rotated("r"))], false);
+    let b = rx
+        .handle_response(req.id, HttpResponse::new(200, &body), t(0), &mut rng())
+        .unwrap();
+    assert_eq!(
+        b.rejections[0].reported.as_ref().unwrap().err,
+        SetErrCode::Jws
+    );
+    assert!(b.held.is_empty());
+    assert!(rx.take_state().is_some());
+    assert!(rx.take_state().is_none());
+    let req = rx.next_request(t(1)).unwrap();
+    let e = rx
+        .handle_response(req.id, HttpResponse::new(503, ""), t(1), &mut rng())
+        .unwrap_err();
+    assert!(e.is_poll_failure());
+    assert_eq!(e.code(), "server_error");
+    assert_eq!(
+        rx.next_request(t(1)).unwrap_err(),
+        ReceiverError::NotDue { at: t(2) }
+    );
+    let req = rx.next_request(t(2)).unwrap();
+    assert_eq!(rx.handle_failure(req.id, t(2), &mut rng()).unwrap(), t(4));
+    rx.set_keys(rotated_keyring());
+    let req = rx.next_request(t(4)).unwrap();
+    let body = sets_body(&[("r2", rotated("r2"))], false);
+    let b = rx
+        .handle_response(req.id, HttpResponse::new(200, &body), t(4), &mut rng())
+        .unwrap();
+    assert_eq!(jtis(&b.deliveries), ["r2"]);
+}
+
+// --------------------------------------------------------------------------
+// No spinning
+// --------------------------------------------------------------------------
+
+/// A transmitter that ignores `ack`: every poll gets the same SETs back
+/// (`moreAvailable: true`), every flush gets nothing. The receiver acks
+/// them each time; after a few seconds it sends at most 2 requests a second.
+#[test]
+fn a_transmitter_that_ignores_acks_does_not_make_the_receiver_spin() {
+    let mut c = config();
+    c.max_events = Some(2);
+    c.return_immediately = Some(true);
+    c.poll_interval = Duration::from_millis(200);
+    c.backoff.base = Duration::from_secs(1);
+    c.backoff.cap = Duration::from_secs(300);
+    c.backoff.jitter = Jitter::Equal;
+    let mut rx = receiver_with(c);
+    let same = sets_body(&[("a", token("a")), ("b", token("b"))], true);
+    let empty = sets_body(&[], true);
+    let mut now = t(0);
+    let end = t(120);
+    let mut sent = Vec::new();
+    let mut random = rng();
+    while now < end {
+        match rx.poll_request(now) {
+            Some(req) => {
+                sent.push(now);
+                let body = if req.kind == RequestKind::Poll {
+                    &same
+                } else {
+                    &empty
+                };
+                // 5 ms round trip.
+                now = now.saturating_add(Duration::from_millis(5));
+                let out = rx.handle_reply(req.id, HttpResponse::new(200, body), now, &mut random);
+                if let Ok(PollOutcome::Batch(b)) = out {
+                    for d in b.deliveries {
+                        rx.ack(&d.jti).unwrap();
+                    }
+                }
+            }
+            None => {
+                let at = rx.poll_timeout().unwrap();
+                now = at.max(now.saturating_add(Duration::from_millis(1)));
+            }
+        }
+    }
+    let after = |secs: u64| sent.iter().filter(|s| **s >= t(secs)).count();
+    assert!(sent.len() < 40, "{} requests in 120 s", sent.len());
+    // From second 5 on: at most about 2 a second in any 10 s window.
+    for from in (5..110).step_by(5) {
+        let n = after(from) - after(from + 10);
+        assert!(n <= 20, "{n} requests in [{from}, {}) s", from + 10);
+    }
+    // The acks still ride every poll.
+    let req = loop {
+        if let Some(req) = rx.poll_request(now) {
+            break req;
+        }
+        now = rx.poll_timeout().unwrap();
+    };
+    assert_eq!(req.polling.ack, ["a", "b"]);
+    // New SETs end the stall at once.
+    let body = sets_body(&[("c", token("c"))], true);
+    rx.handle_reply(req.id, HttpResponse::new(200, &body), now, &mut random)
+        .batch();
+    assert_eq!(rx.state().schedule.stalled_polls, 0);
+    assert!(rx.poll_request(now).is_some());
+}
+
+#[test]
+fn a_set_rejected_again_and_again_is_no_progress() {
+    let mut rx = receiver();
+    let bad = sets_body(&[("x", forged(&claims_json("x", ISS, AUD)))], true);
+    let mut now = t(0);
+    for _ in 0..6 {
+        let req = loop {
+            if let Some(req) = rx.poll_request(now) {
+                break req;
+            }
+            now = rx.poll_timeout().unwrap();
+        };
+        rx.handle_reply(req.id, HttpResponse::new(200, &bad), now, &mut rng())
+            .batch();
+    }
+    assert!(
+        rx.state().schedule.stalled_polls >= 4,
+        "{:?}",
+        rx.state().schedule
+    );
+    assert!(now >= t(2), "backed off: {}", now.as_millis());
+}
+
+#[test]
+fn a_404_or_501_to_a_long_poll_falls_back_to_return_immediately() {
+    for status in [404, 501] {
+        let mut c = config();
+        c.return_immediately = None;
+        let mut rx = receiver_with(c);
+        let req = rx.poll_request(t(0)).unwrap();
+        assert_eq!(req.body, r#"{"maxEvents":10}"#);
+        let f = rx
+            .handle_reply(req.id, HttpResponse::new(status, ""), t(0), &mut rng())
+            .failed();
+        assert!(f.long_poll_refused);
+        let req = rx.poll_request(f.retry_at).unwrap();
+        assert_eq!(req.body, r#"{"maxEvents":10,"returnImmediately":true}"#);
+        // A 404 to a short poll is an ordinary failure.
+        let f = rx
+            .handle_reply(req.id, HttpResponse::new(404, ""), f.retry_at, &mut rng())
+            .failed();
+        assert!(!f.long_poll_refused);
+    }
+    // An explicit long poll (returnImmediately: false) falls back too.
+    let mut c = config();
+    c.return_immediately = Some(false);
+    let mut rx = receiver_with(c);
+    let req = rx.poll_request(t(0)).unwrap();
+    let f = rx
+        .handle_reply(req.id, HttpResponse::new(501, ""), t(0), &mut rng())
+        .failed();
+    assert!(f.long_poll_refused);
+    assert_eq!(
+        rx.poll_request(f.retry_at)
+            .unwrap()
+            .polling
+            .return_immediately,
+        Some(true)
+    );
 }

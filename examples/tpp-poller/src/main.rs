@@ -2,16 +2,19 @@
 
 mod store;
 
+use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use rand_core::OsRng;
 use serde_json::json;
+use setpoll_core::codes::Vocabulary;
 use setpoll_core::jose::{JwkSet, Keyring};
 use setpoll_core::receiver::{
-    HttpResponse, Receiver, ReceiverConfig, ReceiverError, ReceiverState,
+    Delivery, FailureReason, HttpResponse, PollOutcome, Receiver, ReceiverChange, ReceiverConfig,
+    ReceiverState,
 };
 use setpoll_core::Timestamp;
 
@@ -22,12 +25,17 @@ use crate::store::{ProcessedEvent, StateFile};
 #[derive(Debug, Parser)]
 #[command(name = "tpp-poller", version, about)]
 struct Args {
-    /// The ASPSP's base URL, e.g. `http://127.0.0.1:8080`.
-    #[arg(long)]
-    server: String,
+    /// The ASPSP's base URL, e.g. `http://127.0.0.1:8080` (events at
+    /// SERVER/open-banking/API-VERSION/events, JWKS at SERVER/jwks).
+    #[arg(long, required_unless_present = "events_url")]
+    server: Option<String>,
     /// API version in the path: `v3.1` or `v4.0`.
     #[arg(long, default_value = "v4.0")]
     api_version: String,
+    /// The whole events URL (overrides `--server` and `--api-version` for
+    /// polling; then `--jwks-url` is needed unless `--server` is given).
+    #[arg(long)]
+    events_url: Option<String>,
     /// Bearer access token.
     #[arg(long)]
     token: String,
@@ -37,9 +45,16 @@ struct Args {
     /// The ASPSP's issuer (every SET's `iss` must equal it).
     #[arg(long, default_value = "https://aspsp.example/")]
     issuer: String,
-    /// Where the ASPSP publishes its JWKS (default: SERVER/jwks).
+    /// Where the ASPSP publishes its JWKS (default: SERVER/jwks). Fetched at
+    /// start and again when a SET names an unknown `kid` (rate-limited).
     #[arg(long)]
     jwks_url: Option<String>,
+    /// Least time between two JWKS refreshes, ms.
+    #[arg(long, default_value_t = 30_000)]
+    jwks_refresh_interval_ms: u64,
+    /// The `setErrs` code vocabulary: OBIE's or RFC 8935's.
+    #[arg(long, value_enum, default_value_t = SetErrCodes::Obie)]
+    set_err_codes: SetErrCodes,
     /// The state file (created if missing).
     #[arg(long, default_value = "tpp-poller.sqlite3")]
     state: PathBuf,
@@ -52,6 +67,9 @@ struct Args {
     /// Pause between polls when nothing more is waiting, ms.
     #[arg(long, default_value_t = 200)]
     poll_interval_ms: u64,
+    /// Exit (code 4) after this many `401`/`403` answers in a row.
+    #[arg(long, default_value_t = 3)]
+    max_auth_failures: u32,
     /// Stop once the state file holds this many events and every ack is sent.
     #[arg(long)]
     expect: Option<u64>,
@@ -74,14 +92,25 @@ struct Args {
     crash_after: Option<u64>,
 }
 
+/// `--set-err-codes`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum SetErrCodes {
+    /// OBIE's codes (`jws`, `jwtIss`, ...).
+    Obie,
+    /// RFC 8935's codes (`invalid_key`, `invalid_issuer`, ...).
+    Rfc8935,
+}
+
 #[derive(Debug, Default)]
 struct Summary {
     delivered: u64,
     duplicates: u64,
     rejected: u64,
+    held: u64,
     acks_confirmed: u64,
     polls: u64,
     failures: u64,
+    key_refreshes: u64,
     stored_twice: u64,
 }
 
@@ -111,6 +140,7 @@ async fn main() -> ExitCode {
 async fn fetch_keys(http: &reqwest::Client, url: &str) -> Result<Keyring, String> {
     let text = http
         .get(url)
+        .timeout(Duration::from_secs(10))
         .send()
         .await
         .and_then(reqwest::Response::error_for_status)
@@ -122,14 +152,94 @@ async fn fetch_keys(http: &reqwest::Client, url: &str) -> Result<Keyring, String
     Keyring::new(&set).map_err(|e| format!("JWKS {url}: {e}"))
 }
 
+/// The progress line, on a terminal only.
+struct Progress {
+    on: bool,
+    started: Instant,
+    last: Instant,
+    shown: bool,
+}
+
+impl Progress {
+    fn new() -> Self {
+        let now = Instant::now();
+        Progress {
+            on: std::io::stdout().is_terminal() && std::io::stderr().is_terminal(),
+            started: now,
+            last: now,
+            shown: false,
+        }
+    }
+
+    /// Redraw at most 4 times a second.
+    fn show(&mut self, s: &Summary, backlog: Option<String>) {
+        if !self.on || self.last.elapsed() < Duration::from_millis(250) {
+            return;
+        }
+        self.last = Instant::now();
+        let secs = self.started.elapsed().as_secs_f64().max(0.001);
+        let received = s.delivered + s.duplicates + s.rejected + s.held;
+        let mut line = format!(
+            "received {received}  verified {}  acknowledged {}  {:.0}/s",
+            s.delivered,
+            s.acks_confirmed,
+            s.acks_confirmed as f64 / secs
+        );
+        if let Some(b) = backlog {
+            line.push_str("  backlog ");
+            line.push_str(&b);
+        }
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r\x1b[2K{line}");
+        let _ = err.flush();
+        self.shown = true;
+    }
+
+    fn finish(&self) {
+        if self.shown {
+            eprintln!();
+        }
+    }
+}
+
+/// Where the receiver's changes go: the journal in the state file.
+async fn save(
+    receiver: &mut Receiver,
+    state_file: &StateFile,
+    events: &[ProcessedEvent],
+) -> Result<Vec<String>, String> {
+    let changes: Vec<String> = receiver
+        .take_changes()
+        .iter()
+        .map(ReceiverChange::to_json)
+        .collect();
+    if changes.is_empty() && events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let snapshot = || receiver.state().to_json();
+    state_file
+        .commit(&changes, snapshot, events, now_i64())
+        .await
+        .map_err(|e| format!("state file: {e}"))
+}
+
+#[allow(clippy::too_many_lines)]
 async fn run(args: Args) -> Result<ExitCode, String> {
     let started = Instant::now();
-    let base = args.server.trim_end_matches('/').to_owned();
-    let events_url = format!("{base}/open-banking/{}/events", args.api_version);
-    let jwks_url = args
-        .jwks_url
-        .clone()
-        .unwrap_or_else(|| format!("{base}/jwks"));
+    let base = args
+        .server
+        .as_deref()
+        .map(|s| s.trim_end_matches('/').to_owned());
+    let events_url = match (&args.events_url, &base) {
+        (Some(url), _) => url.clone(),
+        (None, Some(base)) => format!("{base}/open-banking/{}/events", args.api_version),
+        (None, None) => return Err("give --server or --events-url".into()),
+    };
+    let jwks_url = match (&args.jwks_url, &base) {
+        (Some(url), _) => url.clone(),
+        (None, Some(base)) => format!("{base}/jwks"),
+        (None, None) => return Err("--events-url without --server needs --jwks-url".into()),
+    };
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .build()
@@ -155,23 +265,42 @@ async fn run(args: Args) -> Result<ExitCode, String> {
     config.max_events = args.max_events;
     config.return_immediately = args.return_immediately.then_some(true);
     config.poll_interval = Duration::from_millis(args.poll_interval_ms.max(1));
+    config.key_refresh_interval = Duration::from_millis(args.jwks_refresh_interval_ms.max(1));
+    config.vocabulary = match args.set_err_codes {
+        SetErrCodes::Obie => Vocabulary::Obie,
+        SetErrCodes::Rfc8935 => Vocabulary::Rfc8935,
+    };
     let mut receiver = Receiver::new(config).map_err(|e| format!("receiver config: {e}"))?;
-    if let Some(saved) = state_file
-        .load_state()
-        .await
-        .map_err(|e| format!("state: {e}"))?
-    {
-        let state = ReceiverState::from_json(&saved).map_err(|e| format!("saved state: {e}"))?;
+    let (snapshot, journal) = state_file.load().await.map_err(|e| format!("state: {e}"))?;
+    if snapshot.is_some() || !journal.is_empty() {
+        let mut state = match snapshot {
+            Some(text) => {
+                ReceiverState::from_json(&text).map_err(|e| format!("saved state: {e}"))?
+            }
+            None => ReceiverState::default(),
+        };
+        let changes = journal
+            .iter()
+            .map(|c| ReceiverChange::from_json(c))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("saved change: {e}"))?;
+        state
+            .apply(changes)
+            .map_err(|e| format!("saved state: {e}"))?;
         receiver
             .restore(state)
             .map_err(|e| format!("saved state: {e}"))?;
+        save(&mut receiver, &state_file, &[]).await?;
     }
 
     let mut summary = Summary::default();
     let mut rng = OsRng;
     let mut out = std::io::stdout().lock();
+    let mut progress = Progress::new();
     let mut last_new = Instant::now();
     let mut processed_this_run = 0u64;
+    let mut auth_failures = 0u32;
+    let mut more_available = false;
 
     // SETs handed over before a crash and not settled: process them first.
     let unsettled = receiver.unsettled();
@@ -193,8 +322,20 @@ async fn run(args: Args) -> Result<ExitCode, String> {
             break 3;
         }
         let state = receiver.state();
+        progress.show(
+            &summary,
+            Some(format!(
+                "{}{} unacked{}",
+                if more_available { "more waiting, " } else { "" },
+                state.pending_acks.len() + state.unsettled.len(),
+                match state.held.len() {
+                    0 => String::new(),
+                    n => format!(", {n} held for keys"),
+                }
+            )),
+        );
         let nothing_pending = state.pending_acks.is_empty() && state.pending_set_errs.is_empty();
-        if nothing_pending {
+        if nothing_pending && state.held.is_empty() {
             if let Some(expect) = args.expect {
                 let held = state_file.event_count().await.map_err(|e| e.to_string())?;
                 if u64::try_from(held).unwrap_or(0) >= expect {
@@ -207,14 +348,52 @@ async fn run(args: Args) -> Result<ExitCode, String> {
                 }
             }
         }
-        let request = match receiver.next_request(now()) {
-            Ok(request) => request,
-            Err(ReceiverError::NotDue { at }) => {
-                let wait = Duration::from_millis(at.as_millis().saturating_sub(now().as_millis()));
-                tokio::time::sleep(wait.min(Duration::from_millis(250))).await;
+        // Keys first: SETs wait for them, rate-limited by the receiver.
+        if let Some(stale) = receiver.keys_stale() {
+            if stale.refresh_at <= now() {
+                match fetch_keys(&http, &jwks_url).await {
+                    Ok(keys) => {
+                        summary.key_refreshes += 1;
+                        let recheck = receiver.refresh_keys(keys, now());
+                        summary.rejected += recheck.rejections.len() as u64;
+                        summary.duplicates += recheck.duplicates.len() as u64;
+                        for rejection in &recheck.rejections {
+                            eprintln!(
+                                "tpp-poller: rejected {} after a key refresh: {}",
+                                rejection.jti,
+                                rejection.reason.description()
+                            );
+                        }
+                        save(&mut receiver, &state_file, &[]).await?;
+                        if !recheck.deliveries.is_empty() {
+                            last_new = Instant::now();
+                            processed_this_run += process(
+                                &mut receiver,
+                                &state_file,
+                                recheck.deliveries,
+                                &mut summary,
+                                &mut out,
+                                args.quiet,
+                            )
+                            .await?;
+                        }
+                    }
+                    Err(e) => {
+                        eprintln!("tpp-poller: key refresh for {:?}: {e}", stale.kids);
+                        receiver.refresh_keys_failed(now());
+                    }
+                }
                 continue;
             }
-            Err(e) => return Err(format!("receiver: {e}")),
+        }
+        let Some(request) = receiver.poll_request(now()) else {
+            let wait = receiver
+                .poll_timeout()
+                .map_or(Duration::from_millis(250), |at| {
+                    Duration::from_millis(at.as_millis().saturating_sub(now().as_millis()))
+                });
+            tokio::time::sleep(wait.min(Duration::from_millis(250))).await;
+            continue;
         };
         summary.polls += 1;
         let sent = http
@@ -243,8 +422,8 @@ async fn run(args: Args) -> Result<ExitCode, String> {
         };
         let Some((status, body, retry_after)) = answer else {
             summary.failures += 1;
-            let _ = receiver.handle_failure(request.id, now(), &mut rng);
-            save(&mut receiver, &state_file).await?;
+            let _ = receiver.handle_no_reply(request.id, now(), &mut rng);
+            save(&mut receiver, &state_file, &[]).await?;
             continue;
         };
         if let Some(n) = args.crash_after {
@@ -257,10 +436,18 @@ async fn run(args: Args) -> Result<ExitCode, String> {
         if let Some(v) = retry_after.as_deref() {
             response = response.with_retry_after(v);
         }
-        match receiver.handle_response(request.id, response, now(), &mut rng) {
-            Ok(batch) => {
+        let outcome = receiver
+            .handle_reply(request.id, response, now(), &mut rng)
+            .map_err(|e| format!("receiver: {e}"))?;
+        // Save first (deliveries are now "in processing").
+        save(&mut receiver, &state_file, &[]).await?;
+        match outcome {
+            PollOutcome::Batch(batch) => {
+                auth_failures = 0;
+                more_available = batch.more_available;
                 summary.duplicates += batch.duplicates.len() as u64;
                 summary.rejected += batch.rejections.len() as u64;
+                summary.held += batch.held.len() as u64;
                 summary.acks_confirmed += batch.acks_confirmed as u64;
                 for rejection in &batch.rejections {
                     eprintln!(
@@ -269,11 +456,18 @@ async fn run(args: Args) -> Result<ExitCode, String> {
                         rejection.reason.description()
                     );
                 }
-                // Save first (the deliveries are now "in processing").
-                save(&mut receiver, &state_file).await?;
+                if let Some(stale) = &batch.keys_stale {
+                    if !batch.held.is_empty() {
+                        eprintln!(
+                            "tpp-poller: {} SET(s) held: unknown kid {:?}; JWKS refresh due",
+                            batch.held.len(),
+                            stale.kids
+                        );
+                    }
+                }
                 if !batch.deliveries.is_empty() {
                     last_new = Instant::now();
-                    let stored = process(
+                    processed_this_run += process(
                         &mut receiver,
                         &state_file,
                         batch.deliveries,
@@ -282,16 +476,35 @@ async fn run(args: Args) -> Result<ExitCode, String> {
                         args.quiet,
                     )
                     .await?;
-                    processed_this_run += stored;
                 }
             }
-            Err(e) => {
+            PollOutcome::Failed(failure) => {
                 summary.failures += 1;
-                eprintln!("tpp-poller: poll failed ({status}): {e}");
-                save(&mut receiver, &state_file).await?;
+                if failure.long_poll_refused {
+                    eprintln!(
+                        "tpp-poller: the ASPSP answered {status} to a long poll; \
+                         polling with returnImmediately: true from now on"
+                    );
+                }
+                if let FailureReason::Unauthorized { .. } = failure.reason {
+                    auth_failures += 1;
+                    if auth_failures >= args.max_auth_failures {
+                        progress.finish();
+                        eprintln!(
+                            "tpp-poller: the ASPSP refused the access token {auth_failures} \
+                             times in a row ({}); check --token and the client's scope",
+                            failure.reason
+                        );
+                        return Ok(ExitCode::from(4));
+                    }
+                } else {
+                    auth_failures = 0;
+                }
+                eprintln!("tpp-poller: poll failed: {}", failure.reason);
             }
         }
     };
+    progress.finish();
 
     let held = state_file.event_count().await.map_err(|e| e.to_string())?;
     let report = json!({
@@ -299,6 +512,8 @@ async fn run(args: Args) -> Result<ExitCode, String> {
         "delivered": summary.delivered,
         "duplicates": summary.duplicates,
         "rejected": summary.rejected,
+        "heldForKeys": summary.held,
+        "keyRefreshes": summary.key_refreshes,
         "acksConfirmed": summary.acks_confirmed,
         "polls": summary.polls,
         "failures": summary.failures,
@@ -316,12 +531,12 @@ async fn run(args: Args) -> Result<ExitCode, String> {
 }
 
 /// The application's work for a batch: store each event, acknowledge it,
-/// and save the receiver state in the same SQLite transaction. Returns how
-/// many events were stored.
+/// and append the receiver's changes in the same SQLite transaction.
+/// Returns how many events were stored.
 async fn process(
     receiver: &mut Receiver,
     state_file: &StateFile,
-    deliveries: Vec<setpoll_core::receiver::Delivery>,
+    deliveries: Vec<Delivery>,
     summary: &mut Summary,
     out: &mut impl std::io::Write,
     quiet: bool,
@@ -351,27 +566,11 @@ async fn process(
             .ack(&d.jti)
             .map_err(|e| format!("ack {}: {e}", d.jti))?;
     }
-    let state = receiver.state();
-    let _ = receiver.take_state();
-    let already = state_file
-        .commit(&state.to_json(), &events, processed_at)
-        .await
-        .map_err(|e| format!("state file: {e}"))?;
+    let already = save(receiver, state_file, &events).await?;
     summary.delivered += deliveries.len() as u64;
     summary.stored_twice += already.len() as u64;
     if !already.is_empty() {
         eprintln!("tpp-poller: already stored (not applied again): {already:?}");
     }
     Ok((events.len() - already.len()) as u64)
-}
-
-/// Persist the receiver state if it changed.
-async fn save(receiver: &mut Receiver, state_file: &StateFile) -> Result<(), String> {
-    if let Some(state) = receiver.take_state() {
-        state_file
-            .commit(&state.to_json(), &[], now_i64())
-            .await
-            .map_err(|e| format!("state file: {e}"))?;
-    }
-    Ok(())
 }

@@ -1,11 +1,20 @@
 //! The poller's own SQLite file: the receiver's state and the events the
 //! application processed, written together so a crash loses nothing.
 //!
-//! - `receiver_state`: one row, the core's `ReceiverState` as JSON (pending
-//!   acks and `setErrs`, SETs being processed, the dedup window, the schedule);
+//! - `receiver_state`: one row, a snapshot of the core's `ReceiverState` as
+//!   JSON (pending acks and `setErrs`, SETs being processed or held for a
+//!   key refresh, the dedup window, the schedule);
+//! - `receiver_changes`: the receiver's changes since that snapshot
+//!   (`Receiver::take_changes`, one small JSON record per row), replayed
+//!   onto it at start (`ReceiverState::apply`); compacted into a new
+//!   snapshot every [`COMPACT_AFTER`] rows;
 //! - `events`: one row per processed SET (`jti` primary key), the
-//!   application's effect. Processing a batch inserts its events and saves
-//!   the state (now holding their acks) in one transaction.
+//!   application's effect. Processing a batch inserts its events and
+//!   appends the receiver's changes (now holding their acks) in one
+//!   transaction.
+
+/// Journal rows after which a commit also writes a fresh snapshot.
+pub const COMPACT_AFTER: i64 = 2000;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row as _, SqlitePool};
@@ -54,6 +63,12 @@ impl StateFile {
         .execute(&pool)
         .await?;
         sqlx::query(
+            "CREATE TABLE IF NOT EXISTS receiver_changes (id INTEGER PRIMARY KEY AUTOINCREMENT, \
+             change TEXT NOT NULL)",
+        )
+        .execute(&pool)
+        .await?;
+        sqlx::query(
             "CREATE TABLE IF NOT EXISTS events (jti TEXT PRIMARY KEY, types TEXT NOT NULL, \
              sub TEXT, claims TEXT NOT NULL, processed_at INTEGER NOT NULL)",
         )
@@ -62,26 +77,34 @@ impl StateFile {
         Ok(StateFile { pool })
     }
 
-    /// The saved receiver state, if any.
+    /// The saved snapshot (if any) and the journal after it, oldest first.
     ///
     /// # Errors
     /// When SQLite fails.
-    pub async fn load_state(&self) -> Result<Option<String>, sqlx::Error> {
+    pub async fn load(&self) -> Result<(Option<String>, Vec<String>), sqlx::Error> {
         let row = sqlx::query("SELECT state FROM receiver_state WHERE id = 1")
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| r.try_get::<String, _>("state")).transpose()
+        let state = row.map(|r| r.try_get::<String, _>("state")).transpose()?;
+        let changes = sqlx::query_scalar("SELECT change FROM receiver_changes ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok((state, changes))
     }
 
-    /// Save the receiver state and insert `events` in one transaction.
-    /// Returns the `jti`s that were already stored (a second processing the
-    /// dedup window should have prevented; counted, never applied twice).
+    /// Append the receiver's `changes` and insert `events` in one
+    /// transaction; `snapshot` (the receiver's whole state, which holds the
+    /// changes) is written instead of the journal when it has grown past
+    /// [`COMPACT_AFTER`] rows: pass a closure that builds it. Returns the
+    /// `jti`s that were already stored (a second processing the dedup window
+    /// should have prevented; counted, never applied twice).
     ///
     /// # Errors
     /// When SQLite fails; nothing is written then.
     pub async fn commit(
         &self,
-        state_json: &str,
+        changes: &[String],
+        snapshot: impl FnOnce() -> String,
         events: &[ProcessedEvent],
         now: i64,
     ) -> Result<Vec<String>, sqlx::Error> {
@@ -103,14 +126,29 @@ impl StateFile {
                 already.push(e.jti.clone());
             }
         }
-        sqlx::query(
-            "INSERT INTO receiver_state (id, state, saved_at) VALUES (1, ?, ?) \
-             ON CONFLICT (id) DO UPDATE SET state = excluded.state, saved_at = excluded.saved_at",
-        )
-        .bind(state_json)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM receiver_changes")
+            .fetch_one(&mut *tx)
+            .await?;
+        if rows + i64::try_from(changes.len()).unwrap_or(i64::MAX) > COMPACT_AFTER {
+            sqlx::query("DELETE FROM receiver_changes")
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO receiver_state (id, state, saved_at) VALUES (1, ?, ?) \
+                 ON CONFLICT (id) DO UPDATE SET state = excluded.state, saved_at = excluded.saved_at",
+            )
+            .bind(snapshot())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        } else {
+            for change in changes {
+                sqlx::query("INSERT INTO receiver_changes (change) VALUES (?)")
+                    .bind(change)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
         tx.commit().await?;
         Ok(already)
     }

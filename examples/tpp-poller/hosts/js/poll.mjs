@@ -2,6 +2,14 @@
 // core compiled to WebAssembly) decides, `fetch` does the HTTP.
 //
 //   node poll.mjs --server http://127.0.0.1:8080 --token T --client-id C [--expect N]
+//                 [--events-url URL] [--max-auth-failures 3]
+//
+// Written against the 0.1 binding API. Still missing from the npm package
+// (tpp-poller in Rust has them): the sans-IO verbs (pollRequest returning
+// null instead of throwing not_due, pollTimeout, handleReply returning an
+// outcome), the change journal (takeChanges / applyChanges), and key
+// rotation (keysStale, refreshKeys, refreshKeysFailed: today a SET under a
+// new kid is reported as jws at once, and the package has no setKeys).
 //
 // The package is found through SETPOLL_NPM_PKG (a built bindings/wasm/pkg
 // folder) or as the installed `setpoll` package. State is kept in memory
@@ -23,10 +31,14 @@ const { values: args } = parseArgs({
     "client-id": { type: "string" },
     issuer: { type: "string", default: "https://aspsp.example/" },
     expect: { type: "string", default: "0" },
+    "events-url": { type: "string" },
+    "max-auth-failures": { type: "string", default: "3" },
     "max-run-secs": { type: "string", default: "60" },
   },
 });
 const base = args.server.replace(/\/$/, "");
+const eventsUrl = args["events-url"] ?? `${base}/open-banking/v4.0/events`;
+let authFailures = 0;
 const expect = Number(args.expect);
 const deadline = Date.now() + 1000 * Number(args["max-run-secs"]);
 
@@ -59,7 +71,7 @@ while (Date.now() < deadline) {
   }
   let response;
   try {
-    response = await fetch(`${base}/open-banking/v4.0/events`, {
+    response = await fetch(eventsUrl, {
       method: "POST",
       headers: {
         authorization: `Bearer ${args.token}`,
@@ -79,8 +91,14 @@ while (Date.now() < deadline) {
       request.id, response.status, text, response.headers.get("retry-after"), Date.now());
   } catch (e) {
     console.error(`poll failed (${response.status}): ${e.code}`);
+    authFailures = e.code === "unauthorized" ? authFailures + 1 : 0;
+    if (authFailures >= Number(args["max-auth-failures"])) {
+      console.error(`the ASPSP refused the access token ${authFailures} times in a row; check --token`);
+      process.exit(4);
+    }
     continue;
   }
+  authFailures = 0;
   for (const r of batch.rejections) console.error(`rejected ${r.jti}: ${r.code}`);
   for (const d of batch.deliveries) {
     console.log(JSON.stringify({ jti: d.jti, types: d.eventTypes, sub: d.claims.sub }));

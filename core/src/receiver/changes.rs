@@ -1,0 +1,299 @@
+//! Persistence by changes: the small records a host saves after each call,
+//! and how they replay onto a saved [`ReceiverState`].
+//!
+//! Saving the whole state after every acknowledgement costs as much as the
+//! dedup window (up to 10,000 entries by default). Instead the host keeps a
+//! journal: it appends what [`take_changes`](super::Receiver::take_changes)
+//! returns (a handful of records per call) and, now and then, replaces the
+//! saved state and the journal with one snapshot
+//! ([`state`](super::Receiver::state)). At start it loads the snapshot,
+//! [`apply`](ReceiverState::apply)s the journal and
+//! [`restore`](super::Receiver::restore)s the result.
+//!
+//! Every record sets a value (a `jti`'s pending report, its place among the
+//! SETs in processing, held or remembered; the schedule), so replaying
+//! records the snapshot already reflects gives the same state again: a
+//! snapshot taken while some changes were not yet drained stays correct.
+
+use serde::{Deserialize, Serialize};
+
+use super::dedup::{Dedup, ProcessedSet};
+use super::schedule::ScheduleState;
+use super::state::{HeldSet, PendingSetErr, ReceiverState, StateError, UnsettledSet};
+
+/// One change to a receiver's durable state, in the order it happened.
+///
+/// Serialises with serde (externally tagged, camelCase:
+/// `{"ackQueued":{"jti":"a"}}`); [`to_json`](Self::to_json) and
+/// [`from_json`](Self::from_json) are the JSON form.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum ReceiverChange {
+    /// The schedule is now this.
+    Schedule {
+        /// The new schedule.
+        schedule: ScheduleState,
+    },
+    /// An ack for `jti` is pending (replacing any `setErrs` entry for it).
+    AckQueued {
+        /// The `jti`.
+        jti: String,
+    },
+    /// A `setErrs` entry is pending (replacing any other report for its `jti`).
+    SetErrQueued {
+        /// The entry.
+        entry: PendingSetErr,
+    },
+    /// A round trip confirmed these reports: they are no longer pending.
+    Confirmed {
+        /// Acknowledged `jti`s confirmed.
+        acks: Vec<String>,
+        /// `jti`s whose `setErrs` entry was confirmed.
+        set_errs: Vec<String>,
+    },
+    /// A SET was handed to the application (it is now in processing).
+    Delivered {
+        /// The SET.
+        set: UnsettledSet,
+    },
+    /// A SET in processing was dropped without a verdict (it no longer
+    /// verified on restore); the ASPSP sends it again.
+    Dropped {
+        /// Its `jti`.
+        jti: String,
+    },
+    /// The application settled a SET: it leaves processing and joins the
+    /// dedup window (at its end).
+    Settled {
+        /// The remembered SET.
+        set: ProcessedSet,
+    },
+    /// The dedup window forgot a SET (too old, or beyond the capacity).
+    Forgotten {
+        /// Its issuer.
+        iss: String,
+        /// Its `jti`.
+        jti: String,
+    },
+    /// A SET is held until the keys are refreshed.
+    Held {
+        /// The SET.
+        set: HeldSet,
+    },
+    /// A held SET left the hold (delivered, rejected or a duplicate now).
+    Released {
+        /// Its `jti`.
+        jti: String,
+    },
+    /// The whole state: replaces everything before it. The receiver emits
+    /// one instead of a long backlog when its changes are not drained for a
+    /// long time.
+    Snapshot {
+        /// The state.
+        state: Box<ReceiverState>,
+    },
+}
+
+impl ReceiverChange {
+    /// Serialise as JSON.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        // Plain strings, integers and enums: serialisation cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Read a change saved by [`to_json`](Self::to_json).
+    ///
+    /// # Errors
+    /// [`StateError::Json`] when the text is not a change.
+    pub fn from_json(text: &str) -> Result<Self, StateError> {
+        serde_json::from_str(text).map_err(|e| StateError::Json(e.to_string()))
+    }
+}
+
+impl ReceiverState {
+    /// Replay `changes` (oldest first) onto this saved state, then
+    /// [`validate`](Self::validate) the result.
+    ///
+    /// # Errors
+    /// When the result is not a valid state; `self` then holds it anyway
+    /// (load the snapshot again to retry).
+    pub fn apply<I>(&mut self, changes: I) -> Result<(), StateError>
+    where
+        I: IntoIterator<Item = ReceiverChange>,
+    {
+        let mut dedup = Dedup::from_processed(core::mem::take(&mut self.processed));
+        for change in changes {
+            match change {
+                ReceiverChange::Schedule { schedule } => self.schedule = schedule,
+                ReceiverChange::AckQueued { jti } => {
+                    self.pending_set_errs.retain(|e| e.jti != jti);
+                    if !self.pending_acks.contains(&jti) {
+                        self.pending_acks.push(jti);
+                    }
+                }
+                ReceiverChange::SetErrQueued { entry } => {
+                    self.pending_acks.retain(|j| *j != entry.jti);
+                    self.pending_set_errs.retain(|e| e.jti != entry.jti);
+                    self.pending_set_errs.push(entry);
+                }
+                ReceiverChange::Confirmed { acks, set_errs } => {
+                    let acks: std::collections::HashSet<String> = acks.into_iter().collect();
+                    let errs: std::collections::HashSet<String> = set_errs.into_iter().collect();
+                    self.pending_acks.retain(|j| !acks.contains(j));
+                    self.pending_set_errs.retain(|e| !errs.contains(&e.jti));
+                }
+                ReceiverChange::Delivered { set } => {
+                    self.unsettled.retain(|u| u.jti != set.jti);
+                    self.unsettled.push(set);
+                }
+                ReceiverChange::Dropped { jti } => self.unsettled.retain(|u| u.jti != jti),
+                ReceiverChange::Settled { set } => {
+                    self.unsettled.retain(|u| u.jti != set.jti);
+                    let _ = dedup.insert(
+                        set.iss,
+                        set.jti,
+                        set.delivered_at,
+                        set.settlement,
+                        usize::MAX,
+                    );
+                }
+                ReceiverChange::Forgotten { iss, jti } => dedup.remove(&iss, &jti),
+                ReceiverChange::Held { set } => {
+                    self.held.retain(|h| h.jti != set.jti);
+                    self.held.push(set);
+                }
+                ReceiverChange::Released { jti } => self.held.retain(|h| h.jti != jti),
+                ReceiverChange::Snapshot { state } => {
+                    let mut state = *state;
+                    dedup = Dedup::from_processed(core::mem::take(&mut state.processed));
+                    *self = state;
+                }
+            }
+        }
+        self.processed = dedup.export();
+        self.validate()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::codes::SetErrCode;
+    use crate::receiver::Settlement;
+    use crate::time::Timestamp;
+
+    fn unsettled(jti: &str) -> UnsettledSet {
+        UnsettledSet {
+            iss: "i".into(),
+            jti: jti.into(),
+            token: "x.y.z".into(),
+            delivered_at: Timestamp::from_secs(1),
+        }
+    }
+
+    fn journal() -> Vec<ReceiverChange> {
+        vec![
+            ReceiverChange::Delivered {
+                set: unsettled("a"),
+            },
+            ReceiverChange::Delivered {
+                set: unsettled("b"),
+            },
+            ReceiverChange::Settled {
+                set: ProcessedSet {
+                    iss: "i".into(),
+                    jti: "a".into(),
+                    delivered_at: Timestamp::from_secs(1),
+                    settlement: Settlement::Acked,
+                },
+            },
+            ReceiverChange::AckQueued { jti: "a".into() },
+            ReceiverChange::SetErrQueued {
+                entry: PendingSetErr {
+                    jti: "z".into(),
+                    err: SetErrCode::Jws,
+                    description: "bad".into(),
+                },
+            },
+            ReceiverChange::Confirmed {
+                acks: vec!["a".into()],
+                set_errs: vec![],
+            },
+            ReceiverChange::Held {
+                set: HeldSet {
+                    jti: "h".into(),
+                    kid: "k2".into(),
+                    token: "p.q.r".into(),
+                    received_at: Timestamp::from_secs(2),
+                },
+            },
+            ReceiverChange::Schedule {
+                schedule: ScheduleState {
+                    next_poll_at: Timestamp::from_secs(9),
+                    consecutive_failures: 0,
+                    stalled_polls: 1,
+                },
+            },
+        ]
+    }
+
+    #[test]
+    fn replays_onto_a_state_and_again_onto_its_result() {
+        let mut state = ReceiverState::default();
+        state.apply(journal()).unwrap();
+        assert!(state.pending_acks.is_empty());
+        assert_eq!(state.pending_set_errs.len(), 1);
+        assert_eq!(state.unsettled.len(), 1);
+        assert_eq!(state.processed.len(), 1);
+        assert_eq!(state.held.len(), 1);
+        assert_eq!(state.schedule.stalled_polls, 1);
+        // A snapshot that already reflects the journal is unchanged by it.
+        let mut again = state.clone();
+        again.apply(journal()).unwrap();
+        assert_eq!(again, state);
+        // Forgetting and releasing.
+        state
+            .apply([
+                ReceiverChange::Forgotten {
+                    iss: "i".into(),
+                    jti: "a".into(),
+                },
+                ReceiverChange::Released { jti: "h".into() },
+                ReceiverChange::Dropped { jti: "b".into() },
+            ])
+            .unwrap();
+        assert!(state.processed.is_empty() && state.held.is_empty());
+        assert!(state.unsettled.is_empty());
+    }
+
+    #[test]
+    fn changes_round_trip_through_json_and_a_snapshot_replaces_all() {
+        for change in journal() {
+            let text = change.to_json();
+            assert_eq!(ReceiverChange::from_json(&text).unwrap(), change, "{text}");
+        }
+        assert_eq!(
+            ReceiverChange::AckQueued { jti: "a".into() }.to_json(),
+            r#"{"ackQueued":{"jti":"a"}}"#
+        );
+        let mut state = ReceiverState::default();
+        state.apply(journal()).unwrap();
+        let mut other = ReceiverState::default();
+        other
+            .apply([
+                ReceiverChange::AckQueued { jti: "x".into() },
+                ReceiverChange::Snapshot {
+                    state: Box::new(state.clone()),
+                },
+            ])
+            .unwrap();
+        assert_eq!(other, state);
+        assert_eq!(
+            ReceiverChange::from_json("{}").unwrap_err().code(),
+            "state_json"
+        );
+    }
+}
