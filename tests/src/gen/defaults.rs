@@ -50,6 +50,7 @@ fn receiver(issuer: &str, client_id: &str, jwks_json: &str) -> Result<Value, Gen
         "dedupWindowMs": ms(c.dedup.window),
         "dedupCapacity": c.dedup.capacity,
         "maxUnsettled": c.max_unsettled,
+        "keyRefreshIntervalMs": ms(c.key_refresh_interval),
         "vocabulary": match c.vocabulary { Vocabulary::Rfc8935 => "rfc8935", _ => "obie" },
     }))
 }

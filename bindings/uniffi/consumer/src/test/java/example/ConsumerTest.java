@@ -49,7 +49,7 @@ class ConsumerTest {
         assertEquals("evt-1", verified.getClaims().jti());
 
         try (MemoryTransmitter bank = new MemoryTransmitter(new TransmitterConfig(null, null, null, null, null, null, null, null, null, null));
-             Receiver tpp = new Receiver(new ReceiverConfig(ISS, CLIENT, jwks, null, null, null, null, null, null, null, null, null, null, null, null, null))) {
+             Receiver tpp = new Receiver(new ReceiverConfig(ISS, CLIENT, jwks, null, null, null, null, null, null, null, null, null, null, null, null, null, null))) {
             EnqueueResult queued = bank.enqueue(token, now);
             assertTrue(queued.getQueued());
 

@@ -64,7 +64,7 @@ class JavaApiTest {
             assertEquals(1L, tx.size());
 
             ReceiverConfig rxConfig = new ReceiverConfig(ISS, AUD, jwks, null, 5, true, null, null, null,
-                BackoffJitter.NONE, null, null, null, null, null, seed());
+                BackoffJitter.NONE, null, null, null, null, null, null, seed());
             try (Receiver rx = new Receiver(rxConfig)) {
                 assertEquals(Integer.valueOf(5), rx.config().getMaxEvents());
                 ReceiverRequest req = rx.nextRequest(NOW_MS);

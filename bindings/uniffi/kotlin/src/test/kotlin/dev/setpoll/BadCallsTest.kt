@@ -109,7 +109,11 @@ class BadCallsTest {
         row<SetpollException.Argument>("decideSweep(records [1])", "bad_json") { st.decideSweep(sweepPlan, "[1]", false) },
         row<SetpollException.Argument>("decideEnqueue(record {)", "bad_json") { st.decideEnqueue(enqueuePlan, "{", null) },
         row<SetpollException.Receiver>("Receiver.restore(state {)", "state_json") { Receiver.restore(rxConfig, "{") },
-        row<SetpollException.Key>("Receiver.setJwks({)", "jwk_not_json") { rx.setJwks("{") },
+        row<SetpollException.Key>("Receiver.refreshKeys({)", "jwk_not_json") { rx.refreshKeys("{", NOW_MS) },
+        row<SetpollException.Argument>("Receiver.refreshKeys(now=-1)", "negative_time") { rx.refreshKeys(jwksFromKeys(listOf(Keys.es)), -1) },
+        row<SetpollException.Argument>("Receiver.refreshKeysFailed(now=-1)", "negative_time") { rx.refreshKeysFailed(-1) },
+        row<SetpollException.Receiver>("applyReceiverChanges(state {)", "state_json") { applyReceiverChanges("{", "[]") },
+        row<SetpollException.Argument>("applyReceiverChanges(changes {)", "bad_json") { applyReceiverChanges(rx.state(), "{") },
         row<SetpollException.Key>("ReceiverConfig(jwksJson {)", "jwk_not_json") { Receiver(rxConfig.copy(jwksJson = "{")) },
         row<SetpollException.Response>("parseErrorResponse({)", "malformed_json") { parseErrorResponse("{") },
         row<SetpollException.Response>("obieErrorResponse({)", "malformed_json") { obieErrorResponse(ObieVersion.V4_0, "{") },
@@ -121,11 +125,6 @@ class BadCallsTest {
         row<SetpollException.Receiver>("Receiver.handleFailure(unknown id)", "unknown_request") { rx.handleFailure(999, NOW_MS) },
         row<SetpollException.Receiver>("Receiver.ack(unknown jti)", "unknown_jti") { rx.ack("nope") },
         row<SetpollException.Receiver>("Receiver.reject(unknown jti)", "unknown_jti") { rx.reject("nope", "jwtIss", "d") },
-        row<SetpollException.Receiver>("Receiver.nextRequest(in flight)", "request_in_flight") {
-            val r = Receiver(rxConfig)
-            r.nextRequest(NOW_MS)
-            r.nextRequest(NOW_MS)
-        },
         row<SetpollException.Argument>("ClaimsBuilder.build() twice", "builder_used") { eventful().also { it.build() }.build() },
         row<SetpollException.Argument>("ClaimsBuilder.sub() after build()", "builder_used") { eventful().also { it.build() }.sub("s") },
     )

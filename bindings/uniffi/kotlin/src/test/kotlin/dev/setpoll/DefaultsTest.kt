@@ -65,6 +65,7 @@ class DefaultsTest {
             .put("dedupWindowMs", c.dedupWindowMs)
             .put("dedupCapacity", c.dedupCapacity)
             .put("maxUnsettled", c.maxUnsettled)
+            .put("keyRefreshIntervalMs", c.keyRefreshIntervalMs)
             .put("vocabulary", snake(c.vocabulary!!))
         assertSame(expected("receiver"), got)
         assertEquals(case.getString("issuer"), c.issuer)

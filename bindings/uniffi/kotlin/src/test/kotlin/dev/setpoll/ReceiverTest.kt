@@ -16,6 +16,13 @@ import kotlin.test.assertNotNull
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
 
+/** What a host persists for its receiver: a snapshot and the changes appended since (README). */
+interface Journal {
+    fun load(): Pair<String, List<String>>?
+    fun append(changes: String)
+    fun snapshot(state: String)
+}
+
 class ReceiverTest {
     private fun config(seed: ByteArray? = SEED) = ReceiverConfig(
         issuer = ISS,
@@ -43,11 +50,11 @@ class ReceiverTest {
             val req = assertNotNull(rx.nextRequest(now))
             assertEquals(req.id, rx.inFlight())
             assertNull(rx.pollTimeout(), "nothing is due while a request is in flight")
-            assertEquals("request_in_flight", assertFailsWith<SetpollException.Receiver> { rx.nextRequest(now) }.code)
+            assertNull(rx.nextRequest(now), "nothing is due while a request is in flight")
             val answer = tx.handlePoll(AUD, req.body, now, "")
             val batch = rx.handleResponse(req.id, 200, assertNotNull(answer.responseJson), now, null)
             assertNull(batch.failure)
-            assertNotNull(rx.takeState(), "a round trip changes the state")
+            assertNotNull(rx.takeChanges(), "a round trip changes the state")
             assertEquals(emptyList(), batch.rejections)
             for (d in batch.deliveries) {
                 assertEquals(ISS, d.iss)
@@ -65,7 +72,7 @@ class ReceiverTest {
         val at = assertNotNull(rx.pollTimeout())
         assertTrue(at > now, "next poll at $at, now $now")
         assertNull(rx.nextRequest(now))
-        assertNull(rx.takeState(), "a call that found nothing due changes nothing")
+        assertNull(rx.takeChanges(), "a call that found nothing due changes nothing")
         assertNotNull(rx.nextRequest(at))
     }
 
@@ -89,11 +96,13 @@ class ReceiverTest {
         val tx = MemoryTransmitter(TransmitterConfig())
         tx.enqueue(token("x"), NOW_MS)
         val rx = Receiver(config())
+        val snapshot = rx.state()
         val req = assertNotNull(rx.nextRequest(NOW_MS))
         val batch = rx.handleResponse(req.id, 200, tx.handlePoll(AUD, req.body, NOW_MS, "").responseJson!!, NOW_MS, null)
         assertEquals(listOf("x"), batch.deliveries.map { it.jti })
-        val saved = assertNotNull(rx.takeState())
-        assertEquals(saved, rx.state())
+        // The host keeps a snapshot and the changes since: replayed, they are the state.
+        val saved = applyReceiverChanges(snapshot, assertNotNull(rx.takeChanges()))
+        assertEquals(rx.state(), saved)
         val again = Receiver.restore(config(seed = null), saved)
         assertEquals(listOf("x"), again.unsettled().map { it.jti })
         again.ack("x")
@@ -114,7 +123,7 @@ class ReceiverTest {
         assertNull(rx.nextRequest(NOW_MS + 999))
         val second = assertNotNull(rx.nextRequest(NOW_MS + 1_000))
         val transport = rx.handleFailure(second.id, NOW_MS + 1_000)
-        assertEquals("transport", transport.code)
+        assertEquals("no_answer", transport.code)
         assertNull(transport.status)
         assertEquals(NOW_MS + 1_000 + 2_000, transport.retryAtMs)
         val third = assertNotNull(rx.nextRequest(NOW_MS + 3_000))
@@ -167,21 +176,27 @@ class ReceiverTest {
         assertEquals("unknown_jti", assertFailsWith<SetpollException.Receiver> { rx.ack("nope") }.code)
         assertEquals("negative_time", assertFailsWith<SetpollException.Argument> { rx.nextRequest(-1) }.code)
         assertEquals("unknown_request", assertFailsWith<SetpollException.Receiver> { rx.handleResponse(999L, 200, "{}", now, null) }.code)
-        assertFailsWith<SetpollException.Key> { rx.setJwks("{") }
+        assertFailsWith<SetpollException.Key> { rx.refreshKeys("{", now) }
     }
 
     /** The README's loop, bounded by `done`. */
     private fun pollUntil(
         eventsUrl: String,
         config: ReceiverConfig,
-        savedState: String?,
-        save: (String) -> Unit,
+        journal: Journal,
         handle: (ReceiverDelivery) -> Unit,
         done: () -> Boolean,
     ) {
         val http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()
-        val rx = if (savedState == null) Receiver(config) else Receiver.restore(config, savedState)
-        for (d in rx.unsettled()) { handle(d); rx.ack(d.jti) }
+        val saved = journal.load()
+        val rx = if (saved == null) Receiver(config) else Receiver.restore(config, saved.second.fold(saved.first, ::applyReceiverChanges))
+        if (saved == null) journal.snapshot(rx.state())
+        var appended = 0
+        fun persist() {
+            val changes = rx.takeChanges() ?: return
+            if (++appended % 1000 == 0) journal.snapshot(rx.state()) else journal.append(changes)
+        }
+        for (d in rx.unsettled()) { handle(d); rx.ack(d.jti); persist() }
         while (!done()) {
             val now = System.currentTimeMillis()
             val req = rx.nextRequest(now)
@@ -196,18 +211,27 @@ class ReceiverTest {
                 http.send(httpRequest, HttpResponse.BodyHandlers.ofByteArray())
             } catch (e: java.io.IOException) {
                 rx.handleFailure(req.id, System.currentTimeMillis())
-                rx.takeState()?.let(save)
+                persist()
                 continue
             }
             val batch = rx.handleResponseBytes(req.id, res.statusCode(), res.body(),
                 System.currentTimeMillis(), res.headers().firstValue("Retry-After").orElse(null))
-            rx.takeState()?.let(save)
+            persist()
             for (d in batch.deliveries) {
                 handle(d)
                 rx.ack(d.jti)
-                rx.takeState()?.let(save)
+                persist()
             }
         }
+    }
+
+    /** The README's storage, in memory. */
+    private class MemoryJournal : Journal {
+        var snap: String? = null
+        val changes = mutableListOf<String>()
+        override fun load() = snap?.let { it to changes.toList() }
+        override fun append(changes: String) { this.changes += changes }
+        override fun snapshot(state: String) { snap = state; changes.clear() }
     }
 
     @Test
@@ -233,17 +257,19 @@ class ReceiverTest {
         try {
             val url = "http://127.0.0.1:${server.address.port}/events"
             val handled = mutableListOf<String>()
-            var saved: String? = null
+            val journal = MemoryJournal()
             val cfg = config().copy(pollIntervalMs = 20L, backoffBaseMs = 10L, backoffCapMs = 50L)
             val deadline = System.currentTimeMillis() + 20_000
-            pollUntil(url, cfg, null, { saved = it }, { handled += it.jti }) {
+            pollUntil(url, cfg, journal, { handled += it.jti }) {
                 (handled.size == 3 && tx.size() == 0L) || System.currentTimeMillis() > deadline
             }
             assertEquals(listOf("h1", "h2", "h3"), handled)
             assertEquals(0L, tx.size(), "every ack reached the transmitter")
             assertTrue(calls.get() >= 3, "the 503 was retried")
-            // The saved state restarts with nothing to hand over again.
-            assertEquals(emptyList(), Receiver.restore(cfg, assertNotNull(saved)).unsettled())
+            // The journal (snapshot and changes) restarts with nothing to hand over again.
+            assertTrue(journal.changes.isNotEmpty())
+            val (snap, changes) = assertNotNull(journal.load())
+            assertEquals(emptyList(), Receiver.restore(cfg, changes.fold(snap, ::applyReceiverChanges)).unsettled())
         } finally {
             server.stop(0)
         }

@@ -362,8 +362,9 @@ class VectorsTest {
 
     /**
      * One step of a receiver script, in the shape of its `expect`. The core's
-     * `not_due` / `backpressure` errors are `nextRequest` returning null here,
-     * told apart by `pollTimeout()` (a time, or none while backpressured).
+     * `request_in_flight` / `not_due` / `backpressure` errors are `nextRequest`
+     * returning null here, told apart by `inFlight()` and `pollTimeout()` (a
+     * time, or none while backpressured).
      */
     private fun receiverStep(rx: Receiver, step: JSONObject, lastId: Long?): Pair<JSONObject, Long?> {
         val id by lazy { if (step.has("id")) step.getLong("id") else lastId ?: error("no request made yet") }
@@ -371,9 +372,12 @@ class VectorsTest {
         val got = try {
             when (val op = step.getString("op")) {
                 "nextRequest" -> when (val r = rx.nextRequest(step.getLong("now"))) {
-                    null -> when (val at = rx.pollTimeout()) {
-                        null -> err("code" to "backpressure")
-                        else -> err("code" to "not_due", "at" to at)
+                    null -> when {
+                        rx.inFlight() != null -> err("code" to "request_in_flight")
+                        else -> when (val at = rx.pollTimeout()) {
+                            null -> err("code" to "backpressure")
+                            else -> err("code" to "not_due", "at" to at)
+                        }
                     }
                     else -> {
                         next = r.id
