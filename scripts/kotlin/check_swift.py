@@ -64,7 +64,7 @@ EXPECTED = [
     "open func state()throws -> String {",
     "public struct ReceiverRequest: Equatable, Hashable { public var id: Int64 public var kind: ReceiverRequestKind public var body: String",
     "public var failure: PollFailure?",
-    "public struct PollFailure: Equatable, Hashable { public var code: String public var message: String public var status: Int32? public var errorResponseJson: String? public var retryAtMs: Int64?",
+    "public struct PollFailure: Equatable, Hashable { public var code: String public var message: String public var status: Int32? public var errorResponseJson: String? public var retryAtMs: Int64 public var failuresInARow: Int32 public var longPollRefused: Bool",
     "public struct ReceiverDelivery: Equatable, Hashable { public var jti: String",
     # transmitter, in memory
     "public static func fromRecords(config: TransmitterConfig, recordsJson: String)throws -> MemoryTransmitter {",
