@@ -28,7 +28,7 @@ bash scripts/fuzz.sh
 # Bindings first: the examples run JS and Python hosts against the server.
 step "wasm: npm package (build, import check, node --test, headless chromium)"; bash scripts/wasm/test.sh
 step "python: wheel, pytest, mypy --strict"; bash scripts/python/test.sh
-step "kotlin+swift: uniffi bindings, JVM tests, swift completeness"; bash scripts/kotlin/test.sh
+step "kotlin+swift: uniffi bindings, JVM tests (Kotlin, Java), jar + consumer project, swift completeness"; bash scripts/kotlin/test.sh
 step "interop: jose (npm), PyJWT, joserfc, Nimbus JOSE+JWT against the setpoll CLI, both directions"; bash scripts/interop/test.sh
 step "packages: LICENSE and metadata in the crates, wheel, sdist and npm tarball"; bash scripts/check-packages.sh
 # (the examples step stays last)

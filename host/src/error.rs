@@ -142,11 +142,24 @@ impl SetpollError {
     pub(crate) fn request(e: &setpoll_core::wire::RequestError, interaction_id: &str) -> Self {
         SetpollError::Request {
             code: e.code().to_owned(),
-            detail: e.to_string(),
+            detail: bounded(e.to_string()),
             path: e.path().map(str::to_owned),
             obie_code: e.obie_code().as_str().to_owned(),
             error_response: e.to_error_response(interaction_id).to_json(),
         }
+    }
+}
+
+/// The longest `detail` a host sees, in characters: a core message may quote
+/// the offending input (an unknown `setErrs` code, a JSON member), which a
+/// caller can make megabytes long.
+const MAX_DETAIL_CHARS: usize = 1024;
+
+/// `detail` cut to [`MAX_DETAIL_CHARS`] characters, marked with `…` when cut.
+fn bounded(detail: String) -> String {
+    match detail.char_indices().nth(MAX_DETAIL_CHARS) {
+        None => detail,
+        Some((end, _)) => format!("{}…", detail.get(..end).unwrap_or_default()),
     }
 }
 
@@ -164,7 +177,7 @@ macro_rules! simple {
             fn from(e: $ty) -> Self {
                 SetpollError::$variant {
                     code: e.code().to_owned(),
-                    detail: e.to_string(),
+                    detail: bounded(e.to_string()),
                 }
             }
         }
@@ -186,7 +199,7 @@ impl From<setpoll_core::wire::ResponseError> for SetpollError {
     fn from(e: setpoll_core::wire::ResponseError) -> Self {
         SetpollError::Response {
             code: e.code().to_owned(),
-            detail: e.to_string(),
+            detail: bounded(e.to_string()),
             path: e.path().map(str::to_owned),
         }
     }
@@ -196,7 +209,7 @@ impl From<setpoll_core::claims::ClaimsError> for SetpollError {
     fn from(e: setpoll_core::claims::ClaimsError) -> Self {
         SetpollError::Claims {
             code: e.code().to_owned(),
-            detail: e.to_string(),
+            detail: bounded(e.to_string()),
             path: e.path().map(str::to_owned),
             set_err: e.set_err(Vocabulary::Obie).as_str().to_owned(),
             set_err_rfc8935: e.set_err(Vocabulary::Rfc8935).as_str().to_owned(),
@@ -209,7 +222,7 @@ impl From<setpoll_core::set::VerifyError> for SetpollError {
     fn from(e: setpoll_core::set::VerifyError) -> Self {
         SetpollError::Verify {
             code: e.code().to_owned(),
-            detail: e.to_string(),
+            detail: bounded(e.to_string()),
             set_err: e.set_err(Vocabulary::Obie).as_str().to_owned(),
             set_err_rfc8935: e.set_err(Vocabulary::Rfc8935).as_str().to_owned(),
             description: e.description(),
@@ -223,7 +236,7 @@ macro_rules! receiver_refusal {
             fn from(e: $ty) -> Self {
                 SetpollError::Receiver {
                     code: e.code().to_owned(),
-                    detail: e.to_string(),
+                    detail: bounded(e.to_string()),
                 }
             }
         }

@@ -21,7 +21,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-NAMESPACE = "setpoll_uniffi"
+# Scaffolding symbols are named after the crate that defines the exports
+# (`setpoll-host`); the UniFFI namespace (`setpoll`) names the generated files.
+NAMESPACE = "setpoll_host"
 
 # Swift declarations that must exist exactly so (doc comments stripped and
 # whitespace collapsed before matching). The README's Swift examples use
@@ -32,43 +34,58 @@ EXPECTED = [
     "public func parseRequestBytes(body: Data, rejectUnknownMembers: Bool = true, interactionId: String = \"\", limits: RequestLimits? = nil)throws -> PollRequest",
     "public func parseResponse(body: String, limits: ResponseLimits? = nil)throws -> PollResponse",
     "public func parseResponseBytes(body: Data, limits: ResponseLimits? = nil)throws -> PollResponse",
+    # OBIE rules and defaults
+    "public func obieSuccessStatus(version: ObieVersion) -> Int32",
+    "public func obieErrorResponse(version: ObieVersion, errorResponseJson: String)throws -> String",
+    "public func emptyPollResponse() -> String",
+    "public func transmitterDefaults() -> TransmitterConfig",
     # SETs (README: verifySet and the SetpollError.Verify pattern)
     "public func verifySet(token: String, keyring: Keyring, policy: VerifyPolicy, nowMs: Int64)throws -> VerifiedSet",
-    "public init( issuer: String?, audience: String?, algorithms: [String]? = nil,",
+    "public init( issuer: String?, audience: String?, algorithms: [String]? = nil, maxSkewSecs: Int64? = nil, maxTokenBytes: Int32? = nil, maxAgeSecs: Int64? = nil, acceptJwtTyp: Bool? = nil, requireTyp: Bool? = nil)",
     "case Verify( code: String, detail: String, setErr: String, setErrRfc8935: String, description: String )",
+    "public static func generatePs256(seed: Data, bits: Int32, kid: String?)throws -> SigningKey",
     # receiver (README: the URLSession polling loop)
-    "case Receiver( code: String, detail: String, pollFailure: Bool, atMs: Int64?, status: UInt16? )",
+    "case Receiver( code: String, detail: String )",
+    "public init( issuer: String, clientId: String, jwksJson: String, maxSkewSecs: Int64? = nil,",
     "public convenience init(config: ReceiverConfig)throws {",
-    "public static func restore(config: ReceiverConfig, stateJson: String)throws -> Receiver {",
+    "public static func restore(config: ReceiverConfig, state: String)throws -> Receiver {",
+    "open func config()throws -> ReceiverConfig {",
     "open func unsettled()throws -> [ReceiverDelivery] {",
-    "open func nextRequest(nowMs: Int64)throws -> ReceiverRequest {",
-    "open func handleResponse(id: UInt64, status: UInt16, body: String, nowMs: Int64, retryAfter: String? = nil)throws -> ReceiverBatch {",
-    "open func handleResponseBytes(id: UInt64, status: UInt16, body: Data, nowMs: Int64, retryAfter: String? = nil)throws -> ReceiverBatch {",
-    "open func handleFailure(id: UInt64, nowMs: Int64)throws -> Int64 {",
+    "open func nextRequest(nowMs: Int64)throws -> ReceiverRequest? {",
+    "open func pollTimeout()throws -> Int64? {",
+    "open func handleResponse(id: Int64, status: Int32, body: String, nowMs: Int64, retryAfter: String?)throws -> ReceiverBatch {",
+    "open func handleResponseBytes(id: Int64, status: Int32, body: Data, nowMs: Int64, retryAfter: String?)throws -> ReceiverBatch {",
+    "open func handleFailure(id: Int64, nowMs: Int64)throws -> PollFailure {",
     "open func ack(jti: String)throws {",
     "open func reject(jti: String, err: String, description: String)throws {",
-    "open func takeState()throws -> String? {",
-    "public struct ReceiverRequest: Equatable, Hashable { public var id: UInt64 public var kind: ReceiverRequestKind public var body: String",
-    "public var deliveries: [ReceiverDelivery]",
+    "open func takeChanges()throws -> String? {",
+    "open func refreshKeys(jwksJson: String, nowMs: Int64)throws -> ReceiverBatch {",
+    "public func applyReceiverChanges(state: String, changes: String)throws -> String",
+    "open func state()throws -> String {",
+    "public struct ReceiverRequest: Equatable, Hashable { public var id: Int64 public var kind: ReceiverRequestKind public var body: String",
+    "public var failure: PollFailure?",
+    "public struct PollFailure: Equatable, Hashable { public var code: String public var message: String public var status: Int32? public var errorResponseJson: String? public var retryAtMs: Int64 public var failuresInARow: Int32 public var longPollRefused: Bool",
     "public struct ReceiverDelivery: Equatable, Hashable { public var jti: String",
     # transmitter, in memory
     "public static func fromRecords(config: TransmitterConfig, recordsJson: String)throws -> MemoryTransmitter {",
-    "open func handlePoll(client: String, body: String, nowMs: Int64, interactionId: String = \"\")throws -> PollAnswer {",
-    "open func handlePollBytes(client: String, body: Data, nowMs: Int64, interactionId: String = \"\")throws -> PollAnswer {",
-    # transmitter, storage-neutral
+    "open func handlePoll(client: String, body: String, nowMs: Int64, interactionId: String)throws -> PollAnswer {",
+    "open func handlePollBytes(client: String, body: Data, nowMs: Int64, interactionId: String)throws -> PollAnswer {",
+    "open func sweep(nowMs: Int64, budget: Int32)throws -> SweepResult {",
+    # transmitter, storage-neutral: plans are opaque objects
     "open class StorageTransmitter: StorageTransmitterProtocol, @unchecked Sendable {",
+    "open func config() -> TransmitterConfig {",
     "open func planEnqueue(token: String, nowMs: Int64)throws -> EnqueuePlan {",
-    "open func decideEnqueue(planJson: String, existingRecordJson: String?, newestSeq: UInt64?)throws -> EnqueueResult {",
-    "open func planPoll(client: String, body: String, nowMs: Int64, interactionId: String = \"\")throws -> PollPlan {",
-    "open func planPollBytes(client: String, body: Data, nowMs: Int64, interactionId: String = \"\")throws -> PollPlan {",
+    "open func decideEnqueue(plan: EnqueuePlan, existingRecordJson: String?, newestSeq: Int64?)throws -> EnqueueResult {",
+    "open func planPoll(client: String, body: String, nowMs: Int64, interactionId: String)throws -> PollPlan {",
+    "open func planPollBytes(client: String, body: Data, nowMs: Int64, interactionId: String)throws -> PollPlan {",
     "open func planResume(wait: PollWait, nowMs: Int64)throws -> PollPlan {",
-    "open func decidePoll(planJson: String, namedRecordsJson: String, deliverableRecordsJson: String)throws -> PollAnswer {",
-    "open func planSweep(nowMs: Int64, limit: UInt32 = UInt32(1000))throws -> SweepPlan {",
-    "open func decideSweep(planJson: String, recordsJson: String, loadedFull: Bool)throws -> SweepResult {",
-    "public struct EnqueuePlan: Equatable, Hashable { public var client: String public var jti: String public var planJson: String",
-    "public struct PollPlan: Equatable, Hashable { public var client: String public var named: [String] public var deliverable: DeliverableQuery public var planJson: String",
-    "public struct DeliverableQuery: Equatable, Hashable { public var client: String public var nowMs: Int64 public var maxAttempts: UInt32 public var exclude: [String] public var limit: UInt32",
-    "public struct SweepPlan: Equatable, Hashable { public var nowMs: Int64 public var limit: UInt32 public var maxAttempts: UInt32 public var planJson: String",
+    "open func decidePoll(plan: PollPlan, namedRecordsJson: String, deliverableRecordsJson: String)throws -> PollAnswer {",
+    "open func planSweep(nowMs: Int64, budget: Int32)throws -> SweepPlan {",
+    "open func decideSweep(plan: SweepPlan, recordsJson: String, loadedFull: Bool)throws -> SweepResult {",
+    "open class EnqueuePlan: EnqueuePlanProtocol, @unchecked Sendable {",
+    "open class PollPlan: PollPlanProtocol, @unchecked Sendable {",
+    "open class SweepPlan: SweepPlanProtocol, @unchecked Sendable {",
+    "public struct DeliverableQuery: Equatable, Hashable { public var client: String public var nowMs: Int64 public var maxAttempts: Int32 public var exclude: [String] public var limit: Int32",
 ]
 
 

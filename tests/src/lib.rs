@@ -77,7 +77,7 @@ pub fn generate() -> Result<Vec<VectorFile>, GenError> {
         // The sans-IO receiver verbs, in a folder of their own until every
         // binding runs them (the bindings' runners read `*.json` here only).
         ("next/receiver.json", gen::receiver::verbs_file(&keys)?),
-        ("defaults.json", gen::defaults::file()?),
+        ("defaults.json", gen::defaults::file(&keys)?),
     ];
     files
         .into_iter()

@@ -96,6 +96,7 @@ fn every_file_has_a_known_kind_and_well_formed_cases() {
         "jwks",
         "transmitter",
         "receiver",
+        "defaults",
     ];
     let files = vector_files();
     assert!(files.len() >= known.len());

@@ -5,14 +5,28 @@ the core's ``Default``s."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import setpoll
 
-DEFAULTS: dict[str, dict[str, Any]] = json.loads(
-    (Path(__file__).resolve().parents[3] / "tests" / "vectors" / "defaults.json").read_text(encoding="utf-8")
-)
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _load() -> dict[str, dict[str, Any]]:
+    """The `transmitter` and `receiver` cases of defaults.json (written in
+    the vectors' camelCase), in the host API's snake_case names."""
+    doc = json.loads(
+        (Path(__file__).resolve().parents[3] / "tests" / "vectors" / "defaults.json").read_text(encoding="utf-8")
+    )
+    assert doc["kind"] == "defaults"
+    cases = {c["name"]: c["expect"]["ok"] for c in doc["cases"]}
+    return {k: {_snake(n): v for n, v in cases[k].items()} for k in ("transmitter", "receiver")}
+
+
+DEFAULTS = _load()
 IDENTITY = {"issuer", "client_id", "jwks_json", "jitter_seed"}
 
 

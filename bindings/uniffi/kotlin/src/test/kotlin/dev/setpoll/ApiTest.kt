@@ -16,8 +16,8 @@ val SEED = ByteArray(32) { it.toByte() }
 
 object Keys {
     val es: SigningKey by lazy { SigningKey.generateEs256(SEED, "es-1") }
-    val ps: SigningKey by lazy { SigningKey.generatePs256(SEED, 2048u, "ps-1") }
-    val ring: Keyring by lazy { Keyring.fromJwks(jwksFromKeys(listOf(es, ps))) }
+    val ps: SigningKey by lazy { SigningKey.generatePs256(SEED, 2048, "ps-1") }
+    val ring: Keyring by lazy { Keyring.fromJwks(jwksFromKeys(listOf(es, ps)), null) }
 }
 
 fun makeClaims(jti: String = "jti-1"): SetClaims =
@@ -33,11 +33,11 @@ class WireTest {
     fun requestRoundTripsCanonically() {
         val body = """{"ack":["a","b","a"],"maxEvents":5,"setErrs":{"c":{"err":"jwtIss","description":"bad iss"}}}"""
         val req = parseRequest(body)
-        assertEquals(5u, req.maxEvents)
+        assertEquals(5, req.maxEvents)
         assertEquals(listOf("a", "b"), req.ack)
         assertEquals(listOf(SetErrEntry("c", "jwtIss", "bad iss")), req.setErrs)
         assertEquals(req, parseRequest(requestToJson(req)))
-        val built = PollRequest(maxEvents = 5u, ack = listOf("a", "b"), setErrs = listOf(SetErrEntry("c", "jwtIss", "bad iss")))
+        val built = PollRequest(maxEvents = 5, ack = listOf("a", "b"), setErrs = listOf(SetErrEntry("c", "jwtIss", "bad iss")))
         assertEquals(requestToJson(req), requestToJson(built))
     }
 
@@ -68,6 +68,23 @@ class WireTest {
             assertEquals(code, e.code, body.take(40))
         }
         assertEquals(emptyList(), parseRequest("""{"foo":1}""", rejectUnknownMembers = false).ack)
+    }
+
+    @Test
+    fun obieRulesComeFromTheCore() {
+        assertEquals(201, obieSuccessStatus(ObieVersion.V3_1_2))
+        assertEquals(200, obieSuccessStatus(ObieVersion.V3_1_11))
+        assertEquals(200, obieSuccessStatus(ObieVersion.V4_0))
+        assertEquals("""{"sets":{},"moreAvailable":false}""", emptyPollResponse())
+        assertEquals(PollResponse(emptyList(), false), parseResponse(emptyPollResponse()))
+        val e = assertFailsWith<SetpollException.Request> { parseRequest("""{"foo":1}""", interactionId = "i-4") }
+        // Before v4.0 the body is unchanged; v4.0 uses the four-character OBExternalStatusReason1Codes.
+        assertEquals(e.errorResponse, obieErrorResponse(ObieVersion.V3_1_11, e.errorResponse))
+        val v4 = org.json.JSONObject(obieErrorResponse(ObieVersion.V4_0, e.errorResponse))
+        assertEquals("i-4", v4.getString("Id"))
+        val code = v4.getJSONArray("Errors").getJSONObject(0).getString("ErrorCode")
+        assertEquals(4, code.length, code)
+        assertFailsWith<SetpollException.Response> { obieErrorResponse(ObieVersion.V4_0, "{") }
     }
 
     @Test
@@ -112,13 +129,13 @@ class ClaimsAndKeysTest {
         assertEquals("ES256", Keys.es.algorithm())
         assertEquals("PS256", Keys.ps.algorithm())
         assertEquals(Keys.es.toPublicJwk(), SigningKey.generateEs256(SEED, "es-1").toPublicJwk())
-        val again = SigningKey.fromJwk(Keys.es.toPrivateJwk())
+        val again = SigningKey.fromJwk(Keys.es.toPrivateJwk(), null)
         assertEquals(Keys.es.toPublicJwk(), again.toPublicJwk())
         assertTrue(Keys.es.toPkcs8Pem().startsWith("-----BEGIN PRIVATE KEY-----"))
         assertFalse(Keys.es.toPublicJwk().contains("\"d\""))
         assertEquals(43, jwkThumbprint(Keys.es.toPublicJwk()).length)
         assertEquals(setOf("es-1", "ps-1"), Keys.ring.kids().toSet())
-        val odd = Keyring.fromJwks("""{"keys":[{"kty":"oct","k":"AAAA","kid":"h"}]}""")
+        val odd = Keyring.fromJwks("""{"keys":[{"kty":"oct","k":"AAAA","kid":"h"}]}""", null)
         assertEquals(emptyList(), odd.kids())
         assertEquals("h", odd.skipped().single().kid)
     }
@@ -126,10 +143,12 @@ class ClaimsAndKeysTest {
     @Test
     fun malformedKeysThrowKey() {
         for (jwk in listOf("", "{}", "[]", """{"kty":"EC","crv":"P-256","x":"AA","y":"AA","d":"AA"}""", "x".repeat(100_000))) {
-            assertFailsWith<SetpollException.Key> { SigningKey.fromJwk(jwk) }
+            assertFailsWith<SetpollException.Key> { SigningKey.fromJwk(jwk, null) }
         }
-        assertEquals("bad_seed", assertFailsWith<SetpollException.Argument> { SigningKey.generateEs256(ByteArray(3)) }.code)
-        assertFailsWith<SetpollException.Key> { SigningKey.generatePs256(ByteArray(32), 1024u) }
+        assertEquals("bad_seed", assertFailsWith<SetpollException.Argument> { SigningKey.generateEs256(ByteArray(3), null) }.code)
+        for (bits in listOf(-1, 0, 1024, 2047, 4097, 8192, Int.MAX_VALUE)) {
+            assertEquals("bad_key_size", assertFailsWith<SetpollException.Argument> { SigningKey.generatePs256(ByteArray(32), bits, null) }.code)
+        }
     }
 }
 
@@ -184,30 +203,30 @@ class TransmitterTest {
         assertEquals(3L, tx.size())
 
         val policy = VerifyPolicy(issuer = ISS, audience = AUD)
-        val first = parseResponse(tx.handlePoll(AUD, requestToJson(PollRequest(maxEvents = 2u)), NOW_MS + 1).responseJson!!)
+        val first = parseResponse(tx.handlePoll(AUD, requestToJson(PollRequest(maxEvents = 2)), NOW_MS + 1, "").responseJson!!)
         assertEquals(listOf("j0", "j1"), first.sets.map { it.jti })
         assertTrue(first.moreAvailable)
         val acks = first.sets.map { verifySet(it.token, Keys.ring, policy, NOW_MS).claims.jti() }
 
-        val second = parseResponse(tx.handlePoll(AUD, requestToJson(PollRequest(ack = acks)), NOW_MS + 2).responseJson!!)
+        val second = parseResponse(tx.handlePoll(AUD, requestToJson(PollRequest(ack = acks)), NOW_MS + 2, "").responseJson!!)
         assertEquals(listOf("j2"), second.sets.map { it.jti })
         assertFalse(second.moreAvailable)
-        val third = tx.handlePoll(AUD, requestToJson(PollRequest(maxEvents = 0u, setErrs = listOf(SetErrEntry("j2", "jwtIss", "no")))), NOW_MS + 3)
+        val third = tx.handlePoll(AUD, requestToJson(PollRequest(maxEvents = 0, setErrs = listOf(SetErrEntry("j2", "jwtIss", "no")))), NOW_MS + 3, "")
         assertEquals(emptyList(), parseResponse(third.responseJson!!).sets)
-        assertFalse(tx.sweep(NOW_MS + 4).more)
+        assertFalse(tx.sweep(NOW_MS + 4, 1000).more)
         assertTrue(third.changesJson.contains("j2"), third.changesJson)
         assertTrue(tx.recordsJson().contains("\"dead_letter\""), tx.recordsJson())
     }
 
     @Test
     fun badInputAndLongPoll() {
-        val tx = MemoryTransmitter(TransmitterConfig(profile = TransmitterProfile.RFC8936, longPollMaxWaitMs = 30_000uL))
+        val tx = MemoryTransmitter(TransmitterConfig(profile = TransmitterProfile.RFC8936, longPollMaxWaitMs = 30_000L))
         val e = assertFailsWith<SetpollException.Request> { MemoryTransmitter(TransmitterConfig()).handlePoll(AUD, """{"bogus":true}""", NOW_MS, "i-1") }
         assertTrue(e.errorResponse.contains("\"Id\":\"i-1\""))
         assertEquals("malformed_token", assertFailsWith<SetpollException.Transmitter> { tx.enqueue("not-a-token", NOW_MS) }.code)
-        assertFailsWith<SetpollException.Transmitter> { MemoryTransmitter(TransmitterConfig(maxEventsLimit = 0u)) }
+        assertFailsWith<SetpollException.Transmitter> { MemoryTransmitter(TransmitterConfig(maxEventsLimit = 0)) }
 
-        val ans = tx.handlePoll(AUD, """{"returnImmediately":false}""", NOW_MS)
+        val ans = tx.handlePoll(AUD, """{"returnImmediately":false}""", NOW_MS, "")
         assertNull(ans.responseJson)
         val wait = assertNotNull(ans.wait)
         assertEquals(AUD, wait.client())

@@ -42,7 +42,7 @@ class StorageDb(val tx: StorageTransmitter) {
 
     fun enqueue(token: String, nowMs: Long): EnqueueResult {
         val plan = tx.planEnqueue(token, nowMs)
-        val result = tx.decideEnqueue(plan.planJson, recordJson(plan.client, plan.jti), maxSeq(plan.client))
+        val result = tx.decideEnqueue(plan, recordJson(plan.client(), plan.jti()), maxSeq(plan.client()))
         commit(result.changesJson)
         return result
     }
@@ -53,14 +53,14 @@ class StorageDb(val tx: StorageTransmitter) {
     fun resume(wait: PollWait, nowMs: Long): PollAnswer = decide(tx.planResume(wait, nowMs))
 
     fun decide(plan: PollPlan): PollAnswer {
-        val answer = tx.decidePoll(plan.planJson, namedJson(plan.client, plan.named), deliverableJson(plan.deliverable))
+        val answer = tx.decidePoll(plan, namedJson(plan.client(), plan.named()), deliverableJson(plan.deliverable()))
         commit(answer.changesJson)
         return answer
     }
 
     fun recordJson(client: String, jti: String): String? = rows.find { it.key() == client to jti }?.toString()
 
-    fun maxSeq(client: String): ULong? = rows.filter { it.getString("client") == client }.maxOfOrNull { it.getLong("seq") }?.toULong()
+    fun maxSeq(client: String): Long? = rows.filter { it.getString("client") == client }.maxOfOrNull { it.getLong("seq") }
 
     /** `WHERE client = :client AND jti IN (:jtis)`. */
     fun namedJson(client: String, jtis: List<String>): String =
@@ -72,27 +72,27 @@ class StorageDb(val tx: StorageTransmitter) {
             it.getString("client") == q.client &&
                 it.getString("state") in setOf("pending", "delivered") &&
                 it.getLong("visible_at") <= q.nowMs && q.nowMs < it.getLong("expires_at") &&
-                it.getLong("attempts") < q.maxAttempts.toLong() &&
+                it.getLong("attempts") < q.maxAttempts &&
                 it.getString("jti") !in q.exclude
-        }.sortedBy { it.getLong("seq") }.take(q.limit.toInt()),
+        }.sortedBy { it.getLong("seq") }.take(q.limit),
     ).toString()
 
     /** Both sweep queries (`ORDER BY client, seq LIMIT :limit` each) and whether either was full. */
     fun sweepJson(plan: SweepPlan): Pair<String, Boolean> {
-        val n = plan.limit.toInt()
+        val (n, now) = plan.limit() to plan.nowMs()
         val ordered = rows.sortedWith(order)
-        val expired = ordered.filter { it.getLong("expires_at") <= plan.nowMs }.take(n)
+        val expired = ordered.filter { it.getLong("expires_at") <= now }.take(n)
         val exhausted = ordered.filter {
-            it.getString("state") == "delivered" && it.getLong("attempts") >= plan.maxAttempts.toLong() &&
-                it.getLong("visible_at") <= plan.nowMs
+            it.getString("state") == "delivered" && it.getLong("attempts") >= plan.maxAttempts() &&
+                it.getLong("visible_at") <= now
         }.take(n)
         return JSONArray(expired + exhausted).toString() to (expired.size == n || exhausted.size == n)
     }
 
-    fun sweep(nowMs: Long, limit: UInt): SweepResult {
-        val plan = tx.planSweep(nowMs, limit)
+    fun sweep(nowMs: Long, budget: Int): SweepResult {
+        val plan = tx.planSweep(nowMs, budget)
         val (records, full) = sweepJson(plan)
-        val result = tx.decideSweep(plan.planJson, records, full)
+        val result = tx.decideSweep(plan, records, full)
         commit(result.changesJson)
         return result
     }
