@@ -85,6 +85,7 @@ def generate_ps256(bits: int = 2048, kid: Optional[str] = None) -> SigningKey:
 
 
 __all__ = [
+    "apply_receiver_changes",
     "ArgumentError",
     "BackoffJitter",
     "Body",
