@@ -125,8 +125,10 @@ if [ -n "$NPM_PKG" ] && [ -f "$NPM_PKG/package.json" ] && command -v node >/dev/
 else
     echo "skipped JS host example: no npm package with a Receiver built (scripts/wasm/build.sh)"
 fi
-# The wheel lives in the venv scripts/python/test.sh made.
-HOST_PY=${SETPOLL_PY_VENV:-$ROOT/.venv-python}/bin/python
+# The wheel as scripts/python/test.sh installed it: into a clean venv of
+# its own (the tool venv only builds it).
+HOST_PY=$ROOT/target/python/venv-test/bin/python
+[ -x "$HOST_PY" ] || HOST_PY=${SETPOLL_PY_VENV:-$ROOT/.venv-python}/bin/python
 [ -x "$HOST_PY" ] || HOST_PY=python3
 if "$HOST_PY" -c 'import setpoll; setpoll.Receiver' 2>/dev/null; then
     enqueue client-b 20
