@@ -7,6 +7,7 @@
 
 pub mod gen;
 pub mod script;
+pub mod wycheproof;
 
 use std::path::PathBuf;
 
@@ -37,6 +38,42 @@ impl From<serde_json::Error> for GenError {
     fn from(e: serde_json::Error) -> Self {
         GenError(format!("JSON: {e}"))
     }
+}
+
+/// What a generator binary was asked to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GenCommand {
+    /// Write the files into this directory.
+    Write(PathBuf),
+    /// Compare the files in this directory with the generator's output.
+    Check(PathBuf),
+    /// Print the usage and stop.
+    Help,
+}
+
+/// Parse a generator's arguments: `[--check] [--out DIR]`, with `dir` the
+/// default directory.
+///
+/// # Errors
+/// A message for an unknown argument or `--out` without a directory.
+pub fn gen_command(
+    mut args: impl Iterator<Item = String>,
+    dir: PathBuf,
+) -> Result<GenCommand, String> {
+    let (mut check, mut dir) = (false, dir);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--check" => check = true,
+            "--out" => dir = PathBuf::from(args.next().ok_or("--out needs a directory")?),
+            "-h" | "--help" => return Ok(GenCommand::Help),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(if check {
+        GenCommand::Check(dir)
+    } else {
+        GenCommand::Write(dir)
+    })
 }
 
 /// `tests/vectors/`, the directory of the committed vector files.

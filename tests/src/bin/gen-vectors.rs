@@ -11,27 +11,21 @@
 //! format, including the transmitter/receiver step vocabulary, is described
 //! in `tests/vectors/README.md`.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
+use setpoll_tests::GenCommand;
+
 fn main() -> ExitCode {
-    let mut check = false;
-    let mut dir = setpoll_tests::vectors_dir();
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--check" => check = true,
-            "--out" => match args.next() {
-                Some(d) => dir = PathBuf::from(d),
-                None => return usage("--out needs a directory"),
-            },
-            "-h" | "--help" => {
+    let (check, dir) =
+        match setpoll_tests::gen_command(std::env::args().skip(1), setpoll_tests::vectors_dir()) {
+            Ok(GenCommand::Write(dir)) => (false, dir),
+            Ok(GenCommand::Check(dir)) => (true, dir),
+            Ok(GenCommand::Help) => {
                 println!("usage: gen-vectors [--check] [--out DIR]");
                 return ExitCode::SUCCESS;
             }
-            other => return usage(&format!("unknown argument {other:?}")),
-        }
-    }
+            Err(msg) => return usage(&msg),
+        };
     if check {
         return match setpoll_tests::stale_files(&dir) {
             Ok(stale) if stale.is_empty() => {
