@@ -21,6 +21,7 @@ cargo test   # default members: core, cli, tests (bindings and examples have the
 
 step "vectors: committed files match the seeded generator byte for byte"
 cargo run -q -p setpoll-tests --bin gen-vectors -- --check
+cargo run -q -p setpoll-tests --bin gen-wycheproof -- --check
 
 step "fuzz: every cargo-fuzz target for ${FUZZ_SECS:-15} s, seeded from the vectors (fails on a crash)"
 bash scripts/fuzz.sh
