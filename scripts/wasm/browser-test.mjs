@@ -28,10 +28,17 @@ const TYPES = {
   ".wasm": "application/wasm",
 };
 
-// --- static server: / -> browser/, /pkg/ -> pkg/web/ ----------------------
+// --- static server: /pkg/ -> pkg/web/, /package/ -> pkg/ (its exports map),
+// /wycheproof/ -> tests/wycheproof/, everything else -> browser/ -----------
+const ROUTES = [
+  ["/pkg/", PKG_DIR],
+  ["/package/", join(ROOT, "bindings/wasm/pkg")],
+  ["/wycheproof/", join(ROOT, "tests/wycheproof")],
+];
 function fileFor(urlPath) {
   const path = decodeURIComponent(urlPath.split("?")[0]);
-  const [base, rest] = path.startsWith("/pkg/") ? [PKG_DIR, path.slice(5)] : [PAGE_DIR, path.slice(1) || "index.html"];
+  const route = ROUTES.find(([prefix]) => path.startsWith(prefix));
+  const [base, rest] = route ? [route[1], path.slice(route[0].length)] : [PAGE_DIR, path.slice(1) || "index.html"];
   const file = normalize(join(base, rest));
   return file.startsWith(base + sep) ? file : null; // no escaping the roots
 }

@@ -1,6 +1,7 @@
 // Browser checks of the `setpoll` web build. Each check throws on failure;
 // the verdict goes to globalThis.__setpollResult and document.title.
 import init, * as setpoll from "./pkg/setpoll.js";
+import { describeCounts, resolveExport, runWycheproof } from "./wycheproof.mjs";
 
 const checks = [];
 const check = (name, fn) => checks.push({ name, fn });
@@ -86,6 +87,25 @@ check("a poll round: transmitter queue and receiver in the page", () => {
   const ackReq = rx.nextRequest(T0 + 60000);
   queue.handlePoll(TPP, ackReq.body, T0 + 60000);
   assert(queue.size() === 0, `queue still holds ${queue.size()}`);
+});
+
+/** `import("setpoll/<subpath>")` as a browser bundler resolves it: the
+ * package's `exports` map under the browser/import/default conditions. */
+async function importSubpath(subpath) {
+  const manifest = await (await fetch("/package/package.json")).json();
+  const target = resolveExport(manifest, subpath, ["browser", "import", "default"]);
+  assert(target, `the package exports no browser/import/default target for ./${subpath}`);
+  return import(new URL(target, new URL("/package/", location.href)).href);
+}
+
+check("wycheproof: setpoll/crypto-web (WebCrypto) agrees on every case", async () => {
+  const file = await (await fetch("/wycheproof/wycheproof.json")).json();
+  const { verifyRaw } = await importSubpath("crypto-web");
+  const { counts, refused, failures } = await runWycheproof(file, verifyRaw, "async");
+  console.log(`wycheproof crypto-web: ${describeCounts(counts)} (${refused} refused by the adapter)`);
+  const ran = Object.values(counts).reduce((a, b) => a + b, 0);
+  assert(ran === file.cases.length && ran > 0, `${ran} of ${file.cases.length} cases ran`);
+  assert(failures.length === 0, `${failures.length} disagreement(s): ${failures.slice(0, 5).join("; ")}`);
 });
 
 async function run() {
