@@ -154,3 +154,26 @@ pub fn stale_files(dir: &std::path::Path) -> Result<Vec<String>, GenError> {
     stale.sort();
     Ok(stale)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{gen_command, GenCommand};
+    use std::path::PathBuf;
+
+    fn parse(args: &[&str]) -> Result<GenCommand, String> {
+        gen_command(args.iter().map(|a| (*a).to_owned()), PathBuf::from("d"))
+    }
+
+    #[test]
+    fn generator_arguments() {
+        assert_eq!(parse(&[]), Ok(GenCommand::Write("d".into())));
+        assert_eq!(parse(&["--check"]), Ok(GenCommand::Check("d".into())));
+        assert_eq!(
+            parse(&["--out", "x", "--check"]),
+            Ok(GenCommand::Check("x".into()))
+        );
+        assert_eq!(parse(&["-h"]), Ok(GenCommand::Help));
+        assert!(parse(&["--out"]).is_err());
+        assert!(parse(&["--bogus"]).is_err());
+    }
+}
