@@ -5,14 +5,12 @@
 //
 // No browser download and no npm dependency: a small http server on a free
 // localhost port serves the page and the package; Chromium is driven over the
-// DevTools protocol on a pipe (--remote-debugging-pipe: JSON messages, NUL
-// separated, we write on fd 3 and read on fd 4) with a fresh profile.
-import { spawn } from "node:child_process";
+// DevTools protocol (chromium.mjs).
 import { createServer } from "node:http";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, statSync } from "node:fs";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { launchChromium, pageResult } from "./chromium.mjs";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const PAGE_DIR = join(ROOT, "bindings/wasm/browser");
@@ -50,99 +48,21 @@ await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
 const url = `http://127.0.0.1:${server.address().port}/index.html`;
 
 // --- Chromium over the DevTools pipe ---------------------------------------
-const profile = mkdtempSync(join(tmpdir(), "setpoll-chromium-"));
-const chrome = spawn(
-  CHROMIUM,
-  [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--disable-dev-shm-usage",
-    `--user-data-dir=${profile}`,
-    "--remote-debugging-pipe",
-    "about:blank",
-  ],
-  { stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"] },
-);
-let stderr = "";
-chrome.stderr.on("data", (d) => (stderr += d));
-const toChrome = chrome.stdio[3];
-const fromChrome = chrome.stdio[4];
-
-let nextId = 1;
-const pending = new Map();
-const consoleLines = [];
-let buffered = "";
-fromChrome.on("data", (chunk) => {
-  buffered += chunk.toString("utf8");
-  let nul;
-  while ((nul = buffered.indexOf("\0")) >= 0) {
-    const msg = JSON.parse(buffered.slice(0, nul));
-    buffered = buffered.slice(nul + 1);
-    if (msg.id && pending.has(msg.id)) {
-      const { ok, fail } = pending.get(msg.id);
-      pending.delete(msg.id);
-      msg.error ? fail(new Error(JSON.stringify(msg.error))) : ok(msg.result);
-    } else if (msg.method === "Runtime.consoleAPICalled") {
-      consoleLines.push(`console.${msg.params.type}: ${msg.params.args.map((a) => a.value ?? a.description).join(" ")}`);
-    } else if (msg.method === "Runtime.exceptionThrown") {
-      const d = msg.params.exceptionDetails;
-      consoleLines.push(`exception: ${d.exception?.description ?? d.text}`);
-    }
-  }
-});
-const send = (method, params = {}, sessionId) =>
-  new Promise((ok, fail) => {
-    const id = nextId++;
-    pending.set(id, { ok, fail });
-    toChrome.write(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }) + "\0");
-  });
-const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
-
+const chrome = launchChromium(CHROMIUM);
 let exitCode = 1;
-const exited = new Promise((ok) => chrome.on("exit", ok));
 try {
-  const timeout = sleep(TIMEOUT_MS).then(() => {
-    throw new Error(`no verdict within ${TIMEOUT_MS} ms`);
-  });
-  const verdict = await Promise.race([
-    timeout,
-    (async () => {
-      const { targetId } = await send("Target.createTarget", { url: "about:blank" });
-      const { sessionId } = await send("Target.attachToTarget", { targetId, flatten: true });
-      await send("Runtime.enable", {}, sessionId);
-      await send("Page.navigate", { url }, sessionId);
-      for (;;) {
-        const { result } = await send(
-          "Runtime.evaluate",
-          { expression: "globalThis.__setpollResult", returnByValue: true },
-          sessionId,
-        );
-        if (result && result.value) return result.value;
-        await sleep(100);
-      }
-    })(),
-  ]);
-  for (const line of consoleLines) console.log(`  ${line}`);
+  const verdict = await pageResult(chrome, url, TIMEOUT_MS);
+  for (const line of chrome.lines) console.log(`  ${line}`);
   for (const f of verdict.failures) console.error(`  FAIL ${f}`);
   console.log(`browser: ${verdict.passed} passed, ${verdict.failed} failed`);
   exitCode = verdict.failed === 0 && verdict.passed > 0 ? 0 : 1;
 } catch (e) {
   console.error(`browser test error: ${e.message}`);
-  for (const line of consoleLines) console.error(`  ${line}`);
+  for (const line of chrome.lines) console.error(`  ${line}`);
+  const stderr = chrome.stderr();
   if (stderr) console.error(stderr.split("\n").slice(-20).join("\n"));
 } finally {
-  try {
-    await Promise.race([send("Browser.close"), sleep(3000)]);
-  } catch {}
-  await Promise.race([exited, sleep(3000)]);
-  if (chrome.exitCode === null) chrome.kill("SIGKILL");
+  await chrome.close();
   server.close();
-  rmSync(profile, { recursive: true, force: true });
 }
 process.exit(exitCode);

@@ -9,7 +9,8 @@
 #
 # Output (see bindings/wasm/README.md for why this layout):
 #   pkg/node/  `wasm-bindgen --target nodejs`: CommonJS, synchronous, `main`
-#   pkg/web/   `wasm-bindgen --target web`: ES module for browsers and bundlers
+#   pkg/web/   `wasm-bindgen --target web`: ES module for browsers and bundlers;
+#              web/index.js (the default) inlines the .wasm and needs no init()
 #   pkg/package.json (metadata from Cargo.toml), pkg/README.md, pkg/LICENSE
 # Then checks the .wasm imports nothing but wasm-bindgen's own glue.
 set -euo pipefail
@@ -108,6 +109,9 @@ BINDGEN_FLAGS=(--out-name setpoll --remove-name-section --remove-producers-secti
 # node/ is CommonJS, web/ is ESM: say so per folder, so both load in Node too.
 printf '{ "type": "commonjs" }\n' >"$PKG/node/package.json"
 printf '{ "type": "module" }\n' >"$PKG/web/package.json"
+# web/index.js: the default browser/bundler entry, ready on import (the .wasm
+# inlined as base64; see the script for why).
+node "$ROOT/scripts/wasm/inline.mjs" "$PKG/web"
 cp "$CRATE/README.md" "$PKG/README.md"
 cp LICENSE "$PKG/LICENSE"
 
@@ -132,7 +136,7 @@ cat >"$PKG/package.json" <<JSON
   $META,
   "main": "./node/setpoll.js",
   "types": "./node/setpoll.d.ts",
-  "browser": "./web/setpoll.js",
+  "browser": "./web/index.js",
   "exports": {
     ".": {
       "node": {
@@ -140,8 +144,8 @@ cat >"$PKG/package.json" <<JSON
         "default": "./node/setpoll.js"
       },
       "default": {
-        "types": "./web/setpoll.d.ts",
-        "default": "./web/setpoll.js"
+        "types": "./web/index.d.ts",
+        "default": "./web/index.js"
       }
     },
     "./web": {
