@@ -10,7 +10,7 @@
 # Output (see bindings/wasm/README.md for why this layout):
 #   pkg/node/  `wasm-bindgen --target nodejs`: CommonJS, synchronous, `main`
 #   pkg/web/   `wasm-bindgen --target web`: ES module for browsers and bundlers;
-#              web/index.js (the default) inlines the .wasm and needs no init()
+#              web/inline.js (the default) inlines the .wasm and needs no init()
 #   pkg/package.json (metadata from Cargo.toml), pkg/README.md, pkg/LICENSE
 # Then checks the .wasm imports nothing but wasm-bindgen's own glue.
 set -euo pipefail
@@ -109,7 +109,7 @@ BINDGEN_FLAGS=(--out-name setpoll --remove-name-section --remove-producers-secti
 # node/ is CommonJS, web/ is ESM: say so per folder, so both load in Node too.
 printf '{ "type": "commonjs" }\n' >"$PKG/node/package.json"
 printf '{ "type": "module" }\n' >"$PKG/web/package.json"
-# web/index.js: the default browser/bundler entry, ready on import (the .wasm
+# web/inline.js: the default browser/bundler entry, ready on import (the .wasm
 # inlined as base64; see the script for why).
 node "$ROOT/scripts/wasm/inline.mjs" "$PKG/web"
 cp "$CRATE/README.md" "$PKG/README.md"
@@ -136,7 +136,7 @@ cat >"$PKG/package.json" <<JSON
   $META,
   "main": "./node/setpoll.js",
   "types": "./node/setpoll.d.ts",
-  "browser": "./web/index.js",
+  "browser": "./web/inline.js",
   "exports": {
     ".": {
       "node": {
@@ -144,8 +144,8 @@ cat >"$PKG/package.json" <<JSON
         "default": "./node/setpoll.js"
       },
       "default": {
-        "types": "./web/index.d.ts",
-        "default": "./web/index.js"
+        "types": "./web/inline.d.ts",
+        "default": "./web/inline.js"
       }
     },
     "./web": {

@@ -1,24 +1,26 @@
 // Writes the package's default browser/bundler entry next to a
 // `wasm-bindgen --target web` build: an ES module that is ready on import.
 //
-//   node scripts/wasm/inline.mjs bindings/wasm/pkg/web
+//   node scripts/wasm/inline.mjs bindings/wasm/pkg/web [entry]
 //
-// In DIR (which holds setpoll.js, setpoll.d.ts and setpoll_bg.wasm) it writes
+// In DIR (which holds setpoll_bg.wasm and ENTRY, the module to wrap: default
+// setpoll.js, wasm-bindgen's; any module with the same `initSync` and default
+// `init` will do) it writes
 //   setpoll_bg_wasm.js  the .wasm as one base64 string (plain JavaScript)
-//   index.js            decodes it, instantiates it synchronously (initSync),
-//                       then re-exports everything the glue exports
-//   index.d.ts          the glue's declarations
+//   inline.js           decodes it, calls ENTRY's initSync with the bytes,
+//                       then re-exports everything ENTRY exports
+//   inline.d.ts         ENTRY's declarations
 // Why: a bundler then has nothing to do but bundle JavaScript. esbuild does
 // not copy the .wasm that `new URL("setpoll_bg.wasm", import.meta.url)` names
 // (the app fails with a 404), and with the glue alone every call made before
-// `await init()` is a TypeError. The default export stays the glue's `init`,
+// `await init()` is a TypeError. The default export stays ENTRY's `init`,
 // which returns at once once instantiated, so `await init()` still works.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-const dir = process.argv[2];
+const [dir, entry = "setpoll.js"] = process.argv.slice(2);
 if (!dir) {
-  console.error("usage: node scripts/wasm/inline.mjs <dir of a --target web build>");
+  console.error("usage: node scripts/wasm/inline.mjs <dir of a --target web build> [entry module]");
   process.exit(2);
 }
 const wasm = readFileSync(join(dir, "setpoll_bg.wasm"));
@@ -34,13 +36,13 @@ writeFileSync(
 );
 
 writeFileSync(
-  join(dir, "index.js"),
+  join(dir, "inline.js"),
   `// The default entry for browsers and bundlers: ready on import, nothing to
 // configure (written by scripts/wasm/inline.mjs). The .wasm travels inside
 // setpoll_bg_wasm.js as base64 and is instantiated synchronously here.
-// ./setpoll.js (\`setpoll/web\`) is the same API without the inlined copy:
+// ./${entry} (\`setpoll/web\`) is the same API without the inlined copy:
 // it fetches setpoll_bg.wasm and needs \`await init()\` first.
-import { initSync } from "./setpoll.js";
+import { initSync } from "./${entry}";
 import { wasmBase64 } from "./setpoll_bg_wasm.js";
 
 function decode(text) {
@@ -53,16 +55,16 @@ function decode(text) {
 
 initSync({ module: decode(wasmBase64) });
 
-export * from "./setpoll.js";
-export { default } from "./setpoll.js";
+export * from "./${entry}";
+export { default } from "./${entry}";
 `,
 );
 
 writeFileSync(
-  join(dir, "index.d.ts"),
-  `// The default entry (index.js): instantiated on import; \`init()\` is optional.
-export * from "./setpoll.js";
-export { default } from "./setpoll.js";
+  join(dir, "inline.d.ts"),
+  `// The default entry (inline.js): instantiated on import; \`init()\` is optional.
+export * from "./${entry}";
+export { default } from "./${entry}";
 `,
 );
-console.log(`  [wasm] ${dir}/index.js: ready-on-import entry, .wasm inlined (${Math.ceil((wasm.length * 4) / 3)} base64 chars)`);
+console.log(`  [wasm] ${dir}/inline.js (wraps ${entry}): ready-on-import entry, .wasm inlined (${Math.ceil((wasm.length * 4) / 3)} base64 chars)`);

@@ -1,4 +1,4 @@
-import * as setpoll from "./node_modules/setpoll/web/index.js";
+import * as setpoll from "./node_modules/setpoll/web/inline.js";
 import { check, report } from "./check.mjs";
 import vectors from "./vectors.mjs";
 
