@@ -21,6 +21,7 @@ this checkout) and one project per line beside it:
 Needs the artefacts of scripts/wasm/build.sh, scripts/python/test.sh and
 scripts/kotlin/test.sh (run it after them, like scripts/check-packages.sh).
 Rows without a line to run (the Android recipe) are listed, not run.
+Arguments (python, npm, rust, cli, maven) run only those kinds.
 """
 from __future__ import annotations
 
@@ -85,19 +86,13 @@ def run(cmd: str | list[str], cwd: Path, env: dict[str, str] | None = None) -> s
     return done.stdout
 
 
-def case(name: str):
+def check(name: str, fn) -> None:
     """Runs one check, timing it; a failure is recorded, the others go on."""
-
-    def wrap(fn):
-        start = time.monotonic()
-        try:
-            detail = fn()
-            log(f"ok: {name}: {detail} ({time.monotonic() - start:.1f} s)")
-        except Exception as e:  # noqa: BLE001 - every failure is reported
-            failures.append(f"{name}: {e}")
-        return fn
-
-    return wrap
+    start = time.monotonic()
+    try:
+        log(f"ok: {name}: {fn()} ({time.monotonic() - start:.1f} s)")
+    except Exception as e:  # noqa: BLE001 - every failure is reported
+        failures.append(f"{name}: {e}")
 
 
 def main() -> int:
@@ -108,59 +103,51 @@ def main() -> int:
     if not want <= rows.keys():
         raise SystemExit(f"README.md Install table: rows {sorted(want - rows.keys())} missing")
     npm_version = json.loads((ROOT / "bindings/wasm/pkg/package.json").read_text())["version"]
+    projects = 0
 
-    def project(name: str) -> Path:
-        path = work / name
-        path.mkdir()
-        return path
+    only = set(sys.argv[1:])  # e.g. `npm python`: only those kinds (default: all)
 
-    # --- pip --------------------------------------------------------------------
-    pip_lines = {"README.md": rows["Python"][0], "bindings/python/README.md": fenced(ROOT / "bindings/python/README.md", "Install", "sh")}
-    for source, line in pip_lines.items():
+    def in_new_project(kind: str, lines: dict[str, str], fn) -> None:
+        """fn(line, source, app) for each README's line, in a fresh folder beside setpoll/."""
+        nonlocal projects
+        for source, line in lines.items() if not only or kind in only else ():
+            projects += 1
+            app = work / f"{kind}-{projects}"
+            app.mkdir()
+            check(f"{source}: {line}", lambda line=line, source=source, app=app: fn(line, source, app))
 
-        @case(f"{source}: {line}")
-        def _pip(line=line, source=source):
-            app = project(f"python-{len(list(work.glob('python-*')))}")
-            venv = app / ".venv"
-            run([sys.executable, "-m", "venv", str(venv)], app)
-            activated = {"VIRTUAL_ENV": str(venv), "PATH": f"{venv}/bin:{os.environ['PATH']}", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-            run(line, app, activated)
-            version = run([str(venv / "bin/python"), "-c", "import setpoll; print(setpoll.version())"], app).strip()
-            installed = run([str(venv / "bin/python"), "-m", "pip", "show", "-f", "setpoll"], app)
-            if f"Version: {version}" not in installed:
-                raise RuntimeError(f"setpoll.version() {version} is not the installed distribution's\n{installed}")
-            if source == "README.md":  # the wheel's file name quoted beside the line
-                quoted = rows["Python"][1]
-                matches = [Path(p).name for p in glob.glob(str(app / line.split()[-1]))]
-                if quoted not in matches:
-                    raise RuntimeError(f"README.md quotes {quoted}, the line installs {matches}")
-            return f"setpoll {version} imports in a fresh venv"
+    def pip(line: str, source: str, app: Path) -> str:
+        venv = app / ".venv"
+        run([sys.executable, "-m", "venv", str(venv)], app)
+        activated = {"VIRTUAL_ENV": str(venv), "PATH": f"{venv}/bin:{os.environ['PATH']}", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+        run(line, app, activated)
+        version = run([str(venv / "bin/python"), "-c", "import setpoll; print(setpoll.version())"], app).strip()
+        installed = run([str(venv / "bin/python"), "-m", "pip", "show", "setpoll"], app)
+        if f"Version: {version}" not in installed:
+            raise RuntimeError(f"setpoll.version() {version} is not the installed distribution's\n{installed}")
+        if source == "README.md":  # the wheel's file name quoted beside the line
+            quoted = rows["Python"][1]
+            matches = [Path(p).name for p in glob.glob(str(app / line.split()[-1]))]
+            if quoted not in matches:
+                raise RuntimeError(f"README.md quotes {quoted}, the line installs {matches}")
+        return f"setpoll {version} imports in a fresh venv"
 
-    # --- npm --------------------------------------------------------------------
-    npm_lines = {"README.md": rows["npm"][0], "bindings/wasm/README.md": fenced(ROOT / "bindings/wasm/README.md", "Install and import", "sh")}
-    for source, line in npm_lines.items():
+    def npm(line: str, source: str, app: Path) -> str:
+        (app / "package.json").write_text('{ "name": "app", "private": true }\n')
+        run(line, app, {"npm_config_audit": "false", "npm_config_fund": "false"})
+        cjs = run(["node", "-e", 'console.log(require("setpoll").version())'], app).strip()
+        esm = run(["node", "--input-type=module", "-e", 'import * as s from "setpoll"; console.log(s.version())'], app).strip()
+        if not cjs == esm == npm_version:
+            raise RuntimeError(f"require: {cjs}, import: {esm}, package.json: {npm_version}")
+        return f"require and import give setpoll {cjs}"
 
-        @case(f"{source}: {line}")
-        def _npm(line=line):
-            app = project(f"npm-{len(list(work.glob('npm-*')))}")
-            (app / "package.json").write_text('{ "name": "app", "private": true }\n')
-            run(line, app, {"npm_config_audit": "false", "npm_config_fund": "false"})
-            cjs = run(["node", "-e", 'console.log(require("setpoll").version())'], app).strip()
-            esm = run(["node", "--input-type=module", "-e", 'import * as s from "setpoll"; console.log(s.version())'], app).strip()
-            if not cjs == esm == npm_version:
-                raise RuntimeError(f"require: {cjs}, import: {esm}, package.json: {npm_version}")
-            return f"require and import give setpoll {cjs}"
-
-    # --- cargo add --------------------------------------------------------------
-    @case(f"README.md: {rows['Rust crate'][0]}")
-    def _cargo_add(line=rows["Rust crate"][0]):
-        app = work / "rust-app"
-        run(["cargo", "new", "--lib", "--vcs", "none", "--quiet", str(app)], work)
+    def cargo_add(line: str, source: str, app: Path) -> str:
+        run(["cargo", "init", "--lib", "--vcs", "none", "--name", "app", "--quiet"], app)
         run(line, app)
         manifest = (app / "Cargo.toml").read_text()
         if "setpoll-core" not in manifest:
             raise RuntimeError(f"the line added no setpoll-core:\n{manifest}")
-        shutil.copy(ROOT / "Cargo.lock", app / "Cargo.lock")
+        shutil.copy(ROOT / "Cargo.lock", app / "Cargo.lock")  # the versions CI tested
         with (app / "src/lib.rs").open("a") as f:
             f.write("\n#[test]\nfn uses_setpoll_core() {\n    assert_eq!(setpoll_core::Timestamp::from_secs(2).as_millis(), 2000);\n}\n")
         # The workspace's target dir: `cargo test` has built the dependencies.
@@ -169,48 +156,47 @@ def main() -> int:
             raise RuntimeError(f"the crate's test did not pass:\n{out}")
         return "a new crate depends on setpoll-core, builds and passes a test using it"
 
-    # --- cargo install ------------------------------------------------------------
-    @case(f"README.md: {rows['CLI'][0]}")
-    def _cargo_install(line=rows["CLI"][0]):
-        app = project("cli")
-        # Where it installs and builds; the line itself runs as written.
-        env = {"CARGO_INSTALL_ROOT": str(app / "root"), "CARGO_TARGET_DIR": str(TARGET / "install-lines")}
-        run(line, app, env)
+    def cargo_install(line: str, source: str, app: Path) -> str:
+        # Where it installs and builds (a release build, kept between runs);
+        # the line itself runs as written.
+        run(line, app, {"CARGO_INSTALL_ROOT": str(app / "root"), "CARGO_TARGET_DIR": str(TARGET / "install-lines")})
         out = run([str(app / "root/bin/setpoll"), "--version"], app).strip()
         if not out.startswith("setpoll"):
             raise RuntimeError(f"setpoll --version printed {out!r}")
-        return f"{out}"
+        return out
 
-    # --- Maven ------------------------------------------------------------------
-    jvm_lines = {"README.md": rows["Kotlin / Java (JVM)"][0], "bindings/uniffi/README.md": fenced(ROOT / "bindings/uniffi/README.md", "Install (JVM", "xml")}
-    for source, line in jvm_lines.items():
+    def maven(line: str, source: str, app: Path) -> str:
+        pom = (ROOT / "bindings/uniffi/consumer/pom.xml").read_text(encoding="utf-8")
+        ours = re.compile(r"<dependency>\s*<groupId>dev\.setpoll</groupId>.*?</dependency>", re.S)
+        if len(ours.findall(pom)) != 1:
+            raise RuntimeError("bindings/uniffi/consumer/pom.xml: not exactly one dev.setpoll dependency to replace")
+        (app / "pom.xml").write_text(ours.sub(lambda _: line, pom), encoding="utf-8")
+        shutil.copytree(ROOT / "bindings/uniffi/consumer/src", app / "src")
+        repo = TARGET / "kotlin/repo"
+        if not repo.is_dir():
+            raise RuntimeError(f"no {repo.relative_to(ROOT)}: run scripts/kotlin/test.sh first")
+        m2 = TARGET / "kotlin/consumer-m2"
+        shutil.rmtree(m2 / "dev/setpoll", ignore_errors=True)  # the jar comes from the file repository
+        out = run(
+            ["mvn", "-B", "--no-transfer-progress", f"-Dmaven.repo.local={m2}", f"-Dsetpoll.repo={repo}", f"-Dsetpoll.builddir={app / 'target'}", "test"],
+            app,
+        )
+        tests = re.findall(r"Tests run: (\d+), Failures: 0, Errors: 0", out)
+        if not tests or int(tests[-1]) == 0:
+            raise RuntimeError(f"no passing tests in the consumer:\n{out[-2000:]}")
+        return f"the consumer project resolves it and passes {tests[-1]} tests"
 
-        @case(f"{source}: {line}")
-        def _maven(line=line):
-            app = project(f"maven-{len(list(work.glob('maven-*')))}")
-            pom = (ROOT / "bindings/uniffi/consumer/pom.xml").read_text(encoding="utf-8")
-            ours = re.compile(r"<dependency>\s*<groupId>dev\.setpoll</groupId>.*?</dependency>", re.S)
-            if len(ours.findall(pom)) != 1:
-                raise RuntimeError("bindings/uniffi/consumer/pom.xml: not exactly one dev.setpoll dependency to replace")
-            (app / "pom.xml").write_text(ours.sub(lambda _: line, pom), encoding="utf-8")
-            shutil.copytree(ROOT / "bindings/uniffi/consumer/src", app / "src")
-            repo = TARGET / "kotlin/repo"
-            if not repo.is_dir():
-                raise RuntimeError(f"no {repo.relative_to(ROOT)}: run scripts/kotlin/test.sh first")
-            m2 = TARGET / "kotlin/consumer-m2"
-            shutil.rmtree(m2 / "dev/setpoll", ignore_errors=True)  # the jar comes from the file repository
-            out = run(
-                ["mvn", "-B", "--no-transfer-progress", f"-Dmaven.repo.local={m2}", f"-Dsetpoll.repo={repo}", f"-Dsetpoll.builddir={app / 'target'}", "test"],
-                app,
-            )
-            tests = re.findall(r"Tests run: (\d+), Failures: 0, Errors: 0", out)
-            if not tests or int(tests[-1]) == 0:
-                raise RuntimeError(f"no passing tests in the consumer:\n{out[-2000:]}")
-            return f"the consumer project resolves it and passes {tests[-1]} tests"
+    readme = lambda path, heading, lang: fenced(ROOT / path, heading, lang)  # noqa: E731
+    in_new_project("python", {"README.md": rows["Python"][0], "bindings/python/README.md": readme("bindings/python/README.md", "Install", "sh")}, pip)
+    in_new_project("npm", {"README.md": rows["npm"][0], "bindings/wasm/README.md": readme("bindings/wasm/README.md", "Install and import", "sh")}, npm)
+    in_new_project("rust", {"README.md": rows["Rust crate"][0]}, cargo_add)
+    in_new_project("cli", {"README.md": rows["CLI"][0]}, cargo_install)
+    jvm = {"README.md": rows["Kotlin / Java (JVM)"][0], "bindings/uniffi/README.md": readme("bindings/uniffi/README.md", "Install (JVM", "xml")}
+    in_new_project("maven", jvm, maven)
 
-    for name, spans in rows.items():
+    for name in rows:
         if name not in want:
-            log(f"not run: {name} (no install line: {', '.join(spans) or 'a recipe'})")
+            log(f"not run: {name} (a recipe, no install line)")
     shutil.rmtree(work, ignore_errors=True)
     for f in failures:
         print(f"  [install] FAIL {f}", file=sys.stderr)
