@@ -155,7 +155,7 @@ fn split_signing_gives_the_one_shot_bytes() {
     let prepared = prepare_sign_set(&claims, &key, &profile, now).unwrap();
     assert_eq!(prepared.algorithm(), Algorithm::Es256);
     let dot = one_shot.rfind('.').unwrap();
-    assert_eq!(prepared.signing_input(), one_shot[..dot].as_bytes());
+    assert_eq!(prepared.signing_input(), &one_shot.as_bytes()[..dot]);
     let signature = base64_decode(&one_shot[dot + 1..]);
     assert_eq!(prepared.clone().assemble(&signature).unwrap(), one_shot);
     assert_eq!(

@@ -108,6 +108,14 @@ BINDGEN_FLAGS=(--out-name setpoll --remove-name-section --remove-producers-secti
 # node/ is CommonJS, web/ is ESM: say so per folder, so both load in Node too.
 printf '{ "type": "commonjs" }\n' >"$PKG/node/package.json"
 printf '{ "type": "module" }\n' >"$PKG/web/package.json"
+# The entries (index.js) wrap wasm-bindgen's module and install the
+# platform's crypto: node:crypto (node/, synchronous) or WebCrypto (web/).
+JS=$CRATE/js
+for dir in node web; do
+    cp "$JS/$dir.js" "$PKG/$dir/index.js"
+    cp "$JS/$dir.d.ts" "$PKG/$dir/index.d.ts"
+    cp "$JS/async.d.ts" "$JS/crypto.d.ts" "$JS/crypto-$dir.js" "$JS/crypto-$dir.d.ts" "$PKG/$dir/"
+done
 cp "$CRATE/README.md" "$PKG/README.md"
 cp LICENSE "$PKG/LICENSE"
 
@@ -130,27 +138,35 @@ cat >"$PKG/package.json" <<JSON
   "name": "setpoll",
   "version": "$PKG_VERSION",
   $META,
-  "main": "./node/setpoll.js",
-  "types": "./node/setpoll.d.ts",
-  "browser": "./web/setpoll.js",
+  "main": "./node/index.js",
+  "types": "./node/index.d.ts",
+  "browser": "./web/index.js",
   "exports": {
     ".": {
       "node": {
-        "types": "./node/setpoll.d.ts",
-        "default": "./node/setpoll.js"
+        "types": "./node/index.d.ts",
+        "default": "./node/index.js"
       },
       "default": {
-        "types": "./web/setpoll.d.ts",
-        "default": "./web/setpoll.js"
+        "types": "./web/index.d.ts",
+        "default": "./web/index.js"
       }
     },
     "./web": {
-      "types": "./web/setpoll.d.ts",
-      "default": "./web/setpoll.js"
+      "types": "./web/index.d.ts",
+      "default": "./web/index.js"
     },
     "./node": {
-      "types": "./node/setpoll.d.ts",
-      "default": "./node/setpoll.js"
+      "types": "./node/index.d.ts",
+      "default": "./node/index.js"
+    },
+    "./crypto-node": {
+      "types": "./node/crypto-node.d.ts",
+      "default": "./node/crypto-node.js"
+    },
+    "./crypto-web": {
+      "types": "./web/crypto-web.d.ts",
+      "default": "./web/crypto-web.js"
     },
     "./setpoll_bg.wasm": "./web/setpoll_bg.wasm",
     "./package.json": "./package.json"
