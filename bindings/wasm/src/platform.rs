@@ -16,7 +16,7 @@ use setpoll_host as host;
 use wasm_bindgen::prelude::*;
 
 use crate::error::OrThrow;
-use crate::guard::{bytes, data, flag, int, text, JsResult};
+use crate::guard::{bytes, data, flag, int, text, type_error, JsResult};
 use crate::keys::{Keyring, SetClaims, SigningKey, VerifiedSet};
 
 #[wasm_bindgen]
@@ -169,13 +169,34 @@ impl Drop for JsSigner {
 }
 
 /// Install the platform's crypto (the package's entries do this on load);
-/// `undefined` removes it. Keys made afterwards verify and sign on it;
-/// `{ backend: "portable" }` still picks the pure-Rust code.
+/// `undefined` or `null` removes it. Keys made afterwards verify and sign on
+/// it; `"portable"` as a key's or keyring's backend still picks the
+/// pure-Rust code.
+///
+/// # Errors
+/// `TypeError` unless `provider` is absent or has the five methods.
 #[wasm_bindgen(js_name = installPlatformCrypto)]
-pub fn install_platform_crypto(provider: Option<PlatformProvider>) {
+pub fn install_platform_crypto(
+    #[wasm_bindgen(unchecked_param_type = "PlatformProvider | undefined")] provider: JsValue,
+) -> JsResult<()> {
+    let provider = if provider.is_undefined() || provider.is_null() {
+        None
+    } else {
+        let methods = ["importPublic", "importPrivate", "verify", "sign", "release"];
+        let has = |m: &str| {
+            provider.is_object()
+                && js_sys::Reflect::get(&provider, &JsValue::from_str(m))
+                    .is_ok_and(|f| f.is_function())
+        };
+        if !methods.iter().all(|m| has(m)) {
+            return Err(type_error("provider", "a PlatformProvider"));
+        }
+        Some(provider.unchecked_into::<PlatformProvider>())
+    };
     let installed = provider.is_some();
     PROVIDER.with(|p| *p.borrow_mut() = provider);
     install_platform(installed.then(|| Arc::new(JsPlatform) as Arc<dyn PlatformCrypto>));
+    Ok(())
 }
 
 /// A SET checked up to its signature (`prepareSet`).
