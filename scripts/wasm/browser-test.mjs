@@ -15,6 +15,7 @@ import { launchChromium, pageResult } from "./chromium.mjs";
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const PAGE_DIR = join(ROOT, "bindings/wasm/browser");
 const PKG_DIR = join(ROOT, "bindings/wasm/pkg/web");
+const VECTORS_DIR = join(ROOT, "tests/vectors");
 const CHROMIUM = process.argv[2] || process.env.CHROMIUM || "/usr/bin/chromium";
 const TIMEOUT_MS = 60_000;
 
@@ -26,10 +27,14 @@ const TYPES = {
   ".wasm": "application/wasm",
 };
 
-// --- static server: / -> browser/, /pkg/ -> pkg/web/ ----------------------
+// --- static server: / -> browser/, /pkg/ -> pkg/web/, /vectors/ -> tests/vectors/
 function fileFor(urlPath) {
   const path = decodeURIComponent(urlPath.split("?")[0]);
-  const [base, rest] = path.startsWith("/pkg/") ? [PKG_DIR, path.slice(5)] : [PAGE_DIR, path.slice(1) || "index.html"];
+  const [base, rest] = path.startsWith("/pkg/")
+    ? [PKG_DIR, path.slice(5)]
+    : path.startsWith("/vectors/")
+      ? [VECTORS_DIR, path.slice(9)]
+      : [PAGE_DIR, path.slice(1) || "index.html"];
   const file = normalize(join(base, rest));
   return file.startsWith(base + sep) ? file : null; // no escaping the roots
 }

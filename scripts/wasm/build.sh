@@ -109,9 +109,17 @@ BINDGEN_FLAGS=(--out-name setpoll --remove-name-section --remove-producers-secti
 # node/ is CommonJS, web/ is ESM: say so per folder, so both load in Node too.
 printf '{ "type": "commonjs" }\n' >"$PKG/node/package.json"
 printf '{ "type": "module" }\n' >"$PKG/web/package.json"
+# The entries (index.js) wrap wasm-bindgen's module and install the
+# platform's crypto: node:crypto (node/, synchronous) or WebCrypto (web/).
+JS=$CRATE/js
+for dir in node web; do
+    cp "$JS/$dir.js" "$PKG/$dir/index.js"
+    cp "$JS/$dir.d.ts" "$PKG/$dir/index.d.ts"
+    cp "$JS/async.d.ts" "$JS/crypto.d.ts" "$JS/crypto-$dir.js" "$JS/crypto-$dir.d.ts" "$PKG/$dir/"
+done
 # web/inline.js: the default browser/bundler entry, ready on import (the .wasm
-# inlined as base64; see the script for why).
-node "$ROOT/scripts/wasm/inline.mjs" "$PKG/web"
+# inlined as base64; see the script for why), wrapping web/index.js.
+node "$ROOT/scripts/wasm/inline.mjs" "$PKG/web" index.js
 cp "$CRATE/README.md" "$PKG/README.md"
 cp LICENSE "$PKG/LICENSE"
 
@@ -134,14 +142,14 @@ cat >"$PKG/package.json" <<JSON
   "name": "setpoll",
   "version": "$PKG_VERSION",
   $META,
-  "main": "./node/setpoll.js",
-  "types": "./node/setpoll.d.ts",
+  "main": "./node/index.js",
+  "types": "./node/index.d.ts",
   "browser": "./web/inline.js",
   "exports": {
     ".": {
       "node": {
-        "types": "./node/setpoll.d.ts",
-        "default": "./node/setpoll.js"
+        "types": "./node/index.d.ts",
+        "default": "./node/index.js"
       },
       "default": {
         "types": "./web/inline.d.ts",
@@ -149,12 +157,20 @@ cat >"$PKG/package.json" <<JSON
       }
     },
     "./web": {
-      "types": "./web/setpoll.d.ts",
-      "default": "./web/setpoll.js"
+      "types": "./web/index.d.ts",
+      "default": "./web/index.js"
     },
     "./node": {
-      "types": "./node/setpoll.d.ts",
-      "default": "./node/setpoll.js"
+      "types": "./node/index.d.ts",
+      "default": "./node/index.js"
+    },
+    "./crypto-node": {
+      "types": "./node/crypto-node.d.ts",
+      "default": "./node/crypto-node.js"
+    },
+    "./crypto-web": {
+      "types": "./web/crypto-web.d.ts",
+      "default": "./web/crypto-web.js"
     },
     "./setpoll_bg.wasm": "./web/setpoll_bg.wasm",
     "./package.json": "./package.json"

@@ -1,4 +1,4 @@
-import init, * as setpoll from "./node_modules/setpoll/web/setpoll.js";
+import init, * as setpoll from "./node_modules/setpoll/web/index.js";
 import { check, report } from "./check.mjs";
 import vectors from "./vectors.mjs";
 
