@@ -125,7 +125,8 @@ function judge(app, got) {
       differ.map((k) => `${app}: ${k} differs from the vectors\n    got      ${JSON.stringify(got?.result?.[k])}\n    expected ${JSON.stringify(expected[k])}`).join("\n"),
     );
   }
-  log(`${app}: ok (${got.result.verify.length} SETs, ${got.result.requests.length} requests, as the vectors say)`);
+  const { verify, requests, crypto } = got.result;
+  log(`${app}: ok (${verify.length} SETs, ${requests.length} requests, as the vectors say; crypto: ${crypto})`);
 }
 
 for (const [app, main] of [["node-esm", "main.mjs"], ["node-cjs", "main.js"]]) {

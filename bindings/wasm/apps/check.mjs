@@ -7,6 +7,7 @@
 export async function check(setpoll, vectors) {
   const verifySet = setpoll.verifySetAsync ?? setpoll.verifySet;
   const out = { version: await setpoll.version(), verify: [], requests: [] };
+  out.crypto = setpoll.platformCrypto ?? "none named"; // which crypto verified (reported, not compared)
   for (const c of vectors.verify) {
     const { typ, ...rest } = c.policy;
     const policy = { ...rest, acceptJwtTyp: typ?.acceptJwt, requireTyp: typ?.requireTyp };
