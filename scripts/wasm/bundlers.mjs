@@ -13,7 +13,8 @@
 // the results must equal the vectors' expectations. The default entry must
 // work without `init()` and without fetching the .wasm (it is inlined);
 // the `setpoll/web` page must fetch it. Each app's import line must be the
-// one bindings/wasm/README.md gives for it.
+// one bindings/wasm/README.md gives for it, and apps/types.ts must type-check
+// against the default entry's declarations as a bundler resolves them.
 import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
 import { cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -113,6 +114,21 @@ for (const app of BUNDLED) {
   } catch (e) {
     failures.push(`${app}: the build failed (${e.message.split("\n")[0]})`);
   }
+}
+
+// TypeScript through a bundler: the default entry's declarations, tsc --strict
+// (TypeScript from SETPOLL_TYPESCRIPT, as scripts/wasm/test.sh installs it).
+try {
+  const ts = process.env.SETPOLL_TYPESCRIPT;
+  if (!ts) throw new Error("SETPOLL_TYPESCRIPT is not set (scripts/wasm/test.sh sets it)");
+  const dir = join(WORK, "vite");
+  cpSync(join(APPS, "types.ts"), join(dir, "types.ts"));
+  const flags = ["--strict", "--noEmit", "--module", "esnext", "--target", "es2022", "--moduleResolution", "bundler"];
+  timed("types.ts: tsc --strict, moduleResolution bundler", () =>
+    run(process.execPath, [join(ts, "node_modules/typescript/bin/tsc"), ...flags, "--lib", "es2022,dom,esnext.disposable", "types.ts"], dir),
+  );
+} catch (e) {
+  failures.push(`types.ts: ${e.stdout || e.message}`);
 }
 
 // --- results -----------------------------------------------------------------
