@@ -16,7 +16,8 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const PAGE_DIR = join(ROOT, "bindings/wasm/browser");
-const PKG_DIR = join(ROOT, "bindings/wasm/pkg/web");
+// SETPOLL_PKG: another build of the package (a folder holding web/).
+const PKG_DIR = join(process.env.SETPOLL_PKG ?? join(ROOT, "bindings/wasm/pkg"), "web");
 const VECTORS_DIR = join(ROOT, "tests/vectors");
 // The benchmark page (SETPOLL_BROWSER_PAGE=bench.html) also loads jose's
 // browser build (installed by scripts/wasm/bench.mjs) and the shared cases.
