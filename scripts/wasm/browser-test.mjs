@@ -14,10 +14,16 @@ import { launchChromium, pageResult } from "./chromium.mjs";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const PAGE_DIR = join(ROOT, "bindings/wasm/browser");
-const PKG_DIR = join(ROOT, "bindings/wasm/pkg/web");
+// SETPOLL_PKG: another build of the package (a folder holding web/).
+const PKG_DIR = join(process.env.SETPOLL_PKG ?? join(ROOT, "bindings/wasm/pkg"), "web");
 const VECTORS_DIR = join(ROOT, "tests/vectors");
+// The benchmark page (SETPOLL_BROWSER_PAGE=bench.html) also loads jose's
+// browser build (installed by scripts/wasm/bench.mjs) and the shared cases.
+const JOSE_DIR = join(ROOT, "target/wasm-bench/node_modules/jose/dist/webapi");
+const BENCH_DIR = join(ROOT, "scripts/wasm");
+const PAGE = process.env.SETPOLL_BROWSER_PAGE ?? "index.html";
 const CHROMIUM = process.argv[2] || process.env.CHROMIUM || "/usr/bin/chromium";
-const TIMEOUT_MS = 60_000;
+const TIMEOUT_MS = Number(process.env.SETPOLL_BROWSER_TIMEOUT_MS ?? 60_000);
 
 const TYPES = {
   ".html": "text/html; charset=utf-8",
@@ -30,11 +36,9 @@ const TYPES = {
 // --- static server: / -> browser/, /pkg/ -> pkg/web/, /vectors/ -> tests/vectors/
 function fileFor(urlPath) {
   const path = decodeURIComponent(urlPath.split("?")[0]);
-  const [base, rest] = path.startsWith("/pkg/")
-    ? [PKG_DIR, path.slice(5)]
-    : path.startsWith("/vectors/")
-      ? [VECTORS_DIR, path.slice(9)]
-      : [PAGE_DIR, path.slice(1) || "index.html"];
+  const routes = [["/pkg/", PKG_DIR], ["/vectors/", VECTORS_DIR], ["/jose/", JOSE_DIR], ["/bench/", BENCH_DIR]];
+  const route = routes.find(([prefix]) => path.startsWith(prefix));
+  const [base, rest] = route ? [route[1], path.slice(route[0].length)] : [PAGE_DIR, path.slice(1) || PAGE];
   const file = normalize(join(base, rest));
   return file.startsWith(base + sep) ? file : null; // no escaping the roots
 }
@@ -50,7 +54,7 @@ const server = createServer((req, res) => {
   }
 });
 await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-const url = `http://127.0.0.1:${server.address().port}/index.html`;
+const url = `http://127.0.0.1:${server.address().port}/${PAGE}`;
 
 // --- Chromium over the DevTools pipe ---------------------------------------
 const chrome = launchChromium(CHROMIUM);

@@ -75,7 +75,7 @@ WASM_BINDGEN=$(command -v wasm-bindgen)
 log "cargo build --release --target wasm32-unknown-unknown"
 TARGET_DIR=$ROOT/target/wasm-debian
 SIZE_CRATES=(primeorder elliptic-curve ecdsa sha2 rsa num-bigint-dig)
-SPEED_CRATES=(p256 crypto-bigint ctutils cmov compiler_builtins)
+SPEED_CRATES=(p256 crypto-bigint ctutils cmov compiler_builtins ${SETPOLL_WASM_SPEED_CRATES:-})
 CONFIG_FLAGS=()
 for crate in "${SIZE_CRATES[@]}"; do
     CONFIG_FLAGS+=(--config "profile.release.package.$crate.opt-level=\"s\"")

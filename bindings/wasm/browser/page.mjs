@@ -2,6 +2,7 @@
 // the verdict goes to globalThis.__setpollResult and document.title.
 import init, * as setpoll from "./pkg/index.js";
 import * as webCrypto from "./pkg/crypto-web.js";
+import { nul, policyOf } from "./vector-policy.mjs";
 
 const checks = [];
 const check = (name, fn) => checks.push({ name, fn });
@@ -91,17 +92,6 @@ check("a poll round: transmitter queue and receiver in the page", () => {
 
 // --- the golden vectors on WebCrypto and on the pure-Rust fallback ---------
 const vectors = async (name) => (await (await fetch(`./vectors/${name}`)).json()).cases;
-const nul = (v) => (v === undefined ? null : v);
-const policyOf = (p) => ({
-  issuer: nul(p.issuer) ?? undefined,
-  audience: nul(p.audience) ?? undefined,
-  algorithms: p.algorithms,
-  maxSkewSecs: p.maxSkewSecs,
-  maxTokenBytes: p.maxTokenBytes,
-  maxAgeSecs: p.maxAgeSecs ?? undefined,
-  acceptJwtTyp: p.typ?.acceptJwt,
-  requireTyp: p.typ?.requireTyp,
-});
 async function outcome(fn) {
   try {
     const v = await fn();

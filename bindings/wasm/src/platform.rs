@@ -115,10 +115,9 @@ impl PlatformCrypto for JsPlatform {
         scheme: Scheme,
     ) -> Result<Arc<dyn PlatformSigner>, CryptoError> {
         let jwk = zeroize::Zeroizing::new(Jwk::from_private_key(key.clone()).to_json());
-        let h = with_provider(|p| p.import_private(alg_of(scheme), &jwk).ok())
-            .ok_or(CryptoError::BackendRejectedKey(
-                setpoll_core::crypto::Backend::Platform,
-            ))?;
+        let h = with_provider(|p| p.import_private(alg_of(scheme), &jwk).ok()).ok_or(
+            CryptoError::BackendRejectedKey(setpoll_core::crypto::Backend::Platform),
+        )?;
         Ok(Arc::new(JsSigner(handle(h))))
     }
 }

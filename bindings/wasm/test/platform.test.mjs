@@ -8,6 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
+import { nul, policyOf } from "../browser/vector-policy.mjs";
 
 const require = createRequire(import.meta.url);
 const node = require("../pkg/node/index.js");
@@ -17,17 +18,6 @@ const webCrypto = await import("../pkg/web/crypto-web.js");
 web.initSync({ module: readFileSync(new URL("../pkg/web/setpoll_bg.wasm", import.meta.url)) });
 
 const vectors = (name) => JSON.parse(readFileSync(new URL(`../../../tests/vectors/${name}`, import.meta.url), "utf8")).cases;
-const nul = (v) => (v === undefined ? null : v);
-const policyOf = (p) => ({
-  issuer: nul(p.issuer) ?? undefined,
-  audience: nul(p.audience) ?? undefined,
-  algorithms: p.algorithms,
-  maxSkewSecs: p.maxSkewSecs,
-  maxTokenBytes: p.maxTokenBytes,
-  maxAgeSecs: p.maxAgeSecs ?? undefined,
-  acceptJwtTyp: p.typ?.acceptJwt,
-  requireTyp: p.typ?.requireTyp,
-});
 const verifyError = (e) => ({ code: e.code, setErrObie: e.setErr, setErrRfc8935: e.setErrRfc8935, description: e.description });
 
 async function outcome(sp, fn, pick) {
