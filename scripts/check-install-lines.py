@@ -11,10 +11,13 @@ this checkout) and one project per line beside it:
   - pip: a new venv, activated; then `import setpoll` and the wheel's
     version, and the file name the README quotes is the wheel installed;
   - npm: an empty npm project; then `require` and `import` of `setpoll`;
-  - `cargo add`: a new `cargo new --lib` crate; then `cargo check` of a
-    use of the dependency (the checkout's Cargo.lock copied in first, so it
-    builds the versions CI tested);
-  - `cargo install`: into a root of its own; then `setpoll --version`;
+  - `cargo add`: a new `cargo init --lib` crate; then `cargo test` of a
+    test that uses the dependency (the checkout's Cargo.lock copied in
+    first, so it builds the versions CI tested, in the workspace's target
+    dir, where `cargo test` built them);
+  - `cargo install`: into a root of its own, built in target/install-lines
+    (a release build: minutes the first time, seconds after); then
+    `setpoll --version`;
   - Maven: the consumer project of bindings/uniffi/consumer with its
     dependency replaced by the README's XML, run against the file
     repository scripts/kotlin/test.sh deploys the jar to.
