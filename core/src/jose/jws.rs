@@ -472,16 +472,9 @@ pub fn prepare_sign_compact(
     let mut token = b64::encode(header.as_bytes());
     token.push('.');
     token.push_str(&b64::encode(payload));
-    let signature_len = match key.algorithm() {
-        Algorithm::Es256 => 64,
-        _ => key
-            .public_key()
-            .rsa_components()
-            .map_or(0, |(n, _)| n.len()),
-    };
     PreparedSignature {
         token,
         alg: key.algorithm(),
-        signature_len,
+        signature_len: key.signature_len(),
     }
 }
