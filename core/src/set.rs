@@ -320,6 +320,13 @@ impl PreparedSet {
         self.0.public_key()
     }
 
+    /// The platform's name for the selected key (see
+    /// [`crate::crypto::PlatformVerifier::key_id`]).
+    #[must_use]
+    pub fn platform_key_id(&self) -> Option<u64> {
+        self.0.platform_key_id()
+    }
+
     /// The selected key as a public JWK.
     #[must_use]
     pub fn public_jwk(&self) -> crate::jose::Jwk {

@@ -190,6 +190,9 @@ impl PlatformVerifier for CountingVerifier {
         let answers = *self.2.lock().unwrap();
         answers.then(|| self.0.verify(message, signature).is_ok())
     }
+    fn key_id(&self) -> Option<u64> {
+        Some(7)
+    }
 }
 impl PlatformSigner for CountingSigner {
     fn sign(&self, message: &[u8]) -> Result<Option<Vec<u8>>, CryptoError> {
@@ -253,6 +256,16 @@ fn the_platform_backend_runs_the_installed_crypto() {
     let policy = VerifyPolicy::new("https://bank.example/", "tpp");
     verify_set(&token, &ring, &policy, now).unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 2);
+    // The prepared SET names the platform's key; a portable keyring has none.
+    let prepared = prepare_set(&token, &ring, &policy).unwrap();
+    assert_eq!(prepared.platform_key_id(), Some(7));
+    let portable = Keyring::with_backend(
+        &JwkSet::new(vec![key.to_public_jwk()]).unwrap(),
+        Backend::Portable,
+    )
+    .unwrap();
+    let prepared = prepare_set(&token, &portable, &policy).unwrap();
+    assert_eq!(prepared.platform_key_id(), None);
     let mut tampered = token.clone();
     tampered.replace_range(tampered.len() - 2.., "AA");
     assert_eq!(

@@ -208,6 +208,11 @@ impl PreparedSet {
     pub fn kid(&self) -> Option<String> {
         self.inner.kid().map(str::to_owned)
     }
+    /// The platform's handle of the selected key, when it has one.
+    #[must_use]
+    pub fn platform_key_id(&self) -> Option<u64> {
+        self.inner.platform_key_id()
+    }
     /// The selected key as a public JWK (JSON text).
     #[must_use]
     pub fn public_jwk_json(&self) -> String {

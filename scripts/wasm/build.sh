@@ -66,6 +66,10 @@ WASM_BINDGEN=$(command -v wasm-bindgen)
 # ES256 (and saves nothing); crypto-bigint, ctutils and cmov at s/z leave
 # their small helpers as calls and cost about 20% on signing (3 costs
 # 0.2 KiB gzipped).
+# With signatures on the platform (issue 16) the core's JSON parsing is most
+# of a browser verification: serde_json and base64ct at 3 cost 1.8 KiB and
+# gain about 10% there; setpoll-core and setpoll-host at s cost 27 KiB, at 3
+# 82 KiB (SETPOLL_WASM_SPEED_CRATES adds crates at 3, for measuring).
 # `-Cpanic=immediate-abort` (a nightly flag, hence RUSTC_BOOTSTRAP) drops the
 # panic message machinery: no library path panics, and if one did, abort or
 # immediate abort both trap. `optimize_for_size` picks std's small variants
@@ -75,7 +79,7 @@ WASM_BINDGEN=$(command -v wasm-bindgen)
 log "cargo build --release --target wasm32-unknown-unknown"
 TARGET_DIR=$ROOT/target/wasm-debian
 SIZE_CRATES=(primeorder elliptic-curve ecdsa sha2 rsa num-bigint-dig)
-SPEED_CRATES=(p256 crypto-bigint ctutils cmov compiler_builtins ${SETPOLL_WASM_SPEED_CRATES:-})
+SPEED_CRATES=(p256 crypto-bigint ctutils cmov compiler_builtins serde_json base64ct ${SETPOLL_WASM_SPEED_CRATES:-})
 CONFIG_FLAGS=()
 for crate in "${SIZE_CRATES[@]}"; do
     CONFIG_FLAGS+=(--config "profile.release.package.$crate.opt-level=\"s\"")

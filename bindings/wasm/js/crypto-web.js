@@ -53,15 +53,6 @@ export async function verifyRaw({ alg, jwk, signingInput, signature }) {
   }
 }
 
-/** Verify with an imported CryptoKey; false for anything WebCrypto refuses. */
-export async function verifyWith(alg, key, signingInput, signature) {
-  try {
-    return await subtle.verify(PARAMS[alg].op, key, signature, signingInput);
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Sign `signingInput` with a private CryptoKey under `alg` (ES256: 64-byte r || s).
  * @returns {Promise<Uint8Array>}
@@ -87,6 +78,25 @@ const verdictKey = (alg, jwk, message, signature) =>
 /** Record a verdict for the core's next synchronous check of the same bytes. */
 export function remember(alg, jwkJson, message, signature, verdict) {
   verdicts.set(verdictKey(alg, jwkJson, message, signature), verdict);
+}
+/** The CryptoKey behind a provider handle (imported on first use), or undefined. */
+export function keyForHandle(handle) {
+  const k = handles.get(handle);
+  if (k === undefined) return undefined;
+  if (k.key === undefined) {
+    k.key = importPublic(k.alg, JSON.parse(k.jwk));
+    k.key.then((key) => (k.key = key), () => (k.key = undefined)); // later calls get the CryptoKey itself
+  }
+  return k.key;
+}
+
+/** WebCrypto's verify on a CryptoKey (or a promise of one); false for anything it refuses. */
+export async function verifyKey(alg, key, signingInput, signature) {
+  try {
+    return await subtle.verify(PARAMS[alg].op, key instanceof Promise ? await key : key, signature, signingInput);
+  } catch {
+    return false;
+  }
 }
 /** Forget every recorded verdict. */
 export function forget() {

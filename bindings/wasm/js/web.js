@@ -46,15 +46,14 @@ function publicKey(alg, jwkJson) {
   return key;
 }
 
-// The platform's verdict on a prepared SET (false for anything it refuses).
-async function verdict(p) {
-  if (!web.available) return undefined;
+// The platform's verdict on a prepared SET (false for anything it refuses):
+// the keyring's own key, imported once (by handle), else the key's JWK.
+function verdict(p) {
   if (!p.signatureLenOk) return false;
-  try {
-    return await web.verifyWith(p.alg, await publicKey(p.alg, p.publicJwk), p.signingInput, p.signature);
-  } catch {
-    return false;
-  }
+  const alg = p.alg;
+  const h = p.keyHandle;
+  const key = (h !== undefined && web.keyForHandle(h)) || publicKey(alg, p.publicJwk);
+  return web.verifyKey(alg, key, p.signingInput, p.signature);
 }
 
 /**
@@ -63,13 +62,9 @@ async function verdict(p) {
  * the core finishes (claims, policy). Rejects with a VerifyError.
  */
 export async function verifySetAsync(token, keyring, policy, nowMs) {
+  if (!web.available) return setpoll.verifySet(token, keyring, policy, nowMs);
   const p = setpoll.prepareSet(token, keyring, policy);
-  const ok = await verdict(p);
-  if (ok === undefined) {
-    p.free();
-    return setpoll.verifySet(token, keyring, policy, nowMs);
-  }
-  return setpoll.finishSet(p, ok, nowMs);
+  return setpoll.finishSet(p, await verdict(p), nowMs);
 }
 
 // Private keys imported into WebCrypto (non-extractable), per SigningKey.
@@ -122,7 +117,12 @@ setpoll.Receiver.prototype.handleResponseAsync = async function (id, status, bod
     } catch {
       // the receiver reports the bad body itself
     }
-    const ring = sets.length > 0 ? ringOf(this) : undefined;
+    let ring;
+    try {
+      ring = sets.length > 0 ? ringOf(this) : undefined;
+    } catch {
+      sets = []; // no usable key set: the receiver decides without verdicts
+    }
     await Promise.all(
       sets.map(async ({ token }) => {
         let p;

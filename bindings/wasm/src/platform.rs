@@ -130,6 +130,10 @@ impl PlatformVerifier for JsVerifier {
             Err(_) => Some(false),
         })
     }
+
+    fn key_id(&self) -> Option<u64> {
+        Some(u64::from(self.0))
+    }
 }
 
 impl Drop for JsVerifier {
@@ -245,6 +249,18 @@ impl PreparedSet {
     #[wasm_bindgen(getter)]
     pub fn kid(&self) -> JsResult<Option<String>> {
         Ok(self.get()?.kid())
+    }
+    /// The installed provider's handle of the key the core selected
+    /// (`importPublic`'s return), when the keyring is on the platform.
+    ///
+    /// # Errors
+    /// `ArgumentError` (`already_finished`).
+    #[wasm_bindgen(getter, js_name = keyHandle)]
+    pub fn key_handle(&self) -> JsResult<Option<u32>> {
+        Ok(self
+            .get()?
+            .platform_key_id()
+            .and_then(|h| u32::try_from(h).ok()))
     }
     /// The key the core selected, as a public JWK (JSON text).
     ///

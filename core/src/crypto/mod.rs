@@ -334,6 +334,16 @@ impl Verifier {
         &self.key
     }
 
+    /// The platform's name for this key ([`PlatformVerifier::key_id`]), on
+    /// [`Backend::Platform`].
+    #[must_use]
+    pub fn platform_key_id(&self) -> Option<u64> {
+        match &self.inner {
+            VerifierInner::Platform(p, _) => p.key_id(),
+            _ => None,
+        }
+    }
+
     /// The exact signature length this key accepts (64 for ECDSA P-256, the
     /// modulus length for RSA).
     #[must_use]

@@ -24,6 +24,12 @@ pub trait PlatformVerifier: Send + Sync {
     /// when it does not (or the platform refused it), `None` when the
     /// platform cannot answer synchronously.
     fn verify(&self, message: &[u8], signature: &[u8]) -> Option<bool>;
+
+    /// The platform's own name for this key, if it has one (a handle an
+    /// asynchronous caller can use after [`crate::set::prepare_set`]).
+    fn key_id(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// A private key imported into the platform, for one scheme.

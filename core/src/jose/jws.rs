@@ -297,6 +297,7 @@ pub struct PreparedJws {
     signing_input: Vec<u8>,
     signature: Vec<u8>,
     key: PublicKey,
+    platform_key_id: Option<u64>,
     signature_len: usize,
 }
 
@@ -336,6 +337,14 @@ impl PreparedJws {
     #[must_use]
     pub fn public_key(&self) -> &PublicKey {
         &self.key
+    }
+
+    /// The platform's name for the selected key, when the keyring was
+    /// prepared on [`crate::crypto::Backend::Platform`] and the platform
+    /// names its keys.
+    #[must_use]
+    pub fn platform_key_id(&self) -> Option<u64> {
+        self.platform_key_id
     }
 
     /// The selected key as a public JWK (`kty` and its public members only).
@@ -391,6 +400,7 @@ pub fn prepare_compact(
         signing_input: checked.signing_input.as_bytes().to_vec(),
         signature: checked.signature,
         key: checked.verifier.public_key().clone(),
+        platform_key_id: checked.verifier.platform_key_id(),
         signature_len: checked.verifier.signature_len(),
     })
 }
@@ -462,16 +472,9 @@ pub fn prepare_sign_compact(
     let mut token = b64::encode(header.as_bytes());
     token.push('.');
     token.push_str(&b64::encode(payload));
-    let signature_len = match key.algorithm() {
-        Algorithm::Es256 => 64,
-        _ => key
-            .public_key()
-            .rsa_components()
-            .map_or(0, |(n, _)| n.len()),
-    };
     PreparedSignature {
         token,
         alg: key.algorithm(),
-        signature_len,
+        signature_len: key.signature_len(),
     }
 }
