@@ -32,6 +32,7 @@ step "python: wheel, pytest, mypy --strict"; bash scripts/python/test.sh
 step "kotlin+swift: uniffi bindings, JVM tests (Kotlin, Java), jar + consumer project, swift completeness"; bash scripts/kotlin/test.sh
 step "interop: jose (npm), PyJWT, joserfc, Nimbus JOSE+JWT against the setpoll CLI, both directions"; bash scripts/interop/test.sh
 step "packages: LICENSE and metadata in the crates, wheel, sdist and npm tarball"; bash scripts/check-packages.sh
+step "install lines: every README install line, as written, in a fresh project (pip, npm, cargo add, cargo install, Maven)"; python3 scripts/check-install-lines.py
 # (the examples step stays last)
 step "examples: server and poller over real HTTP (SQLite, PostgreSQL, schemathesis, demo)"; SETPOLL_REQUIRE_HOST_EXAMPLES=1 bash scripts/examples/test.sh
 step "conformance: setpoll conformance aspsp/tpp against the examples"; SETPOLL_REQUIRE_HOST_EXAMPLES=1 bash scripts/conformance/test.sh

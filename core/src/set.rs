@@ -276,6 +276,142 @@ pub fn verify_set(
         policy.typ,
         policy.max_token_bytes,
     )?;
+    check_claims(verified, policy, now)
+}
+
+/// A SET that passed every check of [`verify_set`] before the signature
+/// (size, structure, header, `alg` allow-list, `crit`, key selection): the
+/// signing input, signature, key and algorithm for a caller's own crypto
+/// (`node:crypto`, WebCrypto). Its verdict goes to [`finish_set`], which
+/// makes every remaining decision.
+#[derive(Clone, Debug)]
+pub struct PreparedSet(jws::PreparedJws);
+
+impl PreparedSet {
+    /// The bytes the signature covers.
+    #[must_use]
+    pub fn signing_input(&self) -> &[u8] {
+        self.0.signing_input()
+    }
+
+    /// The signature: ES256 as the 64-byte IEEE P1363 `r || s`, PS256 and
+    /// RS256 as the modulus-length RSA signature.
+    #[must_use]
+    pub fn signature(&self) -> &[u8] {
+        self.0.signature()
+    }
+
+    /// The algorithm to verify with (in the policy's allow-list).
+    #[must_use]
+    pub fn algorithm(&self) -> Algorithm {
+        self.0.algorithm()
+    }
+
+    /// The header's `kid`, if any.
+    #[must_use]
+    pub fn kid(&self) -> Option<&str> {
+        self.0.kid()
+    }
+
+    /// The key the keyring selected (validated: a point on P-256, or an
+    /// RSA key within the size limits).
+    #[must_use]
+    pub fn public_key(&self) -> &crate::crypto::PublicKey {
+        self.0.public_key()
+    }
+
+    /// The platform's name for the selected key (see
+    /// [`crate::crypto::PlatformVerifier::key_id`]).
+    #[must_use]
+    pub fn platform_key_id(&self) -> Option<u64> {
+        self.0.platform_key_id()
+    }
+
+    /// The selected key as a public JWK.
+    #[must_use]
+    pub fn public_jwk(&self) -> crate::jose::Jwk {
+        self.0.public_jwk()
+    }
+
+    /// Whether the signature has the length the algorithm and key allow;
+    /// [`finish_set`] refuses it otherwise, whatever the verdict (a caller
+    /// may skip its crypto for such a signature).
+    #[must_use]
+    pub fn signature_len_ok(&self) -> bool {
+        self.0.signature_len_ok()
+    }
+}
+
+/// The first half of [`verify_set`]: every check before the signature, with
+/// the same errors in the same order.
+///
+/// ```
+/// use setpoll_core::jose::{HeaderProfile, JwkSet, Keyring, SigningKey};
+/// use setpoll_core::claims::SetClaims;
+/// use setpoll_core::set::{finish_set, prepare_set, sign_set, VerifyPolicy};
+/// use setpoll_core::Timestamp;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let key = SigningKey::generate_es256_from_seed([1; 32])?.with_kid("k1");
+/// # let claims = SetClaims::builder("https://bank.example/", "jti-1", "tpp", 1_700_000_000)
+/// #     .custom_event("https://schemas.example/ping", serde_json::Map::new())
+/// #     .build()?;
+/// # let token = sign_set(&claims, &key, &HeaderProfile::rfc8417(), Timestamp::from_secs(1_700_000_000))?;
+/// # let keyring = Keyring::new(&JwkSet::new(vec![key.to_public_jwk()])?)?;
+/// let policy = VerifyPolicy::new("https://bank.example/", "tpp");
+/// let prepared = prepare_set(&token, &keyring, &policy)?;
+/// // Your crypto checks prepared.signature() over prepared.signing_input()
+/// // with prepared.public_jwk() under prepared.algorithm(); here, the core's.
+/// let ok = prepared
+///     .public_key()
+///     .verifier(prepared.algorithm().scheme(), Default::default())?
+///     .verify(prepared.signing_input(), prepared.signature())
+///     .is_ok();
+/// let verified = finish_set(prepared, ok, &policy, Timestamp::from_secs(1_700_000_030))?;
+/// assert_eq!(verified.claims.jti, "jti-1");
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+/// The first check that failed, as [`verify_set`] reports it.
+pub fn prepare_set(
+    token: &str,
+    keys: &Keyring,
+    policy: &VerifyPolicy,
+) -> Result<PreparedSet, VerifyError> {
+    Ok(PreparedSet(jws::prepare_compact(
+        token,
+        keys,
+        &policy.algorithms,
+        policy.typ,
+        policy.max_token_bytes,
+    )?))
+}
+
+/// The second half of [`verify_set`]: takes the caller's verdict on the
+/// signature (`true` only when it verified), then checks the claims under
+/// `policy` at `now`.
+///
+/// # Errors
+/// `bad_signature` for a `false` verdict or a signature of the wrong
+/// length; then the claims checks of [`verify_set`].
+pub fn finish_set(
+    prepared: PreparedSet,
+    signature_ok: bool,
+    policy: &VerifyPolicy,
+    now: Timestamp,
+) -> Result<VerifiedSet, VerifyError> {
+    let verified = prepared.0.finish(signature_ok)?;
+    check_claims(verified, policy, now)
+}
+
+/// The claims checks of [`verify_set`], after the signature.
+fn check_claims(
+    verified: jws::VerifiedJws,
+    policy: &VerifyPolicy,
+    now: Timestamp,
+) -> Result<VerifiedSet, VerifyError> {
     let claims = SetClaims::from_json(&verified.payload).map_err(VerifyError::Claims)?;
 
     if let Some(issuer) = &policy.issuer {
@@ -457,6 +593,29 @@ pub fn sign_set(
     claims.validate().map_err(SignError::Claims)?;
     let payload = claims.to_json();
     jws::sign_compact(profile, payload.as_bytes(), key, now).map_err(SignError::Crypto)
+}
+
+/// The first half of [`sign_set`]: validates the claims and builds the
+/// header `profile` prescribes for `key` and the payload; the caller signs
+/// [`jws::PreparedSignature::signing_input`] with its own crypto and
+/// [`jws::PreparedSignature::assemble`]s the compact JWS.
+///
+/// # Errors
+/// [`SignError::Claims`] when the claims do not validate.
+pub fn prepare_sign_set(
+    claims: &SetClaims,
+    key: &SigningKey,
+    profile: &HeaderProfile,
+    now: Timestamp,
+) -> Result<jws::PreparedSignature, SignError> {
+    claims.validate().map_err(SignError::Claims)?;
+    let payload = claims.to_json();
+    Ok(jws::prepare_sign_compact(
+        profile,
+        payload.as_bytes(),
+        key,
+        now,
+    ))
 }
 
 #[cfg(test)]

@@ -29,7 +29,8 @@ pub use receiver::{
     ReceiverRequestKind, SetErrVocabulary, StaleKeys,
 };
 pub use set::{
-    peek_envelope, sign_set, verify_set, HeaderProfile, SetEnvelope, VerifiedSet, VerifyPolicy,
+    finish_set, peek_envelope, prepare_set, prepare_sign_set, sign_set, verify_set, HeaderProfile,
+    PreparedSet, PreparedSignature, SetEnvelope, VerifiedSet, VerifyPolicy,
 };
 pub use storage::{DeliverableQuery, EnqueuePlan, PollPlan, StorageTransmitter, SweepPlan};
 pub use time::{timestamp_as_secs, timestamp_from_secs};

@@ -169,17 +169,146 @@ pub fn sign_set(
     now_ms: i64,
     profile: HeaderProfile,
 ) -> Result<String, SetpollError> {
-    let profile = match profile {
-        HeaderProfile::Rfc8417 => CoreProfile::rfc8417(),
-        HeaderProfile::Obie {
-            org_id,
-            trust_anchor,
-        } => CoreProfile::obie(org_id, trust_anchor)?,
-    };
+    let profile = core_profile(profile)?;
     Ok(setpoll_core::set::sign_set(
         &claims.0,
         &key.0,
         &profile,
         timestamp(now_ms)?,
     )?)
+}
+
+/// A SET checked up to its signature ([`prepare_set`]): the signature is
+/// the caller's to check with its own crypto (`node:crypto`, WebCrypto);
+/// [`finish_set`] takes the verdict and checks the claims.
+#[derive(Debug)]
+pub struct PreparedSet {
+    inner: setpoll_core::set::PreparedSet,
+    policy: setpoll_core::set::VerifyPolicy,
+}
+
+impl PreparedSet {
+    /// The bytes the signature covers.
+    #[must_use]
+    pub fn signing_input(&self) -> Vec<u8> {
+        self.inner.signing_input().to_vec()
+    }
+    /// The signature (ES256: 64-byte IEEE P1363 `r || s`).
+    #[must_use]
+    pub fn signature(&self) -> Vec<u8> {
+        self.inner.signature().to_vec()
+    }
+    /// `ES256`, `PS256` or `RS256`.
+    #[must_use]
+    pub fn alg(&self) -> String {
+        self.inner.algorithm().name().to_owned()
+    }
+    /// The header's `kid`.
+    #[must_use]
+    pub fn kid(&self) -> Option<String> {
+        self.inner.kid().map(str::to_owned)
+    }
+    /// The platform's handle of the selected key, when it has one.
+    #[must_use]
+    pub fn platform_key_id(&self) -> Option<u64> {
+        self.inner.platform_key_id()
+    }
+    /// The selected key as a public JWK (JSON text).
+    #[must_use]
+    pub fn public_jwk_json(&self) -> String {
+        self.inner.public_jwk().to_json()
+    }
+    /// Whether the signature has the one length the algorithm and key allow.
+    #[must_use]
+    pub fn signature_len_ok(&self) -> bool {
+        self.inner.signature_len_ok()
+    }
+}
+
+/// Every check of [`verify_set`] before the signature, with its errors.
+///
+/// # Errors
+/// `Verify` as [`verify_set`]; `Argument` for a bad policy.
+pub fn prepare_set(
+    token: &str,
+    keyring: &Keyring,
+    policy: VerifyPolicy,
+) -> Result<PreparedSet, SetpollError> {
+    let policy = setpoll_core::set::VerifyPolicy::try_from(&policy)?;
+    let inner = setpoll_core::set::prepare_set(token, &keyring.ring, &policy)?;
+    Ok(PreparedSet { inner, policy })
+}
+
+/// The rest of [`verify_set`]: the caller's verdict on the signature, then
+/// the claims at `now_ms`.
+///
+/// # Errors
+/// `Verify` (`bad_signature` for a `false` verdict); `Argument` for a bad time.
+pub fn finish_set(
+    prepared: PreparedSet,
+    signature_ok: bool,
+    now_ms: i64,
+) -> Result<VerifiedSet, SetpollError> {
+    let v = setpoll_core::set::finish_set(
+        prepared.inner,
+        signature_ok,
+        &prepared.policy,
+        timestamp(now_ms)?,
+    )?;
+    Ok(VerifiedSet {
+        claims: Arc::new(SetClaims(v.claims)),
+        kid: v.kid,
+        alg: v.alg.name().to_owned(),
+    })
+}
+
+fn core_profile(profile: HeaderProfile) -> Result<CoreProfile, SetpollError> {
+    Ok(match profile {
+        HeaderProfile::Rfc8417 => CoreProfile::rfc8417(),
+        HeaderProfile::Obie {
+            org_id,
+            trust_anchor,
+        } => CoreProfile::obie(org_id, trust_anchor)?,
+    })
+}
+
+/// A SET before its signature ([`prepare_sign_set`]).
+#[derive(Debug)]
+pub struct PreparedSignature(setpoll_core::jose::jws::PreparedSignature);
+
+impl PreparedSignature {
+    /// The bytes to sign.
+    #[must_use]
+    pub fn signing_input(&self) -> Vec<u8> {
+        self.0.signing_input().to_vec()
+    }
+    /// `ES256`, `PS256` or `RS256`.
+    #[must_use]
+    pub fn alg(&self) -> String {
+        self.0.algorithm().name().to_owned()
+    }
+    /// The compact JWS with `signature` appended.
+    ///
+    /// # Errors
+    /// `Sign` (`signing_failed`) for a signature of the wrong length.
+    pub fn assemble(&self, signature: &[u8]) -> Result<String, SetpollError> {
+        Ok(self.0.clone().assemble(signature)?)
+    }
+}
+
+/// The first half of [`sign_set`]: the claims validated, the header built.
+///
+/// # Errors
+/// `Sign` when the claims do not validate; `Argument` for a bad profile or time.
+pub fn prepare_sign_set(
+    claims: &SetClaims,
+    key: &SigningKey,
+    now_ms: i64,
+    profile: HeaderProfile,
+) -> Result<PreparedSignature, SetpollError> {
+    let profile = core_profile(profile)?;
+    let prepared =
+        setpoll_core::set::prepare_sign_set(&claims.0, &key.0, &profile, timestamp(now_ms)?)
+            .map_err(SetpollError::from)?;
+    Ok(PreparedSignature(prepared))
 }

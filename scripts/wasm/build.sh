@@ -9,7 +9,8 @@
 #
 # Output (see bindings/wasm/README.md for why this layout):
 #   pkg/node/  `wasm-bindgen --target nodejs`: CommonJS, synchronous, `main`
-#   pkg/web/   `wasm-bindgen --target web`: ES module for browsers and bundlers
+#   pkg/web/   `wasm-bindgen --target web`: ES module for browsers and bundlers;
+#              web/inline.js (the default) inlines the .wasm and needs no init()
 #   pkg/package.json (metadata from Cargo.toml), pkg/README.md, pkg/LICENSE
 # Then checks the .wasm imports nothing but wasm-bindgen's own glue.
 set -euo pipefail
@@ -65,6 +66,10 @@ WASM_BINDGEN=$(command -v wasm-bindgen)
 # ES256 (and saves nothing); crypto-bigint, ctutils and cmov at s/z leave
 # their small helpers as calls and cost about 20% on signing (3 costs
 # 0.2 KiB gzipped).
+# With signatures on the platform (issue 16) the core's JSON parsing is most
+# of a browser verification: serde_json and base64ct at 3 cost 1.8 KiB and
+# gain about 10% there; setpoll-core and setpoll-host at s cost 27 KiB, at 3
+# 82 KiB (SETPOLL_WASM_SPEED_CRATES adds crates at 3, for measuring).
 # `-Cpanic=immediate-abort` (a nightly flag, hence RUSTC_BOOTSTRAP) drops the
 # panic message machinery: no library path panics, and if one did, abort or
 # immediate abort both trap. `optimize_for_size` picks std's small variants
@@ -74,7 +79,7 @@ WASM_BINDGEN=$(command -v wasm-bindgen)
 log "cargo build --release --target wasm32-unknown-unknown"
 TARGET_DIR=$ROOT/target/wasm-debian
 SIZE_CRATES=(primeorder elliptic-curve ecdsa sha2 rsa num-bigint-dig)
-SPEED_CRATES=(p256 crypto-bigint ctutils cmov compiler_builtins)
+SPEED_CRATES=(p256 crypto-bigint ctutils cmov compiler_builtins serde_json base64ct ${SETPOLL_WASM_SPEED_CRATES:-})
 CONFIG_FLAGS=()
 for crate in "${SIZE_CRATES[@]}"; do
     CONFIG_FLAGS+=(--config "profile.release.package.$crate.opt-level=\"s\"")
@@ -108,6 +113,17 @@ BINDGEN_FLAGS=(--out-name setpoll --remove-name-section --remove-producers-secti
 # node/ is CommonJS, web/ is ESM: say so per folder, so both load in Node too.
 printf '{ "type": "commonjs" }\n' >"$PKG/node/package.json"
 printf '{ "type": "module" }\n' >"$PKG/web/package.json"
+# The entries (index.js) wrap wasm-bindgen's module and install the
+# platform's crypto: node:crypto (node/, synchronous) or WebCrypto (web/).
+JS=$CRATE/js
+for dir in node web; do
+    cp "$JS/$dir.js" "$PKG/$dir/index.js"
+    cp "$JS/$dir.d.ts" "$PKG/$dir/index.d.ts"
+    cp "$JS/async.d.ts" "$JS/crypto.d.ts" "$JS/crypto-$dir.js" "$JS/crypto-$dir.d.ts" "$PKG/$dir/"
+done
+# web/inline.js: the default browser/bundler entry, ready on import (the .wasm
+# inlined as base64; see the script for why), wrapping web/index.js.
+node "$ROOT/scripts/wasm/inline.mjs" "$PKG/web" index.js
 cp "$CRATE/README.md" "$PKG/README.md"
 cp LICENSE "$PKG/LICENSE"
 
@@ -130,27 +146,35 @@ cat >"$PKG/package.json" <<JSON
   "name": "setpoll",
   "version": "$PKG_VERSION",
   $META,
-  "main": "./node/setpoll.js",
-  "types": "./node/setpoll.d.ts",
-  "browser": "./web/setpoll.js",
+  "main": "./node/index.js",
+  "types": "./node/index.d.ts",
+  "browser": "./web/inline.js",
   "exports": {
     ".": {
       "node": {
-        "types": "./node/setpoll.d.ts",
-        "default": "./node/setpoll.js"
+        "types": "./node/index.d.ts",
+        "default": "./node/index.js"
       },
       "default": {
-        "types": "./web/setpoll.d.ts",
-        "default": "./web/setpoll.js"
+        "types": "./web/inline.d.ts",
+        "default": "./web/inline.js"
       }
     },
     "./web": {
-      "types": "./web/setpoll.d.ts",
-      "default": "./web/setpoll.js"
+      "types": "./web/index.d.ts",
+      "default": "./web/index.js"
     },
     "./node": {
-      "types": "./node/setpoll.d.ts",
-      "default": "./node/setpoll.js"
+      "types": "./node/index.d.ts",
+      "default": "./node/index.js"
+    },
+    "./crypto-node": {
+      "types": "./node/crypto-node.d.ts",
+      "default": "./node/crypto-node.js"
+    },
+    "./crypto-web": {
+      "types": "./web/crypto-web.d.ts",
+      "default": "./web/crypto-web.js"
     },
     "./setpoll_bg.wasm": "./web/setpoll_bg.wasm",
     "./package.json": "./package.json"

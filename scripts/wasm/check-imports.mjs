@@ -12,10 +12,12 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { gzipSync } from "node:zlib";
 
-// Target: under 250 KiB gzipped (reported when missed); hard limit: a
-// regression guard the build fails on.
-const GZIP_TARGET = 250 * 1024;
-const GZIP_LIMIT = 320 * 1024;
+// Target: under 150 KiB gzipped (issue 16: the browser build without the
+// pure-Rust curve and RSA code; reported when missed); hard limit: a
+// regression guard the build fails on (raised from 320 to 336 KiB for the
+// platform-crypto layer, 328.3 KiB, while the pure-Rust code is still in).
+const GZIP_TARGET = 150 * 1024;
+const GZIP_LIMIT = 336 * 1024;
 const glueModule = (m) => m === "wbg" || /^\.\/[\w-]+_bg\.js$/.test(m);
 const glueName = (n) => n.startsWith("__wbg_") || n.startsWith("__wbindgen_");
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tests the `setpoll` npm package: builds it (scripts/wasm/build.sh, which also
 # checks the .wasm imports), runs the Node suite (node --test), then the same
-# package in headless Chromium (installed from Debian if missing).
+# package in headless Chromium (installed from Debian if missing), then the
+# packed tarball in an app per bundler (scripts/wasm/bundlers.mjs).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export DEBIAN_FRONTEND=noninteractive
@@ -31,3 +32,20 @@ if ! command -v chromium >/dev/null; then
 fi
 echo "  [wasm] headless chromium: bindings/wasm/browser/"
 node scripts/wasm/browser-test.mjs "$(command -v chromium)"
+
+# The packed tarball in a tiny app per bundler (bindings/wasm/apps/): Node ESM
+# and CommonJS, Vite, esbuild, webpack, and pages with no bundler, run in Node
+# and headless Chromium. The bundlers are installed once into a folder of their
+# own, only when missing.
+BUNDLERS_DIR=${SETPOLL_BUNDLERS:-$PWD/target/tools/bundlers}
+for tool in vite esbuild webpack webpack-cli; do
+    if [ ! -f "$BUNDLERS_DIR/node_modules/$tool/package.json" ]; then
+        echo "  [wasm] installing vite, esbuild, webpack, webpack-cli into $BUNDLERS_DIR (npm)"
+        mkdir -p "$BUNDLERS_DIR"
+        npm install --prefix "$BUNDLERS_DIR" --no-save --no-audit --no-fund --silent \
+            vite@8 esbuild@0.28 webpack@5 webpack-cli@7 >/dev/null
+        break
+    fi
+done
+echo "  [wasm] bundlers: npm pack, then Node ESM/CJS, Vite, esbuild, webpack, no bundler"
+node scripts/wasm/bundlers.mjs "$BUNDLERS_DIR" "$(command -v chromium)"

@@ -1,6 +1,8 @@
 // Browser checks of the `setpoll` web build. Each check throws on failure;
 // the verdict goes to globalThis.__setpollResult and document.title.
-import init, * as setpoll from "./pkg/setpoll.js";
+import init, * as setpoll from "./pkg/index.js";
+import * as webCrypto from "./pkg/crypto-web.js";
+import { nul, policyOf } from "./vector-policy.mjs";
 import { describeCounts, expectedCounts, resolveExport, runWycheproof } from "./wycheproof.mjs";
 
 const checks = [];
@@ -107,6 +109,79 @@ check("wycheproof: setpoll/crypto-web (WebCrypto) agrees on every case", async (
   const same = Object.keys(want).length === Object.keys(counts).length && Object.keys(want).every((k) => counts[k] === want[k]);
   assert(same && file.cases.length > 0, `ran ${describeCounts(counts)}; the export has ${describeCounts(want)}`);
   assert(failures.length === 0, `${failures.length} disagreement(s): ${failures.slice(0, 5).join("; ")}`);
+});
+
+// --- the golden vectors on WebCrypto and on the pure-Rust fallback ---------
+const vectors = async (name) => (await (await fetch(`./vectors/${name}`)).json()).cases;
+async function outcome(fn) {
+  try {
+    const v = await fn();
+    return { ok: { claimsJson: v.claims.toJson(), alg: v.alg, kid: nul(v.kid) } };
+  } catch (e) {
+    if (!(e instanceof setpoll.SetpollError)) throw e;
+    return { error: { code: e.code, setErrObie: e.setErr, setErrRfc8935: e.setErrRfc8935, description: e.description } };
+  }
+}
+
+check("the web entry runs on WebCrypto", () => {
+  assert(setpoll.platformCrypto === "webcrypto", setpoll.platformCrypto);
+});
+
+check("verify.json: verifySetAsync on WebCrypto and verifySet on the fallback give the expected output", async () => {
+  let n = 0;
+  for (const c of await vectors("verify.json")) {
+    const policy = policyOf(c.policy);
+    const want = JSON.stringify(c.expect);
+    const onWeb = await outcome(() => setpoll.verifySetAsync(c.token, setpoll.Keyring.fromJwks(c.jwksJson), policy, c.now));
+    assert(JSON.stringify(onWeb) === want, `${c.name} (WebCrypto): ${JSON.stringify(onWeb)}`);
+    const onRust = await outcome(() => setpoll.verifySet(c.token, setpoll.Keyring.fromJwks(c.jwksJson, "portable"), policy, c.now));
+    assert(JSON.stringify(onRust) === want, `${c.name} (fallback): ${JSON.stringify(onRust)}`);
+    n++;
+  }
+  assert(n > 50, `${n} cases`);
+});
+
+const unb64 = (s) => Uint8Array.from(atob(s.replaceAll("-", "+").replaceAll("_", "/")), (ch) => ch.charCodeAt(0));
+
+check("sign.json: the fallback byte for byte; WebCrypto's signatures carry the same bytes and verify", async () => {
+  let signed = 0;
+  for (const c of await vectors("sign.json")) {
+    if (c.expect.error) continue; // refusals are the core's, checked in Node
+    const profile = c.profile.kind === "obie" ? { obie: { org_id: c.profile.orgId, trust_anchor: c.profile.trustAnchor } } : c.profile.kind;
+    const claims = setpoll.SetClaims.fromJson(c.claimsJson);
+    const fallback = setpoll.signSet(claims, setpoll.SigningKey.fromJwk(c.privateJwkJson, "portable"), c.now, profile);
+    assert(fallback === c.expect.ok.token, `${c.name}: fallback token differs`);
+    const key = setpoll.SigningKey.fromJwk(c.privateJwkJson);
+    const token = await setpoll.signSetAsync(claims, key, c.now, profile);
+    const dot = token.lastIndexOf(".");
+    assert(token.slice(0, dot) === c.expect.ok.signingInput, `${c.name}: signing input`);
+    const args = { alg: key.algorithm(), jwk: JSON.parse(key.toPublicJwk()), signingInput: new TextEncoder().encode(c.expect.ok.signingInput) };
+    assert(await webCrypto.verifyRaw({ ...args, signature: unb64(token.slice(dot + 1)) }), `${c.name}: WebCrypto's signature`);
+    assert(await webCrypto.verifyRaw({ ...args, signature: unb64(fallback.slice(fallback.lastIndexOf(".") + 1)) }), `${c.name}: the vector's signature`);
+    const ring = setpoll.Keyring.fromJwks(setpoll.jwksFromKeys([key]), "portable");
+    setpoll.verifySet(token, ring, { algorithms: [args.alg], acceptJwtTyp: true }, c.now);
+    signed++;
+  }
+  assert(signed >= 2, `${signed} signed`);
+});
+
+check("a receiver batch on WebCrypto (handleResponseAsync), one SET under the wrong key", async () => {
+  const bank = setpoll.SigningKey.generateEs256(seed(), "bank-1");
+  const impostor = setpoll.SigningKey.generateEs256(seed(), "bank-1");
+  const claims = (jti) => new setpoll.ClaimsBuilder(ISS, jti, TPP, T0 / 1000).customEvent("https://examplebank.com/e", "{}").build();
+  const queue = new setpoll.MemoryTransmitter();
+  queue.enqueue(await setpoll.signSetAsync(claims("a"), bank, T0, "rfc8417"), T0);
+  queue.enqueue(await setpoll.signSetAsync(claims("b"), impostor, T0, "rfc8417"), T0);
+  const rx = new setpoll.Receiver({ issuer: ISS, clientId: TPP, jwksJson: setpoll.jwksFromKeys([bank]) });
+  const req = rx.nextRequest(T0);
+  const batch = await rx.handleResponseAsync(req.id, 200, queue.handlePoll(TPP, req.body, T0).responseJson, T0);
+  assert(batch.deliveries.map((d) => d.jti).join() === "a", JSON.stringify(batch.deliveries));
+  assert(batch.rejections.length === 1 && batch.rejections[0].code === "bad_signature", JSON.stringify(batch.rejections));
+  let err;
+  await setpoll.verifySetAsync("x.y.z", setpoll.Keyring.fromJwks(setpoll.jwksFromKeys([bank])), {}, T0).catch((e) => {
+    err = e;
+  });
+  assert(err instanceof setpoll.VerifyError && err.code === "malformed", `rejection: ${err}`);
 });
 
 async function run() {

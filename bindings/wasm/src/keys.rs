@@ -13,7 +13,7 @@ use crate::num;
 
 /// A private key that signs SETs, with its `kid` and algorithm.
 #[wasm_bindgen]
-pub struct SigningKey(Arc<host::SigningKey>);
+pub struct SigningKey(pub(crate) Arc<host::SigningKey>);
 
 #[wasm_bindgen]
 impl SigningKey {
@@ -158,7 +158,7 @@ pub fn jwk_thumbprint(
 
 /// A public JWK Set prepared for verification.
 #[wasm_bindgen]
-pub struct Keyring(Arc<host::Keyring>);
+pub struct Keyring(pub(crate) Arc<host::Keyring>);
 
 #[wasm_bindgen]
 impl Keyring {
@@ -306,7 +306,7 @@ impl JwkSet {
 
 /// The validated claims of one Security Event Token.
 #[wasm_bindgen]
-pub struct SetClaims(Arc<host::SetClaims>);
+pub struct SetClaims(pub(crate) Arc<host::SetClaims>);
 
 #[wasm_bindgen]
 impl SetClaims {
@@ -523,7 +523,7 @@ pub fn peek_envelope(
 
 /// A SET whose signature and claims checked out.
 #[wasm_bindgen]
-pub struct VerifiedSet(host::VerifiedSet);
+pub struct VerifiedSet(pub(crate) host::VerifiedSet);
 
 #[wasm_bindgen]
 impl VerifiedSet {

@@ -12,6 +12,7 @@
 mod error;
 mod guard;
 mod keys;
+mod platform;
 mod receiver;
 mod transmitter;
 
@@ -26,6 +27,7 @@ pub use error::{
     SignError, TransmitterError, VerifyError,
 };
 pub use keys::{ClaimsBuilder, Jwk, JwkSet, Keyring, SetClaims, SigningKey, VerifiedSet};
+pub use platform::{PlatformProvider, PreparedSet, PreparedSignature};
 pub use receiver::Receiver;
 pub use transmitter::{
     EnqueuePlan, MemoryTransmitter, PollAnswer, PollPlan, PollWait, StorageTransmitter, SweepPlan,

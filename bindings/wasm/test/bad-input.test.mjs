@@ -64,6 +64,7 @@ const kinds = {
   optData: (good) => [good, [[[5, true, 10n, "no-such-variant"], typeError], [[{ x: HUGE_TEXT }], argError("too_large")]]],
   array: (good) => [good, [[[5, "x", {}, [5], [{}], null], typeError], [[HUGE_ARRAY], argError("too_large")]]],
   // Objects of this package: anything else is an Error from the glue.
+  provider: (good) => [good, [[[5, "x", {}, [], memory, { importPublic: 1 }], typeError]]],
   handle: (good) => [good, [[[5, "x", {}, null, memory], (e) => e instanceof Error]]],
 };
 
@@ -129,6 +130,11 @@ const calls = {
   "Receiver.reject": [(a, b, c) => rx.reject(a, b, c), ["string", "j"], ["string", "jwtIss"], ["string", "d"]],
   "Receiver.refreshKeys": [(a, b) => rx.refreshKeys(a, b), ["string", VERIFY.jwksJson], ["uint", NOW]],
   "Receiver.refreshKeysFailed": [(a) => rx.refreshKeysFailed(a), ["uint", NOW]],
+  prepareSet: [(a, b, c) => sp.prepareSet(a, b, c), ["string", token], ["handle", keyring], ["data", {}]],
+  finishSet: [(a, b, c) => sp.finishSet(a, b, c), ["handle", sp.prepareSet(token, keyring, {})], ["bool", true], ["uint", NOW]],
+  prepareSignSet: [(a, b, c, d) => sp.prepareSignSet(a, b, c, d), ["handle", claims], ["handle", key], ["uint", NOW], ["data", "rfc8417"]],
+  "PreparedSignature.assemble": [(a) => sp.prepareSignSet(claims, key, NOW, "rfc8417").assemble(a), ["bytes", new Uint8Array(64)]],
+  installPlatformCrypto: [(a) => sp.installPlatformCrypto(a), ["provider", undefined]],
   "applyReceiverChanges": [(a, b) => sp.applyReceiverChanges(a, b), ["string", rx.state()], ["string", "[]"]],
 };
 
@@ -167,7 +173,7 @@ test("every export refuses bad arguments with a TypeError or a SetpollError, and
   const untested = functions
     .map(([n]) => n)
     .filter((n) => !exported.has(n))
-    .filter((n) => !["version", "noop", "setErrCodes", "emptyPollResponse", "transmitterDefaults", "Jwk", "JwkSet", "SetClaims", "PollWait", "PollAnswer", "EnqueuePlan", "PollPlan", "SweepPlan", "VerifiedSet"].includes(n));
+    .filter((n) => !["version", "noop", "setErrCodes", "emptyPollResponse", "transmitterDefaults", "Jwk", "JwkSet", "SetClaims", "PollWait", "PollAnswer", "EnqueuePlan", "PollPlan", "SweepPlan", "VerifiedSet", "PreparedSet"].includes(n));
   assert.deepEqual(untested, [], "exports without bad-input rows (or without arguments)");
   // The error classes: real Errors, one subclass per concern, with a stack.
   assert.ok(new sp.SetpollError("SetpollError", "c", "m") instanceof Error);

@@ -7,13 +7,16 @@
 //! per verification would be far too slow), and afterwards only calls
 //! [`Verifier::verify`] and [`Signer::sign`] on bytes.
 //!
-//! Two backends:
+//! Three backends:
 //! - [`Backend::Portable`]: pure Rust (`p256` 0.14, `rsa` 0.9), always
 //!   compiled, builds for `wasm32`.
 //! - [`Backend::Native`]: `aws-lc-rs` (feature `native`, on by default).
+//! - [`Backend::Platform`]: a host runtime's crypto (`node:crypto`,
+//!   WebCrypto) that the host installed with [`install_platform`]; the
+//!   JavaScript package's only use.
 //!
-//! There is no process-global provider: the backend is a value chosen per key
-//! set. Naming a backend that was not compiled in is a typed error
+//! The backend is a value chosen per key set; the one process-wide setting
+//! is the platform a host installs, and only [`Backend::default`] reads it. Naming a backend that was not compiled in is a typed error
 //! ([`CryptoError::BackendUnavailable`]), never a panic, whatever features are
 //! combined.
 //!
@@ -26,9 +29,13 @@
 mod keys;
 #[cfg(feature = "native")]
 mod native;
+mod platform;
 mod portable;
 
 pub use keys::{KeyType, PrivateKey, PublicKey, RsaPrivateComponents, MAX_RSA_BITS, MIN_RSA_BITS};
+pub use platform::{install_platform, PlatformCrypto, PlatformSigner, PlatformVerifier};
+
+use std::sync::Arc;
 
 use core::fmt;
 
@@ -40,44 +47,55 @@ pub enum Backend {
     Portable,
     /// `aws-lc-rs`. Available when the `native` feature is enabled.
     Native,
+    /// The host runtime's crypto, once a host called [`install_platform`].
+    Platform,
 }
 
 impl Backend {
     /// Every backend this build can use, the default first.
     #[must_use]
     pub fn available() -> Vec<Backend> {
-        let mut all = Vec::with_capacity(2);
+        let mut all = Vec::with_capacity(3);
         if Backend::Native.is_available() {
             all.push(Backend::Native);
+        }
+        if Backend::Platform.is_available() {
+            all.push(Backend::Platform);
         }
         all.push(Backend::Portable);
         all
     }
 
-    /// Whether this backend was compiled in.
+    /// Whether this backend was compiled in (for [`Backend::Platform`]:
+    /// whether a platform is installed now).
     #[must_use]
-    pub const fn is_available(self) -> bool {
+    pub fn is_available(self) -> bool {
         match self {
             Backend::Portable => true,
             Backend::Native => cfg!(feature = "native"),
+            Backend::Platform => platform::installed().is_some(),
         }
     }
 
-    /// A short stable name (`portable`, `native`).
+    /// A short stable name (`portable`, `native`, `platform`).
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
             Backend::Portable => "portable",
             Backend::Native => "native",
+            Backend::Platform => "platform",
         }
     }
 }
 
 impl Default for Backend {
-    /// [`Backend::Native`] when compiled in, else [`Backend::Portable`].
+    /// [`Backend::Native`] when compiled in, else [`Backend::Platform`]
+    /// when a platform is installed, else [`Backend::Portable`].
     fn default() -> Self {
         if cfg!(feature = "native") {
             Backend::Native
+        } else if Backend::Platform.is_available() {
+            Backend::Platform
         } else {
             Backend::Portable
         }
@@ -242,6 +260,9 @@ enum VerifierInner {
     Portable(portable::Verifier),
     #[cfg(feature = "native")]
     Native(native::Verifier),
+    /// The platform's key; the portable one answers when the platform
+    /// cannot synchronously.
+    Platform(Arc<dyn PlatformVerifier>, portable::Verifier),
 }
 
 /// A public key prepared once for one scheme on one backend.
@@ -250,6 +271,7 @@ pub struct Verifier {
     scheme: Scheme,
     backend: Backend,
     signature_len: usize,
+    key: PublicKey,
     inner: VerifierInner,
 }
 
@@ -275,11 +297,20 @@ impl Verifier {
             Backend::Native => VerifierInner::Native(native::Verifier::new(key, scheme)?),
             #[cfg(not(feature = "native"))]
             Backend::Native => return Err(CryptoError::BackendUnavailable(backend)),
+            Backend::Platform => {
+                let platform =
+                    platform::installed().ok_or(CryptoError::BackendUnavailable(backend))?;
+                VerifierInner::Platform(
+                    platform.verifier(key, scheme)?,
+                    portable::Verifier::new(key, scheme)?,
+                )
+            }
         };
         Ok(Verifier {
             scheme,
             backend,
             signature_len,
+            key: key.clone(),
             inner,
         })
     }
@@ -294,6 +325,23 @@ impl Verifier {
     #[must_use]
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The public key it verifies with (what a caller hands to its own
+    /// crypto after [`crate::set::prepare_set`]).
+    #[must_use]
+    pub fn public_key(&self) -> &PublicKey {
+        &self.key
+    }
+
+    /// The platform's name for this key ([`PlatformVerifier::key_id`]), on
+    /// [`Backend::Platform`].
+    #[must_use]
+    pub fn platform_key_id(&self) -> Option<u64> {
+        match &self.inner {
+            VerifierInner::Platform(p, _) => p.key_id(),
+            _ => None,
+        }
     }
 
     /// The exact signature length this key accepts (64 for ECDSA P-256, the
@@ -315,6 +363,11 @@ impl Verifier {
             VerifierInner::Portable(v) => v.verify(message, signature),
             #[cfg(feature = "native")]
             VerifierInner::Native(v) => v.verify(message, signature),
+            VerifierInner::Platform(p, fallback) => match p.verify(message, signature) {
+                Some(true) => Ok(()),
+                Some(false) => Err(InvalidSignature),
+                None => fallback.verify(message, signature),
+            },
         }
     }
 }
@@ -333,6 +386,9 @@ enum SignerInner {
     Portable(portable::Signer),
     #[cfg(feature = "native")]
     Native(native::Signer),
+    /// The platform's key; the portable one signs when the platform cannot
+    /// synchronously.
+    Platform(Arc<dyn PlatformSigner>, portable::Signer),
 }
 
 /// A private key prepared once for one scheme on one backend.
@@ -370,6 +426,14 @@ impl Signer {
             Backend::Native => SignerInner::Native(native::Signer::new(key, scheme)?),
             #[cfg(not(feature = "native"))]
             Backend::Native => return Err(CryptoError::BackendUnavailable(backend)),
+            Backend::Platform => {
+                let platform =
+                    platform::installed().ok_or(CryptoError::BackendUnavailable(backend))?;
+                SignerInner::Platform(
+                    platform.signer(key, scheme)?,
+                    portable::Signer::new(key, scheme)?,
+                )
+            }
         };
         Ok(Signer {
             scheme,
@@ -399,6 +463,10 @@ impl Signer {
             SignerInner::Portable(s) => s.sign(message),
             #[cfg(feature = "native")]
             SignerInner::Native(s) => s.sign(message),
+            SignerInner::Platform(p, fallback) => match p.sign(message)? {
+                Some(signature) => Ok(signature),
+                None => fallback.sign(message),
+            },
         }
     }
 }

@@ -83,7 +83,9 @@ impl Algorithm {
         }
     }
 
-    pub(crate) const fn scheme(self) -> Scheme {
+    /// The signature scheme this algorithm names.
+    #[must_use]
+    pub const fn scheme(self) -> Scheme {
         match self {
             Algorithm::Es256 => Scheme::EcdsaP256Sha256,
             Algorithm::Ps256 => Scheme::RsaPssSha256,

@@ -18,10 +18,11 @@ use core::fmt;
 use super::alg::{Algorithm, UnsupportedAlgorithm};
 use super::b64;
 use super::header::{self, HeaderProblem, HeaderProfile, JwsHeader, TypPolicy, MAX_HEADER_BYTES};
+use super::jwk::Jwk;
 use super::keyring::Keyring;
 use super::signing_key::SigningKey;
 use crate::codes::{SetErrCode, Vocabulary};
-use crate::crypto::CryptoError;
+use crate::crypto::{CryptoError, PublicKey, Verifier};
 use crate::time::Timestamp;
 
 /// A part of a compact JWS.
@@ -201,18 +202,24 @@ pub struct VerifiedJws {
 /// Largest base64url text that decodes to at most [`MAX_HEADER_BYTES`].
 const MAX_HEADER_B64: usize = MAX_HEADER_BYTES.div_ceil(3) * 4;
 
-/// Verify a compact JWS (see the module docs for the order of checks):
-/// `alg` must be in `algorithms`, `typ` pass `typ`.
-///
-/// # Errors
-/// The first failed check, as a [`JwsError`].
-pub fn verify_compact(
-    token: &str,
-    keys: &Keyring,
+/// A compact JWS that passed every check but the signature (steps 1-5 of
+/// the module docs), borrowed from the token and the keyring.
+struct Checked<'a> {
+    header: JwsHeader,
+    payload: Vec<u8>,
+    signing_input: &'a str,
+    signature: Vec<u8>,
+    verifier: &'a Verifier,
+}
+
+/// Steps 1-5 of the module docs.
+fn check<'a>(
+    token: &'a str,
+    keys: &'a Keyring,
     algorithms: &[Algorithm],
     typ: TypPolicy,
     max_token_bytes: usize,
-) -> Result<VerifiedJws, JwsError> {
+) -> Result<Checked<'a>, JwsError> {
     if token.len() > max_token_bytes {
         return Err(JwsError::TokenTooLarge {
             len: token.len(),
@@ -247,10 +254,155 @@ pub fn verify_compact(
     let signing_input = token
         .get(..h64.len() + 1 + p64.len())
         .ok_or(JwsError::Malformed(MalformedReason::PartCount))?;
-    verifier
-        .verify(signing_input.as_bytes(), &signature)
+    Ok(Checked {
+        header,
+        payload,
+        signing_input,
+        signature,
+        verifier,
+    })
+}
+
+/// Verify a compact JWS (see the module docs for the order of checks):
+/// `alg` must be in `algorithms`, `typ` pass `typ`.
+///
+/// # Errors
+/// The first failed check, as a [`JwsError`].
+pub fn verify_compact(
+    token: &str,
+    keys: &Keyring,
+    algorithms: &[Algorithm],
+    typ: TypPolicy,
+    max_token_bytes: usize,
+) -> Result<VerifiedJws, JwsError> {
+    let checked = check(token, keys, algorithms, typ, max_token_bytes)?;
+    checked
+        .verifier
+        .verify(checked.signing_input.as_bytes(), &checked.signature)
         .map_err(|_| JwsError::BadSignature)?;
-    Ok(VerifiedJws { header, payload })
+    Ok(VerifiedJws {
+        header: checked.header,
+        payload: checked.payload,
+    })
+}
+
+/// A compact JWS that passed every check of [`verify_compact`] but the
+/// signature: what a caller with its own crypto (`node:crypto`, WebCrypto)
+/// needs to check the signature, then hand the verdict back to
+/// [`PreparedJws::finish`].
+#[derive(Clone, Debug)]
+pub struct PreparedJws {
+    header: JwsHeader,
+    payload: Vec<u8>,
+    signing_input: Vec<u8>,
+    signature: Vec<u8>,
+    key: PublicKey,
+    platform_key_id: Option<u64>,
+    signature_len: usize,
+}
+
+impl PreparedJws {
+    /// The bytes the signature covers (`header.payload`, ASCII).
+    #[must_use]
+    pub fn signing_input(&self) -> &[u8] {
+        &self.signing_input
+    }
+
+    /// The decoded signature: ES256 as the 64-byte IEEE P1363 `r || s`;
+    /// PS256 and RS256 as the modulus-length RSA signature.
+    #[must_use]
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+
+    /// The header's algorithm (allowed, and matching [`PreparedJws::public_key`]).
+    #[must_use]
+    pub fn algorithm(&self) -> Algorithm {
+        self.header.alg
+    }
+
+    /// The `kid` of the header, if any.
+    #[must_use]
+    pub fn kid(&self) -> Option<&str> {
+        self.header.kid.as_deref()
+    }
+
+    /// The parsed protected header.
+    #[must_use]
+    pub fn header(&self) -> &JwsHeader {
+        &self.header
+    }
+
+    /// The validated key the keyring selected for `kid` and `alg`.
+    #[must_use]
+    pub fn public_key(&self) -> &PublicKey {
+        &self.key
+    }
+
+    /// The platform's name for the selected key, when the keyring was
+    /// prepared on [`crate::crypto::Backend::Platform`] and the platform
+    /// names its keys.
+    #[must_use]
+    pub fn platform_key_id(&self) -> Option<u64> {
+        self.platform_key_id
+    }
+
+    /// The selected key as a public JWK (`kty` and its public members only).
+    #[must_use]
+    pub fn public_jwk(&self) -> Jwk {
+        Jwk::from_public_key(self.key.clone())
+    }
+
+    /// Whether the signature has the only length [`PreparedJws::algorithm`]
+    /// allows with this key (a DER-encoded ECDSA signature does not);
+    /// [`PreparedJws::finish`] refuses any other whatever the verdict.
+    #[must_use]
+    pub fn signature_len_ok(&self) -> bool {
+        self.signature.len() == self.signature_len
+    }
+
+    /// Take the caller's verdict on the signature: `true` only when its
+    /// crypto verified [`PreparedJws::signature`] over
+    /// [`PreparedJws::signing_input`] with [`PreparedJws::public_key`] under
+    /// [`PreparedJws::algorithm`].
+    ///
+    /// # Errors
+    /// [`JwsError::BadSignature`] when the verdict is `false` or the
+    /// signature length is wrong, as [`verify_compact`] reports.
+    pub fn finish(self, signature_ok: bool) -> Result<VerifiedJws, JwsError> {
+        if !signature_ok || !self.signature_len_ok() {
+            return Err(JwsError::BadSignature);
+        }
+        Ok(VerifiedJws {
+            header: self.header,
+            payload: self.payload,
+        })
+    }
+}
+
+/// Every check of [`verify_compact`] but the signature, in the same order
+/// and with the same errors; the signature check is the caller's, its
+/// verdict goes to [`PreparedJws::finish`].
+///
+/// # Errors
+/// The first failed check, as a [`JwsError`].
+pub fn prepare_compact(
+    token: &str,
+    keys: &Keyring,
+    algorithms: &[Algorithm],
+    typ: TypPolicy,
+    max_token_bytes: usize,
+) -> Result<PreparedJws, JwsError> {
+    let checked = check(token, keys, algorithms, typ, max_token_bytes)?;
+    Ok(PreparedJws {
+        header: checked.header,
+        payload: checked.payload,
+        signing_input: checked.signing_input.as_bytes().to_vec(),
+        signature: checked.signature,
+        key: checked.verifier.public_key().clone(),
+        platform_key_id: checked.verifier.platform_key_id(),
+        signature_len: checked.verifier.signature_len(),
+    })
 }
 
 /// Sign `payload` into a compact JWS with the header `profile` prescribes
@@ -264,12 +416,65 @@ pub fn sign_compact(
     key: &SigningKey,
     now: Timestamp,
 ) -> Result<String, CryptoError> {
+    let prepared = prepare_sign_compact(profile, payload, key, now);
+    let signature = key.sign(prepared.signing_input())?;
+    prepared.assemble(&signature)
+}
+
+/// A compact JWS before its signature: the header and payload the core
+/// built, for a caller that signs with its own crypto and hands the
+/// signature to [`PreparedSignature::assemble`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreparedSignature {
+    token: String,
+    alg: Algorithm,
+    signature_len: usize,
+}
+
+impl PreparedSignature {
+    /// The bytes to sign (`header.payload`, ASCII).
+    #[must_use]
+    pub fn signing_input(&self) -> &[u8] {
+        self.token.as_bytes()
+    }
+
+    /// The algorithm the header names (the key's).
+    #[must_use]
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// The compact JWS with `signature` appended (ES256: the 64-byte IEEE
+    /// P1363 `r || s`; RSA: modulus length).
+    ///
+    /// # Errors
+    /// [`CryptoError::SigningFailed`] when the signature has the wrong length.
+    pub fn assemble(mut self, signature: &[u8]) -> Result<String, CryptoError> {
+        if signature.len() != self.signature_len {
+            return Err(CryptoError::SigningFailed);
+        }
+        self.token.push('.');
+        self.token.push_str(&b64::encode(signature));
+        Ok(self.token)
+    }
+}
+
+/// The first half of [`sign_compact`]: the header `profile` prescribes for
+/// `key` and the payload, encoded; the key itself is not used to sign.
+#[must_use]
+pub fn prepare_sign_compact(
+    profile: &HeaderProfile,
+    payload: &[u8],
+    key: &SigningKey,
+    now: Timestamp,
+) -> PreparedSignature {
     let header = profile.header_json(key.algorithm(), key.kid(), now);
     let mut token = b64::encode(header.as_bytes());
     token.push('.');
     token.push_str(&b64::encode(payload));
-    let signature = key.sign(token.as_bytes())?;
-    token.push('.');
-    token.push_str(&b64::encode(&signature));
-    Ok(token)
+    PreparedSignature {
+        token,
+        alg: key.algorithm(),
+        signature_len: key.signature_len(),
+    }
 }

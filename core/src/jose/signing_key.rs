@@ -22,6 +22,8 @@ pub struct SigningKey {
     alg: Algorithm,
     key: PrivateKey,
     signer: Signer,
+    /// 64 for P-256, the modulus length for RSA (computed once).
+    signature_len: usize,
 }
 
 impl SigningKey {
@@ -37,15 +39,18 @@ impl SigningKey {
         backend: Backend,
     ) -> Result<Self, CryptoError> {
         let signer = key.signer(alg.scheme(), backend)?;
+        let public = key.public_key();
+        let signature_len = public.rsa_components().map_or(64, |(n, _)| n.len());
         let kid = match kid {
             Some(k) => k,
-            None => Jwk::from_public_key(key.public_key()).thumbprint(),
+            None => Jwk::from_public_key(public).thumbprint(),
         };
         Ok(SigningKey {
             kid,
             alg,
             key,
             signer,
+            signature_len,
         })
     }
 
@@ -233,6 +238,11 @@ impl SigningKey {
     #[cfg(test)]
     pub(crate) fn private(&self) -> &PrivateKey {
         &self.key
+    }
+
+    /// The length of every signature this key makes.
+    pub(crate) fn signature_len(&self) -> usize {
+        self.signature_len
     }
 
     /// Sign raw bytes (the JWS signing input).

@@ -1,0 +1,2 @@
+export * from "./setpoll.js";
+export * from "./async.js";

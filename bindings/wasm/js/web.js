@@ -1,0 +1,145 @@
+// The browser entry of `setpoll` (also Deno, Bun, workers, bundlers): the
+// wasm core with signatures on WebCrypto. WebCrypto is asynchronous, so the
+// crypto-bearing calls have async forms: verifySetAsync, signSetAsync and
+// Receiver#handleResponseAsync. The synchronous forms still work and use the
+// core's own (pure-Rust) arithmetic.
+import wasmInit, * as setpoll from "./setpoll.js";
+import * as web from "./crypto-web.js";
+
+export * from "./setpoll.js";
+
+/** Which crypto the async calls use. */
+export const platformCrypto = web.available ? "webcrypto" : "portable";
+
+function install() {
+  if (web.available) setpoll.installPlatformCrypto(web.provider);
+}
+
+let ready;
+/** Load the module (once; later calls return the same promise), then install WebCrypto. */
+export default function init(input) {
+  ready ??= wasmInit(input).then((out) => {
+    install();
+    return out;
+  });
+  return ready;
+}
+
+/** Load the module synchronously from its bytes, then install WebCrypto. */
+export function initSync(module) {
+  const out = setpoll.initSync(module);
+  install();
+  return out;
+}
+
+// Public keys imported into WebCrypto, by algorithm and public JWK (bounded).
+const publicKeys = new Map();
+function publicKey(alg, jwkJson) {
+  const id = `${alg} ${jwkJson}`;
+  let key = publicKeys.get(id);
+  if (key === undefined) {
+    if (publicKeys.size >= 256) publicKeys.clear();
+    key = web.importPublic(alg, JSON.parse(jwkJson));
+    key.catch(() => publicKeys.delete(id));
+    publicKeys.set(id, key);
+  }
+  return key;
+}
+
+// The platform's verdict on a prepared SET (false for anything it refuses):
+// the keyring's own key, imported once (by handle), else the key's JWK.
+function verdict(p) {
+  if (!p.signatureLenOk) return false;
+  const alg = p.alg;
+  const h = p.keyHandle;
+  const key = (h !== undefined && web.keyForHandle(h)) || publicKey(alg, p.publicJwk);
+  return web.verifyKey(alg, key, p.signingInput, p.signature);
+}
+
+/**
+ * verifySet with the signature checked by WebCrypto: the core prepares
+ * (limits, parsing, header, algorithm, key selection), WebCrypto verifies,
+ * the core finishes (claims, policy). Rejects with a VerifyError.
+ */
+export async function verifySetAsync(token, keyring, policy, nowMs) {
+  if (!web.available) return setpoll.verifySet(token, keyring, policy, nowMs);
+  const p = setpoll.prepareSet(token, keyring, policy);
+  return setpoll.finishSet(p, await verdict(p), nowMs);
+}
+
+// Private keys imported into WebCrypto (non-extractable), per SigningKey.
+const privateKeys = new WeakMap();
+
+/** signSet with the signature made by WebCrypto. Rejects with a SignError. */
+export async function signSetAsync(claims, key, nowMs, profile) {
+  if (!web.available) return setpoll.signSet(claims, key, nowMs, profile);
+  const p = setpoll.prepareSignSet(claims, key, nowMs, profile);
+  let signature;
+  try {
+    let k = privateKeys.get(key);
+    if (k === undefined) {
+      k = web.importPrivate(p.alg, JSON.parse(key.toPrivateJwk()));
+      privateKeys.set(key, k);
+    }
+    signature = await web.signRaw({ alg: p.alg, key: await k, signingInput: p.signingInput });
+  } catch (e) {
+    privateKeys.delete(key);
+    throw setpoll.platformError("sign", "platform_failed", `WebCrypto could not sign: ${e?.message ?? e}`);
+  }
+  return p.assemble(signature);
+}
+
+// Keyrings for receivers' key sets, by JWK Set text (one per receiver).
+const rings = new WeakMap();
+function ringOf(rx) {
+  const jwks = rx.config().jwksJson;
+  let r = rings.get(rx);
+  if (r === undefined || r.jwks !== jwks) {
+    r = { jwks, ring: setpoll.Keyring.fromJwks(jwks) };
+    rings.set(rx, r);
+  }
+  return r.ring;
+}
+// Prepare only: the receiver applies its own policy when it finishes.
+const ANY = { algorithms: ["ES256", "PS256", "RS256"], acceptJwtTyp: true, requireTyp: false };
+
+/**
+ * handleResponse with every SET's signature checked by WebCrypto first:
+ * the core prepares each SET of the batch, WebCrypto verifies them all,
+ * then the receiver decides as handleResponse does (the same outcome,
+ * state and changes).
+ */
+setpoll.Receiver.prototype.handleResponseAsync = async function (id, status, body, nowMs, retryAfter) {
+  if (web.available && status === 200 && typeof body === "string") {
+    let sets = [];
+    try {
+      sets = setpoll.parseResponse(body).sets;
+    } catch {
+      // the receiver reports the bad body itself
+    }
+    let ring;
+    try {
+      ring = sets.length > 0 ? ringOf(this) : undefined;
+    } catch {
+      sets = []; // no usable key set: the receiver decides without verdicts
+    }
+    await Promise.all(
+      sets.map(async ({ token }) => {
+        let p;
+        try {
+          p = setpoll.prepareSet(token, ring, ANY);
+        } catch {
+          return; // refused before the signature: the receiver says why
+        }
+        const ok = await verdict(p);
+        web.remember(p.alg, p.publicJwk, p.signingInput, p.signature, ok);
+        p.free();
+      }),
+    );
+  }
+  try {
+    return this.handleResponse(id, status, body, nowMs, retryAfter);
+  } finally {
+    web.forget();
+  }
+};

@@ -1,0 +1,379 @@
+//! The platform's crypto (`node:crypto`, WebCrypto) under the core, and the
+//! prepare/finish halves of `verifySet` and `signSet` for asynchronous
+//! crypto. The JS entries (`js/node.cjs`, `js/web.mjs`) install a provider;
+//! the core keeps every decision and asks the provider only for the
+//! signature arithmetic, on keys it already validated and selected.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use setpoll_core::crypto::{
+    install_platform, CryptoError, PlatformCrypto, PlatformSigner, PlatformVerifier, PrivateKey,
+    PublicKey, Scheme,
+};
+use setpoll_core::jose::{Algorithm, Jwk};
+use setpoll_host as host;
+use wasm_bindgen::prelude::*;
+
+use crate::error::OrThrow;
+use crate::guard::{bytes, data, flag, int, text, type_error, JsResult};
+use crate::keys::{Keyring, SetClaims, SigningKey, VerifiedSet};
+
+#[wasm_bindgen]
+extern "C" {
+    /// What a JS entry installs: imports keys once, then verifies and signs.
+    #[wasm_bindgen(typescript_type = "PlatformProvider")]
+    pub type PlatformProvider;
+
+    #[wasm_bindgen(method, catch, js_name = importPublic)]
+    fn import_public(this: &PlatformProvider, alg: &str, jwk: &str) -> Result<f64, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = importPrivate)]
+    fn import_private(this: &PlatformProvider, alg: &str, jwk: &str) -> Result<f64, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    fn verify(
+        this: &PlatformProvider,
+        handle: u32,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    fn sign(this: &PlatformProvider, handle: u32, message: &[u8]) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method)]
+    fn release(this: &PlatformProvider, handle: u32);
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const PROVIDER_TS: &str = r#"
+/** The crypto a JS entry installs (see `installPlatformCrypto`). */
+export interface PlatformProvider {
+  /** Import a validated public JWK (JSON) for `alg`; a handle. Throws when refused. */
+  importPublic(alg: string, jwk: string): number;
+  /** Import a private JWK (JSON) for `alg`; a handle, or -1 when it cannot sign synchronously. */
+  importPrivate(alg: string, jwk: string): number;
+  /** The verdict, or undefined when it cannot answer synchronously. */
+  verify(handle: number, message: Uint8Array, signature: Uint8Array): boolean | undefined;
+  /** The signature (ES256: 64-byte r||s), or undefined when it cannot sign synchronously. */
+  sign(handle: number, message: Uint8Array): Uint8Array | undefined;
+  /** Forget a handle. */
+  release(handle: number): void;
+}
+"#;
+
+thread_local! {
+    static PROVIDER: RefCell<Option<PlatformProvider>> = const { RefCell::new(None) };
+}
+
+fn with_provider<T>(f: impl FnOnce(&PlatformProvider) -> Option<T>) -> Option<T> {
+    PROVIDER.with(|p| p.borrow().as_ref().and_then(f))
+}
+
+/// The provider as the core sees it (the JS object lives in `PROVIDER`:
+/// wasm32 has one thread, and handles are plain numbers).
+struct JsPlatform;
+
+struct JsVerifier(u32);
+struct JsSigner(Option<u32>);
+
+fn handle(n: f64) -> Option<u32> {
+    // A handle is a small non-negative integer; anything else is "none".
+    (n >= 0.0 && n <= f64::from(u32::MAX) && n.fract() == 0.0).then(|| {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let h = n as u32;
+        h
+    })
+}
+
+fn alg_of(scheme: Scheme) -> &'static str {
+    match scheme {
+        Scheme::EcdsaP256Sha256 => Algorithm::Es256.name(),
+        Scheme::RsaPssSha256 => Algorithm::Ps256.name(),
+        _ => Algorithm::Rs256.name(),
+    }
+}
+
+impl PlatformCrypto for JsPlatform {
+    fn verifier(
+        &self,
+        key: &PublicKey,
+        scheme: Scheme,
+    ) -> Result<Arc<dyn PlatformVerifier>, CryptoError> {
+        let jwk = Jwk::from_public_key(key.clone()).to_json();
+        let h = with_provider(|p| p.import_public(alg_of(scheme), &jwk).ok().and_then(handle));
+        let h = h.ok_or(CryptoError::BackendRejectedKey(
+            setpoll_core::crypto::Backend::Platform,
+        ))?;
+        Ok(Arc::new(JsVerifier(h)))
+    }
+
+    fn signer(
+        &self,
+        key: &PrivateKey,
+        scheme: Scheme,
+    ) -> Result<Arc<dyn PlatformSigner>, CryptoError> {
+        let jwk = zeroize::Zeroizing::new(Jwk::from_private_key(key.clone()).to_json());
+        let h = with_provider(|p| p.import_private(alg_of(scheme), &jwk).ok()).ok_or(
+            CryptoError::BackendRejectedKey(setpoll_core::crypto::Backend::Platform),
+        )?;
+        Ok(Arc::new(JsSigner(handle(h))))
+    }
+}
+
+impl PlatformVerifier for JsVerifier {
+    fn verify(&self, message: &[u8], signature: &[u8]) -> Option<bool> {
+        // A platform exception is a signature that did not verify.
+        with_provider(|p| match p.verify(self.0, message, signature) {
+            Ok(v) => v.as_bool(),
+            Err(_) => Some(false),
+        })
+    }
+
+    fn key_id(&self) -> Option<u64> {
+        Some(u64::from(self.0))
+    }
+}
+
+impl Drop for JsVerifier {
+    fn drop(&mut self) {
+        with_provider(|p| {
+            p.release(self.0);
+            Some(())
+        });
+    }
+}
+
+impl PlatformSigner for JsSigner {
+    fn sign(&self, message: &[u8]) -> Result<Option<Vec<u8>>, CryptoError> {
+        let Some(h) = self.0 else { return Ok(None) };
+        match with_provider(|p| Some(p.sign(h, message))) {
+            None => Ok(None),
+            Some(Err(_)) => Err(CryptoError::SigningFailed),
+            Some(Ok(v)) if v.is_undefined() => Ok(None),
+            Some(Ok(v)) => v
+                .dyn_ref::<js_sys::Uint8Array>()
+                .map(|a| Some(a.to_vec()))
+                .ok_or(CryptoError::SigningFailed),
+        }
+    }
+}
+
+impl Drop for JsSigner {
+    fn drop(&mut self) {
+        if let Some(h) = self.0 {
+            with_provider(|p| {
+                p.release(h);
+                Some(())
+            });
+        }
+    }
+}
+
+/// Install the platform's crypto (the package's entries do this on load);
+/// `undefined` or `null` removes it. Keys made afterwards verify and sign on
+/// it; `"portable"` as a key's or keyring's backend still picks the
+/// pure-Rust code.
+///
+/// # Errors
+/// `TypeError` unless `provider` is absent or has the five methods.
+#[wasm_bindgen(js_name = installPlatformCrypto)]
+pub fn install_platform_crypto(
+    #[wasm_bindgen(unchecked_param_type = "PlatformProvider | undefined")] provider: JsValue,
+) -> JsResult<()> {
+    let provider = if provider.is_undefined() || provider.is_null() {
+        None
+    } else {
+        let methods = ["importPublic", "importPrivate", "verify", "sign", "release"];
+        let has = |m: &str| {
+            provider.is_object()
+                && js_sys::Reflect::get(&provider, &JsValue::from_str(m))
+                    .is_ok_and(|f| f.is_function())
+        };
+        if !methods.iter().all(|m| has(m)) {
+            return Err(type_error("provider", "a PlatformProvider"));
+        }
+        Some(provider.unchecked_into::<PlatformProvider>())
+    };
+    let installed = provider.is_some();
+    PROVIDER.with(|p| *p.borrow_mut() = provider);
+    install_platform(installed.then(|| Arc::new(JsPlatform) as Arc<dyn PlatformCrypto>));
+    Ok(())
+}
+
+/// A SET checked up to its signature (`prepareSet`).
+#[wasm_bindgen]
+pub struct PreparedSet(Option<host::PreparedSet>);
+
+fn spent() -> JsValue {
+    crate::error::js_error(host::SetpollError::Argument {
+        code: "already_finished".to_owned(),
+        detail: "this PreparedSet was already finished".to_owned(),
+    })
+}
+
+#[wasm_bindgen]
+impl PreparedSet {
+    fn get(&self) -> JsResult<&host::PreparedSet> {
+        self.0.as_ref().ok_or_else(spent)
+    }
+    /// The bytes the signature covers.
+    ///
+    /// # Errors
+    /// `ArgumentError` (`already_finished`).
+    #[wasm_bindgen(getter, js_name = signingInput)]
+    pub fn signing_input(&self) -> JsResult<Vec<u8>> {
+        Ok(self.get()?.signing_input())
+    }
+    /// The signature (ES256: 64-byte IEEE P1363 `r || s`).
+    ///
+    /// # Errors
+    /// `ArgumentError` (`already_finished`).
+    #[wasm_bindgen(getter)]
+    pub fn signature(&self) -> JsResult<Vec<u8>> {
+        Ok(self.get()?.signature())
+    }
+    /// `ES256`, `PS256` or `RS256`.
+    ///
+    /// # Errors
+    /// `ArgumentError` (`already_finished`).
+    #[wasm_bindgen(getter)]
+    pub fn alg(&self) -> JsResult<String> {
+        Ok(self.get()?.alg())
+    }
+    /// The header's `kid`.
+    ///
+    /// # Errors
+    /// `ArgumentError` (`already_finished`).
+    #[wasm_bindgen(getter)]
+    pub fn kid(&self) -> JsResult<Option<String>> {
+        Ok(self.get()?.kid())
+    }
+    /// The installed provider's handle of the key the core selected
+    /// (`importPublic`'s return), when the keyring is on the platform.
+    ///
+    /// # Errors
+    /// `ArgumentError` (`already_finished`).
+    #[wasm_bindgen(getter, js_name = keyHandle)]
+    pub fn key_handle(&self) -> JsResult<Option<u32>> {
+        Ok(self
+            .get()?
+            .platform_key_id()
+            .and_then(|h| u32::try_from(h).ok()))
+    }
+    /// The key the core selected, as a public JWK (JSON text).
+    ///
+    /// # Errors
+    /// `ArgumentError` (`already_finished`).
+    #[wasm_bindgen(getter, js_name = publicJwk)]
+    pub fn public_jwk(&self) -> JsResult<String> {
+        Ok(self.get()?.public_jwk_json())
+    }
+    /// Whether the signature has the one length the algorithm and key allow
+    /// (`finishSet` refuses any other, whatever the verdict).
+    ///
+    /// # Errors
+    /// `ArgumentError` (`already_finished`).
+    #[wasm_bindgen(getter, js_name = signatureLenOk)]
+    pub fn signature_len_ok(&self) -> JsResult<bool> {
+        Ok(self.get()?.signature_len_ok())
+    }
+}
+
+/// Every check of `verifySet` before the signature (size, structure,
+/// header, algorithm, `crit`, key selection), with its errors.
+///
+/// # Errors
+/// `VerifyError`; `ArgumentError` for a bad policy.
+#[wasm_bindgen(js_name = prepareSet)]
+pub fn prepare_set(
+    #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+    keyring: &Keyring,
+    #[wasm_bindgen(unchecked_param_type = "VerifyPolicy")] policy: JsValue,
+) -> JsResult<PreparedSet> {
+    let (token, policy) = (text(&token, "token")?, data(&policy, "policy")?);
+    host::prepare_set(&token, &keyring.0, policy)
+        .or_throw()
+        .map(|p| PreparedSet(Some(p)))
+}
+
+/// The rest of `verifySet`: the platform's verdict on the signature, then
+/// the claims at `nowMs`. Consumes the prepared SET.
+///
+/// # Errors
+/// `VerifyError` (`bad_signature` for a `false` verdict); `ArgumentError`.
+#[wasm_bindgen(js_name = finishSet)]
+pub fn finish_set(
+    prepared: &mut PreparedSet,
+    #[wasm_bindgen(unchecked_param_type = "boolean")] signature_ok: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+) -> JsResult<VerifiedSet> {
+    let (ok, now) = (flag(&signature_ok, "signatureOk")?, int(&now_ms, "nowMs")?);
+    let p = prepared.0.take().ok_or_else(spent)?;
+    host::finish_set(p, ok, now).or_throw().map(VerifiedSet)
+}
+
+/// A SET before its signature (`prepareSignSet`).
+#[wasm_bindgen]
+pub struct PreparedSignature(host::PreparedSignature);
+
+#[wasm_bindgen]
+impl PreparedSignature {
+    /// The bytes to sign.
+    #[wasm_bindgen(getter, js_name = signingInput)]
+    #[must_use]
+    pub fn signing_input(&self) -> Vec<u8> {
+        self.0.signing_input()
+    }
+    /// `ES256`, `PS256` or `RS256`.
+    #[wasm_bindgen(getter)]
+    #[must_use]
+    pub fn alg(&self) -> String {
+        self.0.alg()
+    }
+    /// The compact JWS with the platform's `signature` appended.
+    ///
+    /// # Errors
+    /// `SignError` (`signing_failed`) for a signature of the wrong length.
+    pub fn assemble(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] signature: JsValue,
+    ) -> JsResult<String> {
+        let signature = bytes(&signature, "signature")?;
+        self.0.assemble(&signature).or_throw()
+    }
+}
+
+/// The first half of `signSet`: claims validated, header built.
+///
+/// # Errors
+/// `SignError` for invalid claims; `ArgumentError` for a bad profile or time.
+#[wasm_bindgen(js_name = prepareSignSet)]
+pub fn prepare_sign_set(
+    claims: &SetClaims,
+    key: &SigningKey,
+    #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "HeaderProfile")] profile: JsValue,
+) -> JsResult<PreparedSignature> {
+    let (now, profile) = (int(&now_ms, "nowMs")?, data(&profile, "profile")?);
+    host::prepare_sign_set(&claims.0, &key.0, now, profile)
+        .or_throw()
+        .map(PreparedSignature)
+}
+
+/// A setpoll error for a platform crypto failure: `kind` `"verify"`,
+/// `"sign"` or `"key"` picks `VerifyError`, `SignError` or `KeyError`.
+#[wasm_bindgen(js_name = platformError)]
+#[must_use]
+pub fn platform_error(kind: &str, code: &str, message: &str) -> JsValue {
+    let (code, detail) = (code.to_owned(), message.to_owned());
+    let e = match kind {
+        "verify" => host::SetpollError::from(setpoll_core::set::VerifyError::Jws(
+            setpoll_core::jose::JwsError::BadSignature,
+        )),
+        "sign" => host::SetpollError::Sign { code, detail },
+        _ => host::SetpollError::Key { code, detail },
+    };
+    crate::error::js_error(e)
+}

@@ -1,0 +1,194 @@
+// The package on the platform's crypto: every shared verify and sign vector
+// through the Node entry (node:crypto, synchronous) and through the web
+// entry's async path (WebCrypto, which Node also has), against the same
+// expectations as the pure-Rust runner; the fallback's deterministic
+// signatures byte for byte; the platforms' own signatures verified by the
+// core and by each adapter's verifyRaw; platform failures as typed errors.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { nul, policyOf } from "../browser/vector-policy.mjs";
+
+const require = createRequire(import.meta.url);
+const node = require("../pkg/node/index.js");
+const nodeCrypto = require("../pkg/node/crypto-node.js");
+const web = await import("../pkg/web/index.js");
+const webCrypto = await import("../pkg/web/crypto-web.js");
+web.initSync({ module: readFileSync(new URL("../pkg/web/setpoll_bg.wasm", import.meta.url)) });
+
+const vectors = (name) => JSON.parse(readFileSync(new URL(`../../../tests/vectors/${name}`, import.meta.url), "utf8")).cases;
+const verifyError = (e) => ({ code: e.code, setErrObie: e.setErr, setErrRfc8935: e.setErrRfc8935, description: e.description });
+
+async function outcome(sp, fn, pick) {
+  try {
+    return { ok: await fn() };
+  } catch (e) {
+    if (!(e instanceof sp.SetpollError)) throw e;
+    return { error: pick(e) };
+  }
+}
+
+async function verifyVectors(sp, verify) {
+  const cases = vectors("verify.json");
+  let ok = 0;
+  for (const c of cases) {
+    const got = await outcome(
+      sp,
+      async () => {
+        const v = await verify(c.token, sp.Keyring.fromJwks(c.jwksJson), policyOf(c.policy), c.now);
+        return { claimsJson: v.claims.toJson(), alg: v.alg, kid: nul(v.kid) };
+      },
+      verifyError,
+    );
+    assert.deepStrictEqual(got, c.expect, c.name);
+    if (got.ok) ok++;
+  }
+  assert.ok(cases.length > 50 && ok > 5, `${cases.length} cases, ${ok} valid`);
+}
+
+test("verify.json on node:crypto (verifySet, synchronous)", async () => {
+  const before = nodeCrypto.provider.counts().verify;
+  await verifyVectors(node, (...a) => node.verifySet(...a));
+  assert.ok(nodeCrypto.provider.counts().verify - before > 5, "node:crypto verified the signatures");
+});
+
+test("verify.json on WebCrypto (verifySetAsync: prepare, crypto.subtle, finish)", async () => {
+  assert.equal(web.platformCrypto, "webcrypto");
+  await verifyVectors(web, web.verifySetAsync);
+});
+
+test("verify.json on the pure-Rust fallback ({ backend: 'portable' })", async () => {
+  const cases = vectors("verify.json");
+  for (const c of cases) {
+    const got = await outcome(
+      node,
+      () => {
+        const v = node.verifySet(c.token, node.Keyring.fromJwks(c.jwksJson, "portable"), policyOf(c.policy), c.now);
+        return { claimsJson: v.claims.toJson(), alg: v.alg, kid: nul(v.kid) };
+      },
+      verifyError,
+    );
+    assert.deepStrictEqual(got, c.expect, c.name);
+  }
+});
+
+const profileOf = (p) => (p.kind === "obie" ? { obie: { org_id: p.orgId, trust_anchor: p.trustAnchor } } : p.kind);
+const b64 = (s) => Buffer.from(s, "base64url");
+
+// Signing: the fallback reproduces every vector's token byte for byte (RFC
+// 6979 ES256, the portable PS256's derived salt); the platforms sign with
+// fresh randomness, so their tokens must carry the vector's exact header and
+// payload and verify, under the vector's key, in the core and in both
+// adapters' verifyRaw.
+test("sign.json: the fallback byte for byte, node:crypto and WebCrypto signatures verify", async () => {
+  let signed = 0;
+  for (const c of vectors("sign.json")) {
+    const claims = () => node.SetClaims.fromJson(c.claimsJson);
+    const fallback = await outcome(
+      node,
+      () => node.signSet(claims(), node.SigningKey.fromJwk(c.privateJwkJson, "portable"), c.now, profileOf(c.profile)),
+      (e) => ({ code: e.code }),
+    );
+    if (c.expect.error) {
+      assert.deepStrictEqual(fallback, c.expect, c.name);
+      const onNode = await outcome(node, () => node.signSet(claims(), node.SigningKey.fromJwk(c.privateJwkJson), c.now, profileOf(c.profile)), (e) => ({ code: e.code }));
+      assert.deepStrictEqual(onNode, c.expect, `${c.name} (node:crypto)`);
+      continue;
+    }
+    assert.equal(fallback.ok, c.expect.ok.token, `${c.name}: fallback token`);
+    const expectInput = c.expect.ok.signingInput;
+    const key = node.SigningKey.fromJwk(c.privateJwkJson);
+    const wkey = web.SigningKey.fromJwk(c.privateJwkJson);
+    const tokens = [
+      ["node:crypto", node.signSet(claims(), key, c.now, profileOf(c.profile))],
+      ["WebCrypto", await web.signSetAsync(web.SetClaims.fromJson(c.claimsJson), wkey, c.now, profileOf(c.profile))],
+    ];
+    const alg = key.algorithm();
+    const jwk = JSON.parse(key.toPublicJwk());
+    const ring = node.Keyring.fromJwks(node.jwksFromKeys([key]), "portable");
+    for (const [who, token] of tokens) {
+      const dot = token.lastIndexOf(".");
+      assert.equal(token.slice(0, dot), expectInput, `${c.name} (${who}): header and payload`);
+      const args = { alg, jwk, signingInput: new TextEncoder().encode(expectInput), signature: new Uint8Array(b64(token.slice(dot + 1))) };
+      assert.equal(args.signature.length, alg === "ES256" ? 64 : 256, `${who}: raw signature length`);
+      assert.equal(nodeCrypto.verifyRaw(args), true, `${c.name} (${who}) on node:crypto`);
+      assert.equal(await webCrypto.verifyRaw(args), true, `${c.name} (${who}) on WebCrypto`);
+      const f = c.expect.ok.token;
+      const policy = { algorithms: [alg], acceptJwtTyp: true };
+      const v = node.verifySet(token, ring, policy, c.now);
+      assert.equal(v.claims.toJson(), node.verifySet(f, ring, policy, c.now).claims.toJson(), `${c.name} (${who})`);
+      // The fallback token, in turn, verifies on the platforms.
+      const fargs = { ...args, signature: new Uint8Array(b64(f.slice(f.lastIndexOf(".") + 1))) };
+      assert.equal(nodeCrypto.verifyRaw(fargs), true);
+      assert.equal(await webCrypto.verifyRaw(fargs), true);
+      signed++;
+    }
+  }
+  assert.ok(signed >= 4, `${signed} platform signatures checked`);
+});
+
+test("verifyRaw: malformed keys and signatures give false, never an exception", async () => {
+  const key = node.SigningKey.generateEs256(crypto.getRandomValues(new Uint8Array(32)), "k");
+  const jwk = JSON.parse(key.toPublicJwk());
+  const signingInput = new TextEncoder().encode("a.b");
+  const good = nodeCrypto.signRaw({ alg: "ES256", key: nodeCrypto.privateKey("ES256", JSON.parse(key.toPrivateJwk())), signingInput });
+  assert.equal(nodeCrypto.verifyRaw({ alg: "ES256", jwk, signingInput, signature: good }), true);
+  assert.equal(await webCrypto.verifyRaw({ alg: "ES256", jwk, signingInput, signature: good }), true);
+  const bad = [
+    { alg: "ES256", jwk, signingInput, signature: good.slice(0, 63) },
+    { alg: "ES256", jwk, signingInput, signature: new Uint8Array(64) },
+    { alg: "ES256", jwk, signingInput, signature: new Uint8Array(70).fill(0x30) },
+    { alg: "ES256", jwk: { ...jwk, x: jwk.y }, signingInput, signature: good },
+    { alg: "ES256", jwk: { kty: "EC", crv: "P-256", x: "AA", y: "AA" }, signingInput, signature: good },
+    { alg: "PS256", jwk, signingInput, signature: good },
+    { alg: "HS256", jwk, signingInput, signature: good },
+    { alg: "ES256", jwk: null, signingInput, signature: good },
+    { alg: "ES256", jwk: "text", signingInput, signature: good },
+  ];
+  for (const args of bad) {
+    assert.equal(nodeCrypto.verifyRaw(args), false, JSON.stringify(args.jwk));
+    assert.equal(await webCrypto.verifyRaw(args), false, JSON.stringify(args.jwk));
+  }
+});
+
+test("a receiver batch on WebCrypto (handleResponseAsync) and on node:crypto gives handleResponse's outcome", async () => {
+  const ISS = "https://examplebank.com/";
+  const TPP = "tpp";
+  const T0 = 1_700_000_000_000;
+  for (const sp of [web, node]) {
+    const bank = sp.SigningKey.generateEs256(crypto.getRandomValues(new Uint8Array(32)), "bank-1");
+    const other = sp.SigningKey.generateEs256(crypto.getRandomValues(new Uint8Array(32)), "bank-1");
+    const claims = (jti) => new sp.ClaimsBuilder(ISS, jti, TPP, T0 / 1000).customEvent("https://examplebank.com/e", "{}").build();
+    const queue = new sp.MemoryTransmitter();
+    queue.enqueue(await sp.signSetAsync(claims("a"), bank, T0, "rfc8417"), T0);
+    queue.enqueue(await sp.signSetAsync(claims("b"), other, T0, "rfc8417"), T0); // wrong key: refused
+    queue.enqueue(await sp.signSetAsync(claims("c"), bank, T0, "rfc8417"), T0);
+    const rx = new sp.Receiver({ issuer: ISS, clientId: TPP, jwksJson: sp.jwksFromKeys([bank]) });
+    const req = rx.nextRequest(T0);
+    const body = queue.handlePoll(TPP, req.body, T0).responseJson;
+    const batch = await rx.handleResponseAsync(req.id, 200, body, T0);
+    assert.deepEqual(batch.deliveries.map((d) => d.jti), ["a", "c"]);
+    assert.deepEqual(batch.rejections.map((r) => [r.jti, r.code]), [["b", "bad_signature"]]);
+    // A failed poll is an outcome, as with handleResponse.
+    const next = rx.nextRequest(T0 + 60_000);
+    const failed = await rx.handleResponseAsync(next.id, 503, "", T0 + 60_000);
+    assert.ok(failed.failure, "503 is a failure outcome");
+  }
+});
+
+test("platform failures are setpoll errors with a code, and rejections are handled", async () => {
+  const key = web.SigningKey.generateEs256(crypto.getRandomValues(new Uint8Array(32)), "k");
+  const ring = web.Keyring.fromJwks(web.jwksFromKeys([key]));
+  await assert.rejects(web.verifySetAsync("not-a-jws", ring, {}, 0), (e) => e instanceof web.VerifyError && e.code === "malformed");
+  const claims = new web.ClaimsBuilder("https://i/", "j", "tpp", 1).customEvent("https://e/x", "{}").build();
+  const token = await web.signSetAsync(claims, key, 1000, "rfc8417");
+  const tampered = `${token.slice(0, -4)}AAAA`;
+  await assert.rejects(web.verifySetAsync(tampered, ring, {}, 1000), (e) => e instanceof web.VerifyError && e.code === "bad_signature");
+  const e = web.platformError("sign", "platform_failed", "WebCrypto could not sign");
+  assert.ok(e instanceof web.SignError && e instanceof web.SetpollError && e.code === "platform_failed");
+  // A prepared SET is finished once.
+  const p = web.prepareSet(token, ring, {});
+  web.finishSet(p, true, 1000);
+  assert.throws(() => web.finishSet(p, true, 1000), (err) => err instanceof web.ArgumentError && err.code === "already_finished");
+});

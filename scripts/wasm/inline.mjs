@@ -1,0 +1,70 @@
+// Writes the package's default browser/bundler entry next to a
+// `wasm-bindgen --target web` build: an ES module that is ready on import.
+//
+//   node scripts/wasm/inline.mjs bindings/wasm/pkg/web [entry]
+//
+// In DIR (which holds setpoll_bg.wasm and ENTRY, the module to wrap: default
+// setpoll.js, wasm-bindgen's; any module with the same `initSync` and default
+// `init` will do) it writes
+//   setpoll_bg_wasm.js  the .wasm as one base64 string (plain JavaScript)
+//   inline.js           decodes it, calls ENTRY's initSync with the bytes,
+//                       then re-exports everything ENTRY exports
+//   inline.d.ts         ENTRY's declarations
+// Why: a bundler then has nothing to do but bundle JavaScript. esbuild does
+// not copy the .wasm that `new URL("setpoll_bg.wasm", import.meta.url)` names
+// (the app fails with a 404), and with the glue alone every call made before
+// `await init()` is a TypeError. The default export stays ENTRY's `init`,
+// which returns at once once instantiated, so `await init()` still works.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const [dir, entry = "setpoll.js"] = process.argv.slice(2);
+if (!dir) {
+  console.error("usage: node scripts/wasm/inline.mjs <dir of a --target web build> [entry module]");
+  process.exit(2);
+}
+const wasm = readFileSync(join(dir, "setpoll_bg.wasm"));
+if (!WebAssembly.validate(wasm)) {
+  console.error(`${dir}/setpoll_bg.wasm is not a valid module`);
+  process.exit(1);
+}
+
+writeFileSync(
+  join(dir, "setpoll_bg_wasm.js"),
+  `// setpoll_bg.wasm (${wasm.length} bytes), base64: written by scripts/wasm/inline.mjs.\n` +
+    `export const wasmBase64 =\n  "${wasm.toString("base64")}";\n`,
+);
+
+writeFileSync(
+  join(dir, "inline.js"),
+  `// The default entry for browsers and bundlers: ready on import, nothing to
+// configure (written by scripts/wasm/inline.mjs). The .wasm travels inside
+// setpoll_bg_wasm.js as base64 and is instantiated synchronously here.
+// ./${entry} (\`setpoll/web\`) is the same API without the inlined copy:
+// it fetches setpoll_bg.wasm and needs \`await init()\` first.
+import { initSync } from "./${entry}";
+import { wasmBase64 } from "./setpoll_bg_wasm.js";
+
+function decode(text) {
+  if (typeof Uint8Array.fromBase64 === "function") return Uint8Array.fromBase64(text);
+  const raw = atob(text);
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  return bytes;
+}
+
+initSync({ module: decode(wasmBase64) });
+
+export * from "./${entry}";
+export { default } from "./${entry}";
+`,
+);
+
+writeFileSync(
+  join(dir, "inline.d.ts"),
+  `// The default entry (inline.js): instantiated on import; \`init()\` is optional.
+export * from "./${entry}";
+export { default } from "./${entry}";
+`,
+);
+console.log(`  [wasm] ${dir}/inline.js (wraps ${entry}): ready-on-import entry, .wasm inlined (${Math.ceil((wasm.length * 4) / 3)} base64 chars)`);
