@@ -368,6 +368,38 @@ fn inputs(keys: &Keys) -> Result<Vec<Input>, GenError> {
         },
         NOW_MS,
     );
+    // `exp` with the default skew (300 s): accepted until now >= exp + skew.
+    for (name, exp) in [
+        ("exp passed, within the skew", IAT + 10),
+        ("exp passed, at the edge of the skew", IAT + 30 - 300),
+        ("exp passed, one second inside the skew", IAT + 30 - 299),
+    ] {
+        push(
+            name,
+            forge(
+                &obie_header("ES256", "es256-2026", ""),
+                with_exp(json!(exp)).as_bytes(),
+                &keys.es,
+            )?,
+            &jwks,
+            &std,
+            NOW_MS,
+        );
+    }
+    push(
+        "nbf one second beyond the skew",
+        forge(
+            &obie_header("ES256", "es256-2026", ""),
+            edited(&ex, |m| {
+                m.insert("nbf".into(), json!(IAT + 30 + 301));
+            })
+            .as_bytes(),
+            &keys.es,
+        )?,
+        &jwks,
+        &std,
+        NOW_MS,
+    );
     push(
         "exp in the future",
         forge(
