@@ -15,7 +15,7 @@ use setpoll_core::jose::{JwkSet, Keyring};
 use setpoll_core::receiver::{
     Batch, Delivery, Duplicate, DuplicateOf, HttpResponse, Jitter, PollFailure as CoreFailure,
     PollOutcome, Receiver as CoreReceiver, ReceiverChange, ReceiverConfig as CoreConfig,
-    ReceiverState, Recheck, Rejection, RequestId, RequestKind,
+    ReceiverState, Recheck, Rejection, RequestId, RequestKind, StaleKeys as CoreStale,
 };
 
 use crate::jose::seeded;
@@ -328,6 +328,8 @@ pub enum ReceiverDuplicateOf {
     Rejected,
     /// A SET the application still processes: nothing is queued.
     InProcessing,
+    /// A SET held for a key refresh: judged once, after `refreshKeys`.
+    Held,
 }
 
 /// A SET received again within the dedup window.
@@ -416,6 +418,16 @@ pub struct StaleKeys {
     pub refresh_at_ms: i64,
 }
 
+impl From<CoreStale> for StaleKeys {
+    fn from(k: CoreStale) -> Self {
+        StaleKeys {
+            kids: k.kids,
+            held: num::i32_of(k.held),
+            refresh_at_ms: to_host(k.refresh_at),
+        }
+    }
+}
+
 /// What one round trip brought: SETs for the application, or a failure.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -439,6 +451,11 @@ pub struct ReceiverBatch {
     pub set_errs_confirmed: i32,
     /// The code of the parse error when the answer was read entry by entry.
     pub salvaged: Option<String>,
+    /// SETs held in this answer because their `kid` is unknown (`jti`s);
+    /// they are judged after `refreshKeys`.
+    pub held: Vec<String>,
+    /// `Some` while SETs are held: refresh the keys (as `keysStale()`).
+    pub keys_stale: Option<StaleKeys>,
     /// The round trip failed (nothing above is filled); `None` on success.
     pub failure: Option<PollFailure>,
 }
@@ -468,6 +485,7 @@ fn duplicate(d: Duplicate) -> ReceiverDuplicate {
         of: match d.of {
             DuplicateOf::Acked => ReceiverDuplicateOf::Acked,
             DuplicateOf::Rejected => ReceiverDuplicateOf::Rejected,
+            DuplicateOf::Held => ReceiverDuplicateOf::Held,
             _ => ReceiverDuplicateOf::InProcessing,
         },
         jti: d.jti,
@@ -493,6 +511,8 @@ impl From<Batch> for ReceiverBatch {
             acks_confirmed: num::i32_of(b.acks_confirmed),
             set_errs_confirmed: num::i32_of(b.set_errs_confirmed),
             salvaged: b.salvaged.map(|e| e.code().to_owned()),
+            held: b.held,
+            keys_stale: b.keys_stale.map(Into::into),
             failure: None,
         }
     }
@@ -765,11 +785,7 @@ impl Receiver {
     /// # Errors
     /// Never in practice (a poisoned lock).
     pub fn keys_stale(&self) -> Result<Option<StaleKeys>, SetpollError> {
-        Ok(self.lock()?.rx.keys_stale().map(|k| StaleKeys {
-            kids: k.kids,
-            held: num::i32_of(k.held),
-            refresh_at_ms: to_host(k.refresh_at),
-        }))
+        Ok(self.lock()?.rx.keys_stale().map(Into::into))
     }
 
     /// Replace the ASPSP's JWK Set with one fetched at `nowMs` and judge the
