@@ -15,7 +15,7 @@ use setpoll_core::jose::{JwkSet, Keyring};
 use setpoll_core::receiver::{
     Batch, Delivery, Duplicate, DuplicateOf, HttpResponse, Jitter, PollFailure as CoreFailure,
     PollOutcome, Receiver as CoreReceiver, ReceiverChange, ReceiverConfig as CoreConfig,
-    ReceiverState, Recheck, Rejection, RequestId, RequestKind, StaleKeys as CoreStale,
+    ReceiverState, Recheck, Rejection, RequestId, RequestKind, StaleKeys as CoreStale, StateError,
 };
 
 use crate::jose::seeded;
@@ -832,14 +832,49 @@ impl Receiver {
 #[cfg_attr(feature = "uniffi", uniffi::export)]
 pub fn apply_receiver_changes(state: String, changes: String) -> Result<String, SetpollError> {
     let mut snapshot = ReceiverState::from_json(&state)?;
-    let items: Vec<serde_json::Value> = serde_json::from_str(&changes)
-        .map_err(|e| SetpollError::argument("bad_json", format!("changes: {e}")))?;
-    let changes = items
-        .iter()
-        .map(|v| ReceiverChange::from_json(&v.to_string()))
-        .collect::<Result<Vec<_>, _>>()?;
-    snapshot.apply(changes)?;
+    snapshot.apply(read_changes(&changes)?)?;
     Ok(snapshot.to_json())
+}
+
+/// The changes of a journal in one serde pass: text that is not a JSON
+/// array is `Argument(bad_json)`; an element that is not a change is the
+/// core's `StateError::Json`, as `ReceiverChange::from_json` says it.
+fn read_changes(text: &str) -> Result<Vec<ReceiverChange>, SetpollError> {
+    use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
+    use serde_json::error::Category;
+
+    /// Reads the array; `in_array` is set once its elements are read.
+    struct Journal<'a>(&'a core::cell::Cell<bool>);
+    impl<'de> DeserializeSeed<'de> for Journal<'_> {
+        type Value = Vec<ReceiverChange>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Journal<'_> {
+        type Value = Vec<ReceiverChange>;
+        fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            f.write_str("a JSON array of receiver changes")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            self.0.set(true);
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+            while let Some(change) = seq.next_element()? {
+                out.push(change);
+            }
+            Ok(out)
+        }
+    }
+
+    let in_array = core::cell::Cell::new(false);
+    let mut de = serde_json::Deserializer::from_str(text);
+    Journal(&in_array)
+        .deserialize(&mut de)
+        .and_then(|changes| de.end().map(|()| changes))
+        .map_err(|e| match e.classify() {
+            Category::Data if in_array.get() => StateError::Json(e.to_string()).into(),
+            _ => SetpollError::argument("bad_json", format!("changes: {e}")),
+        })
 }
 
 #[cfg(test)]
@@ -923,6 +958,20 @@ mod tests {
         assert_eq!(replayed, rx.state().unwrap());
         let e = apply_receiver_changes("{".into(), "[]".into()).unwrap_err();
         assert!(matches!(e, SetpollError::Receiver { .. }), "{e:?}");
+        let snapshot = rx.state().unwrap();
+        for (changes, code) in [
+            ("{}", "bad_json"),
+            ("[", "bad_json"),
+            ("[{\"ackQueued\":{\"jti\":\"a\"}}] x", "bad_json"),
+            ("[{\"ackQueued\":{\"jti\":\"a\"}},", "bad_json"),
+            ("[{\"noSuchChange\":{}}]", "state_json"),
+            ("[{\"ackQueued\":{\"jti\":7}}]", "state_json"),
+        ] {
+            let e = apply_receiver_changes(snapshot.clone(), changes.into()).unwrap_err();
+            assert_eq!(e.code(), code, "{changes}: {e:?}");
+        }
+        let one = apply_receiver_changes(snapshot, "[{\"ackQueued\":{\"jti\":\"a\"}}]".into());
+        assert!(one.unwrap().contains("\"a\""));
     }
 
     #[test]
