@@ -119,36 +119,26 @@ fn parse<T: serde::de::DeserializeOwned>(
     serde_json::from_str(text).map_err(|e| SetpollError::argument(code, format!("{what}: {e}")))
 }
 
-/// A resource link of an event subject.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct Link {
-    /// API version (`v3.1.10`).
-    pub version: String,
-    /// The resource URL.
-    pub link: String,
+record! {
+    /// A resource link of an event subject.
+    pub struct Link {
+        /// API version (`v3.1.10`).
+        pub version: String,
+        /// The resource URL.
+        pub link: String,
+    }
 }
 
-/// The subject of an OBIE event.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct EventSubject {
-    /// Resource id.
-    pub rid: String,
-    /// Resource type.
-    pub rty: String,
-    /// Resource links.
-    pub links: Vec<Link>,
+record! {
+    /// The subject of an OBIE event.
+    pub struct EventSubject {
+        /// Resource id.
+        pub rid: String,
+        /// Resource type.
+        pub rty: String,
+        /// Resource links.
+        pub links: Vec<Link>,
+    }
 }
 
 impl From<EventSubject> for CoreSubject {

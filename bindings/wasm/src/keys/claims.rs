@@ -33,30 +33,33 @@ impl SetClaims {
     }
 }
 
+/// The builder's seconds steps, each `int` check plus one host call.
+macro_rules! secs_steps {
+    ($($name:ident = $doc:literal;)*) => {
+        #[wasm_bindgen]
+        impl ClaimsBuilder {$(
+            #[doc = $doc]
+            ///
+            /// # Errors
+            /// `ArgumentError` (`builder_used`) after `build()`.
+            pub fn $name(
+                &self,
+                #[wasm_bindgen(unchecked_param_type = "number")] secs: JsValue,
+            ) -> JsResult<ClaimsBuilder> {
+                let secs = int(&secs, stringify!($name))?;
+                self.step(|b| b.$name(secs))
+            }
+        )*}
+    };
+}
+
+secs_steps! {
+    exp = "Set `exp` (seconds): verifiers refuse the SET from then on.";
+    nbf = "Set `nbf` (seconds): verifiers refuse the SET before then.";
+}
+
 #[wasm_bindgen]
 impl ClaimsBuilder {
-    /// Set `exp` (seconds).
-    ///
-    /// # Errors
-    /// `ArgumentError` (`builder_used`) after `build()`.
-    pub fn exp(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "number")] exp: JsValue,
-    ) -> JsResult<ClaimsBuilder> {
-        let exp = int(&exp, "exp")?;
-        self.step(|b| b.exp(exp))
-    }
-    /// Set `nbf` (seconds).
-    ///
-    /// # Errors
-    /// `ArgumentError` (`builder_used`) after `build()`.
-    pub fn nbf(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "number")] nbf: JsValue,
-    ) -> JsResult<ClaimsBuilder> {
-        let nbf = int(&nbf, "nbf")?;
-        self.step(|b| b.nbf(nbf))
-    }
     /// Set `sub_id` from JSON object text (`{"format":"email","email":"…"}`).
     ///
     /// # Errors
