@@ -107,16 +107,24 @@ impl SetClaims {
 }
 
 fn json_text(members: &Map<String, Value>) -> String {
-    Value::Object(members.clone()).to_string()
+    // A map of JSON values always serialises.
+    serde_json::to_string(members).unwrap_or_default()
 }
 
-/// JSON text that must parse as `T`, else `Argument(code)` naming `what`.
-fn parse<T: serde::de::DeserializeOwned>(
-    text: &str,
-    code: &str,
-    what: &str,
-) -> Result<T, SetpollError> {
+/// JSON text, else `Argument(code)` naming `what`.
+fn parse(text: &str, code: &str, what: &str) -> Result<Value, SetpollError> {
     serde_json::from_str(text).map_err(|e| SetpollError::argument(code, format!("{what}: {e}")))
+}
+
+/// A JSON object, else `Argument(code)` naming `what`.
+fn parse_object(text: &str, code: &str, what: &str) -> Result<Map<String, Value>, SetpollError> {
+    match parse(text, code, what)? {
+        Value::Object(members) => Ok(members),
+        _ => Err(SetpollError::argument(
+            code,
+            format!("{what}: not a JSON object"),
+        )),
+    }
 }
 
 record! {
@@ -258,7 +266,7 @@ impl ClaimsBuilder {
         uri: String,
         payload_json: String,
     ) -> Result<Arc<Self>, SetpollError> {
-        let payload = parse(&payload_json, "invalid_event_payload", "payloadJson")?;
+        let payload = parse_object(&payload_json, "invalid_event_payload", "payloadJson")?;
         self.step(|b| b.custom_event(uri, payload))
     }
     /// Set `exp` (seconds): verifiers refuse the SET from then on.
@@ -281,7 +289,7 @@ impl ClaimsBuilder {
     /// # Errors
     /// `Argument(invalid_sub_id)` when it is not a JSON object.
     pub fn sub_id_json(self: Arc<Self>, sub_id_json: String) -> Result<Arc<Self>, SetpollError> {
-        let members = parse(&sub_id_json, "invalid_sub_id", "subIdJson")?;
+        let members = parse_object(&sub_id_json, "invalid_sub_id", "subIdJson")?;
         self.step(|b| b.sub_id(SubjectId::from_members(members)))
     }
     /// Add a top-level claim of another name (a private claim), its value
@@ -294,7 +302,7 @@ impl ClaimsBuilder {
         name: String,
         value_json: String,
     ) -> Result<Arc<Self>, SetpollError> {
-        let value: Value = parse(&value_json, "invalid_claim_value", "valueJson")?;
+        let value = parse(&value_json, "invalid_claim_value", "valueJson")?;
         self.step(|b| b.claim(name, value))
     }
     /// Validate and return the claims (the builder can then not be reused).
