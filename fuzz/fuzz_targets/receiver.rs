@@ -21,8 +21,8 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use setpoll_core::codes::SetErrCode;
 use setpoll_core::receiver::{
-    Delivery, HttpResponse, PollOutcome, Receiver, ReceiverChange, ReceiverConfig,
-    ReceiverState, RequestId,
+    Delivery, HttpResponse, PollOutcome, Receiver, ReceiverChange, ReceiverConfig, ReceiverState,
+    RequestId,
 };
 use setpoll_core::set::verify_set;
 use setpoll_core::Timestamp;
@@ -66,7 +66,11 @@ struct Seen {
 impl Seen {
     fn deliveries(&mut self, deliveries: &[Delivery], config: &ReceiverConfig, now: Timestamp) {
         for d in deliveries {
-            assert!(self.delivered.insert(d.jti.clone()), "{} delivered twice", d.jti);
+            assert!(
+                self.delivered.insert(d.jti.clone()),
+                "{} delivered twice",
+                d.jti
+            );
             let v = verify_set(&d.token, setpoll_fuzz::keyring(), &config.policy, now)
                 .unwrap_or_else(|e| panic!("delivered SET does not verify: {e:?}"));
             assert_eq!(v.claims, d.claims);
