@@ -52,7 +52,7 @@ def main():
         "request": [b for b in map(body, cases("request_parse")) if b is not None]
         + step_bodies("transmitter", "poll"),
         "response": [b for b in map(body, cases("response_parse")) if b is not None]
-        + step_bodies("receiver", "handleResponse"),
+        + step_bodies("receiver", "handleReply"),
         "claims": claims,
         "sign_verify": claims,
         "verify": strings("verify", "token")

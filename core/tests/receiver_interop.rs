@@ -24,7 +24,7 @@ use setpoll_core::claims::SetClaims;
 use setpoll_core::codes::SetErrCode;
 use setpoll_core::jose::{HeaderProfile, JwkSet, Keyring, SigningKey};
 use setpoll_core::receiver::{
-    Batch, HttpResponse, Receiver, ReceiverConfig, ReceiverError, RequestKind,
+    Batch, FailureReason, HttpResponse, PollOutcome, Receiver, ReceiverConfig, RequestKind,
 };
 use setpoll_core::set::sign_set;
 use setpoll_core::wire::{EventPolling, RequestOptions};
@@ -112,14 +112,21 @@ fn receiver() -> Receiver {
     Receiver::new(c).unwrap()
 }
 
-fn answer(rx: &mut Receiver, status: u16, body: &str) -> Result<Batch, ReceiverError> {
-    let req = rx.next_request(now()).unwrap();
-    rx.handle_response(
-        req.id,
-        HttpResponse::new(status, body),
-        now(),
-        &mut ChaCha8Rng::seed_from_u64(0),
-    )
+/// One round trip: the batch, or why it failed.
+fn answer(rx: &mut Receiver, status: u16, body: &str) -> Result<Batch, FailureReason> {
+    let req = rx.poll_request(now()).unwrap();
+    let outcome = rx
+        .handle_reply(
+            req.id,
+            HttpResponse::new(status, body),
+            now(),
+            &mut ChaCha8Rng::seed_from_u64(0),
+        )
+        .unwrap();
+    match outcome {
+        PollOutcome::Batch(b) => Ok(b),
+        PollOutcome::Failed(f) => Err(f.reason),
+    }
 }
 
 fn sets_body(sets: &[(&str, &str)]) -> Value {
@@ -198,20 +205,23 @@ fn every_request_body_fits_obeventpolling1_in_every_version() {
     let mut bodies = Vec::new();
     // A poll, then an ack-only flush carrying an ack and setErrs with long
     // descriptions and the app's own code.
-    let first = rx.next_request(now()).unwrap();
+    let first = rx.poll_request(now()).unwrap();
     bodies.push(first.body.clone());
     let good = sign(&obie_claims("good"), &signers().ps256, &obie_profile());
     let bad = sign(&obie_claims("bad"), &signers().es256, &obie_profile()).replace('.', ".x");
     let app_rejected = sign(&obie_claims("mine"), &signers().es256, &obie_profile());
     let body = sets_body(&[("good", &good), ("bad", &bad), ("mine", &app_rejected)]).to_string();
-    let batch = rx
-        .handle_response(
+    let PollOutcome::Batch(batch) = rx
+        .handle_reply(
             first.id,
             HttpResponse::new(201, &body),
             now(),
             &mut ChaCha8Rng::seed_from_u64(0),
         )
-        .unwrap();
+        .unwrap()
+    else {
+        panic!("the answer failed");
+    };
     assert_eq!(batch.deliveries.len(), 2);
     rx.ack("good").unwrap();
     rx.reject(
@@ -220,7 +230,7 @@ fn every_request_body_fits_obeventpolling1_in_every_version() {
         &"x".repeat(900),
     )
     .unwrap();
-    let flush = rx.next_request(now()).unwrap();
+    let flush = rx.poll_request(now()).unwrap();
     assert_eq!(flush.kind, RequestKind::AckOnly);
     bodies.push(flush.body.clone());
     for file in common::POLLING_FILES {
@@ -280,7 +290,6 @@ fn every_error_status_the_files_list_keeps_the_acks_and_backs_off() {
             let _ = answer(&mut rx, 201, &sets_body(&[("a", &tok)]).to_string()).unwrap();
             rx.ack("a").unwrap();
             let e = answer(&mut rx, status, &ob_error).unwrap_err();
-            assert!(e.is_poll_failure(), "{file}: {status}");
             let code = match status {
                 401 | 403 => "unauthorized",
                 429 => "throttled",
@@ -289,13 +298,11 @@ fn every_error_status_the_files_list_keeps_the_acks_and_backs_off() {
             };
             assert_eq!(e.code(), code, "{file}: {status}");
             assert_eq!(rx.state().pending_acks, ["a"], "{file}: {status}");
-            match rx.next_request(now()) {
-                Err(ReceiverError::NotDue { at }) => assert!(at > now()),
-                other => panic!("{file}: {status}: no backoff: {other:?}"),
-            }
+            assert_eq!(rx.poll_request(now()), None, "{file}: {status}: no backoff");
+            assert!(rx.poll_timeout().unwrap() > now(), "{file}: {status}");
             // After the backoff, the ack goes out again.
             let later = now().saturating_add(Duration::from_secs(3600));
-            assert_eq!(rx.next_request(later).unwrap().polling.ack, ["a"]);
+            assert_eq!(rx.poll_request(later).unwrap().polling.ack, ["a"]);
         }
     }
 }
@@ -335,10 +342,8 @@ fn an_empty_sets_is_an_empty_batch() {
     let mut rx = receiver();
     let batch = answer(&mut rx, 201, r#"{"sets":{},"moreAvailable":false}"#).unwrap();
     assert!(batch.deliveries.is_empty() && batch.rejections.is_empty());
-    assert!(matches!(
-        rx.next_request(now()),
-        Err(ReceiverError::NotDue { .. })
-    ));
+    assert_eq!(rx.poll_request(now()), None);
+    assert!(rx.poll_timeout().unwrap() > now());
 }
 
 #[test]
@@ -393,7 +398,7 @@ fn sets_from_obie_and_rfc8417_signers_are_delivered() {
     for d in &batch.deliveries {
         rx.ack(&d.jti).unwrap();
     }
-    let flush = rx.next_request(now()).unwrap();
+    let flush = rx.poll_request(now()).unwrap();
     assert_eq!(
         flush.polling.ack,
         ["obie-ps256", "obie-es256", "rfc-es256", "rfc-ps256"]
@@ -412,7 +417,7 @@ fn a_set_spliced_under_another_key_is_reported_not_delivered() {
     .unwrap();
     assert!(batch.deliveries.is_empty());
     assert_eq!(batch.rejections[0].jti, "claimed-jti");
-    let flush = rx.next_request(now()).unwrap();
+    let flush = rx.poll_request(now()).unwrap();
     let v: Value = serde_json::from_str(&flush.body).unwrap();
     assert_eq!(v["setErrs"]["claimed-jti"]["err"], "setData");
     assert!(v["setErrs"].get("real-jti").is_none());

@@ -1,13 +1,18 @@
-//! A `Receiver` driven through arbitrary exchanges: each request it asks
-//! for is answered with an arbitrary status, `Retry-After` and body (raw
-//! bytes, or a response built from the vectors' valid tokens under
-//! arbitrary `jti` keys), a transport failure or an unknown request id,
-//! interleaved with acks, rejections, time passing and save/restore.
+//! A `Receiver` driven through the sans-IO verbs with arbitrary exchanges:
+//! each request it asks for (`poll_request`) is answered (`handle_reply`)
+//! with an arbitrary status, `Retry-After` and body (raw bytes, or a
+//! response built from the vectors' valid tokens under arbitrary `jti`
+//! keys), no answer (`handle_no_reply`) or an unknown request id,
+//! interleaved with acks, rejections, time passing, key refreshes (the
+//! receiver starts with one of the vectors' keys, so SETs signed with the
+//! others are held) and restarts from the persisted journal.
 //!
 //! Checks: no panic; no SET is delivered twice within the run (the dedup
 //! window outlasts it); an unknown request id changes nothing; every
-//! delivery verified with the vectors' keys; the state written by
-//! `to_json` reads back equal and restores.
+//! delivery verified with the vectors' keys; a failure's retry time is not
+//! in the past; the first state with every change taken since replayed
+//! (`ReceiverState::apply`) equals `state()`, its JSON reads back equal,
+//! and a receiver restores from it.
 #![no_main]
 
 use std::collections::HashSet;
@@ -15,7 +20,10 @@ use std::collections::HashSet;
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use setpoll_core::codes::SetErrCode;
-use setpoll_core::receiver::{HttpResponse, Receiver, ReceiverConfig, ReceiverState, RequestId};
+use setpoll_core::receiver::{
+    Delivery, HttpResponse, PollOutcome, Receiver, ReceiverChange, ReceiverConfig, ReceiverState,
+    RequestId,
+};
 use setpoll_core::set::verify_set;
 use setpoll_core::Timestamp;
 
@@ -44,6 +52,32 @@ enum Op {
     Ack(u8),
     Reject(u8, String),
     Save,
+    Refresh,
+    RefreshFailed,
+}
+
+/// What the run has seen delivered, and what is still unsettled.
+#[derive(Default)]
+struct Seen {
+    delivered: HashSet<String>,
+    unsettled: Vec<String>,
+}
+
+impl Seen {
+    fn deliveries(&mut self, deliveries: &[Delivery], config: &ReceiverConfig, now: Timestamp) {
+        for d in deliveries {
+            assert!(
+                self.delivered.insert(d.jti.clone()),
+                "{} delivered twice",
+                d.jti
+            );
+            let v = verify_set(&d.token, setpoll_fuzz::keyring(), &config.policy, now)
+                .unwrap_or_else(|e| panic!("delivered SET does not verify: {e:?}"));
+            assert_eq!(v.claims, d.claims);
+            assert_eq!(d.claims.jti, d.jti);
+            self.unsettled.push(d.jti.clone());
+        }
+    }
 }
 
 fn body_text(sets: &[(u8, u8)], more: Option<bool>, extra: bool) -> String {
@@ -77,18 +111,19 @@ fn body_text(sets: &[(u8, u8)], more: Option<bool>, extra: bool) -> String {
 }
 
 fuzz_target!(|ops: Vec<Op>| {
-    let config = ReceiverConfig::new(
+    let mut config = ReceiverConfig::new(
         setpoll_fuzz::ISSUER,
         setpoll_fuzz::AUDIENCE,
-        setpoll_fuzz::keyring().clone(),
+        setpoll_fuzz::first_key_only().clone(),
     );
     let Ok(mut receiver) = Receiver::new(config.clone()) else {
         panic!("vector receiver config refused");
     };
+    let first = receiver.state();
+    let mut journal: Vec<ReceiverChange> = Vec::new();
     let mut rng = setpoll_fuzz::CountingRng(7);
     let mut now = setpoll_fuzz::now();
-    let mut delivered: HashSet<String> = HashSet::new();
-    let mut unsettled: Vec<String> = Vec::new();
+    let mut seen = Seen::default();
     for op in ops.into_iter().take(64) {
         match op {
             // At most two minutes a step: the run stays inside the dedup window.
@@ -96,23 +131,27 @@ fuzz_target!(|ops: Vec<Op>| {
                 now = now.saturating_add(std::time::Duration::from_millis(u64::from(ms % 120_000)));
             }
             Op::Ack(i) => {
-                if !unsettled.is_empty() {
-                    let jti = unsettled.remove(usize::from(i) % unsettled.len());
+                if !seen.unsettled.is_empty() {
+                    let jti = seen.unsettled.remove(usize::from(i) % seen.unsettled.len());
                     receiver
                         .ack(&jti)
                         .unwrap_or_else(|e| panic!("ack {jti}: {e:?}"));
                 }
             }
             Op::Reject(i, description) => {
-                if !unsettled.is_empty() {
-                    let jti = unsettled.remove(usize::from(i) % unsettled.len());
+                if !seen.unsettled.is_empty() {
+                    let jti = seen.unsettled.remove(usize::from(i) % seen.unsettled.len());
                     receiver
                         .reject(&jti, SetErrCode::SetData, &description)
                         .unwrap_or_else(|e| panic!("reject {jti}: {e:?}"));
                 }
             }
             Op::Save => {
-                let state = receiver.state();
+                let mut state = first.clone();
+                state
+                    .apply(journal.clone())
+                    .unwrap_or_else(|e| panic!("journal refused: {e:?}"));
+                assert_eq!(state, receiver.state(), "journal replay differs");
                 let text = state.to_json();
                 let read = ReceiverState::from_json(&text)
                     .unwrap_or_else(|e| panic!("saved state refused: {e:?}\n{text}"));
@@ -125,11 +164,18 @@ fuzz_target!(|ops: Vec<Op>| {
                     .unwrap_or_else(|e| panic!("restore refused: {e:?}"));
                 receiver = fresh;
             }
+            Op::Refresh => {
+                config.keys = setpoll_fuzz::keyring().clone();
+                let recheck = receiver.refresh_keys(config.keys.clone(), now);
+                seen.deliveries(&recheck.deliveries, &config, now);
+                assert!(receiver.keys_stale().is_none(), "every key is known now");
+            }
+            Op::RefreshFailed => receiver.refresh_keys_failed(now),
             Op::WrongId(id) => {
                 let before = receiver.state();
                 let in_flight = receiver.in_flight();
                 if in_flight != Some(RequestId(id)) {
-                    let result = receiver.handle_response(
+                    let result = receiver.handle_reply(
                         RequestId(id),
                         HttpResponse::new(200, b"{}"),
                         now,
@@ -141,11 +187,11 @@ fuzz_target!(|ops: Vec<Op>| {
                 }
             }
             Op::Fail => {
-                if let Ok(request) = receiver.next_request(now) {
-                    let at = receiver
-                        .handle_failure(request.id, now, &mut rng)
+                if let Some(request) = receiver.poll_request(now) {
+                    let failure = receiver
+                        .handle_no_reply(request.id, now, &mut rng)
                         .unwrap_or_else(|e| panic!("failure refused: {e:?}"));
-                    assert!(at >= now);
+                    assert!(failure.retry_at >= now);
                 }
             }
             Op::Exchange {
@@ -153,7 +199,7 @@ fuzz_target!(|ops: Vec<Op>| {
                 retry_after,
                 body,
             } => {
-                let Ok(request) = receiver.next_request(now) else {
+                let Some(request) = receiver.poll_request(now) else {
                     continue;
                 };
                 let bytes = match &body {
@@ -168,22 +214,17 @@ fuzz_target!(|ops: Vec<Op>| {
                 if let Some(v) = retry_after.as_deref() {
                     response = response.with_retry_after(v);
                 }
-                let Ok(batch) = receiver.handle_response(request.id, response, now, &mut rng)
-                else {
-                    continue;
-                };
-                assert_eq!(batch.request, request.id);
-                for d in &batch.deliveries {
-                    assert!(delivered.insert(d.jti.clone()), "{} delivered twice", d.jti);
-                    let v = verify_set(&d.token, setpoll_fuzz::keyring(), &config.policy, now)
-                        .unwrap_or_else(|e| panic!("delivered SET does not verify: {e:?}"));
-                    assert_eq!(v.claims, d.claims);
-                    assert_eq!(d.claims.jti, d.jti);
-                    unsettled.push(d.jti.clone());
+                match receiver.handle_reply(request.id, response, now, &mut rng) {
+                    Ok(PollOutcome::Batch(batch)) => {
+                        assert_eq!(batch.request, request.id);
+                        seen.deliveries(&batch.deliveries, &config, now);
+                    }
+                    Ok(PollOutcome::Failed(f)) => assert!(f.retry_at >= now),
+                    Err(e) => panic!("answer to the request in flight refused: {e:?}"),
                 }
             }
         }
-        let _ = receiver.take_state();
-        let _: Timestamp = receiver.next_poll_at();
+        journal.extend(receiver.take_changes());
+        let _: Option<Timestamp> = receiver.poll_timeout();
     }
 });

@@ -63,6 +63,22 @@ pub fn keyring() -> &'static Keyring {
     })
 }
 
+/// [`keyring`] with its first key only: a receiver that starts with it
+/// holds the SETs signed with the others until it gets [`keyring`].
+pub fn first_key_only() -> &'static Keyring {
+    static KEYS: OnceLock<Keyring> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let mut jwks: Value = serde_json::from_str(&first_string("verify", "jwksJson"))
+            .unwrap_or_else(|e| panic!("vector key set: {e}"));
+        if let Some(Value::Array(keys)) = jwks.get_mut("keys") {
+            keys.truncate(1);
+        }
+        let set = JwkSet::from_json(jwks.to_string().as_bytes())
+            .unwrap_or_else(|e| panic!("vector key set: {e}"));
+        Keyring::new(&set).unwrap_or_else(|e| panic!("vector keyring: {e}"))
+    })
+}
+
 /// The ES256 signing key of the sign vectors (its public JWK is in [`keyring`]).
 pub fn signing_key() -> &'static SigningKey {
     static KEY: OnceLock<SigningKey> = OnceLock::new();

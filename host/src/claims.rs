@@ -3,8 +3,10 @@
 use std::sync::{Arc, Mutex};
 
 use crate::SetpollError;
+use serde_json::{Map, Value};
 use setpoll_core::claims::{
-    EventSubject as CoreSubject, LinkedAccountReason, ResourceLink, SetClaimsBuilder,
+    EventSubject as CoreSubject, LinkedAccountReason, NumericDate, ResourceLink, SetClaimsBuilder,
+    SubjectId,
 };
 
 /// The validated claims of one Security Event Token.
@@ -75,6 +77,28 @@ impl SetClaims {
     pub fn toe(&self) -> Option<i64> {
         self.0.toe
     }
+    /// `exp`, whole seconds (a fraction is rounded down; `to_json` keeps it).
+    #[must_use]
+    pub fn exp(&self) -> Option<i64> {
+        self.0.exp.as_ref().map(NumericDate::secs)
+    }
+    /// `nbf`, whole seconds (a fraction is rounded down; `to_json` keeps it).
+    #[must_use]
+    pub fn nbf(&self) -> Option<i64> {
+        self.0.nbf.as_ref().map(NumericDate::secs)
+    }
+    /// `sub_id` (RFC 9493 Subject Identifier) as JSON object text, members
+    /// as received.
+    #[must_use]
+    pub fn sub_id_json(&self) -> Option<String> {
+        self.0.sub_id.as_ref().map(|s| json_text(s.members()))
+    }
+    /// Every other top-level claim (private claims), as JSON object text
+    /// in document order (`{}` when there are none).
+    #[must_use]
+    pub fn other_claims_json(&self) -> String {
+        json_text(&self.0.other)
+    }
     /// The event type URIs, in document order.
     #[must_use]
     pub fn event_types(&self) -> Vec<String> {
@@ -82,36 +106,47 @@ impl SetClaims {
     }
 }
 
-/// A resource link of an event subject.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct Link {
-    /// API version (`v3.1.10`).
-    pub version: String,
-    /// The resource URL.
-    pub link: String,
+fn json_text(members: &Map<String, Value>) -> String {
+    // A map of JSON values always serialises.
+    serde_json::to_string(members).unwrap_or_default()
 }
 
-/// The subject of an OBIE event.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct EventSubject {
-    /// Resource id.
-    pub rid: String,
-    /// Resource type.
-    pub rty: String,
-    /// Resource links.
-    pub links: Vec<Link>,
+/// JSON text, else `Argument(code)` naming `what`.
+fn parse(text: &str, code: &str, what: &str) -> Result<Value, SetpollError> {
+    serde_json::from_str(text).map_err(|e| SetpollError::argument(code, format!("{what}: {e}")))
+}
+
+/// A JSON object, else `Argument(code)` naming `what`.
+fn parse_object(text: &str, code: &str, what: &str) -> Result<Map<String, Value>, SetpollError> {
+    match parse(text, code, what)? {
+        Value::Object(members) => Ok(members),
+        _ => Err(SetpollError::argument(
+            code,
+            format!("{what}: not a JSON object"),
+        )),
+    }
+}
+
+record! {
+    /// A resource link of an event subject.
+    pub struct Link {
+        /// API version (`v3.1.10`).
+        pub version: String,
+        /// The resource URL.
+        pub link: String,
+    }
+}
+
+record! {
+    /// The subject of an OBIE event.
+    pub struct EventSubject {
+        /// Resource id.
+        pub rid: String,
+        /// Resource type.
+        pub rty: String,
+        /// Resource links.
+        pub links: Vec<Link>,
+    }
 }
 
 impl From<EventSubject> for CoreSubject {
@@ -231,11 +266,44 @@ impl ClaimsBuilder {
         uri: String,
         payload_json: String,
     ) -> Result<Arc<Self>, SetpollError> {
-        let payload: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(&payload_json).map_err(|e| {
-                SetpollError::argument("invalid_event_payload", format!("payloadJson: {e}"))
-            })?;
+        let payload = parse_object(&payload_json, "invalid_event_payload", "payloadJson")?;
         self.step(|b| b.custom_event(uri, payload))
+    }
+    /// Set `exp` (seconds): verifiers refuse the SET from then on.
+    ///
+    /// # Errors
+    /// `Argument(builder_used)` after `build()`.
+    pub fn exp(self: Arc<Self>, exp: i64) -> Result<Arc<Self>, SetpollError> {
+        self.step(|b| b.exp(NumericDate::from_secs(exp)))
+    }
+    /// Set `nbf` (seconds): verifiers refuse the SET before then.
+    ///
+    /// # Errors
+    /// `Argument(builder_used)` after `build()`.
+    pub fn nbf(self: Arc<Self>, nbf: i64) -> Result<Arc<Self>, SetpollError> {
+        self.step(|b| b.nbf(NumericDate::from_secs(nbf)))
+    }
+    /// Set `sub_id`, an RFC 9493 Subject Identifier given as JSON object
+    /// text (`{"format":"email","email":"…"}`); `build()` checks its format.
+    ///
+    /// # Errors
+    /// `Argument(invalid_sub_id)` when it is not a JSON object.
+    pub fn sub_id_json(self: Arc<Self>, sub_id_json: String) -> Result<Arc<Self>, SetpollError> {
+        let members = parse_object(&sub_id_json, "invalid_sub_id", "subIdJson")?;
+        self.step(|b| b.sub_id(SubjectId::from_members(members)))
+    }
+    /// Add a top-level claim of another name (a private claim), its value
+    /// as JSON text; `build()` refuses the names of the claims above.
+    ///
+    /// # Errors
+    /// `Argument(invalid_claim_value)` when the value is not JSON.
+    pub fn claim(
+        self: Arc<Self>,
+        name: String,
+        value_json: String,
+    ) -> Result<Arc<Self>, SetpollError> {
+        let value = parse(&value_json, "invalid_claim_value", "valueJson")?;
+        self.step(|b| b.claim(name, value))
     }
     /// Validate and return the claims (the builder can then not be reused).
     ///

@@ -2,21 +2,16 @@
 
 use setpoll_core::codes::{SetErrCode, Vocabulary};
 
-/// One `setErrs` error code with what the specifications say about it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct SetErrCodeInfo {
-    /// The code as it appears on the wire (`jwtParse`, `invalid_key`, ...).
-    pub code: String,
-    /// `obie`, `rfc8935`, or `None` for a code neither vocabulary defines.
-    pub vocabulary: Option<String>,
-    /// The specification's description, `None` when unknown.
-    pub description: Option<String>,
+record! {
+    /// One `setErrs` error code with what the specifications say about it.
+    pub struct SetErrCodeInfo {
+        /// The code as it appears on the wire (`jwtParse`, `invalid_key`, ...).
+        pub code: String,
+        /// `obie`, `rfc8935`, or `None` for a code neither vocabulary defines.
+        pub vocabulary: Option<String>,
+        /// The specification's description, `None` when unknown.
+        pub description: Option<String>,
+    }
 }
 
 impl From<&SetErrCode> for SetErrCodeInfo {

@@ -7,16 +7,14 @@ use rand_chacha::rand_core::SeedableRng;
 use setpoll_core::crypto::Backend;
 use setpoll_core::jose::{Jwk as CoreJwk, JwkSet as CoreJwkSet};
 
-/// Which crypto implementation to use.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
-pub enum CryptoBackend {
-    /// `aws-lc-rs` (the default): constant-time, fast.
-    Native,
-    /// Pure Rust (RustCrypto); deterministic ES256 signatures (RFC 6979).
-    Portable,
+choice! {
+    /// Which crypto implementation to use.
+    pub enum CryptoBackend {
+        /// `aws-lc-rs` (the default): constant-time, fast.
+        Native,
+        /// Pure Rust (RustCrypto); deterministic ES256 signatures (RFC 6979).
+        Portable,
+    }
 }
 
 fn backend(b: Option<CryptoBackend>) -> Backend {
@@ -145,21 +143,16 @@ impl SigningKey {
     }
 }
 
-/// A key skipped when a JWK Set was imported.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct SkippedKey {
-    /// Its position in the set's `keys` array.
-    pub index: i32,
-    /// Its `kid`, when it had one.
-    pub kid: Option<String>,
-    /// Why (stable code).
-    pub code: String,
+record! {
+    /// A key skipped when a JWK Set was imported.
+    pub struct SkippedKey {
+        /// Its position in the set's `keys` array.
+        pub index: i32,
+        /// Its `kid`, when it had one.
+        pub kid: Option<String>,
+        /// Why (stable code).
+        pub code: String,
+    }
 }
 
 fn skipped_keys(set: &CoreJwkSet) -> Vec<SkippedKey> {

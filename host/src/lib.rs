@@ -6,6 +6,33 @@
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!("setpoll");
 
+/// A record of the host API: plain serde data, a UniFFI record, and with
+/// `wasm` a TypeScript declaration (tsify) with camelCase members. Written
+/// once here rather than on every type; more attributes (`#[derive(Default)]`,
+/// `#[serde(...)]`) follow the doc comment.
+macro_rules! record {
+    ($(#[$attr:meta])* pub struct $name:ident $body:tt) => {
+        #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+        #[cfg_attr(feature = "wasm", derive(tsify::Tsify), serde(rename_all = "camelCase"))]
+        $(#[$attr])*
+        pub struct $name $body
+    };
+}
+
+/// An enum of the host API whose values cross as snake_case strings: a
+/// UniFFI enum, and with `wasm` a TypeScript string union (tsify).
+macro_rules! choice {
+    ($(#[$attr:meta])* pub enum $name:ident $body:tt) => {
+        #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+        #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+        $(#[$attr])*
+        pub enum $name $body
+    };
+}
+
 mod claims;
 mod codes;
 mod error;

@@ -15,114 +15,106 @@ use setpoll_core::jose::{JwkSet, Keyring};
 use setpoll_core::receiver::{
     Batch, Delivery, Duplicate, DuplicateOf, HttpResponse, Jitter, PollFailure as CoreFailure,
     PollOutcome, Receiver as CoreReceiver, ReceiverChange, ReceiverConfig as CoreConfig,
-    ReceiverState, Recheck, Rejection, RequestId, RequestKind,
+    ReceiverState, Recheck, Rejection, RequestId, RequestKind, StaleKeys as CoreStale, StateError,
 };
 
 use crate::jose::seeded;
 use crate::time::{num, timestamp, to_host};
 use crate::SetpollError;
 
-/// How a backoff delay is randomised.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
-pub enum BackoffJitter {
-    /// The delay as computed.
-    None,
-    /// Anywhere between zero and the delay.
-    Full,
-    /// Half the delay plus up to half again.
-    Equal,
+choice! {
+    /// How a backoff delay is randomised.
+    pub enum BackoffJitter {
+        /// The delay as computed.
+        None,
+        /// Anywhere between zero and the delay.
+        Full,
+        /// Half the delay plus up to half again.
+        Equal,
+    }
 }
 
-/// Which `setErrs` code vocabulary the receiver speaks.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
-pub enum SetErrVocabulary {
-    /// Open Banking UK (`jwtParse`, `jwtIss`, ...).
-    Obie,
-    /// RFC 8935 (`invalid_request`, `invalid_key`, ...).
-    Rfc8935,
+choice! {
+    /// Which `setErrs` code vocabulary the receiver speaks.
+    pub enum SetErrVocabulary {
+        /// Open Banking UK (`jwtParse`, `jwtIss`, ...).
+        Obie,
+        /// RFC 8935 (`invalid_request`, `invalid_key`, ...).
+        Rfc8935,
+    }
 }
 
-/// Everything a [`Receiver`] needs before its first poll (durations in ms).
-/// Every optional field absent means the core's default
-/// (`setpoll_core::receiver::ReceiverConfig::new`); [`Receiver::config`]
-/// returns them all as in force.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct ReceiverConfig {
-    /// The ASPSP's issuer URI: every SET's `iss` must equal it.
-    pub issuer: String,
-    /// The TPP's client id: every SET's `aud` must contain it.
-    pub client_id: String,
-    /// The ASPSP's public JWK Set (JSON text).
-    pub jwks_json: String,
-    /// Clock-skew allowance when verifying, seconds.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub max_skew_secs: Option<i64>,
-    /// `maxEvents` sent with every poll (default: left to the ASPSP).
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub max_events: Option<i32>,
-    /// `returnImmediately` sent with every poll (default: left out).
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub return_immediately: Option<bool>,
-    /// Wait between polls when the ASPSP reports no more SETs waiting.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub poll_interval_ms: Option<i64>,
-    /// First backoff delay after a failed poll.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub backoff_base_ms: Option<i64>,
-    /// Longest backoff delay.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub backoff_cap_ms: Option<i64>,
-    /// How backoff delays are randomised.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub backoff_jitter: Option<BackoffJitter>,
-    /// Longest `Retry-After` honoured.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub retry_after_cap_ms: Option<i64>,
-    /// How long processed `jti`s are remembered.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub dedup_window_ms: Option<i64>,
-    /// How many processed `jti`s are remembered at most.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub dedup_capacity: Option<i32>,
-    /// Most SETs delivered and not yet acknowledged or rejected.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub max_unsettled: Option<i32>,
-    /// Least time between two JWK Set refreshes the receiver asks for.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub key_refresh_interval_ms: Option<i64>,
-    /// `setErrs` vocabulary.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub vocabulary: Option<SetErrVocabulary>,
-    /// 32 bytes seeding the backoff jitter (default: drawn from the OS).
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub jitter_seed: Option<Vec<u8>>,
+record! {
+    /// Everything a [`Receiver`] needs before its first poll (durations in ms).
+    /// Every optional field absent means the core's default
+    /// (`setpoll_core::receiver::ReceiverConfig::new`); [`Receiver::config`]
+    /// returns them all as in force.
+    #[derive(Default)]
+    #[serde(deny_unknown_fields)]
+    pub struct ReceiverConfig {
+        /// The ASPSP's issuer URI: every SET's `iss` must equal it.
+        pub issuer: String,
+        /// The TPP's client id: every SET's `aud` must contain it.
+        pub client_id: String,
+        /// The ASPSP's public JWK Set (JSON text).
+        pub jwks_json: String,
+        /// Clock-skew allowance when verifying, seconds.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub max_skew_secs: Option<i64>,
+        /// `maxEvents` sent with every poll (default: left to the ASPSP).
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub max_events: Option<i32>,
+        /// `returnImmediately` sent with every poll (default: left out).
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub return_immediately: Option<bool>,
+        /// Wait between polls when the ASPSP reports no more SETs waiting.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub poll_interval_ms: Option<i64>,
+        /// First backoff delay after a failed poll.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub backoff_base_ms: Option<i64>,
+        /// Longest backoff delay.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub backoff_cap_ms: Option<i64>,
+        /// How backoff delays are randomised.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub backoff_jitter: Option<BackoffJitter>,
+        /// Longest `Retry-After` honoured.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub retry_after_cap_ms: Option<i64>,
+        /// How long processed `jti`s are remembered.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub dedup_window_ms: Option<i64>,
+        /// How many processed `jti`s are remembered at most.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub dedup_capacity: Option<i32>,
+        /// Most SETs delivered and not yet acknowledged or rejected.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub max_unsettled: Option<i32>,
+        /// Least time between two JWK Set refreshes the receiver asks for.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub key_refresh_interval_ms: Option<i64>,
+        /// `setErrs` vocabulary.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub vocabulary: Option<SetErrVocabulary>,
+        /// 32 bytes seeding the backoff jitter (default: drawn from the OS).
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub jitter_seed: Option<Vec<u8>>,
+    }
 }
 
 impl ReceiverConfig {
@@ -232,56 +224,44 @@ fn jitter_rng(seed: Option<&[u8]>) -> Result<ChaCha20Rng, SetpollError> {
     }
 }
 
-/// Why a request is sent.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
-pub enum ReceiverRequestKind {
-    /// A poll: fetch SETs, report acks and errors.
-    Poll,
-    /// Only report acks and errors (`maxEvents: 0`, `returnImmediately: true`).
-    AckOnly,
+choice! {
+    /// Why a request is sent.
+    pub enum ReceiverRequestKind {
+        /// A poll: fetch SETs, report acks and errors.
+        Poll,
+        /// Only report acks and errors (`maxEvents: 0`, `returnImmediately: true`).
+        AckOnly,
+    }
 }
 
-/// One `POST /events` to send.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct ReceiverRequest {
-    /// Pass back to `handleResponse` or `handleFailure`.
-    pub id: i64,
-    /// Poll or acknowledgement flush.
-    pub kind: ReceiverRequestKind,
-    /// The exact JSON body to send (`Content-Type: application/json`).
-    pub body: String,
+record! {
+    /// One `POST /events` to send.
+    pub struct ReceiverRequest {
+        /// Pass back to `handleResponse` or `handleFailure`.
+        pub id: i64,
+        /// Poll or acknowledgement flush.
+        pub kind: ReceiverRequestKind,
+        /// The exact JSON body to send (`Content-Type: application/json`).
+        pub body: String,
+    }
 }
 
-/// A verified SET for the application; settle it with `ack` or `reject`.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct ReceiverDelivery {
-    /// Its `jti`.
-    pub jti: String,
-    /// Its `iss`.
-    pub iss: String,
-    /// The event type URIs in its `events` claim.
-    pub event_types: Vec<String>,
-    /// The verified claims as JSON.
-    pub claims_json: String,
-    /// The compact JWS as received.
-    pub token: String,
-    /// When it was handed over (ms since the epoch).
-    pub delivered_at_ms: i64,
+record! {
+    /// A verified SET for the application; settle it with `ack` or `reject`.
+    pub struct ReceiverDelivery {
+        /// Its `jti`.
+        pub jti: String,
+        /// Its `iss`.
+        pub iss: String,
+        /// The event type URIs in its `events` claim.
+        pub event_types: Vec<String>,
+        /// The verified claims as JSON.
+        pub claims_json: String,
+        /// The compact JWS as received.
+        pub token: String,
+        /// When it was handed over (ms since the epoch).
+        pub delivered_at_ms: i64,
+    }
 }
 
 impl From<Delivery> for ReceiverDelivery {
@@ -297,83 +277,68 @@ impl From<Delivery> for ReceiverDelivery {
     }
 }
 
-/// A SET that was not delivered, and what the ASPSP will be told.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct ReceiverRejection {
-    /// The key it came under in `sets`.
-    pub jti: String,
-    /// Stable machine code of the reason (`bad_signature`, `jti_mismatch`, ...).
-    pub code: String,
-    /// The queued `setErrs` code; `None` when nothing is reported.
-    pub reported_err: Option<String>,
-    /// The queued `setErrs` description; `None` when nothing is reported.
-    pub reported_description: Option<String>,
+record! {
+    /// A SET that was not delivered, and what the ASPSP will be told.
+    pub struct ReceiverRejection {
+        /// The key it came under in `sets`.
+        pub jti: String,
+        /// Stable machine code of the reason (`bad_signature`, `jti_mismatch`, ...).
+        pub code: String,
+        /// The queued `setErrs` code; `None` when nothing is reported.
+        pub reported_err: Option<String>,
+        /// The queued `setErrs` description; `None` when nothing is reported.
+        pub reported_description: Option<String>,
+    }
 }
 
-/// What a redelivered SET duplicates.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
-pub enum ReceiverDuplicateOf {
-    /// A SET already acknowledged: the ack is queued again.
-    Acked,
-    /// A SET already rejected: its `setErrs` entry is queued again.
-    Rejected,
-    /// A SET the application still processes: nothing is queued.
-    InProcessing,
+choice! {
+    /// What a redelivered SET duplicates.
+    pub enum ReceiverDuplicateOf {
+        /// A SET already acknowledged: the ack is queued again.
+        Acked,
+        /// A SET already rejected: its `setErrs` entry is queued again.
+        Rejected,
+        /// A SET the application still processes: nothing is queued.
+        InProcessing,
+        /// A SET held for a key refresh: judged once, after `refreshKeys`.
+        Held,
+    }
 }
 
-/// A SET received again within the dedup window.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct ReceiverDuplicate {
-    /// Its `jti`.
-    pub jti: String,
-    /// What it duplicates.
-    pub of: ReceiverDuplicateOf,
+record! {
+    /// A SET received again within the dedup window.
+    pub struct ReceiverDuplicate {
+        /// Its `jti`.
+        pub jti: String,
+        /// What it duplicates.
+        pub of: ReceiverDuplicateOf,
+    }
 }
 
-/// Why a round trip failed. The receiver has already recorded it: every
-/// pending ack and `setErrs` entry is kept for the next request and the
-/// schedule backs off until `retryAtMs`. Log it and carry on.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct PollFailure {
-    /// Stable machine code: `no_answer`, `throttled`, `server_error`,
-    /// `unauthorized`, `request_rejected`, `unexpected_status`,
-    /// `malformed_response`.
-    pub code: String,
-    /// What happened, for a log line.
-    pub message: String,
-    /// The HTTP status, when there was an answer.
-    pub status: Option<i32>,
-    /// The `OBErrorResponse1` body the ASPSP sent, canonical JSON, if any.
-    pub error_response_json: Option<String>,
-    /// When the next request may go out (ms since the epoch).
-    pub retry_at_ms: i64,
-    /// Failed round trips in a row, this one included (a host gives up on
-    /// `unauthorized` after a few).
-    pub failures_in_a_row: i32,
-    /// This answer (404 or 501 to a long poll) made the receiver fall back
-    /// to `returnImmediately: true`.
-    pub long_poll_refused: bool,
+record! {
+    /// Why a round trip failed. The receiver has already recorded it: every
+    /// pending ack and `setErrs` entry is kept for the next request and the
+    /// schedule backs off until `retryAtMs`. Log it and carry on.
+    pub struct PollFailure {
+        /// Stable machine code: `no_answer`, `throttled`, `server_error`,
+        /// `unauthorized`, `request_rejected`, `unexpected_status`,
+        /// `malformed_response`.
+        pub code: String,
+        /// What happened, for a log line.
+        pub message: String,
+        /// The HTTP status, when there was an answer.
+        pub status: Option<i32>,
+        /// The `OBErrorResponse1` body the ASPSP sent, canonical JSON, if any.
+        pub error_response_json: Option<String>,
+        /// When the next request may go out (ms since the epoch).
+        pub retry_at_ms: i64,
+        /// Failed round trips in a row, this one included (a host gives up on
+        /// `unauthorized` after a few).
+        pub failures_in_a_row: i32,
+        /// This answer (404 or 501 to a long poll) made the receiver fall back
+        /// to `returnImmediately: true`.
+        pub long_poll_refused: bool,
+    }
 }
 
 impl From<CoreFailure> for PollFailure {
@@ -397,50 +362,56 @@ impl From<CoreFailure> for PollFailure {
     }
 }
 
-/// SETs held because their `kid` is unknown: fetch the ASPSP's JWK Set at
-/// or after `refreshAtMs` and pass it to `refreshKeys` (or call
-/// `refreshKeysFailed`).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct StaleKeys {
-    /// The unknown `kid`s, sorted.
-    pub kids: Vec<String>,
-    /// How many SETs are held.
-    pub held: i32,
-    /// The earliest time a refresh is allowed (the rate limit), ms since the epoch.
-    pub refresh_at_ms: i64,
+record! {
+    /// SETs held because their `kid` is unknown: fetch the ASPSP's JWK Set at
+    /// or after `refreshAtMs` and pass it to `refreshKeys` (or call
+    /// `refreshKeysFailed`).
+    pub struct StaleKeys {
+        /// The unknown `kid`s, sorted.
+        pub kids: Vec<String>,
+        /// How many SETs are held.
+        pub held: i32,
+        /// The earliest time a refresh is allowed (the rate limit), ms since the epoch.
+        pub refresh_at_ms: i64,
+    }
 }
 
-/// What one round trip brought: SETs for the application, or a failure.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct ReceiverBatch {
-    /// New verified SETs for the application.
-    pub deliveries: Vec<ReceiverDelivery>,
-    /// SETs that failed verification (reported in `setErrs`).
-    pub rejections: Vec<ReceiverRejection>,
-    /// SETs seen before, acknowledged or rejected again.
-    pub duplicates: Vec<ReceiverDuplicate>,
-    /// The ASPSP has more SETs waiting.
-    pub more_available: bool,
-    /// Acks this round trip confirmed.
-    pub acks_confirmed: i32,
-    /// `setErrs` entries this round trip confirmed.
-    pub set_errs_confirmed: i32,
-    /// The code of the parse error when the answer was read entry by entry.
-    pub salvaged: Option<String>,
-    /// The round trip failed (nothing above is filled); `None` on success.
-    pub failure: Option<PollFailure>,
+impl From<CoreStale> for StaleKeys {
+    fn from(k: CoreStale) -> Self {
+        StaleKeys {
+            kids: k.kids,
+            held: num::i32_of(k.held),
+            refresh_at_ms: to_host(k.refresh_at),
+        }
+    }
+}
+
+record! {
+    /// What one round trip brought: SETs for the application, or a failure.
+    #[derive(Default)]
+    pub struct ReceiverBatch {
+        /// New verified SETs for the application.
+        pub deliveries: Vec<ReceiverDelivery>,
+        /// SETs that failed verification (reported in `setErrs`).
+        pub rejections: Vec<ReceiverRejection>,
+        /// SETs seen before, acknowledged or rejected again.
+        pub duplicates: Vec<ReceiverDuplicate>,
+        /// The ASPSP has more SETs waiting.
+        pub more_available: bool,
+        /// Acks this round trip confirmed.
+        pub acks_confirmed: i32,
+        /// `setErrs` entries this round trip confirmed.
+        pub set_errs_confirmed: i32,
+        /// The code of the parse error when the answer was read entry by entry.
+        pub salvaged: Option<String>,
+        /// SETs held in this answer because their `kid` is unknown (`jti`s);
+        /// they are judged after `refreshKeys`.
+        pub held: Vec<String>,
+        /// `Some` while SETs are held: refresh the keys (as `keysStale()`).
+        pub keys_stale: Option<StaleKeys>,
+        /// The round trip failed (nothing above is filled); `None` on success.
+        pub failure: Option<PollFailure>,
+    }
 }
 
 impl From<Recheck> for ReceiverBatch {
@@ -468,6 +439,7 @@ fn duplicate(d: Duplicate) -> ReceiverDuplicate {
         of: match d.of {
             DuplicateOf::Acked => ReceiverDuplicateOf::Acked,
             DuplicateOf::Rejected => ReceiverDuplicateOf::Rejected,
+            DuplicateOf::Held => ReceiverDuplicateOf::Held,
             _ => ReceiverDuplicateOf::InProcessing,
         },
         jti: d.jti,
@@ -493,6 +465,8 @@ impl From<Batch> for ReceiverBatch {
             acks_confirmed: num::i32_of(b.acks_confirmed),
             set_errs_confirmed: num::i32_of(b.set_errs_confirmed),
             salvaged: b.salvaged.map(|e| e.code().to_owned()),
+            held: b.held,
+            keys_stale: b.keys_stale.map(Into::into),
             failure: None,
         }
     }
@@ -765,11 +739,7 @@ impl Receiver {
     /// # Errors
     /// Never in practice (a poisoned lock).
     pub fn keys_stale(&self) -> Result<Option<StaleKeys>, SetpollError> {
-        Ok(self.lock()?.rx.keys_stale().map(|k| StaleKeys {
-            kids: k.kids,
-            held: num::i32_of(k.held),
-            refresh_at_ms: to_host(k.refresh_at),
-        }))
+        Ok(self.lock()?.rx.keys_stale().map(Into::into))
     }
 
     /// Replace the ASPSP's JWK Set with one fetched at `nowMs` and judge the
@@ -816,14 +786,49 @@ impl Receiver {
 #[cfg_attr(feature = "uniffi", uniffi::export)]
 pub fn apply_receiver_changes(state: String, changes: String) -> Result<String, SetpollError> {
     let mut snapshot = ReceiverState::from_json(&state)?;
-    let items: Vec<serde_json::Value> = serde_json::from_str(&changes)
-        .map_err(|e| SetpollError::argument("bad_json", format!("changes: {e}")))?;
-    let changes = items
-        .iter()
-        .map(|v| ReceiverChange::from_json(&v.to_string()))
-        .collect::<Result<Vec<_>, _>>()?;
-    snapshot.apply(changes)?;
+    snapshot.apply(read_changes(&changes)?)?;
     Ok(snapshot.to_json())
+}
+
+/// The changes of a journal in one serde pass: text that is not a JSON
+/// array is `Argument(bad_json)`; an element that is not a change is the
+/// core's `StateError::Json`, as `ReceiverChange::from_json` says it.
+fn read_changes(text: &str) -> Result<Vec<ReceiverChange>, SetpollError> {
+    use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
+    use serde_json::error::Category;
+
+    /// Reads the array; `in_array` is set once its elements are read.
+    struct Journal<'a>(&'a core::cell::Cell<bool>);
+    impl<'de> DeserializeSeed<'de> for Journal<'_> {
+        type Value = Vec<ReceiverChange>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Journal<'_> {
+        type Value = Vec<ReceiverChange>;
+        fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            f.write_str("a JSON array of receiver changes")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            self.0.set(true);
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+            while let Some(change) = seq.next_element()? {
+                out.push(change);
+            }
+            Ok(out)
+        }
+    }
+
+    let in_array = core::cell::Cell::new(false);
+    let mut de = serde_json::Deserializer::from_str(text);
+    Journal(&in_array)
+        .deserialize(&mut de)
+        .and_then(|changes| de.end().map(|()| changes))
+        .map_err(|e| match e.classify() {
+            Category::Data if in_array.get() => StateError::Json(e.to_string()).into(),
+            _ => SetpollError::argument("bad_json", format!("changes: {e}")),
+        })
 }
 
 #[cfg(test)]
@@ -907,6 +912,20 @@ mod tests {
         assert_eq!(replayed, rx.state().unwrap());
         let e = apply_receiver_changes("{".into(), "[]".into()).unwrap_err();
         assert!(matches!(e, SetpollError::Receiver { .. }), "{e:?}");
+        let snapshot = rx.state().unwrap();
+        for (changes, code) in [
+            ("{}", "bad_json"),
+            ("[", "bad_json"),
+            ("[{\"ackQueued\":{\"jti\":\"a\"}}] x", "bad_json"),
+            ("[{\"ackQueued\":{\"jti\":\"a\"}},", "bad_json"),
+            ("[{\"noSuchChange\":{}}]", "state_json"),
+            ("[{\"ackQueued\":{\"jti\":7}}]", "state_json"),
+        ] {
+            let e = apply_receiver_changes(snapshot.clone(), changes.into()).unwrap_err();
+            assert_eq!(e.code(), code, "{changes}: {e:?}");
+        }
+        let one = apply_receiver_changes(snapshot, "[{\"ackQueued\":{\"jti\":\"a\"}}]".into());
+        assert!(one.unwrap().contains("\"a\""));
     }
 
     #[test]

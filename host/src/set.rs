@@ -9,19 +9,14 @@ use crate::time::timestamp;
 use crate::SetpollError;
 use setpoll_core::jose::{Algorithm, HeaderProfile as CoreProfile};
 
-/// The routing facts of a signed SET, read without verification.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct SetEnvelope {
-    /// `jti`: the queue key.
-    pub jti: String,
-    /// `aud`: each audience.
-    pub aud: Vec<String>,
+record! {
+    /// The routing facts of a signed SET, read without verification.
+    pub struct SetEnvelope {
+        /// `jti`: the queue key.
+        pub jti: String,
+        /// `aud`: each audience.
+        pub aud: Vec<String>,
+    }
 }
 
 /// Read `jti` and `aud` of a compact JWS without verifying it.
@@ -38,43 +33,38 @@ pub fn peek_envelope(token: String) -> Result<SetEnvelope, SetpollError> {
     })
 }
 
-/// What a recipient accepts.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct VerifyPolicy {
-    /// Expected `iss`; `None` skips the check.
-    pub issuer: Option<String>,
-    /// Expected `aud` (the recipient's client id); `None` skips the check.
-    pub audience: Option<String>,
-    /// Allowed algorithms (default: the core's, `PS256` and `ES256`).
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub algorithms: Option<Vec<String>>,
-    /// Clock-skew allowance, seconds (default: the core's).
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub max_skew_secs: Option<i64>,
-    /// Largest compact JWS accepted, bytes (default: the core's).
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub max_token_bytes: Option<i32>,
-    /// Reject SETs older than this many seconds (default: any age).
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub max_age_secs: Option<i64>,
-    /// Also accept `typ: JWT` / `application/jwt` (default: the core's, no).
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub accept_jwt_typ: Option<bool>,
-    /// Refuse a header without `typ` (default: the core's, no).
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub require_typ: Option<bool>,
+record! {
+    /// What a recipient accepts.
+    pub struct VerifyPolicy {
+        /// Expected `iss`; `None` skips the check.
+        pub issuer: Option<String>,
+        /// Expected `aud` (the recipient's client id); `None` skips the check.
+        pub audience: Option<String>,
+        /// Allowed algorithms (default: the core's, `PS256` and `ES256`).
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub algorithms: Option<Vec<String>>,
+        /// Clock-skew allowance, seconds (default: the core's).
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub max_skew_secs: Option<i64>,
+        /// Largest compact JWS accepted, bytes (default: the core's).
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub max_token_bytes: Option<i32>,
+        /// Reject SETs older than this many seconds (default: any age).
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub max_age_secs: Option<i64>,
+        /// Also accept `typ: JWT` / `application/jwt` (default: the core's, no).
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub accept_jwt_typ: Option<bool>,
+        /// Refuse a header without `typ` (default: the core's, no).
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub require_typ: Option<bool>,
+    }
 }
 
 impl TryFrom<&VerifyPolicy> for setpoll_core::set::VerifyPolicy {

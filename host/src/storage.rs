@@ -44,27 +44,22 @@ impl EnqueuePlan {
     }
 }
 
-/// The deliverable rows a poll needs (as SQL: `client = :client AND state IN
-/// ('pending','delivered') AND visible_at <= :nowMs AND expires_at > :nowMs
-/// AND attempts < :maxAttempts AND jti NOT IN (:exclude) ORDER BY seq LIMIT :limit`).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct DeliverableQuery {
-    /// The polling client.
-    pub client: String,
-    /// `visible_at <= nowMs AND expires_at > nowMs` (ms since the epoch).
-    pub now_ms: i64,
-    /// `attempts < maxAttempts`.
-    pub max_attempts: i32,
-    /// The `jti`s to leave out (those named in `ack`/`setErrs`).
-    pub exclude: Vec<String>,
-    /// Rows to load at most.
-    pub limit: i32,
+record! {
+    /// The deliverable rows a poll needs (as SQL: `client = :client AND state IN
+    /// ('pending','delivered') AND visible_at <= :nowMs AND expires_at > :nowMs
+    /// AND attempts < :maxAttempts AND jti NOT IN (:exclude) ORDER BY seq LIMIT :limit`).
+    pub struct DeliverableQuery {
+        /// The polling client.
+        pub client: String,
+        /// `visible_at <= nowMs AND expires_at > nowMs` (ms since the epoch).
+        pub now_ms: i64,
+        /// `attempts < maxAttempts`.
+        pub max_attempts: i32,
+        /// The `jti`s to leave out (those named in `ack`/`setErrs`).
+        pub exclude: Vec<String>,
+        /// Rows to load at most.
+        pub limit: i32,
+    }
 }
 
 /// Poll (or resume) step 1: what to load before [`StorageTransmitter::decide_poll`].

@@ -30,95 +30,85 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
         .map_err(|e| SetpollError::argument("bad_json", format!("{what}: {e}")))
 }
 
-/// Which text the transmitter follows where OBIE and RFC 8936 differ.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
-pub enum TransmitterProfile {
-    /// Open Banking UK Aggregated Polling.
-    Obie,
-    /// RFC 8936 (as OpenID SSF uses it).
-    Rfc8936,
+choice! {
+    /// Which text the transmitter follows where OBIE and RFC 8936 differ.
+    pub enum TransmitterProfile {
+        /// Open Banking UK Aggregated Polling.
+        Obie,
+        /// RFC 8936 (as OpenID SSF uses it).
+        Rfc8936,
+    }
 }
 
-/// What a `setErrs` entry does to the SET it names.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
-pub enum SetErrPolicy {
-    /// Dead-letter it, never deliver it again.
-    DeadLetter,
-    /// Record the error and deliver it again (attempts still count).
-    Redeliver,
+choice! {
+    /// What a `setErrs` entry does to the SET it names.
+    pub enum SetErrPolicy {
+        /// Dead-letter it, never deliver it again.
+        DeadLetter,
+        /// Record the error and deliver it again (attempts still count).
+        Redeliver,
+    }
 }
 
-/// When a delivered SET is finished with.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
-pub enum DeliveryMode {
-    /// Until acknowledged, reported, out of attempts or expired.
-    AtLeastOnce,
-    /// Removed as soon as delivered (`ack`/`setErrs` accepted and ignored).
-    DeliverOnce,
+choice! {
+    /// When a delivered SET is finished with.
+    pub enum DeliveryMode {
+        /// Until acknowledged, reported, out of attempts or expired.
+        AtLeastOnce,
+        /// Removed as soon as delivered (`ack`/`setErrs` accepted and ignored).
+        DeliverOnce,
+    }
 }
 
-/// The delivery policy a bank documents to its TPPs (durations in ms).
-/// Every field is optional: absent means the core's default
-/// (`setpoll_core::transmitter::TransmitterConfig::default`), which
-/// [`transmitter_defaults`] returns in full.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct TransmitterConfig {
-    /// Where OBIE and RFC 8936 differ (default OBIE).
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub profile: Option<TransmitterProfile>,
-    /// SETs per response when `maxEvents` is absent.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub default_max_events: Option<i32>,
-    /// Most SETs per response.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub max_events_limit: Option<i32>,
-    /// How long a delivered SET waits for its ack before redelivery.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub visibility_timeout_ms: Option<i64>,
-    /// Deliveries before a SET is dead-lettered.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub max_attempts: Option<i32>,
-    /// How long an unacknowledged SET is kept.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub retention_ms: Option<i64>,
-    /// How long a dead letter is kept.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub dead_letter_retention_ms: Option<i64>,
-    /// Longest long poll; `0` disables long polling (the core's default).
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub long_poll_max_wait_ms: Option<i64>,
-    /// What a `setErrs` entry does (default dead-letter).
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub on_set_err: Option<SetErrPolicy>,
-    /// At-least-once (default) or deliver-once.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
-    pub delivery: Option<DeliveryMode>,
+record! {
+    /// The delivery policy a bank documents to its TPPs (durations in ms).
+    /// Every field is optional: absent means the core's default
+    /// (`setpoll_core::transmitter::TransmitterConfig::default`), which
+    /// [`transmitter_defaults`] returns in full.
+    #[derive(Default)]
+    #[serde(default, deny_unknown_fields)]
+    pub struct TransmitterConfig {
+        /// Where OBIE and RFC 8936 differ (default OBIE).
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub profile: Option<TransmitterProfile>,
+        /// SETs per response when `maxEvents` is absent.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub default_max_events: Option<i32>,
+        /// Most SETs per response.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub max_events_limit: Option<i32>,
+        /// How long a delivered SET waits for its ack before redelivery.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub visibility_timeout_ms: Option<i64>,
+        /// Deliveries before a SET is dead-lettered.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub max_attempts: Option<i32>,
+        /// How long an unacknowledged SET is kept.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub retention_ms: Option<i64>,
+        /// How long a dead letter is kept.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub dead_letter_retention_ms: Option<i64>,
+        /// Longest long poll; `0` disables long polling (the core's default).
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub long_poll_max_wait_ms: Option<i64>,
+        /// What a `setErrs` entry does (default dead-letter).
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub on_set_err: Option<SetErrPolicy>,
+        /// At-least-once (default) or deliver-once.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        #[cfg_attr(feature = "wasm", tsify(optional))]
+        pub delivery: Option<DeliveryMode>,
+    }
 }
 
 impl TransmitterConfig {
@@ -234,31 +224,26 @@ impl PollWait {
     }
 }
 
-/// What `enqueue` did.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct EnqueueResult {
-    /// `true` when the SET was added; `false` when its `jti` was already queued.
-    pub queued: bool,
-    /// The client named in the SET's `aud`.
-    pub client: String,
-    /// The SET's `jti`.
-    pub jti: String,
-    /// The record's sequence number within its client's queue.
-    pub seq: i64,
-    /// The existing record's state when already queued (`pending`, `delivered`, `dead_letter`).
-    pub state: Option<String>,
-    /// When already queued: whether the queued token is the same one.
-    pub same_token: Option<bool>,
-    /// The durable changes to persist, JSON array text (the core's serde form).
-    pub changes_json: String,
-    /// The client whose long polls to wake (`None` if nothing was added).
-    pub wake: Option<String>,
+record! {
+    /// What `enqueue` did.
+    pub struct EnqueueResult {
+        /// `true` when the SET was added; `false` when its `jti` was already queued.
+        pub queued: bool,
+        /// The client named in the SET's `aud`.
+        pub client: String,
+        /// The SET's `jti`.
+        pub jti: String,
+        /// The record's sequence number within its client's queue.
+        pub seq: i64,
+        /// The existing record's state when already queued (`pending`, `delivered`, `dead_letter`).
+        pub state: Option<String>,
+        /// When already queued: whether the queued token is the same one.
+        pub same_token: Option<bool>,
+        /// The durable changes to persist, JSON array text (the core's serde form).
+        pub changes_json: String,
+        /// The client whose long polls to wake (`None` if nothing was added).
+        pub wake: Option<String>,
+    }
 }
 
 impl EnqueueResult {
@@ -296,19 +281,14 @@ impl EnqueueResult {
     }
 }
 
-/// What `sweep` did.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct SweepResult {
-    /// The durable changes to persist, JSON array text (the core's serde form).
-    pub changes_json: String,
-    /// Whether more work remains (call again soon).
-    pub more: bool,
+record! {
+    /// What `sweep` did.
+    pub struct SweepResult {
+        /// The durable changes to persist, JSON array text (the core's serde form).
+        pub changes_json: String,
+        /// Whether more work remains (call again soon).
+        pub more: bool,
+    }
 }
 
 /// The answer to one `POST /events`: `responseJson` (send with status 200) or `wait`.

@@ -7,46 +7,36 @@ use setpoll_core::wire::{
     ErrorResponse, EventPolling, EventPollingResponse, RequestOptions, SetErr,
 };
 
-/// One `setErrs` entry of a request.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct SetErrEntry {
-    /// The SET's `jti`.
-    pub jti: String,
-    /// The error code (`jwtIss`, `invalid_key`, ...).
-    pub err: String,
-    /// Human-readable description.
-    pub description: String,
+record! {
+    /// One `setErrs` entry of a request.
+    pub struct SetErrEntry {
+        /// The SET's `jti`.
+        pub jti: String,
+        /// The error code (`jwtIss`, `invalid_key`, ...).
+        pub err: String,
+        /// Human-readable description.
+        pub description: String,
+    }
 }
 
-/// `OBEventPolling1`: the body of `POST /events`.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct PollRequest {
-    /// `maxEvents`; `None` when absent.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    pub max_events: Option<i32>,
-    /// `returnImmediately`; `None` when absent.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    pub return_immediately: Option<bool>,
-    /// `ack`, each `jti` once.
-    #[serde(default)]
-    #[cfg_attr(feature = "uniffi", uniffi(default = []))]
-    pub ack: Vec<String>,
-    /// `setErrs`, in request order.
-    #[serde(default)]
-    #[cfg_attr(feature = "uniffi", uniffi(default = []))]
-    pub set_errs: Vec<SetErrEntry>,
+record! {
+    /// `OBEventPolling1`: the body of `POST /events`.
+    pub struct PollRequest {
+        /// `maxEvents`; `None` when absent.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        pub max_events: Option<i32>,
+        /// `returnImmediately`; `None` when absent.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        pub return_immediately: Option<bool>,
+        /// `ack`, each `jti` once.
+        #[serde(default)]
+        #[cfg_attr(feature = "uniffi", uniffi(default = []))]
+        pub ack: Vec<String>,
+        /// `setErrs`, in request order.
+        #[serde(default)]
+        #[cfg_attr(feature = "uniffi", uniffi(default = []))]
+        pub set_errs: Vec<SetErrEntry>,
+    }
 }
 
 impl From<EventPolling> for PollRequest {
@@ -167,42 +157,34 @@ fn limit(field: &str, set: Option<i32>, default: usize) -> Result<usize, Setpoll
     set.map_or(Ok(default), |n| num::usize_of(field, n))
 }
 
-/// Resource limits for [`parse_request`]; `None` members keep the defaults
-/// (1 MiB body, 1000 acks, 1000 setErrs).
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct RequestLimits {
-    /// Largest body, bytes.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    pub max_body_bytes: Option<i32>,
-    /// Most `ack` entries.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    pub max_ack: Option<i32>,
-    /// Most `setErrs` members.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    pub max_set_errs: Option<i32>,
+record! {
+    /// Resource limits for [`parse_request`]; `None` members keep the defaults
+    /// (1 MiB body, 1000 acks, 1000 setErrs).
+    #[derive(Default)]
+    pub struct RequestLimits {
+        /// Largest body, bytes.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        pub max_body_bytes: Option<i32>,
+        /// Most `ack` entries.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        pub max_ack: Option<i32>,
+        /// Most `setErrs` members.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        pub max_set_errs: Option<i32>,
+    }
 }
 
-/// Resource limits for [`parse_response`]; `None` members keep the defaults.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct ResponseLimits {
-    /// Largest body, bytes.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    pub max_body_bytes: Option<i32>,
-    /// Most SETs.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    pub max_sets: Option<i32>,
+record! {
+    /// Resource limits for [`parse_response`]; `None` members keep the defaults.
+    #[derive(Default)]
+    pub struct ResponseLimits {
+        /// Largest body, bytes.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        pub max_body_bytes: Option<i32>,
+        /// Most SETs.
+        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+        pub max_sets: Option<i32>,
+    }
 }
 
 /// The canonical JSON text of a request (what a TPP sends).
@@ -216,34 +198,24 @@ pub fn request_to_json(request: PollRequest) -> Result<String, SetpollError> {
     Ok(text)
 }
 
-/// One SET of a response.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct SetEntry {
-    /// The SET's `jti`.
-    pub jti: String,
-    /// The compact JWS.
-    pub token: String,
+record! {
+    /// One SET of a response.
+    pub struct SetEntry {
+        /// The SET's `jti`.
+        pub jti: String,
+        /// The compact JWS.
+        pub token: String,
+    }
 }
 
-/// `OBEventPollingResponse1`: the answer to `POST /events`.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(
-    feature = "wasm",
-    derive(tsify::Tsify),
-    serde(rename_all = "camelCase")
-)]
-pub struct PollResponse {
-    /// `sets`, oldest first.
-    pub sets: Vec<SetEntry>,
-    /// `moreAvailable`.
-    pub more_available: bool,
+record! {
+    /// `OBEventPollingResponse1`: the answer to `POST /events`.
+    pub struct PollResponse {
+        /// `sets`, oldest first.
+        pub sets: Vec<SetEntry>,
+        /// `moreAvailable`.
+        pub more_available: bool,
+    }
 }
 
 /// Read a `POST /events` response body (the receiver's tolerant reader).

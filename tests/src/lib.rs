@@ -105,15 +105,13 @@ pub fn generate() -> Result<Vec<VectorFile>, GenError> {
         ("request_parse.json", gen::request::file()?),
         ("response_parse.json", gen::response::file()?),
         ("claims.json", gen::claims::file()?),
+        ("claims_build.json", gen::claims::build_file()?),
         ("verify.json", gen::verify::file(&keys)?),
         ("sign.json", gen::sign::file(&keys)?),
         ("jwk.json", gen::jwk::jwk_file(&keys)?),
         ("jwks.json", gen::jwk::jwks_file(&keys)?),
         ("transmitter.json", gen::transmitter::file()?),
         ("receiver.json", gen::receiver::file(&keys)?),
-        // The sans-IO receiver verbs, in a folder of their own until every
-        // binding runs them (the bindings' runners read `*.json` here only).
-        ("next/receiver.json", gen::receiver::verbs_file(&keys)?),
         ("defaults.json", gen::defaults::file(&keys)?),
     ];
     files

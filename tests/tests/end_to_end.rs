@@ -243,7 +243,9 @@ fn bank_and_tpp_round_trip_through_the_wire_format() {
 /// for the receiver's keyring.
 #[test]
 fn documented_payload_from_transmitter_to_receiver_and_back() {
-    use setpoll_core::receiver::{HttpResponse, Receiver, ReceiverConfig, RequestKind};
+    use setpoll_core::receiver::{
+        HttpResponse, PollOutcome, Receiver, ReceiverConfig, RequestKind,
+    };
 
     let (_, ps) = keys();
     let claims = SetClaims::from_json(documented_example().as_bytes()).unwrap();
@@ -268,7 +270,7 @@ fn documented_payload_from_transmitter_to_receiver_and_back() {
         let mut rng = ChaCha20Rng::seed_from_u64(1);
 
         // TPP -> bank: the body crosses as text.
-        let req = rx.next_request(later(10)).unwrap();
+        let req = rx.poll_request(later(10)).unwrap();
         assert_eq!(req.kind, RequestKind::Poll);
         let opts = RequestOptions::default();
         let request = EventPolling::parse(req.body.as_bytes(), &opts).unwrap();
@@ -276,9 +278,12 @@ fn documented_payload_from_transmitter_to_receiver_and_back() {
         let body = answer.response().unwrap().to_json();
 
         // bank -> TPP.
-        let batch = rx
-            .handle_response(req.id, HttpResponse::new(200, &body), later(30), &mut rng)
-            .unwrap();
+        let PollOutcome::Batch(batch) = rx
+            .handle_reply(req.id, HttpResponse::new(200, &body), later(30), &mut rng)
+            .unwrap()
+        else {
+            panic!("{backend:?}: the answer failed");
+        };
         assert_eq!(batch.deliveries.len(), 1, "{backend:?}");
         let delivery = &batch.deliveries[0];
         assert_eq!(delivery.claims, claims);
@@ -287,15 +292,18 @@ fn documented_payload_from_transmitter_to_receiver_and_back() {
         rx.ack(&delivery.jti).unwrap();
 
         // The acknowledgement goes out with the next request and empties the queue.
-        let req = rx.next_request(later(40)).unwrap();
+        let req = rx.poll_request(later(40)).unwrap();
         let request = EventPolling::parse(req.body.as_bytes(), &opts).unwrap();
         assert_eq!(request.ack, std::slice::from_ref(&claims.jti));
         let answer = queue.poll(TPP, &request, later(50));
         assert!(queue.is_empty(), "{backend:?}: acknowledged SET deleted");
         let body = answer.response().unwrap().to_json();
-        let batch = rx
-            .handle_response(req.id, HttpResponse::new(200, &body), later(60), &mut rng)
-            .unwrap();
+        let PollOutcome::Batch(batch) = rx
+            .handle_reply(req.id, HttpResponse::new(200, &body), later(60), &mut rng)
+            .unwrap()
+        else {
+            panic!("{backend:?}: the answer failed");
+        };
         assert_eq!(batch.acks_confirmed, 1);
         assert!(rx.state().pending_acks.is_empty());
     }

@@ -19,66 +19,31 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use setpoll_host::SetpollError as HostError;
 
-create_exception!(
-    setpoll,
-    SetpollError,
-    PyException,
-    "Base of every setpoll error: `.code` (stable machine code), `.detail`."
-);
-create_exception!(
-    setpoll,
-    ArgumentError,
-    SetpollError,
-    "An argument was out of range, too large or names something unknown."
-);
-create_exception!(
-    setpoll,
-    RequestError,
-    SetpollError,
-    "A `POST /events` body was refused: `.path`, `.obie_code`, `.error_response` (the 400 body)."
-);
-create_exception!(
-    setpoll,
-    ResponseError,
-    SetpollError,
-    "A `POST /events` response body could not be read: `.path`."
-);
-create_exception!(
-    setpoll,
-    ClaimsError,
-    SetpollError,
-    "SET claims break a rule: `.path`, `.set_err`, `.set_err_rfc8935`, `.description`."
-);
-create_exception!(
-    setpoll,
-    JwkError,
-    SetpollError,
-    "A JWK, JWK Set, PEM key or crypto operation failed (the host's `Key` variant)."
-);
-create_exception!(
-    setpoll,
-    SignError,
-    SetpollError,
-    "A SET could not be signed."
-);
-create_exception!(
-    setpoll,
-    VerifyError,
-    SetpollError,
-    "A SET failed verification: `.set_err`, `.set_err_rfc8935`, `.description`."
-);
-create_exception!(
-    setpoll,
-    TransmitterError,
-    SetpollError,
-    "The transmitter refused a configuration or a SET to enqueue."
-);
-create_exception!(
-    setpoll,
-    ReceiverError,
-    SetpollError,
-    "A receiver call was refused and changed nothing."
-);
+/// Every exception class, declared and registered from one list: name,
+/// base, docstring.
+macro_rules! exceptions {
+    ($($name:ident($base:ident) = $doc:literal;)*) => {
+        $(create_exception!(setpoll, $name, $base, $doc);)*
+
+        pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+            $(m.add(stringify!($name), m.py().get_type::<$name>())?;)*
+            Ok(())
+        }
+    };
+}
+
+exceptions! {
+    SetpollError(PyException) = "Base of every setpoll error: `.code` (stable machine code), `.detail`.";
+    ArgumentError(SetpollError) = "An argument was out of range, too large or names something unknown.";
+    RequestError(SetpollError) = "A `POST /events` body was refused: `.path`, `.obie_code`, `.error_response` (the 400 body).";
+    ResponseError(SetpollError) = "A `POST /events` response body could not be read: `.path`.";
+    ClaimsError(SetpollError) = "SET claims break a rule: `.path`, `.set_err`, `.set_err_rfc8935`, `.description`.";
+    JwkError(SetpollError) = "A JWK, JWK Set, PEM key or crypto operation failed (the host's `Key` variant).";
+    SignError(SetpollError) = "A SET could not be signed.";
+    VerifyError(SetpollError) = "A SET failed verification: `.set_err`, `.set_err_rfc8935`, `.description`.";
+    TransmitterError(SetpollError) = "The transmitter refused a configuration or a SET to enqueue.";
+    ReceiverError(SetpollError) = "A receiver call was refused and changed nothing.";
+}
 
 /// Most characters of any message (arguments are never echoed in full).
 const CLIP: usize = 200;
@@ -88,25 +53,6 @@ pub(crate) const MAX_TEXT: usize = 16 << 20;
 pub(crate) const MAX_RECORDS: usize = 256 << 20;
 /// Deepest nesting of a record argument.
 const MAX_DEPTH: usize = 16;
-
-pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
-    for ty in [
-        py.get_type::<SetpollError>(),
-        py.get_type::<ArgumentError>(),
-        py.get_type::<RequestError>(),
-        py.get_type::<ResponseError>(),
-        py.get_type::<ClaimsError>(),
-        py.get_type::<JwkError>(),
-        py.get_type::<SignError>(),
-        py.get_type::<VerifyError>(),
-        py.get_type::<TransmitterError>(),
-        py.get_type::<ReceiverError>(),
-    ] {
-        m.add(ty.name()?, ty)?;
-    }
-    Ok(())
-}
 
 fn clip(s: &str) -> String {
     match s.char_indices().nth(CLIP) {

@@ -17,6 +17,7 @@ pub(crate) struct SetClaims(Arc<host::SetClaims>);
 methods!(SetClaims {
     to_json -> String, iss -> String, iat -> i64, jti -> String, aud -> Vec<String>,
     sub -> Option<String>, txn -> Option<String>, toe -> Option<i64>, event_types -> Vec<String>,
+    exp -> Option<i64>, nbf -> Option<i64>, sub_id_json -> Option<String>, other_claims_json -> String,
 }
     #[staticmethod]
     fn from_json(json: Body) -> Res<Self> {
@@ -76,6 +77,20 @@ impl ClaimsBuilder {
     }
     fn toe(slf: PyRef<'_, Self>, toe: i64) -> Chain<'_> {
         chain(slf, |b| b.toe(toe))
+    }
+    fn exp(slf: PyRef<'_, Self>, exp: i64) -> Chain<'_> {
+        chain(slf, |b| b.exp(exp))
+    }
+    fn nbf(slf: PyRef<'_, Self>, nbf: i64) -> Chain<'_> {
+        chain(slf, |b| b.nbf(nbf))
+    }
+    fn sub_id_json(slf: PyRef<'_, Self>, sub_id_json: Body) -> Chain<'_> {
+        let text = sub_id_json.text()?;
+        chain(slf, |b| b.sub_id_json(text))
+    }
+    fn claim(slf: PyRef<'_, Self>, name: Text, value_json: Body) -> Chain<'_> {
+        let text = value_json.text()?;
+        chain(slf, |b| b.claim(name.0, text))
     }
     fn resource_update<'py>(slf: PyRef<'py, Self>, subject: &Bound<'py, PyAny>) -> Chain<'py> {
         let subject = from_py(subject)?;

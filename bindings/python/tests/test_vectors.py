@@ -78,7 +78,38 @@ def run_claims(case: Case) -> Result:
     except setpoll.ClaimsError as e:
         return {"error": {"code": e.code, "path": e.path, "setErrObie": e.set_err,
                           "setErrRfc8935": e.set_err_rfc8935}}
-    return {"ok": {"claimsJson": claims.to_json()}}
+    return typed(claims)
+
+
+def typed(claims: setpoll.SetClaims) -> Result:
+    return {"ok": {"claimsJson": claims.to_json(), "exp": claims.exp(), "nbf": claims.nbf(),
+                   "subIdJson": claims.sub_id_json(), "otherClaimsJson": claims.other_claims_json()}}
+
+
+def run_claims_build(case: Case) -> Result:
+    st = case["start"]
+    b = setpoll.ClaimsBuilder(st["iss"], st["jti"], st["aud"], st["iat"])
+    for c in case["calls"]:
+        name = c["call"]
+        if name in ("audience", "sub", "txn", "toe", "exp", "nbf"):
+            getattr(b, name)(c["value"])
+        elif name == "subIdJson":
+            b.sub_id_json(c["value"])
+        elif name == "claim":
+            b.claim(c["name"], c["valueJson"])
+        elif name == "resourceUpdate":
+            b.resource_update(c["subject"])
+        elif name in ("consentRevoked", "linkedAccountUpdate"):
+            add = b.consent_revoked if name == "consentRevoked" else b.linked_account_update
+            add(c.get("reason"), c["subject"])
+        elif name == "customEvent":
+            b.custom_event(c["uri"], c["payloadJson"])
+        else:
+            raise AssertionError(f"unknown call {name}")
+    try:
+        return typed(b.build())
+    except setpoll.ClaimsError as e:
+        return {"error": {"code": e.code}}
 
 
 def policy_of(p: dict[str, Any]) -> setpoll.VerifyPolicy:
@@ -159,6 +190,7 @@ SIMPLE: dict[str, Callable[[Case], Result]] = {
     "request_parse": run_request_parse,
     "response_parse": run_response_parse,
     "claims": run_claims,
+    "claims_build": run_claims_build,
     "jwk": run_jwk,
     "jwks": run_jwks,
 }
@@ -287,28 +319,38 @@ def test_transmitter_scripts() -> None:
 
 
 # --- receiver scripts (mirrors tests/src/script/receiver.rs) -----------------
-# The vectors record the core's verbs; the host API says "nothing due" with
-# `None` (`poll_timeout()` tells not-due from backpressure) and a failed
-# round trip as the batch's `failure`: mapped back here.
+# The vectors name the core's verbs; the host API calls them next_request,
+# handle_response (a failed round trip is the batch's `failure`) and
+# handle_failure. A restart replays every change taken onto the state saved
+# right after construction, as a host that persists the journal does.
 
 
-def receiver_config(c: dict[str, Any]) -> setpoll.ReceiverConfig:
+def receiver_config(c: dict[str, Any], jwks: Optional[str] = None) -> setpoll.ReceiverConfig:
     b, d = c["backoff"], c["dedup"]
     return {
-        "issuer": c["issuer"], "client_id": c["clientId"], "jwks_json": c["jwksJson"],
+        "issuer": c["issuer"], "client_id": c["clientId"], "jwks_json": jwks or c["jwksJson"],
         "max_skew_secs": c["maxSkewSecs"], "max_events": c["maxEvents"],
         "return_immediately": c["returnImmediately"], "poll_interval_ms": c["pollIntervalMs"],
         "backoff_base_ms": b["baseMs"], "backoff_cap_ms": b["capMs"], "backoff_jitter": b["jitter"],
         "retry_after_cap_ms": b["retryAfterCapMs"], "dedup_window_ms": d["windowMs"],
         "dedup_capacity": d["capacity"], "max_unsettled": c["maxUnsettled"],
+        "key_refresh_interval_ms": c["keyRefreshIntervalMs"],
         "vocabulary": c["vocabulary"], "jitter_seed": bytes(32),
     }
 
 
-def batch_of(b: setpoll.ReceiverBatch) -> Result:
-    if b["failure"] is not None:
-        return {"error": {"code": b["failure"]["code"]}}
-    return {"ok": {
+def stale_of(k: Optional[setpoll.StaleKeys]) -> Optional[dict[str, Any]]:
+    return None if k is None else {"kids": k["kids"], "held": k["held"], "refreshAt": k["refresh_at_ms"]}
+
+
+def failed_of(f: setpoll.PollFailure) -> Result:
+    return {"ok": {"failed": {"code": f["code"], "status": f["status"], "retryAt": f["retry_at_ms"],
+                              "failuresInARow": f["failures_in_a_row"],
+                              "longPollRefused": f["long_poll_refused"]}}}
+
+
+def settled_of(b: setpoll.ReceiverBatch) -> dict[str, Any]:
+    return {
         "deliveries": [{"jti": d["jti"], "claimsJson": d["claims_json"]} for d in b["deliveries"]],
         "rejections": [
             {"jti": r["jti"], "code": r["code"],
@@ -317,79 +359,104 @@ def batch_of(b: setpoll.ReceiverBatch) -> Result:
             for r in b["rejections"]
         ],
         "duplicates": [{"jti": d["jti"], "of": d["of"]} for d in b["duplicates"]],
+    }
+
+
+def batch_of(b: setpoll.ReceiverBatch) -> Result:
+    if b["failure"] is not None:
+        return failed_of(b["failure"])
+    return {"ok": {"batch": settled_of(b) | {
         "moreAvailable": b["more_available"],
         "acksConfirmed": b["acks_confirmed"],
         "setErrsConfirmed": b["set_errs_confirmed"],
         "salvaged": b["salvaged"],
-    }}
+        "held": b["held"],
+        "keysStale": stale_of(b["keys_stale"]),
+    }}}
 
 
-def receiver_step(rx: setpoll.Receiver, step: dict[str, Any], last_id: Optional[int]) -> Result:
-    op = step["op"]
-    rid = step.get("id", last_id)
-    try:
-        if op == "nextRequest":
-            req = rx.next_request(step["now"])
-            if req is None:
-                # The 0.1 vocabulary of the vectors: nothing due is one of
-                # three reasons, told apart by what the receiver reports.
-                if rx.in_flight() is not None:
-                    return {"error": {"code": "request_in_flight"}}
-                at = rx.poll_timeout()
-                return {"error": {"code": "not_due", "at": at} if at is not None else {"code": "backpressure"}}
-            return {"ok": {"id": req["id"], "kind": req["kind"], "body": req["body"]}}
-        if op == "handleResponse":
-            assert rid is not None, "no request made yet"
-            batch = rx.handle_response(rid, step["status"], step["body"], step["now"], step.get("retryAfter"))
-            return batch_of(batch)
-        if op == "handleFailure":
-            assert rid is not None, "no request made yet"
-            return {"ok": {"nextAttemptAt": rx.handle_failure(rid, step["now"])["retry_at_ms"]}}
-        if op == "ack":
-            rx.ack(step["jti"])
-            return {"ok": {}}
-        if op == "reject":
-            rx.reject(step["jti"], step["err"], step["description"])
-            return {"ok": {}}
-        if op == "nextPollAt":
-            return {"ok": {"at": rx.poll_timeout()}}
-        if op == "state":
-            return {"ok": {"stateJson": rx.state()}}
-    except setpoll.ReceiverError as e:
-        return {"error": {"code": e.code}}
-    raise AssertionError(f"unknown op {op}")
+class Host:
+    """A receiver and what its host persisted: the first state and the journal."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+        self.rx = setpoll.Receiver(**receiver_config(config))
+        self.saved = self.rx.state()
+        self.journal: list[str] = []
+        self.last_id: Optional[int] = None
+
+    def take(self) -> Optional[str]:
+        """The JSON array text of the changes (compared as text, never re-serialised)."""
+        text = self.rx.take_changes()
+        if text is not None:
+            self.journal.append(text[1:-1])
+        return text
+
+    def step(self, step: dict[str, Any]) -> Result:
+        op, rx = step["op"], self.rx
+        rid = step.get("id", self.last_id)
+        try:
+            if op == "pollRequest":
+                req = rx.next_request(step["now"])
+                if req is None:
+                    return {"ok": None}
+                self.last_id = req["id"]
+                return {"ok": {"id": req["id"], "kind": req["kind"], "body": req["body"]}}
+            if op == "pollTimeout":
+                return {"ok": {"at": rx.poll_timeout()}}
+            if op == "handleReply":
+                assert rid is not None, "no request made yet"
+                return batch_of(rx.handle_response(rid, step["status"], step["body"], step["now"],
+                                                   step.get("retryAfter")))
+            if op == "handleNoReply":
+                assert rid is not None, "no request made yet"
+                return failed_of(rx.handle_failure(rid, step["now"]))
+            if op == "ack":
+                rx.ack(step["jti"])
+                return {"ok": {}}
+            if op == "reject":
+                rx.reject(step["jti"], step["err"], step["description"])
+                return {"ok": {}}
+            if op == "keysStale":
+                return {"ok": stale_of(rx.keys_stale())}
+            if op == "refreshKeys":
+                return {"ok": settled_of(rx.refresh_keys(step["jwksJson"], step["now"]))}
+            if op == "refreshKeysFailed":
+                rx.refresh_keys_failed(step["now"])
+                return {"ok": {}}
+            if op == "takeChanges":
+                return {"ok": {"changes": self.take()}}
+            if op == "restart":
+                state = setpoll.apply_receiver_changes(self.saved, "[" + ",".join(self.journal) + "]")
+                self.rx = setpoll.Receiver.restore(state, **receiver_config(self.config, step["jwksJson"]))
+                unsettled = [d["jti"] for d in self.rx.unsettled()]
+                return {"ok": {"unsettled": unsettled, "changes": self.take()}}
+        except setpoll.ReceiverError as e:
+            return {"error": {"code": e.code}}
+        raise AssertionError(f"unknown op {op}")
+
+
+def as_text(expect: Result) -> Result:
+    """`changes` lists as the one array text `take_changes` returns (None: nothing changed)."""
+    ok = expect.get("ok")
+    if isinstance(ok, dict) and "changes" in ok:
+        changes = ok["changes"]
+        return {"ok": ok | {"changes": "[" + ",".join(changes) + "]" if changes else None}}
+    return expect
 
 
 def run_receiver_script(case: Case) -> list[str]:
-    config = receiver_config(case["config"])
-    rx = setpoll.Receiver(**config)
-    last_id: Optional[int] = None
-    failures = []
+    host = Host(case["config"])
     for i, step in enumerate(case["steps"]):
-        op = step["op"]
-        got: Result
-        if op == "restart":
-            # The host still remembers the id of the request it sent.
-            try:
-                rx = setpoll.Receiver.restore(rx.state(), **config)
-            except setpoll.ReceiverError as e:
-                rx = setpoll.Receiver(**config)  # as the Rust runner: a fresh one
-                got = {"error": {"code": e.code}}
-            else:
-                got = {"ok": {"unsettled": [d["jti"] for d in rx.unsettled()]}}
-        else:
-            got = receiver_step(rx, step, last_id)
-            if op == "nextRequest" and "ok" in got:
-                last_id = got["ok"]["id"]
-        if got != step["expect"]:
-            failures.append(f"{case['name']} step {i} ({op}): {got} != {step['expect']}")
-            break
-    return failures
+        got = host.step(step)
+        if got != as_text(step["expect"]):
+            return [f"{case['name']} step {i} ({step['op']}): {got} != {step['expect']}"]
+    return []
 
 
 def test_receiver_scripts() -> None:
     cases = ALL["receiver"]
-    assert len(cases) >= 11
-    assert sum(len(c["steps"]) for c in cases) >= 100
+    assert len(cases) >= 15
+    assert sum(len(c["steps"]) for c in cases) >= 150
     failures = [f for case in cases for f in run_receiver_script(case)]
     assert failures == []

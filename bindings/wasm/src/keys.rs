@@ -11,6 +11,8 @@ use crate::guard::{
 };
 use crate::num;
 
+mod claims;
+
 /// A private key that signs SETs, with its `kid` and algorithm.
 #[wasm_bindgen]
 pub struct SigningKey(pub(crate) Arc<host::SigningKey>);

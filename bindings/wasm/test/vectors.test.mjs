@@ -1,8 +1,8 @@
 // Runs every shared golden vector file (tests/vectors/*.json, format in
 // tests/vectors/README.md) through the package's public API; results must be
-// byte-identical to the Rust reference runner's. The vectors keep the core's
-// vocabulary (a `not_due` step, a failed poll as an error); the host API
-// reports those as outcomes, and `expectShape` below says how they map.
+// byte-identical to the Rust reference runner's. The receiver vectors name
+// the core's verbs; the host API calls them nextRequest, handleResponse (a
+// failed round trip is the batch's `failure`) and handleFailure.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
@@ -31,10 +31,10 @@ const requestError = (e) => ({ code: e.code, errorCode: e.obieCode, path: nul(e.
 const setErrError = (e) => ({ code: e.code, path: nul(e.path), setErrObie: e.setErr, setErrRfc8935: e.setErrRfc8935 });
 
 /** The vectors' nested receiver config as the host's flat `ReceiverConfig`. */
-export const receiverConfig = (c) => ({
+export const receiverConfig = (c, jwksJson = c.jwksJson) => ({
   issuer: c.issuer,
   clientId: c.clientId,
-  jwksJson: c.jwksJson,
+  jwksJson,
   maxSkewSecs: c.maxSkewSecs,
   maxEvents: c.maxEvents ?? undefined,
   returnImmediately: c.returnImmediately ?? undefined,
@@ -46,8 +46,37 @@ export const receiverConfig = (c) => ({
   dedupWindowMs: c.dedup.windowMs,
   dedupCapacity: c.dedup.capacity,
   maxUnsettled: c.maxUnsettled,
+  keyRefreshIntervalMs: c.keyRefreshIntervalMs,
   vocabulary: c.vocabulary,
 });
+
+/** `{ok: …}` of valid claims: the canonical JSON and the typed getters. */
+const typed = (claims) => ({
+  claimsJson: claims.toJson(),
+  exp: nul(claims.exp()),
+  nbf: nul(claims.nbf()),
+  subIdJson: nul(claims.subIdJson()),
+  otherClaimsJson: claims.otherClaimsJson(),
+});
+
+const stale = (k) => (k === undefined || k === null ? null : { kids: k.kids, held: k.held, refreshAt: k.refreshAtMs });
+const failed = (f) => ({
+  failed: { code: f.code, status: nul(f.status), retryAt: f.retryAtMs, failuresInARow: f.failuresInARow, longPollRefused: f.longPollRefused },
+});
+const settled = (b) => ({
+  deliveries: b.deliveries.map((d) => ({ jti: d.jti, claimsJson: d.claimsJson })),
+  rejections: b.rejections.map((r) => ({
+    jti: r.jti,
+    code: r.code,
+    reported: r.reportedErr === undefined || r.reportedErr === null ? null : { err: r.reportedErr, description: r.reportedDescription },
+  })),
+  duplicates: b.duplicates,
+});
+/** `changes` lists in an `expect` as the one array text `takeChanges` returns (null: nothing changed). */
+const asText = (expect) =>
+  expect.ok && Array.isArray(expect.ok.changes)
+    ? { ok: { ...expect.ok, changes: expect.ok.changes.length ? `[${expect.ok.changes.join(",")}]` : null } }
+    : expect;
 
 const runners = {
   request_parse: (c) =>
@@ -74,8 +103,27 @@ const runners = {
     outcome(() => {
       const claims = setpoll.SetClaims.fromJson(c.claimsJson);
       if (c.obieProfile) claims.checkObieProfile();
-      return { claimsJson: claims.toJson() };
+      return typed(claims);
     }, setErrError),
+
+  claims_build: (c) => {
+    const b = new setpoll.ClaimsBuilder(c.start.iss, c.start.jti, c.start.aud, c.start.iat);
+    for (const k of c.calls) {
+      const call = {
+        subIdJson: () => b.subIdJson(k.value),
+        claim: () => b.claim(k.name, k.valueJson),
+        resourceUpdate: () => b.resourceUpdate(k.subject),
+        consentRevoked: () => b.consentRevoked(k.reason, k.subject ?? undefined),
+        linkedAccountUpdate: () => b.linkedAccountUpdate(k.reason, k.subject ?? undefined),
+        customEvent: () => b.customEvent(k.uri, k.payloadJson),
+      }[k.call] ?? (() => {
+        assert.ok(["audience", "sub", "txn", "toe", "exp", "nbf"].includes(k.call), `unknown call ${k.call}`);
+        b[k.call](k.value);
+      });
+      call();
+    }
+    return outcome(() => typed(b.build()), codeOnly);
+  },
 
   verify: (c) =>
     outcome(
@@ -155,59 +203,52 @@ const runners = {
     });
   },
 
+  // A receiver and what its host persisted: the state right after
+  // construction and every change taken (as tests/src/script/receiver.rs).
   receiver: (script) => {
-    const config = receiverConfig(script.config);
-    let rx = new setpoll.Receiver(config);
+    let rx = new setpoll.Receiver(receiverConfig(script.config));
+    const saved = rx.state();
+    const journal = [];
     let lastId = null;
+    const take = () => {
+      const text = rx.takeChanges();
+      if (text === undefined || text === null) return null;
+      journal.push(text.slice(1, -1));
+      return text;
+    };
     const ops = {
-      nextRequest: (s) =>
-        outcome(() => {
-          const req = rx.nextRequest(s.now);
-          if (req === undefined) {
-            // Nothing due: in flight, "not yet" (with when) or backpressure,
-            // in the 0.1 vocabulary of the vectors.
-            if (rx.inFlight() !== undefined) return { __error: { code: "request_in_flight" } };
-            const at = rx.pollTimeout();
-            return at === undefined ? { __error: { code: "backpressure" } } : { __error: { code: "not_due", at } };
-          }
-          lastId = req.id;
-          return req;
-        }, codeOnly),
-      handleResponse: (s) =>
-        outcome(() => {
-          const b = rx.handleResponse(s.id ?? lastId, s.status, s.body, s.now, s.retryAfter ?? undefined);
-          if (b.failure) return { __error: { code: b.failure.code } };
-          return {
-            deliveries: b.deliveries.map((d) => ({ jti: d.jti, claimsJson: d.claimsJson })),
-            rejections: b.rejections.map((r) => ({
-              jti: r.jti,
-              code: r.code,
-              reported: r.reportedErr === undefined ? null : { err: r.reportedErr, description: r.reportedDescription },
-            })),
-            duplicates: b.duplicates,
-            moreAvailable: b.moreAvailable,
-            acksConfirmed: b.acksConfirmed,
-            setErrsConfirmed: b.setErrsConfirmed,
-            salvaged: nul(b.salvaged),
-          };
-        }, codeOnly),
-      handleFailure: (s) => outcome(() => ({ nextAttemptAt: rx.handleFailure(s.id ?? lastId, s.now).retryAtMs }), codeOnly),
-      ack: (s) => outcome(() => (rx.ack(s.jti), {}), codeOnly),
-      reject: (s) => outcome(() => (rx.reject(s.jti, s.err, s.description), {}), codeOnly),
-      nextPollAt: () => outcome(() => ({ at: nul(rx.pollTimeout()) }), codeOnly),
-      state: () => outcome(() => ({ stateJson: rx.state() }), codeOnly),
-      restart: () =>
-        outcome(() => {
-          rx = setpoll.Receiver.restore(config, rx.state());
-          return { unsettled: rx.unsettled().map((d) => d.jti) };
-        }, codeOnly),
+      pollRequest: (s) => {
+        const req = rx.nextRequest(s.now);
+        if (req === undefined || req === null) return null;
+        lastId = req.id;
+        return req;
+      },
+      pollTimeout: () => ({ at: nul(rx.pollTimeout()) }),
+      handleReply: (s) => {
+        const b = rx.handleResponse(s.id ?? lastId, s.status, s.body, s.now, s.retryAfter ?? undefined);
+        if (b.failure) return failed(b.failure);
+        const { moreAvailable, acksConfirmed, setErrsConfirmed } = b;
+        const rest = { moreAvailable, acksConfirmed, setErrsConfirmed, salvaged: nul(b.salvaged), held: b.held, keysStale: stale(b.keysStale) };
+        return { batch: { ...settled(b), ...rest } };
+      },
+      handleNoReply: (s) => failed(rx.handleFailure(s.id ?? lastId, s.now)),
+      ack: (s) => (rx.ack(s.jti), {}),
+      reject: (s) => (rx.reject(s.jti, s.err, s.description), {}),
+      keysStale: () => stale(rx.keysStale()),
+      refreshKeys: (s) => settled(rx.refreshKeys(s.jwksJson, s.now)),
+      refreshKeysFailed: (s) => (rx.refreshKeysFailed(s.now), {}),
+      takeChanges: () => ({ changes: take() }),
+      restart: (s) => {
+        const state = setpoll.applyReceiverChanges(saved, `[${journal.join(",")}]`);
+        rx = setpoll.Receiver.restore(receiverConfig(script.config, s.jwksJson), state);
+        return { unsettled: rx.unsettled().map((d) => d.jti), changes: take() };
+      },
     };
     return script.steps.map((step, i) => {
       const op = ops[step.op];
       assert.ok(op, `step ${i}: unknown receiver op ${step.op}`);
-      let got = op(step);
-      if (got.ok?.__error) got = { error: got.ok.__error };
-      assert.deepStrictEqual(got, step.expect, `${script.name}: step ${i} (${step.op})`);
+      const got = outcome(() => op(step), codeOnly);
+      assert.deepStrictEqual(got, asText(step.expect), `${script.name}: step ${i} (${step.op})`);
       return got;
     });
   },

@@ -298,17 +298,6 @@ impl Receiver {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<PollOutcome, ReceiverError> {
-        self.reply(id, response, now, rng, true)
-    }
-
-    fn reply<R: RngCore + ?Sized>(
-        &mut self,
-        id: RequestId,
-        response: HttpResponse<'_>,
-        now: Timestamp,
-        rng: &mut R,
-        hold: bool,
-    ) -> Result<PollOutcome, ReceiverError> {
         let flight = self.take_flight(id)?;
         let status = response.status;
         let retry_after = response.retry_after.and_then(|v| parse_retry_after(v, now));
@@ -319,11 +308,7 @@ impl Receiver {
         };
         let reason = match status {
             200..=299 => match read_sets(status, response.body) {
-                Ok(read) => {
-                    return Ok(PollOutcome::Batch(
-                        self.succeeded(flight, read, now, rng, hold),
-                    ))
-                }
+                Ok(read) => return Ok(PollOutcome::Batch(self.succeeded(flight, read, now, rng))),
                 Err(error) => FailureReason::MalformedResponse { status, error },
             },
             429 => FailureReason::Throttled { retry_after },
@@ -402,7 +387,6 @@ impl Receiver {
         read: ReadSets,
         now: Timestamp,
         rng: &mut R,
-        hold: bool,
     ) -> Batch {
         let more_available = read.more_available;
         // Confirm what the request carried, before anything below may queue
@@ -435,7 +419,7 @@ impl Receiver {
         let had_sets = !read.sets.is_empty();
         let mut v = Verdicts::default();
         for (key, token) in read.sets {
-            self.receive(key, token, now, now, hold, &mut v);
+            self.receive(key, token, now, now, true, &mut v);
         }
         let stalled =
             !v.progress && (had_sets || (more_available && flight.kind == RequestKind::Poll));
@@ -986,90 +970,6 @@ fn unsettled_set(d: &Delivery) -> UnsettledSet {
         jti: d.jti.clone(),
         token: d.token.clone(),
         delivered_at: d.delivered_at,
-    }
-}
-
-/// The 0.1 API, kept for the bindings until they move to the verbs above.
-/// Same behaviour as in 0.1 (no SET is held for a key refresh on this path).
-impl Receiver {
-    #[doc(hidden)]
-    /// Deprecated: [`poll_request`](Self::poll_request).
-    ///
-    /// # Errors
-    /// `RequestInFlight`, `NotDue` or `Backpressure`.
-    pub fn next_request(&mut self, now: Timestamp) -> Result<PollRequest, ReceiverError> {
-        if let Some(f) = &self.in_flight {
-            return Err(ReceiverError::RequestInFlight { id: f.id });
-        }
-        if let Some(request) = self.poll_request(now) {
-            return Ok(request);
-        }
-        Err(match self.schedule.slot(now) {
-            Slot::Wait(at) => ReceiverError::NotDue { at },
-            Slot::Poll => ReceiverError::Backpressure {
-                unsettled: self.unsettled.len(),
-            },
-            Slot::FlushOnly => ReceiverError::NotDue {
-                at: self.schedule.next_poll_at,
-            },
-        })
-    }
-
-    #[doc(hidden)]
-    /// Deprecated: [`handle_reply`](Self::handle_reply).
-    ///
-    /// # Errors
-    /// A failed round trip as an error, or `UnknownRequest`.
-    pub fn handle_response<R: RngCore + ?Sized>(
-        &mut self,
-        id: RequestId,
-        response: HttpResponse<'_>,
-        now: Timestamp,
-        rng: &mut R,
-    ) -> Result<Batch, ReceiverError> {
-        match self.reply(id, response, now, rng, false)? {
-            PollOutcome::Batch(batch) => Ok(batch),
-            PollOutcome::Failed(f) => Err(ReceiverError::from_failure(f.reason)),
-        }
-    }
-
-    #[doc(hidden)]
-    /// Deprecated: [`handle_no_reply`](Self::handle_no_reply).
-    ///
-    /// # Errors
-    /// `UnknownRequest`.
-    pub fn handle_failure<R: RngCore + ?Sized>(
-        &mut self,
-        id: RequestId,
-        now: Timestamp,
-        rng: &mut R,
-    ) -> Result<Timestamp, ReceiverError> {
-        Ok(self.handle_no_reply(id, now, rng)?.retry_at)
-    }
-
-    #[doc(hidden)]
-    /// Deprecated: [`poll_timeout`](Self::poll_timeout), with
-    /// `Timestamp::MAX` for `None`.
-    #[must_use]
-    pub fn next_poll_at(&self) -> Timestamp {
-        self.poll_timeout().unwrap_or(Timestamp::MAX)
-    }
-
-    #[doc(hidden)]
-    /// Deprecated: [`refresh_keys`](Self::refresh_keys).
-    pub fn set_keys(&mut self, keys: Keyring) {
-        self.config.keys = keys;
-    }
-
-    #[doc(hidden)]
-    /// Deprecated: [`take_changes`](Self::take_changes) and
-    /// [`state`](Self::state).
-    pub fn take_state(&mut self) -> Option<ReceiverState> {
-        if self.changes.is_empty() {
-            return None;
-        }
-        self.changes.clear();
-        Some(self.state())
     }
 }
 

@@ -33,8 +33,8 @@ pub enum RequestKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use]
 pub struct PollRequest {
-    /// Pass back to [`handle_response`](super::Receiver::handle_response) or
-    /// [`handle_failure`](super::Receiver::handle_failure).
+    /// Pass back to [`handle_reply`](super::Receiver::handle_reply) or
+    /// [`handle_no_reply`](super::Receiver::handle_no_reply).
     pub id: RequestId,
     /// Poll or acknowledgement flush.
     pub kind: RequestKind,

@@ -1296,48 +1296,6 @@ fn held_sets_count_against_max_unsettled() {
     assert_eq!(rx.poll_request(t(0)).unwrap().polling.max_events, Some(1));
 }
 
-#[test]
-fn the_0_1_methods_keep_their_behaviour() {
-    let mut rx = receiver();
-    let req = rx.next_request(t(0)).unwrap();
-    assert_eq!(
-        rx.next_request(t(0)).unwrap_err(),
-        ReceiverError::RequestInFlight { id: req.id }
-    );
-    assert_eq!(rx.next_poll_at(), Timestamp::MAX);
-    // No hold on this path: an unknown kid is reported at once.
-    let body = sets_body(&[("r", rotated("r"))], false);
-    let b = rx
-        .handle_response(req.id, HttpResponse::new(200, &body), t(0), &mut rng())
-        .unwrap();
-    assert_eq!(
-        b.rejections[0].reported.as_ref().unwrap().err,
-        SetErrCode::Jws
-    );
-    assert!(b.held.is_empty());
-    assert!(rx.take_state().is_some());
-    assert!(rx.take_state().is_none());
-    let req = rx.next_request(t(1)).unwrap();
-    let e = rx
-        .handle_response(req.id, HttpResponse::new(503, ""), t(1), &mut rng())
-        .unwrap_err();
-    assert!(e.is_poll_failure());
-    assert_eq!(e.code(), "server_error");
-    assert_eq!(
-        rx.next_request(t(1)).unwrap_err(),
-        ReceiverError::NotDue { at: t(2) }
-    );
-    let req = rx.next_request(t(2)).unwrap();
-    assert_eq!(rx.handle_failure(req.id, t(2), &mut rng()).unwrap(), t(4));
-    rx.set_keys(rotated_keyring());
-    let req = rx.next_request(t(4)).unwrap();
-    let body = sets_body(&[("r2", rotated("r2"))], false);
-    let b = rx
-        .handle_response(req.id, HttpResponse::new(200, &body), t(4), &mut rng())
-        .unwrap();
-    assert_eq!(jtis(&b.deliveries), ["r2"]);
-}
-
 // --------------------------------------------------------------------------
 // No spinning
 // --------------------------------------------------------------------------

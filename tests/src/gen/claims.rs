@@ -2,7 +2,8 @@
 
 use serde_json::{json, Map, Value};
 use setpoll_core::claims::{
-    SetClaims, CONSENT_AUTHORIZATION_REVOKED, LINKED_ACCOUNT_UPDATE, RESOURCE_UPDATE, RID, RLK,
+    EventSubject, LinkedAccountReason, NumericDate, ResourceLink, SetClaims, SetClaimsBuilder,
+    SubjectId, CONSENT_AUTHORIZATION_REVOKED, LINKED_ACCOUNT_UPDATE, RESOURCE_UPDATE, RID, RLK,
     RTY, SUBJECT_TYPE,
 };
 use setpoll_core::codes::Vocabulary;
@@ -537,6 +538,257 @@ fn inputs() -> Vec<Input> {
     v
 }
 
+/// `{ok: …}` of valid claims: the canonical JSON and what the typed getters
+/// of every binding return (`exp`/`nbf` in whole seconds, `sub_id` and the
+/// private claims as JSON object text).
+#[must_use]
+pub fn typed(c: &SetClaims) -> Value {
+    ok(json!({
+        "claimsJson": c.to_json(),
+        "exp": c.exp.as_ref().map(NumericDate::secs),
+        "nbf": c.nbf.as_ref().map(NumericDate::secs),
+        "subIdJson": c.sub_id.as_ref().map(|s| Value::Object(s.members().clone()).to_string()),
+        "otherClaimsJson": Value::Object(c.other.clone()).to_string(),
+    }))
+}
+
+/// One `claims_build` case: the builder's start and its calls in order.
+fn build_case(name: &str, calls: Vec<Value>) -> Value {
+    json!({
+        "name": name,
+        "start": { "iss": "https://examplebank.com/", "jti": "b460a07c", "aud": "7umx5nTR33811QyQfi", "iat": 1516239022 },
+        "calls": calls,
+    })
+}
+
+/// A builder call: `{call, value}` (or the members given).
+fn call(name: &str, members: Value) -> Value {
+    let mut v = json!({ "call": name });
+    if let (Value::Object(m), Value::Object(extra)) = (&mut v, members) {
+        m.extend(extra);
+    }
+    v
+}
+
+fn host_subject(rid: &str) -> Value {
+    json!({ "rid": rid, "rty": "account-access-consent", "links": [{ "version": "v3.1", "link": format!("https://examplebank.com/api/{rid}") }] })
+}
+
+fn build_inputs() -> Vec<Value> {
+    let every = vec![
+        call(
+            "sub",
+            json!({ "value": "https://examplebank.com/api/aac-1" }),
+        ),
+        call("txn", json!({ "value": "txn-1" })),
+        call("toe", json!({ "value": 1516239022 })),
+        call("exp", json!({ "value": 1516242622 })),
+        call("nbf", json!({ "value": 1516239000 })),
+        call(
+            "subIdJson",
+            json!({ "value": r#"{"format":"iss_sub","iss":"https://examplebank.com/","sub":"psu-7","x-note":"kept"}"# }),
+        ),
+        call(
+            "claim",
+            json!({ "name": "https://bank.example/claims/channel", "valueJson": r#"{"app":true,"v":[1,2.5,null]}"# }),
+        ),
+        call(
+            "claim",
+            json!({ "name": "a-private", "valueJson": "\"é\"" }),
+        ),
+        call(
+            "resourceUpdate",
+            json!({ "subject": host_subject("aac-1") }),
+        ),
+        call(
+            "customEvent",
+            json!({ "uri": "urn:uk:bank:events:custom", "payloadJson": r#"{"z":1,"a":[true,null,1.5],"m":{"y":"é"}}"# }),
+        ),
+    ];
+    vec![
+        build_case(
+            "every claim: exp, nbf, sub_id, private claims and event payload members",
+            every,
+        ),
+        build_case(
+            "OBIE events with reasons, several audiences",
+            vec![
+                call("audience", json!({ "value": "second-audience" })),
+                call(
+                    "consentRevoked",
+                    json!({ "reason": "Revoked by the PSU", "subject": host_subject("aac-2") }),
+                ),
+                call(
+                    "linkedAccountUpdate",
+                    json!({ "reason": "UK.OBIE.AccountClosure", "subject": null }),
+                ),
+            ],
+        ),
+        build_case(
+            "sub_id email, no sub (OpenID SSF)",
+            vec![
+                call(
+                    "subIdJson",
+                    json!({ "value": r#"{"format":"email","email":"user@example.com"}"# }),
+                ),
+                call(
+                    "customEvent",
+                    json!({ "uri": "https://schemas.openid.net/secevent/caep/event-type/session-revoked", "payloadJson": r#"{"event_timestamp":1516239022}"# }),
+                ),
+            ],
+        ),
+        build_case(
+            "a later claim of the same name replaces the value",
+            vec![
+                call("claim", json!({ "name": "x", "valueJson": "1" })),
+                call("claim", json!({ "name": "x", "valueJson": "[2]" })),
+                call(
+                    "resourceUpdate",
+                    json!({ "subject": host_subject("aac-3") }),
+                ),
+            ],
+        ),
+        build_case(
+            "sub_id missing its format's member",
+            vec![
+                call("subIdJson", json!({ "value": r#"{"format":"email"}"# })),
+                call(
+                    "resourceUpdate",
+                    json!({ "subject": host_subject("aac-4") }),
+                ),
+            ],
+        ),
+        build_case(
+            "a private claim may not use a registered name",
+            vec![
+                call("claim", json!({ "name": "exp", "valueJson": "1" })),
+                call(
+                    "resourceUpdate",
+                    json!({ "subject": host_subject("aac-5") }),
+                ),
+            ],
+        ),
+        build_case(
+            "no event",
+            vec![call("exp", json!({ "value": 1516242622 }))],
+        ),
+    ]
+}
+
+fn text_of<'a>(c: &'a Value, key: &str) -> Result<&'a str, GenError> {
+    c.get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| GenError(format!("claims_build: {key} missing in {c}")))
+}
+
+fn int_of(c: &Value, key: &str) -> Result<i64, GenError> {
+    c.get(key)
+        .and_then(Value::as_i64)
+        .ok_or_else(|| GenError(format!("claims_build: {key} missing in {c}")))
+}
+
+fn json_of(c: &Value, key: &str) -> Result<Value, GenError> {
+    serde_json::from_str(text_of(c, key)?).map_err(|e| GenError(format!("{key}: {e}")))
+}
+
+fn object_of(c: &Value, key: &str) -> Result<Map<String, Value>, GenError> {
+    match json_of(c, key)? {
+        Value::Object(m) => Ok(m),
+        other => Err(GenError(format!("{key}: not an object: {other}"))),
+    }
+}
+
+fn core_subject(c: &Value) -> Result<Option<EventSubject>, GenError> {
+    let Some(s) = c.get("subject").filter(|s| !s.is_null()) else {
+        return Ok(None);
+    };
+    let links = s
+        .get("links")
+        .and_then(Value::as_array)
+        .map(|ls| {
+            ls.iter()
+                .map(|l| {
+                    Ok(ResourceLink::new(
+                        text_of(l, "version")?,
+                        text_of(l, "link")?,
+                    ))
+                })
+                .collect::<Result<Vec<_>, GenError>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
+    Ok(Some(EventSubject::new(
+        text_of(s, "rid")?,
+        text_of(s, "rty")?,
+        links,
+    )))
+}
+
+/// One builder call through the core's [`SetClaimsBuilder`].
+fn apply(b: SetClaimsBuilder, c: &Value) -> Result<SetClaimsBuilder, GenError> {
+    let reason = || c.get("reason").and_then(Value::as_str).map(str::to_owned);
+    Ok(match text_of(c, "call")? {
+        "audience" => b.audience(text_of(c, "value")?),
+        "sub" => b.sub(text_of(c, "value")?),
+        "txn" => b.txn(text_of(c, "value")?),
+        "toe" => b.toe(int_of(c, "value")?),
+        "exp" => b.exp(int_of(c, "value")?),
+        "nbf" => b.nbf(int_of(c, "value")?),
+        "subIdJson" => b.sub_id(SubjectId::from_members(object_of(c, "value")?)),
+        "claim" => b.claim(text_of(c, "name")?, json_of(c, "valueJson")?),
+        "resourceUpdate" => b.resource_update(
+            core_subject(c)?.ok_or_else(|| GenError("resourceUpdate: subject".into()))?,
+        ),
+        "consentRevoked" => b.consent_revoked(reason(), core_subject(c)?),
+        "linkedAccountUpdate" => b.linked_account_update(
+            reason().map(|r| LinkedAccountReason::from_code(&r)),
+            core_subject(c)?,
+        ),
+        "customEvent" => b.custom_event(text_of(c, "uri")?, object_of(c, "payloadJson")?),
+        other => return Err(GenError(format!("claims_build: unknown call {other}"))),
+    })
+}
+
+/// The `claims_build` file: `ClaimsBuilder` calls, then `build()`.
+///
+/// # Errors
+/// When a case is malformed or two share a name.
+pub fn build_file() -> Result<Value, GenError> {
+    let mut cases = Vec::new();
+    for mut case in build_inputs() {
+        let start = case.get("start").cloned().unwrap_or_default();
+        let mut b = SetClaims::builder(
+            text_of(&start, "iss")?,
+            text_of(&start, "jti")?,
+            text_of(&start, "aud")?,
+            int_of(&start, "iat")?,
+        );
+        for c in case
+            .get("calls")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            b = apply(b, c)?;
+        }
+        let expect = match b.build() {
+            Ok(c) => typed(&c),
+            Err(e) => error(json!({ "code": e.code() })),
+        };
+        if let Value::Object(m) = &mut case {
+            m.insert("expect".into(), expect);
+        }
+        cases.push(case);
+    }
+    check_unique_names("claims_build", &cases)?;
+    Ok(vector_file(
+        "claims_build",
+        "ClaimsBuilder::new(start), each call in order (see the README), then build(); \
+         on success the canonical JSON and the typed getters",
+        cases,
+    ))
+}
+
 /// The `claims` file.
 ///
 /// # Errors
@@ -551,7 +803,7 @@ pub fn file() -> Result<Value, GenError> {
             Ok(c)
         });
         let expect = match result {
-            Ok(c) => ok(json!({ "claimsJson": c.to_json() })),
+            Ok(c) => typed(&c),
             Err(e) => error(json!({
                 "code": e.code(),
                 "path": e.path(),

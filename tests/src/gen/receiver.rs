@@ -1,6 +1,6 @@
-//! `receiver`: scripts of nextRequest / handleResponse / ack / reject /
-//! handleFailure / restart against a `Receiver` (vocabulary in
-//! [`crate::script::receiver`]).
+//! `receiver`: scripts of the sans-IO verbs (pollRequest / handleReply /
+//! handleNoReply / ack / reject / keysStale / refreshKeys / takeChanges /
+//! restart) against a `Receiver` (vocabulary in [`crate::script::receiver`]).
 
 use serde_json::{json, Value};
 use setpoll_core::claims::{EventSubject, ResourceLink, SetClaims};
@@ -63,24 +63,24 @@ fn body(sets: &[(&str, &str)], more: bool) -> String {
     .to_json()
 }
 
-fn next(now: u64) -> Value {
-    json!({ "op": "nextRequest", "now": now })
+fn poll_request(now: u64) -> Value {
+    json!({ "op": "pollRequest", "now": now })
 }
 
-fn respond(now: u64, status: u16, body: &str) -> Value {
-    json!({ "op": "handleResponse", "now": now, "status": status, "body": body, "retryAfter": null })
+fn poll_timeout() -> Value {
+    json!({ "op": "pollTimeout" })
 }
 
-fn respond_to(id: u64, now: u64, status: u16, body: &str) -> Value {
-    json!({ "op": "handleResponse", "id": id, "now": now, "status": status, "body": body, "retryAfter": null })
+fn reply(now: u64, status: u16, body: &str) -> Value {
+    json!({ "op": "handleReply", "now": now, "status": status, "body": body, "retryAfter": null })
 }
 
-fn respond_retry(now: u64, status: u16, body: &str, retry_after: &str) -> Value {
-    json!({ "op": "handleResponse", "now": now, "status": status, "body": body, "retryAfter": retry_after })
+fn reply_retry(now: u64, status: u16, body: &str, retry_after: &str) -> Value {
+    json!({ "op": "handleReply", "now": now, "status": status, "body": body, "retryAfter": retry_after })
 }
 
-fn fail(now: u64) -> Value {
-    json!({ "op": "handleFailure", "now": now })
+fn reply_to(id: u64, now: u64, status: u16, body: &str) -> Value {
+    json!({ "op": "handleReply", "id": id, "now": now, "status": status, "body": body, "retryAfter": null })
 }
 
 fn ack(jti: &str) -> Value {
@@ -91,16 +91,28 @@ fn reject(jti: &str, err: &str, description: &str) -> Value {
     json!({ "op": "reject", "jti": jti, "err": err, "description": description })
 }
 
-fn next_poll_at() -> Value {
-    json!({ "op": "nextPollAt" })
+fn no_reply(now: u64) -> Value {
+    json!({ "op": "handleNoReply", "now": now })
 }
 
-fn state() -> Value {
-    json!({ "op": "state" })
+fn keys_stale() -> Value {
+    json!({ "op": "keysStale" })
 }
 
-fn restart() -> Value {
-    json!({ "op": "restart" })
+fn refresh(now: u64, jwks: &str) -> Value {
+    json!({ "op": "refreshKeys", "now": now, "jwksJson": jwks })
+}
+
+fn refresh_failed(now: u64) -> Value {
+    json!({ "op": "refreshKeysFailed", "now": now })
+}
+
+fn take_changes() -> Value {
+    json!({ "op": "takeChanges" })
+}
+
+fn restart_with(jwks: &str) -> Value {
+    json!({ "op": "restart", "jwksJson": jwks })
 }
 
 fn config(keys: &Keys) -> Result<Value, GenError> {
@@ -115,6 +127,7 @@ fn config(keys: &Keys) -> Result<Value, GenError> {
         "backoff": { "baseMs": SEC, "capMs": 60 * SEC, "jitter": "none", "retryAfterCapMs": 3600 * SEC },
         "dedup": { "windowMs": 7 * DAY, "capacity": 1000 },
         "maxUnsettled": 100,
+        "keyRefreshIntervalMs": 30 * SEC,
         "vocabulary": "obie",
     }))
 }
@@ -138,6 +151,7 @@ fn scripts(keys: &Keys) -> Result<Vec<Script>, GenError> {
         profile: obie_profile()?,
     };
     let cfg = config(keys)?;
+    let jwks = keys.jwks()?;
     let (s1, s2, s3) = (t.set("s1")?, t.set("s2")?, t.set("s3")?);
     let wrong_aud = t.signed(&keys.es, "another-client", "bad-aud")?;
     let spliced = t.set("inner-jti")?;
@@ -165,87 +179,91 @@ fn scripts(keys: &Keys) -> Result<Vec<Script>, GenError> {
             "poll, deliver, acknowledge and reject",
             cfg.clone(),
             vec![
-                next(T0),
-                respond(T0 + 100, 200, &body(&[("s1", &s1), ("s2", &s2)], true)),
+                poll_request(T0),
+                reply(T0 + 100, 200, &body(&[("s1", &s1), ("s2", &s2)], true)),
                 ack("s1"),
                 reject("s2", "setData", "the consent is unknown to this TPP"),
-                state(),
-                next(T0 + 200),
-                respond(T0 + 300, 200, &body(&[], false)),
-                next(T0 + 400),
-                next_poll_at(),
-                next(T0 + 300 + 30 * SEC),
-                state(),
+                take_changes(),
+                poll_request(T0 + 200),
+                reply(T0 + 300, 200, &body(&[], false)),
+                poll_request(T0 + 400),
+                poll_timeout(),
+                poll_request(T0 + 300 + 30 * SEC),
+                take_changes(),
             ],
         ),
         (
             "SETs failing verification are reported, never delivered (OBIE codes)",
             cfg.clone(),
             vec![
-                next(T0),
-                respond(T0 + 100, 200, &bad_sets),
+                poll_request(T0),
+                reply(T0 + 100, 200, &bad_sets),
                 ack("good"),
-                next(T0 + 200),
-                respond(T0 + 300, 200, &body(&[], false)),
-                state(),
+                poll_request(T0 + 200),
+                reply(T0 + 300, 200, &body(&[], false)),
+                take_changes(),
             ],
         ),
         (
             "SETs failing verification are reported (RFC 8935 codes)",
             with(cfg.clone(), json!({ "vocabulary": "rfc8935" })),
-            vec![next(T0), respond(T0 + 100, 200, &bad_sets), next(T0 + 200)],
+            vec![
+                poll_request(T0),
+                reply(T0 + 100, 200, &bad_sets),
+                poll_request(T0 + 200),
+            ],
         ),
         (
             "redelivered SETs are not handed over twice",
             cfg.clone(),
             vec![
-                next(T0),
-                respond(T0 + 100, 200, &body(&[("s1", &s1), ("s2", &s2)], false)),
-                next(T0 + 30 * SEC + 100),
-                respond(
+                poll_request(T0),
+                reply(T0 + 100, 200, &body(&[("s1", &s1), ("s2", &s2)], false)),
+                poll_request(T0 + 30 * SEC + 100),
+                reply(
                     T0 + 30 * SEC + 200,
                     200,
                     &body(&[("s1", &s1), ("s2", &s2)], false),
                 ),
                 ack("s1"),
                 reject("s2", "setType", "event type not handled"),
-                next(T0 + 30 * SEC + 300),
-                respond(
+                poll_request(T0 + 30 * SEC + 300),
+                reply(
                     T0 + 30 * SEC + 400,
                     200,
                     &body(&[("s1", &s1), ("s2", &s2), ("s3", &s3)], false),
                 ),
-                next(T0 + 30 * SEC + 500),
+                poll_request(T0 + 30 * SEC + 500),
             ],
         ),
         (
             "failures back off and keep acknowledgements",
             cfg.clone(),
             vec![
-                next(T0),
-                respond(T0 + 100, 200, &body(&[("s1", &s1)], false)),
+                poll_request(T0),
+                reply(T0 + 100, 200, &body(&[("s1", &s1)], false)),
                 ack("s1"),
-                next(T0 + 200),
-                respond(T0 + 300, 500, error_body),
-                next(T0 + 400),
-                next_poll_at(),
-                next(T0 + 1300),
-                fail(T0 + 1400),
-                next(T0 + 3400),
-                respond_retry(T0 + 3500, 429, "", "120"),
-                next_poll_at(),
-                next(T0 + 123_500),
-                respond(T0 + 123_600, 401, ""),
-                next(T0 + 200_000),
-                respond(T0 + 200_100, 302, ""),
-                next(T0 + 300_000),
-                respond(T0 + 300_100, 200, "not json"),
-                next(T0 + 400_000),
-                respond(T0 + 400_100, 400, r#"{"Code":"400","Errors":[]}"#),
-                next(T0 + 500_000),
-                respond(T0 + 500_100, 200, &body(&[], false)),
-                next_poll_at(),
-                state(),
+                poll_request(T0 + 200),
+                reply(T0 + 300, 500, error_body),
+                poll_request(T0 + 400),
+                poll_timeout(),
+                poll_request(T0 + 1300),
+                no_reply(T0 + 1400),
+                poll_request(T0 + 3400),
+                reply_retry(T0 + 3500, 429, "", "120"),
+                poll_timeout(),
+                poll_request(T0 + 123_500),
+                reply(T0 + 123_600, 401, ""),
+                poll_request(T0 + 200_000),
+                reply(T0 + 200_100, 302, ""),
+                poll_request(T0 + 300_000),
+                reply(T0 + 300_100, 200, "not json"),
+                poll_request(T0 + 400_000),
+                reply(T0 + 400_100, 400, r#"{"Code":"400","Errors":[]}"#),
+                poll_request(T0 + 500_000),
+                reply(T0 + 500_100, 200, &body(&[], false)),
+                poll_timeout(),
+                take_changes(),
             ],
         ),
         (
@@ -255,44 +273,44 @@ fn scripts(keys: &Keys) -> Result<Vec<Script>, GenError> {
                 json!({ "backoff": { "baseMs": SEC, "capMs": 4 * SEC, "jitter": "none", "retryAfterCapMs": 10 * SEC } }),
             ),
             vec![
-                next(T0),
-                fail(T0),
-                next(T0 + SEC),
-                fail(T0 + SEC),
-                next(T0 + 3 * SEC),
-                fail(T0 + 3 * SEC),
-                next(T0 + 7 * SEC),
-                fail(T0 + 7 * SEC),
-                next(T0 + 11 * SEC),
-                respond_retry(T0 + 11 * SEC, 503, "", "3600"),
-                next_poll_at(),
+                poll_request(T0),
+                no_reply(T0),
+                poll_request(T0 + SEC),
+                no_reply(T0 + SEC),
+                poll_request(T0 + 3 * SEC),
+                no_reply(T0 + 3 * SEC),
+                poll_request(T0 + 7 * SEC),
+                no_reply(T0 + 7 * SEC),
+                poll_request(T0 + 11 * SEC),
+                reply_retry(T0 + 11 * SEC, 503, "", "3600"),
+                poll_timeout(),
             ],
         ),
         (
             "one request in flight; stale answers are ignored",
             cfg.clone(),
             vec![
-                next(T0),
-                next(T0),
-                respond_to(99, T0 + 100, 200, &body(&[("s1", &s1)], false)),
-                fail(T0 + 100),
-                respond_to(1, T0 + 200, 200, &body(&[("s1", &s1)], false)),
-                next(T0 + 1100),
-                respond(T0 + 1200, 200, &body(&[("s1", &s1)], false)),
+                poll_request(T0),
+                poll_request(T0),
+                reply_to(99, T0 + 100, 200, &body(&[("s1", &s1)], false)),
+                no_reply(T0 + 100),
+                reply_to(1, T0 + 200, 200, &body(&[("s1", &s1)], false)),
+                poll_request(T0 + 1100),
+                reply(T0 + 1200, 200, &body(&[("s1", &s1)], false)),
             ],
         ),
         (
             "backpressure: never more unsettled SETs than allowed",
             with(cfg.clone(), json!({ "maxUnsettled": 2 })),
             vec![
-                next(T0),
-                respond(T0 + 100, 200, &body(&[("s1", &s1), ("s2", &s2)], true)),
-                next(T0 + 200),
-                next_poll_at(),
+                poll_request(T0),
+                reply(T0 + 100, 200, &body(&[("s1", &s1), ("s2", &s2)], true)),
+                poll_request(T0 + 200),
+                poll_timeout(),
                 ack("s1"),
-                next_poll_at(),
-                next(T0 + 300),
-                respond(T0 + 400, 200, &body(&[("s3", &s3)], true)),
+                poll_timeout(),
+                poll_request(T0 + 300),
+                reply(T0 + 400, 200, &body(&[("s3", &s3)], true)),
             ],
         ),
         (
@@ -300,8 +318,8 @@ fn scripts(keys: &Keys) -> Result<Vec<Script>, GenError> {
             cfg.clone(),
             vec![
                 ack("never-delivered"),
-                next(T0),
-                respond(T0 + 100, 200, &body(&[("s1", &s1), ("s2", &s2)], false)),
+                poll_request(T0),
+                reply(T0 + 100, 200, &body(&[("s1", &s1), ("s2", &s2)], false)),
                 reject("s1", "", "empty code"),
                 reject("s1", &"e".repeat(41), "code too long"),
                 ack("s1"),
@@ -310,24 +328,25 @@ fn scripts(keys: &Keys) -> Result<Vec<Script>, GenError> {
                 reject("s2", "setData", ""),
                 reject("s2", "bankSpecific", &"d".repeat(300)),
                 ack("s2"),
-                next(T0 + 200),
+                poll_request(T0 + 200),
             ],
         ),
         (
             "restart: pending acks kept, unsettled SETs handed over again",
             cfg.clone(),
             vec![
-                next(T0),
-                respond(T0 + 100, 200, &body(&[("s1", &s1), ("s2", &s2)], false)),
+                poll_request(T0),
+                reply(T0 + 100, 200, &body(&[("s1", &s1), ("s2", &s2)], false)),
                 ack("s1"),
-                next(T0 + 200),
-                restart(),
-                respond(T0 + 300, 200, &body(&[], false)),
-                next(T0 + 400),
+                poll_request(T0 + 200),
+                take_changes(),
+                restart_with(&jwks),
+                reply(T0 + 300, 200, &body(&[], false)),
+                poll_request(T0 + 400),
                 ack("s2"),
-                next(T0 + 500),
-                respond(T0 + 600, 200, &body(&[("s1", &s1)], false)),
-                state(),
+                poll_request(T0 + 500),
+                reply(T0 + 600, 200, &body(&[("s1", &s1)], false)),
+                take_changes(),
             ],
         ),
         (
@@ -337,21 +356,21 @@ fn scripts(keys: &Keys) -> Result<Vec<Script>, GenError> {
                 json!({ "maxEvents": null, "returnImmediately": null }),
             ),
             vec![
-                next(T0),
-                respond(T0 + 100, 204, ""),
-                next(T0 + 30 * SEC + 100),
-                respond(
+                poll_request(T0),
+                reply(T0 + 100, 204, ""),
+                poll_request(T0 + 30 * SEC + 100),
+                reply(
                     T0 + 30 * SEC + 200,
                     200,
                     &format!(r#"{{"sets":{{"s1":"{s1}"}},"links":{{"self":"x"}}}}"#),
                 ),
-                next(T0 + 60 * SEC + 200),
-                respond(
+                poll_request(T0 + 60 * SEC + 200),
+                reply(
                     T0 + 60 * SEC + 300,
                     201,
                     &format!(r#"{{"sets":{{"s2":"{s2}","bad":7}},"moreAvailable":false}}"#),
                 ),
-                next(T0 + 60 * SEC + 400),
+                poll_request(T0 + 60 * SEC + 400),
             ],
         ),
     ])
@@ -362,22 +381,20 @@ fn scripts(keys: &Keys) -> Result<Vec<Script>, GenError> {
 /// # Errors
 /// When a script is malformed or a token cannot be signed.
 pub fn file(keys: &Keys) -> Result<Value, GenError> {
+    let mut all = scripts(keys)?;
+    all.extend(verb_scripts(keys)?);
     render(
         "receiver",
-        "Receiver::new(config), then each step in order (see the README for the \
-         step vocabulary); SETs are ES256 tokens signed with the vectors' key",
-        scripts(keys)?,
-        run,
+        "Receiver::new(config) driven through the sans-IO verbs (poll_request, \
+         poll_timeout, handle_reply, handle_no_reply, keys_stale, refresh_keys, \
+         take_changes; see the README for the step vocabulary); SETs are ES256 \
+         tokens signed with the vectors' keys",
+        all,
     )
 }
 
 /// Fill each step's `expect` by running the scripts.
-fn render(
-    kind: &str,
-    description: &str,
-    scripts: Vec<Script>,
-    run: fn(&Value, &[Value]) -> Result<Vec<Value>, GenError>,
-) -> Result<Value, GenError> {
+fn render(kind: &str, description: &str, scripts: Vec<Script>) -> Result<Value, GenError> {
     let mut cases = Vec::new();
     for (name, config, steps) in scripts {
         let results = run(&config, &steps)?;
@@ -397,57 +414,13 @@ fn render(
     Ok(vector_file(kind, description, cases))
 }
 
-// --------------------------------------------------------------------------
-// `receiver_verbs`: the sans-IO verbs (see `crate::script::receiver_verbs`)
-// --------------------------------------------------------------------------
-
-fn poll_request(now: u64) -> Value {
-    json!({ "op": "pollRequest", "now": now })
-}
-
-fn poll_timeout() -> Value {
-    json!({ "op": "pollTimeout" })
-}
-
-fn reply(now: u64, status: u16, body: &str) -> Value {
-    json!({ "op": "handleReply", "now": now, "status": status, "body": body, "retryAfter": null })
-}
-
-fn reply_retry(now: u64, status: u16, retry_after: &str) -> Value {
-    json!({ "op": "handleReply", "now": now, "status": status, "body": "", "retryAfter": retry_after })
-}
-
-fn no_reply(now: u64) -> Value {
-    json!({ "op": "handleNoReply", "now": now })
-}
-
-fn keys_stale() -> Value {
-    json!({ "op": "keysStale" })
-}
-
-fn refresh(now: u64, jwks: &str) -> Value {
-    json!({ "op": "refreshKeys", "now": now, "jwksJson": jwks })
-}
-
-fn refresh_failed(now: u64) -> Value {
-    json!({ "op": "refreshKeysFailed", "now": now })
-}
-
-fn take_changes() -> Value {
-    json!({ "op": "takeChanges" })
-}
-
-fn restart_with(jwks: &str) -> Value {
-    json!({ "op": "restart", "jwksJson": jwks })
-}
-
 #[allow(clippy::too_many_lines)]
 fn verb_scripts(keys: &Keys) -> Result<Vec<Script>, GenError> {
     let t = Tokens {
         keys,
         profile: obie_profile()?,
     };
-    let cfg = with(config(keys)?, json!({ "keyRefreshIntervalMs": 30 * SEC }));
+    let cfg = config(keys)?;
     let old_jwks = keys.jwks()?;
     let new_jwks = super::keys::public_set(&[&keys.es, &keys.ps, &keys.es_next])?;
     let s1 = t.set("s1")?;
@@ -536,7 +509,7 @@ fn verb_scripts(keys: &Keys) -> Result<Vec<Script>, GenError> {
                 reply(T0 + 100, 404, ""),
                 poll_timeout(),
                 poll_request(T0 + 1100),
-                reply_retry(T0 + 1200, 503, "Tuesday, 14-Nov-23 22:15:00 GMT"),
+                reply_retry(T0 + 1200, 503, "", "Tuesday, 14-Nov-23 22:15:00 GMT"),
                 poll_request(T0 + 2000),
                 poll_timeout(),
                 poll_request(T0 + 100 * SEC),
@@ -549,19 +522,4 @@ fn verb_scripts(keys: &Keys) -> Result<Vec<Script>, GenError> {
             ],
         ),
     ])
-}
-
-/// The `receiver_verbs` file (`tests/vectors/next/receiver.json`).
-///
-/// # Errors
-/// When a script is malformed or a token cannot be signed.
-pub fn verbs_file(keys: &Keys) -> Result<Value, GenError> {
-    render(
-        "receiver_verbs",
-        "Receiver::new(config) driven through the sans-IO verbs (poll_request, \
-         poll_timeout, handle_reply, handle_no_reply, keys_stale, refresh_keys, \
-         take_changes; see the README); SETs are ES256 tokens signed with the vectors' keys",
-        verb_scripts(keys)?,
-        crate::script::receiver_verbs::run,
-    )
 }

@@ -368,71 +368,46 @@ fn inputs(keys: &Keys) -> Result<Vec<Input>, GenError> {
         },
         NOW_MS,
     );
-    push(
-        "exp in the future",
-        forge(
-            &obie_header("ES256", "es256-2026", ""),
-            with_exp(json!(IAT + 3600)).as_bytes(),
-            &keys.es,
-        )?,
-        &jwks,
-        &std,
-        NOW_MS,
-    );
-    push(
-        "exp as a string",
-        forge(
-            &obie_header("ES256", "es256-2026", ""),
-            with_exp(json!("later")).as_bytes(),
-            &keys.es,
-        )?,
-        &jwks,
-        &std,
-        NOW_MS,
-    );
-    push(
-        "nbf in the future",
-        forge(
-            &obie_header("ES256", "es256-2026", ""),
-            edited(&ex, |m| {
-                m.insert("nbf".into(), json!(IAT + 3600));
-            })
-            .as_bytes(),
-            &keys.es,
-        )?,
-        &jwks,
-        &std,
-        NOW_MS,
-    );
-
-    push(
-        "nbf passed",
-        forge(
-            &obie_header("ES256", "es256-2026", ""),
-            edited(&ex, |m| {
-                m.insert("nbf".into(), json!(IAT));
-            })
-            .as_bytes(),
-            &keys.es,
-        )?,
-        &jwks,
-        &std,
-        NOW_MS,
-    );
-    push(
-        "nbf within the skew",
-        forge(
-            &obie_header("ES256", "es256-2026", ""),
-            edited(&ex, |m| {
-                m.insert("nbf".into(), json!(IAT + 300));
-            })
-            .as_bytes(),
-            &keys.es,
-        )?,
-        &jwks,
-        &std,
-        NOW_MS,
-    );
+    // `exp` and `nbf` with the default skew (300 s): `exp` is accepted until
+    // now >= exp + skew, `nbf` from nbf - skew on.
+    for (name, claim, value) in [
+        ("exp passed, within the skew", "exp", json!(IAT + 10)),
+        (
+            "exp passed, at the edge of the skew",
+            "exp",
+            json!(IAT + 30 - 300),
+        ),
+        (
+            "exp passed, one second inside the skew",
+            "exp",
+            json!(IAT + 30 - 299),
+        ),
+        ("exp in the future", "exp", json!(IAT + 3600)),
+        ("exp as a string", "exp", json!("later")),
+        ("nbf in the future", "nbf", json!(IAT + 3600)),
+        (
+            "nbf one second beyond the skew",
+            "nbf",
+            json!(IAT + 30 + 301),
+        ),
+        ("nbf passed", "nbf", json!(IAT)),
+        ("nbf within the skew", "nbf", json!(IAT + 300)),
+    ] {
+        let payload = edited(&ex, |m| {
+            m.insert(claim.into(), value);
+        });
+        push(
+            name,
+            forge(
+                &obie_header("ES256", "es256-2026", ""),
+                payload.as_bytes(),
+                &keys.es,
+            )?,
+            &jwks,
+            &std,
+            NOW_MS,
+        );
+    }
     push(
         "every claim survives verification: exp, nbf, sub_id, private claims",
         forge(

@@ -6,5 +6,4 @@
 //! check the committed files. Both read only the JSON of the steps.
 
 pub mod receiver;
-pub mod receiver_verbs;
 pub mod transmitter;

@@ -1,20 +1,25 @@
-//! Runs a `receiver` script: one `Receiver` driven step by step.
+//! Runs a `receiver` script: one `Receiver` driven through the sans-IO verbs.
 //!
 //! The step vocabulary (also in `tests/vectors/README.md`):
 //!
 //! | `op` | inputs | `expect.ok` |
 //! |---|---|---|
-//! | `nextRequest` | `now` | `id`, `kind` (`poll` / `ack_only`), `body` |
-//! | `handleResponse` | `now`, `status`, `body`, `retryAfter` (string or null), `id` (optional) | `deliveries`, `rejections`, `duplicates`, `moreAvailable`, `acksConfirmed`, `setErrsConfirmed`, `salvaged` |
-//! | `handleFailure` | `now`, `id` (optional) | `nextAttemptAt` |
+//! | `pollRequest` | `now` | `null` or `{id, kind, body}` (`kind`: `poll` / `ack_only`) |
+//! | `pollTimeout` | | `{at}` (`null`: not until something happens) |
+//! | `handleReply` | `now`, `status`, `body`, `retryAfter` (string or null), `id` (optional) | `{batch: {...}}` or `{failed: {code, status, retryAt, failuresInARow, longPollRefused}}` |
+//! | `handleNoReply` | `now`, `id` (optional) | `{failed: {...}}` |
 //! | `ack` | `jti` | `{}` |
 //! | `reject` | `jti`, `err`, `description` | `{}` |
-//! | `nextPollAt` | | `at` (`null` for "never until something changes") |
-//! | `state` | | `stateJson` |
-//! | `restart` | | `unsettled`: the `jti`s handed over again |
+//! | `keysStale` | | `null` or `{kids, held, refreshAt}` |
+//! | `refreshKeys` | `now`, `jwksJson` | `{deliveries, rejections, duplicates}` |
+//! | `refreshKeysFailed` | `now` | `{}` |
+//! | `takeChanges` | | `{changes: [<ReceiverChange JSON text>]}` |
+//! | `restart` | `jwksJson` (the new process's keys) | `{unsettled, changes}`: the saved state plus every change taken, applied, restored |
 //!
-//! `id` defaults to the id of the most recent `nextRequest`. Errors are
-//! `expect.error` {`code`} (`ReceiverError::code`), with `at` for `not_due`.
+//! A batch is `{deliveries, rejections, duplicates, moreAvailable,
+//! acksConfirmed, setErrsConfirmed, salvaged, held, keysStale}`. `id`
+//! defaults to the id of the most recent request. Errors are
+//! `expect.error` {`code`} (`ReceiverError::code`).
 
 use core::time::Duration;
 
@@ -25,23 +30,24 @@ use setpoll_core::codes::{SetErrCode, Vocabulary};
 use setpoll_core::jose::{JwkSet, Keyring};
 use setpoll_core::receiver::{
     Backoff, Batch, DedupConfig, Delivery, Duplicate, DuplicateOf, HttpResponse, Jitter,
-    PollRequest, Receiver, ReceiverConfig, ReceiverError, Rejection, RequestId, RequestKind,
+    PollFailure, PollOutcome, PollRequest, Receiver, ReceiverChange, ReceiverConfig, ReceiverError,
+    ReceiverState, Rejection, RequestId, RequestKind, StaleKeys,
 };
 use setpoll_core::Timestamp;
 
 use crate::GenError;
 
-pub(crate) fn bad(what: impl Into<String>) -> GenError {
+fn bad(what: impl Into<String>) -> GenError {
     GenError(what.into())
 }
 
-pub(crate) fn u64_of(v: &Value, key: &str) -> Result<u64, GenError> {
+fn u64_of(v: &Value, key: &str) -> Result<u64, GenError> {
     v.get(key)
         .and_then(Value::as_u64)
         .ok_or_else(|| bad(format!("{key}: expected an integer in {v}")))
 }
 
-pub(crate) fn str_of<'a>(v: &'a Value, key: &str) -> Result<&'a str, GenError> {
+fn str_of<'a>(v: &'a Value, key: &str) -> Result<&'a str, GenError> {
     v.get(key)
         .and_then(Value::as_str)
         .ok_or_else(|| bad(format!("{key}: expected a string in {v}")))
@@ -90,6 +96,7 @@ pub fn config_of(c: &Value) -> Result<ReceiverConfig, GenError> {
     };
     cfg.max_unsettled =
         usize::try_from(u64_of(c, "maxUnsettled")?).map_err(|_| bad("maxUnsettled"))?;
+    cfg.key_refresh_interval = ms(c, "keyRefreshIntervalMs")?;
     cfg.vocabulary = match str_of(c, "vocabulary")? {
         "obie" => Vocabulary::Obie,
         "rfc8935" => Vocabulary::Rfc8935,
@@ -99,17 +106,12 @@ pub fn config_of(c: &Value) -> Result<ReceiverConfig, GenError> {
 }
 
 fn error_json(e: &ReceiverError) -> Value {
-    match e {
-        ReceiverError::NotDue { at } => {
-            json!({ "error": { "code": e.code(), "at": at.as_millis() } })
-        }
-        _ => json!({ "error": { "code": e.code() } }),
-    }
+    json!({ "error": { "code": e.code() } })
 }
 
 /// The `receiver` kind's form of a batch.
 #[must_use]
-pub fn batch_json(b: &Batch) -> Value {
+fn batch_json(b: &Batch) -> Value {
     let mut v = deliveries_json(&b.deliveries, &b.rejections, &b.duplicates);
     if let Value::Object(m) = &mut v {
         m.insert("moreAvailable".into(), json!(b.more_available));
@@ -125,7 +127,7 @@ pub fn batch_json(b: &Batch) -> Value {
 
 /// `{deliveries, rejections, duplicates}` as the `receiver` kinds write them.
 #[must_use]
-pub fn deliveries_json(
+fn deliveries_json(
     deliveries: &[Delivery],
     rejections: &[Rejection],
     duplicates: &[Duplicate],
@@ -168,7 +170,7 @@ pub fn deliveries_json(
 }
 
 /// `{ok: {id, kind, body}}` of a request.
-pub(crate) fn request_json(req: &PollRequest) -> Value {
+fn request_json(req: &PollRequest) -> Value {
     let kind = match req.kind {
         RequestKind::Poll => "poll",
         RequestKind::AckOnly => "ack_only",
@@ -178,7 +180,7 @@ pub(crate) fn request_json(req: &PollRequest) -> Value {
 }
 
 /// The `HttpResponse` of a `handleResponse` / `handleReply` step.
-pub(crate) fn response_of(step: &Value) -> Result<HttpResponse<'_>, GenError> {
+fn response_of(step: &Value) -> Result<HttpResponse<'_>, GenError> {
     let body = str_of(step, "body")?;
     let status = u16::try_from(u64_of(step, "status")?).map_err(|_| bad("status"))?;
     let mut response = HttpResponse::new(status, body);
@@ -189,7 +191,7 @@ pub(crate) fn response_of(step: &Value) -> Result<HttpResponse<'_>, GenError> {
 }
 
 /// An `ack` or `reject` step.
-pub(crate) fn verdict(rx: &mut Receiver, op: &str, step: &Value) -> Result<Value, GenError> {
+fn verdict(rx: &mut Receiver, op: &str, step: &Value) -> Result<Value, GenError> {
     let jti = str_of(step, "jti")?;
     let done = if op == "ack" {
         rx.ack(jti)
@@ -206,11 +208,29 @@ pub(crate) fn verdict(rx: &mut Receiver, op: &str, step: &Value) -> Result<Value
     })
 }
 
-/// Run `steps` (their `expect` members ignored) and return what each step
-/// produced, in the shape of its `expect`.
-///
-/// The backoff jitter draws from a ChaCha20 generator seeded with 0; the
-/// scripts use `"jitter": "none"`, so the draws do not affect results.
+fn keyring(jwks: &str) -> Result<Keyring, GenError> {
+    let set = JwkSet::from_json(jwks.as_bytes()).map_err(|e| bad(format!("jwksJson: {e}")))?;
+    Keyring::new(&set).map_err(|e| bad(format!("keyring: {e}")))
+}
+
+fn failed_json(f: &PollFailure) -> Value {
+    json!({ "ok": { "failed": {
+        "code": f.reason.code(),
+        "status": f.reason.status(),
+        "retryAt": f.retry_at.as_millis(),
+        "failuresInARow": f.failures_in_a_row,
+        "longPollRefused": f.long_poll_refused,
+    } } })
+}
+
+fn stale_json(s: Option<StaleKeys>) -> Value {
+    s.map_or(
+        Value::Null,
+        |s| json!({ "kids": s.kids, "held": s.held, "refreshAt": s.refresh_at.as_millis() }),
+    )
+}
+
+/// Run `steps` and return what each produced, in the shape of its `expect`.
 ///
 /// # Errors
 /// On a malformed script, never on a refusal by the core (a result).
@@ -219,6 +239,9 @@ pub fn run(config: &Value, steps: &[Value]) -> Result<Vec<Value>, GenError> {
     let mut rx = Receiver::new(cfg.clone()).map_err(|e| bad(format!("config: {e}")))?;
     let mut rng = ChaCha20Rng::seed_from_u64(0);
     let mut last_id: Option<RequestId> = None;
+    // What a host saved: the initial state and every change taken since.
+    let saved = rx.state();
+    let mut journal: Vec<ReceiverChange> = Vec::new();
     let mut out = Vec::with_capacity(steps.len());
     for step in steps {
         let now = || u64_of(step, "now").map(Timestamp::from_millis);
@@ -227,39 +250,69 @@ pub fn run(config: &Value, steps: &[Value]) -> Result<Vec<Value>, GenError> {
             None => last_id.ok_or_else(|| bad("no request made yet")),
         };
         let result = match str_of(step, "op")? {
-            "nextRequest" => match rx.next_request(now()?) {
-                Ok(req) => {
+            "pollRequest" => match rx.poll_request(now()?) {
+                Some(req) => {
                     last_id = Some(req.id);
                     request_json(&req)
                 }
-                Err(e) => error_json(&e),
+                None => json!({ "ok": null }),
             },
-            "handleResponse" => {
+            "pollTimeout" => {
+                json!({ "ok": { "at": rx.poll_timeout().map(Timestamp::as_millis) } })
+            }
+            "handleReply" => {
                 let response = response_of(step)?;
-                match rx.handle_response(id()?, response, now()?, &mut rng) {
-                    Ok(batch) => batch_json(&batch),
-                    Err(e) => error_json(&e),
+                match rx.handle_reply(id()?, response, now()?, &mut rng) {
+                    Ok(PollOutcome::Batch(b)) => {
+                        let mut v = batch_json(&b);
+                        if let Some(Value::Object(m)) = v.get_mut("ok") {
+                            m.insert("held".into(), json!(b.held));
+                            m.insert("keysStale".into(), stale_json(b.keys_stale));
+                        }
+                        let batch = v.get("ok").cloned().unwrap_or(Value::Null);
+                        json!({ "ok": { "batch": batch } })
+                    }
+                    Ok(PollOutcome::Failed(f)) => failed_json(&f),
+                    Err(e) => json!({ "error": { "code": e.code() } }),
                 }
             }
-            "handleFailure" => match rx.handle_failure(id()?, now()?, &mut rng) {
-                Ok(at) => json!({ "ok": { "nextAttemptAt": at.as_millis() } }),
-                Err(e) => error_json(&e),
+            "handleNoReply" => match rx.handle_no_reply(id()?, now()?, &mut rng) {
+                Ok(f) => failed_json(&f),
+                Err(e) => json!({ "error": { "code": e.code() } }),
             },
             op @ ("ack" | "reject") => verdict(&mut rx, op, step)?,
-            "nextPollAt" => {
-                let at = rx.next_poll_at();
-                let at = (at != Timestamp::MAX).then(|| at.as_millis());
-                json!({ "ok": { "at": at } })
+            "keysStale" => json!({ "ok": stale_json(rx.keys_stale()) }),
+            "refreshKeys" => {
+                let r = rx.refresh_keys(keyring(str_of(step, "jwksJson")?)?, now()?);
+                let v = deliveries_json(&r.deliveries, &r.rejections, &r.duplicates);
+                json!({ "ok": v })
             }
-            "state" => json!({ "ok": { "stateJson": rx.state().to_json() } }),
+            "refreshKeysFailed" => {
+                rx.refresh_keys_failed(now()?);
+                json!({ "ok": {} })
+            }
+            "takeChanges" => {
+                let changes = rx.take_changes();
+                let text: Vec<String> = changes.iter().map(ReceiverChange::to_json).collect();
+                journal.extend(changes);
+                json!({ "ok": { "changes": text } })
+            }
             "restart" => {
-                let saved = rx.state();
-                // The host still remembers the id of the request it sent.
-                rx = Receiver::new(cfg.clone()).map_err(|e| bad(format!("config: {e}")))?;
-                match rx.restore(saved) {
+                let mut state: ReceiverState = saved.clone();
+                state
+                    .apply(journal.clone())
+                    .map_err(|e| bad(format!("replay: {e}")))?;
+                let mut c = cfg.clone();
+                c.keys = keyring(str_of(step, "jwksJson")?)?;
+                rx = Receiver::new(c).map_err(|e| bad(format!("config: {e}")))?;
+                match rx.restore(state) {
                     Ok(()) => {
                         let jtis: Vec<String> = rx.unsettled().into_iter().map(|d| d.jti).collect();
-                        json!({ "ok": { "unsettled": jtis } })
+                        let changes = rx.take_changes();
+                        let text: Vec<String> =
+                            changes.iter().map(ReceiverChange::to_json).collect();
+                        journal.extend(changes);
+                        json!({ "ok": { "unsettled": jtis, "changes": text } })
                     }
                     Err(e) => json!({ "error": { "code": e.code() } }),
                 }

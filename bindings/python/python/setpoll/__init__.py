@@ -156,6 +156,7 @@ __all__ = [
     "SignError",
     "SigningKey",
     "SkippedKey",
+    "StaleKeys",
     "StorageTransmitter",
     "SweepPlan",
     "SweepResult",

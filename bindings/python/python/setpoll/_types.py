@@ -19,7 +19,7 @@ __all__ = [
     "ReceiverConfig", "ReceiverDelivery", "ReceiverDuplicate", "ReceiverDuplicateOf",
     "ReceiverRejection", "ReceiverRequest", "ReceiverRequestKind", "RequestLimits",
     "ResponseLimits", "SetEntry", "SetEnvelope", "SetErrCodeInfo", "SetErrEntry",
-    "SetErrPolicy", "SetErrVocabulary", "SkippedKey", "SweepResult", "TransmitterConfig",
+    "SetErrPolicy", "SetErrVocabulary", "SkippedKey", "StaleKeys", "SweepResult", "TransmitterConfig",
     "TransmitterProfile", "VerifiedSet", "VerifyPolicy",
 ]
 
@@ -36,7 +36,7 @@ SetErrVocabulary = Literal["obie", "rfc8935"]
 CryptoBackend = Literal["native", "portable"]
 ObieVersion = Literal["v3.1.2", "v3.1.11", "v4.0"]
 ReceiverRequestKind = Literal["poll", "ack_only"]
-ReceiverDuplicateOf = Literal["acked", "rejected", "in_processing"]
+ReceiverDuplicateOf = Literal["acked", "rejected", "in_processing", "held"]
 
 
 class TransmitterConfig(TypedDict, total=False):
@@ -183,6 +183,8 @@ class ReceiverBatch(TypedDict):
     acks_confirmed: int
     set_errs_confirmed: int
     salvaged: Optional[str]
+    held: list[str]
+    keys_stale: Optional[StaleKeys]
     failure: Optional[PollFailure]
 
 

@@ -52,7 +52,7 @@ class VectorsTest {
 
     @Test
     fun everyKindIsKnown() {
-        val known = setOf("request_parse", "response_parse", "claims", "verify", "sign", "jwk", "jwks", "transmitter", "receiver", "defaults")
+        val known = setOf("request_parse", "response_parse", "claims", "claims_build", "verify", "sign", "jwk", "jwks", "transmitter", "receiver", "defaults")
         assertTrue(known.containsAll(byKind.keys), "no runner for ${byKind.keys - known}")
     }
 
@@ -105,7 +105,7 @@ class VectorsTest {
             try {
                 val claims = SetClaims.fromJson(c.getString("claimsJson"))
                 if (c.optBoolean("obieProfile")) claims.checkObieProfile()
-                ok("claimsJson" to claims.toJson())
+                typed(claims)
             } catch (e: SetpollException.Claims) {
                 err("code" to e.code, "path" to e.path, "setErrObie" to e.setErr, "setErrRfc8935" to e.setErrRfc8935)
             }
@@ -321,13 +321,13 @@ class VectorsTest {
     }
 
     /** A script's `config` as a [ReceiverConfig] (seeded jitter; the scripts use none). */
-    private fun receiverConfigOf(c: JSONObject): ReceiverConfig {
+    private fun receiverConfigOf(c: JSONObject, jwks: String? = null): ReceiverConfig {
         val b = c.getJSONObject("backoff")
         val d = c.getJSONObject("dedup")
         return ReceiverConfig(
             issuer = c.getString("issuer"),
             clientId = c.getString("clientId"),
-            jwksJson = c.getString("jwksJson"),
+            jwksJson = jwks ?: c.getString("jwksJson"),
             maxSkewSecs = c.getLong("maxSkewSecs"),
             maxEvents = c.optInt32("maxEvents"),
             returnImmediately = if (c.isNull("returnImmediately")) null else c.getBoolean("returnImmediately"),
@@ -339,123 +339,162 @@ class VectorsTest {
             dedupWindowMs = d.getLong("windowMs"),
             dedupCapacity = d.getInt("capacity"),
             maxUnsettled = c.getInt("maxUnsettled"),
+            keyRefreshIntervalMs = c.getLong("keyRefreshIntervalMs"),
             vocabulary = SetErrVocabulary.valueOf(c.getString("vocabulary").uppercase()),
             jitterSeed = ByteArray(32),
         )
     }
 
+    private fun staleJson(k: StaleKeys?): Any =
+        k?.let { obj("kids" to JSONArray(it.kids), "held" to it.held.toLong(), "refreshAt" to it.refreshAtMs) } ?: JSONObject.NULL
+
+    private fun failedJson(f: PollFailure) = ok("failed" to obj(
+        "code" to f.code, "status" to f.status?.toLong(), "retryAt" to f.retryAtMs,
+        "failuresInARow" to f.failuresInARow.toLong(), "longPollRefused" to f.longPollRefused,
+    ))
+
+    private fun settledJson(b: ReceiverBatch) = obj(
+        "deliveries" to JSONArray(b.deliveries.map { obj("jti" to it.jti, "claimsJson" to it.claimsJson) }),
+        "rejections" to JSONArray(b.rejections.map {
+            obj("jti" to it.jti, "code" to it.code, "reported" to it.reportedErr?.let { e -> obj("err" to e, "description" to it.reportedDescription) })
+        }),
+        "duplicates" to JSONArray(b.duplicates.map { obj("jti" to it.jti, "of" to it.of.name.lowercase()) }),
+    )
+
     private fun batchJson(b: ReceiverBatch): JSONObject {
-        // The vectors speak the core's verbs: a failed round trip is the core's error.
-        b.failure?.let { return err("code" to it.code) }
-        return ok(
-            "deliveries" to JSONArray(b.deliveries.map { obj("jti" to it.jti, "claimsJson" to it.claimsJson) }),
-            "rejections" to JSONArray(b.rejections.map {
-                obj("jti" to it.jti, "code" to it.code, "reported" to it.reportedErr?.let { e -> obj("err" to e, "description" to it.reportedDescription) })
-            }),
-            "duplicates" to JSONArray(b.duplicates.map { obj("jti" to it.jti, "of" to it.of.name.lowercase()) }),
-            "moreAvailable" to b.moreAvailable,
-            "acksConfirmed" to b.acksConfirmed.toLong(),
-            "setErrsConfirmed" to b.setErrsConfirmed.toLong(),
-            "salvaged" to b.salvaged,
-        )
+        b.failure?.let { return failedJson(it) }
+        val batch = settledJson(b)
+            .put("moreAvailable", b.moreAvailable)
+            .put("acksConfirmed", b.acksConfirmed.toLong())
+            .put("setErrsConfirmed", b.setErrsConfirmed.toLong())
+            .put("salvaged", b.salvaged ?: JSONObject.NULL)
+            .put("held", JSONArray(b.held))
+            .put("keysStale", staleJson(b.keysStale))
+        return ok("batch" to batch)
     }
 
     /**
-     * One step of a receiver script, in the shape of its `expect`. The core's
-     * `request_in_flight` / `not_due` / `backpressure` errors are `nextRequest`
-     * returning null here, told apart by `inFlight()` and `pollTimeout()` (a
-     * time, or none while backpressured).
+     * A receiver and what its host persisted (the state right after
+     * construction and every change taken), driven through the verbs as
+     * tests/src/script/receiver.rs does. The host API names them
+     * `nextRequest`, `handleResponse` (a failure is the batch's `failure`)
+     * and `handleFailure`.
      */
-    private fun receiverStep(rx: Receiver, step: JSONObject, lastId: Long?): Pair<JSONObject, Long?> {
-        val id by lazy { if (step.has("id")) step.getLong("id") else lastId ?: error("no request made yet") }
-        var next = lastId
-        val got = try {
-            when (val op = step.getString("op")) {
-                "nextRequest" -> when (val r = rx.nextRequest(step.getLong("now"))) {
-                    null -> when {
-                        rx.inFlight() != null -> err("code" to "request_in_flight")
-                        else -> when (val at = rx.pollTimeout()) {
-                            null -> err("code" to "backpressure")
-                            else -> err("code" to "not_due", "at" to at)
-                        }
-                    }
-                    else -> {
-                        next = r.id
+    private inner class Host(val config: JSONObject) {
+        var rx = Receiver(receiverConfigOf(config))
+        val saved = rx.state()
+        val journal = mutableListOf<String>()
+        var lastId: Long? = null
+
+        /** The changes as the one JSON array text `takeChanges` returns, never re-serialised. */
+        fun take(): Any = rx.takeChanges()?.also { journal += it.substring(1, it.length - 1) } ?: JSONObject.NULL
+
+        fun step(step: JSONObject): JSONObject {
+            val id by lazy { if (step.has("id")) step.getLong("id") else lastId ?: error("no request made yet") }
+            return try {
+                when (val op = step.getString("op")) {
+                    "pollRequest" -> rx.nextRequest(step.getLong("now"))?.let { r ->
+                        lastId = r.id
                         ok("id" to r.id, "kind" to r.kind.name.lowercase(), "body" to r.body)
+                    } ?: JSONObject().put("ok", JSONObject.NULL)
+                    "pollTimeout" -> ok("at" to rx.pollTimeout())
+                    "handleReply" -> batchJson(rx.handleResponse(id, step.getInt("status"), step.getString("body"), step.getLong("now"), step.optStr("retryAfter")))
+                    "handleNoReply" -> failedJson(rx.handleFailure(id, step.getLong("now")))
+                    "ack" -> rx.ack(step.getString("jti")).let { ok() }
+                    "reject" -> rx.reject(step.getString("jti"), step.getString("err"), step.getString("description")).let { ok() }
+                    "keysStale" -> JSONObject().put("ok", staleJson(rx.keysStale()))
+                    "refreshKeys" -> JSONObject().put("ok", settledJson(rx.refreshKeys(step.getString("jwksJson"), step.getLong("now"))))
+                    "refreshKeysFailed" -> rx.refreshKeysFailed(step.getLong("now")).let { ok() }
+                    "takeChanges" -> ok("changes" to take())
+                    "restart" -> {
+                        val state = applyReceiverChanges(saved, journal.joinToString(",", "[", "]"))
+                        rx = Receiver.restore(receiverConfigOf(config, step.getString("jwksJson")), state)
+                        ok("unsettled" to JSONArray(rx.unsettled().map { it.jti }), "changes" to take())
                     }
+                    else -> error("unknown op $op")
                 }
-                "handleResponse" -> batchJson(rx.handleResponse(id, step.getInt("status"), step.getString("body"), step.getLong("now"), step.optStr("retryAfter")))
-                "handleFailure" -> ok("nextAttemptAt" to rx.handleFailure(id, step.getLong("now")).retryAtMs)
-                "ack" -> rx.ack(step.getString("jti")).let { ok() }
-                "reject" -> rx.reject(step.getString("jti"), step.getString("err"), step.getString("description")).let { ok() }
-                "nextPollAt" -> ok("at" to rx.pollTimeout())
-                "state" -> ok("stateJson" to rx.state())
-                else -> error("unknown op $op")
+            } catch (e: SetpollException.Receiver) {
+                err("code" to e.code)
             }
-        } catch (e: SetpollException.Receiver) {
-            err("code" to e.code)
         }
-        return got to next
+    }
+
+    /** `changes` lists in an `expect` as the one array text `takeChanges` returns (null: nothing changed). */
+    private fun asText(expect: JSONObject): JSONObject {
+        val ok = expect.optJSONObject("ok") ?: return expect
+        val changes = ok.optJSONArray("changes") ?: return expect
+        val list = (0 until changes.length()).map { changes.getString(it) }
+        return JSONObject(ok.toString()).put("changes", if (list.isEmpty()) JSONObject.NULL else list.joinToString(",", "[", "]"))
+            .let { JSONObject().put("ok", it) }
     }
 
     @Test
     fun receiverScripts() {
         val cases = byKind["receiver"].orEmpty()
-        assertTrue(cases.size >= 10, "receiver vectors")
+        assertTrue(cases.size >= 15, "receiver vectors")
         val failures = mutableListOf<String>()
-        val held = mutableListOf<String>()
         var steps = 0
         for (c in cases) {
-            val config = receiverConfigOf(c.getJSONObject("config"))
-            var rx = Receiver(config)
-            var lastId: Long? = null
+            val host = Host(c.getJSONObject("config"))
             val script = c.getJSONArray("steps")
             for (i in 0 until script.length()) {
                 val step = script.getJSONObject(i)
-                val got = if (step.getString("op") == "restart") {
-                    // The host keeps the id of the request it sent across the restart.
-                    try {
-                        rx = Receiver.restore(config, rx.state())
-                        ok("unsettled" to JSONArray(rx.unsettled().map { it.jti }))
-                    } catch (e: SetpollException.Receiver) {
-                        err("code" to e.code)
-                    }
-                } else {
-                    val (g, next) = receiverStep(rx, step, lastId)
-                    lastId = next
-                    g
-                }
+                val got = host.step(step)
                 steps++
-                if (step.getString("op") == "handleResponse" && heldInsteadOfRejected(got, step.getJSONObject("expect"), rx)) {
-                    held += c.getString("name")
+                val want = asText(step.getJSONObject("expect"))
+                if (!got.similar(want)) {
+                    failures += "${c.getString("name")} step $i (${step.getString("op")}): got $got, want $want"
                     break
                 }
-                if (!got.similar(step.getJSONObject("expect"))) failures += "${c.getString("name")} step $i (${step.getString("op")}): got $got, want ${step.getJSONObject("expect")}"
             }
         }
         assertEquals(emptyList(), failures)
-        assertTrue(steps > 50, "only $steps steps")
-        // Exactly the scripts that expect an unknown-kid rejection diverge, and only so.
-        val withUnknownKid = cases.filter { it.toString().contains("\"code\":\"unknown_kid\"") }.map { it.getString("name") }
-        assertEquals(withUnknownKid, held)
+        assertTrue(steps > 150, "only $steps steps")
     }
 
-    /**
-     * The receiver vectors script the core's `handle_response`, which rejects
-     * a SET whose `kid` is unknown at once; the host's `handleResponse` is the
-     * core's `handle_reply`, which holds it for a key refresh (`keysStale()`).
-     * True when that is the only difference in this step's batch; the rest
-     * of such a script cannot match byte for byte and is not run.
-     */
-    private fun heldInsteadOfRejected(got: JSONObject, want: JSONObject, rx: Receiver): Boolean {
-        val w = want.optJSONObject("ok") ?: return false
-        val g = got.optJSONObject("ok") ?: return false
-        val rejections = w.getJSONArray("rejections").let { a -> (0 until a.length()).map { a.getJSONObject(it) } }
-        val unknown = rejections.filter { it.getString("code") == "unknown_kid" }
-        if (unknown.isEmpty()) return false
-        val stale = rx.keysStale() ?: return false
-        val rest = JSONObject(w.toString()).put("rejections", JSONArray(rejections.filter { it.getString("code") != "unknown_kid" }))
-        return rest.similar(g) && stale.held == unknown.size
+    /** `{ok: …}` of valid claims: the canonical JSON and the typed getters. */
+    private fun typed(c: SetClaims) = ok(
+        "claimsJson" to c.toJson(), "exp" to c.exp(), "nbf" to c.nbf(),
+        "subIdJson" to c.subIdJson(), "otherClaimsJson" to c.otherClaimsJson(),
+    )
+
+    private fun subjectOf(s: JSONObject?): EventSubject? = s?.let {
+        val links = it.getJSONArray("links")
+        EventSubject(it.getString("rid"), it.getString("rty"),
+            (0 until links.length()).map { i -> links.getJSONObject(i).let { l -> Link(l.getString("version"), l.getString("link")) } })
+    }
+
+    @Test
+    fun claimsBuild() {
+        check("claims_build") { c ->
+            val st = c.getJSONObject("start")
+            val b = ClaimsBuilder(st.getString("iss"), st.getString("jti"), st.getString("aud"), st.getLong("iat"))
+            val calls = c.getJSONArray("calls")
+            for (i in 0 until calls.length()) {
+                val k = calls.getJSONObject(i)
+                val reason = if (k.has("reason")) k.getString("reason") else null
+                when (val call = k.getString("call")) {
+                    "audience" -> b.audience(k.getString("value"))
+                    "sub" -> b.sub(k.getString("value"))
+                    "txn" -> b.txn(k.getString("value"))
+                    "toe" -> b.toe(k.getLong("value"))
+                    "exp" -> b.exp(k.getLong("value"))
+                    "nbf" -> b.nbf(k.getLong("value"))
+                    "subIdJson" -> b.subIdJson(k.getString("value"))
+                    "claim" -> b.claim(k.getString("name"), k.getString("valueJson"))
+                    "resourceUpdate" -> b.resourceUpdate(subjectOf(k.getJSONObject("subject"))!!)
+                    "consentRevoked" -> b.consentRevoked(reason, subjectOf(k.optJSONObject("subject")))
+                    "linkedAccountUpdate" -> b.linkedAccountUpdate(reason, subjectOf(k.optJSONObject("subject")))
+                    "customEvent" -> b.customEvent(k.getString("uri"), k.getString("payloadJson"))
+                    else -> error("unknown call $call")
+                }
+            }
+            try {
+                typed(b.build())
+            } catch (e: SetpollException.Claims) {
+                err("code" to e.code)
+            }
+        }
     }
 }
 

@@ -1,0 +1,87 @@
+//! The claims beyond the OBIE set (`exp`, `nbf`, `sub_id`, private claims),
+//! on `SetClaims` and `ClaimsBuilder`: one host call each.
+
+use wasm_bindgen::prelude::*;
+
+use super::{ClaimsBuilder, SetClaims};
+use crate::guard::{int, text, JsResult};
+use crate::num;
+
+#[wasm_bindgen]
+impl SetClaims {
+    /// `exp`, whole seconds.
+    #[must_use]
+    pub fn exp(&self) -> Option<f64> {
+        self.0.exp().map(num)
+    }
+    /// `nbf`, whole seconds.
+    #[must_use]
+    pub fn nbf(&self) -> Option<f64> {
+        self.0.nbf().map(num)
+    }
+    /// `sub_id` (RFC 9493 Subject Identifier) as JSON object text.
+    #[wasm_bindgen(js_name = subIdJson)]
+    #[must_use]
+    pub fn sub_id_json(&self) -> Option<String> {
+        self.0.sub_id_json()
+    }
+    /// Every other top-level claim (private claims) as JSON object text.
+    #[wasm_bindgen(js_name = otherClaimsJson)]
+    #[must_use]
+    pub fn other_claims_json(&self) -> String {
+        self.0.other_claims_json()
+    }
+}
+
+/// The builder's seconds steps, each `int` check plus one host call.
+macro_rules! secs_steps {
+    ($($name:ident = $doc:literal;)*) => {
+        #[wasm_bindgen]
+        impl ClaimsBuilder {$(
+            #[doc = $doc]
+            ///
+            /// # Errors
+            /// `ArgumentError` (`builder_used`) after `build()`.
+            pub fn $name(
+                &self,
+                #[wasm_bindgen(unchecked_param_type = "number")] secs: JsValue,
+            ) -> JsResult<ClaimsBuilder> {
+                let secs = int(&secs, stringify!($name))?;
+                self.step(|b| b.$name(secs))
+            }
+        )*}
+    };
+}
+
+secs_steps! {
+    exp = "Set `exp` (seconds): verifiers refuse the SET from then on.";
+    nbf = "Set `nbf` (seconds): verifiers refuse the SET before then.";
+}
+
+#[wasm_bindgen]
+impl ClaimsBuilder {
+    /// Set `sub_id` from JSON object text (`{"format":"email","email":"…"}`).
+    ///
+    /// # Errors
+    /// `ArgumentError` (`invalid_sub_id`) when it is not a JSON object.
+    #[wasm_bindgen(js_name = subIdJson)]
+    pub fn sub_id_json(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] sub_id_json: JsValue,
+    ) -> JsResult<ClaimsBuilder> {
+        let json = text(&sub_id_json, "subIdJson")?;
+        self.step(|b| b.sub_id_json(json))
+    }
+    /// Add a private claim `name` with its value as JSON text.
+    ///
+    /// # Errors
+    /// `ArgumentError` (`invalid_claim_value`) when the value is not JSON.
+    pub fn claim(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] value_json: JsValue,
+    ) -> JsResult<ClaimsBuilder> {
+        let (name, value) = (text(&name, "name")?, text(&value_json, "valueJson")?);
+        self.step(|b| b.claim(name, value))
+    }
+}
