@@ -78,11 +78,19 @@ stop_server() {
 echo "== part 1: end to end ($DB, $PROFILE_DIR build, load average $(cut -d' ' -f1 /proc/loadavg))"
 start_server "$(database bench)" ps256 "$tmp/key.json"
 echo "queueing 4 x $EVENTS events (PS256-signed by the server, batches of $ENQUEUE_BATCH)..."
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+enqueue_cpu0=$(cpu_ticks "$server_pid")
 python3 scripts/examples/enqueue.py --batch "$ENQUEUE_BATCH" "$BASE" adm \
     "c1:$EVENTS" "c2:$EVENTS" "c3:$EVENTS" "c4:$EVENTS"
+python3 - "$(( $(cpu_ticks "$server_pid") - enqueue_cpu0 ))" "$(( 4 * EVENTS ))" "$(nproc)" <<'PY'
+import os, sys
+cpu = int(sys.argv[1]) / os.sysconf("SC_CLK_TCK")
+n, cores = int(sys.argv[2]), int(sys.argv[3])
+print(f"queueing, server CPU: {cpu:.2f} s = {cpu * 1e6 / n:.0f} us/SET "
+      f"(CPU-bound ceiling on {cores} idle cores: {cores * n / cpu:.0f} SETs/s)")
+PY
 
 echo "polling with 4 concurrent pollers (maxEvents $BATCH)..."
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # Run a command and write its CPU seconds (user + system) to $CPU_OUT.
 cpu_of() {
     python3 -c 'import resource, subprocess, sys
@@ -126,6 +134,10 @@ print(f"profile: server CPU {server_cpu:.2f} s ({server_cpu * 1e6 / total:.0f} u
       f"of which poll transactions (wall) {txn_sum:.2f} s over {txn_count:.0f} polls "
       f"({txn_sum * 1000 / max(txn_count, 1):.2f} ms each); "
       f"4 pollers CPU {pollers_cpu:.2f} s ({pollers_cpu * 1e6 / total:.0f} us/event)")
+both = (server_cpu + pollers_cpu) * 1e6 / total
+cores = os.cpu_count() or 1
+print(f"CPU per event, server + pollers: {both:.0f} us "
+      f"(CPU-bound ceiling on {cores} idle cores: {cores * 1e6 / both:.0f} events/s)")
 PY
 stop_server
 

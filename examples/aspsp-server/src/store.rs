@@ -53,8 +53,34 @@ impl Dialect {
     #[must_use]
     pub fn order_client_seq(self) -> &'static str {
         match self {
-            Dialect::Sqlite => " ORDER BY client_id, seq",
+            // `+client_id` (a no-op on text) keeps SQLite from walking the
+            // (client_id, seq) index over the whole table to skip a sort:
+            // the WHERE's own index finds the few rows, which are sorted.
+            Dialect::Sqlite => " ORDER BY +client_id, seq",
             Dialect::Postgres => " ORDER BY client_id COLLATE \"C\", seq",
+        }
+    }
+
+    /// `ORDER BY` of a `SELECT` of named rows (`client_id = ? AND jti IN
+    /// (...)`): seq order. On SQLite `+seq` keeps the planner on the
+    /// primary key (O(named)) instead of the (client_id, seq) index, which
+    /// walks the client's whole queue.
+    #[must_use]
+    pub fn order_seq_named(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => " ORDER BY +seq",
+            Dialect::Postgres => " ORDER BY seq",
+        }
+    }
+
+    /// Placeholder number `n` of a statement whose placeholders appear in
+    /// bind order: `?` on SQLite (sqlx looks a `$n` up by name, a linear
+    /// search per parameter: quadratic in a 700-parameter batch), `$n` on
+    /// PostgreSQL.
+    fn mark(self, n: usize) -> String {
+        match self {
+            Dialect::Sqlite => "?".to_owned(),
+            Dialect::Postgres => format!("${n}"),
         }
     }
 
@@ -116,6 +142,11 @@ impl Store {
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
                         conn.execute("PRAGMA busy_timeout = 30000").await?;
+                        // Checkpoint every 8000 pages (32 MiB of WAL), not
+                        // 1000: a row delivered in one poll and deleted by
+                        // the next ack dirties the same pages twice; one
+                        // checkpoint then copies them once.
+                        conn.execute("PRAGMA wal_autocheckpoint = 8000").await?;
                     }
                     Ok(())
                 })
@@ -246,7 +277,11 @@ fn kind_of(change: &Change) -> (Kind, &str, &str) {
 /// one statement per [`INSERT_CHUNK`] / [`UPDATE_CHUNK`] / [`IN_CHUNK`]
 /// rows (a poll of 100 SETs is a handful of statements, not 200): the
 /// result is the same as applying them one by one, in order.
-async fn apply(conn: &mut AnyConnection, changes: &[Change]) -> Result<(), StoreError> {
+async fn apply(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    changes: &[Change],
+) -> Result<(), StoreError> {
     let mut start = 0;
     while start < changes.len() {
         let Some(first) = changes.get(start) else {
@@ -264,16 +299,18 @@ async fn apply(conn: &mut AnyConnection, changes: &[Change]) -> Result<(), Store
         }
         let run = changes.get(start..end).unwrap_or(&[]);
         match kind {
-            Kind::Insert => insert_rows(conn, run).await?,
-            Kind::Update => update_rows(conn, run).await?,
-            Kind::Delete => delete_rows(conn, run).await?,
+            Kind::Insert => insert_rows(conn, dialect, run).await?,
+            Kind::Update => update_rows(conn, dialect, run).await?,
+            Kind::Delete => delete_rows(conn, dialect, run).await?,
         }
         start = end;
     }
     Ok(())
 }
 
-fn marks(first: usize, rows: usize, per_row: usize, casts: &[&str]) -> String {
+/// `(m, m), (m, m)`: `rows` rows of `per_row` placeholders numbered from
+/// `first` (see [`Dialect::mark`]), each cast to its `casts` type if any.
+fn marks(dialect: Dialect, first: usize, rows: usize, per_row: usize, casts: &[&str]) -> String {
     let mut sql = String::with_capacity(rows * per_row * 24);
     for row in 0..rows {
         if row > 0 {
@@ -284,10 +321,10 @@ fn marks(first: usize, rows: usize, per_row: usize, casts: &[&str]) -> String {
             if col > 0 {
                 sql.push_str(", ");
             }
-            let n = first + row * per_row + col;
+            let n = dialect.mark(first + row * per_row + col);
             match casts.get(col).filter(|c| !c.is_empty()) {
-                Some(ty) => sql.push_str(&format!("CAST(${n} AS {ty})")),
-                None => sql.push_str(&format!("${n}")),
+                Some(ty) => sql.push_str(&format!("CAST({n} AS {ty})")),
+                None => sql.push_str(&n),
             }
         }
         sql.push(')');
@@ -295,7 +332,11 @@ fn marks(first: usize, rows: usize, per_row: usize, casts: &[&str]) -> String {
     sql
 }
 
-async fn insert_rows(conn: &mut AnyConnection, run: &[Change]) -> Result<(), StoreError> {
+async fn insert_rows(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    run: &[Change],
+) -> Result<(), StoreError> {
     let records: Vec<&SetRecord> = run
         .iter()
         .filter_map(|c| match c {
@@ -307,7 +348,7 @@ async fn insert_rows(conn: &mut AnyConnection, run: &[Change]) -> Result<(), Sto
         let sql = format!(
             "INSERT INTO set_records (client_id, seq, jti, token, state, attempts, \
              visible_at, enqueued_at, expires_at, last_error) VALUES {}",
-            marks(1, chunk.len(), 10, &[])
+            marks(dialect, 1, chunk.len(), 10, &[])
         );
         let mut query = sqlx::query(&sql);
         for r in chunk {
@@ -328,7 +369,11 @@ async fn insert_rows(conn: &mut AnyConnection, run: &[Change]) -> Result<(), Sto
     Ok(())
 }
 
-async fn update_rows(conn: &mut AnyConnection, run: &[Change]) -> Result<(), StoreError> {
+async fn update_rows(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    run: &[Change],
+) -> Result<(), StoreError> {
     let updates: Vec<_> = run
         .iter()
         .filter_map(|c| match c {
@@ -345,6 +390,7 @@ async fn update_rows(conn: &mut AnyConnection, run: &[Change]) -> Result<(), Sto
              FROM (VALUES {}) AS v \
              WHERE set_records.client_id = v.column1 AND set_records.jti = v.column2",
             marks(
+                dialect,
                 1,
                 chunk.len(),
                 7,
@@ -367,7 +413,11 @@ async fn update_rows(conn: &mut AnyConnection, run: &[Change]) -> Result<(), Sto
     Ok(())
 }
 
-async fn delete_rows(conn: &mut AnyConnection, run: &[Change]) -> Result<(), StoreError> {
+async fn delete_rows(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    run: &[Change],
+) -> Result<(), StoreError> {
     // Grouped by client, in order of first appearance.
     let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
     for change in run {
@@ -381,8 +431,9 @@ async fn delete_rows(conn: &mut AnyConnection, run: &[Change]) -> Result<(), Sto
     for (client, jtis) in groups {
         for chunk in jtis.chunks(IN_CHUNK) {
             let sql = format!(
-                "DELETE FROM set_records WHERE client_id = $1 AND jti IN ({})",
-                marks(2, chunk.len(), 1, &[]).replace(['(', ')'], "")
+                "DELETE FROM set_records WHERE client_id = {} AND jti IN ({})",
+                dialect.mark(1),
+                marks(dialect, 2, chunk.len(), 1, &[]).replace(['(', ')'], "")
             );
             let mut query = sqlx::query(&sql).bind(client);
             for jti in chunk {
@@ -423,12 +474,12 @@ impl Store {
         let mut tx = self.pool.begin_with(self.dialect.begin_write()).await?;
         let mut named = Vec::with_capacity(plan.named.len());
         for chunk in plan.named.chunks(IN_CHUNK) {
-            let placeholders: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
             // Lock in seq order so two polls naming the same rows cannot deadlock.
             let sql = format!(
-                "SELECT {COLUMNS} FROM set_records WHERE client_id = $1 AND jti IN ({}) \
-                 ORDER BY seq{}",
-                placeholders.join(", "),
+                "SELECT {COLUMNS} FROM set_records WHERE client_id = {} AND jti IN ({}){}{}",
+                self.dialect.mark(1),
+                marks(self.dialect, 2, chunk.len(), 1, &[]).replace(['(', ')'], ""),
+                self.dialect.order_seq_named(),
                 self.dialect.lock_for_update()
             );
             let mut query = sqlx::query(&sql).bind(&plan.client);
@@ -468,7 +519,7 @@ impl Store {
             .map(record_from_row)
             .collect::<Result<Vec<_>, _>>()?;
         let outcome = transmitter.decide_poll(&plan, named, deliverable);
-        apply(&mut tx, &outcome.changes).await?;
+        apply(&mut tx, self.dialect, &outcome.changes).await?;
         tx.commit().await?;
         Ok(outcome)
     }
@@ -553,8 +604,9 @@ impl Store {
                 .collect();
             for chunk in jtis.chunks(IN_CHUNK) {
                 let sql = format!(
-                    "SELECT {COLUMNS} FROM set_records WHERE client_id = $1 AND jti IN ({})",
-                    marks(2, chunk.len(), 1, &[]).replace(['(', ')'], "")
+                    "SELECT {COLUMNS} FROM set_records WHERE client_id = {} AND jti IN ({})",
+                    self.dialect.mark(1),
+                    marks(self.dialect, 2, chunk.len(), 1, &[]).replace(['(', ')'], "")
                 );
                 let mut query = sqlx::query(&sql).bind(*client);
                 for jti in chunk {
@@ -582,7 +634,9 @@ impl Store {
             changes.extend(outcome.changes());
             outcomes.push(outcome);
         }
-        apply(&mut tx, &changes).await.map_err(|e| (0, e))?;
+        apply(&mut tx, self.dialect, &changes)
+            .await
+            .map_err(|e| (0, e))?;
         tx.commit().await.map_err(db)?;
         Ok(outcomes)
     }
@@ -628,7 +682,7 @@ impl Store {
             .map(record_from_row)
             .collect::<Result<Vec<_>, _>>()?;
         let outcome = transmitter.decide_sweep(&plan, &records, loaded_full);
-        apply(&mut tx, &outcome.changes).await?;
+        apply(&mut tx, self.dialect, &outcome.changes).await?;
         tx.commit().await?;
         Ok(outcome)
     }

@@ -125,7 +125,8 @@ fn now_i64() -> i64 {
     i64::try_from(now().as_millis()).unwrap_or(i64::MAX)
 }
 
-#[tokio::main]
+// One task polls in sequence: one thread (no cross-thread wake-ups).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args = Args::parse();
     match run(args).await {
@@ -202,14 +203,40 @@ impl Progress {
     }
 }
 
+/// The same changes without each `Delivered` whose SET is `Settled` later
+/// in the list: replayed, `Settled` takes the SET out of processing
+/// whether or not it was in, so the pair leaves the same state as the
+/// `Settled` alone, and the journal does not store every token twice.
+fn squash(changes: Vec<ReceiverChange>) -> Vec<ReceiverChange> {
+    let mut settled_after = std::collections::HashSet::new();
+    let mut keep = vec![true; changes.len()];
+    for (i, change) in changes.iter().enumerate().rev() {
+        match change {
+            ReceiverChange::Settled { set } => {
+                settled_after.insert(set.jti.as_str());
+            }
+            ReceiverChange::Delivered { set } if settled_after.contains(set.jti.as_str()) => {
+                if let Some(k) = keep.get_mut(i) {
+                    *k = false;
+                }
+            }
+            _ => {}
+        }
+    }
+    changes
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(change, keep)| keep.then_some(change))
+        .collect()
+}
+
 /// Where the receiver's changes go: the journal in the state file.
 async fn save(
     receiver: &mut Receiver,
     state_file: &StateFile,
     events: &[ProcessedEvent],
 ) -> Result<Vec<String>, String> {
-    let changes: Vec<String> = receiver
-        .take_changes()
+    let changes: Vec<String> = squash(receiver.take_changes())
         .iter()
         .map(ReceiverChange::to_json)
         .collect();
@@ -439,8 +466,13 @@ async fn run(args: Args) -> Result<ExitCode, String> {
         let outcome = receiver
             .handle_reply(request.id, response, now(), &mut rng)
             .map_err(|e| format!("receiver: {e}"))?;
-        // Save first (deliveries are now "in processing").
-        save(&mut receiver, &state_file, &[]).await?;
+        // A batch with deliveries is saved with its events and acks, in
+        // one transaction (`process`); anything else is saved now. Until
+        // that commit nothing of this answer is durable: after a crash the
+        // ASPSP delivers the batch again (its acks were not sent yet).
+        if !matches!(&outcome, PollOutcome::Batch(b) if !b.deliveries.is_empty()) {
+            save(&mut receiver, &state_file, &[]).await?;
+        }
         match outcome {
             PollOutcome::Batch(batch) => {
                 auth_failures = 0;
@@ -545,14 +577,14 @@ async fn process(
     let mut events = Vec::with_capacity(deliveries.len());
     for d in &deliveries {
         let claims = &d.claims;
-        let line = json!({
-            "jti": d.jti,
-            "types": d.event_types,
-            "sub": claims.sub,
-            "txn": claims.txn,
-            "toe": claims.toe,
-        });
         if !quiet {
+            let line = json!({
+                "jti": d.jti,
+                "types": d.event_types,
+                "sub": claims.sub,
+                "txn": claims.txn,
+                "toe": claims.toe,
+            });
             let _ = writeln!(out, "{line}");
         }
         events.push(ProcessedEvent {
