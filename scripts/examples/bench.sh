@@ -99,7 +99,18 @@ r = resource.getrusage(resource.RUSAGE_CHILDREN)
 open(sys.argv[1], "w").write(str(r.ru_utime + r.ru_stime))
 sys.exit(rc)' "$@"
 }
+# PostgreSQL's own CPU (postmaster, its live backends, and those that
+# exited), counted with the server's: the database is part of the cost.
+db_ticks() {
+    [ "$DB" = postgres ] || { echo 0; return; }
+    local pm
+    pm=$(head -n 1 "$tmp/pg/data/postmaster.pid")
+    { awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat"
+      for c in $(ps -o pid= --ppid "$pm"); do awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null || true; done
+    } | awk '{s += $1} END {print s + 0}'
+}
 server_cpu0=$(cpu_ticks "$server_pid")
+db_cpu0=$(db_ticks)
 start=$(date +%s%N)
 pids=()
 for c in 1 2 3 4; do
@@ -111,16 +122,18 @@ done
 for p in "${pids[@]}"; do wait "$p"; done
 end=$(date +%s%N)
 server_cpu=$(( $(cpu_ticks "$server_pid") - server_cpu0 ))
+db_cpu=$(( $(db_ticks) - db_cpu0 ))
 pollers_cpu=$(python3 -c 'import sys; print(sum(float(open(f).read()) for f in sys.argv[1:]))' "$tmp"/cpu[1-4])
 peak_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
 stats=$(curl -fsS -H 'Authorization: Bearer adm' "$BASE/admin/stats")
 txn=$(curl -fsS "$BASE/metrics" | awk '/^setpoll_poll_duration_seconds_(sum|count)/ {print $2}' | tr '\n' ' ')
-python3 - "$stats" "$EVENTS" "$start" "$end" "$peak_kb" "$PROFILE_DIR" "$tmp" "$DB" "$server_cpu" "$pollers_cpu" "$txn" <<'PY'
+python3 - "$stats" "$EVENTS" "$start" "$end" "$peak_kb" "$PROFILE_DIR" "$tmp" "$DB" "$server_cpu" "$pollers_cpu" "$txn" "$db_cpu" <<'PY'
 import json, os, sys
 stats, n, start, end, peak_kb, profile, tmp, db = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7], sys.argv[8]
 server_cpu = int(sys.argv[9]) / os.sysconf("SC_CLK_TCK")
 pollers_cpu = float(sys.argv[10])
 txn_sum, txn_count = (float(x) for x in sys.argv[11].split())
+db_cpu = int(sys.argv[12]) / os.sysconf("SC_CLK_TCK")
 secs = (end - start) / 1e9
 total = 4 * n
 assert stats["acknowledged"] == total, stats
@@ -134,9 +147,11 @@ print(f"profile: server CPU {server_cpu:.2f} s ({server_cpu * 1e6 / total:.0f} u
       f"of which poll transactions (wall) {txn_sum:.2f} s over {txn_count:.0f} polls "
       f"({txn_sum * 1000 / max(txn_count, 1):.2f} ms each); "
       f"4 pollers CPU {pollers_cpu:.2f} s ({pollers_cpu * 1e6 / total:.0f} us/event)")
-both = (server_cpu + pollers_cpu) * 1e6 / total
+if db == "postgres":
+    print(f"PostgreSQL CPU {db_cpu:.2f} s ({db_cpu * 1e6 / total:.0f} us/event)")
+both = (server_cpu + pollers_cpu + db_cpu) * 1e6 / total
 cores = os.cpu_count() or 1
-print(f"CPU per event, server + pollers: {both:.0f} us "
+print(f"CPU per event, server + database + pollers: {both:.0f} us "
       f"(CPU-bound ceiling on {cores} idle cores: {cores * 1e6 / both:.0f} events/s)")
 PY
 stop_server
