@@ -6,7 +6,8 @@
 # and how fast the batch form of POST /admin/events queues them.
 # Part 2, a deep queue (BIG, default 1,000,000 SETs, ES256 so that queueing
 # them takes minutes, not a quarter of an hour): the server's peak memory,
-# and a poll's latency with 10,000 queued and with BIG queued.
+# and a poll's latency with 10,000 queued and with BIG queued (two servers
+# side by side, measured in alternating slices).
 #
 #   bash scripts/examples/bench.sh                          # release, SQLite
 #   DB=postgres bash scripts/examples/bench.sh              # a throwaway PostgreSQL (pg.sh)
@@ -33,6 +34,7 @@ BIN=${CARGO_TARGET_DIR:-$ROOT/target}/$PROFILE_DIR
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/setpoll-bench.XXXXXX")
 server_pid=
+small_pid=
 cleanup() {
     local status=$?
     if [ "$status" != 0 ] && [ -f "$tmp/server.log" ]; then
@@ -40,6 +42,7 @@ cleanup() {
         grep -v ' request ' "$tmp/server.log" | tail -n 20 >&2 || true
     fi
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+    [ -n "$small_pid" ] && kill "$small_pid" 2>/dev/null && wait "$small_pid" 2>/dev/null || true
     [ "$DB" = postgres ] && bash "$ROOT/scripts/examples/pg.sh" stop "$tmp/pg" || true
     rm -rf "$tmp"
 }
@@ -158,49 +161,51 @@ stop_server
 
 [ "$BIG" -gt 0 ] || exit 0
 echo "== part 2: a deep queue ($BIG SETs, ES256)"
+# Two servers side by side: one with 15,000 queued (the run consumes
+# 10,000, so its queue averages 10,000), one with BIG. A poll's latency:
+# polls of maxEvents $BATCH by client c1, each acknowledging the previous
+# batch, timed at the client over one keep-alive connection per server,
+# in alternating slices of 10 polls (small, big, small, ...; 100 polls on
+# each), so both see the same machine load.
+start_server "$(database small)" es256 "$tmp/key-es.json"
+small_pid=$server_pid SMALL_BASE=$BASE
+python3 scripts/examples/enqueue.py --batch 1000 "$SMALL_BASE" adm "c1:15000"
 start_server "$(database deep)" es256 "$tmp/key-es.json"
-# A poll's latency: 100 polls of maxEvents $BATCH by client c1, each
-# acknowledging the previous batch (so 10,000 SETs are consumed), timed at
-# the client over one keep-alive connection.
-latency() { # label
-    python3 - "$BASE" "$BATCH" "$1" "$tmp/median-$1" <<'PY'
-import http.client, json, sys, time, urllib.parse
-base, batch, label, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-u = urllib.parse.urlparse(base)
-conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
-headers = {"Authorization": "Bearer t1", "Content-Type": "application/json"}
-ack, times = [], []
-for _ in range(100):
-    body = json.dumps({"maxEvents": batch, "returnImmediately": True, "ack": ack})
-    t = time.perf_counter()
-    conn.request("POST", "/open-banking/v4.0/events", body, headers)
-    r = conn.getresponse()
-    data = json.loads(r.read())
-    times.append(time.perf_counter() - t)
-    assert r.status == 200 and len(data["sets"]) == batch, (r.status, len(data.get("sets", ())))
-    ack = list(data["sets"])
-times.sort()
-median = times[len(times) // 2] * 1000
-print(f"poll latency, {label} queued (maxEvents {batch}, acking the previous batch): "
-      f"median {median:.2f} ms, p90 {times[int(len(times) * 0.9)] * 1000:.2f} ms")
-open(out, "w").write(f"{median}")
-PY
-}
-# 15,000 queued: the run consumes 10,000, so the queue averages 10,000.
-python3 scripts/examples/enqueue.py --batch 1000 "$BASE" adm "c1:15000"
-latency small
-echo "queueing up to $BIG (c1..c4)..."
-per=$(( (BIG - 5000) / 4 ))
+echo "queueing $BIG (c1..c4)..."
+per=$(( BIG / 4 ))
 python3 scripts/examples/enqueue.py --batch 1000 "$BASE" adm "c1:$per" "c2:$per" "c3:$per" "c4:$per"
 queued=$(curl -fsS -H 'Authorization: Bearer adm' "$BASE/admin/stats" \
     | python3 -c 'import json,sys; print(sum(json.load(sys.stdin)["byState"].values()))')
 echo "queued now: $queued"
-latency big
-peak_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
-python3 - "$tmp/median-small" "$tmp/median-big" "$peak_kb" "$queued" <<'PY'
-import sys
-small, big = float(open(sys.argv[1]).read()), float(open(sys.argv[2]).read())
-print(f"poll latency ratio at {int(sys.argv[4]):,} queued vs 10,000: {big / small:.2f}x")
-print(f"server peak memory (VmHWM) with {int(sys.argv[4]):,} queued: {int(sys.argv[3]) / 1024:.1f} MiB")
+python3 - "$SMALL_BASE" "$BASE" "$BATCH" "$queued" <<'PY'
+import http.client, json, sys, time, urllib.parse
+small, big, batch, queued = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+headers = {"Authorization": "Bearer t1", "Content-Type": "application/json"}
+def poller(base):
+    u = urllib.parse.urlparse(base)
+    return {"conn": http.client.HTTPConnection(u.hostname, u.port, timeout=60), "ack": [], "times": []}
+def polls(p, n):
+    for _ in range(n):
+        body = json.dumps({"maxEvents": batch, "returnImmediately": True, "ack": p["ack"]})
+        t = time.perf_counter()
+        p["conn"].request("POST", "/open-banking/v4.0/events", body, headers)
+        r = p["conn"].getresponse()
+        data = json.loads(r.read())
+        p["times"].append(time.perf_counter() - t)
+        assert r.status == 200 and len(data["sets"]) == batch, (r.status, len(data.get("sets", ())))
+        p["ack"] = list(data["sets"])
+s, b = poller(small), poller(big)
+for _ in range(10):
+    polls(s, 10)
+    polls(b, 10)
+def summary(p):
+    t = sorted(p["times"])
+    return t[len(t) // 2] * 1000, t[int(len(t) * 0.9)] * 1000
+(sm, sp), (bm, bp) = summary(s), summary(b)
+print(f"poll latency (maxEvents {batch}, acking the previous batch, alternating slices): "
+      f"10,000 queued median {sm:.2f} ms (p90 {sp:.2f}); {queued:,} queued median {bm:.2f} ms (p90 {bp:.2f})")
+print(f"poll latency ratio at {queued:,} queued vs 10,000: {bm / sm:.2f}x")
 PY
+peak_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
+echo "server peak memory (VmHWM) with $queued queued: $((peak_kb / 1024)) MiB ($peak_kb KiB)"
 stop_server
