@@ -12,6 +12,7 @@
 #   bash scripts/examples/bench.sh                          # release, SQLite
 #   DB=postgres bash scripts/examples/bench.sh              # a throwaway PostgreSQL (pg.sh)
 #   EVENTS=2000 BIG=0 PROFILE_DIR=debug bash scripts/examples/bench.sh
+#   BENCH_BIN=/some/release/dir BIG=0 bash scripts/examples/bench.sh   # other binaries
 #
 # The clock of part 1 runs from the pollers' start until the last one holds
 # all its events and has had every ack accepted.
@@ -25,12 +26,16 @@ BIG=${BIG:-1000000}             # part 2 queue depth (0 skips part 2)
 DB=${DB:-sqlite}
 PROFILE_DIR=${PROFILE_DIR:-release}
 
-if [ "$PROFILE_DIR" = release ]; then
-    cargo build --release -q -p setpoll-aspsp-server -p setpoll-tpp-poller
+if [ -n "${BENCH_BIN:-}" ]; then
+    BIN=$BENCH_BIN # prebuilt binaries (e.g. an older build, for an A/B comparison)
 else
-    cargo build -q -p setpoll-aspsp-server -p setpoll-tpp-poller
+    if [ "$PROFILE_DIR" = release ]; then
+        cargo build --release -q -p setpoll-aspsp-server -p setpoll-tpp-poller
+    else
+        cargo build -q -p setpoll-aspsp-server -p setpoll-tpp-poller
+    fi
+    BIN=${CARGO_TARGET_DIR:-$ROOT/target}/$PROFILE_DIR
 fi
-BIN=${CARGO_TARGET_DIR:-$ROOT/target}/$PROFILE_DIR
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/setpoll-bench.XXXXXX")
 server_pid=

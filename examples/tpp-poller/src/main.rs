@@ -13,8 +13,8 @@ use serde_json::json;
 use setpoll_core::codes::Vocabulary;
 use setpoll_core::jose::{JwkSet, Keyring};
 use setpoll_core::receiver::{
-    Delivery, FailureReason, HttpResponse, PollOutcome, Receiver, ReceiverChange, ReceiverConfig,
-    ReceiverState,
+    Delivery, FailureReason, HttpResponse, PollOutcome, PollRequest, Receiver, ReceiverChange,
+    ReceiverConfig, ReceiverState,
 };
 use setpoll_core::Timestamp;
 
@@ -153,6 +153,34 @@ async fn fetch_keys(http: &reqwest::Client, url: &str) -> Result<Keyring, String
     Keyring::new(&set).map_err(|e| format!("JWKS {url}: {e}"))
 }
 
+/// An answer to `POST /events`: status, body, `Retry-After`; `None` when
+/// there was none (connection refused, timeout).
+type Answer = Option<(u16, String, Option<String>)>;
+
+/// A poll on its way.
+type Sending<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Answer> + 'a>>;
+
+async fn send_poll(http: &reqwest::Client, url: &str, token: &str, body: String) -> Answer {
+    let response = http
+        .post(url)
+        .bearer_auth(token)
+        .header("content-type", "application/json; charset=utf-8")
+        .header("x-fapi-interaction-id", uuid::Uuid::new_v4().to_string())
+        .timeout(Duration::from_secs(60))
+        .body(body)
+        .send()
+        .await
+        .ok()?;
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = response.text().await.ok()?;
+    Some((status, body, retry_after))
+}
+
 /// The progress line, on a terminal only.
 struct Progress {
     on: bool,
@@ -173,7 +201,7 @@ impl Progress {
     }
 
     /// Redraw at most 4 times a second.
-    fn show(&mut self, s: &Summary, backlog: Option<String>) {
+    fn show(&mut self, s: &Summary, backlog: impl FnOnce() -> String) {
         if !self.on || self.last.elapsed() < Duration::from_millis(250) {
             return;
         }
@@ -186,10 +214,8 @@ impl Progress {
             s.acks_confirmed,
             s.acks_confirmed as f64 / secs
         );
-        if let Some(b) = backlog {
-            line.push_str("  backlog ");
-            line.push_str(&b);
-        }
+        line.push_str("  backlog ");
+        line.push_str(&backlog());
         let mut err = std::io::stderr().lock();
         let _ = write!(err, "\r\x1b[2K{line}");
         let _ = err.flush();
@@ -328,6 +354,7 @@ async fn run(args: Args) -> Result<ExitCode, String> {
     let mut processed_this_run = 0u64;
     let mut auth_failures = 0u32;
     let mut more_available = false;
+    let mut prefetched: Option<(PollRequest, Answer)> = None;
 
     // SETs handed over before a crash and not settled: process them first.
     let unsettled = receiver.unsettled();
@@ -339,113 +366,99 @@ async fn run(args: Args) -> Result<ExitCode, String> {
             &mut summary,
             &mut out,
             args.quiet,
+            None,
         )
-        .await?;
+        .await?
+        .0;
         processed_this_run += stored;
     }
 
     let code = loop {
-        if Instant::now() >= deadline {
-            break 3;
-        }
-        let state = receiver.state();
-        progress.show(
-            &summary,
-            Some(format!(
-                "{}{} unacked{}",
-                if more_available { "more waiting, " } else { "" },
-                state.pending_acks.len() + state.unsettled.len(),
-                match state.held.len() {
-                    0 => String::new(),
-                    n => format!(", {n} held for keys"),
-                }
-            )),
-        );
-        let nothing_pending = state.pending_acks.is_empty() && state.pending_set_errs.is_empty();
-        if nothing_pending && state.held.is_empty() {
-            if let Some(expect) = args.expect {
-                let held = state_file.event_count().await.map_err(|e| e.to_string())?;
-                if u64::try_from(held).unwrap_or(0) >= expect {
-                    break 0;
-                }
+        // A poll sent while the previous batch was being stored (below).
+        let (request, answer) = if let Some(sent) = prefetched.take() {
+            sent
+        } else {
+            if Instant::now() >= deadline {
+                break 3;
             }
-            if let Some(idle) = args.idle_exit_ms {
-                if last_new.elapsed() >= Duration::from_millis(idle) {
-                    break 0;
-                }
-            }
-        }
-        // Keys first: SETs wait for them, rate-limited by the receiver.
-        if let Some(stale) = receiver.keys_stale() {
-            if stale.refresh_at <= now() {
-                match fetch_keys(&http, &jwks_url).await {
-                    Ok(keys) => {
-                        summary.key_refreshes += 1;
-                        let recheck = receiver.refresh_keys(keys, now());
-                        summary.rejected += recheck.rejections.len() as u64;
-                        summary.duplicates += recheck.duplicates.len() as u64;
-                        for rejection in &recheck.rejections {
-                            eprintln!(
-                                "tpp-poller: rejected {} after a key refresh: {}",
-                                rejection.jti,
-                                rejection.reason.description()
-                            );
-                        }
-                        save(&mut receiver, &state_file, &[]).await?;
-                        if !recheck.deliveries.is_empty() {
-                            last_new = Instant::now();
-                            processed_this_run += process(
-                                &mut receiver,
-                                &state_file,
-                                recheck.deliveries,
-                                &mut summary,
-                                &mut out,
-                                args.quiet,
-                            )
-                            .await?;
-                        }
+            let state = receiver.outstanding();
+            progress.show(&summary, || {
+                format!(
+                    "{}{} unacked{}",
+                    if more_available { "more waiting, " } else { "" },
+                    state.pending_acks + state.unsettled,
+                    match state.held {
+                        0 => String::new(),
+                        n => format!(", {n} held for keys"),
                     }
-                    Err(e) => {
-                        eprintln!("tpp-poller: key refresh for {:?}: {e}", stale.kids);
-                        receiver.refresh_keys_failed(now());
+                )
+            });
+            let nothing_pending = state.pending_acks == 0 && state.pending_set_errs == 0;
+            if nothing_pending && state.held == 0 {
+                if let Some(expect) = args.expect {
+                    let held = state_file.event_count().await.map_err(|e| e.to_string())?;
+                    if u64::try_from(held).unwrap_or(0) >= expect {
+                        break 0;
                     }
                 }
+                if let Some(idle) = args.idle_exit_ms {
+                    if last_new.elapsed() >= Duration::from_millis(idle) {
+                        break 0;
+                    }
+                }
+            }
+            // Keys first: SETs wait for them, rate-limited by the receiver.
+            if let Some(stale) = receiver.keys_stale() {
+                if stale.refresh_at <= now() {
+                    match fetch_keys(&http, &jwks_url).await {
+                        Ok(keys) => {
+                            summary.key_refreshes += 1;
+                            let recheck = receiver.refresh_keys(keys, now());
+                            summary.rejected += recheck.rejections.len() as u64;
+                            summary.duplicates += recheck.duplicates.len() as u64;
+                            for rejection in &recheck.rejections {
+                                eprintln!(
+                                    "tpp-poller: rejected {} after a key refresh: {}",
+                                    rejection.jti,
+                                    rejection.reason.description()
+                                );
+                            }
+                            save(&mut receiver, &state_file, &[]).await?;
+                            if !recheck.deliveries.is_empty() {
+                                last_new = Instant::now();
+                                processed_this_run += process(
+                                    &mut receiver,
+                                    &state_file,
+                                    recheck.deliveries,
+                                    &mut summary,
+                                    &mut out,
+                                    args.quiet,
+                                    None,
+                                )
+                                .await?
+                                .0;
+                            }
+                        }
+                        Err(e) => {
+                            eprintln!("tpp-poller: key refresh for {:?}: {e}", stale.kids);
+                            receiver.refresh_keys_failed(now());
+                        }
+                    }
+                    continue;
+                }
+            }
+            let Some(request) = receiver.poll_request(now()) else {
+                let wait = receiver
+                    .poll_timeout()
+                    .map_or(Duration::from_millis(250), |at| {
+                        Duration::from_millis(at.as_millis().saturating_sub(now().as_millis()))
+                    });
+                tokio::time::sleep(wait.min(Duration::from_millis(250))).await;
                 continue;
-            }
-        }
-        let Some(request) = receiver.poll_request(now()) else {
-            let wait = receiver
-                .poll_timeout()
-                .map_or(Duration::from_millis(250), |at| {
-                    Duration::from_millis(at.as_millis().saturating_sub(now().as_millis()))
-                });
-            tokio::time::sleep(wait.min(Duration::from_millis(250))).await;
-            continue;
-        };
-        summary.polls += 1;
-        let sent = http
-            .post(&events_url)
-            .bearer_auth(&args.token)
-            .header("content-type", "application/json; charset=utf-8")
-            .header("x-fapi-interaction-id", uuid::Uuid::new_v4().to_string())
-            .timeout(Duration::from_secs(60))
-            .body(request.body.clone())
-            .send()
-            .await;
-        let answer = match sent {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let retry_after = response
-                    .headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned);
-                match response.text().await {
-                    Ok(body) => Some((status, body, retry_after)),
-                    Err(_) => None,
-                }
-            }
-            Err(_) => None,
+            };
+            summary.polls += 1;
+            let answer = send_poll(&http, &events_url, &args.token, request.body.clone()).await;
+            (request, answer)
         };
         let Some((status, body, retry_after)) = answer else {
             summary.failures += 1;
@@ -499,15 +512,33 @@ async fn run(args: Args) -> Result<ExitCode, String> {
                 }
                 if !batch.deliveries.is_empty() {
                     last_new = Instant::now();
-                    processed_this_run += process(
+                    // Pipelined: the next poll (without this batch's acks,
+                    // which are not durable yet) goes out while the batch
+                    // is stored; the acks ride on the poll after it.
+                    let next = if Instant::now() < deadline {
+                        receiver.poll_request(now())
+                    } else {
+                        None
+                    };
+                    let sending = next.as_ref().map(|r| {
+                        Box::pin(send_poll(&http, &events_url, &args.token, r.body.clone()))
+                            as Sending<'_>
+                    });
+                    let (stored, answer) = process(
                         &mut receiver,
                         &state_file,
                         batch.deliveries,
                         &mut summary,
                         &mut out,
                         args.quiet,
+                        sending,
                     )
                     .await?;
+                    processed_this_run += stored;
+                    if let (Some(request), Some(answer)) = (next, answer) {
+                        summary.polls += 1;
+                        prefetched = Some((request, answer));
+                    }
                 }
             }
             PollOutcome::Failed(failure) => {
@@ -563,8 +594,10 @@ async fn run(args: Args) -> Result<ExitCode, String> {
 }
 
 /// The application's work for a batch: store each event, acknowledge it,
-/// and append the receiver's changes in the same SQLite transaction.
-/// Returns how many events were stored.
+/// and append the receiver's changes in the same SQLite transaction; the
+/// acks go out with a request built after this commit. `sending` (a poll
+/// built before these acks) runs while the transaction commits. Returns
+/// how many events were stored, and the answer to `sending`.
 async fn process(
     receiver: &mut Receiver,
     state_file: &StateFile,
@@ -572,7 +605,8 @@ async fn process(
     summary: &mut Summary,
     out: &mut impl std::io::Write,
     quiet: bool,
-) -> Result<u64, String> {
+    sending: Option<Sending<'_>>,
+) -> Result<(u64, Option<Answer>), String> {
     let processed_at = now_i64();
     let mut events = Vec::with_capacity(deliveries.len());
     for d in &deliveries {
@@ -593,11 +627,18 @@ async fn process(
             .ack(&d.jti)
             .map_err(|e| format!("ack {}: {e}", d.jti))?;
     }
-    let already = save(receiver, state_file, &events).await?;
+    let (saved, answer) = match sending {
+        Some(sending) => {
+            let (saved, answer) = tokio::join!(save(receiver, state_file, &events), sending);
+            (saved, Some(answer))
+        }
+        None => (save(receiver, state_file, &events).await, None),
+    };
+    let already = saved?;
     summary.delivered += deliveries.len() as u64;
     summary.stored_twice += already.len() as u64;
     if !already.is_empty() {
         eprintln!("tpp-poller: already stored (not applied again): {already:?}");
     }
-    Ok((events.len() - already.len()) as u64)
+    Ok(((events.len() - already.len()) as u64, answer))
 }
