@@ -13,8 +13,8 @@ use serde_json::json;
 use setpoll_core::codes::Vocabulary;
 use setpoll_core::jose::{JwkSet, Keyring};
 use setpoll_core::receiver::{
-    Delivery, FailureReason, HttpResponse, PollOutcome, PollRequest, Receiver, ReceiverChange,
-    ReceiverConfig, ReceiverState,
+    Delivery, FailureReason, HttpResponse, PollOutcome, Receiver, ReceiverChange, ReceiverConfig,
+    ReceiverState,
 };
 use setpoll_core::Timestamp;
 
@@ -151,34 +151,6 @@ async fn fetch_keys(http: &reqwest::Client, url: &str) -> Result<Keyring, String
         .map_err(|e| format!("cannot read JWKS {url}: {e}"))?;
     let set = JwkSet::from_json(text.as_bytes()).map_err(|e| format!("JWKS {url}: {e}"))?;
     Keyring::new(&set).map_err(|e| format!("JWKS {url}: {e}"))
-}
-
-/// An answer to `POST /events`: status, body, `Retry-After`; `None` when
-/// there was none (connection refused, timeout).
-type Answer = Option<(u16, String, Option<String>)>;
-
-/// A poll on its way.
-type Sending<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Answer> + 'a>>;
-
-async fn send_poll(http: &reqwest::Client, url: &str, token: &str, body: String) -> Answer {
-    let response = http
-        .post(url)
-        .bearer_auth(token)
-        .header("content-type", "application/json; charset=utf-8")
-        .header("x-fapi-interaction-id", uuid::Uuid::new_v4().to_string())
-        .timeout(Duration::from_secs(60))
-        .body(body)
-        .send()
-        .await
-        .ok()?;
-    let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let body = response.text().await.ok()?;
-    Some((status, body, retry_after))
 }
 
 /// The progress line, on a terminal only.
@@ -354,7 +326,6 @@ async fn run(args: Args) -> Result<ExitCode, String> {
     let mut processed_this_run = 0u64;
     let mut auth_failures = 0u32;
     let mut more_available = false;
-    let mut prefetched: Option<(PollRequest, Answer)> = None;
 
     // SETs handed over before a crash and not settled: process them first.
     let unsettled = receiver.unsettled();
@@ -366,99 +337,113 @@ async fn run(args: Args) -> Result<ExitCode, String> {
             &mut summary,
             &mut out,
             args.quiet,
-            None,
         )
-        .await?
-        .0;
+        .await?;
         processed_this_run += stored;
     }
 
     let code = loop {
-        // A poll sent while the previous batch was being stored (below).
-        let (request, answer) = if let Some(sent) = prefetched.take() {
-            sent
-        } else {
-            if Instant::now() >= deadline {
-                break 3;
-            }
-            let state = receiver.outstanding();
-            progress.show(&summary, || {
-                format!(
-                    "{}{} unacked{}",
-                    if more_available { "more waiting, " } else { "" },
-                    state.pending_acks + state.unsettled,
-                    match state.held {
-                        0 => String::new(),
-                        n => format!(", {n} held for keys"),
-                    }
-                )
-            });
-            let nothing_pending = state.pending_acks == 0 && state.pending_set_errs == 0;
-            if nothing_pending && state.held == 0 {
-                if let Some(expect) = args.expect {
-                    let held = state_file.event_count().await.map_err(|e| e.to_string())?;
-                    if u64::try_from(held).unwrap_or(0) >= expect {
-                        break 0;
-                    }
+        if Instant::now() >= deadline {
+            break 3;
+        }
+        // Counts only: `state()` would copy the dedup window every turn.
+        let state = receiver.outstanding();
+        progress.show(&summary, || {
+            format!(
+                "{}{} unacked{}",
+                if more_available { "more waiting, " } else { "" },
+                state.pending_acks + state.unsettled,
+                match state.held {
+                    0 => String::new(),
+                    n => format!(", {n} held for keys"),
                 }
-                if let Some(idle) = args.idle_exit_ms {
-                    if last_new.elapsed() >= Duration::from_millis(idle) {
-                        break 0;
-                    }
+            )
+        });
+        let nothing_pending = state.pending_acks == 0 && state.pending_set_errs == 0;
+        if nothing_pending && state.held == 0 {
+            if let Some(expect) = args.expect {
+                let held = state_file.event_count().await.map_err(|e| e.to_string())?;
+                if u64::try_from(held).unwrap_or(0) >= expect {
+                    break 0;
                 }
             }
-            // Keys first: SETs wait for them, rate-limited by the receiver.
-            if let Some(stale) = receiver.keys_stale() {
-                if stale.refresh_at <= now() {
-                    match fetch_keys(&http, &jwks_url).await {
-                        Ok(keys) => {
-                            summary.key_refreshes += 1;
-                            let recheck = receiver.refresh_keys(keys, now());
-                            summary.rejected += recheck.rejections.len() as u64;
-                            summary.duplicates += recheck.duplicates.len() as u64;
-                            for rejection in &recheck.rejections {
-                                eprintln!(
-                                    "tpp-poller: rejected {} after a key refresh: {}",
-                                    rejection.jti,
-                                    rejection.reason.description()
-                                );
-                            }
-                            save(&mut receiver, &state_file, &[]).await?;
-                            if !recheck.deliveries.is_empty() {
-                                last_new = Instant::now();
-                                processed_this_run += process(
-                                    &mut receiver,
-                                    &state_file,
-                                    recheck.deliveries,
-                                    &mut summary,
-                                    &mut out,
-                                    args.quiet,
-                                    None,
-                                )
-                                .await?
-                                .0;
-                            }
+            if let Some(idle) = args.idle_exit_ms {
+                if last_new.elapsed() >= Duration::from_millis(idle) {
+                    break 0;
+                }
+            }
+        }
+        // Keys first: SETs wait for them, rate-limited by the receiver.
+        if let Some(stale) = receiver.keys_stale() {
+            if stale.refresh_at <= now() {
+                match fetch_keys(&http, &jwks_url).await {
+                    Ok(keys) => {
+                        summary.key_refreshes += 1;
+                        let recheck = receiver.refresh_keys(keys, now());
+                        summary.rejected += recheck.rejections.len() as u64;
+                        summary.duplicates += recheck.duplicates.len() as u64;
+                        for rejection in &recheck.rejections {
+                            eprintln!(
+                                "tpp-poller: rejected {} after a key refresh: {}",
+                                rejection.jti,
+                                rejection.reason.description()
+                            );
                         }
-                        Err(e) => {
-                            eprintln!("tpp-poller: key refresh for {:?}: {e}", stale.kids);
-                            receiver.refresh_keys_failed(now());
+                        save(&mut receiver, &state_file, &[]).await?;
+                        if !recheck.deliveries.is_empty() {
+                            last_new = Instant::now();
+                            processed_this_run += process(
+                                &mut receiver,
+                                &state_file,
+                                recheck.deliveries,
+                                &mut summary,
+                                &mut out,
+                                args.quiet,
+                            )
+                            .await?;
                         }
                     }
-                    continue;
+                    Err(e) => {
+                        eprintln!("tpp-poller: key refresh for {:?}: {e}", stale.kids);
+                        receiver.refresh_keys_failed(now());
+                    }
                 }
-            }
-            let Some(request) = receiver.poll_request(now()) else {
-                let wait = receiver
-                    .poll_timeout()
-                    .map_or(Duration::from_millis(250), |at| {
-                        Duration::from_millis(at.as_millis().saturating_sub(now().as_millis()))
-                    });
-                tokio::time::sleep(wait.min(Duration::from_millis(250))).await;
                 continue;
-            };
-            summary.polls += 1;
-            let answer = send_poll(&http, &events_url, &args.token, request.body.clone()).await;
-            (request, answer)
+            }
+        }
+        let Some(request) = receiver.poll_request(now()) else {
+            let wait = receiver
+                .poll_timeout()
+                .map_or(Duration::from_millis(250), |at| {
+                    Duration::from_millis(at.as_millis().saturating_sub(now().as_millis()))
+                });
+            tokio::time::sleep(wait.min(Duration::from_millis(250))).await;
+            continue;
+        };
+        summary.polls += 1;
+        let sent = http
+            .post(&events_url)
+            .bearer_auth(&args.token)
+            .header("content-type", "application/json; charset=utf-8")
+            .header("x-fapi-interaction-id", uuid::Uuid::new_v4().to_string())
+            .timeout(Duration::from_secs(60))
+            .body(request.body.clone())
+            .send()
+            .await;
+        let answer = match sent {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let retry_after = response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                match response.text().await {
+                    Ok(body) => Some((status, body, retry_after)),
+                    Err(_) => None,
+                }
+            }
+            Err(_) => None,
         };
         let Some((status, body, retry_after)) = answer else {
             summary.failures += 1;
@@ -512,33 +497,15 @@ async fn run(args: Args) -> Result<ExitCode, String> {
                 }
                 if !batch.deliveries.is_empty() {
                     last_new = Instant::now();
-                    // Pipelined: the next poll (without this batch's acks,
-                    // which are not durable yet) goes out while the batch
-                    // is stored; the acks ride on the poll after it.
-                    let next = if Instant::now() < deadline {
-                        receiver.poll_request(now())
-                    } else {
-                        None
-                    };
-                    let sending = next.as_ref().map(|r| {
-                        Box::pin(send_poll(&http, &events_url, &args.token, r.body.clone()))
-                            as Sending<'_>
-                    });
-                    let (stored, answer) = process(
+                    processed_this_run += process(
                         &mut receiver,
                         &state_file,
                         batch.deliveries,
                         &mut summary,
                         &mut out,
                         args.quiet,
-                        sending,
                     )
                     .await?;
-                    processed_this_run += stored;
-                    if let (Some(request), Some(answer)) = (next, answer) {
-                        summary.polls += 1;
-                        prefetched = Some((request, answer));
-                    }
                 }
             }
             PollOutcome::Failed(failure) => {
@@ -594,10 +561,8 @@ async fn run(args: Args) -> Result<ExitCode, String> {
 }
 
 /// The application's work for a batch: store each event, acknowledge it,
-/// and append the receiver's changes in the same SQLite transaction; the
-/// acks go out with a request built after this commit. `sending` (a poll
-/// built before these acks) runs while the transaction commits. Returns
-/// how many events were stored, and the answer to `sending`.
+/// and append the receiver's changes in the same SQLite transaction.
+/// Returns how many events were stored.
 async fn process(
     receiver: &mut Receiver,
     state_file: &StateFile,
@@ -605,8 +570,7 @@ async fn process(
     summary: &mut Summary,
     out: &mut impl std::io::Write,
     quiet: bool,
-    sending: Option<Sending<'_>>,
-) -> Result<(u64, Option<Answer>), String> {
+) -> Result<u64, String> {
     let processed_at = now_i64();
     let mut events = Vec::with_capacity(deliveries.len());
     for d in &deliveries {
@@ -627,18 +591,11 @@ async fn process(
             .ack(&d.jti)
             .map_err(|e| format!("ack {}: {e}", d.jti))?;
     }
-    let (saved, answer) = match sending {
-        Some(sending) => {
-            let (saved, answer) = tokio::join!(save(receiver, state_file, &events), sending);
-            (saved, Some(answer))
-        }
-        None => (save(receiver, state_file, &events).await, None),
-    };
-    let already = saved?;
+    let already = save(receiver, state_file, &events).await?;
     summary.delivered += deliveries.len() as u64;
     summary.stored_twice += already.len() as u64;
     if !already.is_empty() {
         eprintln!("tpp-poller: already stored (not applied again): {already:?}");
     }
-    Ok(((events.len() - already.len()) as u64, answer))
+    Ok((events.len() - already.len()) as u64)
 }
