@@ -106,6 +106,8 @@ pub struct Store {
     /// retries with sleeps and can starve one writer past `busy_timeout`
     /// when many wait on a loaded machine).
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// SETs this process has queued (PostgreSQL: see [`Store::enqueue_many`]).
+    enqueued: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Turn `--database` into a URL and a dialect.
@@ -157,6 +159,7 @@ impl Store {
             pool,
             dialect,
             writer: std::sync::Arc::default(),
+            enqueued: std::sync::Arc::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -546,11 +549,37 @@ impl Store {
             plans.push(plan);
         }
         let mut tries = 0;
-        loop {
+        let outcome = loop {
             tries += 1;
             match self.try_enqueue(transmitter, plans.clone()).await {
                 Err((_, e)) if tries < 5 && is_unique_violation(&e) => continue,
-                other => return other,
+                other => break other,
+            }
+        };
+        if outcome.is_ok() {
+            self.analyze_when_grown(plans.len() as u64).await;
+        }
+        outcome
+    }
+
+    /// PostgreSQL plans a poll's `SELECT` from the table's statistics, which
+    /// autovacuum refreshes only a minute or more after a burst of
+    /// enqueues; until then a table it last saw empty gets a bitmap scan of
+    /// the client's whole queue and a sort on every poll (26 ms at 20 000
+    /// queued, against 0.2 ms through the `(client_id, seq)` index). So the
+    /// statistics are refreshed here each time this process's enqueues
+    /// pass a power of two from 1024 on: a few `ANALYZE`s (a sample, not a
+    /// scan) per run, whatever its size. A failure only costs speed.
+    async fn analyze_when_grown(&self, n: u64) {
+        use std::sync::atomic::Ordering;
+        if self.dialect != Dialect::Postgres || n == 0 {
+            return;
+        }
+        let before = self.enqueued.fetch_add(n, Ordering::Relaxed);
+        let after = before.saturating_add(n);
+        if after >= 1024 && (before < 1024 || after.ilog2() > before.ilog2()) {
+            if let Err(e) = sqlx::query("ANALYZE set_records").execute(&self.pool).await {
+                tracing::warn!(error = %e, "ANALYZE set_records failed");
             }
         }
     }
