@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Scale-out run (a script, not a test; the test command runs the same test
-# with 6,000 events on a debug build): 3 aspsp-server processes on one
+# Scale-out run on a release build (the test command runs the same test,
+# 20,000 events, on a debug build): 3 aspsp-server processes on one
 # throwaway PostgreSQL, 6 pollers, 20,000 events, one server SIGKILLed and
 # restarted mid-run; prints the throughput with 1 and 3 processes.
 #

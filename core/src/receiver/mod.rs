@@ -256,7 +256,7 @@ pub use changes::ReceiverChange;
 pub use config::{Backoff, ConfigError, DedupConfig, Jitter, ReceiverConfig};
 pub use dedup::{ProcessedSet, Settlement};
 pub use error::ReceiverError;
-pub use outcome::{FailureReason, PollFailure, PollOutcome, Recheck, StaleKeys};
+pub use outcome::{FailureReason, Outstanding, PollFailure, PollOutcome, Recheck, StaleKeys};
 pub use poller::Receiver;
 pub use request::{PollRequest, RequestId, RequestKind};
 pub use response::{

@@ -183,6 +183,21 @@ pub struct StaleKeys {
     pub refresh_at: Timestamp,
 }
 
+/// What the receiver still owes or holds, counted without copying its
+/// state ([`Receiver::outstanding`](super::Receiver::outstanding)): for a
+/// host's loop, every turn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Outstanding {
+    /// Acks not yet confirmed sent.
+    pub pending_acks: usize,
+    /// `setErrs` entries not yet confirmed sent.
+    pub pending_set_errs: usize,
+    /// SETs handed to the application and not yet acked or rejected.
+    pub unsettled: usize,
+    /// SETs held until the keys are refreshed.
+    pub held: usize,
+}
+
 /// The held SETs, judged again with refreshed keys
 /// ([`refresh_keys`](super::Receiver::refresh_keys)). A `kid` still unknown
 /// is now a rejection (`jws` / `invalid_key`).

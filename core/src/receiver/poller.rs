@@ -8,7 +8,7 @@ use super::changes::ReceiverChange;
 use super::config::{ConfigError, ReceiverConfig, MAX_JTI_CHARS};
 use super::dedup::{Dedup, Key, ProcessedSet, Settlement};
 use super::error::ReceiverError;
-use super::outcome::{FailureReason, PollFailure, PollOutcome, Recheck, StaleKeys};
+use super::outcome::{FailureReason, Outstanding, PollFailure, PollOutcome, Recheck, StaleKeys};
 use super::request::{PollRequest, RequestId, RequestKind};
 use super::response::{
     read_sets, Batch, Delivery, Duplicate, DuplicateOf, HttpResponse, ReadSets, RejectReason,
@@ -872,6 +872,18 @@ impl Receiver {
     /// the application.
     pub fn take_changes(&mut self) -> Vec<ReceiverChange> {
         core::mem::take(&mut self.changes)
+    }
+
+    /// How many acks, `setErrs` entries, unsettled and held SETs are
+    /// outstanding: the counts of [`state`](Self::state) without copying it
+    /// (the dedup window included), cheap enough for every turn of a loop.
+    pub fn outstanding(&self) -> Outstanding {
+        Outstanding {
+            pending_acks: self.pending_acks.len(),
+            pending_set_errs: self.pending_set_errs.len(),
+            unsettled: self.unsettled.len(),
+            held: self.held.len(),
+        }
     }
 
     /// A snapshot of the durable state (for compaction: save it in place of

@@ -1426,3 +1426,40 @@ fn a_404_or_501_to_a_long_poll_falls_back_to_return_immediately() {
         Some(true)
     );
 }
+
+#[test]
+fn outstanding_counts_what_the_state_holds() {
+    let mut rx = receiver();
+    assert_eq!(rx.outstanding(), Outstanding::default());
+    let forged_b = forged(&claims_json("f", ISS, AUD));
+    let b = poll(
+        &mut rx,
+        t(0),
+        &[
+            ("a", token("a")),
+            ("b", token("b")),
+            ("r", rotated("r")),
+            ("f", forged_b),
+        ],
+        false,
+    );
+    assert_eq!(jtis(&b.deliveries), ["a", "b"]);
+    rx.ack("a").unwrap();
+    let state = rx.state();
+    let want = Outstanding {
+        pending_acks: 1,
+        pending_set_errs: 1,
+        unsettled: 1,
+        held: 1,
+    };
+    assert_eq!(rx.outstanding(), want);
+    assert_eq!(
+        (
+            state.pending_acks.len(),
+            state.pending_set_errs.len(),
+            state.unsettled.len(),
+            state.held.len()
+        ),
+        (1, 1, 1, 1)
+    );
+}

@@ -59,6 +59,9 @@ pub struct App {
     pub metrics: crate::metrics::Metrics,
     /// Long-poll wake-ups.
     pub wake: Wakeups,
+    /// `POST /admin/events` requests past the body read at once (one per
+    /// core): bounds the memory of parsed batches and their signatures.
+    pub admin_slots: tokio::sync::Semaphore,
 }
 
 /// The API version a path belongs to.

@@ -93,6 +93,7 @@ async fn run(config: Config) -> Result<(), String> {
         stats: poll::Stats::default(),
         metrics: metrics::Metrics::default(),
         wake: wake::Wakeups::default(),
+        admin_slots: tokio::sync::Semaphore::new(cores()),
     });
     tokio::spawn(poll::sweeper(Arc::clone(&app)));
     tracing::info!(address = %local, "listening");
@@ -101,6 +102,12 @@ async fn run(config: Config) -> Result<(), String> {
     let _ = std::io::stdout().flush();
     http::serve(listener, app, shutdown()).await;
     Ok(())
+}
+
+/// CPU cores this process may use (1 when unknown).
+#[must_use]
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 /// Resolves on SIGINT or SIGTERM.

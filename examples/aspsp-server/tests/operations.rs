@@ -130,6 +130,7 @@ async fn readme_commands_run_as_written() {
         let mode = std::fs::metadata(&key).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "generated key mode");
     }
+    let mut outputs = Vec::new();
     for block in &blocks[1..] {
         let script = adapt(block);
         let out = Command::new("sh")
@@ -161,9 +162,77 @@ async fn readme_commands_run_as_written() {
                 "README block answer:\n{script}\n{stdout}"
             );
         }
+        outputs.push((block.clone(), stdout.into_owned()));
     }
+    readme_claims_survive(&here, &outputs).await;
     let _ = server.kill();
     let _ = server.wait();
+}
+
+fn unix_now() -> setpoll_core::Timestamp {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    setpoll_core::Timestamp::from_millis(u64::try_from(since.as_millis()).unwrap())
+}
+
+/// The README's "every claim" item, as the TPP polls it (the README's own
+/// poll block prints it): signature verified against `/jwks`, and every
+/// member of the request but `clientId` is a claim of the SET, value for
+/// value, in the signed payload and in the core's typed claims.
+async fn readme_claims_survive(here: &str, outputs: &[(String, String)]) {
+    let (request, _) = outputs
+        .iter()
+        .find(|(block, _)| block.contains("\"sub_id\""))
+        .expect("the README's every-claim example");
+    let body = request
+        .split_once("-d '")
+        .and_then(|(_, rest)| rest.rsplit_once('\''))
+        .map(|(body, _)| body)
+        .unwrap();
+    let request: Value = serde_json::from_str(body).unwrap();
+    let jti = request["jti"].as_str().unwrap();
+    let (_, polled) = outputs
+        .iter()
+        .find(|(block, _)| block.contains("/open-banking/v4.0/events"))
+        .expect("the README's poll block");
+    let polled: Value = serde_json::from_str(polled.trim()).unwrap();
+    let token = polled["sets"][jti]
+        .as_str()
+        .expect("the item was delivered");
+    let (status, jwks) = get(&format!("http://{here}/jwks")).await;
+    assert_eq!(status, 200);
+    let jwks = setpoll_core::jose::JwkSet::from_json(jwks.as_bytes()).unwrap();
+    let keys = setpoll_core::jose::Keyring::new(&jwks).unwrap();
+    let mut policy = setpoll_core::set::VerifyPolicy::new("https://aspsp.example/", "fintech-a");
+    policy.issuer = None;
+    let verified = setpoll_core::set::verify_set(token, &keys, &policy, unix_now()).unwrap();
+    let payload = payload_of(token);
+    let typed: Value = serde_json::from_str(&verified.claims.to_json()).unwrap();
+    let members = request.as_object().unwrap();
+    for (name, value) in members.iter().filter(|(n, _)| *n != "clientId") {
+        assert_eq!(&payload[name], value, "signed claim {name}");
+        assert_eq!(&typed[name], value, "verified claim {name}");
+    }
+    assert_eq!(payload["aud"], request["clientId"]);
+    let claims = &verified.claims;
+    assert_eq!(
+        claims.exp.as_ref().map(|d| d.secs()),
+        request["exp"].as_i64()
+    );
+    assert_eq!(
+        claims.nbf.as_ref().map(|d| d.secs()),
+        request["nbf"].as_i64()
+    );
+    assert_eq!(
+        claims
+            .sub_id
+            .as_ref()
+            .map(|s| Value::Object(s.members().clone())),
+        Some(request["sub_id"].clone())
+    );
+    let private = "https://aspsp.example/branch";
+    assert_eq!(claims.other.get(private), Some(&request[private]));
 }
 
 #[tokio::test]
@@ -361,6 +430,61 @@ async fn a_batch_is_all_or_nothing() {
     assert_eq!(jtis_queued.len(), 3);
     let (_, polled) = poll(&server, "v4.0", TOKEN_A, json!({"returnImmediately": true})).await;
     assert_eq!(jtis(&polled).len(), 3);
+}
+
+fn payload_of(token: &str) -> Value {
+    use base64::Engine as _;
+    let part = token.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(part)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+#[tokio::test]
+async fn the_batch_form_keeps_every_claim_and_refuses_the_servers_own() {
+    let scratch = Scratch::new("claims");
+    let db = database(&scratch).await;
+    let server = Server::start(&scratch, &db, &[]);
+    let extra = [
+        json!({"exp": 4_102_444_800_i64, "nbf": 1_700_000_000}),
+        json!({"sub_id": {"format": "email", "email": "user@example.com"}, "txn": "t-2"}),
+        json!({"x-private": [1, "two", null, {"three": 3.5}], "urn:example:flag": false}),
+    ];
+    let items: Vec<Value> = extra
+        .iter()
+        .enumerate()
+        .map(|(i, claims)| {
+            let mut item = admin_item(CLIENT_A, i);
+            for (k, v) in claims.as_object().unwrap() {
+                item[k] = v.clone();
+            }
+            item
+        })
+        .collect();
+    for name in ["iss", "iat", "aud"] {
+        let mut refused = items.clone();
+        refused[1][name] = json!(if name == "iat" { json!(1) } else { json!("x") });
+        let (status, body) = post_admin(&server, &Value::Array(refused)).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["error"], "reserved_claim", "{body}");
+        assert_eq!(body["index"], 1, "{body}");
+    }
+    let (status, single) = post_admin(&server, &items[0]).await;
+    assert_eq!(status, 201, "{single}");
+    let (status, body) = post_admin(&server, &Value::Array(items[1..].to_vec())).await;
+    assert_eq!(status, 201, "{body}");
+    let mut jtis_queued = vec![single["jti"].as_str().unwrap().to_owned()];
+    for r in body["results"].as_array().unwrap() {
+        jtis_queued.push(r["jti"].as_str().unwrap().to_owned());
+    }
+    let (_, polled) = poll(&server, "v4.0", TOKEN_A, json!({"returnImmediately": true})).await;
+    for (jti, claims) in jtis_queued.iter().zip(&extra) {
+        let payload = payload_of(polled["sets"][jti].as_str().unwrap());
+        for (name, value) in claims.as_object().unwrap() {
+            assert_eq!(&payload[name], value, "{jti}: {name}");
+        }
+    }
 }
 
 #[tokio::test]

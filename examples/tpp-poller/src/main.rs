@@ -79,7 +79,7 @@ struct Args {
     /// Give up after this many seconds (exit code 3).
     #[arg(long, default_value_t = 300)]
     max_run_secs: u64,
-    /// Do not print events, only the summary.
+    /// Do not print events (each one's verified claims), only the summary.
     #[arg(long)]
     quiet: bool,
     /// Write the run summary as JSON to this file.
@@ -125,7 +125,8 @@ fn now_i64() -> i64 {
     i64::try_from(now().as_millis()).unwrap_or(i64::MAX)
 }
 
-#[tokio::main]
+// One task polls in sequence: one thread (no cross-thread wake-ups).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args = Args::parse();
     match run(args).await {
@@ -172,7 +173,7 @@ impl Progress {
     }
 
     /// Redraw at most 4 times a second.
-    fn show(&mut self, s: &Summary, backlog: Option<String>) {
+    fn show(&mut self, s: &Summary, backlog: impl FnOnce() -> String) {
         if !self.on || self.last.elapsed() < Duration::from_millis(250) {
             return;
         }
@@ -185,10 +186,8 @@ impl Progress {
             s.acks_confirmed,
             s.acks_confirmed as f64 / secs
         );
-        if let Some(b) = backlog {
-            line.push_str("  backlog ");
-            line.push_str(&b);
-        }
+        line.push_str("  backlog ");
+        line.push_str(&backlog());
         let mut err = std::io::stderr().lock();
         let _ = write!(err, "\r\x1b[2K{line}");
         let _ = err.flush();
@@ -202,14 +201,40 @@ impl Progress {
     }
 }
 
+/// The same changes without each `Delivered` whose SET is `Settled` later
+/// in the list: replayed, `Settled` takes the SET out of processing
+/// whether or not it was in, so the pair leaves the same state as the
+/// `Settled` alone, and the journal does not store every token twice.
+fn squash(changes: Vec<ReceiverChange>) -> Vec<ReceiverChange> {
+    let mut settled_after = std::collections::HashSet::new();
+    let mut keep = vec![true; changes.len()];
+    for (i, change) in changes.iter().enumerate().rev() {
+        match change {
+            ReceiverChange::Settled { set } => {
+                settled_after.insert(set.jti.as_str());
+            }
+            ReceiverChange::Delivered { set } if settled_after.contains(set.jti.as_str()) => {
+                if let Some(k) = keep.get_mut(i) {
+                    *k = false;
+                }
+            }
+            _ => {}
+        }
+    }
+    changes
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(change, keep)| keep.then_some(change))
+        .collect()
+}
+
 /// Where the receiver's changes go: the journal in the state file.
 async fn save(
     receiver: &mut Receiver,
     state_file: &StateFile,
     events: &[ProcessedEvent],
 ) -> Result<Vec<String>, String> {
-    let changes: Vec<String> = receiver
-        .take_changes()
+    let changes: Vec<String> = squash(receiver.take_changes())
         .iter()
         .map(ReceiverChange::to_json)
         .collect();
@@ -321,21 +346,21 @@ async fn run(args: Args) -> Result<ExitCode, String> {
         if Instant::now() >= deadline {
             break 3;
         }
-        let state = receiver.state();
-        progress.show(
-            &summary,
-            Some(format!(
+        // Counts only: `state()` would copy the dedup window every turn.
+        let state = receiver.outstanding();
+        progress.show(&summary, || {
+            format!(
                 "{}{} unacked{}",
                 if more_available { "more waiting, " } else { "" },
-                state.pending_acks.len() + state.unsettled.len(),
-                match state.held.len() {
+                state.pending_acks + state.unsettled,
+                match state.held {
                     0 => String::new(),
                     n => format!(", {n} held for keys"),
                 }
-            )),
-        );
-        let nothing_pending = state.pending_acks.is_empty() && state.pending_set_errs.is_empty();
-        if nothing_pending && state.held.is_empty() {
+            )
+        });
+        let nothing_pending = state.pending_acks == 0 && state.pending_set_errs == 0;
+        if nothing_pending && state.held == 0 {
             if let Some(expect) = args.expect {
                 let held = state_file.event_count().await.map_err(|e| e.to_string())?;
                 if u64::try_from(held).unwrap_or(0) >= expect {
@@ -439,8 +464,13 @@ async fn run(args: Args) -> Result<ExitCode, String> {
         let outcome = receiver
             .handle_reply(request.id, response, now(), &mut rng)
             .map_err(|e| format!("receiver: {e}"))?;
-        // Save first (deliveries are now "in processing").
-        save(&mut receiver, &state_file, &[]).await?;
+        // A batch with deliveries is saved with its events and acks, in
+        // one transaction (`process`); anything else is saved now. Until
+        // that commit nothing of this answer is durable: after a crash the
+        // ASPSP delivers the batch again (its acks were not sent yet).
+        if !matches!(&outcome, PollOutcome::Batch(b) if !b.deliveries.is_empty()) {
+            save(&mut receiver, &state_file, &[]).await?;
+        }
         match outcome {
             PollOutcome::Batch(batch) => {
                 auth_failures = 0;
@@ -545,21 +575,16 @@ async fn process(
     let mut events = Vec::with_capacity(deliveries.len());
     for d in &deliveries {
         let claims = &d.claims;
-        let line = json!({
-            "jti": d.jti,
-            "types": d.event_types,
-            "sub": claims.sub,
-            "txn": claims.txn,
-            "toe": claims.toe,
-        });
+        // Every verified claim, value for value: the line is the SET's claims.
+        let text = claims.to_json();
         if !quiet {
-            let _ = writeln!(out, "{line}");
+            let _ = writeln!(out, "{text}");
         }
         events.push(ProcessedEvent {
             jti: d.jti.clone(),
             types: d.event_types.join(","),
             sub: claims.sub.clone(),
-            claims: claims.to_json(),
+            claims: text,
             processed_at,
         });
         receiver

@@ -19,10 +19,16 @@ pub const COMPACT_AFTER: i64 = 2000;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row as _, SqlitePool};
 
+/// Rows per multi-row `INSERT` (5 parameters each for events).
+const INSERT_CHUNK: usize = 200;
+
 /// The state file.
 #[derive(Debug, Clone)]
 pub struct StateFile {
     pool: SqlitePool,
+    /// Rows in `receiver_changes` (counted at open, then kept here: this
+    /// process is the file's only writer).
+    journal_rows: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 /// One processed event, as the application stores it.
@@ -74,7 +80,13 @@ impl StateFile {
         )
         .execute(&pool)
         .await?;
-        Ok(StateFile { pool })
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM receiver_changes")
+            .fetch_one(&pool)
+            .await?;
+        Ok(StateFile {
+            pool,
+            journal_rows: std::sync::Arc::new(rows.into()),
+        })
     }
 
     /// The saved snapshot (if any) and the journal after it, oldest first.
@@ -108,28 +120,36 @@ impl StateFile {
         events: &[ProcessedEvent],
         now: i64,
     ) -> Result<Vec<String>, sqlx::Error> {
+        use std::sync::atomic::Ordering;
         let mut tx = self.pool.begin().await?;
-        let mut already = Vec::new();
-        for e in events {
-            let done = sqlx::query(
-                "INSERT INTO events (jti, types, sub, claims, processed_at) VALUES (?, ?, ?, ?, ?) \
-                 ON CONFLICT (jti) DO NOTHING",
-            )
-            .bind(&e.jti)
-            .bind(&e.types)
-            .bind(&e.sub)
-            .bind(&e.claims)
-            .bind(e.processed_at)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 0 {
-                already.push(e.jti.clone());
+        // One statement per chunk (not per row): `RETURNING` names the
+        // rows inserted, so the others were already stored.
+        let mut inserted = std::collections::HashSet::with_capacity(events.len());
+        for chunk in events.chunks(INSERT_CHUNK) {
+            let sql = format!(
+                "INSERT INTO events (jti, types, sub, claims, processed_at) VALUES {} \
+                 ON CONFLICT (jti) DO NOTHING RETURNING jti",
+                rows_of(chunk.len(), 5)
+            );
+            let mut query = sqlx::query_scalar::<_, String>(&sql);
+            for e in chunk {
+                query = query
+                    .bind(&e.jti)
+                    .bind(&e.types)
+                    .bind(&e.sub)
+                    .bind(&e.claims)
+                    .bind(e.processed_at);
             }
+            inserted.extend(query.fetch_all(&mut *tx).await?);
         }
-        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM receiver_changes")
-            .fetch_one(&mut *tx)
-            .await?;
-        if rows + i64::try_from(changes.len()).unwrap_or(i64::MAX) > COMPACT_AFTER {
+        let already: Vec<String> = events
+            .iter()
+            .filter(|e| !inserted.contains(&e.jti))
+            .map(|e| e.jti.clone())
+            .collect();
+        let rows = self.journal_rows.load(Ordering::Relaxed);
+        let added = i64::try_from(changes.len()).unwrap_or(i64::MAX);
+        let rows = if rows.saturating_add(added) > COMPACT_AFTER {
             sqlx::query("DELETE FROM receiver_changes")
                 .execute(&mut *tx)
                 .await?;
@@ -141,15 +161,23 @@ impl StateFile {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+            0
         } else {
-            for change in changes {
-                sqlx::query("INSERT INTO receiver_changes (change) VALUES (?)")
-                    .bind(change)
-                    .execute(&mut *tx)
-                    .await?;
+            for chunk in changes.chunks(INSERT_CHUNK) {
+                let sql = format!(
+                    "INSERT INTO receiver_changes (change) VALUES {}",
+                    rows_of(chunk.len(), 1)
+                );
+                let mut query = sqlx::query(&sql);
+                for change in chunk {
+                    query = query.bind(change);
+                }
+                query.execute(&mut *tx).await?;
             }
-        }
+            rows.saturating_add(added)
+        };
         tx.commit().await?;
+        self.journal_rows.store(rows, Ordering::Relaxed);
         Ok(already)
     }
 
@@ -162,4 +190,10 @@ impl StateFile {
             .fetch_one(&self.pool)
             .await
     }
+}
+
+/// `(?, ?), (?, ?)`: `rows` rows of `per_row` placeholders.
+fn rows_of(rows: usize, per_row: usize) -> String {
+    let one = format!("({})", vec!["?"; per_row].join(", "));
+    vec![one; rows].join(", ")
 }

@@ -1,6 +1,7 @@
 //! End to end with the real aspsp-server: the server restarts with a new
 //! signing key mid-stream (the old one still published), and every event
-//! reaches the poller, none rejected, none dead-lettered.
+//! reaches the poller, none rejected, none dead-lettered; and an event
+//! queued with every kind of claim is printed by the poller value for value.
 //!
 //! Needs the `aspsp-server` binary next to the poller's (`cargo build -p
 //! setpoll-aspsp-server`, as `scripts/examples/test.sh` does) and a server
@@ -99,6 +100,10 @@ impl Server {
                     "link": format!("https://aspsp.example/open-banking/v4.0/aisp/account-access-consents/aac-{n}") }]
             } } }
         });
+        self.enqueue_body(&body).await
+    }
+
+    async fn enqueue_body(&self, body: &Value) -> String {
         let response = reqwest::Client::new()
             .post(format!("{}/admin/events", self.base))
             .bearer_auth(ADMIN)
@@ -207,4 +212,62 @@ async fn a_new_signing_key_mid_stream_loses_no_event() {
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(want.len(), N);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_claim_queued_reaches_the_printed_event() {
+    let dir = std::env::temp_dir().join(format!("setpoll-claims-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let server = Server::start(&dir, "127.0.0.1:0", &["k1.json"]);
+    let link = "https://aspsp.example/open-banking/v4.0/aisp/account-access-consents/aac-4";
+    let event = json!({ "subject": {
+        "subject_type": "http://openbanking.org.uk/rid_http://openbanking.org.uk/rty",
+        "http://openbanking.org.uk/rid": "aac-4",
+        "http://openbanking.org.uk/rty": "account-access-consent",
+        "http://openbanking.org.uk/rlk": [{ "version": "v4.0", "link": link }]
+    } });
+    let custom = json!({ "reason": "test", "n": [1, 2.5, null, true], "deep": { "a": "b" } });
+    let queued = json!({
+        "clientId": "client-a", "jti": "claims-1", "txn": "txn-7", "toe": 1_767_225_600,
+        "exp": 4_102_444_800_u64, "nbf": 1_767_225_600, "sub": link,
+        "sub_id": { "format": "opaque", "id": "customer-42" },
+        "https://aspsp.example/branch": { "code": "LDN-01", "open": true, "rank": 2.5 },
+        "events": {
+            "urn:uk:org:openbanking:events:resource-update": event,
+            "urn:example:custom": custom,
+        }
+    });
+    assert_eq!(server.enqueue_body(&queued).await, "claims-1");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_tpp-poller"))
+        .args(["--server", &server.base, "--token", "token-a"])
+        .args(["--client-id", "client-a", "--expect", "1", "--state"])
+        .arg(dir.join("claims-poller.sqlite3"))
+        .args(["--return-immediately", "--max-run-secs", "60"])
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "poller exit {}", out.status);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    let got = &lines[0];
+    // Every claim queued, value for value; the server's own iss, iat, aud added.
+    for (name, value) in queued.as_object().unwrap() {
+        if name != "clientId" {
+            assert_eq!(&got[name], value, "{name} in {text}");
+        }
+    }
+    assert_eq!(got["iss"], json!("https://aspsp.example/"), "{text}");
+    assert_eq!(got["aud"], json!("client-a"), "{text}");
+    assert!(got["iat"].as_i64().unwrap() > 1_700_000_000, "{text}");
+    assert_eq!(
+        got.as_object().unwrap().len(),
+        queued.as_object().unwrap().len() - 1 + 3
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
 }
