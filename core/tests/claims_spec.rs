@@ -697,3 +697,26 @@ fn every_claim_survives() {
     let e = parse_value(&v).unwrap_err();
     assert_eq!((e.code(), e.path()), ("wrong_type", Some("exp")));
 }
+
+/// Found by the `claims` fuzz target: an `exp` written as a 121-digit
+/// integer is read as the nearest `f64`, written in its shortest form, and
+/// that text must read back to the same number (serde_json's default float
+/// reader is not correctly rounded; `float_roundtrip` makes it so).
+#[test]
+fn huge_numeric_dates_round_trip_exactly() {
+    for literal in [
+        "1516239020000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000002",
+        "1.7976931348623157e308",
+        "4.9e-324",
+        "1516239022.123456789",
+    ] {
+        let base = readme_example();
+        let body = base.trim_end().strip_suffix('}').unwrap();
+        let doc = format!("{body},\"exp\":{literal}}}");
+        let claims = SetClaims::from_json(doc.as_bytes()).unwrap();
+        let text = claims.to_json();
+        let again = SetClaims::from_json(text.as_bytes()).unwrap();
+        assert_eq!(again, claims, "{literal} -> {text}");
+        assert_eq!(again.to_json(), text, "{literal}");
+    }
+}
