@@ -15,9 +15,11 @@ import { gzipSync } from "node:zlib";
 // Target: under 150 KiB gzipped (issue 16: the browser build without the
 // pure-Rust curve and RSA code; reported when missed); hard limit: a
 // regression guard the build fails on (raised from 320 to 336 KiB for the
-// platform-crypto layer, 328.6 KiB, while the pure-Rust code is still in).
+// platform-crypto layer, 328.6 KiB, while the pure-Rust code is still in;
+// then to 344 KiB for serde_json's correctly rounded float reader, 341.6 KiB,
+// which exp/nbf need to read back the number they were written as).
 const GZIP_TARGET = 150 * 1024;
-const GZIP_LIMIT = 336 * 1024;
+const GZIP_LIMIT = 344 * 1024;
 const glueModule = (m) => m === "wbg" || /^\.\/[\w-]+_bg\.js$/.test(m);
 const glueName = (n) => n.startsWith("__wbg_") || n.startsWith("__wbindgen_");
 
