@@ -13,6 +13,7 @@
 #   DB=postgres bash scripts/examples/bench.sh              # a throwaway PostgreSQL (pg.sh)
 #   EVENTS=2000 BIG=0 PROFILE_DIR=debug bash scripts/examples/bench.sh
 #   BENCH_BIN=/some/release/dir BIG=0 bash scripts/examples/bench.sh   # other binaries
+#   PERF_DATA=/tmp/poll.data BIG=0 bash scripts/examples/bench.sh      # perf record -a of the polling
 #
 # The clock of part 1 runs from the pollers' start until the last one holds
 # all its events and has had every ack accepted.
@@ -109,16 +110,23 @@ print(f"queueing, server (and database) CPU: {cpu:.2f} s = {cpu * 1e6 / n:.0f} u
 PY
 
 echo "polling with 4 concurrent pollers (maxEvents $BATCH)..."
-# Run a command and write its CPU seconds (user + system) to $CPU_OUT.
+# Run a command and write its CPU seconds (user + system) to $1, with
+# bash's own `time` (no interpreter started inside the clock: a Python
+# wrapper, behind pyenv's shim, took 0.25 s to start, 4 of them at once
+# longer still, and all of that was counted as polling time).
 cpu_of() {
-    python3 -c 'import resource, subprocess, sys
-rc = subprocess.call(sys.argv[2:])
-r = resource.getrusage(resource.RUSAGE_CHILDREN)
-open(sys.argv[1], "w").write(str(r.ru_utime + r.ru_stime))
-sys.exit(rc)' "$@"
+    local out=$1 TIMEFORMAT='%3U %3S'
+    shift
+    { time "$@" 2>&3; } 3>&2 2>"$out"
 }
 server_cpu0=$(cpu_ticks "$server_pid")
 db_cpu0=$(db_ticks)
+perf_pid=
+if [ -n "${PERF_DATA:-}" ]; then # profile the polling phase only (whole machine: server, database, pollers)
+    perf record -q -F 1999 -a -o "$PERF_DATA" 2>/dev/null &
+    perf_pid=$!
+    sleep 0.5
+fi
 start=$(date +%s%N)
 pids=()
 for c in 1 2 3 4; do
@@ -129,9 +137,10 @@ for c in 1 2 3 4; do
 done
 for p in "${pids[@]}"; do wait "$p"; done
 end=$(date +%s%N)
+[ -z "$perf_pid" ] || { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
 server_cpu=$(( $(cpu_ticks "$server_pid") - server_cpu0 ))
 db_cpu=$(( $(db_ticks) - db_cpu0 ))
-pollers_cpu=$(python3 -c 'import sys; print(sum(float(open(f).read()) for f in sys.argv[1:]))' "$tmp"/cpu[1-4])
+pollers_cpu=$(cat "$tmp"/cpu[1-4] | awk '{s += $1 + $2} END {print s}')
 peak_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
 stats=$(curl -fsS -H 'Authorization: Bearer adm' "$BASE/admin/stats")
 txn=$(curl -fsS "$BASE/metrics" | awk '/^setpoll_poll_duration_seconds_(sum|count)/ {print $2}' | tr '\n' ' ')
