@@ -11,11 +11,12 @@ use std::time::Duration;
 
 use setpoll_core::transmitter::{
     Change, EnqueueError, EnqueueOutcome, EnqueuePlan, PollOutcome, PollPlan, SetFailure,
-    SetRecord, SetState, SweepOutcome, Transmitter,
+    SetRecord, SetState, SweepOutcome, SweepPlan, Transmitter,
 };
 use setpoll_core::Timestamp;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
-use sqlx::{AnyConnection, AnyPool, Executor as _, Row as _};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Connection as _, Executor as _, Row as _};
 
 /// Which database the pool talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,8 +105,12 @@ pub struct Store {
     /// SQLite has one writer at a time: this process's write transactions
     /// queue here, in order, instead of in SQLite's busy handler (which
     /// retries with sleeps and can starve one writer past `busy_timeout`
-    /// when many wait on a loaded machine).
-    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// when many wait on a loaded machine). They all run on the one
+    /// connection kept here: a connection whose file another connection
+    /// wrote since its last transaction drops its whole page cache, so
+    /// writes taking turns over the pool's connections read their pages
+    /// again from the OS on every poll.
+    writer: std::sync::Arc<tokio::sync::Mutex<Option<PoolConnection<Any>>>>,
     /// SETs this process has queued (PostgreSQL: see [`Store::enqueue_many`]).
     enqueued: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
@@ -166,10 +171,10 @@ impl Store {
     }
 
     /// Wait for this process's turn to write (SQLite only).
-    async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+    async fn write_turn(&self) -> WriteTurn<'_> {
         match self.dialect {
-            Dialect::Sqlite => Some(self.writer.lock().await),
-            Dialect::Postgres => None,
+            Dialect::Sqlite => WriteTurn(Some(self.writer.lock().await)),
+            Dialect::Postgres => WriteTurn(None),
         }
     }
 
@@ -179,6 +184,40 @@ impl Store {
     async fn migrate(&self) -> Result<(), sqlx::Error> {
         sqlx::migrate!("./migrations").run(&self.pool).await?;
         Ok(())
+    }
+}
+
+/// A turn to write: on SQLite the writer's lock and its connection.
+struct WriteTurn<'a>(Option<tokio::sync::MutexGuard<'a, Option<PoolConnection<Any>>>>);
+
+impl WriteTurn<'_> {
+    /// Open the write transaction: on SQLite on the writer's connection
+    /// (taken from the pool the first time), on PostgreSQL on any.
+    async fn begin(
+        &mut self,
+        pool: &AnyPool,
+        dialect: Dialect,
+    ) -> Result<sqlx::Transaction<'_, Any>, sqlx::Error> {
+        match &mut self.0 {
+            Some(held) => {
+                if held.is_none() {
+                    **held = Some(pool.acquire().await?);
+                }
+                match held.as_mut() {
+                    Some(conn) => conn.begin_with(dialect.begin_write()).await,
+                    None => Err(sqlx::Error::PoolClosed),
+                }
+            }
+            None => pool.begin_with(dialect.begin_write()).await,
+        }
+    }
+
+    /// After a failed write, hand the connection back to the pool (which
+    /// checks it) and take a fresh one next time.
+    fn failed(&mut self) {
+        if let Some(held) = &mut self.0 {
+            **held = None;
+        }
     }
 }
 
@@ -215,6 +254,12 @@ impl From<sqlx::Error> for StoreError {
 
 const COLUMNS: &str =
     "client_id, seq, jti, token, state, attempts, visible_at, enqueued_at, expires_at, last_error";
+
+/// [`COLUMNS`] without the token, for rows a poll names (acks and
+/// `setErrs`): the core only updates or deletes those, never delivers them,
+/// so their tokens (most of a row's bytes) are not read.
+const NAMED_COLUMNS: &str = "client_id, seq, jti, '' AS token, state, attempts, visible_at, \
+                             enqueued_at, expires_at, last_error";
 
 fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
@@ -473,13 +518,26 @@ impl Store {
         transmitter: &Transmitter,
         plan: PollPlan,
     ) -> Result<PollOutcome, StoreError> {
-        let _turn = self.write_turn().await;
-        let mut tx = self.pool.begin_with(self.dialect.begin_write()).await?;
+        let mut turn = self.write_turn().await;
+        let result = self.poll_in(&mut turn, transmitter, plan).await;
+        if result.is_err() {
+            turn.failed();
+        }
+        result
+    }
+
+    async fn poll_in(
+        &self,
+        turn: &mut WriteTurn<'_>,
+        transmitter: &Transmitter,
+        plan: PollPlan,
+    ) -> Result<PollOutcome, StoreError> {
+        let mut tx = turn.begin(&self.pool, self.dialect).await?;
         let mut named = Vec::with_capacity(plan.named.len());
         for chunk in plan.named.chunks(IN_CHUNK) {
             // Lock in seq order so two polls naming the same rows cannot deadlock.
             let sql = format!(
-                "SELECT {COLUMNS} FROM set_records WHERE client_id = {} AND jti IN ({}){}{}",
+                "SELECT {NAMED_COLUMNS} FROM set_records WHERE client_id = {} AND jti IN ({}){}{}",
                 self.dialect.mark(1),
                 marks(self.dialect, 2, chunk.len(), 1, &[]).replace(['(', ')'], ""),
                 self.dialect.order_seq_named(),
@@ -494,28 +552,47 @@ impl Store {
             }
         }
         // Loaded even for `maxEvents: 0`: the plan asks for one row beyond
-        // the batch so the core can say whether more are available.
+        // the batch so the core can say whether more are available. The
+        // plan's `exclude` (the jtis this request names) is applied as the
+        // seqs of the named rows just loaded (the same rows: a named jti
+        // with no row excludes nothing): `seq` is in the (client_id, seq)
+        // index the scan walks, so the previous batch, acked by this very
+        // request, is skipped there without reading its rows and tokens.
         let q = &plan.deliverable;
-        let exclude = if q.exclude.is_empty() {
+        let d = self.dialect;
+        let exclude: std::collections::HashSet<&str> =
+            q.exclude.iter().map(String::as_str).collect();
+        let excluded: Vec<i64> = named
+            .iter()
+            .filter(|r| exclude.contains(r.jti.as_str()))
+            .map(|r| to_i64(r.seq))
+            .collect();
+        let exclude = if excluded.is_empty() {
             String::new()
         } else {
-            let marks: Vec<String> = (5..q.exclude.len() + 5).map(|i| format!("${i}")).collect();
-            format!(" AND jti NOT IN ({})", marks.join(", "))
+            let marks: Vec<String> = (5..excluded.len() + 5).map(|i| d.mark(i)).collect();
+            format!(" AND seq NOT IN ({})", marks.join(", "))
         };
         let sql = format!(
-            "SELECT {COLUMNS} FROM set_records WHERE client_id = $1 \
-             AND state IN ('pending', 'delivered') AND visible_at <= $2 AND expires_at > $2 \
-             AND attempts < $3{exclude} ORDER BY seq LIMIT $4{}",
-            self.dialect.lock_skip_locked()
+            "SELECT {COLUMNS} FROM set_records WHERE client_id = {} \
+             AND state IN ('pending', 'delivered') AND visible_at <= {} AND expires_at > {} \
+             AND attempts < {}{exclude} ORDER BY seq LIMIT {}{}",
+            d.mark(1),
+            d.mark(2),
+            d.mark(3),
+            d.mark(4),
+            d.mark(excluded.len() + 5),
+            d.lock_skip_locked()
         );
         let mut query = sqlx::query(&sql)
             .bind(&q.client)
             .bind(ts(q.now))
-            .bind(i64::from(q.max_attempts))
-            .bind(i64::try_from(q.limit).unwrap_or(i64::MAX));
-        for jti in &q.exclude {
-            query = query.bind(jti);
+            .bind(ts(q.now))
+            .bind(i64::from(q.max_attempts));
+        for seq in excluded {
+            query = query.bind(seq);
         }
+        let query = query.bind(i64::try_from(q.limit).unwrap_or(i64::MAX));
         let rows = query.fetch_all(&mut *tx).await?;
         let deliverable = rows
             .iter()
@@ -589,46 +666,55 @@ impl Store {
         transmitter: &Transmitter,
         plans: Vec<EnqueuePlan>,
     ) -> Result<Vec<EnqueueOutcome>, (usize, StoreError)> {
-        let db = |e: sqlx::Error| (0, StoreError::Db(e));
-        let mut clients: Vec<&str> = plans.iter().map(|p| p.client.as_str()).collect();
+        let mut clients: Vec<String> = plans.iter().map(|p| p.client.clone()).collect();
         clients.sort_unstable();
         clients.dedup();
-        let _turn = self.write_turn().await;
-        let mut tx = self
-            .pool
-            .begin_with(self.dialect.begin_write())
-            .await
-            .map_err(db)?;
+        let mut turn = self.write_turn().await;
+        let result = self
+            .enqueue_in(&mut turn, transmitter, plans, &clients)
+            .await;
+        if result.is_err() {
+            turn.failed();
+        }
+        result
+    }
+
+    async fn enqueue_in(
+        &self,
+        turn: &mut WriteTurn<'_>,
+        transmitter: &Transmitter,
+        plans: Vec<EnqueuePlan>,
+        clients: &[String],
+    ) -> Result<Vec<EnqueueOutcome>, (usize, StoreError)> {
+        let db = |e: sqlx::Error| (0, StoreError::Db(e));
+        let mut tx = turn.begin(&self.pool, self.dialect).await.map_err(db)?;
         // Per client: its highest seq, and the records it already holds
         // under the batch's jtis.
         let mut newest: std::collections::HashMap<String, Option<u64>> =
             std::collections::HashMap::new();
         let mut existing: std::collections::HashMap<(String, String), SetRecord> =
             std::collections::HashMap::new();
-        for client in &clients {
+        for client in clients.iter().map(String::as_str) {
             if self.dialect == Dialect::Postgres {
                 // Serialise enqueues per client (seq is MAX(seq) + 1), taken
                 // in sorted order so two batches cannot deadlock; SQLite's
                 // BEGIN IMMEDIATE already serialises every writer.
                 sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
-                    .bind(*client)
+                    .bind(client)
                     .execute(&mut *tx)
                     .await
                     .map_err(db)?;
             }
             let max: Option<i64> =
                 sqlx::query_scalar("SELECT MAX(seq) FROM set_records WHERE client_id = $1")
-                    .bind(*client)
+                    .bind(client)
                     .fetch_one(&mut *tx)
                     .await
                     .map_err(db)?;
-            newest.insert(
-                (*client).to_owned(),
-                max.and_then(|s| u64::try_from(s).ok()),
-            );
+            newest.insert(client.to_owned(), max.and_then(|s| u64::try_from(s).ok()));
             let jtis: Vec<&str> = plans
                 .iter()
-                .filter(|p| p.client == *client)
+                .filter(|p| p.client == client)
                 .map(|p| p.jti.as_str())
                 .collect();
             for chunk in jtis.chunks(IN_CHUNK) {
@@ -637,7 +723,7 @@ impl Store {
                     self.dialect.mark(1),
                     marks(self.dialect, 2, chunk.len(), 1, &[]).replace(['(', ')'], "")
                 );
-                let mut query = sqlx::query(&sql).bind(*client);
+                let mut query = sqlx::query(&sql).bind(client);
                 for jti in chunk {
                     query = query.bind(*jti);
                 }
@@ -683,8 +769,21 @@ impl Store {
         budget: usize,
     ) -> Result<SweepOutcome, StoreError> {
         let plan = transmitter.plan_sweep(now, budget);
-        let _turn = self.write_turn().await;
-        let mut tx = self.pool.begin_with(self.dialect.begin_write()).await?;
+        let mut turn = self.write_turn().await;
+        let result = self.sweep_in(&mut turn, transmitter, &plan).await;
+        if result.is_err() {
+            turn.failed();
+        }
+        result
+    }
+
+    async fn sweep_in(
+        &self,
+        turn: &mut WriteTurn<'_>,
+        transmitter: &Transmitter,
+        plan: &SweepPlan,
+    ) -> Result<SweepOutcome, StoreError> {
+        let mut tx = turn.begin(&self.pool, self.dialect).await?;
         let lim = i64::try_from(plan.limit).unwrap_or(i64::MAX);
         let lock = self.dialect.lock_skip_locked();
         let order = self.dialect.order_client_seq();
@@ -710,7 +809,7 @@ impl Store {
             .chain(expired.iter())
             .map(record_from_row)
             .collect::<Result<Vec<_>, _>>()?;
-        let outcome = transmitter.decide_sweep(&plan, &records, loaded_full);
+        let outcome = transmitter.decide_sweep(plan, &records, loaded_full);
         apply(&mut tx, self.dialect, &outcome.changes).await?;
         tx.commit().await?;
         Ok(outcome)
