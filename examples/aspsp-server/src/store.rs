@@ -170,12 +170,22 @@ impl Store {
         Ok(store)
     }
 
-    /// Wait for this process's turn to write (SQLite only).
-    async fn write_turn(&self) -> WriteTurn<'_> {
-        match self.dialect {
+    /// Run `write` in this process's turn to write (SQLite: after the
+    /// writes before it; PostgreSQL: at once). After a failure the SQLite
+    /// connection goes back to the pool, which checks it.
+    async fn writing<T, E>(
+        &self,
+        write: impl AsyncFnOnce(&mut WriteTurn<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut turn = match self.dialect {
             Dialect::Sqlite => WriteTurn(Some(self.writer.lock().await)),
             Dialect::Postgres => WriteTurn(None),
+        };
+        let result = write(&mut turn).await;
+        if result.is_err() {
+            turn.failed();
         }
+        result
     }
 
     /// Apply the migrations not yet applied (sqlx's migrator: on
@@ -518,12 +528,8 @@ impl Store {
         transmitter: &Transmitter,
         plan: PollPlan,
     ) -> Result<PollOutcome, StoreError> {
-        let mut turn = self.write_turn().await;
-        let result = self.poll_in(&mut turn, transmitter, plan).await;
-        if result.is_err() {
-            turn.failed();
-        }
-        result
+        self.writing(async |turn| self.poll_in(turn, transmitter, plan).await)
+            .await
     }
 
     async fn poll_in(
@@ -669,14 +675,8 @@ impl Store {
         let mut clients: Vec<String> = plans.iter().map(|p| p.client.clone()).collect();
         clients.sort_unstable();
         clients.dedup();
-        let mut turn = self.write_turn().await;
-        let result = self
-            .enqueue_in(&mut turn, transmitter, plans, &clients)
-            .await;
-        if result.is_err() {
-            turn.failed();
-        }
-        result
+        self.writing(async |turn| self.enqueue_in(turn, transmitter, plans, &clients).await)
+            .await
     }
 
     async fn enqueue_in(
@@ -769,12 +769,8 @@ impl Store {
         budget: usize,
     ) -> Result<SweepOutcome, StoreError> {
         let plan = transmitter.plan_sweep(now, budget);
-        let mut turn = self.write_turn().await;
-        let result = self.sweep_in(&mut turn, transmitter, &plan).await;
-        if result.is_err() {
-            turn.failed();
-        }
-        result
+        self.writing(async |turn| self.sweep_in(turn, transmitter, &plan).await)
+            .await
     }
 
     async fn sweep_in(
