@@ -11,6 +11,7 @@
 #
 #   bash scripts/examples/bench.sh                          # release, SQLite
 #   DB=postgres bash scripts/examples/bench.sh              # a throwaway PostgreSQL (pg.sh)
+#   DB=both BIG=0 bash scripts/examples/bench.sh            # SQLite, then PostgreSQL, and both figures
 #   EVENTS=2000 BIG=0 PROFILE_DIR=debug bash scripts/examples/bench.sh
 #   BENCH_BIN=/some/release/dir BIG=0 bash scripts/examples/bench.sh   # other binaries
 #   PERF_DATA=/tmp/poll.data BIG=0 bash scripts/examples/bench.sh      # perf record -a of the polling
@@ -26,6 +27,17 @@ ENQUEUE_BATCH=${ENQUEUE_BATCH:-250}
 BIG=${BIG:-1000000}             # part 2 queue depth (0 skips part 2)
 DB=${DB:-sqlite}
 PROFILE_DIR=${PROFILE_DIR:-release}
+
+if [ "$DB" = both ]; then
+    out=$(mktemp)
+    for db in sqlite postgres; do
+        DB=$db bash "$0" | tee -a "$out"
+    done
+    echo "== end to end, both databases:"
+    grep -E '^(build:|delivered and acknowledged end to end:)' "$out" | sed -n 's/^build: .*one server on \([a-z]*\);.*/\1/p; s/^delivered and acknowledged end to end: /  /p' | paste - -
+    rm -f "$out"
+    exit 0
+fi
 
 if [ -n "${BENCH_BIN:-}" ]; then
     BIN=$BENCH_BIN # prebuilt binaries (e.g. an older build, for an A/B comparison)
