@@ -2,13 +2,6 @@
 
 mod store;
 
-/// mimalloc instead of glibc's malloc: a batch allocates and frees hundreds
-/// of token-sized strings (the body, tokens, claims, journal records), and
-/// glibc's consolidation of freed chunks (`malloc_consolidate`) was the
-/// largest item of the poller's main thread after RSA in the profile.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
