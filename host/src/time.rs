@@ -80,4 +80,78 @@ pub(crate) mod num {
     pub(crate) fn i64_of(n: u64) -> i64 {
         i64::try_from(n).unwrap_or(i64::MAX)
     }
+
+    /// A core setting of type `C` as the host holds it (signed numbers,
+    /// milliseconds); what `settings!` converts each setting with.
+    pub(crate) trait Setting<C>: Sized {
+        /// The core value; `field` names the setting in the error.
+        fn to_core(self, field: &str) -> Result<C, SetpollError>;
+        /// The host value; `None` where there is none (an optional core
+        /// setting left unset, a core variant the host does not know).
+        fn of_core(c: &C) -> Option<Self>;
+    }
+
+    impl Setting<u32> for i32 {
+        fn to_core(self, field: &str) -> Result<u32, SetpollError> {
+            u32_of(field, self)
+        }
+        fn of_core(c: &u32) -> Option<Self> {
+            Some(i32_of(*c))
+        }
+    }
+
+    impl Setting<Option<u32>> for i32 {
+        fn to_core(self, field: &str) -> Result<Option<u32>, SetpollError> {
+            u32_of(field, self).map(Some)
+        }
+        fn of_core(c: &Option<u32>) -> Option<Self> {
+            c.map(i32_of)
+        }
+    }
+
+    impl Setting<usize> for i32 {
+        fn to_core(self, field: &str) -> Result<usize, SetpollError> {
+            usize_of(field, self)
+        }
+        fn of_core(c: &usize) -> Option<Self> {
+            Some(i32_of(*c))
+        }
+    }
+
+    impl Setting<u64> for i64 {
+        fn to_core(self, field: &str) -> Result<u64, SetpollError> {
+            u64_of(field, self)
+        }
+        fn of_core(c: &u64) -> Option<Self> {
+            Some(i64_of(*c))
+        }
+    }
+
+    impl Setting<Duration> for i64 {
+        fn to_core(self, field: &str) -> Result<Duration, SetpollError> {
+            ms_of(field, self)
+        }
+        fn of_core(c: &Duration) -> Option<Self> {
+            Some(ms(*c))
+        }
+    }
+
+    /// An optional duration: `0` ms means none.
+    impl Setting<Option<Duration>> for i64 {
+        fn to_core(self, field: &str) -> Result<Option<Duration>, SetpollError> {
+            ms_of(field, self).map(|d| (!d.is_zero()).then_some(d))
+        }
+        fn of_core(c: &Option<Duration>) -> Option<Self> {
+            Some(c.map_or(0, ms))
+        }
+    }
+
+    impl Setting<Option<bool>> for bool {
+        fn to_core(self, _: &str) -> Result<Option<bool>, SetpollError> {
+            Ok(Some(self))
+        }
+        fn of_core(c: &Option<bool>) -> Option<Self> {
+            *c
+        }
+    }
 }
