@@ -91,67 +91,31 @@ pub(crate) mod num {
         fn of_core(c: &C) -> Option<Self>;
     }
 
-    impl Setting<u32> for i32 {
-        fn to_core(self, field: &str) -> Result<u32, SetpollError> {
-            u32_of(field, self)
-        }
-        fn of_core(c: &u32) -> Option<Self> {
-            Some(i32_of(*c))
-        }
+    /// One `Setting` impl per line: host type, core type, the checked
+    /// conversion in (`fn(field, host)`) and the reading back (`fn(&core)`).
+    macro_rules! setting {
+        ($($host:ty => $core:ty: $to:expr, $of:expr;)*) => {$(
+            impl Setting<$core> for $host {
+                fn to_core(self, field: &str) -> Result<$core, SetpollError> {
+                    $to(field, self)
+                }
+                fn of_core(c: &$core) -> Option<Self> {
+                    $of(c)
+                }
+            }
+        )*};
     }
 
-    impl Setting<Option<u32>> for i32 {
-        fn to_core(self, field: &str) -> Result<Option<u32>, SetpollError> {
-            u32_of(field, self).map(Some)
-        }
-        fn of_core(c: &Option<u32>) -> Option<Self> {
-            c.map(i32_of)
-        }
-    }
-
-    impl Setting<usize> for i32 {
-        fn to_core(self, field: &str) -> Result<usize, SetpollError> {
-            usize_of(field, self)
-        }
-        fn of_core(c: &usize) -> Option<Self> {
-            Some(i32_of(*c))
-        }
-    }
-
-    impl Setting<u64> for i64 {
-        fn to_core(self, field: &str) -> Result<u64, SetpollError> {
-            u64_of(field, self)
-        }
-        fn of_core(c: &u64) -> Option<Self> {
-            Some(i64_of(*c))
-        }
-    }
-
-    impl Setting<Duration> for i64 {
-        fn to_core(self, field: &str) -> Result<Duration, SetpollError> {
-            ms_of(field, self)
-        }
-        fn of_core(c: &Duration) -> Option<Self> {
-            Some(ms(*c))
-        }
-    }
-
-    /// An optional duration: `0` ms means none.
-    impl Setting<Option<Duration>> for i64 {
-        fn to_core(self, field: &str) -> Result<Option<Duration>, SetpollError> {
-            ms_of(field, self).map(|d| (!d.is_zero()).then_some(d))
-        }
-        fn of_core(c: &Option<Duration>) -> Option<Self> {
-            Some(c.map_or(0, ms))
-        }
-    }
-
-    impl Setting<Option<bool>> for bool {
-        fn to_core(self, _: &str) -> Result<Option<bool>, SetpollError> {
-            Ok(Some(self))
-        }
-        fn of_core(c: &Option<bool>) -> Option<Self> {
-            *c
-        }
+    setting! {
+        i32 => u32: u32_of, |c: &u32| Some(i32_of(*c));
+        i32 => Option<u32>: |f, v| u32_of(f, v).map(Some), |c: &Option<u32>| c.map(i32_of);
+        i32 => usize: usize_of, |c: &usize| Some(i32_of(*c));
+        i64 => u64: u64_of, |c: &u64| Some(i64_of(*c));
+        i64 => Duration: ms_of, |c: &Duration| Some(ms(*c));
+        // An optional duration: `0` ms means none.
+        i64 => Option<Duration>:
+            |f, v| ms_of(f, v).map(|d| (!d.is_zero()).then_some(d)),
+            |c: &Option<Duration>| Some(c.map_or(0, ms));
+        bool => Option<bool>: |_, v| Ok(Some(v)), |c: &Option<bool>| *c;
     }
 }

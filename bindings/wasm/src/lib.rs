@@ -9,6 +9,24 @@
 //! `serde-wasm-bindgen` in the shapes their Tsify derives declare; names are
 //! camelCase; times are JS numbers of milliseconds; nothing here panics.
 
+/// Getters that return the host object's answer as it is: one more
+/// `#[wasm_bindgen]` impl block (wasm-bindgen and rustdoc see the methods as
+/// written out), each line `/// doc` then `jsName: fn rust_name -> Type;`
+/// for `pub fn rust_name(&self) -> Type { self.0.rust_name() }`.
+macro_rules! getters {
+    (impl $ty:ident { $($(#[$doc:meta])* $js:ident: fn $name:ident -> $ret:ty;)* }) => {
+        #[wasm_bindgen]
+        impl $ty {
+            $($(#[$doc])*
+            #[wasm_bindgen(js_name = $js)]
+            #[must_use]
+            pub fn $name(&self) -> $ret {
+                self.0.$name()
+            })*
+        }
+    };
+}
+
 mod error;
 mod guard;
 mod keys;

@@ -33,24 +33,22 @@ fn poll_args(
 #[wasm_bindgen]
 pub struct PollWait(Arc<host::PollWait>);
 
+getters! {
+    impl PollWait {
+        /// The waiting client.
+        client: fn client -> String;
+        /// The request the resume will use (`ack`/`setErrs` already applied), canonical JSON.
+        requestJson: fn request_json -> String;
+    }
+}
+
 #[wasm_bindgen]
 impl PollWait {
-    /// The waiting client.
-    #[must_use]
-    pub fn client(&self) -> String {
-        self.0.client()
-    }
     /// When to answer at the latest (ms since the epoch).
     #[wasm_bindgen(js_name = untilMs)]
     #[must_use]
     pub fn until_ms(&self) -> f64 {
         num(self.0.until_ms())
-    }
-    /// The request the resume will use (`ack`/`setErrs` already applied), canonical JSON.
-    #[wasm_bindgen(js_name = requestJson)]
-    #[must_use]
-    pub fn request_json(&self) -> String {
-        self.0.request_json()
     }
 }
 
@@ -233,17 +231,12 @@ impl MemoryTransmitter {
 #[wasm_bindgen]
 pub struct EnqueuePlan(Arc<host::EnqueuePlan>);
 
-#[wasm_bindgen]
-impl EnqueuePlan {
-    /// The recipient (the token's single `aud`).
-    #[must_use]
-    pub fn client(&self) -> String {
-        self.0.client()
-    }
-    /// The token's `jti`.
-    #[must_use]
-    pub fn jti(&self) -> String {
-        self.0.jti()
+getters! {
+    impl EnqueuePlan {
+        /// The recipient (the token's single `aud`).
+        client: fn client -> String;
+        /// The token's `jti`.
+        jti: fn jti -> String;
     }
 }
 
@@ -251,18 +244,17 @@ impl EnqueuePlan {
 #[wasm_bindgen]
 pub struct PollPlan(Arc<host::PollPlan>);
 
+getters! {
+    impl PollPlan {
+        /// The polling client.
+        client: fn client -> String;
+        /// Load this client's records with these `jti`s, whatever their state.
+        named: fn named -> Vec<String>;
+    }
+}
+
 #[wasm_bindgen]
 impl PollPlan {
-    /// The polling client.
-    #[must_use]
-    pub fn client(&self) -> String {
-        self.0.client()
-    }
-    /// Load this client's records with these `jti`s, whatever their state.
-    #[must_use]
-    pub fn named(&self) -> Vec<String> {
-        self.0.named()
-    }
     /// The deliverable records to load.
     ///
     /// # Errors
@@ -277,6 +269,15 @@ impl PollPlan {
 #[wasm_bindgen]
 pub struct SweepPlan(Arc<host::SweepPlan>);
 
+getters! {
+    impl SweepPlan {
+        /// Rows to load per query at most.
+        limit: fn limit -> i32;
+        /// `attempts >= maxAttempts` selects exhausted SETs.
+        maxAttempts: fn max_attempts -> i32;
+    }
+}
+
 #[wasm_bindgen]
 impl SweepPlan {
     /// The time of the sweep (ms since the epoch).
@@ -284,17 +285,6 @@ impl SweepPlan {
     #[must_use]
     pub fn now_ms(&self) -> f64 {
         num(self.0.now_ms())
-    }
-    /// Rows to load per query at most.
-    #[must_use]
-    pub fn limit(&self) -> i32 {
-        self.0.limit()
-    }
-    /// `attempts >= maxAttempts` selects exhausted SETs.
-    #[wasm_bindgen(js_name = maxAttempts)]
-    #[must_use]
-    pub fn max_attempts(&self) -> i32 {
-        self.0.max_attempts()
     }
 }
 

@@ -7,6 +7,15 @@ use super::{ClaimsBuilder, SetClaims};
 use crate::guard::{int, text, JsResult};
 use crate::num;
 
+getters! {
+    impl SetClaims {
+        /// `sub_id` (RFC 9493 Subject Identifier) as JSON object text.
+        subIdJson: fn sub_id_json -> Option<String>;
+        /// Every other top-level claim (private claims) as JSON object text.
+        otherClaimsJson: fn other_claims_json -> String;
+    }
+}
+
 #[wasm_bindgen]
 impl SetClaims {
     /// `exp`, whole seconds.
@@ -18,18 +27,6 @@ impl SetClaims {
     #[must_use]
     pub fn nbf(&self) -> Option<f64> {
         self.0.nbf().map(num)
-    }
-    /// `sub_id` (RFC 9493 Subject Identifier) as JSON object text.
-    #[wasm_bindgen(js_name = subIdJson)]
-    #[must_use]
-    pub fn sub_id_json(&self) -> Option<String> {
-        self.0.sub_id_json()
-    }
-    /// Every other top-level claim (private claims) as JSON object text.
-    #[wasm_bindgen(js_name = otherClaimsJson)]
-    #[must_use]
-    pub fn other_claims_json(&self) -> String {
-        self.0.other_claims_json()
     }
 }
 
