@@ -51,3 +51,17 @@ def test_explicit_settings_override_only_themselves() -> None:
     assert dict(setpoll.StorageTransmitter(**tx.config()).config()) == want
     # None means "the core's default", as absence does.
     assert dict(setpoll.StorageTransmitter(max_attempts=None).config()) == DEFAULTS["transmitter"]
+
+
+def test_typed_dicts_name_every_setting() -> None:
+    """The hand-written ``TypedDict``s of the settings (``_types.py``) list
+    exactly the keys the host reports, so a setting added to the host's
+    ``settings!`` list and not to the types fails here."""
+    from setpoll import _types
+
+    def keys(t: Any) -> set[str]:
+        return set(t.__required_keys__) | set(t.__optional_keys__)
+
+    assert keys(_types.TransmitterConfig) == set(DEFAULTS["transmitter"])
+    assert keys(_types.ReceiverConfig) == set(DEFAULTS["receiver"]) | IDENTITY
+    assert keys(_types._ReceiverIdentity) == {"issuer", "client_id", "jwks_json"}

@@ -9,7 +9,7 @@ use crate::error::OrThrow;
 use crate::guard::{
     bytes, data, each, int, int32, opt_data, opt_text, out, outs, text, type_error, JsResult,
 };
-use crate::num;
+use crate::{num, opt_num};
 
 mod claims;
 
@@ -19,13 +19,13 @@ pub struct SigningKey(pub(crate) Arc<host::SigningKey>);
 
 getters! {
     impl SigningKey {
-        /// The private JWK (JSON text): keep it secret.
+        #[doc = "The private JWK (JSON text): keep it secret."]
         toPrivateJwk: fn to_private_jwk -> String;
-        /// The public JWK (JSON text) to publish.
+        #[doc = "The public JWK (JSON text) to publish."]
         toPublicJwk: fn to_public_jwk -> String;
-        /// The `kid` put in the JWS header.
+        #[doc = "The `kid` put in the JWS header."]
         kid: fn kid -> String;
-        /// `ES256` or `PS256`.
+        #[doc = "`ES256` or `PS256`."]
         algorithm: fn algorithm -> String;
     }
 }
@@ -151,9 +151,9 @@ pub struct Keyring(pub(crate) Arc<host::Keyring>);
 
 getters! {
     impl Keyring {
-        /// The public JWK Set (canonical JSON text).
+        #[doc = "The public JWK Set (canonical JSON text)."]
         toJwks: fn to_jwks -> String;
-        /// The `kid`s of the usable keys.
+        #[doc = "The `kid`s of the usable keys."]
         kids: fn kids -> Vec<String>;
     }
 }
@@ -191,17 +191,17 @@ pub struct Jwk(Arc<host::Jwk>);
 
 getters! {
     impl Jwk {
-        /// Canonical JSON text (private members included when present).
+        #[doc = "Canonical JSON text (private members included when present)."]
         toJson: fn to_json -> String;
-        /// Canonical JSON text of the public part.
+        #[doc = "Canonical JSON text of the public part."]
         toPublicJson: fn to_public_json -> String;
-        /// The RFC 7638 thumbprint.
+        #[doc = "The RFC 7638 thumbprint."]
         thumbprint: fn thumbprint -> String;
-        /// Whether the JWK holds private key material.
+        #[doc = "Whether the JWK holds private key material."]
         isPrivate: fn is_private -> bool;
-        /// Its `kid`, when present.
+        #[doc = "Its `kid`, when present."]
         kid: fn kid -> Option<String>;
-        /// The algorithm this key verifies with; `undefined` when `use`, `key_ops` or `alg` forbid it.
+        #[doc = "The algorithm this key verifies with; `undefined` when `use`, `key_ops` or `alg` forbid it."]
         verificationAlgorithm: fn verification_algorithm -> Option<String>;
     }
 }
@@ -228,9 +228,9 @@ pub struct JwkSet(Arc<host::JwkSet>);
 
 getters! {
     impl JwkSet {
-        /// Canonical JSON text.
+        #[doc = "Canonical JSON text."]
         toJson: fn to_json -> String;
-        /// Canonical JSON text of the public keys.
+        #[doc = "Canonical JSON text of the public keys."]
         toPublicJson: fn to_public_json -> String;
     }
 }
@@ -275,20 +275,24 @@ pub struct SetClaims(pub(crate) Arc<host::SetClaims>);
 
 getters! {
     impl SetClaims {
-        /// The canonical JSON text (the JWS payload setpoll signs).
+        #[doc = "The canonical JSON text (the JWS payload setpoll signs)."]
         toJson: fn to_json -> String;
-        /// `iss`.
+        #[doc = "`iss`."]
         iss: fn iss -> String;
-        /// `jti`.
+        #[doc = "`jti`."]
         jti: fn jti -> String;
-        /// `aud`, each audience.
+        #[doc = "`aud`, each audience."]
         aud: fn aud -> Vec<String>;
-        /// `sub`.
+        #[doc = "`sub`."]
         sub: fn sub -> Option<String>;
-        /// `txn`.
+        #[doc = "`txn`."]
         txn: fn txn -> Option<String>;
-        /// The event type URIs, in document order.
+        #[doc = "The event type URIs, in document order."]
         eventTypes: fn event_types -> Vec<String>;
+        #[doc = "`iat`, seconds."]
+        iat: fn iat -> f64 = num;
+        #[doc = "`toe`, seconds."]
+        toe: fn toe -> Option<f64> = opt_num;
     }
 }
 
@@ -313,16 +317,6 @@ impl SetClaims {
     #[wasm_bindgen(js_name = checkObieProfile)]
     pub fn check_obie_profile(&self) -> JsResult<()> {
         self.0.check_obie_profile().or_throw()
-    }
-    /// `iat`, seconds.
-    #[must_use]
-    pub fn iat(&self) -> f64 {
-        num(self.0.iat())
-    }
-    /// `toe`, seconds.
-    #[must_use]
-    pub fn toe(&self) -> Option<f64> {
-        self.0.toe().map(num)
     }
 }
 
@@ -417,7 +411,8 @@ impl ClaimsBuilder {
     pub fn custom_event(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] uri: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] payload_json: JsValue,
+        #[wasm_bindgen(js_name = payloadJson, unchecked_param_type = "string")]
+        payload_json: JsValue,
     ) -> JsResult<ClaimsBuilder> {
         let (uri, payload) = (text(&uri, "uri")?, text(&payload_json, "payloadJson")?);
         self.step(|b| b.custom_event(uri, payload))
@@ -504,7 +499,7 @@ pub fn verify_set(
     #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
     keyring: &Keyring,
     #[wasm_bindgen(unchecked_param_type = "VerifyPolicy")] policy: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+    #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
 ) -> JsResult<VerifiedSet> {
     let (token, policy) = (text(&token, "token")?, data(&policy, "policy")?);
     let now = int(&now_ms, "nowMs")?;
@@ -521,7 +516,7 @@ pub fn verify_set(
 pub fn sign_set(
     claims: &SetClaims,
     key: &SigningKey,
-    #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+    #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
     #[wasm_bindgen(unchecked_param_type = "HeaderProfile")] profile: JsValue,
 ) -> JsResult<String> {
     let (now, profile) = (int(&now_ms, "nowMs")?, data(&profile, "profile")?);

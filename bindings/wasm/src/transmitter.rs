@@ -35,20 +35,12 @@ pub struct PollWait(Arc<host::PollWait>);
 
 getters! {
     impl PollWait {
-        /// The waiting client.
+        #[doc = "The waiting client."]
         client: fn client -> String;
-        /// The request the resume will use (`ack`/`setErrs` already applied), canonical JSON.
+        #[doc = "The request the resume will use (`ack`/`setErrs` already applied), canonical JSON."]
         requestJson: fn request_json -> String;
-    }
-}
-
-#[wasm_bindgen]
-impl PollWait {
-    /// When to answer at the latest (ms since the epoch).
-    #[wasm_bindgen(js_name = untilMs)]
-    #[must_use]
-    pub fn until_ms(&self) -> f64 {
-        num(self.0.until_ms())
+        #[doc = "When to answer at the latest (ms since the epoch)."]
+        untilMs: fn until_ms -> f64 = num;
     }
 }
 
@@ -112,7 +104,8 @@ impl MemoryTransmitter {
     #[wasm_bindgen(js_name = fromRecords)]
     pub fn from_records(
         #[wasm_bindgen(unchecked_param_type = "TransmitterConfig")] config: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] records_json: JsValue,
+        #[wasm_bindgen(js_name = recordsJson, unchecked_param_type = "string")]
+        records_json: JsValue,
     ) -> JsResult<MemoryTransmitter> {
         let (config, records) = (
             self::config(Some(config))?,
@@ -131,7 +124,7 @@ impl MemoryTransmitter {
     pub fn enqueue(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
     ) -> JsResult<JsValue> {
         let (token, now) = (text(&token, "token")?, int(&now_ms, "nowMs")?);
         out(&self.0.enqueue(token, now).or_throw()?)
@@ -146,8 +139,9 @@ impl MemoryTransmitter {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] client: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] interaction_id: Option<JsValue>,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = interactionId, unchecked_optional_param_type = "string")]
+        interaction_id: Option<JsValue>,
     ) -> JsResult<PollAnswer> {
         let body = text(&body, "body")?;
         let (client, now, id) = poll_args(&client, &now_ms, interaction_id)?;
@@ -166,8 +160,9 @@ impl MemoryTransmitter {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] client: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] body: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] interaction_id: Option<JsValue>,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = interactionId, unchecked_optional_param_type = "string")]
+        interaction_id: Option<JsValue>,
     ) -> JsResult<PollAnswer> {
         let body = bytes(&body, "body")?;
         let (client, now, id) = poll_args(&client, &now_ms, interaction_id)?;
@@ -184,7 +179,7 @@ impl MemoryTransmitter {
     pub fn resume(
         &self,
         wait: &PollWait,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
     ) -> JsResult<PollAnswer> {
         let now = int(&now_ms, "nowMs")?;
         self.0
@@ -201,7 +196,7 @@ impl MemoryTransmitter {
     #[wasm_bindgen(unchecked_return_type = "SweepResult")]
     pub fn sweep(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "number")] budget: Option<JsValue>,
     ) -> JsResult<JsValue> {
         let now = int(&now_ms, "nowMs")?;
@@ -233,9 +228,9 @@ pub struct EnqueuePlan(Arc<host::EnqueuePlan>);
 
 getters! {
     impl EnqueuePlan {
-        /// The recipient (the token's single `aud`).
+        #[doc = "The recipient (the token's single `aud`)."]
         client: fn client -> String;
-        /// The token's `jti`.
+        #[doc = "The token's `jti`."]
         jti: fn jti -> String;
     }
 }
@@ -246,9 +241,9 @@ pub struct PollPlan(Arc<host::PollPlan>);
 
 getters! {
     impl PollPlan {
-        /// The polling client.
+        #[doc = "The polling client."]
         client: fn client -> String;
-        /// Load this client's records with these `jti`s, whatever their state.
+        #[doc = "Load this client's records with these `jti`s, whatever their state."]
         named: fn named -> Vec<String>;
     }
 }
@@ -271,20 +266,12 @@ pub struct SweepPlan(Arc<host::SweepPlan>);
 
 getters! {
     impl SweepPlan {
-        /// Rows to load per query at most.
+        #[doc = "Rows to load per query at most."]
         limit: fn limit -> i32;
-        /// `attempts >= maxAttempts` selects exhausted SETs.
+        #[doc = "`attempts >= maxAttempts` selects exhausted SETs."]
         maxAttempts: fn max_attempts -> i32;
-    }
-}
-
-#[wasm_bindgen]
-impl SweepPlan {
-    /// The time of the sweep (ms since the epoch).
-    #[wasm_bindgen(js_name = nowMs)]
-    #[must_use]
-    pub fn now_ms(&self) -> f64 {
-        num(self.0.now_ms())
+        #[doc = "The time of the sweep (ms since the epoch)."]
+        nowMs: fn now_ms -> f64 = num;
     }
 }
 
@@ -328,7 +315,7 @@ impl StorageTransmitter {
     pub fn plan_enqueue(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
     ) -> JsResult<EnqueuePlan> {
         let (token, now) = (text(&token, "token")?, int(&now_ms, "nowMs")?);
         self.0.plan_enqueue(token, now).or_throw().map(EnqueuePlan)
@@ -343,10 +330,10 @@ impl StorageTransmitter {
     pub fn decide_enqueue(
         &self,
         plan: &EnqueuePlan,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] existing_record_json: Option<
-            JsValue,
-        >,
-        #[wasm_bindgen(unchecked_optional_param_type = "number")] newest_seq: Option<JsValue>,
+        #[wasm_bindgen(js_name = existingRecordJson, unchecked_optional_param_type = "string")]
+        existing_record_json: Option<JsValue>,
+        #[wasm_bindgen(js_name = newestSeq, unchecked_optional_param_type = "number")]
+        newest_seq: Option<JsValue>,
     ) -> JsResult<JsValue> {
         let existing = opt_text(existing_record_json, "existingRecordJson")?;
         let seq = opt_int(newest_seq, "newestSeq")?;
@@ -365,8 +352,9 @@ impl StorageTransmitter {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] client: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] interaction_id: Option<JsValue>,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = interactionId, unchecked_optional_param_type = "string")]
+        interaction_id: Option<JsValue>,
     ) -> JsResult<PollPlan> {
         let body = text(&body, "body")?;
         let (client, now, id) = poll_args(&client, &now_ms, interaction_id)?;
@@ -385,8 +373,9 @@ impl StorageTransmitter {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] client: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] body: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] interaction_id: Option<JsValue>,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = interactionId, unchecked_optional_param_type = "string")]
+        interaction_id: Option<JsValue>,
     ) -> JsResult<PollPlan> {
         let body = bytes(&body, "body")?;
         let (client, now, id) = poll_args(&client, &now_ms, interaction_id)?;
@@ -404,7 +393,7 @@ impl StorageTransmitter {
     pub fn plan_resume(
         &self,
         wait: &PollWait,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
     ) -> JsResult<PollPlan> {
         let now = int(&now_ms, "nowMs")?;
         self.0
@@ -422,8 +411,10 @@ impl StorageTransmitter {
     pub fn decide_poll(
         &self,
         plan: &PollPlan,
-        #[wasm_bindgen(unchecked_param_type = "string")] named_records_json: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] deliverable_records_json: JsValue,
+        #[wasm_bindgen(js_name = namedRecordsJson, unchecked_param_type = "string")]
+        named_records_json: JsValue,
+        #[wasm_bindgen(js_name = deliverableRecordsJson, unchecked_param_type = "string")]
+        deliverable_records_json: JsValue,
     ) -> JsResult<PollAnswer> {
         let named = text(&named_records_json, "namedRecordsJson")?;
         let deliverable = text(&deliverable_records_json, "deliverableRecordsJson")?;
@@ -440,7 +431,7 @@ impl StorageTransmitter {
     #[wasm_bindgen(js_name = planSweep)]
     pub fn plan_sweep(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number")] budget: JsValue,
     ) -> JsResult<SweepPlan> {
         let (now, budget) = (int(&now_ms, "nowMs")?, int32(&budget, "budget")?);
@@ -456,8 +447,10 @@ impl StorageTransmitter {
     pub fn decide_sweep(
         &self,
         plan: &SweepPlan,
-        #[wasm_bindgen(unchecked_param_type = "string")] records_json: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "boolean")] loaded_full: JsValue,
+        #[wasm_bindgen(js_name = recordsJson, unchecked_param_type = "string")]
+        records_json: JsValue,
+        #[wasm_bindgen(js_name = loadedFull, unchecked_param_type = "boolean")]
+        loaded_full: JsValue,
     ) -> JsResult<JsValue> {
         let (records, full) = (
             text(&records_json, "recordsJson")?,
