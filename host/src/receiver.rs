@@ -19,6 +19,7 @@ use setpoll_core::receiver::{
 };
 
 use crate::jose::seeded;
+use crate::time::num::Setting;
 use crate::time::{num, timestamp, to_host};
 use crate::SetpollError;
 
@@ -205,7 +206,7 @@ record! {
 
 choice! {
     /// What a redelivered SET duplicates.
-    pub enum ReceiverDuplicateOf {
+    pub enum ReceiverDuplicateOf => DuplicateOf {
         /// A SET already acknowledged: the ack is queued again.
         Acked,
         /// A SET already rejected: its `setErrs` entry is queued again.
@@ -328,12 +329,7 @@ record! {
 
 impl From<Recheck> for ReceiverBatch {
     fn from(r: Recheck) -> Self {
-        ReceiverBatch {
-            deliveries: r.deliveries.into_iter().map(Into::into).collect(),
-            rejections: r.rejections.into_iter().map(rejection).collect(),
-            duplicates: r.duplicates.into_iter().map(duplicate).collect(),
-            ..ReceiverBatch::default()
-        }
+        ReceiverBatch::judged(r.deliveries, r.rejections, r.duplicates)
     }
 }
 
@@ -348,17 +344,22 @@ fn rejection(r: Rejection) -> ReceiverRejection {
 
 fn duplicate(d: Duplicate) -> ReceiverDuplicate {
     ReceiverDuplicate {
-        of: match d.of {
-            DuplicateOf::Acked => ReceiverDuplicateOf::Acked,
-            DuplicateOf::Rejected => ReceiverDuplicateOf::Rejected,
-            DuplicateOf::Held => ReceiverDuplicateOf::Held,
-            _ => ReceiverDuplicateOf::InProcessing,
-        },
+        of: Setting::of_core(&d.of).unwrap_or(ReceiverDuplicateOf::InProcessing),
         jti: d.jti,
     }
 }
 
 impl ReceiverBatch {
+    /// The SETs judged: delivered, rejected, seen before; nothing else set.
+    fn judged(d: Vec<Delivery>, r: Vec<Rejection>, dup: Vec<Duplicate>) -> Self {
+        ReceiverBatch {
+            deliveries: d.into_iter().map(Into::into).collect(),
+            rejections: r.into_iter().map(rejection).collect(),
+            duplicates: dup.into_iter().map(duplicate).collect(),
+            ..ReceiverBatch::default()
+        }
+    }
+
     fn failed(failure: PollFailure) -> Self {
         ReceiverBatch {
             failure: Some(failure),
@@ -370,16 +371,13 @@ impl ReceiverBatch {
 impl From<Batch> for ReceiverBatch {
     fn from(b: Batch) -> Self {
         ReceiverBatch {
-            deliveries: b.deliveries.into_iter().map(Into::into).collect(),
-            rejections: b.rejections.into_iter().map(rejection).collect(),
-            duplicates: b.duplicates.into_iter().map(duplicate).collect(),
             more_available: b.more_available,
             acks_confirmed: num::i32_of(b.acks_confirmed),
             set_errs_confirmed: num::i32_of(b.set_errs_confirmed),
             salvaged: b.salvaged.map(|e| e.code().to_owned()),
             held: b.held,
             keys_stale: b.keys_stale.map(Into::into),
-            failure: None,
+            ..ReceiverBatch::judged(b.deliveries, b.rejections, b.duplicates)
         }
     }
 }
