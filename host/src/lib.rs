@@ -81,6 +81,7 @@ macro_rules! settings {
                 Ok(())
             }
             /// Every setting as `c` holds it; the other fields empty.
+            #[allow(dead_code)] // a policy or limits record reports nothing back
             fn settings_of(c: &$core) -> Self {
                 use crate::time::num::Setting;
                 $name {

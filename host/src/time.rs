@@ -41,6 +41,7 @@ pub(crate) mod num {
     use core::time::Duration;
 
     use crate::SetpollError;
+    use setpoll_core::jose::Algorithm;
 
     fn negative(field: &str) -> SetpollError {
         SetpollError::argument("negative_value", format!("{field} must not be negative"))
@@ -117,5 +118,11 @@ pub(crate) mod num {
             |f, v| ms_of(f, v).map(|d| (!d.is_zero()).then_some(d)),
             |c: &Option<Duration>| Some(c.map_or(0, ms));
         bool => Option<bool>: |_, v| Ok(Some(v)), |c: &Option<bool>| *c;
+        bool => bool: |_, v| Ok(v), |c: &bool| Some(*c);
+        i64 => Option<u64>: |f, v| u64_of(f, v).map(Some), |c: &Option<u64>| c.map(i64_of);
+        // Algorithm names (`ES256`, ...); an unknown name is `Argument`.
+        Vec<String> => Vec<Algorithm>:
+            |_, v: Vec<String>| v.iter().map(|n| Ok(Algorithm::from_name(n)?)).collect(),
+            |c: &Vec<Algorithm>| Some(c.iter().map(|a| a.name().to_owned()).collect());
     }
 }
