@@ -30,6 +30,7 @@ bash scripts/fuzz.sh
 step "wasm: npm package (build, import check, node --test, headless chromium)"; bash scripts/wasm/test.sh
 step "python: wheel, pytest, mypy --strict"; bash scripts/python/test.sh
 step "kotlin+swift: uniffi bindings, JVM tests (Kotlin, Java), jar + consumer project, swift completeness"; bash scripts/kotlin/test.sh
+step "name table: every name in the README's cross-language table is in the generated JS, Python, Kotlin and Swift declarations"; python3 scripts/check-name-table.py
 step "interop: jose (npm), PyJWT, joserfc, Nimbus JOSE+JWT against the setpoll CLI, both directions"; bash scripts/interop/test.sh
 step "packages: LICENSE and metadata in the crates, wheel, sdist and npm tarball"; bash scripts/check-packages.sh
 step "install lines: every README install line, as written, in a fresh project (pip, npm, cargo add, cargo install, Maven)"; python3 scripts/check-install-lines.py

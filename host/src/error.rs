@@ -193,6 +193,9 @@ simple!(
     setpoll_core::transmitter::ConfigError => Transmitter,
     setpoll_core::transmitter::EnqueueError => Transmitter,
     setpoll_core::transmitter::ApplyError => Transmitter,
+    setpoll_core::receiver::ReceiverError => Receiver,
+    setpoll_core::receiver::ConfigError => Receiver,
+    setpoll_core::receiver::StateError => Receiver,
 );
 
 impl From<setpoll_core::wire::ResponseError> for SetpollError {
@@ -229,22 +232,3 @@ impl From<setpoll_core::set::VerifyError> for SetpollError {
         }
     }
 }
-
-macro_rules! receiver_refusal {
-    ($($ty:ty),* $(,)?) => {$(
-        impl From<$ty> for SetpollError {
-            fn from(e: $ty) -> Self {
-                SetpollError::Receiver {
-                    code: e.code().to_owned(),
-                    detail: bounded(e.to_string()),
-                }
-            }
-        }
-    )*};
-}
-
-receiver_refusal!(
-    setpoll_core::receiver::ReceiverError,
-    setpoll_core::receiver::ConfigError,
-    setpoll_core::receiver::StateError,
-);

@@ -22,7 +22,21 @@ macro_rules! record {
 
 /// An enum of the host API whose values cross as snake_case strings: a
 /// UniFFI enum, and with `wasm` a TypeScript string union (tsify).
+/// `pub enum Name => CoreEnum { ... }` also maps it to the core's enum of
+/// the same variant names, as a setting (see [`settings!`]); a core variant
+/// the host does not know reads as absent.
 macro_rules! choice {
+    ($(#[$attr:meta])* pub enum $name:ident => $core:ident { $($(#[$va:meta])* $v:ident,)* }) => {
+        choice! { $(#[$attr])* pub enum $name { $($(#[$va])* $v,)* } }
+        impl crate::time::num::Setting<$core> for $name {
+            fn to_core(self, _: &str) -> Result<$core, crate::SetpollError> {
+                Ok(match self { $($name::$v => $core::$v,)* })
+            }
+            fn of_core(c: &$core) -> Option<Self> {
+                match c { $($core::$v => Some($name::$v),)* _ => None }
+            }
+        }
+    };
     ($(#[$attr:meta])* pub enum $name:ident $body:tt) => {
         #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
@@ -30,6 +44,53 @@ macro_rules! choice {
         #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
         $(#[$attr])*
         pub enum $name $body
+    };
+}
+
+/// A [`record!`] of settings. The fields before and after the `settings`
+/// block are written as they are; each setting in it is written once, as
+/// `name: HostType => core.field.path`, and becomes an optional field (absent
+/// means the core's default). Generated: `apply` (a core config overridden
+/// by every setting that is set, each checked by `time::num::Setting`) and
+/// `settings_of` (every setting as a core config holds it, other fields
+/// empty), so no setting is listed again.
+macro_rules! settings {
+    ($(#[$attr:meta])* pub struct $name:ident for $core:ty {
+        $($(#[$ha:meta])* pub $hf:ident: $ht:ty,)*
+        settings { $($(#[$fa:meta])* $field:ident: $ty:ty => $($path:ident).+,)* }
+        $($(#[$ta:meta])* pub $tf:ident: $tt:ty,)*
+    }) => {
+        record! {
+            $(#[$attr])*
+            pub struct $name {
+                $($(#[$ha])* pub $hf: $ht,)*
+                $($(#[$fa])*
+                #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+                #[cfg_attr(feature = "wasm", tsify(optional))]
+                pub $field: Option<$ty>,)*
+                $($(#[$ta])* pub $tf: $tt,)*
+            }
+        }
+        impl $name {
+            /// `c` with every setting that is set here.
+            fn apply(&self, c: &mut $core) -> Result<(), crate::SetpollError> {
+                use crate::time::num::Setting;
+                $(if let Some(v) = self.$field.clone() {
+                    c.$($path).+ = Setting::to_core(v, stringify!($field))?;
+                })*
+                Ok(())
+            }
+            /// Every setting as `c` holds it; the other fields empty.
+            #[allow(dead_code)] // a policy or limits record reports nothing back
+            fn settings_of(c: &$core) -> Self {
+                use crate::time::num::Setting;
+                $name {
+                    $($hf: Default::default(),)*
+                    $($field: <$ty as Setting<_>>::of_core(&c.$($path).+),)*
+                    $($tf: Default::default(),)*
+                }
+            }
+        }
     };
 }
 

@@ -19,12 +19,13 @@ use setpoll_core::receiver::{
 };
 
 use crate::jose::seeded;
+use crate::time::num::Setting;
 use crate::time::{num, timestamp, to_host};
 use crate::SetpollError;
 
 choice! {
     /// How a backoff delay is randomised.
-    pub enum BackoffJitter {
+    pub enum BackoffJitter => Jitter {
         /// The delay as computed.
         None,
         /// Anywhere between zero and the delay.
@@ -36,7 +37,7 @@ choice! {
 
 choice! {
     /// Which `setErrs` code vocabulary the receiver speaks.
-    pub enum SetErrVocabulary {
+    pub enum SetErrVocabulary => Vocabulary {
         /// Open Banking UK (`jwtParse`, `jwtIss`, ...).
         Obie,
         /// RFC 8935 (`invalid_request`, `invalid_key`, ...).
@@ -44,72 +45,48 @@ choice! {
     }
 }
 
-record! {
+settings! {
     /// Everything a [`Receiver`] needs before its first poll (durations in ms).
     /// Every optional field absent means the core's default
     /// (`setpoll_core::receiver::ReceiverConfig::new`); [`Receiver::config`]
     /// returns them all as in force.
     #[derive(Default)]
     #[serde(deny_unknown_fields)]
-    pub struct ReceiverConfig {
+    pub struct ReceiverConfig for CoreConfig {
         /// The ASPSP's issuer URI: every SET's `iss` must equal it.
         pub issuer: String,
         /// The TPP's client id: every SET's `aud` must contain it.
         pub client_id: String,
         /// The ASPSP's public JWK Set (JSON text).
         pub jwks_json: String,
-        /// Clock-skew allowance when verifying, seconds.
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub max_skew_secs: Option<i64>,
-        /// `maxEvents` sent with every poll (default: left to the ASPSP).
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub max_events: Option<i32>,
-        /// `returnImmediately` sent with every poll (default: left out).
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub return_immediately: Option<bool>,
-        /// Wait between polls when the ASPSP reports no more SETs waiting.
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub poll_interval_ms: Option<i64>,
-        /// First backoff delay after a failed poll.
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub backoff_base_ms: Option<i64>,
-        /// Longest backoff delay.
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub backoff_cap_ms: Option<i64>,
-        /// How backoff delays are randomised.
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub backoff_jitter: Option<BackoffJitter>,
-        /// Longest `Retry-After` honoured.
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub retry_after_cap_ms: Option<i64>,
-        /// How long processed `jti`s are remembered.
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub dedup_window_ms: Option<i64>,
-        /// How many processed `jti`s are remembered at most.
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub dedup_capacity: Option<i32>,
-        /// Most SETs delivered and not yet acknowledged or rejected.
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub max_unsettled: Option<i32>,
-        /// Least time between two JWK Set refreshes the receiver asks for.
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub key_refresh_interval_ms: Option<i64>,
-        /// `setErrs` vocabulary.
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub vocabulary: Option<SetErrVocabulary>,
+        settings {
+            /// Clock-skew allowance when verifying, seconds.
+            max_skew_secs: i64 => policy.max_skew_secs,
+            /// `maxEvents` sent with every poll (default: left to the ASPSP).
+            max_events: i32 => max_events,
+            /// `returnImmediately` sent with every poll (default: left out).
+            return_immediately: bool => return_immediately,
+            /// Wait between polls when the ASPSP reports no more SETs waiting.
+            poll_interval_ms: i64 => poll_interval,
+            /// First backoff delay after a failed poll.
+            backoff_base_ms: i64 => backoff.base,
+            /// Longest backoff delay.
+            backoff_cap_ms: i64 => backoff.cap,
+            /// How backoff delays are randomised.
+            backoff_jitter: BackoffJitter => backoff.jitter,
+            /// Longest `Retry-After` honoured.
+            retry_after_cap_ms: i64 => backoff.retry_after_cap,
+            /// How long processed `jti`s are remembered.
+            dedup_window_ms: i64 => dedup.window,
+            /// How many processed `jti`s are remembered at most.
+            dedup_capacity: i32 => dedup.capacity,
+            /// Most SETs delivered and not yet acknowledged or rejected.
+            max_unsettled: i32 => max_unsettled,
+            /// Least time between two JWK Set refreshes the receiver asks for.
+            key_refresh_interval_ms: i64 => key_refresh_interval,
+            /// `setErrs` vocabulary.
+            vocabulary: SetErrVocabulary => vocabulary,
+        }
         /// 32 bytes seeding the backoff jitter (default: drawn from the OS).
         #[cfg_attr(feature = "uniffi", uniffi(default = None))]
         #[cfg_attr(feature = "wasm", tsify(optional))]
@@ -122,7 +99,8 @@ impl ReceiverConfig {
     /// field that is set.
     ///
     /// # Errors
-    /// `Key` for a malformed JWK Set, `Argument(negative_time)`.
+    /// `Key` for a malformed JWK Set, `Argument(negative_value)` for a
+    /// negative number.
     pub fn to_core(&self) -> Result<CoreConfig, SetpollError> {
         let set = JwkSet::from_json(self.jwks_json.as_bytes())?;
         let mut c = CoreConfig::new(
@@ -130,52 +108,7 @@ impl ReceiverConfig {
             self.client_id.clone(),
             Keyring::new(&set)?,
         );
-        if let Some(v) = self.max_skew_secs {
-            c.policy.max_skew_secs = num::u64_of("max_skew_secs", v)?;
-        }
-        if let Some(v) = self.max_events {
-            c.max_events = Some(num::u32_of("max_events", v)?);
-        }
-        if let Some(v) = self.return_immediately {
-            c.return_immediately = Some(v);
-        }
-        if let Some(v) = self.poll_interval_ms {
-            c.poll_interval = num::ms_of("poll_interval_ms", v)?;
-        }
-        if let Some(v) = self.backoff_base_ms {
-            c.backoff.base = num::ms_of("backoff_base_ms", v)?;
-        }
-        if let Some(v) = self.backoff_cap_ms {
-            c.backoff.cap = num::ms_of("backoff_cap_ms", v)?;
-        }
-        if let Some(j) = self.backoff_jitter {
-            c.backoff.jitter = match j {
-                BackoffJitter::None => Jitter::None,
-                BackoffJitter::Full => Jitter::Full,
-                BackoffJitter::Equal => Jitter::Equal,
-            };
-        }
-        if let Some(v) = self.retry_after_cap_ms {
-            c.backoff.retry_after_cap = num::ms_of("retry_after_cap_ms", v)?;
-        }
-        if let Some(v) = self.dedup_window_ms {
-            c.dedup.window = num::ms_of("dedup_window_ms", v)?;
-        }
-        if let Some(v) = self.dedup_capacity {
-            c.dedup.capacity = num::usize_of("dedup_capacity", v)?;
-        }
-        if let Some(v) = self.max_unsettled {
-            c.max_unsettled = num::usize_of("max_unsettled", v)?;
-        }
-        if let Some(v) = self.key_refresh_interval_ms {
-            c.key_refresh_interval = num::ms_of("key_refresh_interval_ms", v)?;
-        }
-        if let Some(v) = self.vocabulary {
-            c.vocabulary = match v {
-                SetErrVocabulary::Obie => Vocabulary::Obie,
-                SetErrVocabulary::Rfc8935 => Vocabulary::Rfc8935,
-            };
-        }
+        self.apply(&mut c)?;
         Ok(c)
     }
 
@@ -187,27 +120,7 @@ impl ReceiverConfig {
             issuer: c.issuer.clone(),
             client_id: c.client_id.clone(),
             jwks_json: jwks_json.to_owned(),
-            max_skew_secs: Some(num::i64_of(c.policy.max_skew_secs)),
-            max_events: c.max_events.map(num::i32_of),
-            return_immediately: c.return_immediately,
-            poll_interval_ms: Some(num::ms(c.poll_interval)),
-            backoff_base_ms: Some(num::ms(c.backoff.base)),
-            backoff_cap_ms: Some(num::ms(c.backoff.cap)),
-            backoff_jitter: Some(match c.backoff.jitter {
-                Jitter::None => BackoffJitter::None,
-                Jitter::Full => BackoffJitter::Full,
-                _ => BackoffJitter::Equal,
-            }),
-            retry_after_cap_ms: Some(num::ms(c.backoff.retry_after_cap)),
-            dedup_window_ms: Some(num::ms(c.dedup.window)),
-            dedup_capacity: Some(num::i32_of(c.dedup.capacity)),
-            max_unsettled: Some(num::i32_of(c.max_unsettled)),
-            key_refresh_interval_ms: Some(num::ms(c.key_refresh_interval)),
-            vocabulary: Some(match c.vocabulary {
-                Vocabulary::Rfc8935 => SetErrVocabulary::Rfc8935,
-                _ => SetErrVocabulary::Obie,
-            }),
-            jitter_seed: None,
+            ..Self::settings_of(c)
         }
     }
 }
@@ -293,7 +206,7 @@ record! {
 
 choice! {
     /// What a redelivered SET duplicates.
-    pub enum ReceiverDuplicateOf {
+    pub enum ReceiverDuplicateOf => DuplicateOf {
         /// A SET already acknowledged: the ack is queued again.
         Acked,
         /// A SET already rejected: its `setErrs` entry is queued again.
@@ -416,12 +329,7 @@ record! {
 
 impl From<Recheck> for ReceiverBatch {
     fn from(r: Recheck) -> Self {
-        ReceiverBatch {
-            deliveries: r.deliveries.into_iter().map(Into::into).collect(),
-            rejections: r.rejections.into_iter().map(rejection).collect(),
-            duplicates: r.duplicates.into_iter().map(duplicate).collect(),
-            ..ReceiverBatch::default()
-        }
+        ReceiverBatch::judged(r.deliveries, r.rejections, r.duplicates)
     }
 }
 
@@ -436,17 +344,22 @@ fn rejection(r: Rejection) -> ReceiverRejection {
 
 fn duplicate(d: Duplicate) -> ReceiverDuplicate {
     ReceiverDuplicate {
-        of: match d.of {
-            DuplicateOf::Acked => ReceiverDuplicateOf::Acked,
-            DuplicateOf::Rejected => ReceiverDuplicateOf::Rejected,
-            DuplicateOf::Held => ReceiverDuplicateOf::Held,
-            _ => ReceiverDuplicateOf::InProcessing,
-        },
+        of: Setting::of_core(&d.of).unwrap_or(ReceiverDuplicateOf::InProcessing),
         jti: d.jti,
     }
 }
 
 impl ReceiverBatch {
+    /// The SETs judged: delivered, rejected, seen before; nothing else set.
+    fn judged(d: Vec<Delivery>, r: Vec<Rejection>, dup: Vec<Duplicate>) -> Self {
+        ReceiverBatch {
+            deliveries: d.into_iter().map(Into::into).collect(),
+            rejections: r.into_iter().map(rejection).collect(),
+            duplicates: dup.into_iter().map(duplicate).collect(),
+            ..ReceiverBatch::default()
+        }
+    }
+
     fn failed(failure: PollFailure) -> Self {
         ReceiverBatch {
             failure: Some(failure),
@@ -458,16 +371,13 @@ impl ReceiverBatch {
 impl From<Batch> for ReceiverBatch {
     fn from(b: Batch) -> Self {
         ReceiverBatch {
-            deliveries: b.deliveries.into_iter().map(Into::into).collect(),
-            rejections: b.rejections.into_iter().map(rejection).collect(),
-            duplicates: b.duplicates.into_iter().map(duplicate).collect(),
             more_available: b.more_available,
             acks_confirmed: num::i32_of(b.acks_confirmed),
             set_errs_confirmed: num::i32_of(b.set_errs_confirmed),
             salvaged: b.salvaged.map(|e| e.code().to_owned()),
             held: b.held,
             keys_stale: b.keys_stale.map(Into::into),
-            failure: None,
+            ..ReceiverBatch::judged(b.deliveries, b.rejections, b.duplicates)
         }
     }
 }

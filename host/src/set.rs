@@ -4,10 +4,9 @@ use std::sync::Arc;
 
 use crate::claims::SetClaims;
 use crate::jose::{Keyring, SigningKey};
-use crate::time::num;
 use crate::time::timestamp;
 use crate::SetpollError;
-use setpoll_core::jose::{Algorithm, HeaderProfile as CoreProfile};
+use setpoll_core::jose::HeaderProfile as CoreProfile;
 
 record! {
     /// The routing facts of a signed SET, read without verification.
@@ -33,37 +32,27 @@ pub fn peek_envelope(token: String) -> Result<SetEnvelope, SetpollError> {
     })
 }
 
-record! {
+settings! {
     /// What a recipient accepts.
-    pub struct VerifyPolicy {
+    pub struct VerifyPolicy for setpoll_core::set::VerifyPolicy {
         /// Expected `iss`; `None` skips the check.
         pub issuer: Option<String>,
         /// Expected `aud` (the recipient's client id); `None` skips the check.
         pub audience: Option<String>,
-        /// Allowed algorithms (default: the core's, `PS256` and `ES256`).
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub algorithms: Option<Vec<String>>,
-        /// Clock-skew allowance, seconds (default: the core's).
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub max_skew_secs: Option<i64>,
-        /// Largest compact JWS accepted, bytes (default: the core's).
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub max_token_bytes: Option<i32>,
-        /// Reject SETs older than this many seconds (default: any age).
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub max_age_secs: Option<i64>,
-        /// Also accept `typ: JWT` / `application/jwt` (default: the core's, no).
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub accept_jwt_typ: Option<bool>,
-        /// Refuse a header without `typ` (default: the core's, no).
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub require_typ: Option<bool>,
+        settings {
+            /// Allowed algorithms (default: the core's, `PS256` and `ES256`).
+            algorithms: Vec<String> => algorithms,
+            /// Clock-skew allowance, seconds (default: the core's).
+            max_skew_secs: i64 => max_skew_secs,
+            /// Largest compact JWS accepted, bytes (default: the core's).
+            max_token_bytes: i32 => max_token_bytes,
+            /// Reject SETs older than this many seconds (default: any age).
+            max_age_secs: i64 => max_age_secs,
+            /// Also accept `typ: JWT` / `application/jwt` (default: the core's, no).
+            accept_jwt_typ: bool => typ.accept_jwt,
+            /// Refuse a header without `typ` (default: the core's, no).
+            require_typ: bool => typ.require_typ,
+        }
     }
 }
 
@@ -73,27 +62,7 @@ impl TryFrom<&VerifyPolicy> for setpoll_core::set::VerifyPolicy {
         let mut out = setpoll_core::set::VerifyPolicy::new("", "");
         out.issuer = p.issuer.clone();
         out.audience = p.audience.clone();
-        if let Some(names) = &p.algorithms {
-            out.algorithms = names
-                .iter()
-                .map(|n| Algorithm::from_name(n))
-                .collect::<Result<_, _>>()?;
-        }
-        if let Some(v) = p.max_skew_secs {
-            out.max_skew_secs = num::u64_of("max_skew_secs", v)?;
-        }
-        if let Some(v) = p.max_token_bytes {
-            out.max_token_bytes = num::usize_of("max_token_bytes", v)?;
-        }
-        if let Some(v) = p.max_age_secs {
-            out.max_age_secs = Some(num::u64_of("max_age_secs", v)?);
-        }
-        if let Some(v) = p.accept_jwt_typ {
-            out.typ = out.typ.with_accept_jwt(v);
-        }
-        if let Some(v) = p.require_typ {
-            out.typ = out.typ.with_require_typ(v);
-        }
+        p.apply(&mut out)?;
         Ok(out)
     }
 }

@@ -41,6 +41,7 @@ pub(crate) mod num {
     use core::time::Duration;
 
     use crate::SetpollError;
+    use setpoll_core::jose::Algorithm;
 
     fn negative(field: &str) -> SetpollError {
         SetpollError::argument("negative_value", format!("{field} must not be negative"))
@@ -79,5 +80,49 @@ pub(crate) mod num {
     /// A `u64` as `i64` (saturating).
     pub(crate) fn i64_of(n: u64) -> i64 {
         i64::try_from(n).unwrap_or(i64::MAX)
+    }
+
+    /// A core setting of type `C` as the host holds it (signed numbers,
+    /// milliseconds); what `settings!` converts each setting with.
+    pub(crate) trait Setting<C>: Sized {
+        /// The core value; `field` names the setting in the error.
+        fn to_core(self, field: &str) -> Result<C, SetpollError>;
+        /// The host value; `None` where there is none (an optional core
+        /// setting left unset, a core variant the host does not know).
+        fn of_core(c: &C) -> Option<Self>;
+    }
+
+    /// One `Setting` impl per line: host type, core type, the checked
+    /// conversion in (`fn(field, host)`) and the reading back (`fn(&core)`).
+    macro_rules! setting {
+        ($($host:ty => $core:ty: $to:expr, $of:expr;)*) => {$(
+            impl Setting<$core> for $host {
+                fn to_core(self, field: &str) -> Result<$core, SetpollError> {
+                    $to(field, self)
+                }
+                fn of_core(c: &$core) -> Option<Self> {
+                    $of(c)
+                }
+            }
+        )*};
+    }
+
+    setting! {
+        i32 => u32: u32_of, |c: &u32| Some(i32_of(*c));
+        i32 => Option<u32>: |f, v| u32_of(f, v).map(Some), |c: &Option<u32>| c.map(i32_of);
+        i32 => usize: usize_of, |c: &usize| Some(i32_of(*c));
+        i64 => u64: u64_of, |c: &u64| Some(i64_of(*c));
+        i64 => Duration: ms_of, |c: &Duration| Some(ms(*c));
+        // An optional duration: `0` ms means none.
+        i64 => Option<Duration>:
+            |f, v| ms_of(f, v).map(|d| (!d.is_zero()).then_some(d)),
+            |c: &Option<Duration>| Some(c.map_or(0, ms));
+        bool => Option<bool>: |_, v| Ok(Some(v)), |c: &Option<bool>| *c;
+        bool => bool: |_, v| Ok(v), |c: &bool| Some(*c);
+        i64 => Option<u64>: |f, v| u64_of(f, v).map(Some), |c: &Option<u64>| c.map(i64_of);
+        // Algorithm names (`ES256`, ...); an unknown name is `Argument`.
+        Vec<String> => Vec<Algorithm>:
+            |_, v: Vec<String>| v.iter().map(|n| Ok(Algorithm::from_name(n)?)).collect(),
+            |c: &Vec<Algorithm>| Some(c.iter().map(|a| a.name().to_owned()).collect());
     }
 }

@@ -32,7 +32,7 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
 
 choice! {
     /// Which text the transmitter follows where OBIE and RFC 8936 differ.
-    pub enum TransmitterProfile {
+    pub enum TransmitterProfile => Profile {
         /// Open Banking UK Aggregated Polling.
         Obie,
         /// RFC 8936 (as OpenID SSF uses it).
@@ -42,7 +42,7 @@ choice! {
 
 choice! {
     /// What a `setErrs` entry does to the SET it names.
-    pub enum SetErrPolicy {
+    pub enum SetErrPolicy => CoreSetErrPolicy {
         /// Dead-letter it, never deliver it again.
         DeadLetter,
         /// Record the error and deliver it again (attempts still count).
@@ -52,7 +52,7 @@ choice! {
 
 choice! {
     /// When a delivered SET is finished with.
-    pub enum DeliveryMode {
+    pub enum DeliveryMode => CoreDeliveryMode {
         /// Until acknowledged, reported, out of attempts or expired.
         AtLeastOnce,
         /// Removed as soon as delivered (`ack`/`setErrs` accepted and ignored).
@@ -60,54 +60,36 @@ choice! {
     }
 }
 
-record! {
+settings! {
     /// The delivery policy a bank documents to its TPPs (durations in ms).
     /// Every field is optional: absent means the core's default
     /// (`setpoll_core::transmitter::TransmitterConfig::default`), which
     /// [`transmitter_defaults`] returns in full.
     #[derive(Default)]
     #[serde(default, deny_unknown_fields)]
-    pub struct TransmitterConfig {
-        /// Where OBIE and RFC 8936 differ (default OBIE).
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub profile: Option<TransmitterProfile>,
-        /// SETs per response when `maxEvents` is absent.
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub default_max_events: Option<i32>,
-        /// Most SETs per response.
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub max_events_limit: Option<i32>,
-        /// How long a delivered SET waits for its ack before redelivery.
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub visibility_timeout_ms: Option<i64>,
-        /// Deliveries before a SET is dead-lettered.
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub max_attempts: Option<i32>,
-        /// How long an unacknowledged SET is kept.
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub retention_ms: Option<i64>,
-        /// How long a dead letter is kept.
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub dead_letter_retention_ms: Option<i64>,
-        /// Longest long poll; `0` disables long polling (the core's default).
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub long_poll_max_wait_ms: Option<i64>,
-        /// What a `setErrs` entry does (default dead-letter).
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub on_set_err: Option<SetErrPolicy>,
-        /// At-least-once (default) or deliver-once.
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        #[cfg_attr(feature = "wasm", tsify(optional))]
-        pub delivery: Option<DeliveryMode>,
+    pub struct TransmitterConfig for CoreConfig {
+        settings {
+            /// Where OBIE and RFC 8936 differ (default OBIE).
+            profile: TransmitterProfile => profile,
+            /// SETs per response when `maxEvents` is absent.
+            default_max_events: i32 => default_max_events,
+            /// Most SETs per response.
+            max_events_limit: i32 => max_events_limit,
+            /// How long a delivered SET waits for its ack before redelivery.
+            visibility_timeout_ms: i64 => visibility_timeout,
+            /// Deliveries before a SET is dead-lettered.
+            max_attempts: i32 => max_attempts,
+            /// How long an unacknowledged SET is kept.
+            retention_ms: i64 => retention,
+            /// How long a dead letter is kept.
+            dead_letter_retention_ms: i64 => dead_letter_retention,
+            /// Longest long poll; `0` disables long polling (the core's default).
+            long_poll_max_wait_ms: i64 => long_poll_max_wait,
+            /// What a `setErrs` entry does (default dead-letter).
+            on_set_err: SetErrPolicy => on_set_err,
+            /// At-least-once (default) or deliver-once.
+            delivery: DeliveryMode => delivery,
+        }
     }
 }
 
@@ -120,46 +102,7 @@ impl TransmitterConfig {
     /// the core refuses the combination.
     pub fn to_core(&self) -> Result<CoreConfig, SetpollError> {
         let mut c = CoreConfig::default();
-        if let Some(p) = self.profile {
-            c.profile = match p {
-                TransmitterProfile::Obie => Profile::Obie,
-                TransmitterProfile::Rfc8936 => Profile::Rfc8936,
-            };
-        }
-        if let Some(v) = self.default_max_events {
-            c.default_max_events = num::u32_of("default_max_events", v)?;
-        }
-        if let Some(v) = self.max_events_limit {
-            c.max_events_limit = num::u32_of("max_events_limit", v)?;
-        }
-        if let Some(v) = self.visibility_timeout_ms {
-            c.visibility_timeout = num::ms_of("visibility_timeout_ms", v)?;
-        }
-        if let Some(v) = self.max_attempts {
-            c.max_attempts = num::u32_of("max_attempts", v)?;
-        }
-        if let Some(v) = self.retention_ms {
-            c.retention = num::ms_of("retention_ms", v)?;
-        }
-        if let Some(v) = self.dead_letter_retention_ms {
-            c.dead_letter_retention = num::ms_of("dead_letter_retention_ms", v)?;
-        }
-        if let Some(v) = self.long_poll_max_wait_ms {
-            let d = num::ms_of("long_poll_max_wait_ms", v)?;
-            c.long_poll_max_wait = (!d.is_zero()).then_some(d);
-        }
-        if let Some(p) = self.on_set_err {
-            c.on_set_err = match p {
-                SetErrPolicy::DeadLetter => CoreSetErrPolicy::DeadLetter,
-                SetErrPolicy::Redeliver => CoreSetErrPolicy::Redeliver,
-            };
-        }
-        if let Some(d) = self.delivery {
-            c.delivery = match d {
-                DeliveryMode::AtLeastOnce => CoreDeliveryMode::AtLeastOnce,
-                DeliveryMode::DeliverOnce => CoreDeliveryMode::DeliverOnce,
-            };
-        }
+        self.apply(&mut c)?;
         c.validate()?;
         Ok(c)
     }
@@ -167,27 +110,7 @@ impl TransmitterConfig {
     /// Every field set, as the core holds it.
     #[must_use]
     pub fn of_core(c: &CoreConfig) -> Self {
-        TransmitterConfig {
-            profile: Some(match c.profile {
-                Profile::Rfc8936 => TransmitterProfile::Rfc8936,
-                _ => TransmitterProfile::Obie,
-            }),
-            default_max_events: Some(num::i32_of(c.default_max_events)),
-            max_events_limit: Some(num::i32_of(c.max_events_limit)),
-            visibility_timeout_ms: Some(num::ms(c.visibility_timeout)),
-            max_attempts: Some(num::i32_of(c.max_attempts)),
-            retention_ms: Some(num::ms(c.retention)),
-            dead_letter_retention_ms: Some(num::ms(c.dead_letter_retention)),
-            long_poll_max_wait_ms: Some(c.long_poll_max_wait.map_or(0, num::ms)),
-            on_set_err: Some(match c.on_set_err {
-                CoreSetErrPolicy::Redeliver => SetErrPolicy::Redeliver,
-                _ => SetErrPolicy::DeadLetter,
-            }),
-            delivery: Some(match c.delivery {
-                CoreDeliveryMode::DeliverOnce => DeliveryMode::DeliverOnce,
-                _ => DeliveryMode::AtLeastOnce,
-            }),
-        }
+        Self::settings_of(c)
     }
 }
 

@@ -136,54 +136,44 @@ fn parse_request_from(
     interaction_id: &str,
     limits: Option<RequestLimits>,
 ) -> Result<PollRequest, SetpollError> {
-    let defaults = setpoll_core::wire::RequestLimits::default();
-    let opts = RequestOptions {
+    let mut opts = RequestOptions {
         reject_unknown_members,
-        limits: match limits {
-            None => defaults,
-            Some(l) => setpoll_core::wire::RequestLimits {
-                max_body_bytes: limit("max_body_bytes", l.max_body_bytes, defaults.max_body_bytes)?,
-                max_ack: limit("max_ack", l.max_ack, defaults.max_ack)?,
-                max_set_errs: limit("max_set_errs", l.max_set_errs, defaults.max_set_errs)?,
-            },
-        },
+        ..RequestOptions::default()
     };
+    if let Some(l) = limits {
+        l.apply(&mut opts.limits)?;
+    }
     EventPolling::parse(body, &opts)
         .map(PollRequest::from)
         .map_err(|e| SetpollError::request(&e, interaction_id))
 }
 
-fn limit(field: &str, set: Option<i32>, default: usize) -> Result<usize, SetpollError> {
-    set.map_or(Ok(default), |n| num::usize_of(field, n))
-}
-
-record! {
+settings! {
     /// Resource limits for [`parse_request`]; `None` members keep the defaults
     /// (1 MiB body, 1000 acks, 1000 setErrs).
     #[derive(Default)]
-    pub struct RequestLimits {
-        /// Largest body, bytes.
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        pub max_body_bytes: Option<i32>,
-        /// Most `ack` entries.
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        pub max_ack: Option<i32>,
-        /// Most `setErrs` members.
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        pub max_set_errs: Option<i32>,
+    pub struct RequestLimits for setpoll_core::wire::RequestLimits {
+        settings {
+            /// Largest body, bytes.
+            max_body_bytes: i32 => max_body_bytes,
+            /// Most `ack` entries.
+            max_ack: i32 => max_ack,
+            /// Most `setErrs` members.
+            max_set_errs: i32 => max_set_errs,
+        }
     }
 }
 
-record! {
+settings! {
     /// Resource limits for [`parse_response`]; `None` members keep the defaults.
     #[derive(Default)]
-    pub struct ResponseLimits {
-        /// Largest body, bytes.
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        pub max_body_bytes: Option<i32>,
-        /// Most SETs.
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-        pub max_sets: Option<i32>,
+    pub struct ResponseLimits for setpoll_core::wire::ResponseLimits {
+        settings {
+            /// Largest body, bytes.
+            max_body_bytes: i32 => max_body_bytes,
+            /// Most SETs.
+            max_sets: i32 => max_sets,
+        }
     }
 }
 
@@ -247,15 +237,11 @@ fn parse_response_from(
     body: &[u8],
     limits: Option<ResponseLimits>,
 ) -> Result<PollResponse, SetpollError> {
-    let defaults = setpoll_core::wire::ResponseLimits::default();
-    let limits = match limits {
-        None => defaults,
-        Some(l) => setpoll_core::wire::ResponseLimits {
-            max_body_bytes: limit("max_body_bytes", l.max_body_bytes, defaults.max_body_bytes)?,
-            max_sets: limit("max_sets", l.max_sets, defaults.max_sets)?,
-        },
-    };
-    let r = EventPollingResponse::parse_lenient(body, &limits)?;
+    let mut core = setpoll_core::wire::ResponseLimits::default();
+    if let Some(l) = limits {
+        l.apply(&mut core)?;
+    }
+    let r = EventPollingResponse::parse_lenient(body, &core)?;
     Ok(PollResponse {
         sets: r
             .sets

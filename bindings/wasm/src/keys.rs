@@ -9,13 +9,26 @@ use crate::error::OrThrow;
 use crate::guard::{
     bytes, data, each, int, int32, opt_data, opt_text, out, outs, text, type_error, JsResult,
 };
-use crate::num;
+use crate::{num, opt_num};
 
 mod claims;
 
 /// A private key that signs SETs, with its `kid` and algorithm.
 #[wasm_bindgen]
 pub struct SigningKey(pub(crate) Arc<host::SigningKey>);
+
+getters! {
+    impl SigningKey {
+        #[doc = "The private JWK (JSON text): keep it secret."]
+        toPrivateJwk: fn to_private_jwk -> String;
+        #[doc = "The public JWK (JSON text) to publish."]
+        toPublicJwk: fn to_public_jwk -> String;
+        #[doc = "The `kid` put in the JWS header."]
+        kid: fn kid -> String;
+        #[doc = "`ES256` or `PS256`."]
+        algorithm: fn algorithm -> String;
+    }
+}
 
 #[wasm_bindgen]
 impl SigningKey {
@@ -90,32 +103,6 @@ impl SigningKey {
         self.0.to_pkcs8_pem().or_throw()
     }
 
-    /// The private JWK (JSON text): keep it secret.
-    #[wasm_bindgen(js_name = toPrivateJwk)]
-    #[must_use]
-    pub fn to_private_jwk(&self) -> String {
-        self.0.to_private_jwk()
-    }
-
-    /// The public JWK (JSON text) to publish.
-    #[wasm_bindgen(js_name = toPublicJwk)]
-    #[must_use]
-    pub fn to_public_jwk(&self) -> String {
-        self.0.to_public_jwk()
-    }
-
-    /// The `kid` put in the JWS header.
-    #[must_use]
-    pub fn kid(&self) -> String {
-        self.0.kid()
-    }
-
-    /// `ES256` or `PS256`.
-    #[must_use]
-    pub fn algorithm(&self) -> String {
-        self.0.algorithm()
-    }
-
     /// Another handle on the same key (what `jwksFromKeys` takes from each
     /// entry, leaving the caller's handle usable).
     #[wasm_bindgen(js_name = clone)]
@@ -162,6 +149,15 @@ pub fn jwk_thumbprint(
 #[wasm_bindgen]
 pub struct Keyring(pub(crate) Arc<host::Keyring>);
 
+getters! {
+    impl Keyring {
+        #[doc = "The public JWK Set (canonical JSON text)."]
+        toJwks: fn to_jwks -> String;
+        #[doc = "The `kid`s of the usable keys."]
+        kids: fn kids -> Vec<String>;
+    }
+}
+
 #[wasm_bindgen]
 impl Keyring {
     /// Import a JWK Set (JSON text); keys setpoll cannot use are skipped.
@@ -179,19 +175,6 @@ impl Keyring {
             .map(Keyring)
     }
 
-    /// The public JWK Set (canonical JSON text).
-    #[wasm_bindgen(js_name = toJwks)]
-    #[must_use]
-    pub fn to_jwks(&self) -> String {
-        self.0.to_jwks()
-    }
-
-    /// The `kid`s of the usable keys.
-    #[must_use]
-    pub fn kids(&self) -> Vec<String> {
-        self.0.kids()
-    }
-
     /// Keys skipped on import.
     ///
     /// # Errors
@@ -205,6 +188,23 @@ impl Keyring {
 /// One JWK as parsed (RFC 7517 §4).
 #[wasm_bindgen]
 pub struct Jwk(Arc<host::Jwk>);
+
+getters! {
+    impl Jwk {
+        #[doc = "Canonical JSON text (private members included when present)."]
+        toJson: fn to_json -> String;
+        #[doc = "Canonical JSON text of the public part."]
+        toPublicJson: fn to_public_json -> String;
+        #[doc = "The RFC 7638 thumbprint."]
+        thumbprint: fn thumbprint -> String;
+        #[doc = "Whether the JWK holds private key material."]
+        isPrivate: fn is_private -> bool;
+        #[doc = "Its `kid`, when present."]
+        kid: fn kid -> Option<String>;
+        #[doc = "The algorithm this key verifies with; `undefined` when `use`, `key_ops` or `alg` forbid it."]
+        verificationAlgorithm: fn verification_algorithm -> Option<String>;
+    }
+}
 
 #[wasm_bindgen]
 impl Jwk {
@@ -220,45 +220,20 @@ impl Jwk {
             .or_throw()
             .map(Jwk)
     }
-    /// Canonical JSON text (private members included when present).
-    #[wasm_bindgen(js_name = toJson)]
-    #[must_use]
-    pub fn to_json(&self) -> String {
-        self.0.to_json()
-    }
-    /// Canonical JSON text of the public part.
-    #[wasm_bindgen(js_name = toPublicJson)]
-    #[must_use]
-    pub fn to_public_json(&self) -> String {
-        self.0.to_public_json()
-    }
-    /// The RFC 7638 thumbprint.
-    #[must_use]
-    pub fn thumbprint(&self) -> String {
-        self.0.thumbprint()
-    }
-    /// Whether the JWK holds private key material.
-    #[wasm_bindgen(js_name = isPrivate)]
-    #[must_use]
-    pub fn is_private(&self) -> bool {
-        self.0.is_private()
-    }
-    /// Its `kid`, when present.
-    #[must_use]
-    pub fn kid(&self) -> Option<String> {
-        self.0.kid()
-    }
-    /// The algorithm this key verifies with; `undefined` when `use`, `key_ops` or `alg` forbid it.
-    #[wasm_bindgen(js_name = verificationAlgorithm)]
-    #[must_use]
-    pub fn verification_algorithm(&self) -> Option<String> {
-        self.0.verification_algorithm()
-    }
 }
 
 /// A JWK Set as parsed (RFC 7517 §5): unusable keys are skipped, not fatal.
 #[wasm_bindgen]
 pub struct JwkSet(Arc<host::JwkSet>);
+
+getters! {
+    impl JwkSet {
+        #[doc = "Canonical JSON text."]
+        toJson: fn to_json -> String;
+        #[doc = "Canonical JSON text of the public keys."]
+        toPublicJson: fn to_public_json -> String;
+    }
+}
 
 #[wasm_bindgen]
 impl JwkSet {
@@ -273,18 +248,6 @@ impl JwkSet {
         host::JwkSet::from_json(text(&json, "json")?)
             .or_throw()
             .map(JwkSet)
-    }
-    /// Canonical JSON text.
-    #[wasm_bindgen(js_name = toJson)]
-    #[must_use]
-    pub fn to_json(&self) -> String {
-        self.0.to_json()
-    }
-    /// Canonical JSON text of the public keys.
-    #[wasm_bindgen(js_name = toPublicJson)]
-    #[must_use]
-    pub fn to_public_json(&self) -> String {
-        self.0.to_public_json()
     }
     /// The `kid` of each key kept (`undefined` for a key without one).
     #[must_use]
@@ -310,6 +273,29 @@ impl JwkSet {
 #[wasm_bindgen]
 pub struct SetClaims(pub(crate) Arc<host::SetClaims>);
 
+getters! {
+    impl SetClaims {
+        #[doc = "The canonical JSON text (the JWS payload setpoll signs)."]
+        toJson: fn to_json -> String;
+        #[doc = "`iss`."]
+        iss: fn iss -> String;
+        #[doc = "`jti`."]
+        jti: fn jti -> String;
+        #[doc = "`aud`, each audience."]
+        aud: fn aud -> Vec<String>;
+        #[doc = "`sub`."]
+        sub: fn sub -> Option<String>;
+        #[doc = "`txn`."]
+        txn: fn txn -> Option<String>;
+        #[doc = "The event type URIs, in document order."]
+        eventTypes: fn event_types -> Vec<String>;
+        #[doc = "`iat`, seconds."]
+        iat: fn iat -> f64 = num;
+        #[doc = "`toe`, seconds."]
+        toe: fn toe -> Option<f64> = opt_num;
+    }
+}
+
 #[wasm_bindgen]
 impl SetClaims {
     /// Parse and validate claims from JSON text (a JWS payload).
@@ -324,12 +310,6 @@ impl SetClaims {
             .or_throw()
             .map(SetClaims)
     }
-    /// The canonical JSON text (the JWS payload setpoll signs).
-    #[wasm_bindgen(js_name = toJson)]
-    #[must_use]
-    pub fn to_json(&self) -> String {
-        self.0.to_json()
-    }
     /// Check the OBIE profile on top (`sub`, `txn`, `toe` present, one `aud`).
     ///
     /// # Errors
@@ -337,47 +317,6 @@ impl SetClaims {
     #[wasm_bindgen(js_name = checkObieProfile)]
     pub fn check_obie_profile(&self) -> JsResult<()> {
         self.0.check_obie_profile().or_throw()
-    }
-    /// `iss`.
-    #[must_use]
-    pub fn iss(&self) -> String {
-        self.0.iss()
-    }
-    /// `iat`, seconds.
-    #[must_use]
-    pub fn iat(&self) -> f64 {
-        num(self.0.iat())
-    }
-    /// `jti`.
-    #[must_use]
-    pub fn jti(&self) -> String {
-        self.0.jti()
-    }
-    /// `aud`, each audience.
-    #[must_use]
-    pub fn aud(&self) -> Vec<String> {
-        self.0.aud()
-    }
-    /// `sub`.
-    #[must_use]
-    pub fn sub(&self) -> Option<String> {
-        self.0.sub()
-    }
-    /// `txn`.
-    #[must_use]
-    pub fn txn(&self) -> Option<String> {
-        self.0.txn()
-    }
-    /// `toe`, seconds.
-    #[must_use]
-    pub fn toe(&self) -> Option<f64> {
-        self.0.toe().map(num)
-    }
-    /// The event type URIs, in document order.
-    #[wasm_bindgen(js_name = eventTypes)]
-    #[must_use]
-    pub fn event_types(&self) -> Vec<String> {
-        self.0.event_types()
     }
 }
 
@@ -472,7 +411,8 @@ impl ClaimsBuilder {
     pub fn custom_event(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] uri: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] payload_json: JsValue,
+        #[wasm_bindgen(js_name = payloadJson, unchecked_param_type = "string")]
+        payload_json: JsValue,
     ) -> JsResult<ClaimsBuilder> {
         let (uri, payload) = (text(&uri, "uri")?, text(&payload_json, "payloadJson")?);
         self.step(|b| b.custom_event(uri, payload))
@@ -559,7 +499,7 @@ pub fn verify_set(
     #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
     keyring: &Keyring,
     #[wasm_bindgen(unchecked_param_type = "VerifyPolicy")] policy: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+    #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
 ) -> JsResult<VerifiedSet> {
     let (token, policy) = (text(&token, "token")?, data(&policy, "policy")?);
     let now = int(&now_ms, "nowMs")?;
@@ -576,7 +516,7 @@ pub fn verify_set(
 pub fn sign_set(
     claims: &SetClaims,
     key: &SigningKey,
-    #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+    #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
     #[wasm_bindgen(unchecked_param_type = "HeaderProfile")] profile: JsValue,
 ) -> JsResult<String> {
     let (now, profile) = (int(&now_ms, "nowMs")?, data(&profile, "profile")?);

@@ -9,6 +9,30 @@
 //! `serde-wasm-bindgen` in the shapes their Tsify derives declare; names are
 //! camelCase; times are JS numbers of milliseconds; nothing here panics.
 
+/// Getters of the host object's answer: one more `#[wasm_bindgen]` impl
+/// block (wasm-bindgen and rustdoc see the methods as written out), each
+/// line `#[doc = "..."]` then `jsName: fn rust_name -> Type;` for
+/// `self.0.rust_name()` as it is, or `... -> Type = convert;` for
+/// `convert(self.0.rust_name())` (times and counts as JS numbers: [`num`]).
+/// Docs are `#[doc = "..."]`, not `///`: a `///` comment that passes
+/// through `macro_rules!` becomes a raw string, which wasm-bindgen 0.2.130
+/// copies into the `.d.ts` as `r" ...` (test/declarations.test.mjs).
+macro_rules! getters {
+    (impl $ty:ident { $($(#[doc = $doc:literal])* $js:ident: fn $name:ident -> $ret:ty $(= $conv:path)?;)* }) => {
+        #[wasm_bindgen]
+        impl $ty {
+            $($(#[doc = $doc])*
+            #[wasm_bindgen(js_name = $js)]
+            #[must_use]
+            pub fn $name(&self) -> $ret {
+                getters!(@call [$($conv)?] self.0.$name())
+            })*
+        }
+    };
+    (@call [$conv:path] $e:expr) => { $conv($e) };
+    (@call [] $e:expr) => { $e };
+}
+
 mod error;
 mod guard;
 mod keys;
@@ -37,6 +61,11 @@ pub use transmitter::{
 #[allow(clippy::cast_precision_loss)]
 pub(crate) fn num(n: i64) -> f64 {
     n as f64
+}
+
+/// [`num`] of an optional time.
+pub(crate) fn opt_num(n: Option<i64>) -> Option<f64> {
+    n.map(num)
 }
 
 /// The version of the `setpoll` package.
@@ -114,10 +143,10 @@ fn request_options(
 #[wasm_bindgen(js_name = parseRequest, unchecked_return_type = "PollRequest")]
 pub fn parse_request(
     #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
-    #[wasm_bindgen(unchecked_optional_param_type = "boolean")] reject_unknown_members: Option<
-        JsValue,
-    >,
-    #[wasm_bindgen(unchecked_optional_param_type = "string")] interaction_id: Option<JsValue>,
+    #[wasm_bindgen(js_name = rejectUnknownMembers, unchecked_optional_param_type = "boolean")]
+    reject_unknown_members: Option<JsValue>,
+    #[wasm_bindgen(js_name = interactionId, unchecked_optional_param_type = "string")]
+    interaction_id: Option<JsValue>,
     #[wasm_bindgen(unchecked_optional_param_type = "RequestLimits")] limits: Option<JsValue>,
 ) -> JsResult<JsValue> {
     let body = text(&body, "body")?;
@@ -133,10 +162,10 @@ pub fn parse_request(
 #[wasm_bindgen(js_name = parseRequestBytes, unchecked_return_type = "PollRequest")]
 pub fn parse_request_bytes(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array")] body: JsValue,
-    #[wasm_bindgen(unchecked_optional_param_type = "boolean")] reject_unknown_members: Option<
-        JsValue,
-    >,
-    #[wasm_bindgen(unchecked_optional_param_type = "string")] interaction_id: Option<JsValue>,
+    #[wasm_bindgen(js_name = rejectUnknownMembers, unchecked_optional_param_type = "boolean")]
+    reject_unknown_members: Option<JsValue>,
+    #[wasm_bindgen(js_name = interactionId, unchecked_optional_param_type = "string")]
+    interaction_id: Option<JsValue>,
     #[wasm_bindgen(unchecked_optional_param_type = "RequestLimits")] limits: Option<JsValue>,
 ) -> JsResult<JsValue> {
     let body = guard::bytes(&body, "body")?;
@@ -222,7 +251,8 @@ pub fn obie_success_status(
 #[wasm_bindgen(js_name = obieErrorResponse)]
 pub fn obie_error_response(
     #[wasm_bindgen(unchecked_param_type = "ObieVersion")] version: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string")] error_response_json: JsValue,
+    #[wasm_bindgen(js_name = errorResponseJson, unchecked_param_type = "string")]
+    error_response_json: JsValue,
 ) -> JsResult<String> {
     let version = data(&version, "version")?;
     host::obie_error_response(version, text(&error_response_json, "errorResponseJson")?).or_throw()

@@ -88,7 +88,7 @@ impl Receiver {
     #[wasm_bindgen(js_name = nextRequest, unchecked_return_type = "ReceiverRequest | undefined")]
     pub fn next_request(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
     ) -> JsResult<JsValue> {
         match self.0.next_request(int(&now_ms, "nowMs")?).or_throw()? {
             Some(req) => out(&req),
@@ -107,8 +107,8 @@ impl Receiver {
         #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] retry_after: Option<JsValue>,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = retryAfter, unchecked_optional_param_type = "string")] retry_after: Option<JsValue>,
     ) -> JsResult<JsValue> {
         let body = text(&body, "body")?;
         let (id, status, now, retry_after) = answer_args(&id, &status, &now_ms, retry_after)?;
@@ -128,8 +128,8 @@ impl Receiver {
         #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] body: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] retry_after: Option<JsValue>,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = retryAfter, unchecked_optional_param_type = "string")] retry_after: Option<JsValue>,
     ) -> JsResult<JsValue> {
         let body = bytes(&body, "body")?;
         let (id, status, now, retry_after) = answer_args(&id, &status, &now_ms, retry_after)?;
@@ -147,7 +147,7 @@ impl Receiver {
     pub fn handle_failure(
         &self,
         #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
     ) -> JsResult<JsValue> {
         let (id, now) = (int(&id, "id")?, int(&now_ms, "nowMs")?);
         out(&self.0.handle_failure(id, now).or_throw()?)
@@ -236,8 +236,8 @@ impl Receiver {
     #[wasm_bindgen(js_name = refreshKeys, unchecked_return_type = "ReceiverBatch")]
     pub fn refresh_keys(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] jwks_json: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = jwksJson, unchecked_param_type = "string")] jwks_json: JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
     ) -> JsResult<JsValue> {
         let jwks = text(&jwks_json, "jwksJson")?;
         out(&self
@@ -253,7 +253,7 @@ impl Receiver {
     #[wasm_bindgen(js_name = refreshKeysFailed)]
     pub fn refresh_keys_failed(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
     ) -> JsResult<()> {
         self.0
             .refresh_keys_failed(int(&now_ms, "nowMs")?)

@@ -33,24 +33,14 @@ fn poll_args(
 #[wasm_bindgen]
 pub struct PollWait(Arc<host::PollWait>);
 
-#[wasm_bindgen]
-impl PollWait {
-    /// The waiting client.
-    #[must_use]
-    pub fn client(&self) -> String {
-        self.0.client()
-    }
-    /// When to answer at the latest (ms since the epoch).
-    #[wasm_bindgen(js_name = untilMs)]
-    #[must_use]
-    pub fn until_ms(&self) -> f64 {
-        num(self.0.until_ms())
-    }
-    /// The request the resume will use (`ack`/`setErrs` already applied), canonical JSON.
-    #[wasm_bindgen(js_name = requestJson)]
-    #[must_use]
-    pub fn request_json(&self) -> String {
-        self.0.request_json()
+getters! {
+    impl PollWait {
+        #[doc = "The waiting client."]
+        client: fn client -> String;
+        #[doc = "The request the resume will use (`ack`/`setErrs` already applied), canonical JSON."]
+        requestJson: fn request_json -> String;
+        #[doc = "When to answer at the latest (ms since the epoch)."]
+        untilMs: fn until_ms -> f64 = num;
     }
 }
 
@@ -114,7 +104,8 @@ impl MemoryTransmitter {
     #[wasm_bindgen(js_name = fromRecords)]
     pub fn from_records(
         #[wasm_bindgen(unchecked_param_type = "TransmitterConfig")] config: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] records_json: JsValue,
+        #[wasm_bindgen(js_name = recordsJson, unchecked_param_type = "string")]
+        records_json: JsValue,
     ) -> JsResult<MemoryTransmitter> {
         let (config, records) = (
             self::config(Some(config))?,
@@ -133,7 +124,7 @@ impl MemoryTransmitter {
     pub fn enqueue(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
     ) -> JsResult<JsValue> {
         let (token, now) = (text(&token, "token")?, int(&now_ms, "nowMs")?);
         out(&self.0.enqueue(token, now).or_throw()?)
@@ -148,8 +139,9 @@ impl MemoryTransmitter {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] client: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] interaction_id: Option<JsValue>,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = interactionId, unchecked_optional_param_type = "string")]
+        interaction_id: Option<JsValue>,
     ) -> JsResult<PollAnswer> {
         let body = text(&body, "body")?;
         let (client, now, id) = poll_args(&client, &now_ms, interaction_id)?;
@@ -168,8 +160,9 @@ impl MemoryTransmitter {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] client: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] body: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] interaction_id: Option<JsValue>,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = interactionId, unchecked_optional_param_type = "string")]
+        interaction_id: Option<JsValue>,
     ) -> JsResult<PollAnswer> {
         let body = bytes(&body, "body")?;
         let (client, now, id) = poll_args(&client, &now_ms, interaction_id)?;
@@ -186,7 +179,7 @@ impl MemoryTransmitter {
     pub fn resume(
         &self,
         wait: &PollWait,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
     ) -> JsResult<PollAnswer> {
         let now = int(&now_ms, "nowMs")?;
         self.0
@@ -203,7 +196,7 @@ impl MemoryTransmitter {
     #[wasm_bindgen(unchecked_return_type = "SweepResult")]
     pub fn sweep(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "number")] budget: Option<JsValue>,
     ) -> JsResult<JsValue> {
         let now = int(&now_ms, "nowMs")?;
@@ -233,17 +226,12 @@ impl MemoryTransmitter {
 #[wasm_bindgen]
 pub struct EnqueuePlan(Arc<host::EnqueuePlan>);
 
-#[wasm_bindgen]
-impl EnqueuePlan {
-    /// The recipient (the token's single `aud`).
-    #[must_use]
-    pub fn client(&self) -> String {
-        self.0.client()
-    }
-    /// The token's `jti`.
-    #[must_use]
-    pub fn jti(&self) -> String {
-        self.0.jti()
+getters! {
+    impl EnqueuePlan {
+        #[doc = "The recipient (the token's single `aud`)."]
+        client: fn client -> String;
+        #[doc = "The token's `jti`."]
+        jti: fn jti -> String;
     }
 }
 
@@ -251,18 +239,17 @@ impl EnqueuePlan {
 #[wasm_bindgen]
 pub struct PollPlan(Arc<host::PollPlan>);
 
+getters! {
+    impl PollPlan {
+        #[doc = "The polling client."]
+        client: fn client -> String;
+        #[doc = "Load this client's records with these `jti`s, whatever their state."]
+        named: fn named -> Vec<String>;
+    }
+}
+
 #[wasm_bindgen]
 impl PollPlan {
-    /// The polling client.
-    #[must_use]
-    pub fn client(&self) -> String {
-        self.0.client()
-    }
-    /// Load this client's records with these `jti`s, whatever their state.
-    #[must_use]
-    pub fn named(&self) -> Vec<String> {
-        self.0.named()
-    }
     /// The deliverable records to load.
     ///
     /// # Errors
@@ -277,24 +264,14 @@ impl PollPlan {
 #[wasm_bindgen]
 pub struct SweepPlan(Arc<host::SweepPlan>);
 
-#[wasm_bindgen]
-impl SweepPlan {
-    /// The time of the sweep (ms since the epoch).
-    #[wasm_bindgen(js_name = nowMs)]
-    #[must_use]
-    pub fn now_ms(&self) -> f64 {
-        num(self.0.now_ms())
-    }
-    /// Rows to load per query at most.
-    #[must_use]
-    pub fn limit(&self) -> i32 {
-        self.0.limit()
-    }
-    /// `attempts >= maxAttempts` selects exhausted SETs.
-    #[wasm_bindgen(js_name = maxAttempts)]
-    #[must_use]
-    pub fn max_attempts(&self) -> i32 {
-        self.0.max_attempts()
+getters! {
+    impl SweepPlan {
+        #[doc = "Rows to load per query at most."]
+        limit: fn limit -> i32;
+        #[doc = "`attempts >= maxAttempts` selects exhausted SETs."]
+        maxAttempts: fn max_attempts -> i32;
+        #[doc = "The time of the sweep (ms since the epoch)."]
+        nowMs: fn now_ms -> f64 = num;
     }
 }
 
@@ -338,7 +315,7 @@ impl StorageTransmitter {
     pub fn plan_enqueue(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
     ) -> JsResult<EnqueuePlan> {
         let (token, now) = (text(&token, "token")?, int(&now_ms, "nowMs")?);
         self.0.plan_enqueue(token, now).or_throw().map(EnqueuePlan)
@@ -353,10 +330,10 @@ impl StorageTransmitter {
     pub fn decide_enqueue(
         &self,
         plan: &EnqueuePlan,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] existing_record_json: Option<
-            JsValue,
-        >,
-        #[wasm_bindgen(unchecked_optional_param_type = "number")] newest_seq: Option<JsValue>,
+        #[wasm_bindgen(js_name = existingRecordJson, unchecked_optional_param_type = "string")]
+        existing_record_json: Option<JsValue>,
+        #[wasm_bindgen(js_name = newestSeq, unchecked_optional_param_type = "number")]
+        newest_seq: Option<JsValue>,
     ) -> JsResult<JsValue> {
         let existing = opt_text(existing_record_json, "existingRecordJson")?;
         let seq = opt_int(newest_seq, "newestSeq")?;
@@ -375,8 +352,9 @@ impl StorageTransmitter {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] client: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] interaction_id: Option<JsValue>,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = interactionId, unchecked_optional_param_type = "string")]
+        interaction_id: Option<JsValue>,
     ) -> JsResult<PollPlan> {
         let body = text(&body, "body")?;
         let (client, now, id) = poll_args(&client, &now_ms, interaction_id)?;
@@ -395,8 +373,9 @@ impl StorageTransmitter {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] client: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] body: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] interaction_id: Option<JsValue>,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = interactionId, unchecked_optional_param_type = "string")]
+        interaction_id: Option<JsValue>,
     ) -> JsResult<PollPlan> {
         let body = bytes(&body, "body")?;
         let (client, now, id) = poll_args(&client, &now_ms, interaction_id)?;
@@ -414,7 +393,7 @@ impl StorageTransmitter {
     pub fn plan_resume(
         &self,
         wait: &PollWait,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
     ) -> JsResult<PollPlan> {
         let now = int(&now_ms, "nowMs")?;
         self.0
@@ -432,8 +411,10 @@ impl StorageTransmitter {
     pub fn decide_poll(
         &self,
         plan: &PollPlan,
-        #[wasm_bindgen(unchecked_param_type = "string")] named_records_json: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] deliverable_records_json: JsValue,
+        #[wasm_bindgen(js_name = namedRecordsJson, unchecked_param_type = "string")]
+        named_records_json: JsValue,
+        #[wasm_bindgen(js_name = deliverableRecordsJson, unchecked_param_type = "string")]
+        deliverable_records_json: JsValue,
     ) -> JsResult<PollAnswer> {
         let named = text(&named_records_json, "namedRecordsJson")?;
         let deliverable = text(&deliverable_records_json, "deliverableRecordsJson")?;
@@ -450,7 +431,7 @@ impl StorageTransmitter {
     #[wasm_bindgen(js_name = planSweep)]
     pub fn plan_sweep(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number")] budget: JsValue,
     ) -> JsResult<SweepPlan> {
         let (now, budget) = (int(&now_ms, "nowMs")?, int32(&budget, "budget")?);
@@ -466,8 +447,10 @@ impl StorageTransmitter {
     pub fn decide_sweep(
         &self,
         plan: &SweepPlan,
-        #[wasm_bindgen(unchecked_param_type = "string")] records_json: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "boolean")] loaded_full: JsValue,
+        #[wasm_bindgen(js_name = recordsJson, unchecked_param_type = "string")]
+        records_json: JsValue,
+        #[wasm_bindgen(js_name = loadedFull, unchecked_param_type = "boolean")]
+        loaded_full: JsValue,
     ) -> JsResult<JsValue> {
         let (records, full) = (
             text(&records_json, "recordsJson")?,

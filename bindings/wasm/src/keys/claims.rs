@@ -5,31 +5,18 @@ use wasm_bindgen::prelude::*;
 
 use super::{ClaimsBuilder, SetClaims};
 use crate::guard::{int, text, JsResult};
-use crate::num;
+use crate::opt_num;
 
-#[wasm_bindgen]
-impl SetClaims {
-    /// `exp`, whole seconds.
-    #[must_use]
-    pub fn exp(&self) -> Option<f64> {
-        self.0.exp().map(num)
-    }
-    /// `nbf`, whole seconds.
-    #[must_use]
-    pub fn nbf(&self) -> Option<f64> {
-        self.0.nbf().map(num)
-    }
-    /// `sub_id` (RFC 9493 Subject Identifier) as JSON object text.
-    #[wasm_bindgen(js_name = subIdJson)]
-    #[must_use]
-    pub fn sub_id_json(&self) -> Option<String> {
-        self.0.sub_id_json()
-    }
-    /// Every other top-level claim (private claims) as JSON object text.
-    #[wasm_bindgen(js_name = otherClaimsJson)]
-    #[must_use]
-    pub fn other_claims_json(&self) -> String {
-        self.0.other_claims_json()
+getters! {
+    impl SetClaims {
+        #[doc = "`sub_id` (RFC 9493 Subject Identifier) as JSON object text."]
+        subIdJson: fn sub_id_json -> Option<String>;
+        #[doc = "Every other top-level claim (private claims) as JSON object text."]
+        otherClaimsJson: fn other_claims_json -> String;
+        #[doc = "`exp`, whole seconds."]
+        exp: fn exp -> Option<f64> = opt_num;
+        #[doc = "`nbf`, whole seconds."]
+        nbf: fn nbf -> Option<f64> = opt_num;
     }
 }
 
@@ -67,7 +54,7 @@ impl ClaimsBuilder {
     #[wasm_bindgen(js_name = subIdJson)]
     pub fn sub_id_json(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] sub_id_json: JsValue,
+        #[wasm_bindgen(js_name = subIdJson, unchecked_param_type = "string")] sub_id_json: JsValue,
     ) -> JsResult<ClaimsBuilder> {
         let json = text(&sub_id_json, "subIdJson")?;
         self.step(|b| b.sub_id_json(json))
@@ -79,7 +66,7 @@ impl ClaimsBuilder {
     pub fn claim(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] value_json: JsValue,
+        #[wasm_bindgen(js_name = valueJson, unchecked_param_type = "string")] value_json: JsValue,
     ) -> JsResult<ClaimsBuilder> {
         let (name, value) = (text(&name, "name")?, text(&value_json, "valueJson")?);
         self.step(|b| b.claim(name, value))
