@@ -1,8 +1,11 @@
 // The browser entry of `setpoll` (also Deno, Bun, workers, bundlers): the
 // wasm core with signatures on WebCrypto. WebCrypto is asynchronous, so the
 // crypto-bearing calls have async forms: verifySetAsync, signSetAsync and
-// Receiver#handleResponseAsync. The synchronous forms still work and use the
-// core's own (pure-Rust) arithmetic.
+// Receiver#handleResponseAsync. Two builds share this file: web/ (the
+// default) has no pure-Rust P-256/RSA code, so there the synchronous forms
+// refuse with a typed error (ArgumentError `async_only`; signSet, key
+// generation and PEM import: `backend_unavailable`); web-portable/ keeps
+// that code and the synchronous forms use it.
 import wasmInit, * as setpoll from "./setpoll.js";
 import * as web from "./crypto-web.js";
 
@@ -13,6 +16,37 @@ export const platformCrypto = web.available ? "webcrypto" : "portable";
 
 function install() {
   if (web.available) setpoll.installPlatformCrypto(web.provider);
+}
+
+const asyncOnly = (call, instead) =>
+  setpoll.platformError(
+    "argument",
+    "async_only",
+    `${call} needs the pure-Rust crypto, which this build leaves out: use ${instead}, or import setpoll/web-portable`,
+  );
+
+/**
+ * verifySet, synchronous: on the pure-Rust code, so only in web-portable/;
+ * in web/ an ArgumentError `async_only` (use verifySetAsync).
+ */
+export function verifySet(token, keyring, policy, nowMs) {
+  if (!setpoll.hasPortableCrypto()) throw asyncOnly("verifySet", "verifySetAsync");
+  return setpoll.verifySet(token, keyring, policy, nowMs);
+}
+
+// Receiver#handleResponse(Bytes) of a 200 would verify the batch's SETs
+// synchronously: without the pure-Rust code (web/) there is nothing to verify
+// them with, and refusing every SET would report them all to the ASPSP as
+// bad, so it throws instead (handleResponseAsync verifies first).
+let verdictsReady = false;
+for (const name of ["handleResponse", "handleResponseBytes"]) {
+  const sync = setpoll.Receiver.prototype[name];
+  setpoll.Receiver.prototype[name] = function (id, status, ...rest) {
+    if (status === 200 && !verdictsReady && !setpoll.hasPortableCrypto()) {
+      throw asyncOnly(`Receiver#${name}`, "handleResponseAsync");
+    }
+    return sync.call(this, id, status, ...rest);
+  };
 }
 
 let ready;
@@ -62,7 +96,7 @@ function verdict(p) {
  * the core finishes (claims, policy). Rejects with a VerifyError.
  */
 export async function verifySetAsync(token, keyring, policy, nowMs) {
-  if (!web.available) return setpoll.verifySet(token, keyring, policy, nowMs);
+  if (!web.available) return verifySet(token, keyring, policy, nowMs);
   const p = setpoll.prepareSet(token, keyring, policy);
   return setpoll.finishSet(p, await verdict(p), nowMs);
 }
@@ -137,9 +171,11 @@ setpoll.Receiver.prototype.handleResponseAsync = async function (id, status, bod
       }),
     );
   }
+  verdictsReady = web.available;
   try {
     return this.handleResponse(id, status, body, nowMs, retryAfter);
   } finally {
+    verdictsReady = false;
     web.forget();
   }
 };

@@ -363,7 +363,8 @@ pub fn prepare_sign_set(
 }
 
 /// A setpoll error for a platform crypto failure: `kind` `"verify"`,
-/// `"sign"` or `"key"` picks `VerifyError`, `SignError` or `KeyError`.
+/// `"sign"`, `"argument"` or `"key"` picks `VerifyError`, `SignError`,
+/// `ArgumentError` or `KeyError`.
 #[wasm_bindgen(js_name = platformError)]
 #[must_use]
 pub fn platform_error(kind: &str, code: &str, message: &str) -> JsValue {
@@ -373,7 +374,18 @@ pub fn platform_error(kind: &str, code: &str, message: &str) -> JsValue {
             setpoll_core::jose::JwsError::BadSignature,
         )),
         "sign" => host::SetpollError::Sign { code, detail },
+        "argument" => host::SetpollError::Argument { code, detail },
         _ => host::SetpollError::Key { code, detail },
     };
     crate::error::js_error(e)
+}
+
+/// Whether this build carries the pure-Rust P-256/RSA code (`false` in the
+/// platform-only browser build, `web/`: there every signature is the
+/// platform's, and key generation and PEM import are `KeyError`
+/// `backend_unavailable`).
+#[wasm_bindgen(js_name = hasPortableCrypto)]
+#[must_use]
+pub fn has_portable_crypto() -> bool {
+    setpoll_core::crypto::Backend::Portable.is_available()
 }
