@@ -114,6 +114,16 @@ check("wycheproof: setpoll/crypto-web (WebCrypto) agrees on every case", async (
   assert(failures.length === 0, `${failures.length} disagreement(s): ${failures.slice(0, 5).join("; ")}`);
 });
 
+check("wycheproof: the pure-Rust fallback in wasm (web-portable verifyRawPortable) agrees on every case", async () => {
+  const file = await (await fetch("/wycheproof/wycheproof.json")).json();
+  const raw = ({ alg, jwk, signingInput, signature }) => portable.verifyRawPortable(alg, JSON.stringify(jwk), signingInput, signature);
+  const { counts, failures } = await runWycheproof(file, raw, "sync");
+  console.log(`wycheproof web-portable: ${describeCounts(counts)}`);
+  const want = expectedCounts(file);
+  assert(Object.keys(want).every((k) => counts[k] === want[k]) && file.cases.length > 0, `ran ${describeCounts(counts)}`);
+  assert(failures.length === 0, `${failures.length} disagreement(s): ${failures.slice(0, 5).join("; ")}`);
+});
+
 // --- the golden vectors on WebCrypto and on the pure-Rust fallback ---------
 const vectors = async (name) => (await (await fetch(`./vectors/${name}`)).json()).cases;
 async function outcome(fn) {

@@ -80,12 +80,14 @@ function publicKey(alg, jwkJson) {
   return key;
 }
 
-// The platform's verdict on a prepared SET (false for anything it refuses):
-// the keyring's own key, imported once (by handle), else the key's JWK.
+// The platform's verdict on a prepared SET, a promise of a boolean (false
+// for anything it refuses): the keyring's own key, imported once (by handle),
+// else the key's JWK. Few crossings into wasm and no async layers of its own:
+// this is most of what setpoll adds to WebCrypto's time. A signature of the
+// wrong length needs no check here: the core refuses it whatever the verdict.
 function verdict(p) {
-  if (!p.signatureLenOk) return false;
-  const alg = p.alg;
   const h = p.keyHandle;
+  const alg = (h !== undefined && web.algForHandle(h)) || p.alg;
   const key = (h !== undefined && web.keyForHandle(h)) || publicKey(alg, p.publicJwk);
   return web.verifyKey(alg, key, p.signingInput, p.signature);
 }
@@ -95,10 +97,49 @@ function verdict(p) {
  * (limits, parsing, header, algorithm, key selection), WebCrypto verifies,
  * the core finishes (claims, policy). Rejects with a VerifyError.
  */
-export async function verifySetAsync(token, keyring, policy, nowMs) {
-  if (!web.available) return verifySet(token, keyring, policy, nowMs);
-  const p = setpoll.prepareSet(token, keyring, policy);
-  return setpoll.finishSet(p, await verdict(p), nowMs);
+// Policies converted once, by object (and its JSON, so a changed object is
+// converted again); anything unusual goes to prepareSet, which reports it.
+const policies = new WeakMap();
+function prepare(token, keyring, policy) {
+  let json;
+  try {
+    json = JSON.stringify(policy);
+  } catch {
+    return setpoll.prepareSet(token, keyring, policy);
+  }
+  let c = policy !== null && typeof policy === "object" ? policies.get(policy) : undefined;
+  if (c === undefined || c.json !== json) {
+    try {
+      c = { json, compiled: setpoll.compilePolicy(policy) };
+    } catch {
+      return setpoll.prepareSet(token, keyring, policy);
+    }
+    if (policy !== null && typeof policy === "object") policies.set(policy, c);
+  }
+  return setpoll.prepareSetWith(token, keyring, c.compiled);
+}
+
+export function verifySetAsync(token, keyring, policy, nowMs) {
+  if (!web.available) return new Promise((resolve) => resolve(verifySet(token, keyring, policy, nowMs)));
+  let p, ok, pending;
+  try {
+    p = prepare(token, keyring, policy);
+    // WebCrypto verifies off the main thread: start it, check the claims
+    // meanwhile, then settle with its verdict (finishSet's outcome either way).
+    ok = verdict(p);
+    pending = setpoll.finishSetAhead(p, nowMs);
+  } catch (e) {
+    return Promise.reject(e);
+  } finally {
+    p?.free();
+  }
+  return ok.then((verdictOk) => {
+    try {
+      return pending.settle(verdictOk);
+    } finally {
+      pending.free();
+    }
+  });
 }
 
 // Private keys imported into WebCrypto (non-extractable), per SigningKey.

@@ -298,6 +298,39 @@ pub fn prepare_set(
         .map(|p| PreparedSet(Some(p)))
 }
 
+/// A verification policy converted once (`compilePolicy`), for
+/// `prepareSetWith`: converting a policy object is a good part of a
+/// prepared verification's time.
+#[wasm_bindgen]
+pub struct CompiledPolicy(host::VerifyPolicy);
+
+/// `policy`, checked and converted as `prepareSet` does.
+///
+/// # Errors
+/// `TypeError` or `ArgumentError` for a bad policy.
+#[wasm_bindgen(js_name = compilePolicy)]
+pub fn compile_policy(
+    #[wasm_bindgen(unchecked_param_type = "VerifyPolicy")] policy: JsValue,
+) -> JsResult<CompiledPolicy> {
+    data(&policy, "policy").map(CompiledPolicy)
+}
+
+/// `prepareSet` with a compiled policy.
+///
+/// # Errors
+/// As `prepareSet`.
+#[wasm_bindgen(js_name = prepareSetWith)]
+pub fn prepare_set_with(
+    #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+    keyring: &Keyring,
+    policy: &CompiledPolicy,
+) -> JsResult<PreparedSet> {
+    let token = text(&token, "token")?;
+    host::prepare_set(&token, &keyring.0, policy.0.clone())
+        .or_throw()
+        .map(|p| PreparedSet(Some(p)))
+}
+
 /// The rest of `verifySet`: the platform's verdict on the signature, then
 /// the claims at `nowMs`. Consumes the prepared SET.
 ///
@@ -312,6 +345,61 @@ pub fn finish_set(
     let (ok, now) = (flag(&signature_ok, "signatureOk")?, int(&now_ms, "nowMs")?);
     let p = prepared.0.take().ok_or_else(spent)?;
     host::finish_set(p, ok, now).or_throw().map(VerifiedSet)
+}
+
+/// `finishSet`'s work done before the verdict is in (`finishSetAhead`):
+/// the claims checks run while the platform verifies the signature.
+#[wasm_bindgen]
+pub struct PendingSet(Option<host::VerifiedSet>, Option<host::SetpollError>);
+
+#[wasm_bindgen]
+impl PendingSet {
+    /// The outcome `finishSet` gives for this verdict: `false` is
+    /// `VerifyError` `bad_signature` whatever the claims, as in `finishSet`,
+    /// which checks the signature first. Consumes the pending SET.
+    ///
+    /// # Errors
+    /// `VerifyError`; `ArgumentError` (`already_finished`).
+    pub fn settle(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "boolean")] signature_ok: JsValue,
+    ) -> JsResult<VerifiedSet> {
+        let ok = flag(&signature_ok, "signatureOk")?;
+        let (verified, error) = (self.0.take(), self.1.take());
+        match (ok, verified, error) {
+            (_, None, None) => Err(spent()),
+            (false, _, _) => Err(crate::error::js_error(bad_signature())),
+            (true, Some(v), _) => Ok(VerifiedSet(v)),
+            (true, None, Some(e)) => Err(crate::error::js_error(e)),
+        }
+    }
+}
+
+fn bad_signature() -> host::SetpollError {
+    host::SetpollError::from(setpoll_core::set::VerifyError::Jws(
+        setpoll_core::jose::JwsError::BadSignature,
+    ))
+}
+
+/// `finishSet` for a `true` verdict, computed now, while the platform's
+/// verdict is still pending; `settle(verdict)` then gives exactly what
+/// `finishSet(prepared, verdict, nowMs)` gives. Consumes the prepared SET.
+///
+/// # Errors
+/// `ArgumentError` (`already_finished`, a bad `nowMs`).
+#[wasm_bindgen(js_name = finishSetAhead)]
+pub fn finish_set_ahead(
+    prepared: &mut PreparedSet,
+    #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+) -> JsResult<PendingSet> {
+    let now = int(&now_ms, "nowMs")?;
+    let p = prepared.0.take().ok_or_else(spent)?;
+    match host::finish_set(p, true, now) {
+        Ok(v) => Ok(PendingSet(Some(v), None)),
+        // A bad argument is refused now, whatever the verdict, as finishSet does.
+        Err(e @ host::SetpollError::Argument { .. }) => Err(crate::error::js_error(e)),
+        Err(e) => Ok(PendingSet(None, Some(e))),
+    }
 }
 
 /// A SET before its signature (`prepareSignSet`).
@@ -370,9 +458,7 @@ pub fn prepare_sign_set(
 pub fn platform_error(kind: &str, code: &str, message: &str) -> JsValue {
     let (code, detail) = (code.to_owned(), message.to_owned());
     let e = match kind {
-        "verify" => host::SetpollError::from(setpoll_core::set::VerifyError::Jws(
-            setpoll_core::jose::JwsError::BadSignature,
-        )),
+        "verify" => bad_signature(),
         "sign" => host::SetpollError::Sign { code, detail },
         "argument" => host::SetpollError::Argument { code, detail },
         _ => host::SetpollError::Key { code, detail },
@@ -388,4 +474,37 @@ pub fn platform_error(kind: &str, code: &str, message: &str) -> JsValue {
 #[must_use]
 pub fn has_portable_crypto() -> bool {
     setpoll_core::crypto::Backend::Portable.is_available()
+}
+
+/// The pure-Rust backend's raw check (only in the builds that carry it:
+/// `node/`, `web-portable/`), for tests such as Wycheproof: whether
+/// `signature` verifies over `signingInput` under the public `jwk` (JSON)
+/// for `alg`, on the portable code whatever platform is installed. `false`
+/// for a malformed or refused key, an unknown `alg`, a wrong-length or bad
+/// signature.
+///
+/// # Errors
+/// `TypeError` for arguments of the wrong type.
+#[cfg(feature = "portable")]
+#[wasm_bindgen(js_name = verifyRawPortable)]
+pub fn verify_raw_portable(
+    #[wasm_bindgen(unchecked_param_type = "string")] alg: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] jwk: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] signing_input: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] signature: JsValue,
+) -> JsResult<bool> {
+    let (alg, jwk) = (text(&alg, "alg")?, text(&jwk, "jwk")?);
+    let (input, signature) = (
+        bytes(&signing_input, "signingInput")?,
+        bytes(&signature, "signature")?,
+    );
+    let verdict = Algorithm::from_name(&alg).ok().and_then(|alg| {
+        let key = Jwk::from_json(jwk.as_bytes()).ok()?;
+        let verifier = key
+            .public_key()
+            .verifier(alg.scheme(), setpoll_core::crypto::Backend::Portable)
+            .ok()?;
+        Some(verifier.verify(&input, &signature).is_ok())
+    });
+    Ok(verdict.unwrap_or(false))
 }
