@@ -162,6 +162,23 @@ check("web/: what needs the pure-Rust code is a typed error", async () => {
   const verify = refusal(() => setpoll.verifySet(token, ring, {}, T0));
   assert(verify === "ArgumentError async_only", verify);
   assert((await setpoll.verifySetAsync(token, ring, {}, T0)).claims.jti() === "j", "async verifies");
+  // A private key whose d does not belong to its x, y: the core cannot tell
+  // without curve arithmetic; WebCrypto's import refuses it.
+  const other = JSON.parse(portable.SigningKey.generateEs256(seed(), "k").toPrivateJwk());
+  const mixed = setpoll.SigningKey.fromJwk(JSON.stringify({ ...JSON.parse(key.toPrivateJwk()), d: other.d }));
+  let err;
+  await setpoll.signSetAsync(claims, mixed, T0, "rfc8417").catch((e) => (err = e));
+  assert(err instanceof setpoll.SignError && err.code === "platform_failed", `mismatched d: ${err}`);
+  const pair = await crypto.subtle.generateKey(
+    { name: "RSA-PSS", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+    true,
+    ["sign"],
+  );
+  const { kty, n, e, d, p, q, dp, dq, qi } = await crypto.subtle.exportKey("jwk", pair.privateKey);
+  const rsa = setpoll.SigningKey.fromJwk(JSON.stringify({ kty, n, e, d, p, q, dp: dq, dq: dp, qi, kid: "r" }));
+  err = undefined;
+  await setpoll.signSetAsync(claims, rsa, T0, "rfc8417").catch((x) => (err = x));
+  assert(err instanceof setpoll.SignError && err.code === "platform_failed", `inconsistent RSA key: ${err}`);
 });
 
 check("verify.json: verifySetAsync on WebCrypto and verifySet on the fallback give the expected output", async () => {

@@ -54,16 +54,22 @@ fn sub(a: &Limbs, b: &Limbs) -> (Limbs, bool) {
     (out, borrow)
 }
 
-/// `a + b`, both below p, reduced below p.
-fn add_mod(a: &Limbs, b: &Limbs) -> Limbs {
-    let mut sum = [0u64; 4];
+/// `a + b` and the carry out.
+fn add(a: &Limbs, b: &Limbs) -> (Limbs, bool) {
+    let mut out = [0u64; 4];
     let mut carry = false;
-    for ((o, x), y) in sum.iter_mut().zip(a).zip(b) {
+    for ((o, x), y) in out.iter_mut().zip(a).zip(b) {
         let (s1, c1) = x.overflowing_add(*y);
         let (s2, c2) = s1.overflowing_add(u64::from(carry));
         *o = s2;
         carry = c1 || c2;
     }
+    (out, carry)
+}
+
+/// `a + b`, both below p, reduced below p.
+fn add_mod(a: &Limbs, b: &Limbs) -> Limbs {
+    let (sum, carry) = add(a, b);
     let (reduced, borrow) = sub(&sum, &P);
     if carry || !borrow {
         reduced
@@ -77,15 +83,7 @@ fn sub_mod(a: &Limbs, b: &Limbs) -> Limbs {
     let (diff, borrow) = sub(a, b);
     if borrow {
         // Wrapped below zero: adding p back wraps past 2^256 exactly once.
-        let mut out = [0u64; 4];
-        let mut carry = false;
-        for ((o, x), y) in out.iter_mut().zip(&diff).zip(&P) {
-            let (s1, c1) = x.overflowing_add(*y);
-            let (s2, c2) = s1.overflowing_add(u64::from(carry));
-            *o = s2;
-            carry = c1 || c2;
-        }
-        out
+        add(&diff, &P).0
     } else {
         diff
     }
