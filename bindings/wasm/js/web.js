@@ -121,23 +121,22 @@ function prepare(token, keyring, policy) {
 
 export function verifySetAsync(token, keyring, policy, nowMs) {
   if (!web.available) return new Promise((resolve) => resolve(verifySet(token, keyring, policy, nowMs)));
-  let p, ok, pending;
+  let p, ok;
   try {
     p = prepare(token, keyring, policy);
     // WebCrypto verifies off the main thread: start it, check the claims
     // meanwhile, then settle with its verdict (finishSet's outcome either way).
     ok = verdict(p);
-    pending = setpoll.finishSetAhead(p, nowMs);
+    p.checkAhead(nowMs);
   } catch (e) {
-    return Promise.reject(e);
-  } finally {
     p?.free();
+    return Promise.reject(e);
   }
   return ok.then((verdictOk) => {
     try {
-      return pending.settle(verdictOk);
+      return p.settle(verdictOk);
     } finally {
-      pending.free();
+      p.free();
     }
   });
 }

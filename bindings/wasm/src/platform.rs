@@ -202,9 +202,13 @@ pub fn install_platform_crypto(
     Ok(())
 }
 
-/// A SET checked up to its signature (`prepareSet`).
+/// A SET checked up to its signature (`prepareSet`); after `checkAhead`,
+/// the outcome waiting for the verdict.
 #[wasm_bindgen]
-pub struct PreparedSet(Option<host::PreparedSet>);
+pub struct PreparedSet(
+    Option<host::PreparedSet>,
+    Option<Result<host::VerifiedSet, host::SetpollError>>,
+);
 
 fn spent() -> JsValue {
     crate::error::js_error(host::SetpollError::Argument {
@@ -217,6 +221,46 @@ fn spent() -> JsValue {
 impl PreparedSet {
     fn get(&self) -> JsResult<&host::PreparedSet> {
         self.0.as_ref().ok_or_else(spent)
+    }
+    /// `finishSet` for a `true` verdict, computed now, while the platform's
+    /// verdict is still pending (the claims checks then overlap with the
+    /// platform's work); `settle(verdict)` gives exactly what
+    /// `finishSet(prepared, verdict, nowMs)` would. The getters are spent
+    /// afterwards.
+    ///
+    /// # Errors
+    /// `ArgumentError` (`already_finished`, a bad `nowMs`), now, as
+    /// `finishSet` would.
+    #[wasm_bindgen(js_name = checkAhead)]
+    pub fn check_ahead(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+    ) -> JsResult<()> {
+        let now = int(&now_ms, "nowMs")?;
+        let p = self.0.take().ok_or_else(spent)?;
+        self.1 = Some(match host::finish_set(p, true, now) {
+            // A bad argument is refused now, whatever the verdict.
+            Err(e @ host::SetpollError::Argument { .. }) => return Err(crate::error::js_error(e)),
+            outcome => outcome,
+        });
+        Ok(())
+    }
+    /// The outcome `finishSet` gives for this verdict, after `checkAhead`:
+    /// `false` is `VerifyError` `bad_signature` whatever the claims, as in
+    /// `finishSet`, which checks the signature first. Once.
+    ///
+    /// # Errors
+    /// `VerifyError`; `ArgumentError` (`already_finished`).
+    pub fn settle(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "boolean")] signature_ok: JsValue,
+    ) -> JsResult<VerifiedSet> {
+        let ok = flag(&signature_ok, "signatureOk")?;
+        match (self.1.take().ok_or_else(spent)?, ok) {
+            (_, false) => Err(crate::error::js_error(bad_signature())),
+            (Ok(v), true) => Ok(VerifiedSet(v)),
+            (Err(e), true) => Err(crate::error::js_error(e)),
+        }
     }
     /// The bytes the signature covers.
     ///
@@ -295,7 +339,7 @@ pub fn prepare_set(
     let (token, policy) = (text(&token, "token")?, data(&policy, "policy")?);
     host::prepare_set(&token, &keyring.0, policy)
         .or_throw()
-        .map(|p| PreparedSet(Some(p)))
+        .map(|p| PreparedSet(Some(p), None))
 }
 
 /// A verification policy converted once (`compilePolicy`), for
@@ -328,7 +372,7 @@ pub fn prepare_set_with(
     let token = text(&token, "token")?;
     host::prepare_set(&token, &keyring.0, policy.0.clone())
         .or_throw()
-        .map(|p| PreparedSet(Some(p)))
+        .map(|p| PreparedSet(Some(p), None))
 }
 
 /// The rest of `verifySet`: the platform's verdict on the signature, then
@@ -347,59 +391,10 @@ pub fn finish_set(
     host::finish_set(p, ok, now).or_throw().map(VerifiedSet)
 }
 
-/// `finishSet`'s work done before the verdict is in (`finishSetAhead`):
-/// the claims checks run while the platform verifies the signature.
-#[wasm_bindgen]
-pub struct PendingSet(Option<host::VerifiedSet>, Option<host::SetpollError>);
-
-#[wasm_bindgen]
-impl PendingSet {
-    /// The outcome `finishSet` gives for this verdict: `false` is
-    /// `VerifyError` `bad_signature` whatever the claims, as in `finishSet`,
-    /// which checks the signature first. Consumes the pending SET.
-    ///
-    /// # Errors
-    /// `VerifyError`; `ArgumentError` (`already_finished`).
-    pub fn settle(
-        &mut self,
-        #[wasm_bindgen(unchecked_param_type = "boolean")] signature_ok: JsValue,
-    ) -> JsResult<VerifiedSet> {
-        let ok = flag(&signature_ok, "signatureOk")?;
-        let (verified, error) = (self.0.take(), self.1.take());
-        match (ok, verified, error) {
-            (_, None, None) => Err(spent()),
-            (false, _, _) => Err(crate::error::js_error(bad_signature())),
-            (true, Some(v), _) => Ok(VerifiedSet(v)),
-            (true, None, Some(e)) => Err(crate::error::js_error(e)),
-        }
-    }
-}
-
 fn bad_signature() -> host::SetpollError {
     host::SetpollError::from(setpoll_core::set::VerifyError::Jws(
         setpoll_core::jose::JwsError::BadSignature,
     ))
-}
-
-/// `finishSet` for a `true` verdict, computed now, while the platform's
-/// verdict is still pending; `settle(verdict)` then gives exactly what
-/// `finishSet(prepared, verdict, nowMs)` gives. Consumes the prepared SET.
-///
-/// # Errors
-/// `ArgumentError` (`already_finished`, a bad `nowMs`).
-#[wasm_bindgen(js_name = finishSetAhead)]
-pub fn finish_set_ahead(
-    prepared: &mut PreparedSet,
-    #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
-) -> JsResult<PendingSet> {
-    let now = int(&now_ms, "nowMs")?;
-    let p = prepared.0.take().ok_or_else(spent)?;
-    match host::finish_set(p, true, now) {
-        Ok(v) => Ok(PendingSet(Some(v), None)),
-        // A bad argument is refused now, whatever the verdict, as finishSet does.
-        Err(e @ host::SetpollError::Argument { .. }) => Err(crate::error::js_error(e)),
-        Err(e) => Ok(PendingSet(None, Some(e))),
-    }
 }
 
 /// A SET before its signature (`prepareSignSet`).

@@ -139,8 +139,8 @@ const calls = {
   compilePolicy: [(a) => sp.compilePolicy(a), ["data", {}]],
   verifyRawPortable: [(a, b, c, d) => sp.verifyRawPortable(a, b, c, d), ["string", "ES256"], ["string", JSON.stringify(JSON.parse(VERIFY.jwksJson).keys[0])], ["bytes", new Uint8Array(3)], ["bytes", new Uint8Array(64)]],
   prepareSetWith: [(a, b, c) => sp.prepareSetWith(a, b, c), ["string", token], ["handle", keyring], ["handle", sp.compilePolicy({})]],
-  finishSetAhead: [(a, b) => sp.finishSetAhead(a, b), ["handle", sp.prepareSet(token, keyring, {})], ["uint", NOW]],
-  "PendingSet.settle": [(a) => sp.finishSetAhead(sp.prepareSet(token, keyring, {}), NOW).settle(a), ["bool", true]],
+  "PreparedSet.checkAhead": [(a) => sp.prepareSet(token, keyring, {}).checkAhead(a), ["uint", NOW]],
+  "PreparedSet.settle": [(a) => { const p = sp.prepareSet(token, keyring, {}); p.checkAhead(NOW); return p.settle(a); }, ["bool", true]],
   prepareSignSet: [(a, b, c, d) => sp.prepareSignSet(a, b, c, d), ["handle", claims], ["handle", key], ["uint", NOW], ["data", "rfc8417"]],
   "PreparedSignature.assemble": [(a) => sp.prepareSignSet(claims, key, NOW, "rfc8417").assemble(a), ["bytes", new Uint8Array(64)]],
   installPlatformCrypto: [(a) => sp.installPlatformCrypto(a), ["provider", undefined]],
@@ -182,7 +182,7 @@ test("every export refuses bad arguments with a TypeError or a SetpollError, and
   const untested = functions
     .map(([n]) => n)
     .filter((n) => !exported.has(n))
-    .filter((n) => !["version", "hasPortableCrypto", "noop", "setErrCodes", "emptyPollResponse", "transmitterDefaults", "Jwk", "JwkSet", "SetClaims", "PollWait", "PollAnswer", "EnqueuePlan", "PollPlan", "SweepPlan", "VerifiedSet", "PreparedSet", "CompiledPolicy", "PendingSet"].includes(n));
+    .filter((n) => !["version", "hasPortableCrypto", "noop", "setErrCodes", "emptyPollResponse", "transmitterDefaults", "Jwk", "JwkSet", "SetClaims", "PollWait", "PollAnswer", "EnqueuePlan", "PollPlan", "SweepPlan", "VerifiedSet", "PreparedSet", "CompiledPolicy"].includes(n));
   assert.deepEqual(untested, [], "exports without bad-input rows (or without arguments)");
   // The error classes: real Errors, one subclass per concern, with a stack.
   assert.ok(new sp.SetpollError("SetpollError", "c", "m") instanceof Error);
