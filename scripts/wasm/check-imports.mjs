@@ -14,13 +14,14 @@ import { gzipSync } from "node:zlib";
 
 // Two builds, told apart by folder. The platform build (web/, the default
 // browser entry, without the pure-Rust curve and RSA code): target 150 KiB
-// gzipped (issue 16; reported when missed), regression guard PLATFORM_LIMIT.
+// gzipped (issue 16; reported when missed), regression guard PLATFORM_LIMIT
+// (250 KiB; 247.0 KiB when the builds were split).
 // The portable build (node/, web-portable/): guard PORTABLE_LIMIT (raised
 // from 320 to 336 KiB for the platform-crypto layer, 328.6 KiB; then to
 // 344 KiB for serde_json's correctly rounded float reader, 341.6 KiB, which
 // exp/nbf need to read back the number they were written as).
 const GZIP_TARGET = 150 * 1024;
-const PLATFORM_LIMIT = 248 * 1024;
+const PLATFORM_LIMIT = 250 * 1024;
 const PORTABLE_LIMIT = 344 * 1024;
 const glueModule = (m) => m === "wbg" || /^\.\/[\w-]+_bg\.js$/.test(m);
 const glueName = (n) => n.startsWith("__wbg_") || n.startsWith("__wbindgen_");
