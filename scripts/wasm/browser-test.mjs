@@ -16,6 +16,7 @@ const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const PAGE_DIR = join(ROOT, "bindings/wasm/browser");
 // SETPOLL_PKG: another build of the package (a folder holding web/).
 const PKG_DIR = join(process.env.SETPOLL_PKG ?? join(ROOT, "bindings/wasm/pkg"), "web");
+const PORTABLE_DIR = join(process.env.SETPOLL_PKG ?? join(ROOT, "bindings/wasm/pkg"), "web-portable");
 const VECTORS_DIR = join(ROOT, "tests/vectors");
 // The benchmark page (SETPOLL_BROWSER_PAGE=bench.html) also loads jose's
 // browser build (installed by scripts/wasm/bench.mjs) and the shared cases.
@@ -33,12 +34,14 @@ const TYPES = {
   ".wasm": "application/wasm",
 };
 
-// --- static server: / -> browser/, /pkg/ -> pkg/web/, /package/ -> pkg/ (its
+// --- static server: / -> browser/, /pkg/ -> pkg/web/, /pkg-portable/ ->
+// pkg/web-portable/, /package/ -> pkg/ (its
 // exports map), /vectors/ -> tests/vectors/, /wycheproof/ -> tests/wycheproof/
 function fileFor(urlPath) {
   const path = decodeURIComponent(urlPath.split("?")[0]);
   const routes = [
     ["/pkg/", PKG_DIR],
+    ["/pkg-portable/", PORTABLE_DIR],
     ["/package/", join(ROOT, "bindings/wasm/pkg")],
     ["/vectors/", VECTORS_DIR],
     ["/wycheproof/", join(ROOT, "tests/wycheproof")],

@@ -7,10 +7,14 @@
 #     wasm32 std here, so std is rebuilt with -Zbuild-std (RUSTC_BOOTSTRAP=1);
 #   - the wasm-bindgen CLI, at exactly the version bindings/wasm/Cargo.toml pins.
 #
+# Two builds of the crate: `portable` (the default features: the pure-Rust
+# P-256/RSA code as well as the platform's crypto) and `platform` (without it,
+# `--no-default-features`: every signature on WebCrypto, much smaller).
 # Output (see bindings/wasm/README.md for why this layout):
-#   pkg/node/  `wasm-bindgen --target nodejs`: CommonJS, synchronous, `main`
-#   pkg/web/   `wasm-bindgen --target web`: ES module for browsers and bundlers;
-#              web/inline.js (the default) inlines the .wasm and needs no init()
+#   pkg/node/  portable, `wasm-bindgen --target nodejs`: CommonJS, synchronous, `main`
+#   pkg/web/   platform, `wasm-bindgen --target web`: ES module for browsers and
+#              bundlers; web/inline.js (the default) inlines the .wasm, no init()
+#   pkg/web-portable/  portable, the same layout as web/ (the fallback entry)
 #   pkg/package.json (metadata from Cargo.toml), pkg/README.md, pkg/LICENSE
 # Then checks the .wasm imports nothing but wasm-bindgen's own glue.
 set -euo pipefail
@@ -76,7 +80,6 @@ WASM_BINDGEN=$(command -v wasm-bindgen)
 # (sort, formatting). Together they take about 20 KiB off the gzipped .wasm.
 # wasm-opt is not used: binaryen 108 and 132 both make the file smaller raw
 # but larger gzipped (257 -> 270 KB at -Oz), and gzipped is what is served.
-log "cargo build --release --target wasm32-unknown-unknown"
 TARGET_DIR=$ROOT/target/wasm-debian
 SIZE_CRATES=(primeorder elliptic-curve ecdsa sha2 rsa num-bigint-dig)
 SPEED_CRATES=(p256 crypto-bigint ctutils cmov compiler_builtins serde_json base64ct ${SETPOLL_WASM_SPEED_CRATES:-})
@@ -87,14 +90,25 @@ done
 for crate in "${SPEED_CRATES[@]}"; do
     CONFIG_FLAGS+=(--config "profile.release.package.$crate.opt-level=3")
 done
-PATH=/usr/bin:$PATH RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$TARGET_DIR \
-RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
-CARGO_PROFILE_RELEASE_LTO=${SETPOLL_WASM_LTO:-true} CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
-CARGO_PROFILE_RELEASE_PANIC=abort CARGO_PROFILE_RELEASE_OPT_LEVEL=${SETPOLL_WASM_OPT_LEVEL:-z} \
-    /usr/bin/cargo build --quiet --release -p setpoll-wasm "${CONFIG_FLAGS[@]}" \
-    --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort \
-    -Zbuild-std-features=optimize_for_size
-WASM=$TARGET_DIR/wasm32-unknown-unknown/release/setpoll_wasm.wasm
+OUT_DIR=$TARGET_DIR/setpoll-wasm
+mkdir -p "$OUT_DIR"
+# build_wasm NAME [cargo flags...]: one variant, copied to $OUT_DIR/NAME.wasm
+# (both variants share the target dir; only the last crates differ).
+build_wasm() {
+    local name=$1
+    shift
+    log "cargo build --release --target wasm32-unknown-unknown ($name)"
+    PATH=/usr/bin:$PATH RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$TARGET_DIR \
+    RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+    CARGO_PROFILE_RELEASE_LTO=${SETPOLL_WASM_LTO:-true} CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
+    CARGO_PROFILE_RELEASE_PANIC=abort CARGO_PROFILE_RELEASE_OPT_LEVEL=${SETPOLL_WASM_OPT_LEVEL:-z} \
+        /usr/bin/cargo build --quiet --release -p setpoll-wasm "${CONFIG_FLAGS[@]}" "$@" \
+        --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort \
+        -Zbuild-std-features=optimize_for_size
+    cp "$TARGET_DIR/wasm32-unknown-unknown/release/setpoll_wasm.wasm" "$OUT_DIR/$name.wasm"
+}
+build_wasm portable
+build_wasm platform --no-default-features
 
 # The core must never pull the native crypto backend into the wasm build.
 if PATH=/usr/bin:$PATH /usr/bin/cargo tree -q -p setpoll-wasm --target wasm32-unknown-unknown \
@@ -103,27 +117,32 @@ if PATH=/usr/bin:$PATH /usr/bin/cargo tree -q -p setpoll-wasm --target wasm32-un
 fi
 
 # --- wasm-bindgen -----------------------------------------------------------
-log "wasm-bindgen $WB_VERSION -> $CRATE/pkg/{node,web}"
+log "wasm-bindgen $WB_VERSION -> $CRATE/pkg/{node,web,web-portable}"
 rm -rf "$PKG"
 mkdir -p "$PKG"
 # The name section (function names, ~45% of the file) only helps debuggers.
 BINDGEN_FLAGS=(--out-name setpoll --remove-name-section --remove-producers-section)
-"$WASM_BINDGEN" --target nodejs --out-dir "$PKG/node" "${BINDGEN_FLAGS[@]}" "$WASM"
-"$WASM_BINDGEN" --target web --out-dir "$PKG/web" "${BINDGEN_FLAGS[@]}" "$WASM"
+"$WASM_BINDGEN" --target nodejs --out-dir "$PKG/node" "${BINDGEN_FLAGS[@]}" "$OUT_DIR/portable.wasm"
+"$WASM_BINDGEN" --target web --out-dir "$PKG/web" "${BINDGEN_FLAGS[@]}" "$OUT_DIR/platform.wasm"
+"$WASM_BINDGEN" --target web --out-dir "$PKG/web-portable" "${BINDGEN_FLAGS[@]}" "$OUT_DIR/portable.wasm"
 # node/ is CommonJS, web/ is ESM: say so per folder, so both load in Node too.
 printf '{ "type": "commonjs" }\n' >"$PKG/node/package.json"
-printf '{ "type": "module" }\n' >"$PKG/web/package.json"
 # The entries (index.js) wrap wasm-bindgen's module and install the
 # platform's crypto: node:crypto (node/, synchronous) or WebCrypto (web/).
 JS=$CRATE/js
-for dir in node web; do
-    cp "$JS/$dir.js" "$PKG/$dir/index.js"
-    cp "$JS/$dir.d.ts" "$PKG/$dir/index.d.ts"
-    cp "$JS/async.d.ts" "$JS/crypto.d.ts" "$JS/crypto-$dir.js" "$JS/crypto-$dir.d.ts" "$PKG/$dir/"
+for dir in node web web-portable; do
+    kind=${dir%-portable}
+    cp "$JS/$kind.js" "$PKG/$dir/index.js"
+    cp "$JS/$kind.d.ts" "$PKG/$dir/index.d.ts"
+    cp "$JS/async.d.ts" "$JS/crypto.d.ts" "$JS/crypto-$kind.js" "$JS/crypto-$kind.d.ts" "$PKG/$dir/"
+    if [ "$kind" = web ]; then
+        printf '{ "type": "module" }\n' >"$PKG/$dir/package.json"
+        # inline.js: ready on import (the .wasm inlined as base64; see the
+        # script for why), wrapping index.js; web/inline.js is the default
+        # browser/bundler entry.
+        node "$ROOT/scripts/wasm/inline.mjs" "$PKG/$dir" index.js
+    fi
 done
-# web/inline.js: the default browser/bundler entry, ready on import (the .wasm
-# inlined as base64; see the script for why), wrapping web/index.js.
-node "$ROOT/scripts/wasm/inline.mjs" "$PKG/web" index.js
 cp "$CRATE/README.md" "$PKG/README.md"
 cp LICENSE "$PKG/LICENSE"
 
@@ -164,6 +183,10 @@ cat >"$PKG/package.json" <<JSON
       "types": "./web/index.d.ts",
       "default": "./web/index.js"
     },
+    "./web-portable": {
+      "types": "./web-portable/inline.d.ts",
+      "default": "./web-portable/inline.js"
+    },
     "./node": {
       "types": "./node/index.d.ts",
       "default": "./node/index.js"
@@ -179,11 +202,12 @@ cat >"$PKG/package.json" <<JSON
     "./setpoll_bg.wasm": "./web/setpoll_bg.wasm",
     "./package.json": "./package.json"
   },
-  "files": ["node/", "web/", "README.md", "LICENSE"],
+  "files": ["node/", "web/", "web-portable/", "README.md", "LICENSE"],
   "engines": { "node": ">=18" }
 }
 JSON
 
 # --- the .wasm imports only wasm-bindgen glue; report its size --------------
-node "$ROOT/scripts/wasm/check-imports.mjs" "$PKG/node/setpoll_bg.wasm" "$PKG/web/setpoll_bg.wasm"
+node "$ROOT/scripts/wasm/check-imports.mjs" "$PKG/node/setpoll_bg.wasm" "$PKG/web/setpoll_bg.wasm" \
+    "$PKG/web-portable/setpoll_bg.wasm"
 log "done: $CRATE/pkg"

@@ -12,14 +12,17 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { gzipSync } from "node:zlib";
 
-// Target: under 150 KiB gzipped (issue 16: the browser build without the
-// pure-Rust curve and RSA code; reported when missed); hard limit: a
-// regression guard the build fails on (raised from 320 to 336 KiB for the
-// platform-crypto layer, 328.6 KiB, while the pure-Rust code is still in;
-// then to 344 KiB for serde_json's correctly rounded float reader, 341.6 KiB,
-// which exp/nbf need to read back the number they were written as).
+// Two builds, told apart by folder. The platform build (web/, the default
+// browser entry, without the pure-Rust curve and RSA code): target 150 KiB
+// gzipped (issue 16; reported when missed), regression guard PLATFORM_LIMIT
+// (250 KiB; 247.0 KiB when the builds were split).
+// The portable build (node/, web-portable/): guard PORTABLE_LIMIT (raised
+// from 320 to 336 KiB for the platform-crypto layer, 328.6 KiB; then to
+// 344 KiB for serde_json's correctly rounded float reader, 341.6 KiB, which
+// exp/nbf need to read back the number they were written as).
 const GZIP_TARGET = 150 * 1024;
-const GZIP_LIMIT = 344 * 1024;
+const PLATFORM_LIMIT = 250 * 1024;
+const PORTABLE_LIMIT = 344 * 1024;
 const glueModule = (m) => m === "wbg" || /^\.\/[\w-]+_bg\.js$/.test(m);
 const glueName = (n) => n.startsWith("__wbg_") || n.startsWith("__wbindgen_");
 
@@ -31,8 +34,11 @@ for (const path of process.argv.slice(2)) {
   const bad = imports.filter((i) => !glueModule(i.module) || !glueName(i.name));
   const modules = [...new Set(imports.map((i) => i.module))];
   const gz = gzipSync(bytes, { level: 9 }).length;
+  const build = path.includes("/web/") ? "web" : path.includes("/node/") ? "node" : path.includes("/web-portable/") ? "web-portable" : "?";
+  const platformOnly = build === "web";
+  const limit = platformOnly ? PLATFORM_LIMIT : PORTABLE_LIMIT;
   console.log(
-    `${basename(path)} (${path.includes("/web/") ? "web" : path.includes("/node/") ? "node" : "?"}): ` +
+    `${basename(path)} (${build}, ${platformOnly ? "platform crypto only" : "with the portable code"}): ` +
       `${imports.length} imports from [${modules.join(", ")}], ` +
       `${(bytes.length / 1024).toFixed(1)} KiB raw, ${(gz / 1024).toFixed(1)} KiB gzipped`,
   );
@@ -40,10 +46,10 @@ for (const path of process.argv.slice(2)) {
     console.error(`  host import outside the wasm-bindgen glue: ${i.module}.${i.name} (${i.kind})`);
     failures++;
   }
-  if (gz > GZIP_LIMIT) {
-    console.error(`  gzipped size ${gz} B exceeds the ${GZIP_LIMIT} B limit`);
+  if (gz > limit) {
+    console.error(`  gzipped size ${gz} B exceeds the ${limit} B limit`);
     failures++;
-  } else if (gz > GZIP_TARGET) {
+  } else if (platformOnly && gz > GZIP_TARGET) {
     console.log(`  note: gzipped size ${(gz / 1024).toFixed(1)} KiB is over the ${GZIP_TARGET / 1024} KiB target`);
   }
 }

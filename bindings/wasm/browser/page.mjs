@@ -1,6 +1,9 @@
-// Browser checks of the `setpoll` web build. Each check throws on failure;
-// the verdict goes to globalThis.__setpollResult and document.title.
+// Browser checks of the `setpoll` web builds: web/ (`setpoll`, WebCrypto
+// only) and web-portable/ (`portable`, with the pure-Rust code, for the
+// synchronous forms and the fallback). Each check throws on failure; the
+// verdict goes to globalThis.__setpollResult and document.title.
 import init, * as setpoll from "./pkg/index.js";
+import initPortable, * as portable from "./pkg-portable/index.js";
 import * as webCrypto from "./pkg/crypto-web.js";
 import { nul, policyOf } from "./vector-policy.mjs";
 import { describeCounts, expectedCounts, resolveExport, runWycheproof } from "./wycheproof.mjs";
@@ -54,33 +57,33 @@ const TPP = "7umx5nTR33811QyQfi";
 const T0 = 1700000000000;
 const seed = () => crypto.getRandomValues(new Uint8Array(32));
 const setFor = (key, jti, now) =>
-  setpoll.signSet(
-    new setpoll.ClaimsBuilder(ISS, jti, TPP, Math.floor(now / 1000)).customEvent("https://examplebank.com/events/ping", '{"n":1}').build(),
+  portable.signSet(
+    new portable.ClaimsBuilder(ISS, jti, TPP, Math.floor(now / 1000)).customEvent("https://examplebank.com/events/ping", '{"n":1}').build(),
     key,
     now,
     "rfc8417",
   );
 
-check("a SET signed with a key from crypto.getRandomValues verifies", () => {
-  const key = setpoll.SigningKey.generateEs256(seed(), "k1");
-  const ring = setpoll.Keyring.fromJwks(setpoll.jwksFromKeys([key]));
+check("web-portable: a SET signed with a key from crypto.getRandomValues verifies", () => {
+  const key = portable.SigningKey.generateEs256(seed(), "k1");
+  const ring = portable.Keyring.fromJwks(portable.jwksFromKeys([key]));
   const token = setFor(key, "evt-1", T0);
-  const v = setpoll.verifySet(token, ring, { issuer: ISS, audience: TPP }, T0);
+  const v = portable.verifySet(token, ring, { issuer: ISS, audience: TPP }, T0);
   assert(v.claims.jti() === "evt-1" && v.alg === "ES256" && v.kid === "k1", `${v.alg} ${v.kid}`);
   let err;
   try {
-    setpoll.verifySet(token, ring, { issuer: ISS, audience: "someone-else" }, T0);
+    portable.verifySet(token, ring, { issuer: ISS, audience: "someone-else" }, T0);
   } catch (e) {
     err = e;
   }
-  assert(err instanceof setpoll.VerifyError && err.setErr === "jwtAud", String(err && err.code));
+  assert(err instanceof portable.VerifyError && err.setErr === "jwtAud", String(err && err.code));
 });
 
-check("a poll round: transmitter queue and receiver in the page", () => {
-  const bank = setpoll.SigningKey.generateEs256(seed(), "bank-1");
-  const queue = new setpoll.MemoryTransmitter();
+check("web-portable: a poll round, transmitter queue and receiver in the page, synchronous", () => {
+  const bank = portable.SigningKey.generateEs256(seed(), "bank-1");
+  const queue = new portable.MemoryTransmitter();
   for (const jti of ["a", "b"]) queue.enqueue(setFor(bank, jti, T0), T0);
-  const rx = new setpoll.Receiver({ issuer: ISS, clientId: TPP, jwksJson: setpoll.jwksFromKeys([bank]) });
+  const rx = new portable.Receiver({ issuer: ISS, clientId: TPP, jwksJson: portable.jwksFromKeys([bank]) });
   const req = rx.nextRequest(T0);
   const batch = rx.handleResponse(req.id, 200, queue.handlePoll(TPP, req.body, T0).responseJson, T0);
   const jtis = batch.deliveries.map((d) => d.jti);
@@ -111,6 +114,16 @@ check("wycheproof: setpoll/crypto-web (WebCrypto) agrees on every case", async (
   assert(failures.length === 0, `${failures.length} disagreement(s): ${failures.slice(0, 5).join("; ")}`);
 });
 
+check("wycheproof: the pure-Rust fallback in wasm (web-portable verifyRawPortable) agrees on every case", async () => {
+  const file = await (await fetch("/wycheproof/wycheproof.json")).json();
+  const raw = ({ alg, jwk, signingInput, signature }) => portable.verifyRawPortable(alg, JSON.stringify(jwk), signingInput, signature);
+  const { counts, failures } = await runWycheproof(file, raw, "sync");
+  console.log(`wycheproof web-portable: ${describeCounts(counts)}`);
+  const want = expectedCounts(file);
+  assert(Object.keys(want).every((k) => counts[k] === want[k]) && file.cases.length > 0, `ran ${describeCounts(counts)}`);
+  assert(failures.length === 0, `${failures.length} disagreement(s): ${failures.slice(0, 5).join("; ")}`);
+});
+
 // --- the golden vectors on WebCrypto and on the pure-Rust fallback ---------
 const vectors = async (name) => (await (await fetch(`./vectors/${name}`)).json()).cases;
 async function outcome(fn) {
@@ -118,13 +131,54 @@ async function outcome(fn) {
     const v = await fn();
     return { ok: { claimsJson: v.claims.toJson(), alg: v.alg, kid: nul(v.kid) } };
   } catch (e) {
-    if (!(e instanceof setpoll.SetpollError)) throw e;
+    if (!(e instanceof setpoll.SetpollError || e instanceof portable.SetpollError)) throw e;
     return { error: { code: e.code, setErrObie: e.setErr, setErrRfc8935: e.setErrRfc8935, description: e.description } };
   }
 }
 
-check("the web entry runs on WebCrypto", () => {
+check("the web entry runs on WebCrypto, without the pure-Rust code; web-portable has it", () => {
   assert(setpoll.platformCrypto === "webcrypto", setpoll.platformCrypto);
+  assert(setpoll.hasPortableCrypto() === false && portable.hasPortableCrypto() === true, "builds");
+});
+
+const refusal = (fn) => {
+  try {
+    fn();
+  } catch (e) {
+    return `${e.name} ${e.code}`;
+  }
+  return "no error";
+};
+
+check("web/: what needs the pure-Rust code is a typed error", async () => {
+  const got = refusal(() => setpoll.SigningKey.generateEs256(seed(), "k"));
+  assert(got === "KeyError backend_unavailable", got);
+  const key = setpoll.SigningKey.fromJwk(portable.SigningKey.generateEs256(seed(), "k").toPrivateJwk());
+  const ring = setpoll.Keyring.fromJwks(setpoll.jwksFromKeys([key]));
+  const claims = new setpoll.ClaimsBuilder(ISS, "j", TPP, T0 / 1000).customEvent("https://examplebank.com/e", "{}").build();
+  const sync = refusal(() => setpoll.signSet(claims, key, T0, "rfc8417"));
+  assert(sync === "SignError backend_unavailable", sync);
+  const token = await setpoll.signSetAsync(claims, key, T0, "rfc8417");
+  const verify = refusal(() => setpoll.verifySet(token, ring, {}, T0));
+  assert(verify === "ArgumentError async_only", verify);
+  assert((await setpoll.verifySetAsync(token, ring, {}, T0)).claims.jti() === "j", "async verifies");
+  // A private key whose d does not belong to its x, y: the core cannot tell
+  // without curve arithmetic; WebCrypto's import refuses it.
+  const other = JSON.parse(portable.SigningKey.generateEs256(seed(), "k").toPrivateJwk());
+  const mixed = setpoll.SigningKey.fromJwk(JSON.stringify({ ...JSON.parse(key.toPrivateJwk()), d: other.d }));
+  let err;
+  await setpoll.signSetAsync(claims, mixed, T0, "rfc8417").catch((e) => (err = e));
+  assert(err instanceof setpoll.SignError && err.code === "platform_failed", `mismatched d: ${err}`);
+  const pair = await crypto.subtle.generateKey(
+    { name: "RSA-PSS", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+    true,
+    ["sign"],
+  );
+  const { kty, n, e, d, p, q, dp, dq, qi } = await crypto.subtle.exportKey("jwk", pair.privateKey);
+  const rsa = setpoll.SigningKey.fromJwk(JSON.stringify({ kty, n, e, d, p, q, dp: dq, dq: dp, qi, kid: "r" }));
+  err = undefined;
+  await setpoll.signSetAsync(claims, rsa, T0, "rfc8417").catch((x) => (err = x));
+  assert(err instanceof setpoll.SignError && err.code === "platform_failed", `inconsistent RSA key: ${err}`);
 });
 
 check("verify.json: verifySetAsync on WebCrypto and verifySet on the fallback give the expected output", async () => {
@@ -134,7 +188,7 @@ check("verify.json: verifySetAsync on WebCrypto and verifySet on the fallback gi
     const want = JSON.stringify(c.expect);
     const onWeb = await outcome(() => setpoll.verifySetAsync(c.token, setpoll.Keyring.fromJwks(c.jwksJson), policy, c.now));
     assert(JSON.stringify(onWeb) === want, `${c.name} (WebCrypto): ${JSON.stringify(onWeb)}`);
-    const onRust = await outcome(() => setpoll.verifySet(c.token, setpoll.Keyring.fromJwks(c.jwksJson, "portable"), policy, c.now));
+    const onRust = await outcome(() => portable.verifySet(c.token, portable.Keyring.fromJwks(c.jwksJson, "portable"), policy, c.now));
     assert(JSON.stringify(onRust) === want, `${c.name} (fallback): ${JSON.stringify(onRust)}`);
     n++;
   }
@@ -149,7 +203,7 @@ check("sign.json: the fallback byte for byte; WebCrypto's signatures carry the s
     if (c.expect.error) continue; // refusals are the core's, checked in Node
     const profile = c.profile.kind === "obie" ? { obie: { org_id: c.profile.orgId, trust_anchor: c.profile.trustAnchor } } : c.profile.kind;
     const claims = setpoll.SetClaims.fromJson(c.claimsJson);
-    const fallback = setpoll.signSet(claims, setpoll.SigningKey.fromJwk(c.privateJwkJson, "portable"), c.now, profile);
+    const fallback = portable.signSet(portable.SetClaims.fromJson(c.claimsJson), portable.SigningKey.fromJwk(c.privateJwkJson, "portable"), c.now, profile);
     assert(fallback === c.expect.ok.token, `${c.name}: fallback token differs`);
     const key = setpoll.SigningKey.fromJwk(c.privateJwkJson);
     const token = await setpoll.signSetAsync(claims, key, c.now, profile);
@@ -158,16 +212,17 @@ check("sign.json: the fallback byte for byte; WebCrypto's signatures carry the s
     const args = { alg: key.algorithm(), jwk: JSON.parse(key.toPublicJwk()), signingInput: new TextEncoder().encode(c.expect.ok.signingInput) };
     assert(await webCrypto.verifyRaw({ ...args, signature: unb64(token.slice(dot + 1)) }), `${c.name}: WebCrypto's signature`);
     assert(await webCrypto.verifyRaw({ ...args, signature: unb64(fallback.slice(fallback.lastIndexOf(".") + 1)) }), `${c.name}: the vector's signature`);
-    const ring = setpoll.Keyring.fromJwks(setpoll.jwksFromKeys([key]), "portable");
-    setpoll.verifySet(token, ring, { algorithms: [args.alg], acceptJwtTyp: true }, c.now);
+    const ring = portable.Keyring.fromJwks(JSON.stringify({ keys: [args.jwk] }), "portable");
+    portable.verifySet(token, ring, { algorithms: [args.alg], acceptJwtTyp: true }, c.now);
     signed++;
   }
   assert(signed >= 2, `${signed} signed`);
 });
 
 check("a receiver batch on WebCrypto (handleResponseAsync), one SET under the wrong key", async () => {
-  const bank = setpoll.SigningKey.generateEs256(seed(), "bank-1");
-  const impostor = setpoll.SigningKey.generateEs256(seed(), "bank-1");
+  const newKey = () => setpoll.SigningKey.fromJwk(portable.SigningKey.generateEs256(seed(), "bank-1").toPrivateJwk());
+  const bank = newKey();
+  const impostor = newKey();
   const claims = (jti) => new setpoll.ClaimsBuilder(ISS, jti, TPP, T0 / 1000).customEvent("https://examplebank.com/e", "{}").build();
   const queue = new setpoll.MemoryTransmitter();
   queue.enqueue(await setpoll.signSetAsync(claims("a"), bank, T0, "rfc8417"), T0);
@@ -190,6 +245,7 @@ async function run() {
   let passed = 0;
   try {
     await init(); // fetches ./pkg/setpoll_bg.wasm relative to the module
+    await initPortable();
     for (const { name, fn } of checks) {
       try {
         await fn();

@@ -90,12 +90,21 @@ export function keyForHandle(handle) {
   return k.key;
 }
 
-/** WebCrypto's verify on a CryptoKey (or a promise of one); false for anything it refuses. */
-export async function verifyKey(alg, key, signingInput, signature) {
+/** The algorithm a provider handle was imported for, or undefined. */
+export function algForHandle(handle) {
+  return handles.get(handle)?.alg;
+}
+
+/**
+ * WebCrypto's verify on a CryptoKey (or a promise of one): a promise of the
+ * verdict, false for anything it refuses (never a rejection).
+ */
+export function verifyKey(alg, key, signingInput, signature) {
   try {
-    return await subtle.verify(PARAMS[alg].op, key instanceof Promise ? await key : key, signature, signingInput);
+    const run = (k) => subtle.verify(PARAMS[alg].op, k, signature, signingInput);
+    return (key instanceof Promise ? key.then(run) : run(key)).catch(() => false);
   } catch {
-    return false;
+    return Promise.resolve(false);
   }
 }
 /** Forget every recorded verdict. */

@@ -1,8 +1,11 @@
 // The browser entry of `setpoll` (also Deno, Bun, workers, bundlers): the
 // wasm core with signatures on WebCrypto. WebCrypto is asynchronous, so the
 // crypto-bearing calls have async forms: verifySetAsync, signSetAsync and
-// Receiver#handleResponseAsync. The synchronous forms still work and use the
-// core's own (pure-Rust) arithmetic.
+// Receiver#handleResponseAsync. Two builds share this file: web/ (the
+// default) has no pure-Rust P-256/RSA code, so there the synchronous forms
+// refuse with a typed error (ArgumentError `async_only`; signSet, key
+// generation and PEM import: `backend_unavailable`); web-portable/ keeps
+// that code and the synchronous forms use it.
 import wasmInit, * as setpoll from "./setpoll.js";
 import * as web from "./crypto-web.js";
 
@@ -13,6 +16,37 @@ export const platformCrypto = web.available ? "webcrypto" : "portable";
 
 function install() {
   if (web.available) setpoll.installPlatformCrypto(web.provider);
+}
+
+const asyncOnly = (call, instead) =>
+  setpoll.platformError(
+    "argument",
+    "async_only",
+    `${call} needs the pure-Rust crypto, which this build leaves out: use ${instead}, or import setpoll/web-portable`,
+  );
+
+/**
+ * verifySet, synchronous: on the pure-Rust code, so only in web-portable/;
+ * in web/ an ArgumentError `async_only` (use verifySetAsync).
+ */
+export function verifySet(token, keyring, policy, nowMs) {
+  if (!setpoll.hasPortableCrypto()) throw asyncOnly("verifySet", "verifySetAsync");
+  return setpoll.verifySet(token, keyring, policy, nowMs);
+}
+
+// Receiver#handleResponse(Bytes) of a 200 would verify the batch's SETs
+// synchronously: without the pure-Rust code (web/) there is nothing to verify
+// them with, and refusing every SET would report them all to the ASPSP as
+// bad, so it throws instead (handleResponseAsync verifies first).
+let verdictsReady = false;
+for (const name of ["handleResponse", "handleResponseBytes"]) {
+  const sync = setpoll.Receiver.prototype[name];
+  setpoll.Receiver.prototype[name] = function (id, status, ...rest) {
+    if (status === 200 && !verdictsReady && !setpoll.hasPortableCrypto()) {
+      throw asyncOnly(`Receiver#${name}`, "handleResponseAsync");
+    }
+    return sync.call(this, id, status, ...rest);
+  };
 }
 
 let ready;
@@ -46,12 +80,14 @@ function publicKey(alg, jwkJson) {
   return key;
 }
 
-// The platform's verdict on a prepared SET (false for anything it refuses):
-// the keyring's own key, imported once (by handle), else the key's JWK.
+// The platform's verdict on a prepared SET, a promise of a boolean (false
+// for anything it refuses): the keyring's own key, imported once (by handle),
+// else the key's JWK. Few crossings into wasm and no async layers of its own:
+// this is most of what setpoll adds to WebCrypto's time. A signature of the
+// wrong length needs no check here: the core refuses it whatever the verdict.
 function verdict(p) {
-  if (!p.signatureLenOk) return false;
-  const alg = p.alg;
   const h = p.keyHandle;
+  const alg = (h !== undefined && web.algForHandle(h)) || p.alg;
   const key = (h !== undefined && web.keyForHandle(h)) || publicKey(alg, p.publicJwk);
   return web.verifyKey(alg, key, p.signingInput, p.signature);
 }
@@ -61,10 +97,48 @@ function verdict(p) {
  * (limits, parsing, header, algorithm, key selection), WebCrypto verifies,
  * the core finishes (claims, policy). Rejects with a VerifyError.
  */
-export async function verifySetAsync(token, keyring, policy, nowMs) {
-  if (!web.available) return setpoll.verifySet(token, keyring, policy, nowMs);
-  const p = setpoll.prepareSet(token, keyring, policy);
-  return setpoll.finishSet(p, await verdict(p), nowMs);
+// Policies converted once, by object (and its JSON, so a changed object is
+// converted again); anything unusual goes to prepareSet, which reports it.
+const policies = new WeakMap();
+function prepare(token, keyring, policy) {
+  let json;
+  try {
+    json = JSON.stringify(policy);
+  } catch {
+    return setpoll.prepareSet(token, keyring, policy);
+  }
+  let c = policy !== null && typeof policy === "object" ? policies.get(policy) : undefined;
+  if (c === undefined || c.json !== json) {
+    try {
+      c = { json, compiled: setpoll.compilePolicy(policy) };
+    } catch {
+      return setpoll.prepareSet(token, keyring, policy);
+    }
+    if (policy !== null && typeof policy === "object") policies.set(policy, c);
+  }
+  return setpoll.prepareSetWith(token, keyring, c.compiled);
+}
+
+export function verifySetAsync(token, keyring, policy, nowMs) {
+  if (!web.available) return new Promise((resolve) => resolve(verifySet(token, keyring, policy, nowMs)));
+  let p, ok;
+  try {
+    p = prepare(token, keyring, policy);
+    // WebCrypto verifies off the main thread: start it, check the claims
+    // meanwhile, then settle with its verdict (finishSet's outcome either way).
+    ok = verdict(p);
+    p.checkAhead(nowMs);
+  } catch (e) {
+    p?.free();
+    return Promise.reject(e);
+  }
+  return ok.then((verdictOk) => {
+    try {
+      return p.settle(verdictOk);
+    } finally {
+      p.free();
+    }
+  });
 }
 
 // Private keys imported into WebCrypto (non-extractable), per SigningKey.
@@ -137,9 +211,11 @@ setpoll.Receiver.prototype.handleResponseAsync = async function (id, status, bod
       }),
     );
   }
+  verdictsReady = web.available;
   try {
     return this.handleResponse(id, status, body, nowMs, retryAfter);
   } finally {
+    verdictsReady = false;
     web.forget();
   }
 };

@@ -202,9 +202,13 @@ pub fn install_platform_crypto(
     Ok(())
 }
 
-/// A SET checked up to its signature (`prepareSet`).
+/// A SET checked up to its signature (`prepareSet`); after `checkAhead`,
+/// the outcome waiting for the verdict.
 #[wasm_bindgen]
-pub struct PreparedSet(Option<host::PreparedSet>);
+pub struct PreparedSet(
+    Option<host::PreparedSet>,
+    Option<Result<host::VerifiedSet, host::SetpollError>>,
+);
 
 fn spent() -> JsValue {
     crate::error::js_error(host::SetpollError::Argument {
@@ -217,6 +221,46 @@ fn spent() -> JsValue {
 impl PreparedSet {
     fn get(&self) -> JsResult<&host::PreparedSet> {
         self.0.as_ref().ok_or_else(spent)
+    }
+    /// `finishSet` for a `true` verdict, computed now, while the platform's
+    /// verdict is still pending (the claims checks then overlap with the
+    /// platform's work); `settle(verdict)` gives exactly what
+    /// `finishSet(prepared, verdict, nowMs)` would. The getters are spent
+    /// afterwards.
+    ///
+    /// # Errors
+    /// `ArgumentError` (`already_finished`, a bad `nowMs`), now, as
+    /// `finishSet` would.
+    #[wasm_bindgen(js_name = checkAhead)]
+    pub fn check_ahead(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+    ) -> JsResult<()> {
+        let now = int(&now_ms, "nowMs")?;
+        let p = self.0.take().ok_or_else(spent)?;
+        self.1 = Some(match host::finish_set(p, true, now) {
+            // A bad argument is refused now, whatever the verdict.
+            Err(e @ host::SetpollError::Argument { .. }) => return Err(crate::error::js_error(e)),
+            outcome => outcome,
+        });
+        Ok(())
+    }
+    /// The outcome `finishSet` gives for this verdict, after `checkAhead`:
+    /// `false` is `VerifyError` `bad_signature` whatever the claims, as in
+    /// `finishSet`, which checks the signature first. Once.
+    ///
+    /// # Errors
+    /// `VerifyError`; `ArgumentError` (`already_finished`).
+    pub fn settle(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "boolean")] signature_ok: JsValue,
+    ) -> JsResult<VerifiedSet> {
+        let ok = flag(&signature_ok, "signatureOk")?;
+        match (self.1.take().ok_or_else(spent)?, ok) {
+            (_, false) => Err(crate::error::js_error(bad_signature())),
+            (Ok(v), true) => Ok(VerifiedSet(v)),
+            (Err(e), true) => Err(crate::error::js_error(e)),
+        }
     }
     /// The bytes the signature covers.
     ///
@@ -295,7 +339,40 @@ pub fn prepare_set(
     let (token, policy) = (text(&token, "token")?, data(&policy, "policy")?);
     host::prepare_set(&token, &keyring.0, policy)
         .or_throw()
-        .map(|p| PreparedSet(Some(p)))
+        .map(|p| PreparedSet(Some(p), None))
+}
+
+/// A verification policy converted once (`compilePolicy`), for
+/// `prepareSetWith`: converting a policy object is a good part of a
+/// prepared verification's time.
+#[wasm_bindgen]
+pub struct CompiledPolicy(host::VerifyPolicy);
+
+/// `policy`, checked and converted as `prepareSet` does.
+///
+/// # Errors
+/// `TypeError` or `ArgumentError` for a bad policy.
+#[wasm_bindgen(js_name = compilePolicy)]
+pub fn compile_policy(
+    #[wasm_bindgen(unchecked_param_type = "VerifyPolicy")] policy: JsValue,
+) -> JsResult<CompiledPolicy> {
+    data(&policy, "policy").map(CompiledPolicy)
+}
+
+/// `prepareSet` with a compiled policy.
+///
+/// # Errors
+/// As `prepareSet`.
+#[wasm_bindgen(js_name = prepareSetWith)]
+pub fn prepare_set_with(
+    #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+    keyring: &Keyring,
+    policy: &CompiledPolicy,
+) -> JsResult<PreparedSet> {
+    let token = text(&token, "token")?;
+    host::prepare_set(&token, &keyring.0, policy.0.clone())
+        .or_throw()
+        .map(|p| PreparedSet(Some(p), None))
 }
 
 /// The rest of `verifySet`: the platform's verdict on the signature, then
@@ -312,6 +389,12 @@ pub fn finish_set(
     let (ok, now) = (flag(&signature_ok, "signatureOk")?, int(&now_ms, "nowMs")?);
     let p = prepared.0.take().ok_or_else(spent)?;
     host::finish_set(p, ok, now).or_throw().map(VerifiedSet)
+}
+
+fn bad_signature() -> host::SetpollError {
+    host::SetpollError::from(setpoll_core::set::VerifyError::Jws(
+        setpoll_core::jose::JwsError::BadSignature,
+    ))
 }
 
 /// A SET before its signature (`prepareSignSet`).
@@ -363,17 +446,60 @@ pub fn prepare_sign_set(
 }
 
 /// A setpoll error for a platform crypto failure: `kind` `"verify"`,
-/// `"sign"` or `"key"` picks `VerifyError`, `SignError` or `KeyError`.
+/// `"sign"`, `"argument"` or `"key"` picks `VerifyError`, `SignError`,
+/// `ArgumentError` or `KeyError`.
 #[wasm_bindgen(js_name = platformError)]
 #[must_use]
 pub fn platform_error(kind: &str, code: &str, message: &str) -> JsValue {
     let (code, detail) = (code.to_owned(), message.to_owned());
     let e = match kind {
-        "verify" => host::SetpollError::from(setpoll_core::set::VerifyError::Jws(
-            setpoll_core::jose::JwsError::BadSignature,
-        )),
+        "verify" => bad_signature(),
         "sign" => host::SetpollError::Sign { code, detail },
+        "argument" => host::SetpollError::Argument { code, detail },
         _ => host::SetpollError::Key { code, detail },
     };
     crate::error::js_error(e)
+}
+
+/// Whether this build carries the pure-Rust P-256/RSA code (`false` in the
+/// platform-only browser build, `web/`: there every signature is the
+/// platform's, and key generation and PEM import are `KeyError`
+/// `backend_unavailable`).
+#[wasm_bindgen(js_name = hasPortableCrypto)]
+#[must_use]
+pub fn has_portable_crypto() -> bool {
+    setpoll_core::crypto::Backend::Portable.is_available()
+}
+
+/// The pure-Rust backend's raw check (only in the builds that carry it:
+/// `node/`, `web-portable/`), for tests such as Wycheproof: whether
+/// `signature` verifies over `signingInput` under the public `jwk` (JSON)
+/// for `alg`, on the portable code whatever platform is installed. `false`
+/// for a malformed or refused key, an unknown `alg`, a wrong-length or bad
+/// signature.
+///
+/// # Errors
+/// `TypeError` for arguments of the wrong type.
+#[cfg(feature = "portable")]
+#[wasm_bindgen(js_name = verifyRawPortable)]
+pub fn verify_raw_portable(
+    #[wasm_bindgen(unchecked_param_type = "string")] alg: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] jwk: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] signing_input: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] signature: JsValue,
+) -> JsResult<bool> {
+    let (alg, jwk) = (text(&alg, "alg")?, text(&jwk, "jwk")?);
+    let (input, signature) = (
+        bytes(&signing_input, "signingInput")?,
+        bytes(&signature, "signature")?,
+    );
+    let verdict = Algorithm::from_name(&alg).ok().and_then(|alg| {
+        let key = Jwk::from_json(jwk.as_bytes()).ok()?;
+        let verifier = key
+            .public_key()
+            .verifier(alg.scheme(), setpoll_core::crypto::Backend::Portable)
+            .ok()?;
+        Some(verifier.verify(&input, &signature).is_ok())
+    });
+    Ok(verdict.unwrap_or(false))
 }

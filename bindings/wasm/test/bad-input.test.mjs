@@ -136,6 +136,11 @@ const calls = {
   "Receiver.refreshKeysFailed": [(a) => rx.refreshKeysFailed(a), ["uint", NOW]],
   prepareSet: [(a, b, c) => sp.prepareSet(a, b, c), ["string", token], ["handle", keyring], ["data", {}]],
   finishSet: [(a, b, c) => sp.finishSet(a, b, c), ["handle", sp.prepareSet(token, keyring, {})], ["bool", true], ["uint", NOW]],
+  compilePolicy: [(a) => sp.compilePolicy(a), ["data", {}]],
+  verifyRawPortable: [(a, b, c, d) => sp.verifyRawPortable(a, b, c, d), ["string", "ES256"], ["string", JSON.stringify(JSON.parse(VERIFY.jwksJson).keys[0])], ["bytes", new Uint8Array(3)], ["bytes", new Uint8Array(64)]],
+  prepareSetWith: [(a, b, c) => sp.prepareSetWith(a, b, c), ["string", token], ["handle", keyring], ["handle", sp.compilePolicy({})]],
+  "PreparedSet.checkAhead": [(a) => sp.prepareSet(token, keyring, {}).checkAhead(a), ["uint", NOW]],
+  "PreparedSet.settle": [(a) => { const p = sp.prepareSet(token, keyring, {}); p.checkAhead(NOW); return p.settle(a); }, ["bool", true]],
   prepareSignSet: [(a, b, c, d) => sp.prepareSignSet(a, b, c, d), ["handle", claims], ["handle", key], ["uint", NOW], ["data", "rfc8417"]],
   "PreparedSignature.assemble": [(a) => sp.prepareSignSet(claims, key, NOW, "rfc8417").assemble(a), ["bytes", new Uint8Array(64)]],
   installPlatformCrypto: [(a) => sp.installPlatformCrypto(a), ["provider", undefined]],
@@ -177,7 +182,7 @@ test("every export refuses bad arguments with a TypeError or a SetpollError, and
   const untested = functions
     .map(([n]) => n)
     .filter((n) => !exported.has(n))
-    .filter((n) => !["version", "noop", "setErrCodes", "emptyPollResponse", "transmitterDefaults", "Jwk", "JwkSet", "SetClaims", "PollWait", "PollAnswer", "EnqueuePlan", "PollPlan", "SweepPlan", "VerifiedSet", "PreparedSet"].includes(n));
+    .filter((n) => !["version", "hasPortableCrypto", "noop", "setErrCodes", "emptyPollResponse", "transmitterDefaults", "Jwk", "JwkSet", "SetClaims", "PollWait", "PollAnswer", "EnqueuePlan", "PollPlan", "SweepPlan", "VerifiedSet", "PreparedSet", "CompiledPolicy"].includes(n));
   assert.deepEqual(untested, [], "exports without bad-input rows (or without arguments)");
   // The error classes: real Errors, one subclass per concern, with a stack.
   assert.ok(new sp.SetpollError("SetpollError", "c", "m") instanceof Error);

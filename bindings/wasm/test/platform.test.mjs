@@ -157,8 +157,8 @@ test("a receiver batch on WebCrypto (handleResponseAsync) and on node:crypto giv
   const TPP = "tpp";
   const T0 = 1_700_000_000_000;
   for (const sp of [web, node]) {
-    const bank = sp.SigningKey.generateEs256(crypto.getRandomValues(new Uint8Array(32)), "bank-1");
-    const other = sp.SigningKey.generateEs256(crypto.getRandomValues(new Uint8Array(32)), "bank-1");
+    const bank = newKey(sp, "bank-1");
+    const other = newKey(sp, "bank-1");
     const claims = (jti) => new sp.ClaimsBuilder(ISS, jti, TPP, T0 / 1000).customEvent("https://examplebank.com/e", "{}").build();
     const queue = new sp.MemoryTransmitter();
     queue.enqueue(await sp.signSetAsync(claims("a"), bank, T0, "rfc8417"), T0);
@@ -177,8 +177,52 @@ test("a receiver batch on WebCrypto (handleResponseAsync) and on node:crypto giv
   }
 });
 
+// web/ has no key generation of its own (no pure-Rust P-256): a key made by
+// the Node build, imported from its JWK.
+const newKey = (sp, kid) => sp.SigningKey.fromJwk(node.SigningKey.generateEs256(crypto.getRandomValues(new Uint8Array(32)), kid).toPrivateJwk());
+
+test("web/ (platform crypto only) refuses what needs the pure-Rust code with typed errors; web-portable/ has it", async () => {
+  const portable = await import("../pkg/web-portable/index.js");
+  portable.initSync({ module: readFileSync(new URL("../pkg/web-portable/setpoll_bg.wasm", import.meta.url)) });
+  assert.equal(web.hasPortableCrypto(), false);
+  assert.equal(portable.hasPortableCrypto(), true);
+  assert.equal(node.hasPortableCrypto(), true);
+  const code = (cls, want) => (e) => e instanceof cls && e.code === want;
+  const seed = new Uint8Array(32).fill(7);
+  assert.throws(() => web.SigningKey.generateEs256(seed, "k"), code(web.KeyError, "backend_unavailable"));
+  const pem = node.SigningKey.generateEs256(seed, "k").toPkcs8Pem();
+  assert.throws(() => web.SigningKey.fromPkcs8Pem(pem), code(web.KeyError, "backend_unavailable"));
+  const key = newKey(web, "k");
+  const jwks = web.jwksFromKeys([key]);
+  assert.throws(() => web.Keyring.fromJwks(jwks, "portable"), code(web.KeyError, "backend_unavailable"));
+  const claims = new web.ClaimsBuilder("https://i/", "j", "tpp", 1).customEvent("https://e/x", "{}").build();
+  assert.throws(() => web.signSet(claims, key, 1000, "rfc8417"), code(web.SignError, "backend_unavailable"));
+  const token = await web.signSetAsync(claims, key, 1000, "rfc8417");
+  const ring = web.Keyring.fromJwks(jwks);
+  assert.throws(() => web.verifySet(token, ring, {}, 1000), code(web.ArgumentError, "async_only"));
+  assert.equal((await web.verifySetAsync(token, ring, {}, 1000)).claims.jti(), "j");
+  const rx = new web.Receiver({ issuer: "https://i/", clientId: "tpp", jwksJson: jwks });
+  const req = rx.nextRequest(1000);
+  const body = JSON.stringify({ sets: { j: token }, moreAvailable: false });
+  assert.throws(() => rx.handleResponse(req.id, 200, body, 1000), code(web.ArgumentError, "async_only"));
+  assert.deepEqual((await rx.handleResponseAsync(req.id, 200, body, 1000)).deliveries.map((d) => d.jti), ["j"]);
+  // The core still checks every field of a key: a point off the curve, a
+  // short RSA modulus, a scalar out of range.
+  const pub = JSON.parse(key.toPublicJwk());
+  const flip = (b64) => `${b64.slice(0, -2)}${b64.at(-2) === "A" ? "B" : "A"}${b64.at(-1)}`;
+  assert.throws(() => web.Jwk.fromJson(JSON.stringify({ ...pub, y: flip(pub.y) })), code(web.KeyError, "invalid_ec_point"));
+  const priv = JSON.parse(key.toPrivateJwk());
+  assert.throws(() => web.SigningKey.fromJwk(JSON.stringify({ ...priv, d: `${"_".repeat(42)}w` })), code(web.KeyError, "invalid_ec_scalar"));
+  const rsa = { kty: "RSA", n: "AQAB".repeat(64).slice(0, 255) + "E", e: "AQAB" };
+  assert.throws(() => web.Jwk.fromJson(JSON.stringify(rsa)), (e) => e instanceof web.KeyError && /^rsa_key_too_small|invalid_rsa_modulus$/.test(e.code));
+  // ... and the portable build's synchronous forms work.
+  const pkey = portable.SigningKey.generateEs256(seed, "k");
+  const ptoken = portable.signSet(portable.SetClaims.fromJson(claims.toJson()), pkey, 1000, "rfc8417");
+  assert.equal(portable.verifySet(ptoken, portable.Keyring.fromJwks(portable.jwksFromKeys([pkey]), "portable"), {}, 1000).claims.jti(), "j");
+});
+
 test("platform failures are setpoll errors with a code, and rejections are handled", async () => {
-  const key = web.SigningKey.generateEs256(crypto.getRandomValues(new Uint8Array(32)), "k");
+  const key = newKey(web, "k");
   const ring = web.Keyring.fromJwks(web.jwksFromKeys([key]));
   await assert.rejects(web.verifySetAsync("not-a-jws", ring, {}, 0), (e) => e instanceof web.VerifyError && e.code === "malformed");
   const claims = new web.ClaimsBuilder("https://i/", "j", "tpp", 1).customEvent("https://e/x", "{}").build();

@@ -72,3 +72,21 @@ test("wycheproof: the node:crypto provider the wasm core calls agrees on every c
   assert.equal(typeof provider?.importPublic, "function", "crypto-node exports its provider");
   await run("crypto-node provider", viaProvider(provider), "sync");
 });
+
+// The pure-Rust fallback compiled to wasm (the portable build: setpoll/node
+// and setpoll/web-portable), not the platform's crypto.
+const portableRaw = (sp) => ({ alg, jwk, signingInput, signature }) =>
+  sp.verifyRawPortable(alg, JSON.stringify(jwk), signingInput, signature);
+
+test("wycheproof: the wasm portable code (verifyRawPortable, setpoll/node) agrees on every case", async () => {
+  const node = await importSubpath("node");
+  await run("wasm portable (node)", portableRaw(node.default ?? node), "sync");
+});
+
+test("wycheproof: the wasm portable code (verifyRawPortable, setpoll/web-portable) agrees on every case", async () => {
+  const manifest = JSON.parse(readFileSync(new URL("package.json", PKG), "utf8"));
+  const target = resolveExport(manifest, "web-portable", ["browser", "import", "default"]);
+  const web = await import(new URL(target, PKG));
+  assert.equal(web.hasPortableCrypto(), true);
+  await run("wasm portable (web-portable)", portableRaw(web), "sync");
+});

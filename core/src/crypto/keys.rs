@@ -2,8 +2,11 @@
 
 use core::fmt;
 
+#[cfg(feature = "portable")]
 use p256::elliptic_curve::point::AffineCoordinates as _;
+#[cfg(feature = "portable")]
 use rsa::traits::{PrivateKeyParts as _, PublicKeyParts as _};
+#[cfg(feature = "portable")]
 use rsa::BigUint;
 use zeroize::Zeroizing;
 
@@ -15,8 +18,12 @@ pub const MIN_RSA_BITS: usize = 2048;
 /// Largest RSA modulus accepted, bits (the native backend's PSS limit).
 pub const MAX_RSA_BITS: usize = 8192;
 
+/// Largest RSA public exponent accepted (2^33 - 1, the portable backend's limit).
+const MAX_RSA_EXPONENT: u64 = (1 << 33) - 1;
+
 /// Draws of 32 bytes [`PrivateKey::generate_ec_p256`] makes before it calls
 /// the generator broken.
+#[cfg(feature = "portable")]
 const EC_KEYGEN_DRAWS: usize = 64;
 
 /// The kind of key.
@@ -38,10 +45,20 @@ impl fmt::Display for KeyType {
     }
 }
 
+#[cfg(feature = "portable")]
 #[derive(Clone, PartialEq, Eq)]
 pub(super) enum PublicInner {
     EcP256(p256::PublicKey),
     Rsa(rsa::RsaPublicKey),
+}
+
+/// Without the portable backend: the checked coordinates, modulus and
+/// exponent as bytes (the platform imports them).
+#[cfg(not(feature = "portable"))]
+#[derive(Clone, PartialEq, Eq)]
+pub(super) enum PublicInner {
+    EcP256([u8; 32], [u8; 32]),
+    Rsa(Vec<u8>, Vec<u8>),
 }
 
 /// A validated public key (a point on P-256, or an RSA key of
@@ -55,26 +72,28 @@ fn minimal(bytes: &[u8]) -> bool {
     matches!(bytes.first(), Some(b) if *b != 0)
 }
 
-fn check_rsa_public(n: &[u8], e: &[u8]) -> Result<(BigUint, BigUint), CryptoError> {
+/// The size in bits of a minimal big-endian unsigned integer.
+fn bits_of(n: &[u8]) -> usize {
+    n.first()
+        .map_or(0, |b| n.len() * 8 - b.leading_zeros() as usize)
+}
+
+/// The public RSA rules, on the bytes: an odd minimal modulus of
+/// [`MIN_RSA_BITS`]..=[`MAX_RSA_BITS`] bits, an odd minimal exponent in
+/// `3..=2^33 - 1`.
+fn check_rsa_public(n: &[u8], e: &[u8]) -> Result<(), CryptoError> {
     if !minimal(n) || n.last().is_some_and(|b| b & 1 == 0) {
         return Err(CryptoError::InvalidRsaModulus);
     }
-    let n = BigUint::from_bytes_be(n);
-    let bits = n.bits();
-    if bits < MIN_RSA_BITS {
-        return Err(CryptoError::RsaKeyTooSmall { bits });
-    }
-    if bits > MAX_RSA_BITS {
-        return Err(CryptoError::RsaKeyTooLarge { bits });
-    }
+    rsa_bits_ok(bits_of(n))?;
     if !minimal(e) || e.len() > 5 || e.last().is_some_and(|b| b & 1 == 0) {
         return Err(CryptoError::InvalidRsaExponent);
     }
-    let e = BigUint::from_bytes_be(e);
-    if e < BigUint::from(3u8) || e > BigUint::from(rsa::RsaPublicKey::MAX_PUB_EXPONENT) {
+    let value = e.iter().fold(0u64, |v, b| (v << 8) | u64::from(*b));
+    if !(3..=MAX_RSA_EXPONENT).contains(&value) {
         return Err(CryptoError::InvalidRsaExponent);
     }
-    Ok((n, e))
+    Ok(())
 }
 
 impl PublicKey {
@@ -84,15 +103,29 @@ impl PublicKey {
     /// # Errors
     /// [`CryptoError::InvalidEcPoint`] for a wrong length or a point not on the curve.
     pub fn from_ec_p256_coordinates(x: &[u8], y: &[u8]) -> Result<Self, CryptoError> {
-        let x = p256::FieldBytes::try_from(x).map_err(|_| CryptoError::InvalidEcPoint)?;
-        let y = p256::FieldBytes::try_from(y).map_err(|_| CryptoError::InvalidEcPoint)?;
-        // Coordinates below p satisfying the curve equation; built directly
-        // rather than through SEC1 decoding, which would also bring in point
-        // decompression (a square root) that JWK keys never need.
-        let point = Option::<p256::AffinePoint>::from(p256::AffinePoint::from_coordinates(&x, &y))
-            .ok_or(CryptoError::InvalidEcPoint)?;
-        let key = p256::PublicKey::from_affine(point).map_err(|_| CryptoError::InvalidEcPoint)?;
-        Ok(PublicKey(PublicInner::EcP256(key)))
+        #[cfg(not(feature = "portable"))]
+        {
+            let x = <[u8; 32]>::try_from(x).map_err(|_| CryptoError::InvalidEcPoint)?;
+            let y = <[u8; 32]>::try_from(y).map_err(|_| CryptoError::InvalidEcPoint)?;
+            if !super::curve::on_p256(&x, &y) {
+                return Err(CryptoError::InvalidEcPoint);
+            }
+            Ok(PublicKey(PublicInner::EcP256(x, y)))
+        }
+        #[cfg(feature = "portable")]
+        {
+            let x = p256::FieldBytes::try_from(x).map_err(|_| CryptoError::InvalidEcPoint)?;
+            let y = p256::FieldBytes::try_from(y).map_err(|_| CryptoError::InvalidEcPoint)?;
+            // Coordinates below p satisfying the curve equation; built directly
+            // rather than through SEC1 decoding, which would also bring in point
+            // decompression (a square root) that JWK keys never need.
+            let point =
+                Option::<p256::AffinePoint>::from(p256::AffinePoint::from_coordinates(&x, &y))
+                    .ok_or(CryptoError::InvalidEcPoint)?;
+            let key =
+                p256::PublicKey::from_affine(point).map_err(|_| CryptoError::InvalidEcPoint)?;
+            Ok(PublicKey(PublicInner::EcP256(key)))
+        }
     }
 
     /// An RSA public key from its modulus and exponent (unsigned big-endian,
@@ -102,18 +135,23 @@ impl PublicKey {
     /// When the modulus is too small, too large, even or non-minimal, or the
     /// exponent is not an odd number in `3..2^33`.
     pub fn from_rsa_components(n: &[u8], e: &[u8]) -> Result<Self, CryptoError> {
-        let (n, e) = check_rsa_public(n, e)?;
-        let key = rsa::RsaPublicKey::new_with_max_size(n, e, MAX_RSA_BITS)
-            .map_err(|_| CryptoError::InvalidRsaModulus)?;
-        Ok(PublicKey(PublicInner::Rsa(key)))
+        check_rsa_public(n, e)?;
+        #[cfg(feature = "portable")]
+        {
+            let key = rsa::RsaPublicKey::new_with_max_size(big(n), big(e), MAX_RSA_BITS)
+                .map_err(|_| CryptoError::InvalidRsaModulus)?;
+            Ok(PublicKey(PublicInner::Rsa(key)))
+        }
+        #[cfg(not(feature = "portable"))]
+        Ok(PublicKey(PublicInner::Rsa(n.to_vec(), e.to_vec())))
     }
 
     /// The key type.
     #[must_use]
     pub fn key_type(&self) -> KeyType {
         match &self.0 {
-            PublicInner::EcP256(_) => KeyType::EcP256,
-            PublicInner::Rsa(_) => KeyType::Rsa,
+            PublicInner::EcP256(..) => KeyType::EcP256,
+            PublicInner::Rsa(..) => KeyType::Rsa,
         }
     }
 
@@ -121,8 +159,11 @@ impl PublicKey {
     #[must_use]
     pub fn ec_p256_coordinates(&self) -> Option<([u8; 32], [u8; 32])> {
         match &self.0 {
+            #[cfg(feature = "portable")]
             PublicInner::EcP256(k) => Some(ec_coordinates(k)),
-            PublicInner::Rsa(_) => None,
+            #[cfg(not(feature = "portable"))]
+            PublicInner::EcP256(x, y) => Some((*x, *y)),
+            PublicInner::Rsa(..) => None,
         }
     }
 
@@ -141,8 +182,11 @@ impl PublicKey {
     #[must_use]
     pub fn rsa_components(&self) -> Option<(Vec<u8>, Vec<u8>)> {
         match &self.0 {
+            #[cfg(feature = "portable")]
             PublicInner::Rsa(k) => Some((k.n().to_bytes_be(), k.e().to_bytes_be())),
-            PublicInner::EcP256(_) => None,
+            #[cfg(not(feature = "portable"))]
+            PublicInner::Rsa(n, e) => Some((n.clone(), e.clone())),
+            PublicInner::EcP256(..) => None,
         }
     }
 
@@ -150,16 +194,16 @@ impl PublicKey {
     #[must_use]
     pub fn rsa_bits(&self) -> Option<usize> {
         match &self.0 {
+            #[cfg(feature = "portable")]
             PublicInner::Rsa(k) => Some(k.n().bits()),
-            PublicInner::EcP256(_) => None,
+            #[cfg(not(feature = "portable"))]
+            PublicInner::Rsa(n, _) => Some(bits_of(n)),
+            PublicInner::EcP256(..) => None,
         }
     }
 
     pub(super) fn rsa_modulus_len(&self) -> Option<usize> {
-        match &self.0 {
-            PublicInner::Rsa(k) => Some(k.size()),
-            PublicInner::EcP256(_) => None,
-        }
+        self.rsa_bits().map(|bits| bits.div_ceil(8))
     }
 
     /// Prepare this key to verify `scheme` on `backend` (do this once per key).
@@ -174,17 +218,28 @@ impl PublicKey {
 
 impl fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.0 {
-            PublicInner::EcP256(_) => f.write_str("PublicKey(EC P-256)"),
-            PublicInner::Rsa(k) => write!(f, "PublicKey(RSA {} bits)", k.n().bits()),
+        match self.rsa_bits() {
+            None => f.write_str("PublicKey(EC P-256)"),
+            Some(bits) => write!(f, "PublicKey(RSA {bits} bits)"),
         }
     }
 }
 
+#[cfg(feature = "portable")]
 #[derive(Clone)]
 pub(super) enum PrivateInner {
     EcP256(p256::SecretKey),
     Rsa(Box<rsa::RsaPrivateKey>),
+}
+
+/// Without the portable backend: the checked members as bytes, with the
+/// public key they came with (the platform checks that they belong together
+/// when it imports them).
+#[cfg(not(feature = "portable"))]
+#[derive(Clone)]
+pub(super) enum PrivateInner {
+    EcP256(Zeroizing<[u8; 32]>, PublicKey),
+    Rsa(Box<RsaPrivateComponents>),
 }
 
 /// A validated private key. Its `Debug` output never shows secret material;
@@ -220,11 +275,13 @@ impl fmt::Debug for RsaPrivateComponents {
     }
 }
 
+#[cfg(feature = "portable")]
 fn ec_coordinates(k: &p256::PublicKey) -> ([u8; 32], [u8; 32]) {
     let point = k.as_affine();
     (point.x().into(), point.y().into())
 }
 
+#[cfg(feature = "portable")]
 fn big(bytes: &[u8]) -> BigUint {
     BigUint::from_bytes_be(bytes)
 }
@@ -244,39 +301,83 @@ impl PrivateKey {
     ///
     /// # Errors
     /// [`CryptoError::InvalidEcScalar`] for a wrong length, zero, or `d >= n`.
+    ///
+    /// Without the `portable` feature the public key cannot be derived:
+    /// [`CryptoError::BackendUnavailable`] (use [`PrivateKey::from_ec_p256_parts`]).
     pub fn from_ec_p256_scalar(d: &[u8]) -> Result<Self, CryptoError> {
-        if d.len() != 32 {
-            return Err(CryptoError::InvalidEcScalar);
+        let d = ec_scalar(d)?;
+        #[cfg(feature = "portable")]
+        {
+            let key = p256::SecretKey::from_slice(d.as_slice())
+                .map_err(|_| CryptoError::InvalidEcScalar)?;
+            Ok(PrivateKey(PrivateInner::EcP256(key)))
         }
-        let key = p256::SecretKey::from_slice(d).map_err(|_| CryptoError::InvalidEcScalar)?;
-        Ok(PrivateKey(PrivateInner::EcP256(key)))
+        #[cfg(not(feature = "portable"))]
+        {
+            drop(d);
+            Err(CryptoError::BackendUnavailable(Backend::Portable))
+        }
+    }
+
+    /// A P-256 private key from its scalar `d` and the public key it comes
+    /// with (a JWK's `d`, `x`, `y`).
+    ///
+    /// # Errors
+    /// [`CryptoError::InvalidEcScalar`]; [`CryptoError::KeyMismatch`] when
+    /// `d` does not belong to `public` (with the `portable` feature; without
+    /// it the platform checks the pair when it imports the key).
+    pub fn from_ec_p256_parts(d: &[u8], public: &PublicKey) -> Result<Self, CryptoError> {
+        if public.key_type() != KeyType::EcP256 {
+            return Err(CryptoError::KeyMismatch);
+        }
+        #[cfg(feature = "portable")]
+        {
+            let private = Self::from_ec_p256_scalar(d)?;
+            if private.public_key() != *public {
+                return Err(CryptoError::KeyMismatch);
+            }
+            Ok(private)
+        }
+        #[cfg(not(feature = "portable"))]
+        Ok(PrivateKey(PrivateInner::EcP256(
+            ec_scalar(d)?,
+            public.clone(),
+        )))
     }
 
     /// A two-prime RSA private key from all of its RFC 7518 §6.3.2 members;
-    /// every member is checked for consistency (`n = p q`, `d e = 1` mod
+    /// with the `portable` feature every member is checked for consistency
+    /// (without it, only sizes and encodings here; the platform checks the
+    /// rest when it imports the key) (`n = p q`, `d e = 1` mod
     /// `p - 1` and `q - 1`, and `dp`, `dq`, `qi` as derived).
     ///
     /// # Errors
     /// The public checks of [`PublicKey::from_rsa_components`], then
     /// [`CryptoError::InconsistentRsaKey`].
     pub fn from_rsa_components(c: &RsaPrivateComponents) -> Result<Self, CryptoError> {
-        let (n, e) = check_rsa_public(&c.n, &c.e)?;
+        check_rsa_public(&c.n, &c.e)?;
         for part in [&c.d, &c.p, &c.q, &c.dp, &c.dq, &c.qi] {
             if !minimal(part) {
                 return Err(CryptoError::InconsistentRsaKey);
             }
         }
-        let (p, q) = (big(&c.p), big(&c.q));
-        if p == q {
+        if c.p == c.q || c.d.len() > c.n.len() || c.p.len() + c.q.len() < c.n.len() {
             return Err(CryptoError::InconsistentRsaKey);
         }
-        let key = rsa::RsaPrivateKey::from_components(n, e, big(&c.d), vec![p, q])
-            .map_err(|_| CryptoError::InconsistentRsaKey)?;
-        let derived = rsa_private_components(&key).ok_or(CryptoError::InconsistentRsaKey)?;
-        if derived.dp != c.dp || derived.dq != c.dq || derived.qi != c.qi {
-            return Err(CryptoError::InconsistentRsaKey);
+        #[cfg(not(feature = "portable"))]
+        return Ok(PrivateKey(PrivateInner::Rsa(Box::new(c.clone()))));
+        #[cfg(feature = "portable")]
+        {
+            let (p, q) = (big(&c.p), big(&c.q));
+            let key =
+                rsa::RsaPrivateKey::from_components(big(&c.n), big(&c.e), big(&c.d), vec![p, q])
+                    .map_err(|_| CryptoError::InconsistentRsaKey)?;
+            let derived = rsa_private_components(&key).ok_or(CryptoError::InconsistentRsaKey)?;
+            if derived.dp != c.dp || derived.dq != c.dq || derived.qi != c.qi {
+                return Err(CryptoError::InconsistentRsaKey);
+            }
+            Ok(PrivateKey(PrivateInner::Rsa(Box::new(key))))
         }
-        Ok(PrivateKey(PrivateInner::Rsa(Box::new(key))))
     }
 
     /// A private key from PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), EC
@@ -285,18 +386,27 @@ impl PrivateKey {
     /// # Errors
     /// [`CryptoError::InvalidPem`], or the RSA size/exponent checks.
     pub fn from_pkcs8_pem(pem: &str) -> Result<Self, CryptoError> {
-        // p256 and rsa depend on different pkcs8 releases: one trait each.
+        #[cfg(not(feature = "portable"))]
+        return {
+            let _ = pem;
+            Err(CryptoError::BackendUnavailable(Backend::Portable))
+        };
+        #[cfg(feature = "portable")]
         {
-            use p256::pkcs8::DecodePrivateKey as _;
-            if let Ok(key) = p256::SecretKey::from_pkcs8_pem(pem) {
-                return Ok(PrivateKey(PrivateInner::EcP256(key)));
+            // p256 and rsa depend on different pkcs8 releases: one trait each.
+            {
+                use p256::pkcs8::DecodePrivateKey as _;
+                if let Ok(key) = p256::SecretKey::from_pkcs8_pem(pem) {
+                    return Ok(PrivateKey(PrivateInner::EcP256(key)));
+                }
             }
+            use rsa::pkcs8::DecodePrivateKey as _;
+            let key =
+                rsa::RsaPrivateKey::from_pkcs8_pem(pem).map_err(|_| CryptoError::InvalidPem)?;
+            let c = rsa_private_components(&key).ok_or(CryptoError::InvalidPem)?;
+            // Re-import through the strict path so every rule applies.
+            Self::from_rsa_components(&c)
         }
-        use rsa::pkcs8::DecodePrivateKey as _;
-        let key = rsa::RsaPrivateKey::from_pkcs8_pem(pem).map_err(|_| CryptoError::InvalidPem)?;
-        let c = rsa_private_components(&key).ok_or(CryptoError::InvalidPem)?;
-        // Re-import through the strict path so every rule applies.
-        Self::from_rsa_components(&c)
     }
 
     /// The key as PKCS#8 PEM.
@@ -304,17 +414,22 @@ impl PrivateKey {
     /// # Errors
     /// [`CryptoError::SigningFailed`] never in practice (encoding failure).
     pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<String>, CryptoError> {
-        // p256 and rsa depend on different pkcs8 releases: one trait each.
-        match &self.0 {
-            PrivateInner::EcP256(k) => {
-                use p256::pkcs8::{EncodePrivateKey as _, LineEnding};
-                k.to_pkcs8_pem(LineEnding::LF)
-                    .map_err(|_| CryptoError::InvalidPem)
-            }
-            PrivateInner::Rsa(k) => {
-                use rsa::pkcs8::{EncodePrivateKey as _, LineEnding};
-                k.to_pkcs8_pem(LineEnding::LF)
-                    .map_err(|_| CryptoError::InvalidPem)
+        #[cfg(not(feature = "portable"))]
+        return Err(CryptoError::BackendUnavailable(Backend::Portable));
+        #[cfg(feature = "portable")]
+        {
+            // p256 and rsa depend on different pkcs8 releases: one trait each.
+            match &self.0 {
+                PrivateInner::EcP256(k) => {
+                    use p256::pkcs8::{EncodePrivateKey as _, LineEnding};
+                    k.to_pkcs8_pem(LineEnding::LF)
+                        .map_err(|_| CryptoError::InvalidPem)
+                }
+                PrivateInner::Rsa(k) => {
+                    use rsa::pkcs8::{EncodePrivateKey as _, LineEnding};
+                    k.to_pkcs8_pem(LineEnding::LF)
+                        .map_err(|_| CryptoError::InvalidPem)
+                }
             }
         }
     }
@@ -325,20 +440,28 @@ impl PrivateKey {
     /// [`CryptoError::KeyGenerationFailed`] when 64 draws in a row are out of
     /// range (a broken generator, e.g. stuck at zero).
     pub fn generate_ec_p256(rng: &mut impl rand_core::CryptoRngCore) -> Result<Self, CryptoError> {
-        // Rejection sampling: 32 bytes at a time until they encode a scalar
-        // in 1..n (the draws p256 0.13's `SecretKey::random` made, so a given
-        // generator stream still yields the same key). A draw fails with
-        // probability about 2^-32, so EC_KEYGEN_DRAWS failures in a row mean
-        // a broken generator (stuck at zero, say): that is an error, never a
-        // key derived from its output, which would be predictable.
-        let mut bytes = Zeroizing::new([0u8; 32]);
-        for _ in 0..EC_KEYGEN_DRAWS {
-            rng.fill_bytes(bytes.as_mut_slice());
-            if let Ok(key) = p256::SecretKey::from_slice(bytes.as_slice()) {
-                return Ok(PrivateKey(PrivateInner::EcP256(key)));
+        #[cfg(not(feature = "portable"))]
+        return {
+            let _ = rng;
+            Err(CryptoError::BackendUnavailable(Backend::Portable))
+        };
+        #[cfg(feature = "portable")]
+        {
+            // Rejection sampling: 32 bytes at a time until they encode a scalar
+            // in 1..n (the draws p256 0.13's `SecretKey::random` made, so a given
+            // generator stream still yields the same key). A draw fails with
+            // probability about 2^-32, so EC_KEYGEN_DRAWS failures in a row mean
+            // a broken generator (stuck at zero, say): that is an error, never a
+            // key derived from its output, which would be predictable.
+            let mut bytes = Zeroizing::new([0u8; 32]);
+            for _ in 0..EC_KEYGEN_DRAWS {
+                rng.fill_bytes(bytes.as_mut_slice());
+                if let Ok(key) = p256::SecretKey::from_slice(bytes.as_slice()) {
+                    return Ok(PrivateKey(PrivateInner::EcP256(key)));
+                }
             }
+            Err(CryptoError::KeyGenerationFailed)
         }
-        Err(CryptoError::KeyGenerationFailed)
     }
 
     /// A fresh RSA key (exponent 65537) of `bits` bits from the caller's
@@ -352,20 +475,28 @@ impl PrivateKey {
         bits: usize,
     ) -> Result<Self, CryptoError> {
         rsa_bits_ok(bits)?;
-        let key =
-            rsa::RsaPrivateKey::new(rng, bits).map_err(|_| CryptoError::KeyGenerationFailed)?;
-        if key.n().bits() != bits {
-            return Err(CryptoError::KeyGenerationFailed);
+        #[cfg(not(feature = "portable"))]
+        return {
+            let _ = rng;
+            Err(CryptoError::BackendUnavailable(Backend::Portable))
+        };
+        #[cfg(feature = "portable")]
+        {
+            let key =
+                rsa::RsaPrivateKey::new(rng, bits).map_err(|_| CryptoError::KeyGenerationFailed)?;
+            if key.n().bits() != bits {
+                return Err(CryptoError::KeyGenerationFailed);
+            }
+            Ok(PrivateKey(PrivateInner::Rsa(Box::new(key))))
         }
-        Ok(PrivateKey(PrivateInner::Rsa(Box::new(key))))
     }
 
     /// The key type.
     #[must_use]
     pub fn key_type(&self) -> KeyType {
         match &self.0 {
-            PrivateInner::EcP256(_) => KeyType::EcP256,
-            PrivateInner::Rsa(_) => KeyType::Rsa,
+            PrivateInner::EcP256(..) => KeyType::EcP256,
+            PrivateInner::Rsa(..) => KeyType::Rsa,
         }
     }
 
@@ -373,8 +504,14 @@ impl PrivateKey {
     #[must_use]
     pub fn public_key(&self) -> PublicKey {
         match &self.0 {
+            #[cfg(feature = "portable")]
             PrivateInner::EcP256(k) => PublicKey(PublicInner::EcP256(k.public_key())),
+            #[cfg(feature = "portable")]
             PrivateInner::Rsa(k) => PublicKey(PublicInner::Rsa(k.to_public_key())),
+            #[cfg(not(feature = "portable"))]
+            PrivateInner::EcP256(_, public) => public.clone(),
+            #[cfg(not(feature = "portable"))]
+            PrivateInner::Rsa(c) => PublicKey(PublicInner::Rsa(c.n.clone(), c.e.clone())),
         }
     }
 
@@ -382,12 +519,15 @@ impl PrivateKey {
     #[must_use]
     pub fn ec_p256_scalar(&self) -> Option<Zeroizing<[u8; 32]>> {
         match &self.0 {
+            #[cfg(feature = "portable")]
             PrivateInner::EcP256(k) => {
                 let mut out = Zeroizing::new([0u8; 32]);
                 out.copy_from_slice(&k.to_bytes());
                 Some(out)
             }
-            PrivateInner::Rsa(_) => None,
+            #[cfg(not(feature = "portable"))]
+            PrivateInner::EcP256(d, _) => Some(d.clone()),
+            PrivateInner::Rsa(..) => None,
         }
     }
 
@@ -395,8 +535,11 @@ impl PrivateKey {
     #[must_use]
     pub fn rsa_components(&self) -> Option<RsaPrivateComponents> {
         match &self.0 {
+            #[cfg(feature = "portable")]
             PrivateInner::Rsa(k) => rsa_private_components(k),
-            PrivateInner::EcP256(_) => None,
+            #[cfg(not(feature = "portable"))]
+            PrivateInner::Rsa(c) => Some(c.as_ref().clone()),
+            PrivateInner::EcP256(..) => None,
         }
     }
 
@@ -410,6 +553,22 @@ impl PrivateKey {
     }
 }
 
+/// A P-256 scalar: 32 bytes encoding a number in `1..n`.
+fn ec_scalar(d: &[u8]) -> Result<Zeroizing<[u8; 32]>, CryptoError> {
+    /// The order of the P-256 group.
+    const ORDER: [u8; 32] = [
+        0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63,
+        0x25, 0x51,
+    ];
+    let d = Zeroizing::new(<[u8; 32]>::try_from(d).map_err(|_| CryptoError::InvalidEcScalar)?);
+    if d.iter().all(|b| *b == 0) || d.as_slice() >= ORDER.as_slice() {
+        return Err(CryptoError::InvalidEcScalar);
+    }
+    Ok(d)
+}
+
+#[cfg(feature = "portable")]
 fn rsa_private_components(k: &rsa::RsaPrivateKey) -> Option<RsaPrivateComponents> {
     let primes = k.primes();
     let (p, q) = match primes {
@@ -445,14 +604,14 @@ impl Eq for PrivateKey {}
 
 impl fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.0 {
-            PrivateInner::EcP256(_) => f.write_str("PrivateKey(EC P-256, redacted)"),
-            PrivateInner::Rsa(k) => write!(f, "PrivateKey(RSA {} bits, redacted)", k.n().bits()),
+        match self.public_key().rsa_bits() {
+            None => f.write_str("PrivateKey(EC P-256, redacted)"),
+            Some(bits) => write!(f, "PrivateKey(RSA {bits} bits, redacted)"),
         }
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "portable"))]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;

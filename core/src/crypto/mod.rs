@@ -8,8 +8,12 @@
 //! [`Verifier::verify`] and [`Signer::sign`] on bytes.
 //!
 //! Three backends:
-//! - [`Backend::Portable`]: pure Rust (`p256` 0.14, `rsa` 0.9), always
-//!   compiled, builds for `wasm32`.
+//! - [`Backend::Portable`]: pure Rust (`p256` 0.14, `rsa` 0.9), feature
+//!   `portable` (on by default, implied by `native`), builds for `wasm32`.
+//!   Without it, keys are still validated field by field (lengths, ranges,
+//!   RSA sizes and exponents, EC points on the curve), but key generation,
+//!   PEM and the private-key pairing checks are left to the platform, and
+//!   every signature goes to [`Backend::Platform`].
 //! - [`Backend::Native`]: `aws-lc-rs` (feature `native`, on by default).
 //! - [`Backend::Platform`]: a host runtime's crypto (`node:crypto`,
 //!   WebCrypto) that the host installed with [`install_platform`]; the
@@ -26,10 +30,13 @@
 //! Both accept ECDSA signatures with a "high" `s` (RFC 7518 does not require
 //! low-S, and native signers produce either form).
 
+#[cfg(any(test, not(feature = "portable")))]
+mod curve;
 mod keys;
 #[cfg(feature = "native")]
 mod native;
 mod platform;
+#[cfg(feature = "portable")]
 mod portable;
 
 pub use keys::{KeyType, PrivateKey, PublicKey, RsaPrivateComponents, MAX_RSA_BITS, MIN_RSA_BITS};
@@ -43,7 +50,8 @@ use core::fmt;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Backend {
-    /// Pure Rust (RustCrypto `p256`, `rsa`). Always available, including wasm32.
+    /// Pure Rust (RustCrypto `p256`, `rsa`). Available with the `portable`
+    /// feature (the default), including wasm32.
     Portable,
     /// `aws-lc-rs`. Available when the `native` feature is enabled.
     Native,
@@ -62,7 +70,9 @@ impl Backend {
         if Backend::Platform.is_available() {
             all.push(Backend::Platform);
         }
-        all.push(Backend::Portable);
+        if Backend::Portable.is_available() {
+            all.push(Backend::Portable);
+        }
         all
     }
 
@@ -71,7 +81,7 @@ impl Backend {
     #[must_use]
     pub fn is_available(self) -> bool {
         match self {
-            Backend::Portable => true,
+            Backend::Portable => cfg!(feature = "portable"),
             Backend::Native => cfg!(feature = "native"),
             Backend::Platform => platform::installed().is_some(),
         }
@@ -90,7 +100,10 @@ impl Backend {
 
 impl Default for Backend {
     /// [`Backend::Native`] when compiled in, else [`Backend::Platform`]
-    /// when a platform is installed, else [`Backend::Portable`].
+    /// when a platform is installed, else [`Backend::Portable`] (which
+    /// names an unavailable backend in a build without `portable` and no
+    /// platform installed: keys then fail with
+    /// [`CryptoError::BackendUnavailable`]).
     fn default() -> Self {
         if cfg!(feature = "native") {
             Backend::Native
@@ -257,12 +270,16 @@ impl std::error::Error for InvalidSignature {}
 
 #[derive(Clone)]
 enum VerifierInner {
+    #[cfg(feature = "portable")]
     Portable(portable::Verifier),
     #[cfg(feature = "native")]
     Native(native::Verifier),
     /// The platform's key; the portable one answers when the platform
-    /// cannot synchronously.
-    Platform(Arc<dyn PlatformVerifier>, portable::Verifier),
+    /// cannot synchronously (without `portable`: no signature verifies).
+    Platform(
+        Arc<dyn PlatformVerifier>,
+        #[cfg(feature = "portable")] portable::Verifier,
+    ),
 }
 
 /// A public key prepared once for one scheme on one backend.
@@ -292,7 +309,10 @@ impl Verifier {
             Scheme::RsaPssSha256 | Scheme::RsaPkcs1Sha256 => key.rsa_modulus_len().unwrap_or(0),
         };
         let inner = match backend {
+            #[cfg(feature = "portable")]
             Backend::Portable => VerifierInner::Portable(portable::Verifier::new(key, scheme)?),
+            #[cfg(not(feature = "portable"))]
+            Backend::Portable => return Err(CryptoError::BackendUnavailable(backend)),
             #[cfg(feature = "native")]
             Backend::Native => VerifierInner::Native(native::Verifier::new(key, scheme)?),
             #[cfg(not(feature = "native"))]
@@ -302,6 +322,7 @@ impl Verifier {
                     platform::installed().ok_or(CryptoError::BackendUnavailable(backend))?;
                 VerifierInner::Platform(
                     platform.verifier(key, scheme)?,
+                    #[cfg(feature = "portable")]
                     portable::Verifier::new(key, scheme)?,
                 )
             }
@@ -339,7 +360,8 @@ impl Verifier {
     #[must_use]
     pub fn platform_key_id(&self) -> Option<u64> {
         match &self.inner {
-            VerifierInner::Platform(p, _) => p.key_id(),
+            VerifierInner::Platform(p, ..) => p.key_id(),
+            #[allow(unreachable_patterns)]
             _ => None,
         }
     }
@@ -360,13 +382,21 @@ impl Verifier {
             return Err(InvalidSignature);
         }
         match &self.inner {
+            #[cfg(feature = "portable")]
             VerifierInner::Portable(v) => v.verify(message, signature),
             #[cfg(feature = "native")]
             VerifierInner::Native(v) => v.verify(message, signature),
+            #[cfg(feature = "portable")]
             VerifierInner::Platform(p, fallback) => match p.verify(message, signature) {
                 Some(true) => Ok(()),
                 Some(false) => Err(InvalidSignature),
                 None => fallback.verify(message, signature),
+            },
+            // No verdict and no code of our own: never a pass.
+            #[cfg(not(feature = "portable"))]
+            VerifierInner::Platform(p) => match p.verify(message, signature) {
+                Some(true) => Ok(()),
+                Some(false) | None => Err(InvalidSignature),
             },
         }
     }
@@ -383,12 +413,16 @@ impl fmt::Debug for Verifier {
 
 #[derive(Clone)]
 enum SignerInner {
+    #[cfg(feature = "portable")]
     Portable(portable::Signer),
     #[cfg(feature = "native")]
     Native(native::Signer),
     /// The platform's key; the portable one signs when the platform cannot
-    /// synchronously.
-    Platform(Arc<dyn PlatformSigner>, portable::Signer),
+    /// synchronously (without `portable`: [`CryptoError::BackendUnavailable`]).
+    Platform(
+        Arc<dyn PlatformSigner>,
+        #[cfg(feature = "portable")] portable::Signer,
+    ),
 }
 
 /// A private key prepared once for one scheme on one backend.
@@ -421,7 +455,10 @@ impl Signer {
             });
         }
         let inner = match backend {
+            #[cfg(feature = "portable")]
             Backend::Portable => SignerInner::Portable(portable::Signer::new(key, scheme)?),
+            #[cfg(not(feature = "portable"))]
+            Backend::Portable => return Err(CryptoError::BackendUnavailable(backend)),
             #[cfg(feature = "native")]
             Backend::Native => SignerInner::Native(native::Signer::new(key, scheme)?),
             #[cfg(not(feature = "native"))]
@@ -431,6 +468,7 @@ impl Signer {
                     platform::installed().ok_or(CryptoError::BackendUnavailable(backend))?;
                 SignerInner::Platform(
                     platform.signer(key, scheme)?,
+                    #[cfg(feature = "portable")]
                     portable::Signer::new(key, scheme)?,
                 )
             }
@@ -460,13 +498,19 @@ impl Signer {
     /// [`CryptoError::SigningFailed`] if the backend fails.
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
         match &self.inner {
+            #[cfg(feature = "portable")]
             SignerInner::Portable(s) => s.sign(message),
             #[cfg(feature = "native")]
             SignerInner::Native(s) => s.sign(message),
+            #[cfg(feature = "portable")]
             SignerInner::Platform(p, fallback) => match p.sign(message)? {
                 Some(signature) => Ok(signature),
                 None => fallback.sign(message),
             },
+            #[cfg(not(feature = "portable"))]
+            SignerInner::Platform(p) => p
+                .sign(message)?
+                .ok_or(CryptoError::BackendUnavailable(Backend::Portable)),
         }
     }
 }

@@ -291,11 +291,7 @@ impl Jwk {
                     None => None,
                     Some(d) => {
                         exact(&d, "d", 32)?;
-                        let private = PrivateKey::from_ec_p256_scalar(&d)?;
-                        if private.public_key() != public {
-                            return Err(JwkError::Key(CryptoError::KeyMismatch));
-                        }
-                        Some(private)
+                        Some(PrivateKey::from_ec_p256_parts(&d, &public)?)
                     }
                 };
                 (public, private)
