@@ -234,7 +234,7 @@ impl PreparedSet {
     #[wasm_bindgen(js_name = checkAhead)]
     pub fn check_ahead(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
     ) -> JsResult<()> {
         let now = int(&now_ms, "nowMs")?;
         let p = self.0.take().ok_or_else(spent)?;
@@ -253,7 +253,8 @@ impl PreparedSet {
     /// `VerifyError`; `ArgumentError` (`already_finished`).
     pub fn settle(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "boolean")] signature_ok: JsValue,
+        #[wasm_bindgen(js_name = signatureOk, unchecked_param_type = "boolean")]
+        signature_ok: JsValue,
     ) -> JsResult<VerifiedSet> {
         let ok = flag(&signature_ok, "signatureOk")?;
         match (self.1.take().ok_or_else(spent)?, ok) {
@@ -383,8 +384,8 @@ pub fn prepare_set_with(
 #[wasm_bindgen(js_name = finishSet)]
 pub fn finish_set(
     prepared: &mut PreparedSet,
-    #[wasm_bindgen(unchecked_param_type = "boolean")] signature_ok: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+    #[wasm_bindgen(js_name = signatureOk, unchecked_param_type = "boolean")] signature_ok: JsValue,
+    #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
 ) -> JsResult<VerifiedSet> {
     let (ok, now) = (flag(&signature_ok, "signatureOk")?, int(&now_ms, "nowMs")?);
     let p = prepared.0.take().ok_or_else(spent)?;
@@ -436,7 +437,7 @@ impl PreparedSignature {
 pub fn prepare_sign_set(
     claims: &SetClaims,
     key: &SigningKey,
-    #[wasm_bindgen(unchecked_param_type = "number")] now_ms: JsValue,
+    #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
     #[wasm_bindgen(unchecked_param_type = "HeaderProfile")] profile: JsValue,
 ) -> JsResult<PreparedSignature> {
     let (now, profile) = (int(&now_ms, "nowMs")?, data(&profile, "profile")?);
@@ -485,7 +486,8 @@ pub fn has_portable_crypto() -> bool {
 pub fn verify_raw_portable(
     #[wasm_bindgen(unchecked_param_type = "string")] alg: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string")] jwk: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] signing_input: JsValue,
+    #[wasm_bindgen(js_name = signingInput, unchecked_param_type = "Uint8Array")]
+    signing_input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Uint8Array")] signature: JsValue,
 ) -> JsResult<bool> {
     let (alg, jwk) = (text(&alg, "alg")?, text(&jwk, "jwk")?);
