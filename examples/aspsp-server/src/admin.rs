@@ -25,6 +25,11 @@ fn is_admin(headers: &HeaderMap, app: &App) -> bool {
 /// Most SETs in one batch `POST /admin/events`.
 pub const MAX_BATCH: usize = 1000;
 
+/// SETs per signing job: small enough that the jobs of a batch spread
+/// evenly over the cores, large enough that queueing a job costs nothing
+/// next to signing it (16 PS256 signatures: about 5 ms).
+const SIGN_JOB: usize = 16;
+
 /// A refused item: HTTP status, machine code, message.
 type Refusal = (StatusCode, String, String);
 
@@ -51,8 +56,8 @@ pub async fn enqueue(
     if !is_admin(&headers, &app) {
         return unauthorized();
     }
-    // Batches wait here, before their bodies are read: at most one per
-    // core is parsed, signed and queued at a time.
+    // Batches wait here, before their bodies are read: at most two per
+    // core are parsed, signed and queued at a time.
     let Ok(_slot) = app.admin_slots.acquire().await else {
         return admin_error(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -90,31 +95,29 @@ pub async fn enqueue(
         }
     };
     let now = crate::now();
-    // Signing is CPU work (about 0.3 ms of CPU per PS256 SET): off the
-    // async workers, so polls keep being served while a batch is signed,
-    // and a batch is split over the cores.
-    let per_task = items.len().div_ceil(crate::cores()).max(1);
-    let items = Arc::new(items);
-    let tasks: Vec<_> = (0..items.len())
-        .step_by(per_task)
-        .map(|first| {
-            let signer = Arc::clone(&app);
-            let items = Arc::clone(&items);
-            tokio::task::spawn_blocking(move || {
-                let end = (first + per_task).min(items.len());
-                items
-                    .get(first..end)
-                    .unwrap_or(&[])
-                    .iter()
-                    .enumerate()
-                    .map(|(i, item)| build_token(&signer, item, now).map_err(|e| (first + i, e)))
-                    .collect::<Result<Vec<String>, _>>()
-            })
-        })
-        .collect();
-    let mut signed = Ok(Ok(Vec::with_capacity(items.len())));
-    for task in tasks {
-        let part = task.await;
+    // Signed on the signing pool, in jobs of a few SETs: every core signs
+    // while any batch has SETs left (see `signing.rs`).
+    let mut jobs = Vec::with_capacity(items.len().div_ceil(SIGN_JOB));
+    let mut items = items.into_iter();
+    let mut first = 0;
+    loop {
+        let part: Vec<serde_json::Value> = items.by_ref().take(SIGN_JOB).collect();
+        if part.is_empty() {
+            break;
+        }
+        let signer = Arc::clone(&app);
+        let offset = first;
+        first += part.len();
+        jobs.push(app.signing.run(move || {
+            part.into_iter()
+                .enumerate()
+                .map(|(i, item)| build_token(&signer, item, now).map_err(|e| (offset + i, e)))
+                .collect::<Result<Vec<String>, _>>()
+        }));
+    }
+    let mut signed = Ok(Ok(Vec::with_capacity(first)));
+    for job in jobs {
+        let part = job.await;
         if let Ok(Ok(tokens)) = &mut signed {
             match part {
                 Ok(Ok(mut more)) => tokens.append(&mut more),
@@ -127,8 +130,8 @@ pub async fn enqueue(
         Ok(Err((index, (status, code, message)))) => {
             return json_response(status, &refusal(&code, &message, batch.then_some(index)));
         }
-        Err(e) => {
-            tracing::error!(error = %e, "signing task failed");
+        Err(crate::signing::PoolGone) => {
+            tracing::error!("signing job failed");
             return admin_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "sign_failed",
@@ -194,43 +197,52 @@ const SERVER_CLAIMS: [&str; 3] = ["iss", "iat", "aud"];
 /// The signed SET for one admin item.
 fn build_token(
     app: &App,
-    input: &serde_json::Value,
+    input: serde_json::Value,
     now: setpoll_core::Timestamp,
 ) -> Result<String, Refusal> {
     let bad =
         |code: &str, message: &str| (StatusCode::BAD_REQUEST, code.to_owned(), message.to_owned());
-    let Some(members) = input.as_object() else {
+    let serde_json::Value::Object(members) = input else {
         return Err(bad("malformed", "item is not a JSON object"));
     };
-    let Some(client) = members.get("clientId").and_then(|v| v.as_str()) else {
+    // Taken apart by value, in order: the claims move into the SET.
+    let (mut client, mut jti) = (None, None);
+    let mut rest = Vec::with_capacity(members.len());
+    for (name, value) in members {
+        match name.as_str() {
+            "clientId" => client = Some(value),
+            "jti" => jti = Some(value),
+            _ => rest.push((name, value)),
+        }
+    }
+    let Some(serde_json::Value::String(client)) = client else {
         return Err(bad("missing_client_id", "clientId (string) is required"));
     };
     let secs = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
-    let jti = match members.get("jti") {
+    let jti = match jti {
         None => uuid::Uuid::new_v4().to_string(),
-        Some(serde_json::Value::String(j)) => j.clone(),
+        Some(serde_json::Value::String(j)) => j,
         Some(_) => return Err(bad("bad_jti", "jti must be a string")),
     };
     // The claims as JSON, then the core's parser: it checks every OBIE rule
     // (event shapes, lengths, types) the same way a recipient will. Every
     // member but `clientId` is a claim, kept value for value (`exp`, `nbf`,
     // `sub_id`, private claims...); `iss`, `iat` and `aud` are the server's.
-    if let Some(name) = SERVER_CLAIMS.iter().find(|n| members.contains_key(**n)) {
+    if let Some((name, _)) = rest
+        .iter()
+        .find(|(n, _)| SERVER_CLAIMS.contains(&n.as_str()))
+    {
         return Err(bad(
             "reserved_claim",
             &format!("{name} is set by the server (iss: --issuer, iat: now, aud: clientId)"),
         ));
     }
-    let mut claims = serde_json::Map::with_capacity(members.len() + 5);
+    let mut claims = serde_json::Map::with_capacity(rest.len() + 6);
     claims.insert("iss".into(), json!(app.config.issuer));
     claims.insert("iat".into(), json!(secs));
     claims.insert("jti".into(), json!(jti));
-    claims.insert("aud".into(), json!(client));
-    for (name, value) in members {
-        if name != "clientId" && name != "jti" {
-            claims.insert(name.clone(), value.clone());
-        }
-    }
+    claims.insert("aud".into(), serde_json::Value::String(client.clone()));
+    claims.extend(rest);
     claims
         .entry("txn")
         .or_insert_with(|| serde_json::Value::String(jti.clone()));
@@ -240,7 +252,7 @@ fn build_token(
     let claims =
         SetClaims::from_json(claims_json.as_bytes()).map_err(|e| bad(e.code(), &e.to_string()))?;
     app.signer
-        .sign(&claims, now, app.clients.header_profile(client))
+        .sign(&claims, now, app.clients.header_profile(&client))
         .map_err(|e| bad("sign_failed", &e))
 }
 

@@ -59,9 +59,12 @@ pub struct App {
     pub metrics: crate::metrics::Metrics,
     /// Long-poll wake-ups.
     pub wake: Wakeups,
-    /// `POST /admin/events` requests past the body read at once (one per
-    /// core): bounds the memory of parsed batches and their signatures.
+    /// `POST /admin/events` requests past the body read at once (two per
+    /// core: one waiting for the database while the next one is signed):
+    /// bounds the memory of parsed batches and their signatures.
     pub admin_slots: tokio::sync::Semaphore,
+    /// The threads that sign SETs.
+    pub signing: crate::signing::SigningPool,
 }
 
 /// The API version a path belongs to.

@@ -6,6 +6,7 @@ mod http;
 mod keys;
 mod metrics;
 mod poll;
+mod signing;
 mod store;
 mod wake;
 
@@ -77,6 +78,8 @@ async fn run(config: Config) -> Result<(), String> {
         .map_err(|e| format!("database {}: {e}", redact(&config.database)))?;
     let signer = keys::Signer::load_or_generate(&config)?;
     let transmitter = config.transmitter()?;
+    let signing = signing::SigningPool::start(cores())
+        .map_err(|e| format!("cannot start the signing threads: {e}"))?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -93,7 +96,8 @@ async fn run(config: Config) -> Result<(), String> {
         stats: poll::Stats::default(),
         metrics: metrics::Metrics::default(),
         wake: wake::Wakeups::default(),
-        admin_slots: tokio::sync::Semaphore::new(cores()),
+        admin_slots: tokio::sync::Semaphore::new(2 * cores()),
+        signing,
     });
     tokio::spawn(poll::sweeper(Arc::clone(&app)));
     tracing::info!(address = %local, "listening");

@@ -426,6 +426,20 @@ async fn a_batch_is_all_or_nothing() {
     assert_eq!(status, 400);
     assert_eq!(body["index"], 2, "{body}");
     assert_eq!(stats(&server).await["enqueued"], 0);
+    // A batch is signed in jobs of a few items on several threads: the
+    // index is still the first refused item of the whole batch, and nothing
+    // of the batch is queued.
+    let mut items: Vec<Value> = (1..=40).map(|n| admin_item(CLIENT_A, n)).collect();
+    items[37]["events"] = json!({});
+    items[21]["jti"] = json!(21);
+    let (status, body) = post_admin(&server, &Value::Array(items)).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        (body["index"].as_u64(), body["error"].as_str()),
+        (Some(21), Some("bad_jti")),
+        "{body}"
+    );
+    assert_eq!(stats(&server).await["enqueued"], 0);
     let jtis_queued = enqueue_batch(&server, CLIENT_A, 1, 3).await;
     assert_eq!(jtis_queued.len(), 3);
     let (_, polled) = poll(&server, "v4.0", TOKEN_A, json!({"returnImmediately": true})).await;
