@@ -42,6 +42,7 @@ function fileFor(urlPath) {
   const routes = [
     ["/pkg/", PKG_DIR],
     ["/pkg-portable/", PORTABLE_DIR],
+    ...(process.env.SETPOLL_PKG_BASE ? [["/pkg-base/", join(process.env.SETPOLL_PKG_BASE, "web")]] : []),
     ["/package/", join(ROOT, "bindings/wasm/pkg")],
     ["/vectors/", VECTORS_DIR],
     ["/wycheproof/", join(ROOT, "tests/wycheproof")],
@@ -65,7 +66,9 @@ const server = createServer((req, res) => {
   }
 });
 await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-const url = `http://127.0.0.1:${server.address().port}/${PAGE}`;
+// SETPOLL_PKG_BASE: another build's pkg/ folder, served at /pkg-base/; the
+// benchmark page then times it too (before/after in one alternation).
+const url = `http://127.0.0.1:${server.address().port}/${PAGE}${process.env.SETPOLL_PKG_BASE ? "?base" : ""}`;
 
 // --- Chromium over the DevTools pipe ---------------------------------------
 const chrome = launchChromium(CHROMIUM);
