@@ -53,8 +53,6 @@ async function casesOf(setpoll, jose, jwks, asyncForms, tokens = {}) {
     if (asyncForms) await setpoll.verifySetAsync(joseToken, ring, policy, NOW);
     else setpoll.verifySet(joseToken, ring, policy, NOW);
     out.push({
-      ring,
-      policy,
       name: `${alg} verify (full SET: signature, header, iss, aud, iat)`,
       setpoll: verify,
       jose: () => jose.jwtVerify(token, joseKey, joseOptions),

@@ -68,7 +68,11 @@ const server = createServer((req, res) => {
 await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
 // SETPOLL_PKG_BASE: another build's pkg/ folder, served at /pkg-base/; the
 // benchmark page then times it too (before/after in one alternation).
-const url = `http://127.0.0.1:${server.address().port}/${PAGE}${process.env.SETPOLL_PKG_BASE ? "?base" : ""}`;
+// ROUNDS: the benchmark page's rounds (default 11).
+const query = new URLSearchParams();
+if (process.env.SETPOLL_PKG_BASE) query.set("base", "");
+if (process.env.ROUNDS) query.set("rounds", process.env.ROUNDS);
+const url = `http://127.0.0.1:${server.address().port}/${PAGE}${query.size ? `?${query}` : ""}`;
 
 // --- Chromium over the DevTools pipe ---------------------------------------
 const chrome = launchChromium(CHROMIUM);
