@@ -68,10 +68,12 @@ const server = createServer((req, res) => {
 await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
 // SETPOLL_PKG_BASE: another build's pkg/ folder, served at /pkg-base/; the
 // benchmark page then times it too (before/after in one alternation).
-// ROUNDS: the benchmark page's rounds (default 11).
+// ROUNDS: the benchmark page's rounds (default 11); SETPOLL_BENCH_GC=0: its
+// slices without gc() (see scripts/wasm/bench-cases.mjs).
 const query = new URLSearchParams();
 if (process.env.SETPOLL_PKG_BASE) query.set("base", "");
 if (process.env.ROUNDS) query.set("rounds", process.env.ROUNDS);
+if (process.env.SETPOLL_BENCH_GC === "0") query.set("gc", "0"); // slices without gc()
 const url = `http://127.0.0.1:${server.address().port}/${PAGE}${query.size ? `?${query}` : ""}`;
 
 // --- Chromium over the DevTools pipe ---------------------------------------

@@ -3,7 +3,7 @@
 // scripts/wasm/browser-test.mjs prints.
 import init, * as setpoll from "./pkg/index.js";
 import * as jose from "./jose/index.js";
-import { cases, report } from "./bench/bench-cases.mjs";
+import { cases, method, report } from "./bench/bench-cases.mjs";
 
 async function jwk(alg) {
   const params = alg === "ES256"
@@ -27,6 +27,8 @@ async function run() {
       await base.default();
       console.log("base: /pkg-base/ (SETPOLL_PKG_BASE)");
     }
+    if (new URLSearchParams(location.search).get("gc") === "0") delete globalThis.gc;
+    console.log(method());
     const list = await cases(setpoll, jose, { ES256: await jwk("ES256"), PS256: await jwk("PS256") }, true, base);
     const ratios = await report(list, rounds, (line) => console.log(line));
     const min = Math.min(...ratios);
