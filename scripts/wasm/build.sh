@@ -189,6 +189,9 @@ for dir in web web-portable; do
     # script for why), wrapping index.js; web/inline.js is the default
     # browser/bundler entry.
     node "$ROOT/scripts/wasm/inline.mjs" "$PKG/$dir" index.js
+    # Its declarations from tsc too (allowJs): index.d.ts re-exported.
+    "${TSC[@]}" --allowJs --declaration --emitDeclarationOnly --strict --target ES2022 --module ES2022 \
+        --moduleResolution bundler --lib ES2022,DOM,ESNext.Disposable "$PKG/$dir/inline.js"
 done
 cp "$CRATE/README.md" "$PKG/README.md"
 cp LICENSE "$PKG/LICENSE"

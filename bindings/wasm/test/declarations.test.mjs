@@ -52,3 +52,19 @@ test("the entries' declarations are tsc's output and declare the async forms", (
   const cryptoWeb = readFileSync(new URL("../pkg/web/crypto-web.d.ts", import.meta.url), "utf8");
   assert.match(cryptoWeb, /export declare function verifyRaw\(\{ alg, jwk, signingInput, signature \}: VerifyRawArgs\): Promise<boolean>;/);
 });
+
+test("every .d.ts in the package is wasm-bindgen's or tsc's", () => {
+  // wasm-bindgen: setpoll.d.ts, setpoll_bg.wasm.d.ts; tsc: one per js/*.ts
+  // module (the entry as index) and, with allowJs, inline.js's two files.
+  const generated = {
+    node: ["async", "crypto", "crypto-node", "index", "setpoll", "setpoll_bg.wasm"],
+    web: ["async", "crypto", "crypto-web", "index", "inline", "setpoll", "setpoll_bg.wasm", "setpoll_bg_wasm"],
+  };
+  generated["web-portable"] = generated.web;
+  for (const [dir, names] of Object.entries(generated)) {
+    const found = readdirSync(new URL(`../pkg/${dir}/`, import.meta.url)).filter((f) => f.endsWith(".d.ts")).sort();
+    assert.deepStrictEqual(found, names.map((n) => `${n}.d.ts`).sort(), dir);
+  }
+  const inline = readFileSync(new URL("../pkg/web/setpoll_bg_wasm.d.ts", import.meta.url), "utf8");
+  assert.equal(inline.trim(), "export const wasmBase64: string;");
+});
