@@ -7,7 +7,10 @@ only a `#[doc = "..."]` attribute, the same doc comment written out) and not
 inside a `#[cfg(test)]` item (the unit-test modules). Prints one line per crate and
 the total; `bindings/wasm/src/platform.rs` (issue 16's platform crypto glue)
 is printed on its own line and left out of the total, as the issue-12
-figures leave it out.
+figures leave it out. Also prints the lines of hand-written TypeScript
+declarations (`.d.ts` files under `bindings/`, outside the built `pkg/`),
+the other issue-12 figure: zero since the npm package's entries are
+TypeScript compiled by `tsc` (`bindings/wasm/js/*.ts`).
 
 Usage: python3 scripts/count-binding-lines.py [--json]
 """
@@ -95,6 +98,18 @@ def count_file(path):
                if line.strip() and not DOC_ATTR.fullmatch(line.strip()))
 
 
+def handwritten_dts():
+    """Lines of every `.d.ts` file under `bindings/` but outside a `pkg/`
+    (what wasm-bindgen and tsc write there is generated), by path."""
+    out = {}
+    for path in sorted((ROOT / "bindings").rglob("*.d.ts")):
+        rel = path.relative_to(ROOT)
+        if "pkg" in rel.parts or "node_modules" in rel.parts:
+            continue
+        out[rel.as_posix()] = len(path.read_text(encoding="utf-8").splitlines())
+    return out
+
+
 def main():
     counts, apart = {}, {}
     for crate in CRATES:
@@ -107,13 +122,15 @@ def main():
                 total += count_file(path)
         counts[crate] = total
     counts["total"] = sum(counts[c] for c in CRATES)
+    dts = handwritten_dts()
     if "--json" in sys.argv[1:]:
-        print(json.dumps({"crates": counts, "apart": apart}, indent=2))
+        print(json.dumps({"crates": counts, "apart": apart, "handwritten_dts": dts}, indent=2))
         return
     for name, value in counts.items():
         print(f"{name:<18} {value:>6}")
     for name, value in apart.items():
         print(f"{name} {value:>6} (issue 16; not in the total)")
+    print(f"{'hand-written .d.ts':<18} {sum(dts.values()):>6}" + "".join(f"\n  {n} {v}" for n, v in dts.items()))
 
 
 if __name__ == "__main__":

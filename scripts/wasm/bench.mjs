@@ -4,6 +4,8 @@
 //
 //   node scripts/wasm/bench.mjs            (after scripts/wasm/build.sh)
 //   SETPOLL_PKG=<dir> node scripts/wasm/bench.mjs   another build's pkg/ dir
+//   SETPOLL_PKG_BASE=<dir> ...   also time that build's pkg/ (say the last
+//                                commit's) in the same alternation: before/after
 //
 // The same cases (bench-cases.mjs) run in headless Chromium on WebCrypto:
 //   SETPOLL_BROWSER_PAGE=bench.html node scripts/wasm/browser-test.mjs
@@ -33,7 +35,9 @@ export function joseDir() {
   return join(dir, "node_modules/jose");
 }
 
-import { cases, report } from "./bench-cases.mjs";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { cases, method, report } from "./bench-cases.mjs";
 
 /** The bench's keys: a fresh P-256 key and the repository's RSA 2048 test key. */
 export function benchJwks() {
@@ -51,8 +55,15 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const jose = await import(createRequire(join(ROOT, "target/wasm-bench/x.js")).resolve("jose"));
   const pkg = process.env.SETPOLL_PKG ?? join(ROOT, "bindings/wasm/pkg");
   const setpoll = createRequire(import.meta.url)(join(pkg, "node/index.js"));
-  console.log(`node ${process.version}; setpoll on ${setpoll.platformCrypto}; ${ROUNDS} rounds of alternating 100 ms slices; wall clock`);
-  const ratios = await report(await cases(setpoll, jose, benchJwks(), false), ROUNDS, console.log);
+  const base = process.env.SETPOLL_PKG_BASE && createRequire(import.meta.url)(join(process.env.SETPOLL_PKG_BASE, "node/index.js"));
+  // gc() for the slices (bench-cases.mjs), unless SETPOLL_BENCH_GC=0.
+  if (process.env.SETPOLL_BENCH_GC !== "0") {
+    setFlagsFromString("--expose-gc");
+    globalThis.gc = runInNewContext("gc");
+  }
+  console.log(`node ${process.version}; setpoll on ${setpoll.platformCrypto}; ${ROUNDS} rounds of alternating 100 ms slices; wall clock${base ? `; base: ${process.env.SETPOLL_PKG_BASE}` : ""}`);
+  console.log(method());
+  const ratios = await report(await cases(setpoll, jose, benchJwks(), false, base), ROUNDS, console.log);
   const min = Math.min(...ratios);
   console.log(`lowest ratio ${min.toFixed(2)}x jose (target >= 1.0x, aim 1.5x): ${min >= 1 ? "met" : "MISSED"}`);
 }

@@ -42,6 +42,7 @@ function fileFor(urlPath) {
   const routes = [
     ["/pkg/", PKG_DIR],
     ["/pkg-portable/", PORTABLE_DIR],
+    ...(process.env.SETPOLL_PKG_BASE ? [["/pkg-base/", join(process.env.SETPOLL_PKG_BASE, "web")]] : []),
     ["/package/", join(ROOT, "bindings/wasm/pkg")],
     ["/vectors/", VECTORS_DIR],
     ["/wycheproof/", join(ROOT, "tests/wycheproof")],
@@ -65,7 +66,15 @@ const server = createServer((req, res) => {
   }
 });
 await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-const url = `http://127.0.0.1:${server.address().port}/${PAGE}`;
+// SETPOLL_PKG_BASE: another build's pkg/ folder, served at /pkg-base/; the
+// benchmark page then times it too (before/after in one alternation).
+// ROUNDS: the benchmark page's rounds (default 11); SETPOLL_BENCH_GC=0: its
+// slices without gc() (see scripts/wasm/bench-cases.mjs).
+const query = new URLSearchParams();
+if (process.env.SETPOLL_PKG_BASE) query.set("base", "");
+if (process.env.ROUNDS) query.set("rounds", process.env.ROUNDS);
+if (process.env.SETPOLL_BENCH_GC === "0") query.set("gc", "0"); // slices without gc()
+const url = `http://127.0.0.1:${server.address().port}/${PAGE}${query.size ? `?${query}` : ""}`;
 
 // --- Chromium over the DevTools pipe ---------------------------------------
 const chrome = launchChromium(CHROMIUM);

@@ -54,6 +54,31 @@ if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WB_VERSIO
 fi
 WASM_BINDGEN=$(command -v wasm-bindgen)
 
+# --- TypeScript, for the JS entries -----------------------------------------
+# bindings/wasm/js/ holds TypeScript sources only; tsc writes the package's
+# .js and .d.ts from them (no hand-written declarations). Installed once, at
+# exact versions, into a project-local folder (target/ is gitignored);
+# scripts/wasm/test.sh type-checks the README with the same compiler.
+TS_VERSION=5.9.3
+NODE_TYPES_VERSION=20.19.43
+TS_DIR=${SETPOLL_TYPESCRIPT:-$ROOT/target/tools/typescript}
+installed() { node -p "require('$TS_DIR/node_modules/$1/package.json').version" 2>/dev/null || true; }
+if [ "$(installed typescript)" != "$TS_VERSION" ] || [ "$(installed @types/node)" != "$NODE_TYPES_VERSION" ]; then
+    log "installing typescript@$TS_VERSION and @types/node@$NODE_TYPES_VERSION into $TS_DIR (npm)"
+    mkdir -p "$TS_DIR"
+    npm install --prefix "$TS_DIR" --no-save --no-audit --no-fund --silent \
+        "typescript@$TS_VERSION" "@types/node@$NODE_TYPES_VERSION" >/dev/null
+fi
+TSC=(node "$TS_DIR/node_modules/typescript/bin/tsc")
+JS=$CRATE/js
+# Only TypeScript sources (and their tsconfig) under js/: a hand-written .js
+# or .d.ts there would ship without a compiler's check.
+stray=$(find "$JS" -type f ! -name '*.ts' ! -name tsconfig.json -o -type f -name '*.d.ts')
+if [ -n "$stray" ]; then
+    printf 'not a TypeScript source (write a .ts; tsc generates the .js and .d.ts):\n%s\n' "$stray" >&2
+    exit 1
+fi
+
 # --- build ------------------------------------------------------------------
 # setpoll-core comes in with default-features = false (workspace dependency):
 # portable RustCrypto only, no aws-lc-rs. LTO + one codegen unit: smaller and
@@ -129,19 +154,44 @@ BINDGEN_FLAGS=(--out-name setpoll --remove-name-section --remove-producers-secti
 printf '{ "type": "commonjs" }\n' >"$PKG/node/package.json"
 # The entries (index.js) wrap wasm-bindgen's module and install the
 # platform's crypto: node:crypto (node/, synchronous) or WebCrypto (web/).
-JS=$CRATE/js
-for dir in node web web-portable; do
-    kind=${dir%-portable}
-    cp "$JS/$kind.js" "$PKG/$dir/index.js"
-    cp "$JS/$kind.d.ts" "$PKG/$dir/index.d.ts"
-    cp "$JS/async.d.ts" "$JS/crypto.d.ts" "$JS/crypto-$kind.js" "$JS/crypto-$kind.d.ts" "$PKG/$dir/"
-    if [ "$kind" = web ]; then
-        printf '{ "type": "module" }\n' >"$PKG/$dir/package.json"
-        # inline.js: ready on import (the .wasm inlined as base64; see the
-        # script for why), wrapping index.js; web/inline.js is the default
-        # browser/bundler entry.
-        node "$ROOT/scripts/wasm/inline.mjs" "$PKG/$dir" index.js
+# tsc compiles js/<kind>.ts as index.ts, with crypto-<kind>.ts and the shared
+# modules, in a staging folder beside wasm-bindgen's setpoll.d.ts (which the
+# sources import as ./setpoll.js), writing the .js and .d.ts into the package
+# (tsc's messages name the staged copies: same names, js/<kind>.ts as index.ts).
+# web-portable/ gets web/'s output: the same code over the portable build.
+STAGE=$TARGET_DIR/ts
+for kind in node web; do
+    rm -rf "$STAGE/$kind"
+    mkdir -p "$STAGE/$kind"
+    cp "$JS/$kind.ts" "$STAGE/$kind/index.ts"
+    cp "$JS/crypto-$kind.ts" "$JS/crypto.ts" "$JS/async.ts" "$PKG/$kind/setpoll.d.ts" "$STAGE/$kind/"
+    if [ "$kind" = node ]; then
+        options='"module": "commonjs", "moduleResolution": "node10", "lib": ["ES2022", "ESNext.Disposable"], "types": ["node"]'
+    else
+        options='"module": "ES2022", "moduleResolution": "bundler", "lib": ["ES2022", "ESNext.Disposable", "DOM"], "types": []'
     fi
+    cat >"$STAGE/$kind/tsconfig.json" <<TSCONFIG
+{
+  "extends": "$ROOT/$JS/tsconfig.json",
+  "compilerOptions": { $options, "typeRoots": ["$TS_DIR/node_modules/@types"], "rootDir": ".", "outDir": "$PKG/$kind" },
+  "files": ["index.ts", "crypto-$kind.ts"]
+}
+TSCONFIG
+    log "tsc: js/$kind.ts -> $CRATE/pkg/$kind/index.js, index.d.ts"
+    "${TSC[@]}" -p "$STAGE/$kind/tsconfig.json"
+done
+for f in index crypto-web crypto async; do
+    cp "$PKG/web/$f.js" "$PKG/web/$f.d.ts" "$PKG/web-portable/"
+done
+for dir in web web-portable; do
+    printf '{ "type": "module" }\n' >"$PKG/$dir/package.json"
+    # inline.js: ready on import (the .wasm inlined as base64; see the
+    # script for why), wrapping index.js; web/inline.js is the default
+    # browser/bundler entry.
+    node "$ROOT/scripts/wasm/inline.mjs" "$PKG/$dir" index.js
+    # Its declarations from tsc too (allowJs): index.d.ts re-exported.
+    "${TSC[@]}" --allowJs --declaration --emitDeclarationOnly --strict --target ES2022 --module ES2022 \
+        --moduleResolution bundler --lib ES2022,DOM,ESNext.Disposable "$PKG/$dir/inline.js"
 done
 cp "$CRATE/README.md" "$PKG/README.md"
 cp LICENSE "$PKG/LICENSE"

@@ -20,6 +20,8 @@ export function launchChromium(path) {
     path,
     [
       "--headless",
+      // gc() for the benchmark page's slices (scripts/wasm/bench-cases.mjs).
+      "--js-flags=--expose-gc",
       "--no-sandbox",
       "--disable-gpu",
       "--no-first-run",

@@ -9,7 +9,8 @@
 //   setpoll_bg_wasm.js  the .wasm as one base64 string (plain JavaScript)
 //   inline.js           decodes it, calls ENTRY's initSync with the bytes,
 //                       then re-exports everything ENTRY exports
-//   inline.d.ts         ENTRY's declarations
+// (scripts/wasm/build.sh then has tsc write inline.d.ts and
+// setpoll_bg_wasm.d.ts from these two: ENTRY's declarations, and a string).
 // Why: a bundler then has nothing to do but bundle JavaScript. esbuild does
 // not copy the .wasm that `new URL("setpoll_bg.wasm", import.meta.url)` names
 // (the app fails with a 404), and with the glue alone every call made before
@@ -32,7 +33,7 @@ if (!WebAssembly.validate(wasm)) {
 writeFileSync(
   join(dir, "setpoll_bg_wasm.js"),
   `// setpoll_bg.wasm (${wasm.length} bytes), base64: written by scripts/wasm/inline.mjs.\n` +
-    `export const wasmBase64 =\n  "${wasm.toString("base64")}";\n`,
+    `export const wasmBase64 = /** @type {string} */ (\n  "${wasm.toString("base64")}");\n`,
 );
 
 writeFileSync(
@@ -60,11 +61,4 @@ export { default } from "./${entry}";
 `,
 );
 
-writeFileSync(
-  join(dir, "inline.d.ts"),
-  `// The default entry (inline.js): instantiated on import; \`init()\` is optional.
-export * from "./${entry}";
-export { default } from "./${entry}";
-`,
-);
 console.log(`  [wasm] ${dir}/inline.js (wraps ${entry}): ready-on-import entry, .wasm inlined (${Math.ceil((wasm.length * 4) / 3)} base64 chars)`);

@@ -3,7 +3,7 @@
 // scripts/wasm/browser-test.mjs prints.
 import init, * as setpoll from "./pkg/index.js";
 import * as jose from "./jose/index.js";
-import { cases, report } from "./bench/bench-cases.mjs";
+import { cases, method, report } from "./bench/bench-cases.mjs";
 
 async function jwk(alg) {
   const params = alg === "ES256"
@@ -20,7 +20,16 @@ async function run() {
     await init();
     const rounds = Number(new URLSearchParams(location.search).get("rounds") ?? 11);
     console.log(`${navigator.userAgent.match(/Chrom\S+/)?.[0]}; setpoll on ${setpoll.platformCrypto}; ${rounds} rounds of alternating 100 ms slices; wall clock`);
-    const list = await cases(setpoll, jose, { ES256: await jwk("ES256"), PS256: await jwk("PS256") }, true);
+    // /pkg-base/: another build (SETPOLL_PKG_BASE), timed in the same alternation.
+    let base;
+    if (new URLSearchParams(location.search).has("base")) {
+      base = await import("./pkg-base/index.js");
+      await base.default();
+      console.log("base: /pkg-base/ (SETPOLL_PKG_BASE)");
+    }
+    if (new URLSearchParams(location.search).get("gc") === "0") delete globalThis.gc;
+    console.log(method());
+    const list = await cases(setpoll, jose, { ES256: await jwk("ES256"), PS256: await jwk("PS256") }, true, base);
     const ratios = await report(list, rounds, (line) => console.log(line));
     const min = Math.min(...ratios);
     console.log(`lowest ratio ${min.toFixed(2)}x jose (target >= 1.0x, aim 1.5x): ${min >= 1 ? "met" : "MISSED"}`);

@@ -181,6 +181,35 @@ check("web/: what needs the pure-Rust code is a typed error", async () => {
   assert(err instanceof setpoll.SignError && err.code === "platform_failed", `inconsistent RSA key: ${err}`);
 });
 
+check("web/: async_only comes from the wasm binding itself; verifySetAsync takes compiled policies", async () => {
+  const glue = await import("./pkg/setpoll.js"); // wasm-bindgen's module, without the entry around it
+  const key = setpoll.SigningKey.fromJwk(portable.SigningKey.generateEs256(seed(), "k").toPrivateJwk());
+  const jwks = setpoll.jwksFromKeys([key]);
+  const claims = new setpoll.ClaimsBuilder(ISS, "j", TPP, T0 / 1000).customEvent("https://examplebank.com/e", "{}").build();
+  const token = await setpoll.signSetAsync(claims, key, T0, "rfc8417");
+  const rx = new glue.Receiver({ issuer: ISS, clientId: TPP, jwksJson: jwks });
+  const req = rx.nextRequest(T0);
+  const body = JSON.stringify({ sets: { j: token }, moreAvailable: false });
+  const want = "ArgumentError async_only Receiver#handleResponse needs the pure-Rust crypto, which this build leaves out: use handleResponseAsync, or import setpoll/web-portable (async_only)";
+  let got = "no error";
+  try {
+    rx.handleResponse(req.id, 200, body, T0);
+  } catch (e) {
+    got = `${e.name} ${e.code} ${e.message}`;
+  }
+  assert(got === want, got);
+  assert(refusal(() => glue.verifySet(token, setpoll.Keyring.fromJwks(jwks), {}, T0)) === "ArgumentError async_only", "verifySet");
+  assert(rx.takeChanges() === undefined, "a refusal changes nothing");
+  const batch = await rx.handleResponseAsync(req.id, 200, body, T0);
+  assert(batch.deliveries.length === 1 && batch.deliveries[0].jti === "j", JSON.stringify(batch.deliveries));
+  const ring = setpoll.Keyring.fromJwks(jwks);
+  const compiled = setpoll.compilePolicy({ issuer: ISS, audience: TPP });
+  assert((await setpoll.verifySetAsync(token, ring, compiled, T0)).claims.jti() === "j", "compiled policy");
+  let err;
+  await setpoll.verifySetAsync(token, ring, setpoll.compilePolicy({ audience: "other" }), T0).catch((e) => (err = e));
+  assert(err instanceof setpoll.VerifyError && err.setErr === "jwtAud", `compiled audience: ${err}`);
+});
+
 check("verify.json: verifySetAsync on WebCrypto and verifySet on the fallback give the expected output", async () => {
   let n = 0;
   for (const c of await vectors("verify.json")) {

@@ -493,7 +493,7 @@ impl VerifiedSet {
 ///
 /// # Errors
 /// `VerifyError` with the `setErrs` code to report; `ArgumentError` for a
-/// bad policy or time.
+/// bad policy or time (`async_only` in the `web/` build: `verifySetAsync`).
 #[wasm_bindgen(js_name = verifySet)]
 pub fn verify_set(
     #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
@@ -501,6 +501,7 @@ pub fn verify_set(
     #[wasm_bindgen(unchecked_param_type = "VerifyPolicy")] policy: JsValue,
     #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
 ) -> JsResult<VerifiedSet> {
+    crate::platform::needs_portable("verifySet", "verifySetAsync")?;
     let (token, policy) = (text(&token, "token")?, data(&policy, "policy")?);
     let now = int(&now_ms, "nowMs")?;
     host::verify_set(token, Arc::clone(&keyring.0), policy, now)

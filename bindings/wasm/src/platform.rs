@@ -1,6 +1,6 @@
 //! The platform's crypto (`node:crypto`, WebCrypto) under the core, and the
 //! prepare/finish halves of `verifySet` and `signSet` for asynchronous
-//! crypto. The JS entries (`js/node.cjs`, `js/web.mjs`) install a provider;
+//! crypto. The JS entries (`js/node.ts`, `js/web.ts`) install a provider;
 //! the core keeps every decision and asks the provider only for the
 //! signature arithmetic, on keys it already validated and selected.
 
@@ -16,8 +16,9 @@ use setpoll_host as host;
 use wasm_bindgen::prelude::*;
 
 use crate::error::OrThrow;
-use crate::guard::{bytes, data, flag, int, text, type_error, JsResult};
+use crate::guard::{bytes, data, flag, int, int32, opt_text, out, text, type_error, JsResult};
 use crate::keys::{Keyring, SetClaims, SigningKey, VerifiedSet};
+use crate::receiver::Receiver;
 
 #[wasm_bindgen]
 extern "C" {
@@ -360,17 +361,100 @@ pub fn compile_policy(
     data(&policy, "policy").map(CompiledPolicy)
 }
 
-/// `prepareSet` with a compiled policy.
+/// `verifySet` with a compiled policy (`compilePolicy`).
 ///
 /// # Errors
-/// As `prepareSet`.
-#[wasm_bindgen(js_name = prepareSetWith)]
-pub fn prepare_set_with(
+/// As `verifySet`.
+#[wasm_bindgen(js_name = verifySetWith)]
+pub fn verify_set_with(
     #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
     keyring: &Keyring,
     policy: &CompiledPolicy,
+    #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
+) -> JsResult<VerifiedSet> {
+    needs_portable("verifySetWith", "verifySetAsync")?;
+    let (token, now) = (text(&token, "token")?, int(&now_ms, "nowMs")?);
+    host::verify_set(token, Arc::clone(&keyring.0), policy.0.clone(), now)
+        .or_throw()
+        .map(VerifiedSet)
+}
+
+/// [`needs_portable`] for an answer to `Receiver#handleResponse(Bytes)`
+/// (`call`): a `200` verifies its SETs synchronously.
+pub(crate) fn needs_portable_for(status: &JsValue, call: &str) -> JsResult<()> {
+    if status.as_f64() == Some(200.0) {
+        return needs_portable(call, "handleResponseAsync");
+    }
+    Ok(())
+}
+
+/// `ArgumentError` `async_only` for a synchronous verification (`call`) in
+/// a build without the pure-Rust crypto (`web/`): there is nothing to verify
+/// with synchronously, and refusing every SET instead would report good
+/// events to the ASPSP as bad. `instead` names the async form.
+pub(crate) fn needs_portable(call: &str, instead: &str) -> JsResult<()> {
+    if has_portable_crypto() {
+        return Ok(());
+    }
+    Err(crate::error::js_error(host::SetpollError::Argument {
+        code: "async_only".to_owned(),
+        detail: format!(
+            "{call} needs the pure-Rust crypto, which this build leaves out: use {instead}, or import setpoll/web-portable"
+        ),
+    }))
+}
+
+#[wasm_bindgen]
+impl Receiver {
+    /// `handleResponse` once the platform's verdicts on the batch's
+    /// signatures are recorded (what `handleResponseAsync` calls): never
+    /// refused as `async_only`. Not part of the declared API.
+    ///
+    /// # Errors
+    /// As `handleResponse`.
+    #[wasm_bindgen(js_name = handleResponseVerified, skip_typescript)]
+    pub fn handle_response_verified(
+        &self,
+        id: JsValue,
+        status: JsValue,
+        body: JsValue,
+        now_ms: JsValue,
+        retry_after: Option<JsValue>,
+    ) -> JsResult<JsValue> {
+        let body = text(&body, "body")?;
+        let (id, status, now) = (
+            int(&id, "id")?,
+            int32(&status, "status")?,
+            int(&now_ms, "nowMs")?,
+        );
+        let retry_after = opt_text(retry_after, "retryAfter")?;
+        out(&self
+            .0
+            .handle_response(id, status, body, now, retry_after)
+            .or_throw()?)
+    }
+}
+
+/// `prepareSet` with a compiled policy; the token as text or as its UTF-8
+/// bytes (what `verifySetAsync` passes: `TextEncoder` bytes cross into the
+/// wasm heap several times faster than a string, whose glue copies it one
+/// character at a time).
+///
+/// # Errors
+/// As `prepareSet` (bytes that are not UTF-8 are a malformed token).
+#[wasm_bindgen(js_name = prepareSetWith)]
+pub fn prepare_set_with(
+    #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] token: JsValue,
+    keyring: &Keyring,
+    policy: &CompiledPolicy,
 ) -> JsResult<PreparedSet> {
-    let token = text(&token, "token")?;
+    let token = if token.is_instance_of::<js_sys::Uint8Array>() {
+        // Not UTF-8: U+FFFD in place of the bad bytes, which no compact JWS holds.
+        String::from_utf8(bytes(&token, "token")?)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    } else {
+        text(&token, "token")?
+    };
     host::prepare_set(&token, &keyring.0, policy.0.clone())
         .or_throw()
         .map(|p| PreparedSet(Some(p), None))

@@ -30,7 +30,7 @@ fn answer_args(
 /// persist `takeState()`; hand `deliveries` over; `ack`/`reject` each.
 /// A failed round trip is the batch's `failure`, not an exception.
 #[wasm_bindgen]
-pub struct Receiver(host::Receiver);
+pub struct Receiver(pub(crate) host::Receiver);
 
 #[wasm_bindgen]
 impl Receiver {
@@ -100,7 +100,8 @@ impl Receiver {
     /// the `Retry-After` header if there was one.
     ///
     /// # Errors
-    /// `ReceiverError` (`unknown_request`), `ArgumentError` (`bad_status`).
+    /// `ReceiverError` (`unknown_request`), `ArgumentError` (`bad_status`;
+    /// `async_only` for a `200` in the `web/` build: `handleResponseAsync`).
     #[wasm_bindgen(js_name = handleResponse, unchecked_return_type = "ReceiverBatch")]
     pub fn handle_response(
         &self,
@@ -110,6 +111,7 @@ impl Receiver {
         #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
         #[wasm_bindgen(js_name = retryAfter, unchecked_optional_param_type = "string")] retry_after: Option<JsValue>,
     ) -> JsResult<JsValue> {
+        crate::platform::needs_portable_for(&status, "Receiver#handleResponse")?;
         let body = text(&body, "body")?;
         let (id, status, now, retry_after) = answer_args(&id, &status, &now_ms, retry_after)?;
         out(&self
@@ -131,6 +133,7 @@ impl Receiver {
         #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
         #[wasm_bindgen(js_name = retryAfter, unchecked_optional_param_type = "string")] retry_after: Option<JsValue>,
     ) -> JsResult<JsValue> {
+        crate::platform::needs_portable_for(&status, "Receiver#handleResponseBytes")?;
         let body = bytes(&body, "body")?;
         let (id, status, now, retry_after) = answer_args(&id, &status, &now_ms, retry_after)?;
         out(&self

@@ -4,7 +4,7 @@
 // snake_case parameter name (each is renamed with `js_name`).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 
 const dts = readFileSync(new URL("../pkg/node/setpoll.d.ts", import.meta.url), "utf8");
 
@@ -21,4 +21,50 @@ test("every parameter name in the .d.ts is camelCase", () => {
     .filter(Boolean);
   assert.ok(params.length > 50, `found ${params.length} parameters`);
   assert.deepStrictEqual(params.filter((p) => p.includes("_")), []);
+});
+
+// The JS entries are TypeScript compiled by scripts/wasm/build.sh: their
+// declarations are tsc's, never hand-written (issue 12: zero hand-written
+// .d.ts). js/ holds .ts sources and their tsconfig only.
+test("bindings/wasm/js holds TypeScript sources only, no hand-written .d.ts or .js", () => {
+  const dir = new URL("../js/", import.meta.url);
+  const files = readdirSync(dir, { recursive: true }).filter((f) => statSync(new URL(f, dir)).isFile());
+  const stray = files.filter((f) => f.endsWith(".d.ts") || !(f.endsWith(".ts") || f === "tsconfig.json"));
+  assert.deepStrictEqual(stray, []);
+  assert.ok(files.includes("web.ts") && files.includes("node.ts"), files.join());
+});
+
+test("the entries' declarations are tsc's output and declare the async forms", () => {
+  for (const dir of ["node", "web", "web-portable"]) {
+    const index = readFileSync(new URL(`../pkg/${dir}/index.d.ts`, import.meta.url), "utf8");
+    assert.match(index, /export \* from "\.\/setpoll\.js";/, dir);
+    assert.match(index, /export declare function verifySetAsync\(token: string, keyring: Keyring, policy: PolicyArg, nowMs: number\): Promise<VerifiedSet>;/, dir);
+    assert.match(index, /export declare function signSetAsync\(/, dir);
+    assert.match(index, /export declare const platformCrypto: PlatformCrypto;/, dir);
+    const shared = readFileSync(new URL(`../pkg/${dir}/async.d.ts`, import.meta.url), "utf8");
+    assert.match(shared, /declare module "\.\/setpoll\.js" \{\s*interface Receiver \{[\s\S]*handleResponseAsync\(/, dir);
+  }
+  const web = readFileSync(new URL("../pkg/web/index.d.ts", import.meta.url), "utf8");
+  assert.match(web, /export default function init\(/);
+  assert.match(web, /export declare function initSync\(/);
+  const cryptoNode = readFileSync(new URL("../pkg/node/crypto-node.d.ts", import.meta.url), "utf8");
+  assert.match(cryptoNode, /export declare function verifyRaw\(\{ alg, jwk, signingInput, signature \}: VerifyRawArgs\): boolean;/);
+  const cryptoWeb = readFileSync(new URL("../pkg/web/crypto-web.d.ts", import.meta.url), "utf8");
+  assert.match(cryptoWeb, /export declare function verifyRaw\(\{ alg, jwk, signingInput, signature \}: VerifyRawArgs\): Promise<boolean>;/);
+});
+
+test("every .d.ts in the package is wasm-bindgen's or tsc's", () => {
+  // wasm-bindgen: setpoll.d.ts, setpoll_bg.wasm.d.ts; tsc: one per js/*.ts
+  // module (the entry as index) and, with allowJs, inline.js's two files.
+  const generated = {
+    node: ["async", "crypto", "crypto-node", "index", "setpoll", "setpoll_bg.wasm"],
+    web: ["async", "crypto", "crypto-web", "index", "inline", "setpoll", "setpoll_bg.wasm", "setpoll_bg_wasm"],
+  };
+  generated["web-portable"] = generated.web;
+  for (const [dir, names] of Object.entries(generated)) {
+    const found = readdirSync(new URL(`../pkg/${dir}/`, import.meta.url)).filter((f) => f.endsWith(".d.ts")).sort();
+    assert.deepStrictEqual(found, names.map((n) => `${n}.d.ts`).sort(), dir);
+  }
+  const inline = readFileSync(new URL("../pkg/web/setpoll_bg_wasm.d.ts", import.meta.url), "utf8");
+  assert.equal(inline.trim(), "export const wasmBase64: string;");
 });

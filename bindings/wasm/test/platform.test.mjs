@@ -221,6 +221,66 @@ test("web/ (platform crypto only) refuses what needs the pure-Rust code with typ
   assert.equal(portable.verifySet(ptoken, portable.Keyring.fromJwks(portable.jwksFromKeys([pkey]), "portable"), {}, 1000).claims.jti(), "j");
 });
 
+test("web/: the async_only refusals are the wasm binding's own (no JS wrapper), and leave the receiver usable", async () => {
+  // The wasm-bindgen module itself, without the entry (index.js) around it.
+  const glue = await import("../pkg/web/setpoll.js");
+  assert.equal(glue.Receiver, web.Receiver, "the entry re-exports the glue's classes");
+  const key = newKey(web, "k");
+  const jwks = web.jwksFromKeys([key]);
+  const claims = new web.ClaimsBuilder("https://i/", "j", "tpp", 1).customEvent("https://e/x", "{}").build();
+  const token = await web.signSetAsync(claims, key, 1000, "rfc8417");
+  const refused = (call, instead) => (e) =>
+    e instanceof web.ArgumentError && e.code === "async_only" &&
+    e.message === `${call} needs the pure-Rust crypto, which this build leaves out: use ${instead}, or import setpoll/web-portable (async_only)`;
+  assert.throws(() => glue.verifySet(token, web.Keyring.fromJwks(jwks), {}, 1000), refused("verifySet", "verifySetAsync"));
+  assert.throws(() => glue.verifySetWith(token, web.Keyring.fromJwks(jwks), glue.compilePolicy({}), 1000), refused("verifySetWith", "verifySetAsync"));
+  const rx = new glue.Receiver({ issuer: "https://i/", clientId: "tpp", jwksJson: jwks });
+  const req = rx.nextRequest(1000);
+  const body = JSON.stringify({ sets: { j: token }, moreAvailable: false });
+  assert.throws(() => rx.handleResponse(req.id, 200, body, 1000), refused("Receiver#handleResponse", "handleResponseAsync"));
+  assert.throws(() => rx.handleResponseBytes(req.id, 200, new TextEncoder().encode(body), 1000), refused("Receiver#handleResponseBytes", "handleResponseAsync"));
+  assert.equal(rx.takeChanges(), undefined, "a refusal changes nothing");
+  assert.equal(rx.inFlight(), req.id, "the request is still in flight");
+  // Other statuses verify nothing and are answered synchronously.
+  const failed = rx.handleResponse(req.id, 503, "", 1000);
+  assert.ok(failed.failure, "503 is a failure outcome");
+  // The same receiver, answered through the async form, verifies on WebCrypto.
+  const next = rx.nextRequest(failed.failure.retryAtMs);
+  const batch = await rx.handleResponseAsync(next.id, 200, body, failed.failure.retryAtMs);
+  assert.deepEqual(batch.deliveries.map((d) => d.jti), ["j"]);
+  // The portable builds never refuse.
+  const ring = node.Keyring.fromJwks(jwks);
+  assert.equal(node.verifySet(token, ring, {}, 1000).claims.jti(), "j");
+});
+
+test("verifySetAsync policies: a compilePolicy() handle, objects read once, bad policies refused every time", async () => {
+  for (const sp of [web, node]) {
+    const key = newKey(sp, "k");
+    const ring = sp.Keyring.fromJwks(sp.jwksFromKeys([key]));
+    const claims = new sp.ClaimsBuilder("https://i/", "j", "tpp", 1).customEvent("https://e/x", "{}").build();
+    const token = await sp.signSetAsync(claims, key, 1000, "rfc8417");
+    const audError = (e) => e instanceof sp.VerifyError && e.setErr === "jwtAud";
+    // A compiled policy is accepted as it is.
+    const compiled = sp.compilePolicy({ issuer: "https://i/", audience: "tpp" });
+    assert.equal((await sp.verifySetAsync(token, ring, compiled, 1000)).claims.jti(), "j");
+    await assert.rejects(sp.verifySetAsync(token, ring, sp.compilePolicy({ audience: "other" }), 1000), audError);
+    // A policy object is read when first used: changing it later changes nothing ...
+    const policy = { audience: "tpp" };
+    assert.equal((await sp.verifySetAsync(token, ring, policy, 1000)).claims.jti(), "j");
+    policy.audience = "other";
+    assert.equal((await sp.verifySetAsync(token, ring, policy, 1000)).claims.jti(), "j", "read once");
+    // ... a new object is read anew.
+    await assert.rejects(sp.verifySetAsync(token, ring, { ...policy }, 1000), audError);
+    // A bad policy is refused with prepareSet's error, and on every call (not kept).
+    const bad = { algorithms: ["HS256"] };
+    for (let i = 0; i < 2; i++) {
+      await assert.rejects(sp.verifySetAsync(token, ring, bad, 1000), (e) => e instanceof sp.SetpollError);
+      await assert.rejects(sp.verifySetAsync(token, ring, 5, 1000), (e) => e instanceof TypeError);
+      await assert.rejects(sp.verifySetAsync(token, ring, null, 1000), (e) => e instanceof TypeError);
+    }
+  }
+});
+
 test("platform failures are setpoll errors with a code, and rejections are handled", async () => {
   const key = newKey(web, "k");
   const ring = web.Keyring.fromJwks(web.jwksFromKeys([key]));

@@ -1,2 +1,0 @@
-export * from "./setpoll.js";
-export * from "./async.js";
