@@ -720,3 +720,27 @@ fn huge_numeric_dates_round_trip_exactly() {
         assert_eq!(again.to_json(), text, "{literal}");
     }
 }
+
+#[test]
+fn a_repeated_event_type_is_found_among_many() {
+    // Past 16 events the check uses a hash set instead of a scan.
+    let many = |n: usize, repeat_first_at_end: bool| {
+        let mut b = SetClaims::builder("https://b/", "j", "tpp", 1);
+        for i in 0..n {
+            b = b.custom_event(format!("urn:bank:events:e{i}"), Map::new());
+        }
+        if repeat_first_at_end {
+            b = b.custom_event("urn:bank:events:e0", Map::new());
+        }
+        b.build()
+    };
+    for n in [2, 16, 17, 40] {
+        assert!(many(n, false).is_ok(), "{n} distinct events");
+        let e = many(n, true).unwrap_err();
+        assert_eq!(
+            (e.code(), e.path()),
+            ("duplicate_event_type", Some("events['urn:bank:events:e0']")),
+            "{n} events and a repeat"
+        );
+    }
+}

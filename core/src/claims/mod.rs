@@ -365,8 +365,9 @@ impl SetClaims {
             .iter()
             .any(|(_, e)| matches!(e, Event::ResourceUpdate { .. }));
         // A scan of the earlier entries while there are few (the usual one
-        // or two); a hash set once there are many.
-        let mut seen = std::collections::HashSet::new();
+        // or two); a hash set once there are many (made only then: its
+        // random state costs more than the scan of a token's one event).
+        let mut seen = (self.events.len() > 16).then(std::collections::HashSet::new);
         for (i, (uri, event)) in self.events.iter().enumerate() {
             let base = [Seg::Key("events"), Seg::Key(uri.as_str())];
             if !is_absolute_uri(uri) {
@@ -374,10 +375,9 @@ impl SetClaims {
                     path: render_path(&base),
                 });
             }
-            let repeated = if self.events.len() <= 16 {
-                self.events.iter().take(i).any(|(u, _)| u == uri)
-            } else {
-                !seen.insert(uri.as_str())
+            let repeated = match seen.as_mut() {
+                None => self.events.iter().take(i).any(|(u, _)| u == uri),
+                Some(seen) => !seen.insert(uri.as_str()),
             };
             if repeated {
                 return Err(ClaimsError::DuplicateEventType {
