@@ -94,6 +94,24 @@ macro_rules! settings {
     };
 }
 
+/// Methods that read the value an object wraps, one line each:
+/// `name -> Type = |inner| expression;`, each `#[must_use] pub fn
+/// name(&self)` on `self.field` (of type `Inner`). Attributes before
+/// `impl` (the UniFFI export) go on the block.
+macro_rules! getters {
+    ($(#[$ia:meta])* impl $ty:ident.$field:tt: $inner:ty { $($(#[$a:meta])* $name:ident -> $ret:ty = $f:expr;)* }) => {
+        $(#[$ia])*
+        impl $ty {
+            $($(#[$a])*
+            #[must_use]
+            pub fn $name(&self) -> $ret {
+                let read: fn(&$inner) -> $ret = $f;
+                read(&self.$field)
+            })*
+        }
+    };
+}
+
 mod claims;
 mod codes;
 mod error;

@@ -406,9 +406,7 @@ pub struct Receiver {
 
 impl Receiver {
     fn lock(&self) -> Result<MutexGuard<'_, Inner>, SetpollError> {
-        self.inner
-            .lock()
-            .map_err(|_| SetpollError::argument("poisoned", "a previous call failed mid-way"))
+        crate::error::lock(&self.inner)
     }
 
     /// [`handle_response`](Self::handle_response) with the body as bytes.

@@ -106,10 +106,10 @@ pub fn parse_request(
     interaction_id: String,
     limits: Option<RequestLimits>,
 ) -> Result<PollRequest, SetpollError> {
-    parse_request_from(
-        body.as_bytes(),
+    parse_request_bytes(
+        body.into_bytes(),
         reject_unknown_members,
-        &interaction_id,
+        interaction_id,
         limits,
     )
 }
@@ -127,15 +127,6 @@ pub fn parse_request_bytes(
     interaction_id: String,
     limits: Option<RequestLimits>,
 ) -> Result<PollRequest, SetpollError> {
-    parse_request_from(&body, reject_unknown_members, &interaction_id, limits)
-}
-
-fn parse_request_from(
-    body: &[u8],
-    reject_unknown_members: bool,
-    interaction_id: &str,
-    limits: Option<RequestLimits>,
-) -> Result<PollRequest, SetpollError> {
     let mut opts = RequestOptions {
         reject_unknown_members,
         ..RequestOptions::default()
@@ -143,9 +134,7 @@ fn parse_request_from(
     if let Some(l) = limits {
         l.apply(&mut opts.limits)?;
     }
-    EventPolling::parse(body, &opts)
-        .map(PollRequest::from)
-        .map_err(|e| SetpollError::request(&e, interaction_id))
+    Ok(parse_core(&body, &opts, &interaction_id)?.into())
 }
 
 settings! {
@@ -217,7 +206,7 @@ pub fn parse_response(
     body: String,
     limits: Option<ResponseLimits>,
 ) -> Result<PollResponse, SetpollError> {
-    parse_response_from(body.as_bytes(), limits)
+    parse_response_bytes(body.into_bytes(), limits)
 }
 
 /// [`parse_response`] with the body as the bytes received (`ByteArray` /
@@ -230,24 +219,14 @@ pub fn parse_response_bytes(
     body: Vec<u8>,
     limits: Option<ResponseLimits>,
 ) -> Result<PollResponse, SetpollError> {
-    parse_response_from(&body, limits)
-}
-
-fn parse_response_from(
-    body: &[u8],
-    limits: Option<ResponseLimits>,
-) -> Result<PollResponse, SetpollError> {
     let mut core = setpoll_core::wire::ResponseLimits::default();
     if let Some(l) = limits {
         l.apply(&mut core)?;
     }
-    let r = EventPollingResponse::parse_lenient(body, &core)?;
+    let r = EventPollingResponse::parse_lenient(&body, &core)?;
+    let sets = r.sets.into_iter();
     Ok(PollResponse {
-        sets: r
-            .sets
-            .into_iter()
-            .map(|(jti, token)| SetEntry { jti, token })
-            .collect(),
+        sets: sets.map(|(jti, token)| SetEntry { jti, token }).collect(),
         more_available: r.more_available,
     })
 }

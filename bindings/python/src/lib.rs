@@ -5,8 +5,11 @@
 //! crosses through one conversion path ([`convert`]): records as `dict`s
 //! through serde, settings as `**kwargs` (absent = the core's default),
 //! enums as their serde strings, times as `int` milliseconds, bodies as
-//! `str` or `bytes`. Plans are opaque objects. Work that can take long
-//! (signing, verifying, parsing bodies) runs with the GIL released.
+//! `str` or `bytes`; host records are `convert::Rec` arguments and results,
+//! host errors the exception class of their variant, with the variant's
+//! fields. Plans are opaque objects. Each part's functions and classes are
+//! written once, in a `module!` block. Work that can take long (signing,
+//! verifying, parsing bodies) runs with the GIL released.
 
 // Host results carry `setpoll_host::SetpollError` by value (its size is the
 // price of carrying every field); the binding passes them straight on.
@@ -23,6 +26,21 @@ macro_rules! methods {
         impl $ty {
             $(fn $get(&self) -> $ret { self.0.$get() })*
             $($rest)*
+        }
+    };
+}
+
+/// A part of the module written once: its classes, then its functions,
+/// each a `fn` that becomes a `#[pyfunction]`; `register(m)` adds them all,
+/// so nothing is listed twice.
+macro_rules! module {
+    (classes: $($class:ty),*; $($(#[$a:meta])* fn $name:ident $(<$lt:lifetime>)? ($($args:tt)*) $(-> $ret:ty)? $body:block)*) => {
+        $(#[pyo3::pyfunction] $(#[$a])* fn $name $(<$lt>)? ($($args)*) $(-> $ret)? $body)*
+
+        pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+            $(m.add_class::<$class>()?;)*
+            $(m.add_function(pyo3::wrap_pyfunction!($name, m)?)?;)*
+            Ok(())
         }
     };
 }
