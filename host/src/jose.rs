@@ -9,7 +9,7 @@ use setpoll_core::jose::{Jwk as CoreJwk, JwkSet as CoreJwkSet};
 
 choice! {
     /// Which crypto implementation to use.
-    pub enum CryptoBackend {
+    pub enum CryptoBackend => Backend {
         /// `aws-lc-rs` (the default): constant-time, fast.
         Native,
         /// Pure Rust (RustCrypto); deterministic ES256 signatures (RFC 6979).
@@ -18,11 +18,7 @@ choice! {
 }
 
 fn backend(b: Option<CryptoBackend>) -> Backend {
-    match b {
-        None => Backend::default(),
-        Some(CryptoBackend::Native) => Backend::Native,
-        Some(CryptoBackend::Portable) => Backend::Portable,
-    }
+    b.map_or_else(Backend::default, Into::into)
 }
 
 pub(crate) fn seeded(seed: &[u8]) -> Result<rand_chacha::ChaCha20Rng, SetpollError> {

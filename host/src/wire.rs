@@ -4,7 +4,8 @@ use crate::time::num;
 use crate::SetpollError;
 use setpoll_core::codes::SetErrCode;
 use setpoll_core::wire::{
-    ErrorResponse, EventPolling, EventPollingResponse, RequestOptions, SetErr,
+    ErrorResponse, EventPolling, EventPollingResponse, ObieVersion as CoreObieVersion,
+    RequestOptions, SetErr,
 };
 
 record! {
@@ -255,29 +256,18 @@ pub fn parse_error_response(body: String) -> Result<String, SetpollError> {
     Ok(ErrorResponse::parse(body.as_bytes())?.to_json())
 }
 
-/// The OBIE API version an events path serves (`setpoll_core::wire::ObieVersion`).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
-pub enum ObieVersion {
-    /// Aggregated Polling v3.1.2 (answers `201`).
-    #[serde(rename = "v3.1.2")]
-    V3_1_2,
-    /// Event Notification API v3.1.11.
-    #[serde(rename = "v3.1.11")]
-    V3_1_11,
-    /// Event Notification API v4.0 (four-character error codes).
-    #[serde(rename = "v4.0")]
-    V4_0,
-}
-
-impl From<ObieVersion> for setpoll_core::wire::ObieVersion {
-    fn from(v: ObieVersion) -> Self {
-        match v {
-            ObieVersion::V3_1_2 => Self::V3_1_2,
-            ObieVersion::V3_1_11 => Self::V3_1_11,
-            ObieVersion::V4_0 => Self::V4_0,
-        }
+choice! {
+    /// The OBIE API version an events path serves (`setpoll_core::wire::ObieVersion`).
+    pub enum ObieVersion => CoreObieVersion {
+        /// Aggregated Polling v3.1.2 (answers `201`).
+        #[serde(rename = "v3.1.2")]
+        V3_1_2,
+        /// Event Notification API v3.1.11.
+        #[serde(rename = "v3.1.11")]
+        V3_1_11,
+        /// Event Notification API v4.0 (four-character error codes).
+        #[serde(rename = "v4.0")]
+        V4_0,
     }
 }
 
@@ -286,7 +276,7 @@ impl From<ObieVersion> for setpoll_core::wire::ObieVersion {
 #[cfg_attr(feature = "uniffi", uniffi::export)]
 #[must_use]
 pub fn obie_success_status(version: ObieVersion) -> i32 {
-    i32::from(setpoll_core::wire::ObieVersion::from(version).success_status())
+    i32::from(CoreObieVersion::from(version).success_status())
 }
 
 /// An `OBErrorResponse1` body (e.g. a `Request` error's `errorResponse`)
@@ -301,7 +291,7 @@ pub fn obie_error_response(
     error_response_json: String,
 ) -> Result<String, SetpollError> {
     let body = ErrorResponse::parse(error_response_json.as_bytes())?;
-    Ok(setpoll_core::wire::ObieVersion::from(version)
+    Ok(CoreObieVersion::from(version)
         .error_response(body)
         .to_json())
 }

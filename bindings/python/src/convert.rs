@@ -279,6 +279,12 @@ impl<'py, T: Serialize> IntoPyObject<'py> for Rec<T> {
     }
 }
 
+impl<T> From<T> for Rec<T> {
+    fn from(v: T) -> Self {
+        Rec(v)
+    }
+}
+
 /// A host result as a [`Rec`].
 pub(crate) fn rec<T>(r: Result<T, HostError>) -> Res<Rec<T>> {
     Ok(Rec(r?))

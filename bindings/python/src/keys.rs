@@ -30,7 +30,10 @@ type Backend = Option<Rec<host::CryptoBackend>>;
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct SigningKey(pub(crate) Arc<host::SigningKey>);
 
-methods!(SigningKey { to_private_jwk -> String, to_public_jwk -> String, kid -> String, algorithm -> String }
+methods!(SigningKey {
+    to_private_jwk -> String, to_public_jwk -> String, kid -> String, algorithm -> String;
+    to_pkcs8_pem -> String,
+}
     #[staticmethod]
     #[pyo3(signature = (seed, kid = None))]
     fn generate_es256(seed: &[u8], kid: Option<Text>) -> Res<Self> {
@@ -52,23 +55,17 @@ methods!(SigningKey { to_private_jwk -> String, to_public_jwk -> String, kid -> 
     fn from_pkcs8_pem(pem: Text, kid: Option<Text>) -> Res<Self> {
         Ok(Self(host::SigningKey::from_pkcs8_pem(pem.0, kid.map(|k| k.0))?))
     }
-    fn to_pkcs8_pem(&self) -> Res<String> {
-        Ok(self.0.to_pkcs8_pem()?)
-    }
 );
 
 /// A public JWK Set prepared for verification.
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct Keyring(pub(crate) Arc<host::Keyring>);
 
-methods!(Keyring { to_jwks -> String, kids -> Vec<String> }
+methods!(Keyring { to_jwks -> String, kids -> Vec<String>, skipped -> Rec<Vec<host::SkippedKey>> }
     #[staticmethod]
     #[pyo3(signature = (jwks, backend = None))]
     fn from_jwks(jwks: Body, backend: Backend) -> Res<Self> {
         Ok(Self(host::Keyring::from_jwks(jwks.text()?, backend.map(|b| b.0))?))
-    }
-    fn skipped(&self) -> Rec<Vec<host::SkippedKey>> {
-        Rec(self.0.skipped())
     }
 );
 
@@ -90,13 +87,13 @@ methods!(Jwk {
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct JwkSet(Arc<host::JwkSet>);
 
-methods!(JwkSet { to_json -> String, to_public_json -> String, kids -> Vec<Option<String>> }
+methods!(JwkSet {
+    to_json -> String, to_public_json -> String, kids -> Vec<Option<String>>,
+    skipped -> Rec<Vec<host::SkippedKey>>,
+}
     #[staticmethod]
     fn from_json(json: Body) -> Res<Self> {
         Ok(Self(host::JwkSet::from_json(json.text()?)?))
-    }
-    fn skipped(&self) -> Rec<Vec<host::SkippedKey>> {
-        Rec(self.0.skipped())
     }
 );
 

@@ -18,13 +18,14 @@
 use pyo3::prelude::*;
 
 /// The `#[pymethods]` of a wrapper `$ty(host object)`: the methods listed
-/// first forward to the host object unchanged (`name -> Type`), the rest
-/// are written out.
+/// first forward to the host object (`name -> Type`, records as
+/// `convert::Rec`; after `;`, those that can fail), the rest are written out.
 macro_rules! methods {
-    ($ty:ident { $($get:ident -> $ret:ty),* $(,)? } $($rest:tt)*) => {
+    ($ty:ident { $($get:ident -> $ret:ty),* $(; $($try:ident -> $tret:ty),*)? $(,)? } $($rest:tt)*) => {
         #[pyo3::pymethods]
         impl $ty {
-            $(fn $get(&self) -> $ret { self.0.$get() })*
+            $(fn $get(&self) -> $ret { self.0.$get().into() })*
+            $($(fn $try(&self) -> crate::convert::Res<$tret> { Ok(self.0.$try()?.into()) })*)?
             $($rest)*
         }
     };

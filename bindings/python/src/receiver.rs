@@ -10,8 +10,11 @@ use crate::convert::{from_kwargs, rec, Body, Rec, Res, Text};
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct Receiver(host::Receiver);
 
-#[pymethods]
-impl Receiver {
+methods!(Receiver { ;
+    poll_timeout -> Option<i64>, take_changes -> Option<String>, state -> String, in_flight -> Option<i64>,
+    config -> Rec<host::ReceiverConfig>, unsettled -> Rec<Vec<host::ReceiverDelivery>>,
+    keys_stale -> Rec<Option<host::StaleKeys>>,
+}
     #[new]
     #[pyo3(signature = (**config))]
     fn new(py: Python<'_>, config: Option<&Bound<'_, PyDict>>) -> Res<Self> {
@@ -26,12 +29,6 @@ impl Receiver {
     ) -> Res<Self> {
         let config = from_kwargs(cls.py(), config)?;
         Ok(Self(host::Receiver::restore(config, state.text()?)?))
-    }
-    fn config(&self) -> Res<Rec<host::ReceiverConfig>> {
-        rec(self.0.config())
-    }
-    fn poll_timeout(&self) -> Res<Option<i64>> {
-        Ok(self.0.poll_timeout()?)
     }
     fn next_request(&self, now_ms: i64) -> Res<Rec<Option<host::ReceiverRequest>>> {
         rec(self.0.next_request(now_ms))
@@ -61,21 +58,6 @@ impl Receiver {
     fn reject(&self, jti: Text, err: Text, description: Text) -> Res<()> {
         Ok(self.0.reject(jti.0, err.0, description.0)?)
     }
-    fn take_changes(&self) -> Res<Option<String>> {
-        Ok(self.0.take_changes()?)
-    }
-    fn state(&self) -> Res<String> {
-        Ok(self.0.state()?)
-    }
-    fn unsettled(&self) -> Res<Rec<Vec<host::ReceiverDelivery>>> {
-        rec(self.0.unsettled())
-    }
-    fn in_flight(&self) -> Res<Option<i64>> {
-        Ok(self.0.in_flight()?)
-    }
-    fn keys_stale(&self) -> Res<Rec<Option<host::StaleKeys>>> {
-        rec(self.0.keys_stale())
-    }
     fn refresh_keys(
         &self,
         py: Python<'_>,
@@ -88,7 +70,7 @@ impl Receiver {
     fn refresh_keys_failed(&self, now_ms: i64) -> Res<()> {
         Ok(self.0.refresh_keys_failed(now_ms)?)
     }
-}
+);
 
 module! {
     classes: Receiver;

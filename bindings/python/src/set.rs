@@ -47,18 +47,6 @@ fn chain(
     Ok(slf)
 }
 
-/// A host builder step adding an event with an optional reason and subject.
-type AddEvent = fn(Arc<host::ClaimsBuilder>, Option<String>, Option<host::EventSubject>) -> Step;
-
-fn event(
-    slf: PyRef<'_, ClaimsBuilder>,
-    reason: Option<Text>,
-    subject: Option<Rec<host::EventSubject>>,
-    add: AddEvent,
-) -> Chain<'_> {
-    chain(slf, |b| add(b, reason.map(|r| r.0), subject.map(|s| s.0)))
-}
-
 #[pymethods]
 impl ClaimsBuilder {
     #[new]
@@ -100,7 +88,9 @@ impl ClaimsBuilder {
         reason: Option<Text>,
         subject: Option<Rec<host::EventSubject>>,
     ) -> Chain<'_> {
-        event(slf, reason, subject, host::ClaimsBuilder::consent_revoked)
+        chain(slf, |b| {
+            b.consent_revoked(reason.map(|r| r.0), subject.map(|s| s.0))
+        })
     }
     #[pyo3(signature = (reason = None, subject = None))]
     fn linked_account_update(
@@ -108,12 +98,9 @@ impl ClaimsBuilder {
         reason: Option<Text>,
         subject: Option<Rec<host::EventSubject>>,
     ) -> Chain<'_> {
-        event(
-            slf,
-            reason,
-            subject,
-            host::ClaimsBuilder::linked_account_update,
-        )
+        chain(slf, |b| {
+            b.linked_account_update(reason.map(|r| r.0), subject.map(|s| s.0))
+        })
     }
     fn custom_event(slf: PyRef<'_, Self>, uri: Text, payload_json: Body) -> Chain<'_> {
         let payload = payload_json.text()?;

@@ -103,11 +103,7 @@ methods!(EnqueuePlan { client -> String, jti -> String });
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct PollPlan(Arc<host::PollPlan>);
 
-methods!(PollPlan { client -> String, named -> Vec<String> }
-    fn deliverable(&self) -> Rec<host::DeliverableQuery> {
-        Rec(self.0.deliverable())
-    }
-);
+methods!(PollPlan { client -> String, named -> Vec<String>, deliverable -> Rec<host::DeliverableQuery> });
 
 /// Sweep step 1's plan: the bounds of the two sweep queries.
 #[pyclass(module = "setpoll", frozen)]
