@@ -29,8 +29,7 @@ fn answer(py: Python<'_>, a: host::PollAnswer) -> Res<Bound<'_, PyDict>> {
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct MemoryTransmitter(Arc<host::MemoryTransmitter>);
 
-#[pymethods]
-impl MemoryTransmitter {
+methods!(MemoryTransmitter { ; size -> i64 }
     #[new]
     #[pyo3(signature = (**config))]
     fn new(py: Python<'_>, config: Option<&Bound<'_, PyDict>>) -> Res<Self> {
@@ -85,13 +84,10 @@ impl MemoryTransmitter {
     fn records_json(&self, py: Python<'_>) -> Res<String> {
         Ok(py.detach(|| self.0.records_json())?)
     }
-    fn size(&self) -> Res<i64> {
-        Ok(self.0.size()?)
-    }
     fn __len__(&self) -> Res<usize> {
         Ok(usize::try_from(self.0.size()?).unwrap_or(usize::MAX))
     }
-}
+);
 
 /// Enqueue step 1's plan: load the record keyed `(client(), jti())`.
 #[pyclass(module = "setpoll", frozen)]
@@ -115,17 +111,13 @@ methods!(SweepPlan { now_ms -> i64, limit -> i32, max_attempts -> i32 });
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct StorageTransmitter(host::StorageTransmitter);
 
-#[pymethods]
-impl StorageTransmitter {
+methods!(StorageTransmitter { config -> Rec<host::TransmitterConfig> }
     #[new]
     #[pyo3(signature = (**config))]
     fn new(py: Python<'_>, config: Option<&Bound<'_, PyDict>>) -> Res<Self> {
         Ok(Self(host::StorageTransmitter::new(from_kwargs(
             py, config,
         )?)?))
-    }
-    fn config(&self) -> Rec<host::TransmitterConfig> {
-        Rec(self.0.config())
     }
     fn plan_enqueue(&self, token: Text, now_ms: i64) -> Res<EnqueuePlan> {
         Ok(EnqueuePlan(self.0.plan_enqueue(token.0, now_ms)?))
@@ -182,7 +174,7 @@ impl StorageTransmitter {
         let records = records_json.text()?;
         rec(py.detach(|| self.0.decide_sweep(plan.0.clone(), records, loaded_full)))
     }
-}
+);
 
 module! {
     classes: MemoryTransmitter, StorageTransmitter, PollWait, EnqueuePlan, PollPlan, SweepPlan;
