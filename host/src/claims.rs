@@ -28,12 +28,6 @@ impl SetClaims {
         )))
     }
 
-    /// The canonical JSON text (the JWS payload setpoll signs).
-    #[must_use]
-    pub fn to_json(&self) -> String {
-        self.0.to_json()
-    }
-
     /// Check the OBIE profile on top (`sub`, `txn`, `toe` present, one `aud`).
     ///
     /// # Errors
@@ -41,68 +35,39 @@ impl SetClaims {
     pub fn check_obie_profile(&self) -> Result<(), SetpollError> {
         Ok(self.0.check_obie_profile()?)
     }
+}
 
-    /// `iss`.
-    #[must_use]
-    pub fn iss(&self) -> String {
-        self.0.iss.clone()
-    }
-    /// `iat`, seconds.
-    #[must_use]
-    pub fn iat(&self) -> i64 {
-        self.0.iat
-    }
-    /// `jti`.
-    #[must_use]
-    pub fn jti(&self) -> String {
-        self.0.jti.clone()
-    }
-    /// `aud`, each audience.
-    #[must_use]
-    pub fn aud(&self) -> Vec<String> {
-        self.0.aud.clone()
-    }
-    /// `sub`.
-    #[must_use]
-    pub fn sub(&self) -> Option<String> {
-        self.0.sub.clone()
-    }
-    /// `txn`.
-    #[must_use]
-    pub fn txn(&self) -> Option<String> {
-        self.0.txn.clone()
-    }
-    /// `toe`, seconds.
-    #[must_use]
-    pub fn toe(&self) -> Option<i64> {
-        self.0.toe
-    }
-    /// `exp`, whole seconds (a fraction is rounded down; `to_json` keeps it).
-    #[must_use]
-    pub fn exp(&self) -> Option<i64> {
-        self.0.exp.as_ref().map(NumericDate::secs)
-    }
-    /// `nbf`, whole seconds (a fraction is rounded down; `to_json` keeps it).
-    #[must_use]
-    pub fn nbf(&self) -> Option<i64> {
-        self.0.nbf.as_ref().map(NumericDate::secs)
-    }
-    /// `sub_id` (RFC 9493 Subject Identifier) as JSON object text, members
-    /// as received.
-    #[must_use]
-    pub fn sub_id_json(&self) -> Option<String> {
-        self.0.sub_id.as_ref().map(|s| json_text(s.members()))
-    }
-    /// Every other top-level claim (private claims), as JSON object text
-    /// in document order (`{}` when there are none).
-    #[must_use]
-    pub fn other_claims_json(&self) -> String {
-        json_text(&self.0.other)
-    }
-    /// The event type URIs, in document order.
-    #[must_use]
-    pub fn event_types(&self) -> Vec<String> {
-        self.0.event_types()
+getters! {
+    #[cfg_attr(feature = "uniffi", uniffi::export)]
+    impl SetClaims.0: setpoll_core::claims::SetClaims {
+        /// The canonical JSON text (the JWS payload setpoll signs).
+        to_json -> String = |c| c.to_json();
+        /// `iss`.
+        iss -> String = |c| c.iss.clone();
+        /// `iat`, seconds.
+        iat -> i64 = |c| c.iat;
+        /// `jti`.
+        jti -> String = |c| c.jti.clone();
+        /// `aud`, each audience.
+        aud -> Vec<String> = |c| c.aud.clone();
+        /// `sub`.
+        sub -> Option<String> = |c| c.sub.clone();
+        /// `txn`.
+        txn -> Option<String> = |c| c.txn.clone();
+        /// `toe`, seconds.
+        toe -> Option<i64> = |c| c.toe;
+        /// `exp`, whole seconds (a fraction is rounded down; `to_json` keeps it).
+        exp -> Option<i64> = |c| c.exp.as_ref().map(NumericDate::secs);
+        /// `nbf`, whole seconds (a fraction is rounded down; `to_json` keeps it).
+        nbf -> Option<i64> = |c| c.nbf.as_ref().map(NumericDate::secs);
+        /// `sub_id` (RFC 9493 Subject Identifier) as JSON object text, members
+        /// as received.
+        sub_id_json -> Option<String> = |c| c.sub_id.as_ref().map(|s| json_text(s.members()));
+        /// Every other top-level claim (private claims), as JSON object text
+        /// in document order (`{}` when there are none).
+        other_claims_json -> String = |c| json_text(&c.other);
+        /// The event type URIs, in document order.
+        event_types -> Vec<String> = |c| c.event_types();
     }
 }
 
@@ -166,21 +131,19 @@ impl From<EventSubject> for CoreSubject {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
 pub struct ClaimsBuilder(Mutex<Option<SetClaimsBuilder>>);
 
+fn used() -> SetpollError {
+    SetpollError::argument("builder_used", "build() was already called")
+}
+
 impl ClaimsBuilder {
     fn step(
         self: Arc<Self>,
         f: impl FnOnce(SetClaimsBuilder) -> SetClaimsBuilder,
     ) -> Result<Arc<Self>, SetpollError> {
-        {
-            let mut slot = self
-                .0
-                .lock()
-                .map_err(|_| SetpollError::argument("poisoned", "builder lock poisoned"))?;
-            let b = slot.take().ok_or_else(|| {
-                SetpollError::argument("builder_used", "build() was already called")
-            })?;
-            *slot = Some(f(b));
-        }
+        let mut slot = crate::error::lock(&self.0)?;
+        let b = slot.take().ok_or_else(used)?;
+        *slot = Some(f(b));
+        drop(slot);
         Ok(self)
     }
 }
@@ -310,12 +273,7 @@ impl ClaimsBuilder {
     /// # Errors
     /// `Claims` naming the first rule broken.
     pub fn build(&self) -> Result<Arc<SetClaims>, SetpollError> {
-        let b = self
-            .0
-            .lock()
-            .map_err(|_| SetpollError::argument("poisoned", "builder lock poisoned"))?
-            .take()
-            .ok_or_else(|| SetpollError::argument("builder_used", "build() was already called"))?;
+        let b = crate::error::lock(&self.0)?.take().ok_or_else(used)?;
         Ok(Arc::new(SetClaims(b.build()?)))
     }
 }

@@ -9,7 +9,7 @@ use setpoll_core::jose::{Jwk as CoreJwk, JwkSet as CoreJwkSet};
 
 choice! {
     /// Which crypto implementation to use.
-    pub enum CryptoBackend {
+    pub enum CryptoBackend => Backend {
         /// `aws-lc-rs` (the default): constant-time, fast.
         Native,
         /// Pure Rust (RustCrypto); deterministic ES256 signatures (RFC 6979).
@@ -18,11 +18,7 @@ choice! {
 }
 
 fn backend(b: Option<CryptoBackend>) -> Backend {
-    match b {
-        None => Backend::default(),
-        Some(CryptoBackend::Native) => Backend::Native,
-        Some(CryptoBackend::Portable) => Backend::Portable,
-    }
+    b.map_or_else(Backend::default, Into::into)
 }
 
 pub(crate) fn seeded(seed: &[u8]) -> Result<rand_chacha::ChaCha20Rng, SetpollError> {
@@ -117,29 +113,19 @@ impl SigningKey {
     pub fn to_pkcs8_pem(&self) -> Result<String, SetpollError> {
         Ok(self.0.to_pkcs8_pem()?.to_string())
     }
+}
 
-    /// The private JWK (JSON text): keep it secret.
-    #[must_use]
-    pub fn to_private_jwk(&self) -> String {
-        self.0.to_private_jwk().to_json()
-    }
-
-    /// The public JWK (JSON text) to publish.
-    #[must_use]
-    pub fn to_public_jwk(&self) -> String {
-        self.0.to_public_jwk().to_json()
-    }
-
-    /// The `kid` put in the JWS header.
-    #[must_use]
-    pub fn kid(&self) -> String {
-        self.0.kid().to_owned()
-    }
-
-    /// `ES256` or `PS256`.
-    #[must_use]
-    pub fn algorithm(&self) -> String {
-        self.0.algorithm().name().to_owned()
+getters! {
+    #[cfg_attr(feature = "uniffi", uniffi::export)]
+    impl SigningKey.0: setpoll_core::jose::SigningKey {
+        /// The private JWK (JSON text): keep it secret.
+        to_private_jwk -> String = |k| k.to_private_jwk().to_json();
+        /// The public JWK (JSON text) to publish.
+        to_public_jwk -> String = |k| k.to_public_jwk().to_json();
+        /// The `kid` put in the JWS header.
+        kid -> String = |k| k.kid().to_owned();
+        /// `ES256` or `PS256`.
+        algorithm -> String = |k| k.algorithm().name().to_owned();
     }
 }
 
@@ -246,35 +232,23 @@ impl Jwk {
     pub fn from_json(json: String) -> Result<Arc<Self>, SetpollError> {
         Ok(Arc::new(Jwk(CoreJwk::from_json(json.as_bytes())?)))
     }
-    /// Canonical JSON text (private members included when present).
-    #[must_use]
-    pub fn to_json(&self) -> String {
-        self.0.to_json()
-    }
-    /// Canonical JSON text of the public part.
-    #[must_use]
-    pub fn to_public_json(&self) -> String {
-        self.0.to_public().to_json()
-    }
-    /// The RFC 7638 thumbprint.
-    #[must_use]
-    pub fn thumbprint(&self) -> String {
-        self.0.thumbprint()
-    }
-    /// Whether the JWK holds private key material.
-    #[must_use]
-    pub fn is_private(&self) -> bool {
-        self.0.is_private()
-    }
-    /// Its `kid`, when present.
-    #[must_use]
-    pub fn kid(&self) -> Option<String> {
-        self.0.kid().map(str::to_owned)
-    }
-    /// The algorithm this key verifies with; `None` when `use`, `key_ops` or `alg` forbid it.
-    #[must_use]
-    pub fn verification_algorithm(&self) -> Option<String> {
-        self.0.verification_algorithm().map(|a| a.name().to_owned())
+}
+
+getters! {
+    #[cfg_attr(feature = "uniffi", uniffi::export)]
+    impl Jwk.0: CoreJwk {
+        /// Canonical JSON text (private members included when present).
+        to_json -> String = CoreJwk::to_json;
+        /// Canonical JSON text of the public part.
+        to_public_json -> String = |k| k.to_public().to_json();
+        /// The RFC 7638 thumbprint.
+        thumbprint -> String = CoreJwk::thumbprint;
+        /// Whether the JWK holds private key material.
+        is_private -> bool = CoreJwk::is_private;
+        /// Its `kid`, when present.
+        kid -> Option<String> = |k| k.kid().map(str::to_owned);
+        /// The algorithm this key verifies with; `None` when `use`, `key_ops` or `alg` forbid it.
+        verification_algorithm -> Option<String> = |k| k.verification_algorithm().map(|a| a.name().to_owned());
     }
 }
 
@@ -293,28 +267,18 @@ impl JwkSet {
     pub fn from_json(json: String) -> Result<Arc<Self>, SetpollError> {
         Ok(Arc::new(JwkSet(CoreJwkSet::from_json(json.as_bytes())?)))
     }
-    /// Canonical JSON text.
-    #[must_use]
-    pub fn to_json(&self) -> String {
-        self.0.to_json()
-    }
-    /// Canonical JSON text of the public keys.
-    #[must_use]
-    pub fn to_public_json(&self) -> String {
-        self.0.to_public().to_json()
-    }
-    /// The `kid` of each key kept (`None` for a key without one).
-    #[must_use]
-    pub fn kids(&self) -> Vec<Option<String>> {
-        self.0
-            .keys()
-            .iter()
-            .map(|k| k.kid().map(str::to_owned))
-            .collect()
-    }
-    /// The keys skipped on import.
-    #[must_use]
-    pub fn skipped(&self) -> Vec<SkippedKey> {
-        skipped_keys(&self.0)
+}
+
+getters! {
+    #[cfg_attr(feature = "uniffi", uniffi::export)]
+    impl JwkSet.0: CoreJwkSet {
+        /// Canonical JSON text.
+        to_json -> String = CoreJwkSet::to_json;
+        /// Canonical JSON text of the public keys.
+        to_public_json -> String = |s| s.to_public().to_json();
+        /// The `kid` of each key kept (`None` for a key without one).
+        kids -> Vec<Option<String>> = |s| s.keys().iter().map(|k| k.kid().map(str::to_owned)).collect();
+        /// The keys skipped on import.
+        skipped -> Vec<SkippedKey> = skipped_keys;
     }
 }

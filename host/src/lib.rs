@@ -23,14 +23,19 @@ macro_rules! record {
 /// An enum of the host API whose values cross as snake_case strings: a
 /// UniFFI enum, and with `wasm` a TypeScript string union (tsify).
 /// `pub enum Name => CoreEnum { ... }` also maps it to the core's enum of
-/// the same variant names, as a setting (see [`settings!`]); a core variant
-/// the host does not know reads as absent.
+/// the same variant names (`From`), and as a setting (see [`settings!`]); a
+/// core variant the host does not know reads as absent.
 macro_rules! choice {
     ($(#[$attr:meta])* pub enum $name:ident => $core:ident { $($(#[$va:meta])* $v:ident,)* }) => {
         choice! { $(#[$attr])* pub enum $name { $($(#[$va])* $v,)* } }
+        impl From<$name> for $core {
+            fn from(v: $name) -> $core {
+                match v { $($name::$v => $core::$v,)* }
+            }
+        }
         impl crate::time::num::Setting<$core> for $name {
             fn to_core(self, _: &str) -> Result<$core, crate::SetpollError> {
-                Ok(match self { $($name::$v => $core::$v,)* })
+                Ok(self.into())
             }
             fn of_core(c: &$core) -> Option<Self> {
                 match c { $($core::$v => Some($name::$v),)* _ => None }
@@ -90,6 +95,24 @@ macro_rules! settings {
                     $($tf: Default::default(),)*
                 }
             }
+        }
+    };
+}
+
+/// Methods that read the value an object wraps, one line each:
+/// `name -> Type = |inner| expression;`, each `#[must_use] pub fn
+/// name(&self)` on `self.field` (of type `Inner`). Attributes before
+/// `impl` (the UniFFI export) go on the block.
+macro_rules! getters {
+    ($(#[$ia:meta])* impl $ty:ident.$field:tt: $inner:ty { $($(#[$a:meta])* $name:ident -> $ret:ty = $f:expr;)* }) => {
+        $(#[$ia])*
+        impl $ty {
+            $($(#[$a])*
+            #[must_use]
+            pub fn $name(&self) -> $ret {
+                let read: fn(&$inner) -> $ret = $f;
+                read(&self.$field)
+            })*
         }
     };
 }

@@ -139,7 +139,7 @@ fn jitter_rng(seed: Option<&[u8]>) -> Result<ChaCha20Rng, SetpollError> {
 
 choice! {
     /// Why a request is sent.
-    pub enum ReceiverRequestKind {
+    pub enum ReceiverRequestKind => RequestKind {
         /// A poll: fetch SETs, report acks and errors.
         Poll,
         /// Only report acks and errors (`maxEvents: 0`, `returnImmediately: true`).
@@ -406,9 +406,7 @@ pub struct Receiver {
 
 impl Receiver {
     fn lock(&self) -> Result<MutexGuard<'_, Inner>, SetpollError> {
-        self.inner
-            .lock()
-            .map_err(|_| SetpollError::argument("poisoned", "a previous call failed mid-way"))
+        crate::error::lock(&self.inner)
     }
 
     /// [`handle_response`](Self::handle_response) with the body as bytes.
@@ -506,19 +504,12 @@ impl Receiver {
     /// # Errors
     /// `Argument(negative_time)` for a time before the epoch.
     pub fn next_request(&self, now_ms: i64) -> Result<Option<ReceiverRequest>, SetpollError> {
-        let now = timestamp(now_ms)?;
-        Ok(self
-            .lock()?
-            .rx
-            .poll_request(now)
-            .map(|req| ReceiverRequest {
-                id: num::i64_of(req.id.0),
-                kind: match req.kind {
-                    RequestKind::AckOnly => ReceiverRequestKind::AckOnly,
-                    _ => ReceiverRequestKind::Poll,
-                },
-                body: req.body,
-            }))
+        let req = self.lock()?.rx.poll_request(timestamp(now_ms)?);
+        Ok(req.map(|r| ReceiverRequest {
+            id: num::i64_of(r.id.0),
+            kind: Setting::of_core(&r.kind).unwrap_or(ReceiverRequestKind::Poll),
+            body: r.body,
+        }))
     }
 
     /// The HTTP answer to request `id`: any status, the body, and the
@@ -590,10 +581,8 @@ impl Receiver {
         err: String,
         description: String,
     ) -> Result<(), SetpollError> {
-        Ok(self
-            .lock()?
-            .rx
-            .reject(&jti, SetErrCode::from_code(&err), &description)?)
+        let code = SetErrCode::from_code(&err);
+        Ok(self.lock()?.rx.reject(&jti, code, &description)?)
     }
 
     /// The changes since the last call, as a JSON array text (`None` when
@@ -626,13 +615,8 @@ impl Receiver {
     /// # Errors
     /// Never in practice (a poisoned lock).
     pub fn unsettled(&self) -> Result<Vec<ReceiverDelivery>, SetpollError> {
-        Ok(self
-            .lock()?
-            .rx
-            .unsettled()
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        let unsettled = self.lock()?.rx.unsettled();
+        Ok(unsettled.into_iter().map(Into::into).collect())
     }
 
     /// The request in flight, if any.

@@ -79,6 +79,16 @@ pub struct VerifiedSet {
     pub alg: String,
 }
 
+impl From<setpoll_core::set::VerifiedSet> for VerifiedSet {
+    fn from(v: setpoll_core::set::VerifiedSet) -> Self {
+        VerifiedSet {
+            claims: Arc::new(SetClaims(v.claims)),
+            kid: v.kid,
+            alg: v.alg.name().to_owned(),
+        }
+    }
+}
+
 /// Verify a compact-JWS SET at `now_ms`: signature first, then the claims.
 ///
 /// # Errors
@@ -92,11 +102,7 @@ pub fn verify_set(
 ) -> Result<VerifiedSet, SetpollError> {
     let policy = setpoll_core::set::VerifyPolicy::try_from(&policy)?;
     let v = setpoll_core::set::verify_set(&token, &keyring.ring, &policy, timestamp(now_ms)?)?;
-    Ok(VerifiedSet {
-        claims: Arc::new(SetClaims(v.claims)),
-        kid: v.kid,
-        alg: v.alg.name().to_owned(),
-    })
+    Ok(v.into())
 }
 
 /// Which protected header a SET is signed with.
@@ -146,41 +152,22 @@ pub struct PreparedSet {
     policy: setpoll_core::set::VerifyPolicy,
 }
 
-impl PreparedSet {
-    /// The bytes the signature covers.
-    #[must_use]
-    pub fn signing_input(&self) -> Vec<u8> {
-        self.inner.signing_input().to_vec()
-    }
-    /// The signature (ES256: 64-byte IEEE P1363 `r || s`).
-    #[must_use]
-    pub fn signature(&self) -> Vec<u8> {
-        self.inner.signature().to_vec()
-    }
-    /// `ES256`, `PS256` or `RS256`.
-    #[must_use]
-    pub fn alg(&self) -> String {
-        self.inner.algorithm().name().to_owned()
-    }
-    /// The header's `kid`.
-    #[must_use]
-    pub fn kid(&self) -> Option<String> {
-        self.inner.kid().map(str::to_owned)
-    }
-    /// The platform's handle of the selected key, when it has one.
-    #[must_use]
-    pub fn platform_key_id(&self) -> Option<u64> {
-        self.inner.platform_key_id()
-    }
-    /// The selected key as a public JWK (JSON text).
-    #[must_use]
-    pub fn public_jwk_json(&self) -> String {
-        self.inner.public_jwk().to_json()
-    }
-    /// Whether the signature has the one length the algorithm and key allow.
-    #[must_use]
-    pub fn signature_len_ok(&self) -> bool {
-        self.inner.signature_len_ok()
+getters! {
+    impl PreparedSet.inner: setpoll_core::set::PreparedSet {
+        /// The bytes the signature covers.
+        signing_input -> Vec<u8> = |p| p.signing_input().to_vec();
+        /// The signature (ES256: 64-byte IEEE P1363 `r || s`).
+        signature -> Vec<u8> = |p| p.signature().to_vec();
+        /// `ES256`, `PS256` or `RS256`.
+        alg -> String = |p| p.algorithm().name().to_owned();
+        /// The header's `kid`.
+        kid -> Option<String> = |p| p.kid().map(str::to_owned);
+        /// The platform's handle of the selected key, when it has one.
+        platform_key_id -> Option<u64> = setpoll_core::set::PreparedSet::platform_key_id;
+        /// The selected key as a public JWK (JSON text).
+        public_jwk_json -> String = |p| p.public_jwk().to_json();
+        /// Whether the signature has the one length the algorithm and key allow.
+        signature_len_ok -> bool = setpoll_core::set::PreparedSet::signature_len_ok;
     }
 }
 
@@ -214,11 +201,7 @@ pub fn finish_set(
         &prepared.policy,
         timestamp(now_ms)?,
     )?;
-    Ok(VerifiedSet {
-        claims: Arc::new(SetClaims(v.claims)),
-        kid: v.kid,
-        alg: v.alg.name().to_owned(),
-    })
+    Ok(v.into())
 }
 
 fn core_profile(profile: HeaderProfile) -> Result<CoreProfile, SetpollError> {
@@ -235,17 +218,16 @@ fn core_profile(profile: HeaderProfile) -> Result<CoreProfile, SetpollError> {
 #[derive(Debug)]
 pub struct PreparedSignature(setpoll_core::jose::jws::PreparedSignature);
 
+getters! {
+    impl PreparedSignature.0: setpoll_core::jose::jws::PreparedSignature {
+        /// The bytes to sign.
+        signing_input -> Vec<u8> = |p| p.signing_input().to_vec();
+        /// `ES256`, `PS256` or `RS256`.
+        alg -> String = |p| p.algorithm().name().to_owned();
+    }
+}
+
 impl PreparedSignature {
-    /// The bytes to sign.
-    #[must_use]
-    pub fn signing_input(&self) -> Vec<u8> {
-        self.0.signing_input().to_vec()
-    }
-    /// `ES256`, `PS256` or `RS256`.
-    #[must_use]
-    pub fn alg(&self) -> String {
-        self.0.algorithm().name().to_owned()
-    }
     /// The compact JWS with `signature` appended.
     ///
     /// # Errors

@@ -30,17 +30,13 @@ use crate::SetpollError;
 #[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
 pub struct EnqueuePlan(CoreEnqueuePlan);
 
-#[cfg_attr(feature = "uniffi", uniffi::export)]
-impl EnqueuePlan {
-    /// The recipient (the token's single `aud`).
-    #[must_use]
-    pub fn client(&self) -> String {
-        self.0.client.clone()
-    }
-    /// The token's `jti`.
-    #[must_use]
-    pub fn jti(&self) -> String {
-        self.0.jti.clone()
+getters! {
+    #[cfg_attr(feature = "uniffi", uniffi::export)]
+    impl EnqueuePlan.0: CoreEnqueuePlan {
+        /// The recipient (the token's single `aud`).
+        client -> String = |p| p.client.clone();
+        /// The token's `jti`.
+        jti -> String = |p| p.jti.clone();
     }
 }
 
@@ -67,30 +63,22 @@ record! {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
 pub struct PollPlan(CorePollPlan);
 
-#[cfg_attr(feature = "uniffi", uniffi::export)]
-impl PollPlan {
-    /// The polling client.
-    #[must_use]
-    pub fn client(&self) -> String {
-        self.0.client.clone()
-    }
-    /// Load this client's records with these `jti`s (`WHERE client = :client
-    /// AND jti IN (:named)`), whatever their state.
-    #[must_use]
-    pub fn named(&self) -> Vec<String> {
-        self.0.named.clone()
-    }
-    /// The deliverable records to load.
-    #[must_use]
-    pub fn deliverable(&self) -> DeliverableQuery {
-        let q = &self.0.deliverable;
-        DeliverableQuery {
-            client: q.client.clone(),
-            now_ms: to_host(q.now),
-            max_attempts: num::i32_of(q.max_attempts),
-            exclude: q.exclude.clone(),
-            limit: num::i32_of(q.limit),
-        }
+getters! {
+    #[cfg_attr(feature = "uniffi", uniffi::export)]
+    impl PollPlan.0: CorePollPlan {
+        /// The polling client.
+        client -> String = |p| p.client.clone();
+        /// Load this client's records with these `jti`s (`WHERE client = :client
+        /// AND jti IN (:named)`), whatever their state.
+        named -> Vec<String> = |p| p.named.clone();
+        /// The deliverable records to load.
+        deliverable -> DeliverableQuery = |p| DeliverableQuery {
+            client: p.deliverable.client.clone(),
+            now_ms: to_host(p.deliverable.now),
+            max_attempts: num::i32_of(p.deliverable.max_attempts),
+            exclude: p.deliverable.exclude.clone(),
+            limit: num::i32_of(p.deliverable.limit),
+        };
     }
 }
 
@@ -101,23 +89,16 @@ impl PollPlan {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
 pub struct SweepPlan(CoreSweepPlan);
 
-#[cfg_attr(feature = "uniffi", uniffi::export)]
-impl SweepPlan {
-    /// The time of the sweep (ms since the epoch).
-    #[must_use]
-    pub fn now_ms(&self) -> i64 {
-        to_host(self.0.now)
-    }
-    /// Rows to load per query at most: the call's budget plus one (to know
-    /// whether more are due).
-    #[must_use]
-    pub fn limit(&self) -> i32 {
-        num::i32_of(self.0.limit)
-    }
-    /// `attempts >= maxAttempts` selects exhausted SETs.
-    #[must_use]
-    pub fn max_attempts(&self) -> i32 {
-        num::i32_of(self.0.max_attempts)
+getters! {
+    #[cfg_attr(feature = "uniffi", uniffi::export)]
+    impl SweepPlan.0: CoreSweepPlan {
+        /// The time of the sweep (ms since the epoch).
+        now_ms -> i64 = |p| to_host(p.now);
+        /// Rows to load per query at most: the call's budget plus one (to know
+        /// whether more are due).
+        limit -> i32 = |p| num::i32_of(p.limit);
+        /// `attempts >= maxAttempts` selects exhausted SETs.
+        max_attempts -> i32 = |p| num::i32_of(p.max_attempts);
     }
 }
 
@@ -135,24 +116,6 @@ impl SweepPlan {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
 pub struct StorageTransmitter {
     core: CoreTransmitter,
-}
-
-impl StorageTransmitter {
-    /// Poll step 1 with the body in any form the binding received it.
-    ///
-    /// # Errors
-    /// As [`plan_poll`](Self::plan_poll).
-    pub fn plan_poll_body(
-        &self,
-        client: &str,
-        body: &[u8],
-        now_ms: i64,
-        interaction_id: &str,
-    ) -> Result<PollPlan, SetpollError> {
-        let now = timestamp(now_ms)?;
-        let request = parse_core(body, &self.core.config().request_options(), interaction_id)?;
-        Ok(PollPlan(self.core.plan_poll(client, &request, now)))
-    }
 }
 
 #[cfg_attr(feature = "uniffi", uniffi::export)]
@@ -231,8 +194,7 @@ impl StorageTransmitter {
         now_ms: i64,
         interaction_id: String,
     ) -> Result<Arc<PollPlan>, SetpollError> {
-        self.plan_poll_body(&client, body.as_bytes(), now_ms, &interaction_id)
-            .map(Arc::new)
+        self.plan_poll_bytes(client, body.into_bytes(), now_ms, interaction_id)
     }
 
     /// [`plan_poll`](Self::plan_poll) with the body as the bytes received
@@ -249,8 +211,15 @@ impl StorageTransmitter {
         now_ms: i64,
         interaction_id: String,
     ) -> Result<Arc<PollPlan>, SetpollError> {
-        self.plan_poll_body(&client, &body, now_ms, &interaction_id)
-            .map(Arc::new)
+        let now = timestamp(now_ms)?;
+        let request = parse_core(
+            &body,
+            &self.core.config().request_options(),
+            &interaction_id,
+        )?;
+        Ok(Arc::new(PollPlan(
+            self.core.plan_poll(&client, &request, now),
+        )))
     }
 
     /// Resume step 1, for a held long poll: call when `enqueue` woke its

@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::time::num;
-use crate::time::timestamp;
+use crate::time::{timestamp, to_host};
 use crate::wire::parse_core;
 use crate::SetpollError;
 use setpoll_core::transmitter::{
@@ -128,22 +128,15 @@ pub fn transmitter_defaults() -> TransmitterConfig {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
 pub struct PollWait(pub(crate) Wait);
 
-#[cfg_attr(feature = "uniffi", uniffi::export)]
-impl PollWait {
-    /// The waiting client.
-    #[must_use]
-    pub fn client(&self) -> String {
-        self.0.client.clone()
-    }
-    /// When to answer at the latest (ms since the epoch).
-    #[must_use]
-    pub fn until_ms(&self) -> i64 {
-        i64::try_from(self.0.until.as_millis()).unwrap_or(i64::MAX)
-    }
-    /// The request the resume will use (`ack`/`setErrs` already applied), canonical JSON.
-    #[must_use]
-    pub fn request_json(&self) -> String {
-        self.0.request.to_json()
+getters! {
+    #[cfg_attr(feature = "uniffi", uniffi::export)]
+    impl PollWait.0: Wait {
+        /// The waiting client.
+        client -> String = |w| w.client.clone();
+        /// When to answer at the latest (ms since the epoch).
+        until_ms -> i64 = |w| to_host(w.until);
+        /// The request the resume will use (`ack`/`setErrs` already applied), canonical JSON.
+        request_json -> String = |w| w.request.to_json();
     }
 }
 
@@ -171,35 +164,32 @@ record! {
 
 impl EnqueueResult {
     pub(crate) fn new(o: &EnqueueOutcome) -> Result<Self, SetpollError> {
-        let changes_json = json(serde_json::to_string(&o.changes()))?;
-        let wake = o.wake().map(str::to_owned);
-        Ok(match o {
-            EnqueueOutcome::Queued { record } => EnqueueResult {
-                queued: true,
-                client: record.client.clone(),
-                jti: record.jti.clone(),
-                seq: num::i64_of(record.seq),
-                state: None,
-                same_token: None,
-                changes_json,
-                wake,
-            },
+        let (queued, client, jti, seq, state, same_token) = match o {
+            EnqueueOutcome::Queued { record: r } => (true, &r.client, &r.jti, r.seq, None, None),
             EnqueueOutcome::AlreadyQueued {
                 client,
                 jti,
                 seq,
                 state,
                 same_token,
-            } => EnqueueResult {
-                queued: false,
-                client: client.clone(),
-                jti: jti.clone(),
-                seq: num::i64_of(*seq),
-                state: Some(state.as_str().to_owned()),
-                same_token: Some(*same_token),
-                changes_json,
-                wake,
-            },
+            } => (
+                false,
+                client,
+                jti,
+                *seq,
+                Some(state.as_str().to_owned()),
+                Some(*same_token),
+            ),
+        };
+        Ok(EnqueueResult {
+            queued,
+            client: client.clone(),
+            jti: jti.clone(),
+            seq: num::i64_of(seq),
+            state,
+            same_token,
+            changes_json: json(serde_json::to_string(&o.changes()))?,
+            wake: o.wake().map(str::to_owned),
         })
     }
 }
@@ -231,21 +221,15 @@ pub struct PollAnswer {
 
 impl PollAnswer {
     pub(crate) fn new(o: PollOutcome) -> Result<Self, SetpollError> {
-        let changes = num::i32_of(o.changes.len());
-        let changes_json = json(serde_json::to_string(&o.changes))?;
-        Ok(match o.decision {
-            PollDecision::Respond(r) => PollAnswer {
-                response_json: Some(r.to_json()),
-                wait: None,
-                changes,
-                changes_json,
-            },
-            PollDecision::Wait(w) => PollAnswer {
-                response_json: None,
-                wait: Some(Arc::new(PollWait(w))),
-                changes,
-                changes_json,
-            },
+        let (response_json, wait) = match o.decision {
+            PollDecision::Respond(r) => (Some(r.to_json()), None),
+            PollDecision::Wait(w) => (None, Some(Arc::new(PollWait(w)))),
+        };
+        Ok(PollAnswer {
+            response_json,
+            wait,
+            changes: num::i32_of(o.changes.len()),
+            changes_json: json(serde_json::to_string(&o.changes))?,
         })
     }
 }
@@ -262,22 +246,7 @@ pub struct MemoryTransmitter {
 
 impl MemoryTransmitter {
     fn lock(&self) -> Result<MutexGuard<'_, MemoryQueue>, SetpollError> {
-        self.queue
-            .lock()
-            .map_err(|_| SetpollError::argument("poisoned", "a previous call failed mid-way"))
-    }
-
-    fn poll(
-        &self,
-        client: &str,
-        body: &[u8],
-        now_ms: i64,
-        interaction_id: &str,
-    ) -> Result<PollAnswer, SetpollError> {
-        let now = timestamp(now_ms)?;
-        let request = parse_core(body, &self.request_options, interaction_id)?;
-        let outcome = self.lock()?.poll(client, &request, now);
-        PollAnswer::new(outcome)
+        crate::error::lock(&self.queue)
     }
 }
 
@@ -344,7 +313,7 @@ impl MemoryTransmitter {
         now_ms: i64,
         interaction_id: String,
     ) -> Result<PollAnswer, SetpollError> {
-        self.poll(&client, body.as_bytes(), now_ms, &interaction_id)
+        self.handle_poll_bytes(client, body.into_bytes(), now_ms, interaction_id)
     }
 
     /// [`handle_poll`](Self::handle_poll) with the body as the bytes
@@ -361,7 +330,10 @@ impl MemoryTransmitter {
         now_ms: i64,
         interaction_id: String,
     ) -> Result<PollAnswer, SetpollError> {
-        self.poll(&client, &body, now_ms, &interaction_id)
+        let now = timestamp(now_ms)?;
+        let request = parse_core(&body, &self.request_options, &interaction_id)?;
+        let outcome = self.lock()?.poll(&client, &request, now);
+        PollAnswer::new(outcome)
     }
 
     /// Resume a held long poll.

@@ -4,7 +4,8 @@ use crate::time::num;
 use crate::SetpollError;
 use setpoll_core::codes::SetErrCode;
 use setpoll_core::wire::{
-    ErrorResponse, EventPolling, EventPollingResponse, RequestOptions, SetErr,
+    ErrorResponse, EventPolling, EventPollingResponse, ObieVersion as CoreObieVersion,
+    RequestOptions, SetErr,
 };
 
 record! {
@@ -106,10 +107,10 @@ pub fn parse_request(
     interaction_id: String,
     limits: Option<RequestLimits>,
 ) -> Result<PollRequest, SetpollError> {
-    parse_request_from(
-        body.as_bytes(),
+    parse_request_bytes(
+        body.into_bytes(),
         reject_unknown_members,
-        &interaction_id,
+        interaction_id,
         limits,
     )
 }
@@ -127,15 +128,6 @@ pub fn parse_request_bytes(
     interaction_id: String,
     limits: Option<RequestLimits>,
 ) -> Result<PollRequest, SetpollError> {
-    parse_request_from(&body, reject_unknown_members, &interaction_id, limits)
-}
-
-fn parse_request_from(
-    body: &[u8],
-    reject_unknown_members: bool,
-    interaction_id: &str,
-    limits: Option<RequestLimits>,
-) -> Result<PollRequest, SetpollError> {
     let mut opts = RequestOptions {
         reject_unknown_members,
         ..RequestOptions::default()
@@ -143,9 +135,7 @@ fn parse_request_from(
     if let Some(l) = limits {
         l.apply(&mut opts.limits)?;
     }
-    EventPolling::parse(body, &opts)
-        .map(PollRequest::from)
-        .map_err(|e| SetpollError::request(&e, interaction_id))
+    Ok(parse_core(&body, &opts, &interaction_id)?.into())
 }
 
 settings! {
@@ -217,7 +207,7 @@ pub fn parse_response(
     body: String,
     limits: Option<ResponseLimits>,
 ) -> Result<PollResponse, SetpollError> {
-    parse_response_from(body.as_bytes(), limits)
+    parse_response_bytes(body.into_bytes(), limits)
 }
 
 /// [`parse_response`] with the body as the bytes received (`ByteArray` /
@@ -230,24 +220,14 @@ pub fn parse_response_bytes(
     body: Vec<u8>,
     limits: Option<ResponseLimits>,
 ) -> Result<PollResponse, SetpollError> {
-    parse_response_from(&body, limits)
-}
-
-fn parse_response_from(
-    body: &[u8],
-    limits: Option<ResponseLimits>,
-) -> Result<PollResponse, SetpollError> {
     let mut core = setpoll_core::wire::ResponseLimits::default();
     if let Some(l) = limits {
         l.apply(&mut core)?;
     }
-    let r = EventPollingResponse::parse_lenient(body, &core)?;
+    let r = EventPollingResponse::parse_lenient(&body, &core)?;
+    let sets = r.sets.into_iter();
     Ok(PollResponse {
-        sets: r
-            .sets
-            .into_iter()
-            .map(|(jti, token)| SetEntry { jti, token })
-            .collect(),
+        sets: sets.map(|(jti, token)| SetEntry { jti, token }).collect(),
         more_available: r.more_available,
     })
 }
@@ -276,29 +256,18 @@ pub fn parse_error_response(body: String) -> Result<String, SetpollError> {
     Ok(ErrorResponse::parse(body.as_bytes())?.to_json())
 }
 
-/// The OBIE API version an events path serves (`setpoll_core::wire::ObieVersion`).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
-pub enum ObieVersion {
-    /// Aggregated Polling v3.1.2 (answers `201`).
-    #[serde(rename = "v3.1.2")]
-    V3_1_2,
-    /// Event Notification API v3.1.11.
-    #[serde(rename = "v3.1.11")]
-    V3_1_11,
-    /// Event Notification API v4.0 (four-character error codes).
-    #[serde(rename = "v4.0")]
-    V4_0,
-}
-
-impl From<ObieVersion> for setpoll_core::wire::ObieVersion {
-    fn from(v: ObieVersion) -> Self {
-        match v {
-            ObieVersion::V3_1_2 => Self::V3_1_2,
-            ObieVersion::V3_1_11 => Self::V3_1_11,
-            ObieVersion::V4_0 => Self::V4_0,
-        }
+choice! {
+    /// The OBIE API version an events path serves (`setpoll_core::wire::ObieVersion`).
+    pub enum ObieVersion => CoreObieVersion {
+        /// Aggregated Polling v3.1.2 (answers `201`).
+        #[serde(rename = "v3.1.2")]
+        V3_1_2,
+        /// Event Notification API v3.1.11.
+        #[serde(rename = "v3.1.11")]
+        V3_1_11,
+        /// Event Notification API v4.0 (four-character error codes).
+        #[serde(rename = "v4.0")]
+        V4_0,
     }
 }
 
@@ -307,7 +276,7 @@ impl From<ObieVersion> for setpoll_core::wire::ObieVersion {
 #[cfg_attr(feature = "uniffi", uniffi::export)]
 #[must_use]
 pub fn obie_success_status(version: ObieVersion) -> i32 {
-    i32::from(setpoll_core::wire::ObieVersion::from(version).success_status())
+    i32::from(CoreObieVersion::from(version).success_status())
 }
 
 /// An `OBErrorResponse1` body (e.g. a `Request` error's `errorResponse`)
@@ -322,7 +291,7 @@ pub fn obie_error_response(
     error_response_json: String,
 ) -> Result<String, SetpollError> {
     let body = ErrorResponse::parse(error_response_json.as_bytes())?;
-    Ok(setpoll_core::wire::ObieVersion::from(version)
+    Ok(CoreObieVersion::from(version)
         .error_response(body)
         .to_json())
 }

@@ -20,29 +20,38 @@ use serde::Serialize;
 use setpoll_host::SetpollError as HostError;
 
 /// Every exception class, declared and registered from one list: name,
-/// base, docstring.
+/// base, the host variant it stands for, docstring.
 macro_rules! exceptions {
-    ($($name:ident($base:ident) = $doc:literal;)*) => {
+    ($($name:ident($base:ident) $(for $variant:ident)? = $doc:literal;)*) => {
         $(create_exception!(setpoll, $name, $base, $doc);)*
 
         pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
             $(m.add(stringify!($name), m.py().get_type::<$name>())?;)*
             Ok(())
         }
+
+        /// The class of a host error variant (`SetpollError` for one this
+        /// binding does not know).
+        fn class_of<'py>(py: Python<'py>, variant: &str) -> Bound<'py, PyType> {
+            match variant {
+                $($(stringify!($variant) => py.get_type::<$name>(),)?)*
+                _ => py.get_type::<SetpollError>(),
+            }
+        }
     };
 }
 
 exceptions! {
     SetpollError(PyException) = "Base of every setpoll error: `.code` (stable machine code), `.detail`.";
-    ArgumentError(SetpollError) = "An argument was out of range, too large or names something unknown.";
-    RequestError(SetpollError) = "A `POST /events` body was refused: `.path`, `.obie_code`, `.error_response` (the 400 body).";
-    ResponseError(SetpollError) = "A `POST /events` response body could not be read: `.path`.";
-    ClaimsError(SetpollError) = "SET claims break a rule: `.path`, `.set_err`, `.set_err_rfc8935`, `.description`.";
-    JwkError(SetpollError) = "A JWK, JWK Set, PEM key or crypto operation failed (the host's `Key` variant).";
-    SignError(SetpollError) = "A SET could not be signed.";
-    VerifyError(SetpollError) = "A SET failed verification: `.set_err`, `.set_err_rfc8935`, `.description`.";
-    TransmitterError(SetpollError) = "The transmitter refused a configuration or a SET to enqueue.";
-    ReceiverError(SetpollError) = "A receiver call was refused and changed nothing.";
+    ArgumentError(SetpollError) for Argument = "An argument was out of range, too large or names something unknown.";
+    RequestError(SetpollError) for Request = "A `POST /events` body was refused: `.path`, `.obie_code`, `.error_response` (the 400 body).";
+    ResponseError(SetpollError) for Response = "A `POST /events` response body could not be read: `.path`.";
+    ClaimsError(SetpollError) for Claims = "SET claims break a rule: `.path`, `.set_err`, `.set_err_rfc8935`, `.description`.";
+    JwkError(SetpollError) for Key = "A JWK, JWK Set, PEM key or crypto operation failed (the host's `Key` variant).";
+    SignError(SetpollError) for Sign = "A SET could not be signed.";
+    VerifyError(SetpollError) for Verify = "A SET failed verification: `.set_err`, `.set_err_rfc8935`, `.description`.";
+    TransmitterError(SetpollError) for Transmitter = "The transmitter refused a configuration or a SET to enqueue.";
+    ReceiverError(SetpollError) for Receiver = "A receiver call was refused and changed nothing.";
 }
 
 /// Most characters of any message (arguments are never echoed in full).
@@ -88,50 +97,12 @@ pub(crate) fn argument(code: &str, detail: impl Into<String>) -> Error {
     .into()
 }
 
-/// An attribute value: every host error field is a `String` or an `Option<String>`.
-trait Attr {
-    fn attr(self) -> Option<String>;
-}
-impl Attr for String {
-    fn attr(self) -> Option<String> {
-        Some(self)
-    }
-}
-impl Attr for Option<String> {
-    fn attr(self) -> Option<String> {
-        self
-    }
-}
-
-/// `(exception type, [(field name, value)])` of one host error variant.
-macro_rules! variant {
-    ($py:ident, $ty:ty, $($field:ident),+) => {
-        ($py.get_type::<$ty>(), vec![$((stringify!($field), $field.attr())),+])
-    };
-}
-
 impl From<HostError> for Error {
     fn from(e: HostError) -> Self {
-        use HostError as E;
         let message = clip(&e.to_string());
+        let (variant, fields) = e.fields();
         Python::attach(|py| {
-            #[rustfmt::skip]
-            let (ty, fields): (Bound<'_, PyType>, Vec<(&str, Option<String>)>) = match e {
-                E::Argument { code, detail } => variant!(py, ArgumentError, code, detail),
-                E::Request { code, detail, path, obie_code, error_response } => variant!(py, RequestError, code, detail, path, obie_code, error_response),
-                E::Response { code, detail, path } => variant!(py, ResponseError, code, detail, path),
-                E::Claims { code, detail, path, set_err, set_err_rfc8935, description } => variant!(py, ClaimsError, code, detail, path, set_err, set_err_rfc8935, description),
-                E::Key { code, detail } => variant!(py, JwkError, code, detail),
-                E::Sign { code, detail } => variant!(py, SignError, code, detail),
-                E::Verify { code, detail, set_err, set_err_rfc8935, description } => variant!(py, VerifyError, code, detail, set_err, set_err_rfc8935, description),
-                E::Transmitter { code, detail } => variant!(py, TransmitterError, code, detail),
-                E::Receiver { code, detail } => variant!(py, ReceiverError, code, detail),
-                other => {
-                    let (code, detail) = (other.code().to_owned(), other.to_string());
-                    variant!(py, SetpollError, code, detail)
-                }
-            };
-            let err = PyErr::from_type(ty, message);
+            let err = PyErr::from_type(class_of(py, variant), message);
             let value = err.value(py);
             let set = fields.into_iter().try_for_each(|(name, v)| {
                 let v = if name == "detail" {
@@ -286,4 +257,35 @@ pub(crate) fn from_kwargs<T: DeserializeOwned + Serialize>(
 /// A host record as a Python value (dicts, lists, str, int, bool, None).
 pub(crate) fn to_py<'py, T: Serialize>(py: Python<'py>, value: &T) -> Res<Bound<'py, PyAny>> {
     pythonize(py, value).map_err(|e| argument("serialize", e.to_string()))
+}
+
+/// A host record crossing as a Python value: read with [`from_py`] as an
+/// argument, returned through [`to_py`].
+pub(crate) struct Rec<T>(pub(crate) T);
+
+impl<'a, 'py, T: DeserializeOwned + Serialize> FromPyObject<'a, 'py> for Rec<T> {
+    type Error = PyErr;
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        Ok(Rec(from_py(&obj)?))
+    }
+}
+
+impl<'py, T: Serialize> IntoPyObject<'py> for Rec<T> {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        Ok(to_py(py, &self.0)?)
+    }
+}
+
+impl<T> From<T> for Rec<T> {
+    fn from(v: T) -> Self {
+        Rec(v)
+    }
+}
+
+/// A host result as a [`Rec`].
+pub(crate) fn rec<T>(r: Result<T, HostError>) -> Res<Rec<T>> {
+    Ok(Rec(r?))
 }

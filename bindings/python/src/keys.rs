@@ -5,7 +5,7 @@ use std::sync::Arc;
 use pyo3::prelude::*;
 use setpoll_host as host;
 
-use crate::convert::{argument, from_py, to_py, Body, Res, Text};
+use crate::convert::{argument, Body, Rec, Res, Text};
 
 /// Longest seed accepted (the host wants exactly 32 bytes; anything far
 /// larger is refused before it is copied).
@@ -23,15 +23,17 @@ fn seed(s: &[u8]) -> Res<Vec<u8>> {
     }
 }
 
-fn backend(b: Option<&Bound<'_, PyAny>>) -> Res<Option<host::CryptoBackend>> {
-    b.map(from_py).transpose()
-}
+/// An optional `backend` argument (`"native"` or `"portable"`).
+type Backend = Option<Rec<host::CryptoBackend>>;
 
 /// A private key that signs SETs.
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct SigningKey(pub(crate) Arc<host::SigningKey>);
 
-methods!(SigningKey { to_private_jwk -> String, to_public_jwk -> String, kid -> String, algorithm -> String }
+methods!(SigningKey {
+    to_private_jwk -> String, to_public_jwk -> String, kid -> String, algorithm -> String;
+    to_pkcs8_pem -> String,
+}
     #[staticmethod]
     #[pyo3(signature = (seed, kid = None))]
     fn generate_es256(seed: &[u8], kid: Option<Text>) -> Res<Self> {
@@ -45,16 +47,13 @@ methods!(SigningKey { to_private_jwk -> String, to_public_jwk -> String, kid -> 
     }
     #[staticmethod]
     #[pyo3(signature = (jwk, backend = None))]
-    fn from_jwk(jwk: Body, backend: Option<&Bound<'_, PyAny>>) -> Res<Self> {
-        Ok(Self(host::SigningKey::from_jwk(jwk.text()?, self::backend(backend)?)?))
+    fn from_jwk(jwk: Body, backend: Backend) -> Res<Self> {
+        Ok(Self(host::SigningKey::from_jwk(jwk.text()?, backend.map(|b| b.0))?))
     }
     #[staticmethod]
     #[pyo3(signature = (pem, kid = None))]
     fn from_pkcs8_pem(pem: Text, kid: Option<Text>) -> Res<Self> {
         Ok(Self(host::SigningKey::from_pkcs8_pem(pem.0, kid.map(|k| k.0))?))
-    }
-    fn to_pkcs8_pem(&self) -> Res<String> {
-        Ok(self.0.to_pkcs8_pem()?)
     }
 );
 
@@ -62,14 +61,11 @@ methods!(SigningKey { to_private_jwk -> String, to_public_jwk -> String, kid -> 
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct Keyring(pub(crate) Arc<host::Keyring>);
 
-methods!(Keyring { to_jwks -> String, kids -> Vec<String> }
+methods!(Keyring { to_jwks -> String, kids -> Vec<String>, skipped -> Rec<Vec<host::SkippedKey>> }
     #[staticmethod]
     #[pyo3(signature = (jwks, backend = None))]
-    fn from_jwks(jwks: Body, backend: Option<&Bound<'_, PyAny>>) -> Res<Self> {
-        Ok(Self(host::Keyring::from_jwks(jwks.text()?, self::backend(backend)?)?))
-    }
-    fn skipped<'py>(&self, py: Python<'py>) -> Res<Bound<'py, PyAny>> {
-        to_py(py, &self.0.skipped())
+    fn from_jwks(jwks: Body, backend: Backend) -> Res<Self> {
+        Ok(Self(host::Keyring::from_jwks(jwks.text()?, backend.map(|b| b.0))?))
     }
 );
 
@@ -91,39 +87,30 @@ methods!(Jwk {
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct JwkSet(Arc<host::JwkSet>);
 
-methods!(JwkSet { to_json -> String, to_public_json -> String, kids -> Vec<Option<String>> }
+methods!(JwkSet {
+    to_json -> String, to_public_json -> String, kids -> Vec<Option<String>>,
+    skipped -> Rec<Vec<host::SkippedKey>>,
+}
     #[staticmethod]
     fn from_json(json: Body) -> Res<Self> {
         Ok(Self(host::JwkSet::from_json(json.text()?)?))
     }
-    fn skipped<'py>(&self, py: Python<'py>) -> Res<Bound<'py, PyAny>> {
-        to_py(py, &self.0.skipped())
-    }
 );
 
-/// The public JWK Set (JSON text) for these signing keys.
-#[pyfunction]
-fn jwks_from_keys(keys: &Bound<'_, PyAny>) -> Res<String> {
-    if keys.len()? > MAX_KEYS {
-        return Err(argument("too_large", format!("more than {MAX_KEYS} keys")));
+module! {
+    classes: SigningKey, Keyring, Jwk, JwkSet;
+
+    /// The public JWK Set (JSON text) for these signing keys.
+    fn jwks_from_keys(keys: &Bound<'_, PyAny>) -> Res<String> {
+        if keys.len()? > MAX_KEYS {
+            return Err(argument("too_large", format!("more than {MAX_KEYS} keys")));
+        }
+        let keys: Vec<PyRef<'_, SigningKey>> = keys.extract()?;
+        Ok(host::jwks_from_keys(keys.iter().map(|k| k.0.clone()).collect())?)
     }
-    let keys: Vec<PyRef<'_, SigningKey>> = keys.extract()?;
-    Ok(host::jwks_from_keys(
-        keys.iter().map(|k| k.0.clone()).collect(),
-    )?)
-}
 
-/// The RFC 7638 thumbprint of a JWK.
-#[pyfunction]
-fn jwk_thumbprint(jwk: Body) -> Res<String> {
-    Ok(host::jwk_thumbprint(jwk.text()?)?)
-}
-
-pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<SigningKey>()?;
-    m.add_class::<Keyring>()?;
-    m.add_class::<Jwk>()?;
-    m.add_class::<JwkSet>()?;
-    m.add_function(wrap_pyfunction!(jwks_from_keys, m)?)?;
-    m.add_function(wrap_pyfunction!(jwk_thumbprint, m)?)
+    /// The RFC 7638 thumbprint of a JWK.
+    fn jwk_thumbprint(jwk: Body) -> Res<String> {
+        Ok(host::jwk_thumbprint(jwk.text()?)?)
+    }
 }

@@ -4,14 +4,17 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyType};
 use setpoll_host as host;
 
-use crate::convert::{from_kwargs, to_py, Body, Res, Text};
+use crate::convert::{from_kwargs, rec, Body, Rec, Res, Text};
 
 /// The TPP side of `POST /events`, sans-IO.
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct Receiver(host::Receiver);
 
-#[pymethods]
-impl Receiver {
+methods!(Receiver { ;
+    poll_timeout -> Option<i64>, take_changes -> Option<String>, state -> String, in_flight -> Option<i64>,
+    config -> Rec<host::ReceiverConfig>, unsettled -> Rec<Vec<host::ReceiverDelivery>>,
+    keys_stale -> Rec<Option<host::StaleKeys>>,
+}
     #[new]
     #[pyo3(signature = (**config))]
     fn new(py: Python<'_>, config: Option<&Bound<'_, PyDict>>) -> Res<Self> {
@@ -24,41 +27,30 @@ impl Receiver {
         state: Body,
         config: Option<&Bound<'_, PyDict>>,
     ) -> Res<Self> {
-        Ok(Self(host::Receiver::restore(
-            from_kwargs(cls.py(), config)?,
-            state.text()?,
-        )?))
+        let config = from_kwargs(cls.py(), config)?;
+        Ok(Self(host::Receiver::restore(config, state.text()?)?))
     }
-    fn config<'py>(&self, py: Python<'py>) -> Res<Bound<'py, PyAny>> {
-        to_py(py, &self.0.config()?)
-    }
-    fn poll_timeout(&self) -> Res<Option<i64>> {
-        Ok(self.0.poll_timeout()?)
-    }
-    fn next_request<'py>(&self, py: Python<'py>, now_ms: i64) -> Res<Bound<'py, PyAny>> {
-        to_py(py, &self.0.next_request(now_ms)?)
+    fn next_request(&self, now_ms: i64) -> Res<Rec<Option<host::ReceiverRequest>>> {
+        rec(self.0.next_request(now_ms))
     }
     #[pyo3(signature = (id, status, body, now_ms, retry_after = None))]
-    fn handle_response<'py>(
+    fn handle_response(
         &self,
-        py: Python<'py>,
+        py: Python<'_>,
         id: i64,
         status: i32,
         body: Body,
         now_ms: i64,
         retry_after: Option<Text>,
-    ) -> Res<Bound<'py, PyAny>> {
+    ) -> Res<Rec<host::ReceiverBatch>> {
         let retry_after = retry_after.map(|t| t.0);
-        to_py(
-            py,
-            &py.detach(|| {
-                self.0
-                    .handle_response_body(id, status, &body.0, now_ms, retry_after.as_deref())
-            })?,
-        )
+        rec(py.detach(|| {
+            self.0
+                .handle_response_body(id, status, &body.0, now_ms, retry_after.as_deref())
+        }))
     }
-    fn handle_failure<'py>(&self, py: Python<'py>, id: i64, now_ms: i64) -> Res<Bound<'py, PyAny>> {
-        to_py(py, &self.0.handle_failure(id, now_ms)?)
+    fn handle_failure(&self, id: i64, now_ms: i64) -> Res<Rec<host::PollFailure>> {
+        rec(self.0.handle_failure(id, now_ms))
     }
     fn ack(&self, jti: Text) -> Res<()> {
         Ok(self.0.ack(jti.0)?)
@@ -66,46 +58,29 @@ impl Receiver {
     fn reject(&self, jti: Text, err: Text, description: Text) -> Res<()> {
         Ok(self.0.reject(jti.0, err.0, description.0)?)
     }
-    fn take_changes(&self) -> Res<Option<String>> {
-        Ok(self.0.take_changes()?)
-    }
-    fn state(&self) -> Res<String> {
-        Ok(self.0.state()?)
-    }
-    fn unsettled<'py>(&self, py: Python<'py>) -> Res<Bound<'py, PyAny>> {
-        to_py(py, &self.0.unsettled()?)
-    }
-    fn in_flight(&self) -> Res<Option<i64>> {
-        Ok(self.0.in_flight()?)
-    }
-    fn keys_stale<'py>(&self, py: Python<'py>) -> Res<Bound<'py, PyAny>> {
-        to_py(py, &self.0.keys_stale()?)
-    }
-    fn refresh_keys<'py>(
+    fn refresh_keys(
         &self,
-        py: Python<'py>,
+        py: Python<'_>,
         jwks_json: Body,
         now_ms: i64,
-    ) -> Res<Bound<'py, PyAny>> {
+    ) -> Res<Rec<host::ReceiverBatch>> {
         let jwks = jwks_json.text()?;
-        to_py(py, &py.detach(|| self.0.refresh_keys(jwks, now_ms))?)
+        rec(py.detach(|| self.0.refresh_keys(jwks, now_ms)))
     }
     fn refresh_keys_failed(&self, now_ms: i64) -> Res<()> {
         Ok(self.0.refresh_keys_failed(now_ms)?)
     }
-}
+);
 
-/// Replay `changes` (JSON array text from `take_changes`) onto a `state`
-/// snapshot; returns the new snapshot.
-#[pyfunction]
-fn apply_receiver_changes(state: Body, changes: Body) -> Res<String> {
-    Ok(host::apply_receiver_changes(
-        state.text()?,
-        changes.text()?,
-    )?)
-}
+module! {
+    classes: Receiver;
 
-pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<Receiver>()?;
-    m.add_function(wrap_pyfunction!(apply_receiver_changes, m)?)
+    /// Replay `changes` (JSON array text from `take_changes`) onto a `state`
+    /// snapshot; returns the new snapshot.
+    fn apply_receiver_changes(state: Body, changes: Body) -> Res<String> {
+        Ok(host::apply_receiver_changes(
+            state.text()?,
+            changes.text()?,
+        )?)
+    }
 }

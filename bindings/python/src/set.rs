@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use setpoll_host as host;
 
-use crate::convert::{from_py, to_py, Body, Res, Text};
+use crate::convert::{rec, Body, Rec, Res, Text};
 use crate::keys::{Keyring, SigningKey};
 
 /// The validated claims of one Security Event Token.
@@ -47,19 +47,6 @@ fn chain(
     Ok(slf)
 }
 
-/// A host builder step adding an event with an optional reason and subject.
-type AddEvent = fn(Arc<host::ClaimsBuilder>, Option<String>, Option<host::EventSubject>) -> Step;
-
-fn event<'py>(
-    slf: PyRef<'py, ClaimsBuilder>,
-    reason: Option<Text>,
-    subject: Option<&Bound<'py, PyAny>>,
-    add: AddEvent,
-) -> Chain<'py> {
-    let subject = subject.map(from_py).transpose()?;
-    chain(slf, |b| add(b, reason.map(|r| r.0), subject))
-}
-
 #[pymethods]
 impl ClaimsBuilder {
     #[new]
@@ -92,30 +79,28 @@ impl ClaimsBuilder {
         let text = value_json.text()?;
         chain(slf, |b| b.claim(name.0, text))
     }
-    fn resource_update<'py>(slf: PyRef<'py, Self>, subject: &Bound<'py, PyAny>) -> Chain<'py> {
-        let subject = from_py(subject)?;
-        chain(slf, |b| b.resource_update(subject))
+    fn resource_update(slf: PyRef<'_, Self>, subject: Rec<host::EventSubject>) -> Chain<'_> {
+        chain(slf, |b| b.resource_update(subject.0))
     }
     #[pyo3(signature = (reason = None, subject = None))]
-    fn consent_revoked<'py>(
-        slf: PyRef<'py, Self>,
+    fn consent_revoked(
+        slf: PyRef<'_, Self>,
         reason: Option<Text>,
-        subject: Option<&Bound<'py, PyAny>>,
-    ) -> Chain<'py> {
-        event(slf, reason, subject, host::ClaimsBuilder::consent_revoked)
+        subject: Option<Rec<host::EventSubject>>,
+    ) -> Chain<'_> {
+        chain(slf, |b| {
+            b.consent_revoked(reason.map(|r| r.0), subject.map(|s| s.0))
+        })
     }
     #[pyo3(signature = (reason = None, subject = None))]
-    fn linked_account_update<'py>(
-        slf: PyRef<'py, Self>,
+    fn linked_account_update(
+        slf: PyRef<'_, Self>,
         reason: Option<Text>,
-        subject: Option<&Bound<'py, PyAny>>,
-    ) -> Chain<'py> {
-        event(
-            slf,
-            reason,
-            subject,
-            host::ClaimsBuilder::linked_account_update,
-        )
+        subject: Option<Rec<host::EventSubject>>,
+    ) -> Chain<'_> {
+        chain(slf, |b| {
+            b.linked_account_update(reason.map(|r| r.0), subject.map(|s| s.0))
+        })
     }
     fn custom_event(slf: PyRef<'_, Self>, uri: Text, payload_json: Body) -> Chain<'_> {
         let payload = payload_json.text()?;
@@ -126,166 +111,101 @@ impl ClaimsBuilder {
     }
 }
 
-/// `jti` and `aud` of a compact JWS, read without verifying it.
-#[pyfunction]
-fn peek_envelope(py: Python<'_>, token: Text) -> Res<Bound<'_, PyAny>> {
-    to_py(py, &host::peek_envelope(token.0)?)
-}
+module! {
+    classes: SetClaims, ClaimsBuilder;
 
-/// Verify a compact-JWS SET: a dict with `claims` (a [`SetClaims`]), `kid`, `alg`.
-#[pyfunction]
-fn verify_set<'py>(
-    py: Python<'py>,
-    token: Text,
-    keyring: &Keyring,
-    policy: &Bound<'py, PyAny>,
-    now_ms: i64,
-) -> Res<Bound<'py, PyDict>> {
-    let (policy, ring) = (from_py(policy)?, keyring.0.clone());
-    let v = py.detach(|| host::verify_set(token.0, ring, policy, now_ms))?;
-    let d = PyDict::new(py);
-    d.set_item("claims", SetClaims(v.claims))?;
-    d.set_item("kid", v.kid)?;
-    d.set_item("alg", v.alg)?;
-    Ok(d)
-}
+    /// `jti` and `aud` of a compact JWS, read without verifying it.
+    fn peek_envelope(token: Text) -> Res<Rec<host::SetEnvelope>> {
+        rec(host::peek_envelope(token.0))
+    }
 
-/// Sign claims into a compact JWS with the header `profile`.
-#[pyfunction]
-fn sign_set(
-    py: Python<'_>,
-    claims: &SetClaims,
-    key: &SigningKey,
-    now_ms: i64,
-    profile: &Bound<'_, PyAny>,
-) -> Res<String> {
-    let (profile, claims, key) = (from_py(profile)?, claims.0.clone(), key.0.clone());
-    Ok(py.detach(|| host::sign_set(claims, key, now_ms, profile))?)
-}
+    /// Verify a compact-JWS SET: a dict with `claims` (a [`SetClaims`]), `kid`, `alg`.
+    fn verify_set<'py>(py: Python<'py>, token: Text, keyring: &Keyring, policy: Rec<host::VerifyPolicy>, now_ms: i64) -> Res<Bound<'py, PyDict>> {
+        let ring = keyring.0.clone();
+        let v = py.detach(|| host::verify_set(token.0, ring, policy.0, now_ms))?;
+        let d = PyDict::new(py);
+        d.set_item("claims", SetClaims(v.claims))?;
+        d.set_item("kid", v.kid)?;
+        d.set_item("alg", v.alg)?;
+        Ok(d)
+    }
 
-/// Parse and validate a `POST /events` body (the transmitter's strict reader).
-#[pyfunction]
-#[pyo3(signature = (body, reject_unknown_members = true, interaction_id = Text(String::new()), limits = None),
-    text_signature = "(body, reject_unknown_members=True, interaction_id='', limits=None)")]
-fn parse_request<'py>(
-    py: Python<'py>,
-    body: Body,
-    reject_unknown_members: bool,
-    interaction_id: Text,
-    limits: Option<&Bound<'py, PyAny>>,
-) -> Res<Bound<'py, PyAny>> {
-    let limits = limits.map(from_py).transpose()?;
-    to_py(
-        py,
-        &host::parse_request_bytes(body.0, reject_unknown_members, interaction_id.0, limits)?,
-    )
-}
+    /// Sign claims into a compact JWS with the header `profile`.
+    fn sign_set(py: Python<'_>, claims: &SetClaims, key: &SigningKey, now_ms: i64, profile: Rec<host::HeaderProfile>) -> Res<String> {
+        let (claims, key) = (claims.0.clone(), key.0.clone());
+        Ok(py.detach(|| host::sign_set(claims, key, now_ms, profile.0))?)
+    }
 
-/// The canonical JSON text of a request (refused as `parse_request` would).
-#[pyfunction]
-fn request_to_json(request: &Bound<'_, PyAny>) -> Res<String> {
-    Ok(host::request_to_json(from_py(request)?)?)
-}
+    /// Parse and validate a `POST /events` body (the transmitter's strict reader).
+    #[pyo3(signature = (body, reject_unknown_members = true, interaction_id = Text(String::new()), limits = None),
+        text_signature = "(body, reject_unknown_members=True, interaction_id='', limits=None)")]
+    fn parse_request(body: Body, reject_unknown_members: bool, interaction_id: Text, limits: Option<Rec<host::RequestLimits>>) -> Res<Rec<host::PollRequest>> {
+        rec(host::parse_request_bytes(body.0, reject_unknown_members, interaction_id.0, limits.map(|l| l.0)))
+    }
 
-/// Read a `POST /events` response body (the receiver's tolerant reader).
-#[pyfunction]
-#[pyo3(signature = (body, limits = None))]
-fn parse_response<'py>(
-    py: Python<'py>,
-    body: Body,
-    limits: Option<&Bound<'py, PyAny>>,
-) -> Res<Bound<'py, PyAny>> {
-    let limits = limits.map(from_py).transpose()?;
-    to_py(py, &host::parse_response_bytes(body.0, limits)?)
-}
+    /// The canonical JSON text of a request (refused as `parse_request` would).
+    fn request_to_json(request: Rec<host::PollRequest>) -> Res<String> {
+        Ok(host::request_to_json(request.0)?)
+    }
 
-/// The canonical JSON text of a response.
-#[pyfunction]
-fn response_to_json(response: &Bound<'_, PyAny>) -> Res<String> {
-    Ok(host::response_to_json(from_py(response)?))
-}
+    /// Read a `POST /events` response body (the receiver's tolerant reader).
+    #[pyo3(signature = (body, limits = None))]
+    fn parse_response(body: Body, limits: Option<Rec<host::ResponseLimits>>) -> Res<Rec<host::PollResponse>> {
+        rec(host::parse_response_bytes(body.0, limits.map(|l| l.0)))
+    }
 
-/// An `OBErrorResponse1` body as canonical JSON text.
-#[pyfunction]
-fn parse_error_response(body: Body) -> Res<String> {
-    Ok(host::parse_error_response(body.text()?)?)
-}
+    /// The canonical JSON text of a response.
+    fn response_to_json(response: Rec<host::PollResponse>) -> String {
+        host::response_to_json(response.0)
+    }
 
-/// The status of a successful `POST /events` answer on `version`'s path.
-#[pyfunction]
-fn obie_success_status(version: &Bound<'_, PyAny>) -> Res<i32> {
-    Ok(host::obie_success_status(from_py(version)?))
-}
+    /// An `OBErrorResponse1` body as canonical JSON text.
+    fn parse_error_response(body: Body) -> Res<String> {
+        Ok(host::parse_error_response(body.text()?)?)
+    }
 
-/// An `OBErrorResponse1` body with its codes in `version`'s vocabulary.
-#[pyfunction]
-fn obie_error_response(version: &Bound<'_, PyAny>, error_response_json: Body) -> Res<String> {
-    Ok(host::obie_error_response(
-        from_py(version)?,
-        error_response_json.text()?,
-    )?)
-}
+    /// The status of a successful `POST /events` answer on `version`'s path.
+    fn obie_success_status(version: Rec<host::ObieVersion>) -> i32 {
+        host::obie_success_status(version.0)
+    }
 
-/// `{"sets":{},"moreAvailable":false}`.
-#[pyfunction]
-fn empty_poll_response() -> String {
-    host::empty_poll_response()
-}
+    /// An `OBErrorResponse1` body with its codes in `version`'s vocabulary.
+    fn obie_error_response(version: Rec<host::ObieVersion>, error_response_json: Body) -> Res<String> {
+        Ok(host::obie_error_response(version.0, error_response_json.text()?)?)
+    }
 
-/// Every known `setErrs` code, OBIE vocabulary first.
-#[pyfunction]
-fn set_err_codes(py: Python<'_>) -> Res<Bound<'_, PyAny>> {
-    to_py(py, &host::set_err_codes())
-}
+    /// `{"sets":{},"moreAvailable":false}`.
+    fn empty_poll_response() -> String {
+        host::empty_poll_response()
+    }
 
-/// One `setErrs` code looked up (unknown codes have no vocabulary).
-#[pyfunction]
-fn set_err_code(py: Python<'_>, code: Text) -> Res<Bound<'_, PyAny>> {
-    to_py(py, &host::set_err_code(code.0))
-}
+    /// Every known `setErrs` code, OBIE vocabulary first.
+    fn set_err_codes() -> Rec<Vec<host::SetErrCodeInfo>> {
+        Rec(host::set_err_codes())
+    }
 
-/// Milliseconds since the epoch for whole seconds.
-#[pyfunction]
-fn timestamp_from_secs(secs: i64) -> Res<i64> {
-    Ok(host::timestamp_from_secs(secs)?)
-}
+    /// One `setErrs` code looked up (unknown codes have no vocabulary).
+    fn set_err_code(code: Text) -> Rec<host::SetErrCodeInfo> {
+        Rec(host::set_err_code(code.0))
+    }
 
-/// Whole seconds of a millisecond timestamp, rounded down.
-#[pyfunction]
-fn timestamp_as_secs(ms: i64) -> Res<i64> {
-    Ok(host::timestamp_as_secs(ms)?)
-}
+    /// Milliseconds since the epoch for whole seconds.
+    fn timestamp_from_secs(secs: i64) -> Res<i64> {
+        Ok(host::timestamp_from_secs(secs)?)
+    }
 
-/// The version of the setpoll library.
-#[pyfunction]
-fn version() -> String {
-    host::version()
-}
+    /// Whole seconds of a millisecond timestamp, rounded down.
+    fn timestamp_as_secs(ms: i64) -> Res<i64> {
+        Ok(host::timestamp_as_secs(ms)?)
+    }
 
-/// Do nothing: measures the cost of one call into the extension.
-#[pyfunction]
-fn noop() {
-    host::noop();
-}
+    /// The version of the setpoll library.
+    fn version() -> String {
+        host::version()
+    }
 
-pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<SetClaims>()?;
-    m.add_class::<ClaimsBuilder>()?;
-    m.add_function(wrap_pyfunction!(peek_envelope, m)?)?;
-    m.add_function(wrap_pyfunction!(verify_set, m)?)?;
-    m.add_function(wrap_pyfunction!(sign_set, m)?)?;
-    m.add_function(wrap_pyfunction!(parse_request, m)?)?;
-    m.add_function(wrap_pyfunction!(request_to_json, m)?)?;
-    m.add_function(wrap_pyfunction!(parse_response, m)?)?;
-    m.add_function(wrap_pyfunction!(response_to_json, m)?)?;
-    m.add_function(wrap_pyfunction!(parse_error_response, m)?)?;
-    m.add_function(wrap_pyfunction!(obie_success_status, m)?)?;
-    m.add_function(wrap_pyfunction!(obie_error_response, m)?)?;
-    m.add_function(wrap_pyfunction!(empty_poll_response, m)?)?;
-    m.add_function(wrap_pyfunction!(set_err_codes, m)?)?;
-    m.add_function(wrap_pyfunction!(set_err_code, m)?)?;
-    m.add_function(wrap_pyfunction!(timestamp_from_secs, m)?)?;
-    m.add_function(wrap_pyfunction!(timestamp_as_secs, m)?)?;
-    m.add_function(wrap_pyfunction!(version, m)?)?;
-    m.add_function(wrap_pyfunction!(noop, m)?)
+    /// Do nothing: measures the cost of one call into the extension.
+    fn noop() {
+        host::noop();
+    }
 }

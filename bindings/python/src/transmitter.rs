@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyType};
 use setpoll_host as host;
 
-use crate::convert::{from_kwargs, to_py, Body, Res, Text, MAX_RECORDS};
+use crate::convert::{from_kwargs, rec, Body, Rec, Res, Text, MAX_RECORDS};
 
 /// A long poll to hold open until `until_ms()` or a wake for `client()`.
 #[pyclass(module = "setpoll", frozen)]
@@ -29,8 +29,7 @@ fn answer(py: Python<'_>, a: host::PollAnswer) -> Res<Bound<'_, PyDict>> {
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct MemoryTransmitter(Arc<host::MemoryTransmitter>);
 
-#[pymethods]
-impl MemoryTransmitter {
+methods!(MemoryTransmitter { ; size -> i64 }
     #[new]
     #[pyo3(signature = (**config))]
     fn new(py: Python<'_>, config: Option<&Bound<'_, PyDict>>) -> Res<Self> {
@@ -50,8 +49,8 @@ impl MemoryTransmitter {
             host::MemoryTransmitter::from_records(config, records)
         })?))
     }
-    fn enqueue<'py>(&self, py: Python<'py>, token: Text, now_ms: i64) -> Res<Bound<'py, PyAny>> {
-        to_py(py, &self.0.enqueue(token.0, now_ms)?)
+    fn enqueue(&self, token: Text, now_ms: i64) -> Res<Rec<host::EnqueueResult>> {
+        rec(self.0.enqueue(token.0, now_ms))
     }
     #[pyo3(signature = (client, body, now_ms, interaction_id = Text(String::new())), text_signature = "($self, client, body, now_ms, interaction_id='')")]
     fn handle_poll<'py>(
@@ -79,19 +78,16 @@ impl MemoryTransmitter {
         answer(py, self.0.resume(wait.0.clone(), now_ms)?)
     }
     #[pyo3(signature = (now_ms, budget = 1000))]
-    fn sweep<'py>(&self, py: Python<'py>, now_ms: i64, budget: i32) -> Res<Bound<'py, PyAny>> {
-        to_py(py, &py.detach(|| self.0.sweep(now_ms, budget))?)
+    fn sweep(&self, py: Python<'_>, now_ms: i64, budget: i32) -> Res<Rec<host::SweepResult>> {
+        rec(py.detach(|| self.0.sweep(now_ms, budget)))
     }
     fn records_json(&self, py: Python<'_>) -> Res<String> {
         Ok(py.detach(|| self.0.records_json())?)
     }
-    fn size(&self) -> Res<i64> {
-        Ok(self.0.size()?)
-    }
     fn __len__(&self) -> Res<usize> {
         Ok(usize::try_from(self.0.size()?).unwrap_or(usize::MAX))
     }
-}
+);
 
 /// Enqueue step 1's plan: load the record keyed `(client(), jti())`.
 #[pyclass(module = "setpoll", frozen)]
@@ -103,11 +99,7 @@ methods!(EnqueuePlan { client -> String, jti -> String });
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct PollPlan(Arc<host::PollPlan>);
 
-methods!(PollPlan { client -> String, named -> Vec<String> }
-    fn deliverable<'py>(&self, py: Python<'py>) -> Res<Bound<'py, PyAny>> {
-        to_py(py, &self.0.deliverable())
-    }
-);
+methods!(PollPlan { client -> String, named -> Vec<String>, deliverable -> Rec<host::DeliverableQuery> });
 
 /// Sweep step 1's plan: the bounds of the two sweep queries.
 #[pyclass(module = "setpoll", frozen)]
@@ -119,8 +111,7 @@ methods!(SweepPlan { now_ms -> i64, limit -> i32, max_attempts -> i32 });
 #[pyclass(module = "setpoll", frozen)]
 pub(crate) struct StorageTransmitter(host::StorageTransmitter);
 
-#[pymethods]
-impl StorageTransmitter {
+methods!(StorageTransmitter { config -> Rec<host::TransmitterConfig> }
     #[new]
     #[pyo3(signature = (**config))]
     fn new(py: Python<'_>, config: Option<&Bound<'_, PyDict>>) -> Res<Self> {
@@ -128,26 +119,17 @@ impl StorageTransmitter {
             py, config,
         )?)?))
     }
-    fn config<'py>(&self, py: Python<'py>) -> Res<Bound<'py, PyAny>> {
-        to_py(py, &self.0.config())
-    }
     fn plan_enqueue(&self, token: Text, now_ms: i64) -> Res<EnqueuePlan> {
         Ok(EnqueuePlan(self.0.plan_enqueue(token.0, now_ms)?))
     }
-    fn decide_enqueue<'py>(
+    fn decide_enqueue(
         &self,
-        py: Python<'py>,
         plan: &EnqueuePlan,
         existing_record_json: Option<Body>,
         newest_seq: Option<i64>,
-    ) -> Res<Bound<'py, PyAny>> {
+    ) -> Res<Rec<host::EnqueueResult>> {
         let existing = existing_record_json.map(Body::text).transpose()?;
-        to_py(
-            py,
-            &self
-                .0
-                .decide_enqueue(plan.0.clone(), existing, newest_seq)?,
-        )
+        rec(self.0.decide_enqueue(plan.0.clone(), existing, newest_seq))
     }
     #[pyo3(signature = (client, body, now_ms, interaction_id = Text(String::new())), text_signature = "($self, client, body, now_ms, interaction_id='')")]
     fn plan_poll(
@@ -182,33 +164,23 @@ impl StorageTransmitter {
     fn plan_sweep(&self, now_ms: i64, budget: i32) -> Res<SweepPlan> {
         Ok(SweepPlan(self.0.plan_sweep(now_ms, budget)?))
     }
-    fn decide_sweep<'py>(
+    fn decide_sweep(
         &self,
-        py: Python<'py>,
+        py: Python<'_>,
         plan: &SweepPlan,
         records_json: Body<MAX_RECORDS>,
         loaded_full: bool,
-    ) -> Res<Bound<'py, PyAny>> {
+    ) -> Res<Rec<host::SweepResult>> {
         let records = records_json.text()?;
-        to_py(
-            py,
-            &py.detach(|| self.0.decide_sweep(plan.0.clone(), records, loaded_full))?,
-        )
+        rec(py.detach(|| self.0.decide_sweep(plan.0.clone(), records, loaded_full)))
     }
-}
+);
 
-/// The core's transmitter defaults, every setting filled in.
-#[pyfunction]
-pub(crate) fn transmitter_defaults(py: Python<'_>) -> Res<Bound<'_, PyAny>> {
-    to_py(py, &host::transmitter_defaults())
-}
+module! {
+    classes: MemoryTransmitter, StorageTransmitter, PollWait, EnqueuePlan, PollPlan, SweepPlan;
 
-pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<MemoryTransmitter>()?;
-    m.add_class::<StorageTransmitter>()?;
-    m.add_class::<PollWait>()?;
-    m.add_class::<EnqueuePlan>()?;
-    m.add_class::<PollPlan>()?;
-    m.add_class::<SweepPlan>()?;
-    m.add_function(wrap_pyfunction!(transmitter_defaults, m)?)
+    /// The core's transmitter defaults, every setting filled in.
+    fn transmitter_defaults() -> Rec<host::TransmitterConfig> {
+        Rec(host::transmitter_defaults())
+    }
 }

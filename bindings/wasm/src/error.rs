@@ -46,123 +46,61 @@ impl SetpollError {
     }
 }
 
+/// The subclasses, one per host variant, with that variant's fields, and
+/// [`js_error`], which builds the one matching a host error.
 macro_rules! error_classes {
-    ($($class:ident = $doc:literal { $($field:ident as $js:ident : $ty:ty = $fdoc:literal),* })*) => {$(
-        #[doc = $doc]
-        #[wasm_bindgen(extends = SetpollError)]
-        pub struct $class {
-            $(#[doc = $fdoc] #[wasm_bindgen(readonly, getter_with_clone, js_name = $js)] pub $field: $ty,)*
+    ($($variant:ident => $class:ident = $doc:literal { $($field:ident as $js:ident : $ty:ty = $fdoc:literal),* })*) => {
+        $(
+            #[doc = $doc]
+            #[wasm_bindgen(extends = SetpollError)]
+            pub struct $class {
+                $(#[doc = $fdoc] #[wasm_bindgen(readonly, getter_with_clone, js_name = $js)] pub $field: $ty,)*
+            }
+        )*
+
+        /// A host error as the matching JS error object.
+        pub(crate) fn js_error(e: HostError) -> JsValue {
+            let message = e.to_string();
+            let parent = |name: &str, code: String| {
+                Parent::new(SetpollError { name: name.to_owned(), code, message: message.clone() })
+            };
+            let obj: JsValue = match e {
+                $(HostError::$variant { code, $($field,)* .. } => {
+                    $class { parent: parent(stringify!($class), code), $($field),* }.into()
+                })*
+                other => ArgumentError { parent: parent("ArgumentError", other.code().to_owned()) }.into(),
+            };
+            make_error(&obj, &message);
+            obj
         }
-    )*};
+    };
 }
 
 error_classes! {
-    ArgumentError = "An argument was out of range, too large, or names something unknown." {}
-    RequestError = "A `POST /events` body was refused; `errorResponse` is the 400 body." {
+    Argument => ArgumentError = "An argument was out of range, too large, or names something unknown." {}
+    Request => RequestError = "A `POST /events` body was refused; `errorResponse` is the 400 body." {
         path as path: Option<String> = "Where in the body.",
         obie_code as obieCode: String = "The OBIE `ErrorCode`.",
         error_response as errorResponse: String = "The `OBErrorResponse1` JSON to answer with."
     }
-    ResponseError = "A `POST /events` response body could not be read." {
+    Response => ResponseError = "A `POST /events` response body could not be read." {
         path as path: Option<String> = "Where in the body."
     }
-    ClaimsError = "SET claims break a rule." {
+    Claims => ClaimsError = "SET claims break a rule." {
         path as path: Option<String> = "Where in the claims.",
         set_err as setErr: String = "The `setErrs` code (OBIE).",
         set_err_rfc8935 as setErrRfc8935: String = "The `setErrs` code (RFC 8935).",
         description as description: String = "A `setErrs` description."
     }
-    KeyError = "A JWK, JWK Set or crypto operation failed." {}
-    SignError = "A SET could not be signed." {}
-    VerifyError = "A SET failed verification." {
+    Key => KeyError = "A JWK, JWK Set or crypto operation failed." {}
+    Sign => SignError = "A SET could not be signed." {}
+    Verify => VerifyError = "A SET failed verification." {
         set_err as setErr: String = "The `setErrs` code to report (OBIE).",
         set_err_rfc8935 as setErrRfc8935: String = "The `setErrs` code to report (RFC 8935).",
         description as description: String = "A `setErrs` description."
     }
-    TransmitterError = "The transmitter refused a configuration or a SET." {}
-    ReceiverError = "A receiver call was refused (out of order, bad configuration or state)." {}
-}
-
-/// A host error as the matching JS error object.
-pub(crate) fn js_error(e: HostError) -> JsValue {
-    let message = e.to_string();
-    let b = |name: &str, code: String| {
-        Parent::new(SetpollError {
-            name: name.to_owned(),
-            code,
-            message: message.clone(),
-        })
-    };
-    let obj: JsValue = match e {
-        HostError::Request {
-            code,
-            path,
-            obie_code,
-            error_response,
-            ..
-        } => RequestError {
-            parent: b("RequestError", code),
-            path,
-            obie_code,
-            error_response,
-        }
-        .into(),
-        HostError::Response { code, path, .. } => ResponseError {
-            parent: b("ResponseError", code),
-            path,
-        }
-        .into(),
-        HostError::Claims {
-            code,
-            path,
-            set_err,
-            set_err_rfc8935,
-            description,
-            ..
-        } => ClaimsError {
-            parent: b("ClaimsError", code),
-            path,
-            set_err,
-            set_err_rfc8935,
-            description,
-        }
-        .into(),
-        HostError::Verify {
-            code,
-            set_err,
-            set_err_rfc8935,
-            description,
-            ..
-        } => VerifyError {
-            parent: b("VerifyError", code),
-            set_err,
-            set_err_rfc8935,
-            description,
-        }
-        .into(),
-        HostError::Key { code, .. } => KeyError {
-            parent: b("KeyError", code),
-        }
-        .into(),
-        HostError::Sign { code, .. } => SignError {
-            parent: b("SignError", code),
-        }
-        .into(),
-        HostError::Transmitter { code, .. } => TransmitterError {
-            parent: b("TransmitterError", code),
-        }
-        .into(),
-        HostError::Receiver { code, .. } => ReceiverError {
-            parent: b("ReceiverError", code),
-        }
-        .into(),
-        other => ArgumentError {
-            parent: b("ArgumentError", other.code().to_owned()),
-        }
-        .into(),
-    };
-    make_error(&obj, &message);
-    obj
+    Transmitter => TransmitterError = "The transmitter refused a configuration or a SET." {}
+    Receiver => ReceiverError = "A receiver call was refused (out of order, bad configuration or state)." {}
 }
 
 /// Chain `SetpollError.prototype` (the grandparent of every thrown object)

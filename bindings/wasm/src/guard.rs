@@ -8,6 +8,7 @@
 use js_sys::{Array, JsString, Object, Reflect, Uint8Array};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use setpoll_host as host;
 use setpoll_host::SetpollError;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -57,11 +58,6 @@ pub(crate) fn text(v: &JsValue, what: &str) -> JsResult<String> {
     s.as_string().ok_or_else(|| type_error(what, "a string"))
 }
 
-/// Absent (`undefined`, `null`) or a string.
-pub(crate) fn opt_text(v: Option<JsValue>, what: &str) -> JsResult<Option<String>> {
-    present(v).map(|v| text(&v, what)).transpose()
-}
-
 /// A `Uint8Array` argument, copied.
 pub(crate) fn bytes(v: &JsValue, what: &str) -> JsResult<Vec<u8>> {
     let a = v
@@ -93,11 +89,6 @@ pub(crate) fn int(v: &JsValue, what: &str) -> JsResult<i64> {
 pub(crate) fn int32(v: &JsValue, what: &str) -> JsResult<i32> {
     let n = int(v, what)?;
     i32::try_from(n).map_err(|_| argument("invalid_number", format!("{what}: {n} is out of range")))
-}
-
-/// Absent or [`int`].
-pub(crate) fn opt_int(v: Option<JsValue>, what: &str) -> JsResult<Option<i64>> {
-    present(v).map(|v| int(&v, what)).transpose()
 }
 
 /// A boolean argument.
@@ -163,11 +154,6 @@ pub(crate) fn data<T: DeserializeOwned>(v: &JsValue, what: &str) -> JsResult<T> 
     serde_wasm_bindgen::from_value(v.clone()).map_err(|e| type_error(what, &e.to_string()))
 }
 
-/// Absent, or [`data`].
-pub(crate) fn opt_data<T: DeserializeOwned>(v: Option<JsValue>, what: &str) -> JsResult<Option<T>> {
-    present(v).map(|v| data(&v, what)).transpose()
-}
-
 /// A value of the host API as a plain JS value (the shape its Tsify
 /// declaration states).
 pub(crate) fn out<T: tsify::Tsify + Serialize>(v: &T) -> JsResult<JsValue> {
@@ -198,4 +184,114 @@ pub(crate) fn each<T>(
         return Err(too_large(what, a.length(), MAX_ITEMS));
     }
     a.iter().map(f).collect()
+}
+
+/// A JS argument read as the host type the export passes on: what `js!`
+/// converts each `name: "tsType"` parameter with (a wrong JS type is a
+/// `TypeError`, nothing is coerced).
+pub(crate) trait Arg: Sized {
+    /// `v` as `Self`; `what` names the argument in the error.
+    fn arg(v: &JsValue, what: &str) -> JsResult<Self>;
+}
+
+/// One `Arg` impl per line: the type and the checked reader it uses.
+macro_rules! args {
+    ($($ty:ty => $read:path;)*) => {$(
+        impl Arg for $ty {
+            fn arg(v: &JsValue, what: &str) -> JsResult<Self> {
+                $read(v, what)
+            }
+        }
+    )*};
+}
+
+args! {
+    String => text;
+    Vec<u8> => bytes;
+    i64 => int;
+    i32 => int32;
+    bool => flag;
+}
+
+/// Records of the host API: read as `Arg`s with [`data`], returned with [`out`].
+macro_rules! records {
+    (in: $($in:ty),*; out: $($out:ty),*;) => {
+        $(args! { $in => data; })*
+        $(impl Record for $out {})*
+    };
+}
+
+records! {
+    in: host::PollRequest, host::PollResponse, host::RequestLimits, host::ResponseLimits,
+        host::ObieVersion, host::EventSubject, host::VerifyPolicy, host::HeaderProfile,
+        host::CryptoBackend, host::ReceiverConfig, host::TransmitterConfig;
+    out: host::PollRequest, host::PollResponse, host::SetErrCodeInfo, host::TransmitterConfig,
+        host::SetEnvelope, host::SkippedKey, host::ReceiverConfig, host::ReceiverRequest,
+        host::ReceiverBatch, host::PollFailure, host::ReceiverDelivery, host::StaleKeys,
+        host::EnqueueResult, host::SweepResult, host::DeliverableQuery;
+}
+
+/// An optional argument (`undefined` or `null`: `None`).
+pub(crate) fn opt_arg<T: Arg>(v: Option<JsValue>, what: &str) -> JsResult<Option<T>> {
+    present(v).map(|v| T::arg(&v, what)).transpose()
+}
+
+/// A host record that crosses as a plain JS object (its Tsify shape).
+pub(crate) trait Record: tsify::Tsify + Serialize {}
+
+/// What a host call returns, as the export returns it (`T`): host errors
+/// thrown as their JS classes, records as plain objects, times and counts
+/// as JS numbers, host objects in their wasm classes.
+pub(crate) trait Js<T> {
+    /// The value as the export returns it.
+    fn js(self) -> JsResult<T>;
+}
+
+impl<T: Js<U>, U> Js<U> for Result<T, SetpollError> {
+    fn js(self) -> JsResult<U> {
+        self.map_err(js_error)?.js()
+    }
+}
+
+/// Values that cross as they are.
+macro_rules! same {
+    ($($ty:ty),*) => {$(
+        impl Js<$ty> for $ty {
+            fn js(self) -> JsResult<$ty> {
+                Ok(self)
+            }
+        }
+    )*};
+}
+
+same!(String, bool, i32, (), Vec<String>);
+
+impl Js<f64> for i64 {
+    fn js(self) -> JsResult<f64> {
+        Ok(crate::num(self))
+    }
+}
+
+impl<T: Js<U>, U> Js<Option<U>> for Option<T> {
+    fn js(self) -> JsResult<Option<U>> {
+        self.map(Js::js).transpose()
+    }
+}
+
+impl<T: Record> Js<JsValue> for T {
+    fn js(self) -> JsResult<JsValue> {
+        out(&self)
+    }
+}
+
+impl<T: Record> Js<JsValue> for Option<T> {
+    fn js(self) -> JsResult<JsValue> {
+        self.map_or(Ok(JsValue::UNDEFINED), |v| out(&v))
+    }
+}
+
+impl<T: Record> Js<JsValue> for Vec<T> {
+    fn js(self) -> JsResult<JsValue> {
+        outs(&self)
+    }
 }

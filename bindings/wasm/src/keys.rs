@@ -5,17 +5,25 @@ use std::sync::Arc;
 use setpoll_host as host;
 use wasm_bindgen::prelude::*;
 
-use crate::error::OrThrow;
-use crate::guard::{
-    bytes, data, each, int, int32, opt_data, opt_text, out, outs, text, type_error, JsResult,
-};
+use crate::guard::{each, type_error, Arg, JsResult};
 use crate::{num, opt_num};
 
-mod claims;
-
-/// A private key that signs SETs, with its `kid` and algorithm.
-#[wasm_bindgen]
-pub struct SigningKey(pub(crate) Arc<host::SigningKey>);
+classes! {
+    #[doc = "A private key that signs SETs, with its `kid` and algorithm."]
+    SigningKey(Arc<host::SigningKey>);
+    #[doc = "A public JWK Set prepared for verification."]
+    Keyring(Arc<host::Keyring>);
+    #[doc = "One JWK as parsed (RFC 7517 §4)."]
+    Jwk(Arc<host::Jwk>);
+    #[doc = "A JWK Set as parsed (RFC 7517 §5): unusable keys are skipped, not fatal."]
+    JwkSet(Arc<host::JwkSet>);
+    #[doc = "The validated claims of one Security Event Token."]
+    SetClaims(Arc<host::SetClaims>);
+    #[doc = "Builds `SetClaims` for a transmitter (methods chain); `build()` validates."]
+    ClaimsBuilder(Arc<host::ClaimsBuilder>);
+    #[doc = "A SET whose signature and claims checked out."]
+    VerifiedSet(host::VerifiedSet);
+}
 
 getters! {
     impl SigningKey {
@@ -30,125 +38,6 @@ getters! {
     }
 }
 
-#[wasm_bindgen]
-impl SigningKey {
-    /// A new P-256 key for ES256 from 32 bytes of seed
-    /// (`crypto.getRandomValues(new Uint8Array(32))`).
-    ///
-    /// # Errors
-    /// `ArgumentError` (`bad_seed`) unless the seed is 32 bytes.
-    #[wasm_bindgen(js_name = generateEs256)]
-    pub fn generate_es256(
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] seed: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] kid: Option<JsValue>,
-    ) -> JsResult<SigningKey> {
-        let seed = bytes(&seed, "seed")?;
-        host::SigningKey::generate_es256(seed, opt_text(kid, "kid")?)
-            .or_throw()
-            .map(SigningKey)
-    }
-
-    /// A new RSA key for PS256 from 32 bytes of seed; `bits` from 2048 to 4096.
-    ///
-    /// # Errors
-    /// `ArgumentError` (`bad_seed`, `bad_key_size`).
-    #[wasm_bindgen(js_name = generatePs256)]
-    pub fn generate_ps256(
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] seed: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] bits: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] kid: Option<JsValue>,
-    ) -> JsResult<SigningKey> {
-        let (seed, bits) = (bytes(&seed, "seed")?, int32(&bits, "bits")?);
-        host::SigningKey::generate_ps256(seed, bits, opt_text(kid, "kid")?)
-            .or_throw()
-            .map(SigningKey)
-    }
-
-    /// Import a private JWK (JSON text).
-    ///
-    /// # Errors
-    /// `KeyError` when the JWK is malformed, public, or not for signing.
-    #[wasm_bindgen(js_name = fromJwk)]
-    pub fn from_jwk(
-        #[wasm_bindgen(unchecked_param_type = "string")] jwk: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "CryptoBackend")] backend: Option<JsValue>,
-    ) -> JsResult<SigningKey> {
-        let jwk = text(&jwk, "jwk")?;
-        host::SigningKey::from_jwk(jwk, opt_data(backend, "backend")?)
-            .or_throw()
-            .map(SigningKey)
-    }
-
-    /// Import a PKCS#8 PEM private key; `kid` defaults to the JWK thumbprint.
-    ///
-    /// # Errors
-    /// `KeyError` when the PEM is not a supported private key.
-    #[wasm_bindgen(js_name = fromPkcs8Pem)]
-    pub fn from_pkcs8_pem(
-        #[wasm_bindgen(unchecked_param_type = "string")] pem: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] kid: Option<JsValue>,
-    ) -> JsResult<SigningKey> {
-        let pem = text(&pem, "pem")?;
-        host::SigningKey::from_pkcs8_pem(pem, opt_text(kid, "kid")?)
-            .or_throw()
-            .map(SigningKey)
-    }
-
-    /// The PKCS#8 PEM text of the private key.
-    ///
-    /// # Errors
-    /// `KeyError` if encoding fails.
-    #[wasm_bindgen(js_name = toPkcs8Pem)]
-    pub fn to_pkcs8_pem(&self) -> JsResult<String> {
-        self.0.to_pkcs8_pem().or_throw()
-    }
-
-    /// Another handle on the same key (what `jwksFromKeys` takes from each
-    /// entry, leaving the caller's handle usable).
-    #[wasm_bindgen(js_name = clone)]
-    #[must_use]
-    pub fn handle(&self) -> SigningKey {
-        SigningKey(Arc::clone(&self.0))
-    }
-}
-
-/// The public JWK Set (JSON text) for these signing keys.
-///
-/// # Errors
-/// `TypeError` unless `keys` is an array of `SigningKey`s; `KeyError` when
-/// two keys share a `kid`.
-#[wasm_bindgen(js_name = jwksFromKeys)]
-pub fn jwks_from_keys(
-    #[wasm_bindgen(unchecked_param_type = "SigningKey[]")] keys: JsValue,
-) -> JsResult<String> {
-    let keys = each(&keys, "keys", |k| {
-        let handle = js_sys::Reflect::get(&k, &"clone".into())
-            .ok()
-            .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-            .and_then(|f| f.call0(&k).ok())
-            .ok_or_else(|| type_error("keys", "SigningKey entries"))?;
-        <SigningKey as wasm_bindgen::convert::TryFromJsValue>::try_from_js_value(handle)
-            .map(|k| k.0)
-            .map_err(|_| type_error("keys", "SigningKey entries"))
-    })?;
-    host::jwks_from_keys(keys).or_throw()
-}
-
-/// The RFC 7638 thumbprint of a JWK (JSON text).
-///
-/// # Errors
-/// `KeyError` when the JWK is malformed.
-#[wasm_bindgen(js_name = jwkThumbprint)]
-pub fn jwk_thumbprint(
-    #[wasm_bindgen(unchecked_param_type = "string")] jwk: JsValue,
-) -> JsResult<String> {
-    host::jwk_thumbprint(text(&jwk, "jwk")?).or_throw()
-}
-
-/// A public JWK Set prepared for verification.
-#[wasm_bindgen]
-pub struct Keyring(pub(crate) Arc<host::Keyring>);
-
 getters! {
     impl Keyring {
         #[doc = "The public JWK Set (canonical JSON text)."]
@@ -157,37 +46,6 @@ getters! {
         kids: fn kids -> Vec<String>;
     }
 }
-
-#[wasm_bindgen]
-impl Keyring {
-    /// Import a JWK Set (JSON text); keys setpoll cannot use are skipped.
-    ///
-    /// # Errors
-    /// `KeyError` when the set itself is malformed.
-    #[wasm_bindgen(js_name = fromJwks)]
-    pub fn from_jwks(
-        #[wasm_bindgen(unchecked_param_type = "string")] jwks: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "CryptoBackend")] backend: Option<JsValue>,
-    ) -> JsResult<Keyring> {
-        let jwks = text(&jwks, "jwks")?;
-        host::Keyring::from_jwks(jwks, opt_data(backend, "backend")?)
-            .or_throw()
-            .map(Keyring)
-    }
-
-    /// Keys skipped on import.
-    ///
-    /// # Errors
-    /// Never in practice (a value that cannot be converted).
-    #[wasm_bindgen(unchecked_return_type = "SkippedKey[]")]
-    pub fn skipped(&self) -> JsResult<JsValue> {
-        outs(&self.0.skipped())
-    }
-}
-
-/// One JWK as parsed (RFC 7517 §4).
-#[wasm_bindgen]
-pub struct Jwk(Arc<host::Jwk>);
 
 getters! {
     impl Jwk {
@@ -206,26 +64,6 @@ getters! {
     }
 }
 
-#[wasm_bindgen]
-impl Jwk {
-    /// Parse a JWK (JSON text).
-    ///
-    /// # Errors
-    /// `KeyError` when the JWK is malformed or unsupported.
-    #[wasm_bindgen(js_name = fromJson)]
-    pub fn from_json(
-        #[wasm_bindgen(unchecked_param_type = "string")] json: JsValue,
-    ) -> JsResult<Jwk> {
-        host::Jwk::from_json(text(&json, "json")?)
-            .or_throw()
-            .map(Jwk)
-    }
-}
-
-/// A JWK Set as parsed (RFC 7517 §5): unusable keys are skipped, not fatal.
-#[wasm_bindgen]
-pub struct JwkSet(Arc<host::JwkSet>);
-
 getters! {
     impl JwkSet {
         #[doc = "Canonical JSON text."]
@@ -234,44 +72,6 @@ getters! {
         toPublicJson: fn to_public_json -> String;
     }
 }
-
-#[wasm_bindgen]
-impl JwkSet {
-    /// Parse a JWK Set (JSON text).
-    ///
-    /// # Errors
-    /// `KeyError` when the set itself is malformed.
-    #[wasm_bindgen(js_name = fromJson)]
-    pub fn from_json(
-        #[wasm_bindgen(unchecked_param_type = "string")] json: JsValue,
-    ) -> JsResult<JwkSet> {
-        host::JwkSet::from_json(text(&json, "json")?)
-            .or_throw()
-            .map(JwkSet)
-    }
-    /// The `kid` of each key kept (`undefined` for a key without one).
-    #[must_use]
-    #[wasm_bindgen(unchecked_return_type = "(string | undefined)[]")]
-    pub fn kids(&self) -> Vec<JsValue> {
-        self.0
-            .kids()
-            .into_iter()
-            .map(|k| k.map_or(JsValue::UNDEFINED, Into::into))
-            .collect()
-    }
-    /// The keys skipped on import.
-    ///
-    /// # Errors
-    /// Never in practice (a value that cannot be converted).
-    #[wasm_bindgen(unchecked_return_type = "SkippedKey[]")]
-    pub fn skipped(&self) -> JsResult<JsValue> {
-        outs(&self.0.skipped())
-    }
-}
-
-/// The validated claims of one Security Event Token.
-#[wasm_bindgen]
-pub struct SetClaims(pub(crate) Arc<host::SetClaims>);
 
 getters! {
     impl SetClaims {
@@ -293,233 +93,250 @@ getters! {
         iat: fn iat -> f64 = num;
         #[doc = "`toe`, seconds."]
         toe: fn toe -> Option<f64> = opt_num;
+        #[doc = "`sub_id` (RFC 9493 Subject Identifier) as JSON object text."]
+        subIdJson: fn sub_id_json -> Option<String>;
+        #[doc = "Every other top-level claim (private claims) as JSON object text."]
+        otherClaimsJson: fn other_claims_json -> String;
+        #[doc = "`exp`, whole seconds."]
+        exp: fn exp -> Option<f64> = opt_num;
+        #[doc = "`nbf`, whole seconds."]
+        nbf: fn nbf -> Option<f64> = opt_num;
     }
 }
 
 #[wasm_bindgen]
-impl SetClaims {
-    /// Parse and validate claims from JSON text (a JWS payload).
-    ///
-    /// # Errors
-    /// `ClaimsError` naming the first rule broken.
-    #[wasm_bindgen(js_name = fromJson)]
-    pub fn from_json(
-        #[wasm_bindgen(unchecked_param_type = "string")] json: JsValue,
-    ) -> JsResult<SetClaims> {
-        host::SetClaims::from_json(text(&json, "json")?)
-            .or_throw()
-            .map(SetClaims)
-    }
-    /// Check the OBIE profile on top (`sub`, `txn`, `toe` present, one `aud`).
-    ///
-    /// # Errors
-    /// `ClaimsError` when a rule is broken.
-    #[wasm_bindgen(js_name = checkObieProfile)]
-    pub fn check_obie_profile(&self) -> JsResult<()> {
-        self.0.check_obie_profile().or_throw()
-    }
-}
-
-/// Builds `SetClaims` for a transmitter (methods chain); `build()` validates.
-#[wasm_bindgen]
-pub struct ClaimsBuilder(Arc<host::ClaimsBuilder>);
-
-impl ClaimsBuilder {
-    fn step(
-        &self,
-        f: impl FnOnce(Arc<host::ClaimsBuilder>) -> Result<Arc<host::ClaimsBuilder>, host::SetpollError>,
-    ) -> JsResult<ClaimsBuilder> {
-        f(Arc::clone(&self.0)).or_throw().map(ClaimsBuilder)
+impl SigningKey {
+    /// Another handle on the same key (what `jwksFromKeys` takes from each
+    /// entry, leaving the caller's handle usable).
+    #[wasm_bindgen(js_name = clone)]
+    #[must_use]
+    pub fn handle(&self) -> SigningKey {
+        SigningKey(Arc::clone(&self.0))
     }
 }
 
 #[wasm_bindgen]
-impl ClaimsBuilder {
-    /// Start claims with `iss`, `jti`, one `aud` and `iat` (seconds).
-    ///
-    /// # Errors
-    /// `TypeError` for arguments of the wrong type.
-    #[wasm_bindgen(constructor)]
-    pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "string")] iss: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] jti: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] aud: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] iat: JsValue,
-    ) -> JsResult<ClaimsBuilder> {
-        let (iss, jti, aud) = (text(&iss, "iss")?, text(&jti, "jti")?, text(&aud, "aud")?);
-        Ok(ClaimsBuilder(host::ClaimsBuilder::new(
-            iss,
-            jti,
-            aud,
-            int(&iat, "iat")?,
-        )))
-    }
-    /// Set `toe` (seconds).
-    ///
-    /// # Errors
-    /// `ArgumentError` (`builder_used`) after `build()`.
-    pub fn toe(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "number")] toe: JsValue,
-    ) -> JsResult<ClaimsBuilder> {
-        let toe = int(&toe, "toe")?;
-        self.step(|b| b.toe(toe))
-    }
-    /// Add a resource-update event.
-    ///
-    /// # Errors
-    /// `ArgumentError` (`builder_used`) after `build()`.
-    #[wasm_bindgen(js_name = resourceUpdate)]
-    pub fn resource_update(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "EventSubject")] subject: JsValue,
-    ) -> JsResult<ClaimsBuilder> {
-        let subject = data(&subject, "subject")?;
-        self.step(|b| b.resource_update(subject))
-    }
-    /// Add a consent-authorization-revoked event.
-    ///
-    /// # Errors
-    /// `ArgumentError` (`builder_used`) after `build()`.
-    #[wasm_bindgen(js_name = consentRevoked)]
-    pub fn consent_revoked(
-        &self,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] reason: Option<JsValue>,
-        #[wasm_bindgen(unchecked_optional_param_type = "EventSubject")] subject: Option<JsValue>,
-    ) -> JsResult<ClaimsBuilder> {
-        let (reason, subject) = (opt_text(reason, "reason")?, opt_data(subject, "subject")?);
-        self.step(|b| b.consent_revoked(reason, subject))
-    }
-    /// Add an account-access-consent-linked-account-update event.
-    ///
-    /// # Errors
-    /// `ArgumentError` (`builder_used`) after `build()`.
-    #[wasm_bindgen(js_name = linkedAccountUpdate)]
-    pub fn linked_account_update(
-        &self,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] reason: Option<JsValue>,
-        #[wasm_bindgen(unchecked_optional_param_type = "EventSubject")] subject: Option<JsValue>,
-    ) -> JsResult<ClaimsBuilder> {
-        let (reason, subject) = (opt_text(reason, "reason")?, opt_data(subject, "subject")?);
-        self.step(|b| b.linked_account_update(reason, subject))
-    }
-    /// Add an event of another (namespaced) type; `payloadJson` is a JSON object.
-    ///
-    /// # Errors
-    /// `ArgumentError` (`invalid_event_payload`) when it is not a JSON object.
-    #[wasm_bindgen(js_name = customEvent)]
-    pub fn custom_event(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] uri: JsValue,
-        #[wasm_bindgen(js_name = payloadJson, unchecked_param_type = "string")]
-        payload_json: JsValue,
-    ) -> JsResult<ClaimsBuilder> {
-        let (uri, payload) = (text(&uri, "uri")?, text(&payload_json, "payloadJson")?);
-        self.step(|b| b.custom_event(uri, payload))
-    }
-    /// Validate and return the claims (the builder can then not be reused).
-    ///
-    /// # Errors
-    /// `ClaimsError` naming the first rule broken.
-    pub fn build(&self) -> JsResult<SetClaims> {
-        self.0.build().or_throw().map(SetClaims)
+impl JwkSet {
+    /// The `kid` of each key kept (`undefined` for a key without one).
+    #[must_use]
+    #[wasm_bindgen(unchecked_return_type = "(string | undefined)[]")]
+    pub fn kids(&self) -> Vec<JsValue> {
+        let kids = self.0.kids().into_iter();
+        kids.map(|k| k.map_or(JsValue::UNDEFINED, Into::into))
+            .collect()
     }
 }
 
-/// The builder's one-string steps, each `text` check plus one host call.
-macro_rules! text_steps {
-    ($($name:ident($what:literal) = $doc:literal;)*) => {
+getters! {
+    props VerifiedSet {
+        #[doc = "The validated claims."]
+        claims: claims -> SetClaims;
+        #[doc = "The `kid` that selected the key."]
+        kid: kid -> Option<String>;
+        #[doc = "`ES256`, `PS256` (or `RS256` where allowed)."]
+        alg: alg -> String;
+    }
+}
+
+/// `SigningKey[]`: each entry's handle taken with `clone()`, so the
+/// caller's objects stay usable.
+impl Arg for Vec<Arc<host::SigningKey>> {
+    fn arg(v: &JsValue, what: &str) -> JsResult<Self> {
+        each(v, what, |k| {
+            let handle = js_sys::Reflect::get(&k, &"clone".into())
+                .ok()
+                .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+                .and_then(|f| f.call0(&k).ok())
+                .ok_or_else(|| type_error(what, "SigningKey entries"))?;
+            <SigningKey as wasm_bindgen::convert::TryFromJsValue>::try_from_js_value(handle)
+                .map(|k| k.0)
+                .map_err(|_| type_error(what, "SigningKey entries"))
+        })
+    }
+}
+
+js! {
+    impl SigningKey {
+        #[doc = "A new P-256 key for ES256 from 32 bytes of seed"]
+        #[doc = "(`crypto.getRandomValues(new Uint8Array(32))`)."]
+        #[doc = ""]
+        #[doc = "# Errors"]
+        #[doc = "`ArgumentError` (`bad_seed`) unless the seed is 32 bytes."]
+        #[wasm_bindgen(js_name = generateEs256)]
+        fn generate_es256(seed: "Uint8Array", kid?: "string") -> SigningKey { host::SigningKey::generate_es256(seed, kid) }
+
+        #[doc = "A new RSA key for PS256 from 32 bytes of seed; `bits` from 2048 to 4096."]
+        #[doc = ""]
+        #[doc = "# Errors"]
+        #[doc = "`ArgumentError` (`bad_seed`, `bad_key_size`)."]
+        #[wasm_bindgen(js_name = generatePs256)]
+        fn generate_ps256(seed: "Uint8Array", bits: "number", kid?: "string") -> SigningKey {
+            host::SigningKey::generate_ps256(seed, bits, kid)
+        }
+
+        #[doc = "Import a private JWK (JSON text)."]
+        #[doc = ""]
+        #[doc = "# Errors"]
+        #[doc = "`KeyError` when the JWK is malformed, public, or not for signing."]
+        #[wasm_bindgen(js_name = fromJwk)]
+        fn from_jwk(jwk: "string", backend?: "CryptoBackend") -> SigningKey { host::SigningKey::from_jwk(jwk, backend) }
+
+        #[doc = "Import a PKCS#8 PEM private key; `kid` defaults to the JWK thumbprint."]
+        #[doc = ""]
+        #[doc = "# Errors"]
+        #[doc = "`KeyError` when the PEM is not a supported private key."]
+        #[wasm_bindgen(js_name = fromPkcs8Pem)]
+        fn from_pkcs8_pem(pem: "string", kid?: "string") -> SigningKey { host::SigningKey::from_pkcs8_pem(pem, kid) }
+
+        #[doc = "The PKCS#8 PEM text of the private key."]
+        #[wasm_bindgen(js_name = toPkcs8Pem)]
+        fn to_pkcs8_pem(&self) -> String { self.0.to_pkcs8_pem() }
+    }
+
+    #[doc = "The public JWK Set (JSON text) for these signing keys."]
+    #[doc = ""]
+    #[doc = "# Errors"]
+    #[doc = "`TypeError` unless `keys` is an array of `SigningKey`s; `KeyError` when"]
+    #[doc = "two keys share a `kid`."]
+    #[wasm_bindgen(js_name = jwksFromKeys)]
+    fn jwks_from_keys(keys: "SigningKey[]") -> String { host::jwks_from_keys(keys) }
+
+    #[doc = "The RFC 7638 thumbprint of a JWK (JSON text)."]
+    #[wasm_bindgen(js_name = jwkThumbprint)]
+    fn jwk_thumbprint(jwk: "string") -> String { host::jwk_thumbprint(jwk) }
+
+    impl Keyring {
+        #[doc = "Import a JWK Set (JSON text); keys setpoll cannot use are skipped."]
+        #[doc = ""]
+        #[doc = "# Errors"]
+        #[doc = "`KeyError` when the set itself is malformed."]
+        #[wasm_bindgen(js_name = fromJwks)]
+        fn from_jwks(jwks: "string", backend?: "CryptoBackend") -> Keyring { host::Keyring::from_jwks(jwks, backend) }
+
+        #[doc = "Keys skipped on import."]
+        #[wasm_bindgen(unchecked_return_type = "SkippedKey[]")]
+        fn skipped(&self) -> JsValue { self.0.skipped() }
+    }
+
+    impl Jwk {
+        #[doc = "Parse a JWK (JSON text)."]
+        #[doc = ""]
+        #[doc = "# Errors"]
+        #[doc = "`KeyError` when the JWK is malformed or unsupported."]
+        #[wasm_bindgen(js_name = fromJson)]
+        fn from_json(json: "string") -> Jwk { host::Jwk::from_json(json) }
+    }
+
+    impl JwkSet {
+        #[doc = "Parse a JWK Set (JSON text)."]
+        #[doc = ""]
+        #[doc = "# Errors"]
+        #[doc = "`KeyError` when the set itself is malformed."]
+        #[wasm_bindgen(js_name = fromJson)]
+        fn from_json(json: "string") -> JwkSet { host::JwkSet::from_json(json) }
+
+        #[doc = "The keys skipped on import."]
+        #[wasm_bindgen(unchecked_return_type = "SkippedKey[]")]
+        fn skipped(&self) -> JsValue { self.0.skipped() }
+    }
+
+    impl SetClaims {
+        #[doc = "Parse and validate claims from JSON text (a JWS payload)."]
+        #[doc = ""]
+        #[doc = "# Errors"]
+        #[doc = "`ClaimsError` naming the first rule broken."]
+        #[wasm_bindgen(js_name = fromJson)]
+        fn from_json(json: "string") -> SetClaims { host::SetClaims::from_json(json) }
+
+        #[doc = "Check the OBIE profile on top (`sub`, `txn`, `toe` present, one `aud`)."]
+        #[doc = ""]
+        #[doc = "# Errors"]
+        #[doc = "`ClaimsError` when a rule is broken."]
+        #[wasm_bindgen(js_name = checkObieProfile)]
+        fn check_obie_profile(&self) -> () { self.0.check_obie_profile() }
+    }
+
+    impl ClaimsBuilder {
+        #[doc = "Start claims with `iss`, `jti`, one `aud` and `iat` (seconds)."]
+        #[wasm_bindgen(constructor)]
+        fn new(iss: "string", jti: "string", aud: "string", iat: "number") -> ClaimsBuilder {
+            host::ClaimsBuilder::new(iss, jti, aud, iat)
+        }
+        #[doc = "Add another audience. Each step: `ArgumentError` (`builder_used`) after `build()`."]
         #[wasm_bindgen]
-        impl ClaimsBuilder {$(
-            #[doc = $doc]
-            ///
-            /// # Errors
-            /// `ArgumentError` (`builder_used`) after `build()`.
-            pub fn $name(
-                &self,
-                #[wasm_bindgen(unchecked_param_type = "string")] value: JsValue,
-            ) -> JsResult<ClaimsBuilder> {
-                let value = text(&value, $what)?;
-                self.step(|b| b.$name(value))
-            }
-        )*}
-    };
-}
-
-text_steps! {
-    audience("aud") = "Add another audience.";
-    sub("sub") = "Set `sub`.";
-    txn("txn") = "Set `txn`.";
-}
-
-/// Read `jti` and `aud` of a compact JWS without verifying it.
-///
-/// # Errors
-/// `VerifyError` when the token is not a compact JWS with a string `jti`.
-#[wasm_bindgen(js_name = peekEnvelope, unchecked_return_type = "SetEnvelope")]
-pub fn peek_envelope(
-    #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
-) -> JsResult<JsValue> {
-    out(&host::peek_envelope(text(&token, "token")?).or_throw()?)
-}
-
-/// A SET whose signature and claims checked out.
-#[wasm_bindgen]
-pub struct VerifiedSet(pub(crate) host::VerifiedSet);
-
-#[wasm_bindgen]
-impl VerifiedSet {
-    /// The validated claims.
-    #[wasm_bindgen(getter)]
-    #[must_use]
-    pub fn claims(&self) -> SetClaims {
-        SetClaims(Arc::clone(&self.0.claims))
+        fn audience(&self, aud: "string") -> ClaimsBuilder { Arc::clone(&self.0).audience(aud) }
+        #[doc = "Set `sub`."]
+        #[wasm_bindgen]
+        fn sub(&self, sub: "string") -> ClaimsBuilder { Arc::clone(&self.0).sub(sub) }
+        #[doc = "Set `txn`."]
+        #[wasm_bindgen]
+        fn txn(&self, txn: "string") -> ClaimsBuilder { Arc::clone(&self.0).txn(txn) }
+        #[doc = "Set `toe` (seconds)."]
+        #[wasm_bindgen]
+        fn toe(&self, toe: "number") -> ClaimsBuilder { Arc::clone(&self.0).toe(toe) }
+        #[doc = "Set `exp` (seconds): verifiers refuse the SET from then on."]
+        #[wasm_bindgen]
+        fn exp(&self, exp: "number") -> ClaimsBuilder { Arc::clone(&self.0).exp(exp) }
+        #[doc = "Set `nbf` (seconds): verifiers refuse the SET before then."]
+        #[wasm_bindgen]
+        fn nbf(&self, nbf: "number") -> ClaimsBuilder { Arc::clone(&self.0).nbf(nbf) }
+        #[doc = "Add a resource-update event."]
+        #[wasm_bindgen(js_name = resourceUpdate)]
+        fn resource_update(&self, subject: "EventSubject") -> ClaimsBuilder { Arc::clone(&self.0).resource_update(subject) }
+        #[doc = "Add a consent-authorization-revoked event."]
+        #[wasm_bindgen(js_name = consentRevoked)]
+        fn consent_revoked(&self, reason?: "string", subject?: "EventSubject") -> ClaimsBuilder {
+            Arc::clone(&self.0).consent_revoked(reason, subject)
+        }
+        #[doc = "Add an account-access-consent-linked-account-update event."]
+        #[wasm_bindgen(js_name = linkedAccountUpdate)]
+        fn linked_account_update(&self, reason?: "string", subject?: "EventSubject") -> ClaimsBuilder {
+            Arc::clone(&self.0).linked_account_update(reason, subject)
+        }
+        #[doc = "Add an event of another (namespaced) type; `payloadJson` is a JSON object"]
+        #[doc = "(else `ArgumentError` `invalid_event_payload`)."]
+        #[wasm_bindgen(js_name = customEvent)]
+        fn custom_event(&self, uri: "string", payloadJson: "string") -> ClaimsBuilder { Arc::clone(&self.0).custom_event(uri, payloadJson) }
+        #[doc = "Set `sub_id` from JSON object text (`{\"format\":\"email\",\"email\":\"…\"}`)"]
+        #[doc = "(else `ArgumentError` `invalid_sub_id`)."]
+        #[wasm_bindgen(js_name = subIdJson)]
+        fn sub_id_json(&self, subIdJson: "string") -> ClaimsBuilder { Arc::clone(&self.0).sub_id_json(subIdJson) }
+        #[doc = "Add a private claim `name` with its value as JSON text (else"]
+        #[doc = "`ArgumentError` `invalid_claim_value`)."]
+        #[wasm_bindgen]
+        fn claim(&self, name: "string", valueJson: "string") -> ClaimsBuilder { Arc::clone(&self.0).claim(name, valueJson) }
+        #[doc = "Validate and return the claims (the builder can then not be reused)."]
+        #[doc = ""]
+        #[doc = "# Errors"]
+        #[doc = "`ClaimsError` naming the first rule broken."]
+        #[wasm_bindgen]
+        fn build(&self) -> SetClaims { self.0.build() }
     }
-    /// The `kid` that selected the key.
-    #[wasm_bindgen(getter)]
-    #[must_use]
-    pub fn kid(&self) -> Option<String> {
-        self.0.kid.clone()
-    }
-    /// `ES256`, `PS256` (or `RS256` where allowed).
-    #[wasm_bindgen(getter)]
-    #[must_use]
-    pub fn alg(&self) -> String {
-        self.0.alg.clone()
-    }
-}
 
-/// Verify a compact-JWS SET at `nowMs`: signature first, then the claims.
-///
-/// # Errors
-/// `VerifyError` with the `setErrs` code to report; `ArgumentError` for a
-/// bad policy or time (`async_only` in the `web/` build: `verifySetAsync`).
-#[wasm_bindgen(js_name = verifySet)]
-pub fn verify_set(
-    #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
-    keyring: &Keyring,
-    #[wasm_bindgen(unchecked_param_type = "VerifyPolicy")] policy: JsValue,
-    #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
-) -> JsResult<VerifiedSet> {
-    crate::platform::needs_portable("verifySet", "verifySetAsync")?;
-    let (token, policy) = (text(&token, "token")?, data(&policy, "policy")?);
-    let now = int(&now_ms, "nowMs")?;
-    host::verify_set(token, Arc::clone(&keyring.0), policy, now)
-        .or_throw()
-        .map(VerifiedSet)
-}
+    #[doc = "Read `jti` and `aud` of a compact JWS without verifying it."]
+    #[doc = ""]
+    #[doc = "# Errors"]
+    #[doc = "`VerifyError` when the token is not a compact JWS with a string `jti`."]
+    #[wasm_bindgen(js_name = peekEnvelope, unchecked_return_type = "SetEnvelope")]
+    fn peek_envelope(token: "string") -> JsValue { host::peek_envelope(token) }
 
-/// Sign claims into a compact JWS (`nowMs` fills the OBIE header `iat`).
-///
-/// # Errors
-/// `SignError`; `ArgumentError` for a bad profile or time.
-#[wasm_bindgen(js_name = signSet)]
-pub fn sign_set(
-    claims: &SetClaims,
-    key: &SigningKey,
-    #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "HeaderProfile")] profile: JsValue,
-) -> JsResult<String> {
-    let (now, profile) = (int(&now_ms, "nowMs")?, data(&profile, "profile")?);
-    host::sign_set(Arc::clone(&claims.0), Arc::clone(&key.0), now, profile).or_throw()
+    #[doc = "Verify a compact-JWS SET at `nowMs`: signature first, then the claims."]
+    #[doc = ""]
+    #[doc = "# Errors"]
+    #[doc = "`VerifyError` with the `setErrs` code to report; `ArgumentError` for a"]
+    #[doc = "bad policy or time (`async_only` in the `web/` build: `verifySetAsync`)."]
+    #[wasm_bindgen(js_name = verifySet)]
+    fn verify_set(token: "string", keyring: &Keyring, policy: "VerifyPolicy", nowMs: "number") -> VerifiedSet {
+        crate::platform::needs_portable("verifySet", "verifySetAsync")?;
+        host::verify_set(token, keyring, policy, nowMs)
+    }
+
+    #[doc = "Sign claims into a compact JWS (`nowMs` fills the OBIE header `iat`)."]
+    #[doc = ""]
+    #[doc = "# Errors"]
+    #[doc = "`SignError`; `ArgumentError` for a bad profile or time."]
+    #[wasm_bindgen(js_name = signSet)]
+    fn sign_set(claims: &SetClaims, key: &SigningKey, nowMs: "number", profile: "HeaderProfile") -> String {
+        host::sign_set(claims, key, nowMs, profile)
+    }
 }

@@ -3,17 +3,22 @@
 // `setpoll_host::SetpollError` is large by design (every field native), as in the host.
 #![allow(clippy::result_large_err)]
 
-//! Binding rules: each export is one call into `setpoll_host` plus the shared
-//! error mapper (`error::js_error`); arguments are checked by `guard` before
-//! they are copied into the wasm heap; records cross with
-//! `serde-wasm-bindgen` in the shapes their Tsify derives declare; names are
-//! camelCase; times are JS numbers of milliseconds; nothing here panics.
+//! Binding rules: each export is one call into `setpoll_host`, written once
+//! in a `js!` block that derives the rest: every argument is read by
+//! `guard::Arg` (type and size checked before anything is copied into the
+//! wasm heap), the result goes out by `guard::Js` (host errors through the
+//! one mapper, `error::js_error`; records through `serde-wasm-bindgen` in the
+//! shapes their Tsify derives declare; times as JS numbers of milliseconds;
+//! host objects in their classes, `classes!`). Names are camelCase;
+//! nothing here panics.
 
 /// Getters of the host object's answer: one more `#[wasm_bindgen]` impl
 /// block (wasm-bindgen and rustdoc see the methods as written out), each
 /// line `#[doc = "..."]` then `jsName: fn rust_name -> Type;` for
 /// `self.0.rust_name()` as it is, or `... -> Type = convert;` for
 /// `convert(self.0.rust_name())` (times and counts as JS numbers: [`num`]).
+/// `props Class { jsName: field -> Type; }`: properties reading the host
+/// record's fields, converted by `guard::Js`.
 /// Docs are `#[doc = "..."]`, not `///`: a `///` comment that passes
 /// through `macro_rules!` becomes a raw string, which wasm-bindgen 0.2.130
 /// copies into the `.d.ts` as `r" ...` (test/declarations.test.mjs).
@@ -29,8 +34,85 @@ macro_rules! getters {
             })*
         }
     };
+    (props $ty:ident { $($(#[doc = $doc:literal])* $js:ident: $name:ident -> $ret:ty;)* }) => {
+        #[wasm_bindgen]
+        impl $ty {
+            $($(#[doc = $doc])*
+            #[wasm_bindgen(getter, js_name = $js)]
+            pub fn $name(&self) -> crate::guard::JsResult<$ret> {
+                crate::guard::Js::js(self.0.$name.clone())
+            })*
+        }
+    };
     (@call [$conv:path] $e:expr) => { $conv($e) };
     (@call [] $e:expr) => { $e };
+}
+
+/// Exports written once each, as `fn name(params) -> Type { host call }`:
+/// every parameter is read and checked before the body runs, and the
+/// body's value (or host error) becomes what the export returns
+/// (`guard::Js`). A parameter is `name: "tsType"` (a `JsValue` declared as
+/// that TypeScript type and read with `guard::Arg` as the type the host
+/// call takes), `name?: "tsType"` (optional: an `Option`), `name: &Class`
+/// (a wasm object, passed on as its host `Arc`) or `&self`. Parameter names
+/// are the JS names (camelCase), which the `.d.ts` and the errors show.
+/// `impl Class { ... }` puts the functions in the class. Docs are
+/// `#[doc = "..."]` (see [`getters!`]).
+macro_rules! js {
+    () => {};
+    (impl $ty:ident { $($items:tt)* } $($rest:tt)*) => {
+        js!(@impl $ty $($items)*);
+        js!($($rest)*);
+    };
+    ($(#[doc = $d:literal])* #[wasm_bindgen $($wa:tt)?] fn $name:ident ($($p:tt)*) -> $ret:ty $body:block $($rest:tt)*) => {
+        js!(@p [] [$(#[doc = $d])* #[wasm_bindgen $($wa)?] fn $name -> $ret $body] [] [] $($p)*);
+        js!($($rest)*);
+    };
+    (@impl $ty:ident) => {};
+    (@impl $ty:ident $(#[doc = $d:literal])* #[wasm_bindgen $($wa:tt)?] fn $name:ident ($($p:tt)*) -> $ret:ty $body:block $($rest:tt)*) => {
+        js!(@p [$ty] [$(#[doc = $d])* #[wasm_bindgen $($wa)?] fn $name -> $ret $body] [] [] $($p)*);
+        js!(@impl $ty $($rest)*);
+    };
+    (@p $in:tt $item:tt [$($ps:tt)*] [$($cv:tt)*] &$s:ident $(, $($r:tt)*)?) => {
+        js!(@p $in $item [$($ps)* &$s,] [$($cv)*] $($($r)*)?);
+    };
+    (@p $in:tt $item:tt [$($ps:tt)*] [$($cv:tt)*] $n:ident: &$c:ident $(, $($r:tt)*)?) => {
+        js!(@p $in $item [$($ps)* $n: &$c,] [$($cv)* let $n = std::sync::Arc::clone(&$n.0);] $($($r)*)?);
+    };
+    (@p $in:tt $item:tt [$($ps:tt)*] [$($cv:tt)*] $n:ident?: $ts:literal $(, $($r:tt)*)?) => {
+        js!(@p $in $item [$($ps)* #[wasm_bindgen(unchecked_optional_param_type = $ts)] $n: Option<JsValue>,]
+            [$($cv)* let $n = crate::guard::opt_arg($n, stringify!($n))?;] $($($r)*)?);
+    };
+    (@p $in:tt $item:tt [$($ps:tt)*] [$($cv:tt)*] $n:ident: $ts:literal $(, $($r:tt)*)?) => {
+        js!(@p $in $item [$($ps)* #[wasm_bindgen(unchecked_param_type = $ts)] $n: JsValue,]
+            [$($cv)* let $n = crate::guard::Arg::arg(&$n, stringify!($n))?;] $($($r)*)?);
+    };
+    (@p [] [$(#[doc = $d:literal])* #[wasm_bindgen $($wa:tt)?] fn $name:ident -> $ret:ty $body:block] [$($ps:tt)*] [$($cv:tt)*]) => {
+        $(#[doc = $d])* #[wasm_bindgen $($wa)?] #[allow(non_snake_case)]
+        pub fn $name($($ps)*) -> crate::guard::JsResult<$ret> { $($cv)* crate::guard::Js::js($body) }
+    };
+    (@p [$ty:ident] [$(#[doc = $d:literal])* #[wasm_bindgen $($wa:tt)?] fn $name:ident -> $ret:ty $body:block] [$($ps:tt)*] [$($cv:tt)*]) => {
+        #[wasm_bindgen]
+        impl $ty {
+            $(#[doc = $d])* #[wasm_bindgen $($wa)?] #[allow(non_snake_case)]
+            pub fn $name($($ps)*) -> crate::guard::JsResult<$ret> { $($cv)* crate::guard::Js::js($body) }
+        }
+    };
+}
+
+/// Wasm classes around host objects, `Name(Inner)`: a body of [`js!`]
+/// that returns `Inner` returns the class.
+macro_rules! classes {
+    ($($(#[doc = $d:literal])* $name:ident($inner:ty);)*) => {$(
+        $(#[doc = $d])*
+        #[wasm_bindgen]
+        pub struct $name(pub(crate) $inner);
+        impl crate::guard::Js<$name> for $inner {
+            fn js(self) -> crate::guard::JsResult<$name> {
+                Ok($name(self))
+            }
+        }
+    )*};
 }
 
 mod error;
@@ -42,9 +124,6 @@ mod transmitter;
 
 use setpoll_host as host;
 use wasm_bindgen::prelude::*;
-
-use crate::error::OrThrow;
-use crate::guard::{data, flag, int, opt_data, out, present, text, JsResult};
 
 pub use error::{
     ArgumentError, ClaimsError, KeyError, ReceiverError, RequestError, ResponseError, SetpollError,
@@ -81,183 +160,6 @@ pub fn noop() {
     host::noop();
 }
 
-/// Every known `setErrs` code, OBIE vocabulary first.
-///
-/// # Errors
-/// Never in practice (a row that cannot be converted).
-#[wasm_bindgen(js_name = setErrCodes, unchecked_return_type = "SetErrCodeInfo[]")]
-pub fn set_err_codes() -> JsResult<JsValue> {
-    guard::outs(&host::set_err_codes())
-}
-
-/// Look a wire code up; unknown codes come back with no vocabulary.
-///
-/// # Errors
-/// `TypeError` unless `code` is a string.
-#[wasm_bindgen(js_name = setErrCode, unchecked_return_type = "SetErrCodeInfo")]
-pub fn set_err_code(
-    #[wasm_bindgen(unchecked_param_type = "string")] code: JsValue,
-) -> JsResult<JsValue> {
-    out(&host::set_err_code(text(&code, "code")?))
-}
-
-/// Milliseconds since the epoch for whole seconds.
-///
-/// # Errors
-/// `ArgumentError` for negative or unsafe numbers, `TypeError` for a non-number.
-#[wasm_bindgen(js_name = timestampFromSecs)]
-pub fn timestamp_from_secs(
-    #[wasm_bindgen(unchecked_param_type = "number")] secs: JsValue,
-) -> JsResult<f64> {
-    host::timestamp_from_secs(int(&secs, "secs")?)
-        .or_throw()
-        .map(num)
-}
-
-/// Whole seconds (the unit of JWT `iat`) of a millisecond time, rounded down.
-///
-/// # Errors
-/// As [`timestamp_from_secs`].
-#[wasm_bindgen(js_name = timestampAsSecs)]
-pub fn timestamp_as_secs(
-    #[wasm_bindgen(unchecked_param_type = "number")] ms: JsValue,
-) -> JsResult<f64> {
-    host::timestamp_as_secs(int(&ms, "ms")?).or_throw().map(num)
-}
-
-/// `rejectUnknownMembers` (default `true`), `interactionId` (default `""`).
-fn request_options(
-    reject_unknown_members: Option<JsValue>,
-    interaction_id: Option<JsValue>,
-) -> JsResult<(bool, String)> {
-    Ok((
-        present(reject_unknown_members).map_or(Ok(true), |v| flag(&v, "rejectUnknownMembers"))?,
-        guard::opt_text(interaction_id, "interactionId")?.unwrap_or_default(),
-    ))
-}
-
-/// Parse and validate a `POST /events` body (the transmitter's strict reader).
-///
-/// # Errors
-/// `RequestError`, whose `errorResponse` (with `interactionId` as `Id`) is the 400 body.
-#[wasm_bindgen(js_name = parseRequest, unchecked_return_type = "PollRequest")]
-pub fn parse_request(
-    #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
-    #[wasm_bindgen(js_name = rejectUnknownMembers, unchecked_optional_param_type = "boolean")]
-    reject_unknown_members: Option<JsValue>,
-    #[wasm_bindgen(js_name = interactionId, unchecked_optional_param_type = "string")]
-    interaction_id: Option<JsValue>,
-    #[wasm_bindgen(unchecked_optional_param_type = "RequestLimits")] limits: Option<JsValue>,
-) -> JsResult<JsValue> {
-    let body = text(&body, "body")?;
-    let (reject, id) = request_options(reject_unknown_members, interaction_id)?;
-    out(&host::parse_request(body, reject, id, opt_data(limits, "limits")?).or_throw()?)
-}
-
-/// [`parse_request`] with the body as the bytes received: a body that is not
-/// UTF-8 gets the core's `not_utf8` error and its 400 body.
-///
-/// # Errors
-/// As [`parse_request`].
-#[wasm_bindgen(js_name = parseRequestBytes, unchecked_return_type = "PollRequest")]
-pub fn parse_request_bytes(
-    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] body: JsValue,
-    #[wasm_bindgen(js_name = rejectUnknownMembers, unchecked_optional_param_type = "boolean")]
-    reject_unknown_members: Option<JsValue>,
-    #[wasm_bindgen(js_name = interactionId, unchecked_optional_param_type = "string")]
-    interaction_id: Option<JsValue>,
-    #[wasm_bindgen(unchecked_optional_param_type = "RequestLimits")] limits: Option<JsValue>,
-) -> JsResult<JsValue> {
-    let body = guard::bytes(&body, "body")?;
-    let (reject, id) = request_options(reject_unknown_members, interaction_id)?;
-    out(&host::parse_request_bytes(body, reject, id, opt_data(limits, "limits")?).or_throw()?)
-}
-
-/// The canonical JSON text of a request (what a TPP sends).
-///
-/// # Errors
-/// `RequestError` for a request the strict reader would refuse.
-#[wasm_bindgen(js_name = requestToJson)]
-pub fn request_to_json(
-    #[wasm_bindgen(unchecked_param_type = "PollRequest")] request: JsValue,
-) -> JsResult<String> {
-    host::request_to_json(data(&request, "request")?).or_throw()
-}
-
-/// Read a `POST /events` response body (the receiver's tolerant reader).
-///
-/// # Errors
-/// `ResponseError` naming the first problem.
-#[wasm_bindgen(js_name = parseResponse, unchecked_return_type = "PollResponse")]
-pub fn parse_response(
-    #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
-    #[wasm_bindgen(unchecked_optional_param_type = "ResponseLimits")] limits: Option<JsValue>,
-) -> JsResult<JsValue> {
-    let body = text(&body, "body")?;
-    out(&host::parse_response(body, opt_data(limits, "limits")?).or_throw()?)
-}
-
-/// [`parse_response`] with the body as bytes.
-///
-/// # Errors
-/// As [`parse_response`].
-#[wasm_bindgen(js_name = parseResponseBytes, unchecked_return_type = "PollResponse")]
-pub fn parse_response_bytes(
-    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] body: JsValue,
-    #[wasm_bindgen(unchecked_optional_param_type = "ResponseLimits")] limits: Option<JsValue>,
-) -> JsResult<JsValue> {
-    let body = guard::bytes(&body, "body")?;
-    out(&host::parse_response_bytes(body, opt_data(limits, "limits")?).or_throw()?)
-}
-
-/// The canonical JSON text of a response (what an ASPSP answers).
-///
-/// # Errors
-/// `TypeError` for a value that is not a `PollResponse`.
-#[wasm_bindgen(js_name = responseToJson)]
-pub fn response_to_json(
-    #[wasm_bindgen(unchecked_param_type = "PollResponse")] response: JsValue,
-) -> JsResult<String> {
-    Ok(host::response_to_json(data(&response, "response")?))
-}
-
-/// Read an `OBErrorResponse1` body; returns its canonical JSON text.
-///
-/// # Errors
-/// `ResponseError` when the body is not an `OBErrorResponse1`.
-#[wasm_bindgen(js_name = parseErrorResponse)]
-pub fn parse_error_response(
-    #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
-) -> JsResult<String> {
-    host::parse_error_response(text(&body, "body")?).or_throw()
-}
-
-/// The status of a successful `POST /events` answer on `version`'s path:
-/// `201` for v3.1.2, `200` after.
-///
-/// # Errors
-/// `TypeError` for an unknown version.
-#[wasm_bindgen(js_name = obieSuccessStatus)]
-pub fn obie_success_status(
-    #[wasm_bindgen(unchecked_param_type = "ObieVersion")] version: JsValue,
-) -> JsResult<i32> {
-    Ok(host::obie_success_status(data(&version, "version")?))
-}
-
-/// An `OBErrorResponse1` body with every `ErrorCode` in `version`'s vocabulary.
-///
-/// # Errors
-/// `ResponseError` when the body is not an `OBErrorResponse1`.
-#[wasm_bindgen(js_name = obieErrorResponse)]
-pub fn obie_error_response(
-    #[wasm_bindgen(unchecked_param_type = "ObieVersion")] version: JsValue,
-    #[wasm_bindgen(js_name = errorResponseJson, unchecked_param_type = "string")]
-    error_response_json: JsValue,
-) -> JsResult<String> {
-    let version = data(&version, "version")?;
-    host::obie_error_response(version, text(&error_response_json, "errorResponseJson")?).or_throw()
-}
-
 /// The answer when nothing is queued, `{"sets":{},"moreAvailable":false}`.
 #[wasm_bindgen(js_name = emptyPollResponse)]
 #[must_use]
@@ -265,11 +167,87 @@ pub fn empty_poll_response() -> String {
     host::empty_poll_response()
 }
 
-/// The core's transmitter defaults, every field set.
-///
-/// # Errors
-/// Never in practice (a value that cannot be converted).
-#[wasm_bindgen(js_name = transmitterDefaults, unchecked_return_type = "TransmitterConfig")]
-pub fn transmitter_defaults() -> JsResult<JsValue> {
-    out(&host::transmitter_defaults())
+js! {
+    #[doc = "Every known `setErrs` code, OBIE vocabulary first."]
+    #[wasm_bindgen(js_name = setErrCodes, unchecked_return_type = "SetErrCodeInfo[]")]
+    fn set_err_codes() -> JsValue { host::set_err_codes() }
+
+    #[doc = "Look a wire code up; unknown codes come back with no vocabulary."]
+    #[wasm_bindgen(js_name = setErrCode, unchecked_return_type = "SetErrCodeInfo")]
+    fn set_err_code(code: "string") -> JsValue { host::set_err_code(code) }
+
+    #[doc = "Milliseconds since the epoch for whole seconds."]
+    #[doc = ""]
+    #[doc = "# Errors"]
+    #[doc = "`ArgumentError` for negative or unsafe numbers, `TypeError` for a non-number."]
+    #[wasm_bindgen(js_name = timestampFromSecs)]
+    fn timestamp_from_secs(secs: "number") -> f64 { host::timestamp_from_secs(secs) }
+
+    #[doc = "Whole seconds (the unit of JWT `iat`) of a millisecond time, rounded down."]
+    #[wasm_bindgen(js_name = timestampAsSecs)]
+    fn timestamp_as_secs(ms: "number") -> f64 { host::timestamp_as_secs(ms) }
+
+    #[doc = "Parse and validate a `POST /events` body (the transmitter's strict reader)."]
+    #[doc = "`rejectUnknownMembers` defaults to `true`, `interactionId` to `\"\"`."]
+    #[doc = ""]
+    #[doc = "# Errors"]
+    #[doc = "`RequestError`, whose `errorResponse` (with `interactionId` as `Id`) is the 400 body."]
+    #[wasm_bindgen(js_name = parseRequest, unchecked_return_type = "PollRequest")]
+    fn parse_request(body: "string", rejectUnknownMembers?: "boolean", interactionId?: "string", limits?: "RequestLimits") -> JsValue {
+        host::parse_request(body, rejectUnknownMembers.unwrap_or(true), interactionId.unwrap_or_default(), limits)
+    }
+
+    #[doc = "`parseRequest` with the body as the bytes received: a body that is not"]
+    #[doc = "UTF-8 gets the core's `not_utf8` error and its 400 body."]
+    #[wasm_bindgen(js_name = parseRequestBytes, unchecked_return_type = "PollRequest")]
+    fn parse_request_bytes(body: "Uint8Array", rejectUnknownMembers?: "boolean", interactionId?: "string", limits?: "RequestLimits") -> JsValue {
+        host::parse_request_bytes(body, rejectUnknownMembers.unwrap_or(true), interactionId.unwrap_or_default(), limits)
+    }
+
+    #[doc = "The canonical JSON text of a request (what a TPP sends)."]
+    #[doc = ""]
+    #[doc = "# Errors"]
+    #[doc = "`RequestError` for a request the strict reader would refuse."]
+    #[wasm_bindgen(js_name = requestToJson)]
+    fn request_to_json(request: "PollRequest") -> String { host::request_to_json(request) }
+
+    #[doc = "Read a `POST /events` response body (the receiver's tolerant reader)."]
+    #[doc = ""]
+    #[doc = "# Errors"]
+    #[doc = "`ResponseError` naming the first problem."]
+    #[wasm_bindgen(js_name = parseResponse, unchecked_return_type = "PollResponse")]
+    fn parse_response(body: "string", limits?: "ResponseLimits") -> JsValue { host::parse_response(body, limits) }
+
+    #[doc = "`parseResponse` with the body as bytes."]
+    #[wasm_bindgen(js_name = parseResponseBytes, unchecked_return_type = "PollResponse")]
+    fn parse_response_bytes(body: "Uint8Array", limits?: "ResponseLimits") -> JsValue { host::parse_response_bytes(body, limits) }
+
+    #[doc = "The canonical JSON text of a response (what an ASPSP answers)."]
+    #[wasm_bindgen(js_name = responseToJson)]
+    fn response_to_json(response: "PollResponse") -> String { host::response_to_json(response) }
+
+    #[doc = "Read an `OBErrorResponse1` body; returns its canonical JSON text."]
+    #[doc = ""]
+    #[doc = "# Errors"]
+    #[doc = "`ResponseError` when the body is not an `OBErrorResponse1`."]
+    #[wasm_bindgen(js_name = parseErrorResponse)]
+    fn parse_error_response(body: "string") -> String { host::parse_error_response(body) }
+
+    #[doc = "The status of a successful `POST /events` answer on `version`'s path:"]
+    #[doc = "`201` for v3.1.2, `200` after."]
+    #[wasm_bindgen(js_name = obieSuccessStatus)]
+    fn obie_success_status(version: "ObieVersion") -> i32 { host::obie_success_status(version) }
+
+    #[doc = "An `OBErrorResponse1` body with every `ErrorCode` in `version`'s vocabulary."]
+    #[doc = ""]
+    #[doc = "# Errors"]
+    #[doc = "`ResponseError` when the body is not an `OBErrorResponse1`."]
+    #[wasm_bindgen(js_name = obieErrorResponse)]
+    fn obie_error_response(version: "ObieVersion", errorResponseJson: "string") -> String {
+        host::obie_error_response(version, errorResponseJson)
+    }
+
+    #[doc = "The core's transmitter defaults, every field set."]
+    #[wasm_bindgen(js_name = transmitterDefaults, unchecked_return_type = "TransmitterConfig")]
+    fn transmitter_defaults() -> JsValue { host::transmitter_defaults() }
 }

@@ -16,7 +16,7 @@ use setpoll_host as host;
 use wasm_bindgen::prelude::*;
 
 use crate::error::OrThrow;
-use crate::guard::{bytes, data, flag, int, int32, opt_text, out, text, type_error, JsResult};
+use crate::guard::{bytes, data, flag, int, int32, out, text, type_error, JsResult};
 use crate::keys::{Keyring, SetClaims, SigningKey, VerifiedSet};
 use crate::receiver::Receiver;
 
@@ -381,8 +381,8 @@ pub fn verify_set_with(
 
 /// [`needs_portable`] for an answer to `Receiver#handleResponse(Bytes)`
 /// (`call`): a `200` verifies its SETs synchronously.
-pub(crate) fn needs_portable_for(status: &JsValue, call: &str) -> JsResult<()> {
-    if status.as_f64() == Some(200.0) {
+pub(crate) fn needs_portable_for(status: i32, call: &str) -> JsResult<()> {
+    if status == 200 {
         return needs_portable(call, "handleResponseAsync");
     }
     Ok(())
@@ -427,7 +427,7 @@ impl Receiver {
             int32(&status, "status")?,
             int(&now_ms, "nowMs")?,
         );
-        let retry_after = opt_text(retry_after, "retryAfter")?;
+        let retry_after = crate::guard::opt_arg::<String>(retry_after, "retryAfter")?;
         out(&self
             .0
             .handle_response(id, status, body, now, retry_after)
