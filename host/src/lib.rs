@@ -140,8 +140,9 @@ pub use receiver::{
     ReceiverRequestKind, SetErrVocabulary, StaleKeys,
 };
 pub use set::{
-    finish_set, peek_envelope, prepare_set, prepare_sign_set, sign_set, verify_set, HeaderProfile,
-    PreparedSet, PreparedSignature, SetEnvelope, VerifiedSet, VerifyPolicy,
+    finish_set, peek_envelope, prepare_set, prepare_set_compiled, prepare_sign_set, sign_set,
+    verify_set, verify_set_compiled, CompiledPolicy, HeaderProfile, PreparedSet, PreparedSignature,
+    SetEnvelope, VerifiedSet, VerifyPolicy,
 };
 pub use storage::{DeliverableQuery, EnqueuePlan, PollPlan, StorageTransmitter, SweepPlan};
 pub use time::{timestamp_as_secs, timestamp_from_secs};

@@ -100,8 +100,38 @@ pub fn verify_set(
     policy: VerifyPolicy,
     now_ms: i64,
 ) -> Result<VerifiedSet, SetpollError> {
-    let policy = setpoll_core::set::VerifyPolicy::try_from(&policy)?;
-    let v = setpoll_core::set::verify_set(&token, &keyring.ring, &policy, timestamp(now_ms)?)?;
+    verify_set_compiled(&token, &keyring, &CompiledPolicy::new(&policy)?, now_ms)
+}
+
+/// A [`VerifyPolicy`] checked and converted once, for hosts that verify
+/// many SETs under one policy: the conversion is a good part of a
+/// verification's own time once the signature is the platform's.
+#[derive(Clone, Debug)]
+pub struct CompiledPolicy(Arc<setpoll_core::set::VerifyPolicy>);
+
+impl CompiledPolicy {
+    /// Check and convert `policy`.
+    ///
+    /// # Errors
+    /// `Argument` for a bad policy, as [`verify_set`] reports it.
+    pub fn new(policy: &VerifyPolicy) -> Result<Self, SetpollError> {
+        Ok(Self(Arc::new(setpoll_core::set::VerifyPolicy::try_from(
+            policy,
+        )?)))
+    }
+}
+
+/// [`verify_set`] under a [`CompiledPolicy`].
+///
+/// # Errors
+/// As [`verify_set`].
+pub fn verify_set_compiled(
+    token: &str,
+    keyring: &Keyring,
+    policy: &CompiledPolicy,
+    now_ms: i64,
+) -> Result<VerifiedSet, SetpollError> {
+    let v = setpoll_core::set::verify_set(token, &keyring.ring, &policy.0, timestamp(now_ms)?)?;
     Ok(v.into())
 }
 
@@ -149,7 +179,7 @@ pub fn sign_set(
 #[derive(Debug)]
 pub struct PreparedSet {
     inner: setpoll_core::set::PreparedSet,
-    policy: setpoll_core::set::VerifyPolicy,
+    policy: Arc<setpoll_core::set::VerifyPolicy>,
 }
 
 getters! {
@@ -180,9 +210,23 @@ pub fn prepare_set(
     keyring: &Keyring,
     policy: VerifyPolicy,
 ) -> Result<PreparedSet, SetpollError> {
-    let policy = setpoll_core::set::VerifyPolicy::try_from(&policy)?;
-    let inner = setpoll_core::set::prepare_set(token, &keyring.ring, &policy)?;
-    Ok(PreparedSet { inner, policy })
+    prepare_set_compiled(token, keyring, &CompiledPolicy::new(&policy)?)
+}
+
+/// [`prepare_set`] under a [`CompiledPolicy`] (shared, not copied).
+///
+/// # Errors
+/// `Verify` as [`verify_set`].
+pub fn prepare_set_compiled(
+    token: &str,
+    keyring: &Keyring,
+    policy: &CompiledPolicy,
+) -> Result<PreparedSet, SetpollError> {
+    let inner = setpoll_core::set::prepare_set(token, &keyring.ring, &policy.0)?;
+    Ok(PreparedSet {
+        inner,
+        policy: Arc::clone(&policy.0),
+    })
 }
 
 /// The rest of [`verify_set`]: the caller's verdict on the signature, then

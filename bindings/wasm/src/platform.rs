@@ -348,7 +348,7 @@ pub fn prepare_set(
 /// `prepareSetWith`: converting a policy object is a good part of a
 /// prepared verification's time.
 #[wasm_bindgen]
-pub struct CompiledPolicy(host::VerifyPolicy);
+pub struct CompiledPolicy(host::CompiledPolicy);
 
 /// `policy`, checked and converted as `prepareSet` does.
 ///
@@ -358,7 +358,10 @@ pub struct CompiledPolicy(host::VerifyPolicy);
 pub fn compile_policy(
     #[wasm_bindgen(unchecked_param_type = "VerifyPolicy")] policy: JsValue,
 ) -> JsResult<CompiledPolicy> {
-    data(&policy, "policy").map(CompiledPolicy)
+    let policy: host::VerifyPolicy = data(&policy, "policy")?;
+    host::CompiledPolicy::new(&policy)
+        .or_throw()
+        .map(CompiledPolicy)
 }
 
 /// `verifySet` with a compiled policy (`compilePolicy`).
@@ -374,7 +377,7 @@ pub fn verify_set_with(
 ) -> JsResult<VerifiedSet> {
     needs_portable("verifySetWith", "verifySetAsync")?;
     let (token, now) = (text(&token, "token")?, int(&now_ms, "nowMs")?);
-    host::verify_set(token, Arc::clone(&keyring.0), policy.0.clone(), now)
+    host::verify_set_compiled(&token, &keyring.0, &policy.0, now)
         .or_throw()
         .map(VerifiedSet)
 }
@@ -455,7 +458,7 @@ pub fn prepare_set_with(
     } else {
         text(&token, "token")?
     };
-    host::prepare_set(&token, &keyring.0, policy.0.clone())
+    host::prepare_set_compiled(&token, &keyring.0, &policy.0)
         .or_throw()
         .map(|p| PreparedSet(Some(p), None))
 }

@@ -273,6 +273,11 @@ test("verifySetAsync policies: a compilePolicy() handle, objects read once, bad 
     await assert.rejects(sp.verifySetAsync(token, ring, { ...policy }, 1000), audError);
     // A bad policy is refused with prepareSet's error, and on every call (not kept).
     const bad = { algorithms: ["HS256"] };
+    // compilePolicy checks the policy as prepareSet does: the same error class and code.
+    let viaPrepare;
+    try { sp.prepareSet(token, ring, bad); } catch (e) { viaPrepare = e; }
+    assert.ok(viaPrepare instanceof sp.SetpollError);
+    assert.throws(() => sp.compilePolicy(bad), (e) => e.constructor === viaPrepare.constructor && e.code === viaPrepare.code);
     for (let i = 0; i < 2; i++) {
       await assert.rejects(sp.verifySetAsync(token, ring, bad, 1000), (e) => e instanceof sp.SetpollError);
       await assert.rejects(sp.verifySetAsync(token, ring, 5, 1000), (e) => e instanceof TypeError);
