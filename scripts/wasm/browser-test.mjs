@@ -23,6 +23,9 @@ const VECTORS_DIR = join(ROOT, "tests/vectors");
 const JOSE_DIR = join(ROOT, "target/wasm-bench/node_modules/jose/dist/webapi");
 const BENCH_DIR = join(ROOT, "scripts/wasm");
 const PAGE = process.env.SETPOLL_BROWSER_PAGE ?? "index.html";
+// On a fresh machine the page's `import` of jose would 404 and the page would
+// never answer: install it first (bench.mjs's own installer; no-op when there).
+if (PAGE === "bench.html") (await import("./bench.mjs")).joseDir();
 const CHROMIUM = process.argv[2] || process.env.CHROMIUM || "/usr/bin/chromium";
 const TIMEOUT_MS = Number(process.env.SETPOLL_BROWSER_TIMEOUT_MS ?? 60_000);
 
