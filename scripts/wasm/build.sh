@@ -165,6 +165,12 @@ for kind in node web; do
     mkdir -p "$STAGE/$kind"
     cp "$JS/$kind.ts" "$STAGE/$kind/index.ts"
     cp "$JS/crypto-$kind.ts" "$JS/crypto.ts" "$JS/async.ts" "$PKG/$kind/setpoll.d.ts" "$STAGE/$kind/"
+    extra=""
+    if [ "$kind" = web ]; then
+        # The LZMA decoder of the ready-on-import entry (inline.mjs, below).
+        cp "$JS/unlzma.ts" "$STAGE/$kind/"
+        extra=', "unlzma.ts"'
+    fi
     if [ "$kind" = node ]; then
         options='"module": "commonjs", "moduleResolution": "node10", "lib": ["ES2022", "ESNext.Disposable"], "types": ["node"]'
     else
@@ -174,13 +180,13 @@ for kind in node web; do
 {
   "extends": "$ROOT/$JS/tsconfig.json",
   "compilerOptions": { $options, "typeRoots": ["$TS_DIR/node_modules/@types"], "rootDir": ".", "outDir": "$PKG/$kind" },
-  "files": ["index.ts", "crypto-$kind.ts"]
+  "files": ["index.ts", "crypto-$kind.ts"$extra]
 }
 TSCONFIG
     log "tsc: js/$kind.ts -> $CRATE/pkg/$kind/index.js, index.d.ts"
     "${TSC[@]}" -p "$STAGE/$kind/tsconfig.json"
 done
-for f in index crypto-web crypto async; do
+for f in index crypto-web crypto async unlzma; do
     cp "$PKG/web/$f.js" "$PKG/web/$f.d.ts" "$PKG/web-portable/"
 done
 for dir in web web-portable; do
