@@ -9,7 +9,7 @@
 // (targets nodejs/web) or `./<name>_bg.js` (target bundler), and every glue
 // import is called `__wbg_*` or `__wbindgen_*`.
 import { readFileSync } from "node:fs";
-import { basename } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 
 // Two builds, told apart by folder. The platform build (web/, the default
@@ -23,6 +23,20 @@ import { gzipSync } from "node:zlib";
 // 346 KiB, 345.0 KiB, for the async_only refusals moved from JS into the
 // binding, verifySetWith and prepareSetWith's byte tokens).
 const GZIP_TARGET = 150 * 1024;
+// The ready-on-import entries (inline.js and every module it imports, the
+// .wasm inside LZMA-compressed): what `import "setpoll"` downloads in a
+// browser, each file gzipped. Guards: 224 KiB (web, 221.0 KiB when LZMA
+// replaced base64, from 368.5 KiB) and 292 KiB (web-portable, 290.0 KiB).
+const ENTRY_LIMIT = { web: 224 * 1024, "web-portable": 292 * 1024 };
+
+/** inline.js in `dir` and the relative modules it imports, transitively. */
+function entryModules(dir, file = "inline.js", seen = new Set()) {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  const text = readFileSync(join(dir, file), "utf8");
+  for (const m of text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s+"\.\/([\w.-]+\.js)"/gm)) entryModules(dir, m[1], seen);
+  return seen;
+}
 const PLATFORM_LIMIT = 250 * 1024;
 const PORTABLE_LIMIT = 346 * 1024;
 const glueModule = (m) => m === "wbg" || /^\.\/[\w-]+_bg\.js$/.test(m);
@@ -44,6 +58,25 @@ for (const path of process.argv.slice(2)) {
       `${imports.length} imports from [${modules.join(", ")}], ` +
       `${(bytes.length / 1024).toFixed(1)} KiB raw, ${(gz / 1024).toFixed(1)} KiB gzipped`,
   );
+  const entryLimit = ENTRY_LIMIT[build];
+  if (entryLimit !== undefined) {
+    const dir = dirname(path);
+    const files = [...entryModules(dir)].sort();
+    const sizes = files.map((f) => gzipSync(readFileSync(join(dir, f)), { level: 9 }).length);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const largest = files.map((f, i) => `${f} ${(sizes[i] / 1024).toFixed(1)}`).sort((a, b) => parseFloat(b.split(" ")[1]) - parseFloat(a.split(" ")[1]));
+    console.log(`  ready-on-import entry (inline.js and ${files.length - 1} modules it imports): ${(total / 1024).toFixed(1)} KiB gzipped, file by file (${largest.slice(0, 3).join(", ")} KiB, ...)`);
+    if (files.length < 3 || !files.includes("setpoll_bg_wasm.js")) {
+      console.error(`  inline.js imports only ${files.join(", ")}: not the entry expected`);
+      failures++;
+    }
+    if (total > entryLimit) {
+      console.error(`  entry gzipped size ${total} B exceeds the ${entryLimit} B limit`);
+      failures++;
+    } else if (build === "web" && total > GZIP_TARGET) {
+      console.log(`  note: the default browser entry's ${(total / 1024).toFixed(1)} KiB is over the ${GZIP_TARGET / 1024} KiB target`);
+    }
+  }
   for (const i of bad) {
     console.error(`  host import outside the wasm-bindgen glue: ${i.module}.${i.name} (${i.kind})`);
     failures++;
