@@ -6,6 +6,8 @@
 #   - Debian's rustc-web/cargo-web (+ std source and lld): rustup offers no
 #     wasm32 std here, so std is rebuilt with -Zbuild-std (RUSTC_BOOTSTRAP=1);
 #   - the wasm-bindgen CLI, at exactly the version bindings/wasm/Cargo.toml pins.
+# Also needs node and python3 (its standard lzma module: scripts/wasm/inline.mjs
+# compresses the inlined .wasm with it), both present wherever the tests run.
 #
 # Two builds of the crate: `portable` (the default features: the pure-Rust
 # P-256/RSA code as well as the platform's crypto) and `platform` (without it,

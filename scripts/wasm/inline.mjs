@@ -38,11 +38,17 @@ if (!WebAssembly.validate(wasm)) {
 // own gzipped size, where base64 of the .wasm itself was 1.4x: LZMA finds
 // what gzip's 32 KiB window and Huffman codes miss, and gzip of base64 of
 // compressed bytes is close to those bytes' own size.
-const packed = execFileSync(
-  "python3",
-  ["-c", "import lzma,sys; sys.stdout.buffer.write(lzma.compress(sys.stdin.buffer.read(), format=lzma.FORMAT_ALONE, preset=9 | lzma.PRESET_EXTREME))"],
-  { input: wasm, maxBuffer: 64 << 20 },
-);
+let packed;
+try {
+  packed = execFileSync(
+    "python3",
+    ["-c", "import lzma,sys; sys.stdout.buffer.write(lzma.compress(sys.stdin.buffer.read(), format=lzma.FORMAT_ALONE, preset=9 | lzma.PRESET_EXTREME))"],
+    { input: wasm, maxBuffer: 64 << 20, stdio: ["pipe", "pipe", "inherit"] },
+  );
+} catch (e) {
+  console.error(`cannot LZMA-compress the .wasm: python3 with its lzma module is needed (${e.message})`);
+  process.exit(1);
+}
 // The decoder the entry will run (tsc has written it already) must give the
 // .wasm back byte for byte, or the build stops here.
 const { unlzma } = await import(pathToFileURL(join(dir, "unlzma.js")).href);
