@@ -2,7 +2,7 @@
 // ready-on-import entries (inline.js) unpack their inlined .wasm with.
 // base64 of the raw .wasm gzips to 1.4x the .wasm's own gzipped size; base64
 // of its LZMA stream gzips to about 0.8x, so the default browser entry is
-// downloaded in a bit over half the bytes. Written from the format's
+// downloaded in 60% of the bytes it took before. Written from the format's
 // description (a range coder over adaptive binary probabilities, literals,
 // matches and four repeated distances); it decodes into one buffer of the
 // size the caller expects and refuses anything else with an Error.
