@@ -470,17 +470,61 @@ pub(crate) fn parse_object(bytes: &[u8]) -> Result<Vec<(String, Value)>, ObjectE
     }
 }
 
-/// Why [`from_str`] refused a document.
+/// Why a JSON document was refused ([`parse_json`](crate::parse_json), and
+/// the crate's typed reads of saved state and error bodies).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum ReadError {
-    /// Not JSON, or not the shape `T` reads (serde's message, with position).
+pub enum ReadError {
+    /// Not JSON, or not the shape expected (serde_json's message, with position).
     Invalid {
+        /// Line of the problem, from 1.
         line: usize,
+        /// Column of the problem, from 1 (0: the text ended before a value).
         column: usize,
+        /// What is wrong, without the position.
         detail: String,
     },
-    /// A member name appears twice; the path of the first.
-    Duplicate { path: String },
+    /// A member name appears twice; the path of the first (see the crate's
+    /// path form: `events['urn:…'].subject`).
+    Duplicate {
+        /// Path of the first repeated member.
+        path: String,
+    },
+}
+
+impl std::error::Error for ReadError {}
+
+/// Parse JSON text the way the core reads every document: one value, and a
+/// member name that appears twice at any depth refused (serde_json's
+/// `Value` would keep the last one silently, so two readers could see two
+/// different documents). For hosts that take JSON from their callers (the
+/// claims builder's custom members and subject identifiers).
+///
+/// # Errors
+/// [`ReadError::Invalid`] for text that is not one JSON value (the empty
+/// text included), [`ReadError::Duplicate`] with the path of the first
+/// repeated member name.
+pub fn parse_json(text: &str) -> Result<Value, ReadError> {
+    let tree = parse(text.as_bytes()).map_err(|e| match e {
+        SyntaxError::Malformed {
+            line,
+            column,
+            detail,
+        } => ReadError::Invalid {
+            line,
+            column,
+            detail,
+        },
+        // Where serde_json would say it ran out: after the last character.
+        SyntaxError::Empty | SyntaxError::NotUtf8 { .. } => ReadError::Invalid {
+            line: 1 + text.matches('\n').count(),
+            column: text.len() - text.rfind('\n').map_or(0, |i| i + 1),
+            detail: "EOF while parsing a value".to_owned(),
+        },
+    })?;
+    match find_duplicate(&tree) {
+        Some(path) => Err(ReadError::Duplicate { path }),
+        None => Ok(tree.into_value()),
+    }
 }
 
 impl fmt::Display for ReadError {
@@ -530,6 +574,39 @@ pub(crate) fn push_str_lit(out: &mut String, s: &str) {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
     use super::*;
+
+    #[test]
+    fn parse_json_refuses_duplicates_and_keeps_order() {
+        let v = crate::parse_json(r#" {"z":1,"a":[true,null,"s"],"m":{"y":2.5}} "#).unwrap();
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, ["z", "a", "m"]);
+        assert_eq!(v["m"]["y"], serde_json::json!(2.5));
+        assert_eq!(
+            crate::parse_json(r#"{"a":{"b":[{"c":1,"c":2}]}}"#),
+            Err(ReadError::Duplicate { path: "a.b[0].c".into() })
+        );
+        let dup = crate::parse_json(r#"{"x":1,"x":1}"#).unwrap_err();
+        assert_eq!(dup.to_string(), "duplicate member name at x");
+        // Not JSON, empty, whitespace: serde_json's message and position.
+        assert!(matches!(
+            crate::parse_json("{"),
+            Err(ReadError::Invalid { line: 1, column: 1, .. })
+        ));
+        for (text, line, column) in [("", 1, 0), ("  ", 1, 2), ("\n\n ", 3, 1)] {
+            assert_eq!(
+                crate::parse_json(text),
+                Err(ReadError::Invalid {
+                    line,
+                    column,
+                    detail: "EOF while parsing a value".into()
+                }),
+                "{text:?}"
+            );
+            let serde_says = serde_json::from_str::<Value>(text).unwrap_err();
+            assert_eq!((serde_says.line(), serde_says.column()), (line, column), "{text:?}");
+        }
+        assert!(crate::parse_json("1 2").is_err());
+    }
 
     #[test]
     fn keeps_duplicates_and_finds_them_with_a_path() {

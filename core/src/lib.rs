@@ -13,6 +13,7 @@ pub mod time;
 pub mod transmitter;
 pub mod wire;
 
+pub use json::{parse_json, ReadError as JsonError};
 pub use time::Timestamp;
 
 /// The `rand_core` (0.6) that key generation and the receiver's backoff

@@ -142,6 +142,23 @@ def test_builder_is_single_use() -> None:
         setpoll.ClaimsBuilder(ISS, "j", AUD, 1).custom_event("https://x.example/e", "[1")
 
 
+def test_claims_builder_refuses_duplicate_member_names() -> None:
+    # Read as the core reads every document: serde_json's Value would keep
+    # the last "a" silently, so two readers could disagree.
+    for call, code in [
+        (lambda b: b.custom_event("https://x.example/e", '{"a":1,"a":2}'), "invalid_event_payload"),
+        (lambda b: b.sub_id_json('{"format":"opaque","id":"x","id":"y"}'), "invalid_sub_id"),
+        (lambda b: b.claim("x", '{"k":{"a":1,"a":2}}'), "invalid_claim_value"),
+    ]:
+        with pytest.raises(setpoll.ArgumentError) as info:
+            call(setpoll.ClaimsBuilder(ISS, "j", AUD, 1))
+        assert info.value.code == code
+        assert "duplicate member name" in str(info.value)
+    # The same members once each still build.
+    claims = setpoll.ClaimsBuilder(ISS, "j", AUD, 1).claim("x", '{"k":{"a":1}}').custom_event("https://x.example/e", "{}").build()
+    assert '"x":{"k":{"a":1}}' in claims.to_json()
+
+
 # --- keys ---------------------------------------------------------------------
 
 

@@ -200,3 +200,17 @@ test("every export refuses bad arguments with a TypeError or a SetpollError, and
   assert.equal(v.claims.toJson(), VERIFY.expect.ok.claimsJson);
   assert.equal(sp.parseRequest('{"ack":["a"]}').ack[0], "a");
 });
+
+test("the claims builder refuses a member name given twice, as the core reads every document", () => {
+  const builder = () => new sp.ClaimsBuilder("https://i/", "j", "tpp", 1);
+  for (const [call, code] of [
+    [(b) => b.customEvent("https://x.example/e", '{"a":1,"a":2}'), "invalid_event_payload"],
+    [(b) => b.subIdJson('{"format":"opaque","id":"x","id":"y"}'), "invalid_sub_id"],
+    [(b) => b.claim("x", '{"k":{"a":1,"a":2}}'), "invalid_claim_value"],
+  ]) {
+    assert.throws(() => call(builder()), (e) => e instanceof sp.ArgumentError && e.code === code && /duplicate member name/.test(e.message));
+  }
+  const claims = builder().claim("x", '{"k":{"a":1}}').customEvent("https://x.example/e", "{}").build();
+  assert.match(claims.toJson(), /"x":\{"k":\{"a":1\}\}/);
+});
+

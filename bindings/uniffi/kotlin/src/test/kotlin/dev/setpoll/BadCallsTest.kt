@@ -106,6 +106,8 @@ class BadCallsTest {
         row<SetpollException.Argument>("ClaimsBuilder.customEvent(payload [1])", "invalid_event_payload") { ClaimsBuilder(ISS, "j", AUD, 1).customEvent("https://x.example/e", "[1]") },
         row<SetpollException.Argument>("ClaimsBuilder.subIdJson(\"x\")", "invalid_sub_id") { ClaimsBuilder(ISS, "j", AUD, 1).subIdJson("\"x\"") },
         row<SetpollException.Argument>("ClaimsBuilder.claim(x, {)", "invalid_claim_value") { ClaimsBuilder(ISS, "j", AUD, 1).claim("x", "{") },
+        row<SetpollException.Argument>("ClaimsBuilder.claim(x, {a,a})", "invalid_claim_value") { ClaimsBuilder(ISS, "j", AUD, 1).claim("x", "{\"a\":1,\"a\":2}") },
+        row<SetpollException.Argument>("ClaimsBuilder.customEvent(payload {a,a})", "invalid_event_payload") { ClaimsBuilder(ISS, "j", AUD, 1).customEvent("https://x.example/e", "{\"a\":1,\"a\":2}") },
         row<SetpollException.Claims>("ClaimsBuilder.claim(exp).build()", "duplicate_member") { ClaimsBuilder(ISS, "j", AUD, 1).claim("exp", "1").customEvent("https://x.example/e", "{}").build() },
         row<SetpollException.Argument>("MemoryTransmitter.fromRecords({)", "bad_json") { MemoryTransmitter.fromRecords(TransmitterConfig(), "{") },
         row<SetpollException.Argument>("decidePoll(named {)", "bad_json") { st.decidePoll(pollPlan, "{", "[]") },
