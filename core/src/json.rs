@@ -583,14 +583,20 @@ mod tests {
         assert_eq!(v["m"]["y"], serde_json::json!(2.5));
         assert_eq!(
             crate::parse_json(r#"{"a":{"b":[{"c":1,"c":2}]}}"#),
-            Err(ReadError::Duplicate { path: "a.b[0].c".into() })
+            Err(ReadError::Duplicate {
+                path: "a.b[0].c".into()
+            })
         );
         let dup = crate::parse_json(r#"{"x":1,"x":1}"#).unwrap_err();
         assert_eq!(dup.to_string(), "duplicate member name at x");
         // Not JSON, empty, whitespace: serde_json's message and position.
         assert!(matches!(
             crate::parse_json("{"),
-            Err(ReadError::Invalid { line: 1, column: 1, .. })
+            Err(ReadError::Invalid {
+                line: 1,
+                column: 1,
+                ..
+            })
         ));
         for (text, line, column) in [("", 1, 0), ("  ", 1, 2), ("\n\n ", 3, 1)] {
             assert_eq!(
@@ -603,7 +609,11 @@ mod tests {
                 "{text:?}"
             );
             let serde_says = serde_json::from_str::<Value>(text).unwrap_err();
-            assert_eq!((serde_says.line(), serde_says.column()), (line, column), "{text:?}");
+            assert_eq!(
+                (serde_says.line(), serde_says.column()),
+                (line, column),
+                "{text:?}"
+            );
         }
         assert!(crate::parse_json("1 2").is_err());
     }

@@ -79,8 +79,7 @@ fn json_text(members: &Map<String, Value>) -> String {
 /// JSON text, read as the core reads every document (a member name twice
 /// is refused), else `Argument(code)` naming `what`.
 fn parse(text: &str, code: &str, what: &str) -> Result<Value, SetpollError> {
-    setpoll_core::parse_json(text)
-        .map_err(|e| SetpollError::argument(code, format!("{what}: {e}")))
+    setpoll_core::parse_json(text).map_err(|e| SetpollError::argument(code, format!("{what}: {e}")))
 }
 
 /// A JSON object, else `Argument(code)` naming `what`.
