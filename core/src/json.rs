@@ -504,26 +504,22 @@ impl std::error::Error for ReadError {}
 /// text included), [`ReadError::Duplicate`] with the path of the first
 /// repeated member name.
 pub fn parse_json(text: &str) -> Result<Value, ReadError> {
-    let tree = parse(text.as_bytes()).map_err(|e| match e {
-        SyntaxError::Malformed {
-            line,
-            column,
-            detail,
-        } => ReadError::Invalid {
-            line,
-            column,
-            detail,
-        },
-        // Where serde_json would say it ran out: after the last character.
-        SyntaxError::Empty | SyntaxError::NotUtf8 { .. } => ReadError::Invalid {
-            line: 1 + text.matches('\n').count(),
-            column: text.len() - text.rfind('\n').map_or(0, |i| i + 1),
-            detail: "EOF while parsing a value".to_owned(),
-        },
-    })?;
+    // From text, so UTF-8; serde_json names empty text ("EOF while parsing
+    // a value") as it names every other syntax error.
+    let tree = serde_json::from_str::<Json>(text).map_err(ReadError::from)?;
     match find_duplicate(&tree) {
         Some(path) => Err(ReadError::Duplicate { path }),
         None => Ok(tree.into_value()),
+    }
+}
+
+impl From<serde_json::Error> for ReadError {
+    fn from(e: serde_json::Error) -> Self {
+        ReadError::Invalid {
+            line: e.line(),
+            column: e.column(),
+            detail: strip_position(&e.to_string()),
+        }
     }
 }
 
@@ -544,11 +540,7 @@ impl fmt::Display for ReadError {
 /// (serde's derived readers notice a repeated field only among the fields
 /// they know, and a `Value` or map keeps the last silently).
 pub(crate) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, ReadError> {
-    let value = serde_json::from_str::<T>(text).map_err(|e| ReadError::Invalid {
-        line: e.line(),
-        column: e.column(),
-        detail: strip_position(&e.to_string()),
-    })?;
+    let value = serde_json::from_str::<T>(text).map_err(ReadError::from)?;
     // It read, so it is JSON: the tree only has duplicates left to find.
     if let Some(path) = parse(text.as_bytes())
         .ok()

@@ -63,10 +63,12 @@ for (const path of process.argv.slice(2)) {
   if (entryLimit !== undefined) {
     const dir = dirname(path);
     const files = [...entryModules(dir)].sort();
-    const sizes = files.map((f) => gzipSync(readFileSync(join(dir, f)), { level: 9 }).length);
-    const total = sizes.reduce((a, b) => a + b, 0);
-    const largest = files.map((f, i) => `${f} ${(sizes[i] / 1024).toFixed(1)}`).sort((a, b) => parseFloat(b.split(" ")[1]) - parseFloat(a.split(" ")[1]));
-    console.log(`  ready-on-import entry (inline.js and ${files.length - 1} modules it imports): ${(total / 1024).toFixed(1)} KiB gzipped, file by file (${largest.slice(0, 3).join(", ")} KiB, ...)`);
+    const sized = files
+      .map((f) => ({ f, gz: gzipSync(readFileSync(join(dir, f)), { level: 9 }).length }))
+      .sort((a, b) => b.gz - a.gz);
+    const total = sized.reduce((sum, { gz }) => sum + gz, 0);
+    const largest = sized.slice(0, 3).map(({ f, gz }) => `${f} ${(gz / 1024).toFixed(1)}`);
+    console.log(`  ready-on-import entry (inline.js and ${files.length - 1} modules it imports): ${(total / 1024).toFixed(1)} KiB gzipped, file by file (${largest.join(", ")} KiB, ...)`);
     if (files.length < 3 || !files.includes("setpoll_bg_wasm.js")) {
       console.error(`  inline.js imports only ${files.join(", ")}: not the entry expected`);
       failures++;
