@@ -351,6 +351,8 @@ enum PollerBug {
     DropsAcks,
     Spins,
     SnakeCase,
+    /// Fetches the JWKS once and never again.
+    FetchesKeysOnce,
 }
 
 fn http(base: &str, method: &str, path: &str, body: &str) -> Option<(u16, Headers, String)> {
@@ -444,6 +446,7 @@ fn fake_poller(base: String, bug: PollerBug, stop: Arc<AtomicBool>) {
                 .as_ref()
                 .err()
                 .is_some_and(|e| e.code() == "unknown_kid")
+                && bug != PollerBug::FetchesKeysOnce
             {
                 keys = keyring(&base).or(keys);
                 result = verify_set(token, keys.as_ref().unwrap(), &policy, now());
@@ -513,6 +516,17 @@ fn tpp_correct_fake_poller_passes_every_check() {
     assert_eq!(failed, set(&[]));
     assert_eq!(code, 0);
     assert_eq!(passed, 17);
+}
+
+#[test]
+fn tpp_poller_that_never_refetches_its_jwks_fails_only_the_recommended_key_rotation() {
+    // The 30 s allowance for a refresh rate limit does not pass a poller
+    // that rejects the rotated key's SET outright; the check is recommended,
+    // so the run still passes.
+    let (code, failed, passed) = run_tpp(PollerBug::FetchesKeysOnce);
+    assert_eq!(failed, set(&["key-rotation"]));
+    assert_eq!(code, 0);
+    assert_eq!(passed, 16);
 }
 
 #[test]

@@ -96,6 +96,15 @@ tpp() { # name poller-command-template
         --client-id client-a --token token-a --wait-ms 30000 \
         --report "$tmp/tpp-$1.json" --junit "$tmp/tpp-$1.xml" \
         --poller-cmd "$2"
+    # The recommended checks too: every poller here refetches its JWKS on an
+    # unknown kid (within its 30 s refresh rate limit, which the run allows).
+    python3 - "$tmp/tpp-$1.json" <<'PY'
+import json, sys
+checks = json.load(open(sys.argv[1]))["checks"]
+bad = [c["id"] for c in checks if c["outcome"] != "pass"]
+if bad:
+    sys.exit("checks not passed: " + ", ".join(bad))
+PY
 }
 
 step "conformance tpp: tpp-poller"

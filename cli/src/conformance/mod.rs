@@ -134,7 +134,7 @@ pub struct TppArgs {
     /// Start the poller with this shell command ({url} is the mock's base URL); stopped at the end.
     #[arg(long, value_name = "TEMPLATE")]
     poller_cmd: Option<String>,
-    /// Longest a scenario may take.
+    /// Longest a scenario may take (key-rotation: 30 s more, for a poller's JWKS refresh rate limit).
     #[arg(long, value_name = "MS", default_value_t = 20_000)]
     scenario_timeout_ms: u64,
     /// How long to wait for the poller's first request.
