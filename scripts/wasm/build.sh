@@ -201,6 +201,10 @@ for dir in web web-portable; do
     "${TSC[@]}" --allowJs --declaration --emitDeclarationOnly --strict --target ES2022 --module ES2022 \
         --moduleResolution bundler --lib ES2022,DOM,ESNext.Disposable "$PKG/$dir/inline.js"
 done
+# The browser builds' JavaScript without comments: their documentation is in
+# the .d.ts files (written above), and a browser would download it on every
+# page load (scripts/wasm/strip-comments.mjs says how it is kept safe).
+node "$ROOT/scripts/wasm/strip-comments.mjs" "$TS_DIR" "$PKG/web" "$PKG/web-portable"
 cp "$CRATE/README.md" "$PKG/README.md"
 cp LICENSE "$PKG/LICENSE"
 
