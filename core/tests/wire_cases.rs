@@ -460,6 +460,19 @@ fn error_response_reader_takes_v3_and_v4_bodies() {
         ErrorResponse::parse(b"{\"Errors\":7}").unwrap_err().code(),
         "malformed_json"
     );
+    // A member of the wrong type is named by its path.
+    assert_eq!(
+        ErrorResponse::parse(br#"{"Errors":[{"ErrorCode":"UK.OBIE.Field.Missing"},{"ErrorCode":1}]}"#)
+            .unwrap_err()
+            .to_string(),
+        "response body is not valid: invalid type: integer `1`, expected a string at Errors[1].ErrorCode"
+    );
+    assert_eq!(
+        ErrorResponse::parse(b"{\"Errors\":[}")
+            .unwrap_err()
+            .to_string(),
+        "response body is not valid JSON at line 1 column 12: expected value"
+    );
     assert_eq!(
         ErrorResponse::parse(b"\xff").unwrap_err().code(),
         "not_utf8"

@@ -13,9 +13,10 @@ use rand_core::{OsRng, SeedableRng};
 use setpoll_core::codes::{SetErrCode, Vocabulary};
 use setpoll_core::jose::{JwkSet, Keyring};
 use setpoll_core::receiver::{
-    Batch, Delivery, Duplicate, DuplicateOf, HttpResponse, Jitter, PollFailure as CoreFailure,
-    PollOutcome, Receiver as CoreReceiver, ReceiverChange, ReceiverConfig as CoreConfig,
-    ReceiverState, Recheck, Rejection, RequestId, RequestKind, StaleKeys as CoreStale, StateError,
+    Batch, Delivery, Duplicate, DuplicateOf, HttpResponse, Jitter, JournalError,
+    PollFailure as CoreFailure, PollOutcome, Receiver as CoreReceiver, ReceiverChange,
+    ReceiverConfig as CoreConfig, ReceiverState, Recheck, Rejection, RequestId, RequestKind,
+    StaleKeys as CoreStale,
 };
 
 use crate::jose::seeded;
@@ -684,45 +685,15 @@ pub fn apply_receiver_changes(state: String, changes: String) -> Result<String, 
     Ok(snapshot.to_json())
 }
 
-/// The changes of a journal in one serde pass: text that is not a JSON
-/// array is `Argument(bad_json)`; an element that is not a change is the
-/// core's `StateError::Json`, as `ReceiverChange::from_json` says it.
+/// The changes of a journal: text that is not a JSON array is
+/// `Argument(bad_json)`; an element that is not a change is the core's
+/// `StateError::Json`, its path starting at the element (`[3].ackQueued`).
 fn read_changes(text: &str) -> Result<Vec<ReceiverChange>, SetpollError> {
-    use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
-    use serde_json::error::Category;
-
-    /// Reads the array; `in_array` is set once its elements are read.
-    struct Journal<'a>(&'a core::cell::Cell<bool>);
-    impl<'de> DeserializeSeed<'de> for Journal<'_> {
-        type Value = Vec<ReceiverChange>;
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_seq(self)
-        }
-    }
-    impl<'de> Visitor<'de> for Journal<'_> {
-        type Value = Vec<ReceiverChange>;
-        fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-            f.write_str("a JSON array of receiver changes")
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            self.0.set(true);
-            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-            while let Some(change) = seq.next_element()? {
-                out.push(change);
-            }
-            Ok(out)
-        }
-    }
-
-    let in_array = core::cell::Cell::new(false);
-    let mut de = serde_json::Deserializer::from_str(text);
-    Journal(&in_array)
-        .deserialize(&mut de)
-        .and_then(|changes| de.end().map(|()| changes))
-        .map_err(|e| match e.classify() {
-            Category::Data if in_array.get() => StateError::Json(e.to_string()).into(),
-            _ => SetpollError::argument("bad_json", format!("changes: {e}")),
-        })
+    ReceiverChange::list_from_json(text).map_err(|e| match e {
+        JournalError::Change(_, state) => state.into(),
+        JournalError::NotJson(e) => SetpollError::argument("bad_json", format!("changes: {e}")),
+        other => SetpollError::argument("bad_json", format!("changes: {other}")),
+    })
 }
 
 #[cfg(test)]

@@ -16,17 +16,20 @@
 //!   the tree and report the first problem with [`render_path`].
 //! - [`parse_object`]: a whole document that must be an object, as
 //!   `serde_json::Value` members (JOSE headers, JWKs).
-//! - [`from_str`]: a typed serde read of trusted-shape data (error bodies,
-//!   saved state), duplicates refused as everywhere else.
+//! - [`read`]: a typed read of the crate's own records (error bodies, saved
+//!   state, journal changes, transmitter records) from the tree, with the
+//!   readers of [`typed`], duplicates refused as everywhere else.
 //!
 //! Fast paths (the SET claims and JOSE header readers) read typed values in
 //! one serde pass with [`Name`] and [`Checked`] and [`decline`] anything the
 //! careful reader might refuse; the careful reader then names the problem.
 
+pub(crate) mod typed;
+
 use core::fmt;
 use std::borrow::Cow;
 
-use serde::de::{self, Deserialize, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
 /// A parsed JSON value with object members kept in document order,
@@ -473,8 +476,9 @@ pub(crate) fn parse_object(bytes: &[u8]) -> Result<Vec<(String, Value)>, ObjectE
 /// Why a JSON document was refused ([`parse_json`](crate::parse_json), and
 /// the crate's typed reads of saved state and error bodies).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ReadError {
-    /// Not JSON, or not the shape expected (serde_json's message, with position).
+    /// Not JSON (serde_json's message, with position).
     Invalid {
         /// Line of the problem, from 1.
         line: usize,
@@ -488,6 +492,14 @@ pub enum ReadError {
     Duplicate {
         /// Path of the first repeated member.
         path: String,
+    },
+    /// JSON, but not the record expected: a member missing or of the wrong
+    /// type (serde's wording).
+    Shape {
+        /// Where, in the path form above (empty: the document itself).
+        path: String,
+        /// What is wrong (`missing field `jti``).
+        detail: String,
     },
 }
 
@@ -506,11 +518,7 @@ impl std::error::Error for ReadError {}
 pub fn parse_json(text: &str) -> Result<Value, ReadError> {
     // From text, so UTF-8; serde_json names empty text ("EOF while parsing
     // a value") as it names every other syntax error.
-    let tree = serde_json::from_str::<Json>(text).map_err(ReadError::from)?;
-    match find_duplicate(&tree) {
-        Some(path) => Err(ReadError::Duplicate { path }),
-        None => Ok(tree.into_value()),
-    }
+    read_tree(text).map(Json::into_value)
 }
 
 impl From<serde_json::Error> for ReadError {
@@ -532,24 +540,29 @@ impl fmt::Display for ReadError {
                 detail,
             } => write!(f, "{detail} at line {line} column {column}"),
             ReadError::Duplicate { path } => write!(f, "duplicate member name at {path}"),
+            ReadError::Shape { path, detail } if path.is_empty() => f.write_str(detail),
+            ReadError::Shape { path, detail } => write!(f, "{detail} at {path}"),
         }
     }
 }
 
-/// Read a `T` with serde, refusing duplicate member names at any depth
-/// (serde's derived readers notice a repeated field only among the fields
-/// they know, and a `Value` or map keeps the last silently).
-pub(crate) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, ReadError> {
-    let value = serde_json::from_str::<T>(text).map_err(ReadError::from)?;
-    // It read, so it is JSON: the tree only has duplicates left to find.
-    if let Some(path) = parse(text.as_bytes())
-        .ok()
-        .as_ref()
-        .and_then(find_duplicate)
-    {
-        return Err(ReadError::Duplicate { path });
+/// JSON text as a tree, refusing a member name that appears twice at any
+/// depth.
+pub(crate) fn read_tree(text: &str) -> Result<Json, ReadError> {
+    let tree = serde_json::from_str::<Json>(text).map_err(ReadError::from)?;
+    match find_duplicate(&tree) {
+        Some(path) => Err(ReadError::Duplicate { path }),
+        None => Ok(tree),
     }
-    Ok(value)
+}
+
+/// Read one of the crate's records from JSON text ([`typed`]).
+pub(crate) fn read<T: typed::FromJson>(text: &str) -> Result<T, ReadError> {
+    let tree = read_tree(text)?;
+    T::from_json(&tree).map_err(|e| ReadError::Shape {
+        path: e.path(),
+        detail: e.detail().to_owned(),
+    })
 }
 
 /// Append a JSON string literal: serde_json's escaping, deterministic.
@@ -701,26 +714,38 @@ mod tests {
 
     #[test]
     fn typed_reads_refuse_duplicates_serde_would_let_through() {
-        #[derive(serde::Deserialize, Debug, PartialEq)]
-        struct T {
-            a: u8,
-        }
-        assert_eq!(from_str::<T>(r#"{"a":1,"z":{}}"#), Ok(T { a: 1 }));
+        use crate::receiver::ScheduleState;
+        let ok = r#"{"nextPollAt":1,"consecutiveFailures":0,"z":{}}"#;
+        assert_eq!(
+            read::<ScheduleState>(ok).unwrap().next_poll_at,
+            crate::time::Timestamp::from_millis(1)
+        );
         // serde ignores unknown members, and so their duplicates.
         assert_eq!(
-            from_str::<T>(r#"{"a":1,"z":1,"z":2}"#),
+            read::<ScheduleState>(r#"{"nextPollAt":1,"consecutiveFailures":0,"z":1,"z":2}"#),
             Err(ReadError::Duplicate { path: "z".into() })
         );
-        let Err(ReadError::Invalid {
-            line,
-            column,
-            detail,
-        }) = from_str::<T>("{\n\"a\":\"x\"}")
-        else {
-            panic!("a string for a u8 was read");
-        };
-        assert_eq!((line, column), (2, 7));
-        assert!(detail.contains("invalid type"), "{detail}");
+        let e = read::<ScheduleState>("{\n\"nextPollAt\":\"x\"}").unwrap_err();
+        assert_eq!(
+            e,
+            ReadError::Shape {
+                path: "nextPollAt".into(),
+                detail: r#"invalid type: string "x", expected u64"#.into()
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            r#"invalid type: string "x", expected u64 at nextPollAt"#
+        );
+        // Not JSON: serde_json's message and position.
+        assert!(matches!(
+            read::<ScheduleState>("{\n\"nextPollAt\":x}"),
+            Err(ReadError::Invalid {
+                line: 2,
+                column: 14,
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -15,18 +15,20 @@
 //! records the snapshot already reflects gives the same state again: a
 //! snapshot taken while some changes were not yet drained stays correct.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::dedup::{Dedup, ProcessedSet};
 use super::schedule::ScheduleState;
 use super::state::{HeldSet, PendingSetErr, ReceiverState, StateError, UnsettledSet};
+use crate::json::typed::{deserialize_via_tree, variant_name, Fields, FromJson, ShapeError};
+use crate::json::Json;
 
 /// One change to a receiver's durable state, in the order it happened.
 ///
 /// Serialises with serde (externally tagged, camelCase:
 /// `{"ackQueued":{"jti":"a"}}`); [`to_json`](Self::to_json) and
 /// [`from_json`](Self::from_json) are the JSON form.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub enum ReceiverChange {
@@ -107,10 +109,132 @@ impl ReceiverChange {
     /// Read a change saved by [`to_json`](Self::to_json).
     ///
     /// # Errors
-    /// [`StateError::Json`] when the text is not a change.
+    /// [`StateError::Json`] when the text is not a change (a member name
+    /// that appears twice included).
     pub fn from_json(text: &str) -> Result<Self, StateError> {
-        serde_json::from_str(text).map_err(|e| StateError::Json(e.to_string()))
+        crate::json::read(text).map_err(|e| StateError::Json(e.to_string()))
     }
+
+    /// Read a journal: a JSON array of changes saved by
+    /// [`to_json`](Self::to_json), oldest first.
+    ///
+    /// # Errors
+    /// [`JournalError::NotJson`] when the text is not a JSON array (or has
+    /// a member name twice); [`JournalError::Change`] when an element is
+    /// not a change, with its index.
+    pub fn list_from_json(text: &str) -> Result<Vec<Self>, JournalError> {
+        let tree = crate::json::read_tree(text).map_err(JournalError::NotJson)?;
+        let Json::Array(items) = &tree else {
+            return Err(JournalError::NotJson(crate::json::ReadError::Shape {
+                path: String::new(),
+                detail: format!(
+                    "{}, expected a JSON array of receiver changes",
+                    tree.type_name()
+                ),
+            }));
+        };
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                <ReceiverChange as FromJson>::from_json(item).map_err(|e| {
+                    JournalError::Change(i, StateError::Json(e.at_index(i).to_string()))
+                })
+            })
+            .collect()
+    }
+}
+
+/// Why a journal ([`ReceiverChange::list_from_json`]) was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JournalError {
+    /// Not a JSON array, or a member name appears twice.
+    NotJson(crate::json::ReadError),
+    /// The element at this index is not a change.
+    Change(usize, StateError),
+}
+
+impl core::fmt::Display for JournalError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            JournalError::NotJson(e) => write!(f, "not a journal: {e}"),
+            JournalError::Change(i, e) => write!(f, "change {i}: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for JournalError {}
+
+/// The changes' names, as written (the variants in order).
+const CHANGES: [&str; 11] = [
+    "schedule",
+    "ackQueued",
+    "setErrQueued",
+    "confirmed",
+    "delivered",
+    "dropped",
+    "settled",
+    "forgotten",
+    "held",
+    "released",
+    "snapshot",
+];
+
+// Read from the tree (crate::json::typed): an object of one member, the
+// change's name, whose value holds the change's fields.
+deserialize_via_tree!(ReceiverChange);
+
+impl FromJson for ReceiverChange {
+    fn from_json(j: &Json) -> Result<Self, ShapeError> {
+        let (name, body) = match j {
+            Json::Object(members) if members.len() == 1 => match members.first() {
+                Some((name, body)) => (name, body),
+                None => return Err(ShapeError::invalid_type(j, "enum ReceiverChange")),
+            },
+            Json::Object(members) => {
+                return Err(ShapeError::new(format!(
+                    "a change is an object of one member (its name), not {}",
+                    members.len()
+                )))
+            }
+            other => return Err(ShapeError::invalid_type(other, "enum ReceiverChange")),
+        };
+        let which = variant_name(name, &CHANGES)?;
+        let at = CHANGES.get(which).copied().unwrap_or("snapshot");
+        read_change(which, body).map_err(|e| e.at_key(at))
+    }
+}
+
+/// The change `which` (an index of [`CHANGES`]) from its fields.
+fn read_change(which: usize, body: &Json) -> Result<ReceiverChange, ShapeError> {
+    let f = Fields::of(body, "struct variant")?;
+    let change = match which {
+        0 => ReceiverChange::Schedule {
+            schedule: f.req("schedule")?,
+        },
+        1 => ReceiverChange::AckQueued { jti: f.req("jti")? },
+        2 => ReceiverChange::SetErrQueued {
+            entry: f.req("entry")?,
+        },
+        3 => ReceiverChange::Confirmed {
+            acks: f.req("acks")?,
+            set_errs: f.req("setErrs")?,
+        },
+        4 => ReceiverChange::Delivered { set: f.req("set")? },
+        5 => ReceiverChange::Dropped { jti: f.req("jti")? },
+        6 => ReceiverChange::Settled { set: f.req("set")? },
+        7 => ReceiverChange::Forgotten {
+            iss: f.req("iss")?,
+            jti: f.req("jti")?,
+        },
+        8 => ReceiverChange::Held { set: f.req("set")? },
+        9 => ReceiverChange::Released { jti: f.req("jti")? },
+        _ => ReceiverChange::Snapshot {
+            state: f.req("state")?,
+        },
+    };
+    Ok(change)
 }
 
 impl ReceiverState {

@@ -11,6 +11,8 @@ use std::collections::{HashMap, VecDeque};
 use serde::{Deserialize, Serialize};
 
 use crate::codes::SetErrCode;
+use crate::json::typed::{deserialize_via_tree, Fields, FromJson, ShapeError};
+use crate::json::Json;
 use crate::time::Timestamp;
 
 /// How the application settled a SET.
@@ -29,8 +31,8 @@ pub enum Settlement {
 }
 
 /// One remembered SET, as exported in [`ReceiverState`](super::ReceiverState).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", try_from = "ProcessedSetRepr")]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ProcessedSet {
     /// The issuer (`iss`).
     pub iss: String,
@@ -43,45 +45,28 @@ pub struct ProcessedSet {
     pub settlement: Settlement,
 }
 
-/// `Settlement` tags.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-enum Outcome {
-    Acked,
-    Rejected,
-}
+// Read from the tree (crate::json::typed) as one flat object: `outcome`
+// anywhere among the members, `err` and `description` required with
+// `rejected`.
+deserialize_via_tree!(ProcessedSet);
 
-/// How a [`ProcessedSet`] is read: one plain struct. The derived reader of a
-/// flattened, internally tagged field buffers the object into serde's private
-/// `Content` tree first, which costs the wasm package size for nothing; the
-/// written form (derived) is unchanged.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ProcessedSetRepr {
-    iss: String,
-    jti: String,
-    delivered_at: Timestamp,
-    outcome: Outcome,
-    err: Option<SetErrCode>,
-    description: Option<String>,
-}
-
-impl TryFrom<ProcessedSetRepr> for ProcessedSet {
-    type Error = String;
-
-    fn try_from(r: ProcessedSetRepr) -> Result<Self, String> {
-        let settlement = match (r.outcome, r.err, r.description) {
-            (Outcome::Acked, _, _) => Settlement::Acked,
-            (Outcome::Rejected, Some(err), Some(description)) => {
-                Settlement::Rejected { err, description }
-            }
-            (Outcome::Rejected, None, _) => return Err("missing field `err`".into()),
-            (Outcome::Rejected, Some(_), None) => return Err("missing field `description`".into()),
+impl FromJson for ProcessedSet {
+    fn from_json(j: &Json) -> Result<Self, ShapeError> {
+        let f = Fields::of(j, "struct ProcessedSet")?;
+        let iss = f.req("iss")?;
+        let jti = f.req("jti")?;
+        let delivered_at = f.req("deliveredAt")?;
+        let settlement = match f.tag("outcome", &["acked", "rejected"])? {
+            0 => Settlement::Acked,
+            _ => Settlement::Rejected {
+                err: f.req("err")?,
+                description: f.req("description")?,
+            },
         };
         Ok(ProcessedSet {
-            iss: r.iss,
-            jti: r.jti,
-            delivered_at: r.delivered_at,
+            iss,
+            jti,
+            delivered_at,
             settlement,
         })
     }

@@ -252,7 +252,7 @@ mod state;
 mod tests;
 mod verifier;
 
-pub use changes::ReceiverChange;
+pub use changes::{JournalError, ReceiverChange};
 pub use config::{Backoff, ConfigError, DedupConfig, Jitter, ReceiverConfig};
 pub use dedup::{ProcessedSet, Settlement};
 pub use error::ReceiverError;

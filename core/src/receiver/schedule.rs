@@ -18,7 +18,9 @@
 
 use core::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+use crate::json::typed::read_struct;
 
 use super::config::{Backoff, Jitter};
 use crate::time::Timestamp;
@@ -64,7 +66,7 @@ fn millis(d: Duration) -> u64 {
 }
 
 /// The durable part of the schedule.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScheduleState {
     /// When the next poll is due (the epoch: at once). While
@@ -79,6 +81,12 @@ pub struct ScheduleState {
     #[serde(default)]
     pub stalled_polls: u32,
 }
+
+read_struct!(ScheduleState {
+    next_poll_at: req "nextPollAt",
+    consecutive_failures: req "consecutiveFailures",
+    stalled_polls: or_default "stalledPolls",
+});
 
 /// Answers without progress that are polled again at the usual pace before
 /// the stall backoff starts.

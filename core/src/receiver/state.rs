@@ -11,12 +11,13 @@
 //! the acks it carried are still pending, so the next request carries them
 //! again.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::config::MAX_JTI_CHARS;
 use super::dedup::{ProcessedSet, Settlement};
 use super::schedule::ScheduleState;
 use crate::codes::SetErrCode;
+use crate::json::typed::read_struct;
 use crate::time::Timestamp;
 
 /// The current [`ReceiverState::format`].
@@ -24,7 +25,7 @@ pub const STATE_FORMAT: u32 = 1;
 
 /// A snapshot of everything a receiver must persist. Serialises with serde
 /// (JSON via [`to_json`](Self::to_json)); every field is plain data.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[must_use]
 pub struct ReceiverState {
@@ -64,7 +65,7 @@ impl Default for ReceiverState {
 }
 
 /// A SET held for a key refresh.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HeldSet {
     /// The key it came under in `sets`.
@@ -79,7 +80,7 @@ pub struct HeldSet {
 }
 
 /// One `setErrs` entry waiting to be sent.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PendingSetErr {
     /// The `jti` (the key in `setErrs`).
@@ -91,7 +92,7 @@ pub struct PendingSetErr {
 }
 
 /// A SET the application holds.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UnsettledSet {
     /// The issuer.
@@ -119,7 +120,7 @@ impl ReceiverState {
     /// [`validate`](Self::validate) otherwise.
     pub fn from_json(text: &str) -> Result<Self, StateError> {
         let state: ReceiverState =
-            crate::json::from_str(text).map_err(|e| StateError::Json(e.to_string()))?;
+            crate::json::read(text).map_err(|e| StateError::Json(e.to_string()))?;
         state.validate()?;
         Ok(state)
     }
@@ -173,6 +174,38 @@ impl ReceiverState {
         Ok(())
     }
 }
+
+// Reading (crate::json::typed): the same members serde's derived readers
+// took, compiled once instead of once per JSON source.
+read_struct!(ReceiverState {
+    format: req "format",
+    schedule: req "schedule",
+    pending_acks: req "pendingAcks",
+    pending_set_errs: req "pendingSetErrs",
+    unsettled: req "unsettled",
+    processed: req "processed",
+    held: or_default "held",
+});
+
+read_struct!(HeldSet {
+    jti: req "jti",
+    kid: req "kid",
+    token: req "token",
+    received_at: req "receivedAt",
+});
+
+read_struct!(PendingSetErr {
+    jti: req "jti",
+    err: req "err",
+    description: req "description",
+});
+
+read_struct!(UnsettledSet {
+    iss: req "iss",
+    jti: req "jti",
+    token: req "token",
+    delivered_at: req "deliveredAt",
+});
 
 fn check_jti(jti: &str) -> Result<(), StateError> {
     if jti.is_empty() || jti.chars().count() > MAX_JTI_CHARS {

@@ -6,13 +6,17 @@
 //! in-memory queue rebuilt from them behaves exactly like the one that
 //! produced them.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::codes::SetErrCode;
+use crate::json::typed::{
+    deserialize_via_tree, read_struct, variant, Fields, FromJson, ShapeError,
+};
+use crate::json::Json;
 use crate::time::Timestamp;
 
 /// Where a queued SET stands.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SetState {
     /// Queued, never delivered.
@@ -57,12 +61,8 @@ impl SetState {
 /// Why a SET was dead-lettered (or, under
 /// [`SetErrPolicy::Redeliver`](super::SetErrPolicy::Redeliver), the last error
 /// the recipient reported).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "snake_case",
-    try_from = "FailureReasonRepr"
-)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FailureReason {
     /// The recipient reported it in `setErrs`.
     SetErr {
@@ -79,7 +79,7 @@ pub enum FailureReason {
 }
 
 /// A recorded failure: what went wrong and when the transmitter learnt it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SetFailure {
     /// What went wrong.
     pub reason: FailureReason,
@@ -89,7 +89,7 @@ pub struct SetFailure {
 
 /// One queued SET: the row a database host stores, keyed by
 /// `(client, jti)` and ordered by `(client, seq)`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SetRecord {
     /// Position in the client's queue: unique per client, FIFO order.
     pub seq: u64,
@@ -141,7 +141,7 @@ impl SetRecord {
 
 /// New values for the mutable columns of an existing record (the token,
 /// `seq` and `enqueued_at` never change after enqueue).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SetUpdate {
     /// Key: client id.
     pub client: String,
@@ -162,7 +162,7 @@ pub struct SetUpdate {
 }
 
 /// Why a record was deleted.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeleteReason {
     /// The recipient acknowledged it.
@@ -190,8 +190,8 @@ impl DeleteReason {
 
 /// One durable state change. The host applies every change a call returns
 /// in one transaction, in order, before it answers the client.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case", try_from = "ChangeRepr")]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
 pub enum Change {
     /// Insert a new record (`INSERT`; only enqueue produces it).
     Insert(SetRecord),
@@ -232,118 +232,93 @@ impl Change {
     }
 }
 
-// Reading the internally tagged enums above.
-//
-// serde's derived reader for an internally tagged enum buffers the whole
-// object into its private `Content` tree before it can look at the tag, and
-// then instantiates the reader of every type nested inside a second time
-// over that buffer. That doubles the code for records, and the wasm package
-// pays for it in size. These flat forms read the same JSON in one pass (the
-// tag may sit anywhere in the object, as JSONB stores it) and then check that
-// the variant named by the tag got its fields. The written form is unchanged:
-// `Serialize` is still derived with the tag.
+// Reading (crate::json::typed): each record from the parsed tree, with
+// serde's derived rules, compiled once instead of once per JSON source. The
+// internally tagged enums are read as one flat object (the tag may sit
+// anywhere in it, as JSONB stores it), then the variant named by the tag
+// takes its fields. The written form is derived, with the tag.
 
-/// The message serde gives for a missing field, for the same failure here.
-fn missing(field: &'static str) -> String {
-    format!("missing field `{field}`")
+deserialize_via_tree!(SetState, FailureReason, DeleteReason, Change);
+
+const SET_STATES: [&str; 3] = ["pending", "delivered", "dead_letter"];
+const DELETE_REASONS: [&str; 4] = ["acknowledged", "delivered_once", "expired", "purged"];
+
+impl FromJson for SetState {
+    fn from_json(j: &Json) -> Result<Self, ShapeError> {
+        Ok(match variant(j, &SET_STATES)? {
+            0 => SetState::Pending,
+            1 => SetState::Delivered,
+            _ => SetState::DeadLetter,
+        })
+    }
 }
 
-/// `FailureReason` tags.
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum FailureKind {
-    SetErr,
-    MaxAttempts,
+impl FromJson for DeleteReason {
+    fn from_json(j: &Json) -> Result<Self, ShapeError> {
+        Ok(match variant(j, &DELETE_REASONS)? {
+            0 => DeleteReason::Acknowledged,
+            1 => DeleteReason::DeliveredOnce,
+            2 => DeleteReason::Expired,
+            _ => DeleteReason::Purged,
+        })
+    }
 }
 
-/// Every `FailureReason` field, read as one plain struct.
-#[derive(Deserialize)]
-struct FailureReasonRepr {
-    kind: FailureKind,
-    err: Option<SetErrCode>,
-    description: Option<String>,
-    attempts: Option<u32>,
-}
-
-impl TryFrom<FailureReasonRepr> for FailureReason {
-    type Error = String;
-
-    fn try_from(r: FailureReasonRepr) -> Result<Self, String> {
-        Ok(match r.kind {
-            FailureKind::SetErr => FailureReason::SetErr {
-                err: r.err.ok_or_else(|| missing("err"))?,
-                description: r.description.ok_or_else(|| missing("description"))?,
+impl FromJson for FailureReason {
+    fn from_json(j: &Json) -> Result<Self, ShapeError> {
+        let f = Fields::of(j, "internally tagged enum FailureReason")?;
+        Ok(match f.tag("kind", &["set_err", "max_attempts"])? {
+            0 => FailureReason::SetErr {
+                err: f.req("err")?,
+                description: f.req("description")?,
             },
-            FailureKind::MaxAttempts => FailureReason::MaxAttempts {
-                attempts: r.attempts.ok_or_else(|| missing("attempts"))?,
+            _ => FailureReason::MaxAttempts {
+                attempts: f.req("attempts")?,
             },
         })
     }
 }
 
-/// `Change` tags.
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum ChangeOp {
-    Insert,
-    Update,
-    Delete,
-}
+read_struct!(SetFailure {
+    reason: req "reason",
+    at: req "at",
+});
 
-/// Every `Change` field (the union of [`SetRecord`], [`SetUpdate`] and the
-/// delete key), read as one plain struct.
-#[derive(Deserialize)]
-struct ChangeRepr {
-    op: ChangeOp,
-    client: String,
-    jti: String,
-    seq: u64,
-    token: Option<String>,
-    state: Option<SetState>,
-    attempts: Option<u32>,
-    visible_at: Option<Timestamp>,
-    enqueued_at: Option<Timestamp>,
-    expires_at: Option<Timestamp>,
-    last_error: Option<SetFailure>,
-    reason: Option<DeleteReason>,
-}
+read_struct!(SetRecord {
+    seq: req "seq",
+    client: req "client",
+    jti: req "jti",
+    token: req "token",
+    state: req "state",
+    attempts: req "attempts",
+    visible_at: req "visible_at",
+    enqueued_at: req "enqueued_at",
+    expires_at: req "expires_at",
+    last_error: opt "last_error",
+});
 
-impl TryFrom<ChangeRepr> for Change {
-    type Error = String;
+read_struct!(SetUpdate {
+    client: req "client",
+    jti: req "jti",
+    seq: req "seq",
+    state: req "state",
+    attempts: req "attempts",
+    visible_at: req "visible_at",
+    expires_at: req "expires_at",
+    last_error: opt "last_error",
+});
 
-    fn try_from(r: ChangeRepr) -> Result<Self, String> {
-        let state = || r.state.ok_or_else(|| missing("state"));
-        let attempts = || r.attempts.ok_or_else(|| missing("attempts"));
-        let visible_at = || r.visible_at.ok_or_else(|| missing("visible_at"));
-        let expires_at = || r.expires_at.ok_or_else(|| missing("expires_at"));
-        Ok(match r.op {
-            ChangeOp::Insert => Change::Insert(SetRecord {
-                token: r.token.ok_or_else(|| missing("token"))?,
-                state: state()?,
-                attempts: attempts()?,
-                visible_at: visible_at()?,
-                enqueued_at: r.enqueued_at.ok_or_else(|| missing("enqueued_at"))?,
-                expires_at: expires_at()?,
-                last_error: r.last_error,
-                seq: r.seq,
-                client: r.client,
-                jti: r.jti,
-            }),
-            ChangeOp::Update => Change::Update(SetUpdate {
-                state: state()?,
-                attempts: attempts()?,
-                visible_at: visible_at()?,
-                expires_at: expires_at()?,
-                last_error: r.last_error,
-                seq: r.seq,
-                client: r.client,
-                jti: r.jti,
-            }),
-            ChangeOp::Delete => Change::Delete {
-                reason: r.reason.ok_or_else(|| missing("reason"))?,
-                seq: r.seq,
-                client: r.client,
-                jti: r.jti,
+impl FromJson for Change {
+    fn from_json(j: &Json) -> Result<Self, ShapeError> {
+        let f = Fields::of(j, "internally tagged enum Change")?;
+        Ok(match f.tag("op", &["insert", "update", "delete"])? {
+            0 => Change::Insert(SetRecord::from_json(j)?),
+            1 => Change::Update(SetUpdate::from_json(j)?),
+            _ => Change::Delete {
+                client: f.req("client")?,
+                jti: f.req("jti")?,
+                seq: f.req("seq")?,
+                reason: f.req("reason")?,
             },
         })
     }

@@ -1,9 +1,10 @@
 //! `OBErrorResponse1` / `OBError1`: the body of a `400 Bad Request`.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::response::ResponseError;
 use crate::codes::ObieErrorCode;
+use crate::json::typed::read_struct;
 use crate::json::{self, clamp_chars};
 
 /// Schema bounds, in Unicode scalar values.
@@ -17,7 +18,7 @@ pub const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 
 /// `OBError1`: one detailed error.
 #[doc(alias = "OBError1")]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ErrorDetail {
     /// `ErrorCode`, e.g. `UK.OBIE.Field.Invalid` (v4.0: a four-character code).
@@ -62,7 +63,7 @@ impl ErrorDetail {
 /// `to_json` writes the members in the order `Code`, `Id`, `Message`,
 /// `Errors`; absent optional members are left out.
 #[doc(alias = "OBErrorResponse1")]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ErrorResponse {
     /// `Code`: high-level code such as `400 BadRequest` (1..40 chars;
@@ -80,6 +81,21 @@ pub struct ErrorResponse {
     #[serde(default)]
     pub errors: Vec<ErrorDetail>,
 }
+
+// Read from the tree (crate::json::typed), with serde's derived rules.
+read_struct!(ErrorDetail {
+    error_code: req "ErrorCode",
+    message: opt "Message",
+    path: opt "Path",
+    url: opt "Url",
+});
+
+read_struct!(ErrorResponse {
+    code: opt "Code",
+    id: opt "Id",
+    message: opt "Message",
+    errors: or_default "Errors",
+});
 
 fn non_empty(s: String) -> Option<String> {
     if s.is_empty() {
@@ -136,7 +152,7 @@ impl ErrorResponse {
         let text = core::str::from_utf8(body).map_err(|e| ResponseError::NotUtf8 {
             offset: e.valid_up_to(),
         })?;
-        json::from_str(text).map_err(|e| match e {
+        json::read(text).map_err(|e| match e {
             json::ReadError::Invalid {
                 line,
                 column,
@@ -146,11 +162,13 @@ impl ErrorResponse {
                 column,
                 detail,
             },
-            json::ReadError::Duplicate { .. } => ResponseError::MalformedJson {
-                line: 0,
-                column: 0,
-                detail: e.to_string(),
-            },
+            json::ReadError::Duplicate { .. } | json::ReadError::Shape { .. } => {
+                ResponseError::MalformedJson {
+                    line: 0,
+                    column: 0,
+                    detail: e.to_string(),
+                }
+            }
         })
     }
 }

@@ -41,9 +41,10 @@ pub enum ResponseError {
         /// Bytes of valid UTF-8 before the first bad byte.
         offset: usize,
     },
-    /// The body is not JSON.
+    /// The body is not JSON; or (line 0, an error body only) JSON with a
+    /// member name twice or a member of the wrong type, which `detail` names.
     MalformedJson {
-        /// 1-based line.
+        /// 1-based line (0: see above).
         line: usize,
         /// 1-based column.
         column: usize,
@@ -136,6 +137,11 @@ impl fmt::Display for ResponseError {
                     "response body is not UTF-8 (invalid byte at offset {offset})"
                 )
             }
+            // Line 0: JSON, but a member name twice or a member of the
+            // wrong shape (the detail says where).
+            ResponseError::MalformedJson {
+                line: 0, detail, ..
+            } => write!(f, "response body is not valid: {detail}"),
             ResponseError::MalformedJson {
                 line,
                 column,
