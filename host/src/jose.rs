@@ -11,9 +11,9 @@ choice! {
     /// Which crypto implementation to use.
     pub enum CryptoBackend => Backend {
         /// `aws-lc-rs` (the default): constant-time, fast.
-        Native,
+        Native = "native",
         /// Pure Rust (RustCrypto); deterministic ES256 signatures (RFC 6979).
-        Portable,
+        Portable = "portable",
     }
 }
 

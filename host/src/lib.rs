@@ -20,14 +20,17 @@ macro_rules! record {
     };
 }
 
-/// An enum of the host API whose values cross as snake_case strings: a
-/// UniFFI enum, and with `wasm` a TypeScript string union (tsify).
-/// `pub enum Name => CoreEnum { ... }` also maps it to the core's enum of
-/// the same variant names (`From`), and as a setting (see [`settings!`]); a
-/// core variant the host does not know reads as absent.
+/// An enum of the host API whose values cross as strings: each variant is
+/// written with its wire name (`Full = "full"`). A UniFFI enum, and with
+/// `wasm` a TypeScript string union (tsify). Its serde form is the string,
+/// read by one non-generic lookup rather than serde's derived visitors
+/// (compiled per enum and per reader: most of their size in the wasm
+/// package). `pub enum Name => CoreEnum { ... }` also maps it to the core's
+/// enum of the same variant names (`From`), and as a setting (see
+/// [`settings!`]); a core variant the host does not know reads as absent.
 macro_rules! choice {
-    ($(#[$attr:meta])* pub enum $name:ident => $core:ident { $($(#[$va:meta])* $v:ident,)* }) => {
-        choice! { $(#[$attr])* pub enum $name { $($(#[$va])* $v,)* } }
+    ($(#[$attr:meta])* pub enum $name:ident => $core:ident { $($(#[$va:meta])* $v:ident = $wire:literal,)* }) => {
+        choice! { $(#[$attr])* pub enum $name { $($(#[$va])* $v = $wire,)* } }
         impl From<$name> for $core {
             fn from(v: $name) -> $core {
                 match v { $($name::$v => $core::$v,)* }
@@ -42,14 +45,42 @@ macro_rules! choice {
             }
         }
     };
-    ($(#[$attr:meta])* pub enum $name:ident $body:tt) => {
-        #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-        #[serde(rename_all = "snake_case")]
+    ($(#[$attr:meta])* pub enum $name:ident { $($(#[$va:meta])* $v:ident = $wire:literal,)* }) => {
+        #[derive(Copy, Clone, Debug, PartialEq, Eq)]
         #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
         #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
         $(#[$attr])*
-        pub enum $name $body
+        pub enum $name {
+            $($(#[$va])* #[cfg_attr(feature = "wasm", serde(rename = $wire))] $v,)*
+        }
+        impl $name {
+            /// The wire names, in variant order.
+            const WIRE: &'static [&'static str] = &[$($wire,)*];
+            /// The value as it crosses: its wire name.
+            pub(crate) fn wire_name(self) -> &'static str {
+                match self { $($name::$v => $wire,)* }
+            }
+        }
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.wire_name())
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                const ALL: &[$name] = &[$($name::$v,)*];
+                let text = String::deserialize(d)?;
+                crate::choice_index(&text, Self::WIRE)
+                    .and_then(|i| ALL.get(i).copied())
+                    .ok_or_else(|| serde::de::Error::unknown_variant(&text, Self::WIRE))
+            }
+        }
     };
+}
+
+/// Where `text` is among a [`choice!`]'s wire names.
+pub(crate) fn choice_index(text: &str, names: &[&str]) -> Option<usize> {
+    names.iter().position(|n| *n == text)
 }
 
 /// A [`record!`] of settings. The fields before and after the `settings`

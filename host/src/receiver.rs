@@ -28,11 +28,11 @@ choice! {
     /// How a backoff delay is randomised.
     pub enum BackoffJitter => Jitter {
         /// The delay as computed.
-        None,
+        None = "none",
         /// Anywhere between zero and the delay.
-        Full,
+        Full = "full",
         /// Half the delay plus up to half again.
-        Equal,
+        Equal = "equal",
     }
 }
 
@@ -40,9 +40,9 @@ choice! {
     /// Which `setErrs` code vocabulary the receiver speaks.
     pub enum SetErrVocabulary => Vocabulary {
         /// Open Banking UK (`jwtParse`, `jwtIss`, ...).
-        Obie,
+        Obie = "obie",
         /// RFC 8935 (`invalid_request`, `invalid_key`, ...).
-        Rfc8935,
+        Rfc8935 = "rfc8935",
     }
 }
 
@@ -142,9 +142,9 @@ choice! {
     /// Why a request is sent.
     pub enum ReceiverRequestKind => RequestKind {
         /// A poll: fetch SETs, report acks and errors.
-        Poll,
+        Poll = "poll",
         /// Only report acks and errors (`maxEvents: 0`, `returnImmediately: true`).
-        AckOnly,
+        AckOnly = "ack_only",
     }
 }
 
@@ -209,13 +209,13 @@ choice! {
     /// What a redelivered SET duplicates.
     pub enum ReceiverDuplicateOf => DuplicateOf {
         /// A SET already acknowledged: the ack is queued again.
-        Acked,
+        Acked = "acked",
         /// A SET already rejected: its `setErrs` entry is queued again.
-        Rejected,
+        Rejected = "rejected",
         /// A SET the application still processes: nothing is queued.
-        InProcessing,
+        InProcessing = "in_processing",
         /// A SET held for a key refresh: judged once, after `refreshKeys`.
-        Held,
+        Held = "held",
     }
 }
 

@@ -34,9 +34,9 @@ choice! {
     /// Which text the transmitter follows where OBIE and RFC 8936 differ.
     pub enum TransmitterProfile => Profile {
         /// Open Banking UK Aggregated Polling.
-        Obie,
+        Obie = "obie",
         /// RFC 8936 (as OpenID SSF uses it).
-        Rfc8936,
+        Rfc8936 = "rfc8936",
     }
 }
 
@@ -44,9 +44,9 @@ choice! {
     /// What a `setErrs` entry does to the SET it names.
     pub enum SetErrPolicy => CoreSetErrPolicy {
         /// Dead-letter it, never deliver it again.
-        DeadLetter,
+        DeadLetter = "dead_letter",
         /// Record the error and deliver it again (attempts still count).
-        Redeliver,
+        Redeliver = "redeliver",
     }
 }
 
@@ -54,9 +54,9 @@ choice! {
     /// When a delivered SET is finished with.
     pub enum DeliveryMode => CoreDeliveryMode {
         /// Until acknowledged, reported, out of attempts or expired.
-        AtLeastOnce,
+        AtLeastOnce = "at_least_once",
         /// Removed as soon as delivered (`ack`/`setErrs` accepted and ignored).
-        DeliverOnce,
+        DeliverOnce = "deliver_once",
     }
 }
 

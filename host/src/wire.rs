@@ -260,14 +260,11 @@ choice! {
     /// The OBIE API version an events path serves (`setpoll_core::wire::ObieVersion`).
     pub enum ObieVersion => CoreObieVersion {
         /// Aggregated Polling v3.1.2 (answers `201`).
-        #[serde(rename = "v3.1.2")]
-        V3_1_2,
+        V3_1_2 = "v3.1.2",
         /// Event Notification API v3.1.11.
-        #[serde(rename = "v3.1.11")]
-        V3_1_11,
+        V3_1_11 = "v3.1.11",
         /// Event Notification API v4.0 (four-character error codes).
-        #[serde(rename = "v4.0")]
-        V4_0,
+        V4_0 = "v4.0",
     }
 }
 
