@@ -18,7 +18,7 @@ use setpoll_core::transmitter::{
 
 use crate::time::{num, timestamp, to_host};
 use crate::transmitter::{
-    from_json, json, EnqueueResult, PollAnswer, PollWait, SweepResult, TransmitterConfig,
+    json, records, EnqueueResult, PollAnswer, PollWait, SweepResult, TransmitterConfig,
 };
 use crate::wire::parse_core;
 use crate::SetpollError;
@@ -169,7 +169,7 @@ impl StorageTransmitter {
     ) -> Result<EnqueueResult, SetpollError> {
         let existing: Option<SetRecord> = existing_record_json
             .as_deref()
-            .map(|t| from_json("record", t))
+            .map(|t| records("record", t, SetRecord::from_json))
             .transpose()?;
         let newest_seq = newest_seq
             .map(|s| num::u64_of("newest_seq", s))
@@ -251,9 +251,16 @@ impl StorageTransmitter {
         named_records_json: String,
         deliverable_records_json: String,
     ) -> Result<PollAnswer, SetpollError> {
-        let named: Vec<SetRecord> = from_json("named records", &named_records_json)?;
-        let deliverable: Vec<SetRecord> =
-            from_json("deliverable records", &deliverable_records_json)?;
+        let named = records(
+            "named records",
+            &named_records_json,
+            SetRecord::list_from_json,
+        )?;
+        let deliverable = records(
+            "deliverable records",
+            &deliverable_records_json,
+            SetRecord::list_from_json,
+        )?;
         PollAnswer::new(self.core.decide_poll(&plan.0, named, deliverable))
     }
 
@@ -284,7 +291,7 @@ impl StorageTransmitter {
         records_json: String,
         loaded_full: bool,
     ) -> Result<SweepResult, SetpollError> {
-        let records: Vec<SetRecord> = from_json("records", &records_json)?;
+        let records = records("records", &records_json, SetRecord::list_from_json)?;
         let outcome = self.core.decide_sweep(&plan.0, &records, loaded_full);
         Ok(SweepResult {
             changes_json: json(serde_json::to_string(&outcome.changes))?,

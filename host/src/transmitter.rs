@@ -20,14 +20,14 @@ pub(crate) fn json(text: serde_json::Result<String>) -> Result<String, SetpollEr
     text.map_err(|e| SetpollError::argument("serialize", e.to_string()))
 }
 
-/// Host-supplied JSON text (records, plans) read into `T`; `what` names it
-/// in the `Argument(bad_json)` error.
-pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+/// Host-supplied JSON text of records read by the core's record reader;
+/// `what` names it in the `Argument(bad_json)` error.
+pub(crate) fn records<T>(
     what: &str,
     text: &str,
+    read: fn(&str) -> Result<T, setpoll_core::JsonError>,
 ) -> Result<T, SetpollError> {
-    serde_json::from_str(text)
-        .map_err(|e| SetpollError::argument("bad_json", format!("{what}: {e}")))
+    read(text).map_err(|e| SetpollError::argument("bad_json", format!("{what}: {e}")))
 }
 
 choice! {
@@ -282,7 +282,7 @@ impl MemoryTransmitter {
         let config = config.to_core()?;
         let request_options = config.request_options();
         let rules = CoreTransmitter::new(config)?;
-        let records: Vec<SetRecord> = from_json("records", &records_json)?;
+        let records = records("records", &records_json, SetRecord::list_from_json)?;
         Ok(Arc::new(MemoryTransmitter {
             queue: Mutex::new(MemoryQueue::from_records(rules, records)?),
             request_options,

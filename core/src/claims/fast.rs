@@ -26,9 +26,7 @@ use crate::json::{decline, once, Checked, Name};
 pub(crate) fn parse(bytes: &[u8]) -> Option<SetClaims> {
     // One UTF-8 check of the whole payload is cheaper than one per string.
     let text = core::str::from_utf8(bytes).ok()?;
-    let mut de = serde_json::Deserializer::from_str(text);
-    let parsed = de.deserialize_map(ClaimsVisitor).ok()?;
-    de.end().ok()?;
+    let parsed = crate::json::read_with(text, ClaimsVisitor)?;
     parsed.validate().ok()?;
     Some(parsed)
 }

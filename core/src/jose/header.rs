@@ -262,11 +262,9 @@ struct Members {
 /// (not JSON, not an object, a duplicate, then a wrong type in document
 /// order). Both give the same members for a well-formed header.
 fn read_members(bytes: &[u8]) -> Result<Members, JwsError> {
-    let typed = core::str::from_utf8(bytes).ok().and_then(|text| {
-        let mut de = serde_json::Deserializer::from_str(text);
-        let members = serde::Deserializer::deserialize_map(&mut de, MembersVisitor).ok()?;
-        de.end().ok().map(|()| members)
-    });
+    let typed = core::str::from_utf8(bytes)
+        .ok()
+        .and_then(|text| crate::json::read_with(text, MembersVisitor));
     match typed {
         Some(members) => Ok(members),
         None => read_members_carefully(bytes),

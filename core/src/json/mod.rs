@@ -24,6 +24,8 @@
 //! one serde pass with [`Name`] and [`Checked`] and [`decline`] anything the
 //! careful reader might refuse; the careful reader then names the problem.
 
+mod text;
+pub(crate) use text::read_with;
 pub(crate) mod typed;
 
 use core::fmt;
@@ -192,10 +194,10 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Json, SyntaxError> {
     if text.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\r')) {
         return Err(SyntaxError::Empty);
     }
-    serde_json::from_str::<Json>(text).map_err(|e| SyntaxError::Malformed {
-        line: e.line(),
-        column: e.column(),
-        detail: strip_position(&e.to_string()),
+    text::parse(text).map_err(|e| SyntaxError::Malformed {
+        line: e.line,
+        column: e.column,
+        detail: e.code.message().to_owned(),
     })
 }
 
@@ -549,7 +551,11 @@ impl fmt::Display for ReadError {
 /// JSON text as a tree, refusing a member name that appears twice at any
 /// depth.
 pub(crate) fn read_tree(text: &str) -> Result<Json, ReadError> {
-    let tree = serde_json::from_str::<Json>(text).map_err(ReadError::from)?;
+    let tree = text::parse(text).map_err(|e| ReadError::Invalid {
+        line: e.line,
+        column: e.column,
+        detail: e.code.message().to_owned(),
+    })?;
     match find_duplicate(&tree) {
         Some(path) => Err(ReadError::Duplicate { path }),
         None => Ok(tree),

@@ -114,6 +114,25 @@ pub struct SetRecord {
 }
 
 impl SetRecord {
+    /// Read a record from its JSON form (`serde_json::to_string` of it):
+    /// the form a host stores or passes around.
+    ///
+    /// # Errors
+    /// When the text is not JSON, a member name appears twice, or a member
+    /// is missing or of the wrong type (the message names its path).
+    pub fn from_json(text: &str) -> Result<Self, crate::JsonError> {
+        crate::json::read(text)
+    }
+
+    /// Read a JSON array of records ([`from_json`](Self::from_json) each).
+    ///
+    /// # Errors
+    /// As [`from_json`](Self::from_json); the path starts at the element
+    /// (`[2].state`).
+    pub fn list_from_json(text: &str) -> Result<Vec<Self>, crate::JsonError> {
+        crate::json::read(text)
+    }
+
     /// The mutable part of the record, as an [`Change::Update`] carries it.
     #[must_use]
     pub fn update(&self) -> SetUpdate {
@@ -312,8 +331,8 @@ impl FromJson for Change {
     fn from_json(j: &Json) -> Result<Self, ShapeError> {
         let f = Fields::of(j, "internally tagged enum Change")?;
         Ok(match f.tag("op", &["insert", "update", "delete"])? {
-            0 => Change::Insert(SetRecord::from_json(j)?),
-            1 => Change::Update(SetUpdate::from_json(j)?),
+            0 => Change::Insert(<SetRecord as FromJson>::from_json(j)?),
+            1 => Change::Update(<SetUpdate as FromJson>::from_json(j)?),
             _ => Change::Delete {
                 client: f.req("client")?,
                 jti: f.req("jti")?,
