@@ -592,34 +592,8 @@ impl<'de> de::Deserializer<'de> for &mut Parser<'de> {
                     Cow::Owned(s) => visitor.visit_string(s),
                 }
             }
-            b'[' => {
-                self.depth -= 1;
-                if self.depth == 0 {
-                    return Err(Declined);
-                }
-                self.i += 1;
-                let value = visitor.visit_seq(Items {
-                    p: &mut *self,
-                    first: true,
-                })?;
-                self.depth += 1;
-                self.close(b']')?;
-                Ok(value)
-            }
-            b'{' => {
-                self.depth -= 1;
-                if self.depth == 0 {
-                    return Err(Declined);
-                }
-                self.i += 1;
-                let value = visitor.visit_map(Items {
-                    p: &mut *self,
-                    first: true,
-                })?;
-                self.depth += 1;
-                self.close(b'}')?;
-                Ok(value)
-            }
+            b'[' => self.items(b']', |items| visitor.visit_seq(items)),
+            b'{' => self.items(b'}', |items| visitor.visit_map(items)),
             _ => Err(Declined),
         }
     }
@@ -631,15 +605,29 @@ impl<'de> de::Deserializer<'de> for &mut Parser<'de> {
     }
 }
 
-impl Parser<'_> {
-    /// The closing bracket after a visitor took every item.
-    fn close(&mut self, bracket: u8) -> Result<(), Declined> {
-        if self.skip_ws() == Some(bracket) {
-            self.i += 1;
-            Ok(())
-        } else {
-            Err(Declined)
+impl<'de> Parser<'de> {
+    /// An array or object one level deeper (within the depth limit), its
+    /// items handed to `visit`, then its closing bracket.
+    fn items<T>(
+        &mut self,
+        close: u8,
+        visit: impl FnOnce(Items<'_, 'de>) -> Result<T, Declined>,
+    ) -> Result<T, Declined> {
+        self.depth -= 1;
+        if self.depth == 0 {
+            return Err(Declined);
         }
+        self.i += 1;
+        let value = visit(Items {
+            p: &mut *self,
+            first: true,
+        })?;
+        self.depth += 1;
+        if self.skip_ws() != Some(close) {
+            return Err(Declined);
+        }
+        self.i += 1;
+        Ok(value)
     }
 }
 
