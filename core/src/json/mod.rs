@@ -1,13 +1,16 @@
 //! The crate's one JSON reader: strict, duplicate-refusing, path-tracking.
 //! Everything that reads JSON (the wire model, JOSE headers and JWKs, SET
-//! claims, error bodies, the receiver's saved state) reads it here; nothing
-//! else in the crate calls `serde_json::from_*` on untrusted text.
+//! claims, error bodies, the receiver's saved state, transmitter records)
+//! reads it here, with the crate's own text reader ([`text`]: serde_json's
+//! language, errors and positions, without its generic deserializer);
+//! nothing else in the crate reads JSON text. serde_json remains the
+//! writer, and its `Value` the public form of free-form members.
 //!
 //! serde_json's `Value` silently keeps the last of two members with the same
 //! name. Duplicate names make a document ambiguous (two parsers may read two
 //! different requests), so this module parses into a tree that keeps every
 //! member in document order and lets the caller find duplicates with their
-//! path. Nesting depth is bounded by serde_json's recursion limit (128), so
+//! path. Nesting depth is bounded at 128 (serde_json's recursion limit), so
 //! the recursive helpers here cannot exhaust the stack.
 //!
 //! Three ways in, one set of rules:
@@ -21,8 +24,9 @@
 //!   readers of [`typed`], duplicates refused as everywhere else.
 //!
 //! Fast paths (the SET claims and JOSE header readers) read typed values in
-//! one serde pass with [`Name`] and [`Checked`] and [`decline`] anything the
-//! careful reader might refuse; the careful reader then names the problem.
+//! one pass with [`read_with`] (a serde `Deserializer` over the same text
+//! reader), [`Name`] and [`Checked`], and [`decline`] anything the careful
+//! reader might refuse; the careful reader then names the problem.
 
 mod text;
 pub(crate) use text::read_with;
