@@ -240,14 +240,11 @@ impl Jwk {
     }
 
     fn from_value(value: Value) -> Result<Self, JwkError> {
-        // Objects inside a set were parsed by serde_json (last duplicate
-        // wins there); re-check them strictly from their text.
+        // A key inside a set: the set was read by the strict reader, which
+        // refuses a member name twice at any depth, so the members are as
+        // written, in order.
         match value {
-            Value::Object(_) => {
-                let text = value.to_string();
-                let members = json::parse_object(text.as_bytes()).map_err(object_error)?;
-                Self::from_members(members)
-            }
+            Value::Object(members) => Self::from_members(members.into_iter().collect()),
             _ => Err(JwkError::NotObject),
         }
     }
@@ -374,7 +371,7 @@ impl Jwk {
     /// when this is a private key).
     #[must_use]
     pub fn to_json(&self) -> String {
-        Value::Object(self.to_map()).to_string()
+        json::to_text(&Value::Object(self.to_map()))
     }
 
     pub(crate) fn to_map(&self) -> Map<String, Value> {
@@ -683,7 +680,7 @@ impl JwkSet {
             .collect();
         let mut m = Map::new();
         m.insert("keys".into(), Value::Array(keys));
-        Value::Object(m).to_string()
+        json::to_text(&Value::Object(m))
     }
 
     /// The same set with private material removed (what to publish).

@@ -575,6 +575,13 @@ pub(crate) fn read<T: typed::FromJson>(text: &str) -> Result<T, ReadError> {
     })
 }
 
+/// A value as compact JSON text (`Value`'s `Display` would also bring in
+/// the pretty printer, for `{:#}`).
+pub(crate) fn to_text(value: &Value) -> String {
+    // A `Value` has string keys and finite numbers: writing cannot fail.
+    serde_json::to_string(value).unwrap_or_default()
+}
+
 /// Append a JSON string literal: serde_json's escaping, deterministic.
 /// The one string writer of the crate.
 pub(crate) fn push_str_lit(out: &mut String, s: &str) {
