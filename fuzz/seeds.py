@@ -60,6 +60,8 @@ def main():
         "jwk": strings("jwk", "jwkJson") + strings("sign", "privateJwkJson"),
         "jwks": strings("jwks", "jwksJson") + strings("verify", "jwksJson"),
     }
+    # The JSON reader: every document above that is JSON text.
+    seeds["json"] = claims + seeds["request"] + seeds["response"] + seeds["jwks"]
     total = 0
     for target, inputs in seeds.items():
         folder = out / target

@@ -62,12 +62,9 @@ impl ShapeError {
     /// serde's message for an enum tag that is not one of `expected`.
     pub(crate) fn unknown_variant(found: &str, expected: &[&str]) -> Self {
         let list: Vec<String> = expected.iter().map(|v| format!("`{v}`")).collect();
-        let mut shown: String = found.chars().take(64).collect();
-        if shown.len() < found.len() {
-            shown.push('…');
-        }
         ShapeError::new(format!(
-            "unknown variant `{shown}`, expected one of {}",
+            "unknown variant `{}`, expected one of {}",
+            shown(found),
             list.join(", ")
         ))
     }
@@ -117,6 +114,16 @@ impl fmt::Display for ShapeError {
     }
 }
 
+/// A string as a message quotes it: at most 64 characters, then `…` (a
+/// saved state is the host's, but its strings need not be short).
+fn shown(s: &str) -> String {
+    let mut out: String = s.chars().take(64).collect();
+    if out.len() < s.len() {
+        out.push('…');
+    }
+    out
+}
+
 /// serde's `Unexpected` wording for a JSON value.
 fn unexpected(j: &Json) -> String {
     match j {
@@ -127,10 +134,7 @@ fn unexpected(j: &Json) -> String {
             (None, Some(i)) => format!("integer `{i}`"),
             _ => format!("floating point `{n}`"),
         },
-        Json::String(s) => {
-            let shown: String = s.chars().take(64).collect();
-            format!("string {shown:?}")
-        }
+        Json::String(s) => format!("string {:?}", shown(s)),
         Json::Array(_) => "sequence".into(),
         Json::Object(_) => "map".into(),
     }
