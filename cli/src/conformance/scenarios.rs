@@ -27,7 +27,7 @@ const MIN_BACKOFF: Duration = Duration::from_millis(200);
 /// JWKS, and a sound poller then rate-limits its next fetch (setpoll's
 /// `key_refresh_interval` and `jose`'s remote key set both wait 30 s): the
 /// rotated key's SET is held, not lost, until that fetch.
-pub const KEY_REFRESH_ALLOWANCE: Duration = Duration::from_secs(30);
+const KEY_REFRESH_ALLOWANCE: Duration = Duration::from_secs(30);
 
 /// A scenario's name and what it does, for `--list`.
 pub const SCENARIOS: [(&str, &str); 12] = [

@@ -159,7 +159,8 @@ impl core::fmt::Display for JournalError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             JournalError::NotJson(e) => write!(f, "not a journal: {e}"),
-            JournalError::Change(i, e) => write!(f, "change {i}: {e}"),
+            // The message's path starts at the element: `[3].ackQueued`.
+            JournalError::Change(_, e) => write!(f, "{e}"),
         }
     }
 }
