@@ -150,6 +150,14 @@ def test_restart_hands_unsettled_sets_over_again(es_key: setpoll.SigningKey) -> 
     with pytest.raises(setpoll.ReceiverError) as e:
         setpoll.Receiver.restore("{}", issuer=ISS, client_id=AUD, jwks_json=jwks_of(es_key))
     assert e.value.code == "state_json"
+    # The core's record readers name a bad member by its path.
+    with pytest.raises(setpoll.ReceiverError) as e:
+        setpoll.apply_receiver_changes(saved, '[{"ackQueued":{"jti":"a"}},{"dropped":{}}]')
+    assert e.value.code == "state_json"
+    assert "missing field `jti` at [1].dropped" in str(e.value)
+    with pytest.raises(setpoll.ArgumentError) as bad:
+        setpoll.apply_receiver_changes(saved, '[{"ackQueued":{"jti":"a","jti":"b"}}]')
+    assert bad.value.code == "bad_json" and "duplicate member name at [0].ackQueued.jti" in str(bad.value)
 
 
 def test_configuration_errors_are_typed(es_key: setpoll.SigningKey) -> None:

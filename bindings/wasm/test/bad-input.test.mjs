@@ -214,3 +214,23 @@ test("the claims builder refuses a member name given twice, as the core reads ev
   assert.match(claims.toJson(), /"x":\{"k":\{"a":1\}\}/);
 });
 
+
+test("saved state and journals are read by the core's record readers: a bad member is named by its path", () => {
+  const saved = new sp.Receiver({ issuer: "https://i/", clientId: "tpp", jwksJson: '{"keys":[]}' }).state();
+  const journal = '[{"ackQueued":{"jti":"a"}},{"dropped":{}}]';
+  assert.throws(
+    () => sp.applyReceiverChanges(saved, journal),
+    (e) => e instanceof sp.ReceiverError && e.code === "state_json" && /missing field `jti` at \[1\]\.dropped/.test(e.message),
+  );
+  // Not an array, and a name given twice: the journal as a whole is refused.
+  for (const bad of ['{"ackQueued":{"jti":"a"}}', '[{"ackQueued":{"jti":"a","jti":"b"}}]']) {
+    assert.throws(() => sp.applyReceiverChanges(saved, bad), (e) => e instanceof sp.ArgumentError && e.code === "bad_json");
+  }
+  const state = JSON.parse(saved);
+  state.unsettled = [{ iss: "https://i/", jti: "a", token: "t", deliveredAt: "soon" }];
+  assert.throws(
+    () => sp.applyReceiverChanges(JSON.stringify(state), "[]"),
+    (e) => e.code === "state_json" && /invalid type: string "soon", expected u64 at unsettled\[0\]\.deliveredAt/.test(e.message),
+  );
+  assert.equal(sp.applyReceiverChanges(saved, '[{"ackQueued":{"jti":"a"}}]').includes('"pendingAcks":["a"]'), true);
+});
