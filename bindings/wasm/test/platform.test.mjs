@@ -301,3 +301,35 @@ test("platform failures are setpoll errors with a code, and rejections are handl
   web.finishSet(p, true, 1000);
   assert.throws(() => web.finishSet(p, true, 1000), (err) => err instanceof web.ArgumentError && err.code === "already_finished");
 });
+
+test("node/: handleResponse with a string body gives what the byte form gives (it crosses as UTF-8 bytes)", () => {
+  const key = node.SigningKey.generateEs256(new Uint8Array(32).fill(7), "k");
+  const jwksJson = node.jwksFromKeys([key]);
+  const claims = (jti) =>
+    new node.ClaimsBuilder("https://i/", jti, "tpp", 1).customEvent("https://e/x", '{"note":"crème brûlée ✓ 🚀"}').build();
+  const sets = { "a-é": node.signSet(claims("a-é"), key, 1000, "rfc8417"), b: node.signSet(claims("b"), key, 1000, "rfc8417") };
+  const bodies = [
+    JSON.stringify({ sets, moreAvailable: false }),
+    JSON.stringify({ sets: { c: "not a token" }, moreAvailable: true }),
+    '{"sets":{"\uD800":"x"}}', // a lone surrogate: U+FFFD in both forms
+    "not json ✓",
+  ];
+  const run = (handle) => {
+    const rx = new node.Receiver({ issuer: "https://i/", clientId: "tpp", jwksJson, backoffJitter: "none" });
+    const out = [];
+    for (const body of bodies) {
+      const req = rx.nextRequest(1_000_000 + out.length);
+      out.push(req && handle(rx, req.id, body));
+      rx.takeChanges();
+    }
+    return { out, state: JSON.parse(rx.state()) };
+  };
+  const viaString = run((rx, id, body) => rx.handleResponse(id, 200, body, 1000));
+  const viaBytes = run((rx, id, body) => rx.handleResponseBytes(id, 200, new TextEncoder().encode(body), 1000));
+  assert.deepEqual(viaString, viaBytes);
+  assert.equal(viaString.out[0].deliveries.length, 2);
+  // Not a string: the string form's TypeError, as before.
+  const rx = new node.Receiver({ issuer: "https://i/", clientId: "tpp", jwksJson });
+  const req = rx.nextRequest(0);
+  assert.throws(() => rx.handleResponse(req.id, 200, 42, 0), TypeError);
+});
