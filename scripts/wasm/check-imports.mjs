@@ -30,8 +30,8 @@ const GZIP_TARGET = 150 * 1024;
 // browser, each file gzipped. Guards: 224 KiB (web, 221.0 KiB when LZMA
 // replaced base64, from 368.5 KiB; 220.7 with the core's parse_json in the
 // claims builder) and 292 KiB (web-portable, 290.0 KiB, then 289.8); then
-// 200 KiB (web, 194.7 KiB: JavaScript without comments, the core's own
-// JSON reader) and 268 KiB (web-portable, 263.4 KiB).
+// 200 KiB (web, 194.8 KiB: JavaScript without comments, the core's own
+// JSON reader) and 268 KiB (web-portable, 263.5 KiB).
 const ENTRY_LIMIT = { web: 200 * 1024, "web-portable": 268 * 1024 };
 
 /** inline.js in `dir` and the relative modules it imports, transitively. */

@@ -672,26 +672,6 @@ impl<'de> de::SeqAccess<'de> for Items<'_, 'de> {
     }
 }
 
-/// A member name, already read.
-struct Key<'de>(Cow<'de, str>);
-
-impl<'de> de::Deserializer<'de> for Key<'de> {
-    type Error = Declined;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Declined> {
-        match self.0 {
-            Cow::Borrowed(s) => visitor.visit_borrowed_str(s),
-            Cow::Owned(s) => visitor.visit_string(s),
-        }
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
-    }
-}
-
 impl<'de> de::MapAccess<'de> for Items<'_, 'de> {
     type Error = Declined;
 
@@ -705,9 +685,8 @@ impl<'de> de::MapAccess<'de> for Items<'_, 'de> {
         if self.p.peek() != Some(b'"') {
             return Err(Declined);
         }
-        self.p.i += 1;
-        let name = self.p.string_cow()?;
-        seed.deserialize(Key(name)).map(Some)
+        // A name is a string: `deserialize_any` reads it (borrowed when unescaped).
+        seed.deserialize(&mut *self.p).map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Declined> {
