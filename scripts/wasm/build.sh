@@ -9,13 +9,18 @@
 # Also needs node and python3 (its standard lzma module: scripts/wasm/inline.mjs
 # compresses the inlined .wasm with it), both present wherever the tests run.
 #
-# Two builds of the crate: `portable` (the default features: the pure-Rust
-# P-256/RSA code as well as the platform's crypto) and `platform` (without it,
-# `--no-default-features`: every signature on WebCrypto, much smaller).
+# Three builds of the crate: `portable` (the default features: the pure-Rust
+# P-256/RSA code as well as the platform's crypto, and the whole API),
+# `platform` (without that code, `--no-default-features --features
+# transmitter`: every signature on WebCrypto, much smaller) and `receiver`
+# (`--no-default-features`: `platform` without the ASPSP side, i.e. the
+# transmitter and SET signing; the default browser entry).
 # Output (see bindings/wasm/README.md for why this layout):
 #   pkg/node/  portable, `wasm-bindgen --target nodejs`: CommonJS, synchronous, `main`
-#   pkg/web/   platform, `wasm-bindgen --target web`: ES module for browsers and
-#              bundlers; web/inline.js (the default) inlines the .wasm, no init()
+#   pkg/web-receiver/  receiver, `wasm-bindgen --target web`: ES module for
+#              browsers and bundlers; web-receiver/inline.js (the default
+#              browser entry) inlines the .wasm, no init()
+#   pkg/web/   platform, the same layout (`setpoll/full`: the whole API)
 #   pkg/web-portable/  portable, the same layout as web/ (the fallback entry)
 #   pkg/package.json (metadata from Cargo.toml), pkg/README.md, pkg/LICENSE
 # Then checks the .wasm imports nothing but wasm-bindgen's own glue.
@@ -135,7 +140,8 @@ build_wasm() {
     cp "$TARGET_DIR/wasm32-unknown-unknown/release/setpoll_wasm.wasm" "$OUT_DIR/$name.wasm"
 }
 build_wasm portable
-build_wasm platform --no-default-features
+build_wasm platform --no-default-features --features transmitter
+build_wasm receiver --no-default-features
 
 # The core must never pull the native crypto backend into the wasm build.
 if PATH=/usr/bin:$PATH /usr/bin/cargo tree -q -p setpoll-wasm --target wasm32-unknown-unknown \
@@ -144,34 +150,43 @@ if PATH=/usr/bin:$PATH /usr/bin/cargo tree -q -p setpoll-wasm --target wasm32-un
 fi
 
 # --- wasm-bindgen -----------------------------------------------------------
-log "wasm-bindgen $WB_VERSION -> $CRATE/pkg/{node,web,web-portable}"
+log "wasm-bindgen $WB_VERSION -> $CRATE/pkg/{node,web-receiver,web,web-portable}"
 rm -rf "$PKG"
 mkdir -p "$PKG"
 # The name section (function names, ~45% of the file) only helps debuggers.
 BINDGEN_FLAGS=(--out-name setpoll --remove-name-section --remove-producers-section)
 "$WASM_BINDGEN" --target nodejs --out-dir "$PKG/node" "${BINDGEN_FLAGS[@]}" "$OUT_DIR/portable.wasm"
+"$WASM_BINDGEN" --target web --out-dir "$PKG/web-receiver" "${BINDGEN_FLAGS[@]}" "$OUT_DIR/receiver.wasm"
 "$WASM_BINDGEN" --target web --out-dir "$PKG/web" "${BINDGEN_FLAGS[@]}" "$OUT_DIR/platform.wasm"
 "$WASM_BINDGEN" --target web --out-dir "$PKG/web-portable" "${BINDGEN_FLAGS[@]}" "$OUT_DIR/portable.wasm"
 # node/ is CommonJS, web/ is ESM: say so per folder, so both load in Node too.
 printf '{ "type": "commonjs" }\n' >"$PKG/node/package.json"
 # The entries (index.js) wrap wasm-bindgen's module and install the
-# platform's crypto: node:crypto (node/, synchronous) or WebCrypto (web/).
-# tsc compiles js/<kind>.ts as index.ts, with crypto-<kind>.ts and the shared
-# modules, in a staging folder beside wasm-bindgen's setpoll.d.ts (which the
-# sources import as ./setpoll.js), writing the .js and .d.ts into the package
-# (tsc's messages name the staged copies: same names, js/<kind>.ts as index.ts).
-# web-portable/ gets web/'s output: the same code over the portable build.
+# platform's crypto: node:crypto (node/, synchronous) or WebCrypto (the
+# web builds). tsc compiles js/<kind>.ts as index.ts, with the crypto adapter
+# and the shared modules, in a staging folder beside wasm-bindgen's
+# setpoll.d.ts (which the sources import as ./setpoll.js), writing the .js
+# and .d.ts into the package (tsc's messages name the staged copies: same
+# names, js/<kind>.ts as index.ts). web.ts builds on web-receiver.ts, so
+# web/ gets both. web-portable/ gets web/'s output: the same code over the
+# portable build.
 STAGE=$TARGET_DIR/ts
-for kind in node web; do
+for kind in node web-receiver web; do
     rm -rf "$STAGE/$kind"
     mkdir -p "$STAGE/$kind"
     cp "$JS/$kind.ts" "$STAGE/$kind/index.ts"
-    cp "$JS/crypto-$kind.ts" "$JS/crypto.ts" "$JS/async.ts" "$PKG/$kind/setpoll.d.ts" "$STAGE/$kind/"
+    crypto=crypto-web
+    [ "$kind" = node ] && crypto=crypto-node
+    cp "$JS/$crypto.ts" "$JS/crypto.ts" "$JS/async.ts" "$PKG/$kind/setpoll.d.ts" "$STAGE/$kind/"
     extra=""
-    if [ "$kind" = web ]; then
+    if [ "$kind" != node ]; then
         # The LZMA decoder of the ready-on-import entry (inline.mjs, below).
         cp "$JS/unlzma.ts" "$STAGE/$kind/"
         extra=', "unlzma.ts"'
+    fi
+    if [ "$kind" = web ]; then
+        cp "$JS/web-receiver.ts" "$STAGE/$kind/"
+        extra="$extra, \"web-receiver.ts\""
     fi
     if [ "$kind" = node ]; then
         options='"module": "commonjs", "moduleResolution": "node10", "lib": ["ES2022", "ESNext.Disposable"], "types": ["node"]'
@@ -182,20 +197,20 @@ for kind in node web; do
 {
   "extends": "$ROOT/$JS/tsconfig.json",
   "compilerOptions": { $options, "typeRoots": ["$TS_DIR/node_modules/@types"], "rootDir": ".", "outDir": "$PKG/$kind" },
-  "files": ["index.ts", "crypto-$kind.ts"$extra]
+  "files": ["index.ts", "$crypto.ts"$extra]
 }
 TSCONFIG
     log "tsc: js/$kind.ts -> $CRATE/pkg/$kind/index.js, index.d.ts"
     "${TSC[@]}" -p "$STAGE/$kind/tsconfig.json"
 done
-for f in index crypto-web crypto async unlzma; do
+for f in index web-receiver crypto-web crypto async unlzma; do
     cp "$PKG/web/$f.js" "$PKG/web/$f.d.ts" "$PKG/web-portable/"
 done
-for dir in web web-portable; do
+for dir in web-receiver web web-portable; do
     printf '{ "type": "module" }\n' >"$PKG/$dir/package.json"
     # inline.js: ready on import (the .wasm inlined as base64; see the
-    # script for why), wrapping index.js; web/inline.js is the default
-    # browser/bundler entry.
+    # script for why), wrapping index.js; web-receiver/inline.js is the
+    # default browser/bundler entry, web/inline.js `setpoll/full`.
     node "$ROOT/scripts/wasm/inline.mjs" "$PKG/$dir" index.js
     # Its declarations from tsc too (allowJs): index.d.ts re-exported.
     "${TSC[@]}" --allowJs --declaration --emitDeclarationOnly --strict --target ES2022 --module ES2022 \
@@ -204,7 +219,7 @@ done
 # The browser builds' JavaScript without comments: their documentation is in
 # the .d.ts files (written above), and a browser would download it on every
 # page load (scripts/wasm/strip-comments.mjs says how it is kept safe).
-node "$ROOT/scripts/wasm/strip-comments.mjs" "$TS_DIR" "$PKG/web" "$PKG/web-portable"
+node "$ROOT/scripts/wasm/strip-comments.mjs" "$TS_DIR" "$PKG/web-receiver" "$PKG/web" "$PKG/web-portable"
 cp "$CRATE/README.md" "$PKG/README.md"
 cp LICENSE "$PKG/LICENSE"
 
@@ -229,9 +244,19 @@ cat >"$PKG/package.json" <<JSON
   $META,
   "main": "./node/index.js",
   "types": "./node/index.d.ts",
-  "browser": "./web/inline.js",
+  "browser": "./web-receiver/inline.js",
   "exports": {
     ".": {
+      "node": {
+        "types": "./node/index.d.ts",
+        "default": "./node/index.js"
+      },
+      "default": {
+        "types": "./web-receiver/inline.d.ts",
+        "default": "./web-receiver/inline.js"
+      }
+    },
+    "./full": {
       "node": {
         "types": "./node/index.d.ts",
         "default": "./node/index.js"
@@ -240,6 +265,10 @@ cat >"$PKG/package.json" <<JSON
         "types": "./web/inline.d.ts",
         "default": "./web/inline.js"
       }
+    },
+    "./web-receiver": {
+      "types": "./web-receiver/index.d.ts",
+      "default": "./web-receiver/index.js"
     },
     "./web": {
       "types": "./web/index.d.ts",
@@ -264,12 +293,12 @@ cat >"$PKG/package.json" <<JSON
     "./setpoll_bg.wasm": "./web/setpoll_bg.wasm",
     "./package.json": "./package.json"
   },
-  "files": ["node/", "web/", "web-portable/", "README.md", "LICENSE"],
+  "files": ["node/", "web-receiver/", "web/", "web-portable/", "README.md", "LICENSE"],
   "engines": { "node": ">=18" }
 }
 JSON
 
 # --- the .wasm imports only wasm-bindgen glue; report its size --------------
-node "$ROOT/scripts/wasm/check-imports.mjs" "$PKG/node/setpoll_bg.wasm" "$PKG/web/setpoll_bg.wasm" \
-    "$PKG/web-portable/setpoll_bg.wasm"
+node "$ROOT/scripts/wasm/check-imports.mjs" "$PKG/node/setpoll_bg.wasm" "$PKG/web-receiver/setpoll_bg.wasm" \
+    "$PKG/web/setpoll_bg.wasm" "$PKG/web-portable/setpoll_bg.wasm"
 log "done: $CRATE/pkg"

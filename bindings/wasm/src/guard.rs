@@ -171,6 +171,7 @@ pub(crate) fn outs<T: tsify::Tsify + Serialize>(v: &[T]) -> JsResult<JsValue> {
 }
 
 /// Each entry of an array of `T`s.
+#[cfg(feature = "transmitter")]
 pub(crate) fn each<T>(
     v: &JsValue,
     what: &str,

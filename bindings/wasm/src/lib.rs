@@ -120,6 +120,9 @@ mod guard;
 mod keys;
 mod platform;
 mod receiver;
+#[cfg(feature = "transmitter")]
+mod signing;
+#[cfg(feature = "transmitter")]
 mod transmitter;
 
 use setpoll_host as host;
@@ -129,9 +132,12 @@ pub use error::{
     ArgumentError, ClaimsError, KeyError, ReceiverError, RequestError, ResponseError, SetpollError,
     SignError, TransmitterError, VerifyError,
 };
-pub use keys::{ClaimsBuilder, Jwk, JwkSet, Keyring, SetClaims, SigningKey, VerifiedSet};
-pub use platform::{PlatformProvider, PreparedSet, PreparedSignature};
+pub use keys::{Jwk, JwkSet, Keyring, SetClaims, VerifiedSet};
+pub use platform::{PlatformProvider, PreparedSet};
 pub use receiver::Receiver;
+#[cfg(feature = "transmitter")]
+pub use signing::{ClaimsBuilder, PreparedSignature, SigningKey};
+#[cfg(feature = "transmitter")]
 pub use transmitter::{
     EnqueuePlan, MemoryTransmitter, PollAnswer, PollPlan, PollWait, StorageTransmitter, SweepPlan,
 };
@@ -187,23 +193,6 @@ js! {
     #[wasm_bindgen(js_name = timestampAsSecs)]
     fn timestamp_as_secs(ms: "number") -> f64 { host::timestamp_as_secs(ms) }
 
-    #[doc = "Parse and validate a `POST /events` body (the transmitter's strict reader)."]
-    #[doc = "`rejectUnknownMembers` defaults to `true`, `interactionId` to `\"\"`."]
-    #[doc = ""]
-    #[doc = "# Errors"]
-    #[doc = "`RequestError`, whose `errorResponse` (with `interactionId` as `Id`) is the 400 body."]
-    #[wasm_bindgen(js_name = parseRequest, unchecked_return_type = "PollRequest")]
-    fn parse_request(body: "string", rejectUnknownMembers?: "boolean", interactionId?: "string", limits?: "RequestLimits") -> JsValue {
-        host::parse_request(body, rejectUnknownMembers.unwrap_or(true), interactionId.unwrap_or_default(), limits)
-    }
-
-    #[doc = "`parseRequest` with the body as the bytes received: a body that is not"]
-    #[doc = "UTF-8 gets the core's `not_utf8` error and its 400 body."]
-    #[wasm_bindgen(js_name = parseRequestBytes, unchecked_return_type = "PollRequest")]
-    fn parse_request_bytes(body: "Uint8Array", rejectUnknownMembers?: "boolean", interactionId?: "string", limits?: "RequestLimits") -> JsValue {
-        host::parse_request_bytes(body, rejectUnknownMembers.unwrap_or(true), interactionId.unwrap_or_default(), limits)
-    }
-
     #[doc = "The canonical JSON text of a request (what a TPP sends)."]
     #[doc = ""]
     #[doc = "# Errors"]
@@ -222,32 +211,10 @@ js! {
     #[wasm_bindgen(js_name = parseResponseBytes, unchecked_return_type = "PollResponse")]
     fn parse_response_bytes(body: "Uint8Array", limits?: "ResponseLimits") -> JsValue { host::parse_response_bytes(body, limits) }
 
-    #[doc = "The canonical JSON text of a response (what an ASPSP answers)."]
-    #[wasm_bindgen(js_name = responseToJson)]
-    fn response_to_json(response: "PollResponse") -> String { host::response_to_json(response) }
-
     #[doc = "Read an `OBErrorResponse1` body; returns its canonical JSON text."]
     #[doc = ""]
     #[doc = "# Errors"]
     #[doc = "`ResponseError` when the body is not an `OBErrorResponse1`."]
     #[wasm_bindgen(js_name = parseErrorResponse)]
     fn parse_error_response(body: "string") -> String { host::parse_error_response(body) }
-
-    #[doc = "The status of a successful `POST /events` answer on `version`'s path:"]
-    #[doc = "`201` for v3.1.2, `200` after."]
-    #[wasm_bindgen(js_name = obieSuccessStatus)]
-    fn obie_success_status(version: "ObieVersion") -> i32 { host::obie_success_status(version) }
-
-    #[doc = "An `OBErrorResponse1` body with every `ErrorCode` in `version`'s vocabulary."]
-    #[doc = ""]
-    #[doc = "# Errors"]
-    #[doc = "`ResponseError` when the body is not an `OBErrorResponse1`."]
-    #[wasm_bindgen(js_name = obieErrorResponse)]
-    fn obie_error_response(version: "ObieVersion", errorResponseJson: "string") -> String {
-        host::obie_error_response(version, errorResponseJson)
-    }
-
-    #[doc = "The core's transmitter defaults, every field set."]
-    #[wasm_bindgen(js_name = transmitterDefaults, unchecked_return_type = "TransmitterConfig")]
-    fn transmitter_defaults() -> JsValue { host::transmitter_defaults() }
 }

@@ -17,7 +17,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::OrThrow;
 use crate::guard::{bytes, data, flag, int, int32, out, text, type_error, JsResult};
-use crate::keys::{Keyring, SetClaims, SigningKey, VerifiedSet};
+use crate::keys::{Keyring, VerifiedSet};
 use crate::receiver::Receiver;
 
 #[wasm_bindgen]
@@ -483,54 +483,6 @@ fn bad_signature() -> host::SetpollError {
     host::SetpollError::from(setpoll_core::set::VerifyError::Jws(
         setpoll_core::jose::JwsError::BadSignature,
     ))
-}
-
-/// A SET before its signature (`prepareSignSet`).
-#[wasm_bindgen]
-pub struct PreparedSignature(host::PreparedSignature);
-
-#[wasm_bindgen]
-impl PreparedSignature {
-    /// The bytes to sign.
-    #[wasm_bindgen(getter, js_name = signingInput)]
-    #[must_use]
-    pub fn signing_input(&self) -> Vec<u8> {
-        self.0.signing_input()
-    }
-    /// `ES256`, `PS256` or `RS256`.
-    #[wasm_bindgen(getter)]
-    #[must_use]
-    pub fn alg(&self) -> String {
-        self.0.alg()
-    }
-    /// The compact JWS with the platform's `signature` appended.
-    ///
-    /// # Errors
-    /// `SignError` (`signing_failed`) for a signature of the wrong length.
-    pub fn assemble(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] signature: JsValue,
-    ) -> JsResult<String> {
-        let signature = bytes(&signature, "signature")?;
-        self.0.assemble(&signature).or_throw()
-    }
-}
-
-/// The first half of `signSet`: claims validated, header built.
-///
-/// # Errors
-/// `SignError` for invalid claims; `ArgumentError` for a bad profile or time.
-#[wasm_bindgen(js_name = prepareSignSet)]
-pub fn prepare_sign_set(
-    claims: &SetClaims,
-    key: &SigningKey,
-    #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "HeaderProfile")] profile: JsValue,
-) -> JsResult<PreparedSignature> {
-    let (now, profile) = (int(&now_ms, "nowMs")?, data(&profile, "profile")?);
-    host::prepare_sign_set(&claims.0, &key.0, now, profile)
-        .or_throw()
-        .map(PreparedSignature)
 }
 
 /// A setpoll error for a platform crypto failure: `kind` `"verify"`,

@@ -217,3 +217,47 @@ js! {
         }
     }
 }
+
+// The ASPSP side of the wire format: the strict request reader, the
+// response writer and the OBIE answers.
+js! {
+    #[doc = "Parse and validate a `POST /events` body (the transmitter's strict reader)."]
+    #[doc = "`rejectUnknownMembers` defaults to `true`, `interactionId` to `\"\"`."]
+    #[doc = ""]
+    #[doc = "# Errors"]
+    #[doc = "`RequestError`, whose `errorResponse` (with `interactionId` as `Id`) is the 400 body."]
+    #[wasm_bindgen(js_name = parseRequest, unchecked_return_type = "PollRequest")]
+    fn parse_request(body: "string", rejectUnknownMembers?: "boolean", interactionId?: "string", limits?: "RequestLimits") -> JsValue {
+        host::parse_request(body, rejectUnknownMembers.unwrap_or(true), interactionId.unwrap_or_default(), limits)
+    }
+
+    #[doc = "`parseRequest` with the body as the bytes received: a body that is not"]
+    #[doc = "UTF-8 gets the core's `not_utf8` error and its 400 body."]
+    #[wasm_bindgen(js_name = parseRequestBytes, unchecked_return_type = "PollRequest")]
+    fn parse_request_bytes(body: "Uint8Array", rejectUnknownMembers?: "boolean", interactionId?: "string", limits?: "RequestLimits") -> JsValue {
+        host::parse_request_bytes(body, rejectUnknownMembers.unwrap_or(true), interactionId.unwrap_or_default(), limits)
+    }
+
+    #[doc = "The canonical JSON text of a response (what an ASPSP answers)."]
+    #[wasm_bindgen(js_name = responseToJson)]
+    fn response_to_json(response: "PollResponse") -> String { host::response_to_json(response) }
+
+    #[doc = "The status of a successful `POST /events` answer on `version`'s path:"]
+    #[doc = "`201` for v3.1.2, `200` after."]
+    #[wasm_bindgen(js_name = obieSuccessStatus)]
+    fn obie_success_status(version: "ObieVersion") -> i32 { host::obie_success_status(version) }
+
+    #[doc = "An `OBErrorResponse1` body with every `ErrorCode` in `version`'s vocabulary."]
+    #[doc = ""]
+    #[doc = "# Errors"]
+    #[doc = "`ResponseError` when the body is not an `OBErrorResponse1`."]
+    #[wasm_bindgen(js_name = obieErrorResponse)]
+    fn obie_error_response(version: "ObieVersion", errorResponseJson: "string") -> String {
+        host::obie_error_response(version, errorResponseJson)
+    }
+
+    #[doc = "The core's transmitter defaults, every field set."]
+    #[wasm_bindgen(js_name = transmitterDefaults, unchecked_return_type = "TransmitterConfig")]
+    fn transmitter_defaults() -> JsValue { host::transmitter_defaults() }
+
+}
