@@ -106,5 +106,33 @@ fn request_parsing(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, backends, claims_parsing, request_parsing);
+/// Numbers with a fraction or an exponent: short ones (the exact path of
+/// `json::float`), then long and extreme ones (its big-integer path), read
+/// by the core's reader and by serde_json's (a table of powers of five).
+fn float_reading(c: &mut Criterion) {
+    let short = "[1.5,0.25,1700000000.125,-3e10,6.25e-3,12345.678,0.1,99.99]";
+    let long = "[6.02214076e23,1.602176634e-19,2.2250738585072011e-308,1.7976931348623157e308,\
+                0.30000000000000004,123456789012345678901234567890.5,5e-324,9007199254740993.5]";
+    for (name, text) in [("short", short), ("long", long)] {
+        let ours = setpoll_core::parse_json(text).unwrap();
+        assert_eq!(
+            ours,
+            serde_json::from_str::<serde_json::Value>(text).unwrap()
+        );
+        c.bench_function(&format!("json/floats_{name}/core"), |b| {
+            b.iter(|| setpoll_core::parse_json(black_box(text)).unwrap())
+        });
+        c.bench_function(&format!("json/floats_{name}/serde_json"), |b| {
+            b.iter(|| serde_json::from_str::<serde_json::Value>(black_box(text)).unwrap())
+        });
+    }
+}
+
+criterion_group!(
+    benches,
+    backends,
+    claims_parsing,
+    request_parsing,
+    float_reading
+);
 criterion_main!(benches);

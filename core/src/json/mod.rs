@@ -28,6 +28,7 @@
 //! reader), [`Name`] and [`Checked`], and [`decline`] anything the careful
 //! reader might refuse; the careful reader then names the problem.
 
+mod float;
 mod text;
 pub(crate) use text::read_with;
 pub(crate) mod typed;

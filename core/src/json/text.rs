@@ -474,9 +474,9 @@ impl<'a> Parser<'a> {
             }));
         }
         let literal = self.text.get(start..self.i).unwrap_or_default();
-        match literal.parse::<f64>() {
-            Ok(f) if f.is_finite() => Ok(float_value(f)),
-            _ => Err(self.at(Code::NumberOutOfRange)),
+        match super::float::parse(literal.as_bytes()) {
+            Some(f) => Ok(float_value(f)),
+            None => Err(self.at(Code::NumberOutOfRange)),
         }
     }
 }
