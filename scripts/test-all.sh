@@ -12,6 +12,10 @@ cargo fmt --all -- --check
 
 step "rust: clippy (warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
+# The npm package's browser builds: the receiver's (the default browser
+# entry: no pure-Rust crypto, no ASPSP side) and the platform one.
+cargo clippy -p setpoll-wasm --no-default-features -- -D warnings
+cargo clippy -p setpoll-wasm --no-default-features --features transmitter -- -D warnings
 
 step "rust: docs (warnings are errors; every public item documented)"
 RUSTDOCFLAGS="-D warnings" cargo doc -q -p setpoll-core --no-deps

@@ -9,10 +9,13 @@
 // bundler (from <tools dir>/node_modules/.bin), then run: Node apps directly,
 // browser apps in headless Chromium, each page served by a small http server
 // that records what was requested. Every app verifies golden-vector SETs
-// (tests/vectors/verify.json) and parses poll requests (request_parse.json);
-// the results must equal the vectors' expectations. The default entry must
-// work without `init()` and without fetching the .wasm (it is inlined);
-// the `setpoll/web` page must fetch it. Each app's import line must be the
+// (tests/vectors/verify.json), reads poll responses (response_parse.json)
+// and, on an entry with the ASPSP side, parses poll requests
+// (request_parse.json); the results must equal the vectors' expectations,
+// and each app must get the side its entry offers: the whole API in Node
+// and from `setpoll/full`, the receiver's in browsers from `setpoll`. The
+// ready-on-import entries must work without `init()` and without fetching
+// the .wasm (it is inlined); the `setpoll/web` page must fetch it. Each app's import line must be the
 // one bindings/wasm/README.md gives for it, and apps/types.ts must type-check
 // against the default entry's declarations as a bundler resolves them.
 import { execFileSync } from "node:child_process";
@@ -44,6 +47,7 @@ const vectors = {
     "full request from the specification example",
     "ack duplicates dropped keeping the first",
   ]),
+  responses: pick(vectorFile("response_parse.json"), ["SET order is kept", "unknown members ignored", "jti with escapes and non-ASCII"]),
 };
 const version = JSON.parse(readFileSync(join(PKG, "package.json"), "utf8")).version;
 const expected = {
@@ -54,14 +58,21 @@ const expected = {
       : { name: c.name, error: { code: c.expect.error.code, setErrObie: c.expect.error.setErrObie } },
   ),
   requests: vectors.requests.map((c) => ({ name: c.name, requestJson: c.expect.ok.requestJson })),
+  responses: vectors.responses.map((c) => {
+    const r = JSON.parse(c.expect.ok.responseJson);
+    return { name: c.name, sets: Object.entries(r.sets), moreAvailable: r.moreAvailable };
+  }),
+  side: "full",
 };
+/** What an app on the default browser entry (the receiver's side) must report. */
+const expectedReceiver = { ...expected, requests: [], side: "receiver" };
 if (!expected.verify.some((v) => v.error) || !expected.verify.some((v) => !v.error)) {
   failures.push("the vectors picked need both a SET that verifies and one that is refused");
 }
 
 // --- the import lines are the README's ---------------------------------------
 const readme = readFileSync(join(ROOT, "bindings/wasm/README.md"), "utf8");
-for (const entry of ["node-esm/main.mjs", "node-cjs/main.js", "bundled-main.js", "plain/main.js", "plain/streaming.js"]) {
+for (const entry of ["node-esm/main.mjs", "node-cjs/main.js", "bundled-main.js", "bundled-full.js", "plain/main.js", "plain/streaming.js"]) {
   const line = readFileSync(join(APPS, entry), "utf8")
     .split("\n")
     .find((l) => /from "(\.\/node_modules\/)?setpoll[/"]|require\("setpoll"\)/.test(l));
@@ -91,6 +102,7 @@ for (const app of apps) {
   cpSync(join(APPS, app), dir, { recursive: true });
   cpSync(join(APPS, "check.mjs"), join(dir, "check.mjs"));
   if (BUNDLED.includes(app)) cpSync(join(APPS, "bundled-main.js"), join(dir, "main.js"));
+  if (app === "esbuild") cpSync(join(APPS, "bundled-full.js"), join(dir, "full.js"));
   writeFileSync(join(dir, "vectors.mjs"), `export default ${JSON.stringify(vectors)};\n`);
   timed(`${app}: npm install ../${tarball}`, () =>
     run("npm", ["install", `../${tarball}`, "--no-audit", "--no-fund", "--silent"], dir),
@@ -100,8 +112,9 @@ for (const app of apps) {
 const build = {
   vite: (dir) => run(BIN("vite"), ["build", "--logLevel", "error", "--outDir", "dist"], dir),
   esbuild: (dir) => {
-    run(BIN("esbuild"), ["main.js", "--bundle", "--format=esm", "--outdir=dist", "--log-level=warning"], dir);
+    run(BIN("esbuild"), ["main.js", "full.js", "--bundle", "--format=esm", "--outdir=dist", "--log-level=warning"], dir);
     cpSync(join(dir, "index.html"), join(dir, "dist/index.html"));
+    cpSync(join(dir, "full.html"), join(dir, "dist/full.html"));
   },
   webpack: (dir) => {
     run(BIN("webpack"), ["--mode", "production", "--entry", "./main.js", "--output-path", "dist", "--stats", "errors-only"], dir);
@@ -132,17 +145,18 @@ try {
 }
 
 // --- results -----------------------------------------------------------------
-/** `got`: `{result}` or `{error}`, as the apps report it. */
-function judge(app, got) {
+/** `got`: `{result}` or `{error}`, as the apps report it; `side`: what its entry offers. */
+function judge(app, got, side = "full") {
   if (got?.error !== undefined) return failures.push(`${app}: ${got.error}`);
-  const differ = Object.keys(expected).filter((k) => !isDeepStrictEqual(got?.result?.[k], expected[k]));
+  const want = side === "full" ? expected : expectedReceiver;
+  const differ = Object.keys(want).filter((k) => !isDeepStrictEqual(got?.result?.[k], want[k]));
   if (differ.length) {
     return failures.push(
-      differ.map((k) => `${app}: ${k} differs from the vectors\n    got      ${JSON.stringify(got?.result?.[k])}\n    expected ${JSON.stringify(expected[k])}`).join("\n"),
+      differ.map((k) => `${app}: ${k} differs from the vectors\n    got      ${JSON.stringify(got?.result?.[k])}\n    expected ${JSON.stringify(want[k])}`).join("\n"),
     );
   }
-  const { verify, requests, crypto } = got.result;
-  log(`${app}: ok (${verify.length} SETs, ${requests.length} requests, as the vectors say; crypto: ${crypto})`);
+  const { verify, responses, requests, crypto } = got.result;
+  log(`${app}: ok (${side} API; ${verify.length} SETs, ${responses.length} responses, ${requests.length} requests, as the vectors say; crypto: ${crypto})`);
 }
 
 for (const [app, main] of [["node-esm", "main.mjs"], ["node-cjs", "main.js"]]) {
@@ -183,18 +197,19 @@ async function openPage(root, page) {
 }
 
 const pages = [
-  ...BUNDLED.map((app) => ({ app, root: join(WORK, app, "dist"), page: "index.html", fetchesWasm: false })),
-  { app: "plain", root: join(WORK, "plain"), page: "index.html", fetchesWasm: false },
-  { app: "plain setpoll/web + init()", root: join(WORK, "plain"), page: "streaming.html", fetchesWasm: true },
+  ...BUNDLED.map((app) => ({ app, root: join(WORK, app, "dist"), page: "index.html", fetchesWasm: false, side: "receiver" })),
+  { app: "esbuild setpoll/full", root: join(WORK, "esbuild", "dist"), page: "full.html", fetchesWasm: false, side: "full" },
+  { app: "plain", root: join(WORK, "plain"), page: "index.html", fetchesWasm: false, side: "receiver" },
+  { app: "plain setpoll/web + init()", root: join(WORK, "plain"), page: "streaming.html", fetchesWasm: true, side: "full" },
 ];
 try {
-  for (const { app, root, page, fetchesWasm } of pages) {
+  for (const { app, root, page, fetchesWasm, side } of pages) {
     const got = await openPage(root, page);
     const wasm = served.requests.filter((p) => p.endsWith(".wasm"));
     if (fetchesWasm !== wasm.length > 0) {
       failures.push(`${app}: ${fetchesWasm ? "never fetched the .wasm" : `fetched ${wasm.join(", ")} (the default entry inlines it)`}`);
     }
-    judge(app, got);
+    judge(app, got, side);
   }
 } catch (e) {
   failures.push(`chromium: ${e.message}\n${chrome.stderr().split("\n").slice(-10).join("\n")}`);

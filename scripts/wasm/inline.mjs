@@ -70,7 +70,7 @@ writeFileSync(
 // configure (written by scripts/wasm/inline.mjs). The .wasm travels inside
 // setpoll_bg_wasm.js, LZMA-compressed and base64, and is unpacked
 // (./unlzma.js) and instantiated synchronously here.
-// ./${entry} (\`setpoll/web\`) is the same API without the inlined copy:
+// ./${entry} (\`setpoll/web-receiver\`, \`setpoll/web\`) is the same API without the inlined copy:
 // it fetches setpoll_bg.wasm and needs \`await init()\` first.
 import { initSync } from "./${entry}";
 import { unlzma } from "./unlzma.js";

@@ -1,6 +1,8 @@
 // The work every app does, however it loads setpoll: verify the golden-vector
-// SETs it is given (and one that must fail), parse poll requests, and return
-// what came out. scripts/wasm/bundlers.mjs compares that with the vectors.
+// SETs it is given (and one that must fail), read poll responses, parse poll
+// requests where the entry has the ASPSP side (not the default browser
+// entry, the receiver's), and return what came out, with which side the
+// entry offers. scripts/wasm/bundlers.mjs compares that with the vectors.
 // Every call is awaited, so the same code runs whether a call returns its
 // value or a Promise of it; signatures go through `verifySetAsync` (the
 // platform's crypto) where the package has it.
@@ -20,9 +22,17 @@ export async function check(setpoll, vectors) {
       out.verify.push({ name: c.name, error: { code: e.code, setErrObie: e.setErr } });
     }
   }
-  for (const c of vectors.requests) {
-    const request = await setpoll.parseRequest(c.body, c.rejectUnknownMembers, "error-id");
-    out.requests.push({ name: c.name, requestJson: await setpoll.requestToJson(request) });
+  out.responses = [];
+  for (const c of vectors.responses) {
+    const response = await setpoll.parseResponse(c.body);
+    out.responses.push({ name: c.name, sets: response.sets.map((e) => [e.jti, e.token]), moreAvailable: response.moreAvailable });
+  }
+  out.side = typeof setpoll.MemoryTransmitter === "function" && typeof setpoll.parseRequest === "function" ? "full" : "receiver";
+  if (out.side === "full") {
+    for (const c of vectors.requests) {
+      const request = await setpoll.parseRequest(c.body, c.rejectUnknownMembers, "error-id");
+      out.requests.push({ name: c.name, requestJson: await setpoll.requestToJson(request) });
+    }
   }
   return out;
 }

@@ -268,6 +268,40 @@ check("a receiver batch on WebCrypto (handleResponseAsync), one SET under the wr
   assert(err instanceof setpoll.VerifyError && err.code === "malformed", `rejection: ${err}`);
 });
 
+check("import \"setpoll\" in a browser is the receiver's build, ready on import: verify.json on WebCrypto, a receiver batch", async () => {
+  const rx = await importSubpath(".");
+  assert(rx.platformCrypto === "webcrypto" && rx.hasPortableCrypto() === false, "WebCrypto, no pure-Rust code");
+  for (const name of ["MemoryTransmitter", "SigningKey", "ClaimsBuilder", "signSetAsync", "parseRequest"]) {
+    assert(!(name in rx), `${name}: the default browser entry has no ASPSP side`);
+  }
+  let n = 0;
+  for (const c of await vectors("verify.json")) {
+    let got;
+    try {
+      const v = await rx.verifySetAsync(c.token, rx.Keyring.fromJwks(c.jwksJson), policyOf(c.policy), c.now);
+      got = { ok: { claimsJson: v.claims.toJson(), alg: v.alg, kid: nul(v.kid) } };
+    } catch (e) {
+      if (!(e instanceof rx.SetpollError)) throw e;
+      got = { error: { code: e.code, setErrObie: e.setErr, setErrRfc8935: e.setErrRfc8935, description: e.description } };
+    }
+    assert(JSON.stringify(got) === JSON.stringify(c.expect), `${c.name}: ${JSON.stringify(got)}`);
+    n++;
+  }
+  assert(n > 50, `${n} cases`);
+  // SETs from setpoll/full's transmitter, read by the receiver's build.
+  const full = await importSubpath("full");
+  const bank = full.SigningKey.fromJwk(portable.SigningKey.generateEs256(seed(), "bank-1").toPrivateJwk());
+  const queue = new full.MemoryTransmitter();
+  for (const jti of ["a", "b"]) {
+    const claims = new full.ClaimsBuilder(ISS, jti, TPP, T0 / 1000).customEvent("https://examplebank.com/e", "{}").build();
+    queue.enqueue(await full.signSetAsync(claims, bank, T0, "rfc8417"), T0);
+  }
+  const receiver = new rx.Receiver({ issuer: ISS, clientId: TPP, jwksJson: full.jwksFromKeys([bank]) });
+  const req = receiver.nextRequest(T0);
+  const batch = await receiver.handleResponseAsync(req.id, 200, queue.handlePoll(TPP, req.body, T0).responseJson, T0);
+  assert(batch.deliveries.map((d) => d.jti).join() === "a,b", JSON.stringify(batch.deliveries));
+});
+
 async function run() {
   const out = document.getElementById("out");
   const failures = [];

@@ -62,8 +62,8 @@ export async function runWycheproof(file, verifyRaw, mode) {
 }
 
 /**
- * The file a package's `exports` map gives for `./<subpath>` under
- * `conditions` (Node's rule: the first member, in order, whose condition is
+ * The file a package's `exports` map gives for `./<subpath>` (`.` itself for
+ * ".") under `conditions` (Node's rule: the first member, in order, whose condition is
  * listed), or null when there is none.
  */
 export function resolveExport(manifest, subpath, conditions) {
@@ -78,7 +78,7 @@ export function resolveExport(manifest, subpath, conditions) {
     }
     return null;
   };
-  return pick(manifest.exports?.[`./${subpath}`]);
+  return pick(manifest.exports?.[subpath === "." ? "." : `./${subpath}`]);
 }
 
 /** Cases per `suite result` as the export states them (zero counts left out). */

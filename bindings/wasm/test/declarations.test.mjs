@@ -31,22 +31,35 @@ test("bindings/wasm/js holds TypeScript sources only, no hand-written .d.ts or .
   const files = readdirSync(dir, { recursive: true }).filter((f) => statSync(new URL(f, dir)).isFile());
   const stray = files.filter((f) => f.endsWith(".d.ts") || !(f.endsWith(".ts") || f === "tsconfig.json"));
   assert.deepStrictEqual(stray, []);
-  assert.ok(files.includes("web.ts") && files.includes("node.ts"), files.join());
+  assert.ok(files.includes("web.ts") && files.includes("web-receiver.ts") && files.includes("node.ts"), files.join());
 });
 
 test("the entries' declarations are tsc's output and declare the async forms", () => {
-  for (const dir of ["node", "web", "web-portable"]) {
-    const index = readFileSync(new URL(`../pkg/${dir}/index.d.ts`, import.meta.url), "utf8");
-    assert.match(index, /export \* from "\.\/setpoll\.js";/, dir);
-    assert.match(index, /export declare function verifySetAsync\(token: string, keyring: Keyring, policy: PolicyArg, nowMs: number\): Promise<VerifiedSet>;/, dir);
-    assert.match(index, /export declare function signSetAsync\(/, dir);
-    assert.match(index, /export declare const platformCrypto: PlatformCrypto;/, dir);
-    const shared = readFileSync(new URL(`../pkg/${dir}/async.d.ts`, import.meta.url), "utf8");
+  // node/ and web-receiver/: one entry module over wasm-bindgen's; web/ and
+  // web-portable/: web-receiver's module plus the ASPSP side (signSetAsync).
+  const read = (dir, f) => readFileSync(new URL(`../pkg/${dir}/${f}.d.ts`, import.meta.url), "utf8");
+  for (const [dir, verifying, signing] of [
+    ["node", "index", "index"],
+    ["web-receiver", "index", undefined],
+    ["web", "web-receiver", "index"],
+    ["web-portable", "web-receiver", "index"],
+  ]) {
+    const v = read(dir, verifying);
+    assert.match(v, /export \* from "\.\/setpoll\.js";/, dir);
+    assert.match(v, /export declare function verifySetAsync\(token: string, keyring: Keyring, policy: PolicyArg, nowMs: number\): Promise<VerifiedSet>;/, dir);
+    assert.match(v, /export declare const platformCrypto: PlatformCrypto;/, dir);
+    if (verifying !== "index") assert.match(read(dir, "index"), /export \* from "\.\/web-receiver\.js";/, dir);
+    if (signing) assert.match(read(dir, signing), /export declare function signSetAsync\(/, dir);
+    else assert.doesNotMatch(read(dir, "index") + read(dir, "setpoll"), /signSetAsync|class MemoryTransmitter|class SigningKey|parseRequest/, dir);
+    const shared = read(dir, "async");
     assert.match(shared, /declare module "\.\/setpoll\.js" \{\s*interface Receiver \{[\s\S]*handleResponseAsync\(/, dir);
   }
-  const web = readFileSync(new URL("../pkg/web/index.d.ts", import.meta.url), "utf8");
-  assert.match(web, /export default function init\(/);
-  assert.match(web, /export declare function initSync\(/);
+  for (const dir of ["web-receiver", "web"]) {
+    const web = read(dir, dir === "web" ? "web-receiver" : "index");
+    assert.match(web, /export default function init\(/, dir);
+    assert.match(web, /export declare function initSync\(/, dir);
+  }
+  assert.match(read("web", "index"), /export \{ default \} from "\.\/web-receiver\.js";/);
   const cryptoNode = readFileSync(new URL("../pkg/node/crypto-node.d.ts", import.meta.url), "utf8");
   assert.match(cryptoNode, /export declare function verifyRaw\(\{ alg, jwk, signingInput, signature \}: VerifyRawArgs\): boolean;/);
   const cryptoWeb = readFileSync(new URL("../pkg/web/crypto-web.d.ts", import.meta.url), "utf8");
@@ -58,8 +71,9 @@ test("every .d.ts in the package is wasm-bindgen's or tsc's", () => {
   // module (the entry as index) and, with allowJs, inline.js's two files.
   const generated = {
     node: ["async", "crypto", "crypto-node", "index", "setpoll", "setpoll_bg.wasm"],
-    web: ["async", "crypto", "crypto-web", "index", "inline", "setpoll", "setpoll_bg.wasm", "setpoll_bg_wasm", "unlzma"],
+    "web-receiver": ["async", "crypto", "crypto-web", "index", "inline", "setpoll", "setpoll_bg.wasm", "setpoll_bg_wasm", "unlzma"],
   };
+  generated.web = [...generated["web-receiver"], "web-receiver"];
   generated["web-portable"] = generated.web;
   for (const [dir, names] of Object.entries(generated)) {
     const found = readdirSync(new URL(`../pkg/${dir}/`, import.meta.url)).filter((f) => f.endsWith(".d.ts")).sort();

@@ -16,6 +16,9 @@ const nodeCrypto = require("../pkg/node/crypto-node.js");
 const web = await import("../pkg/web/index.js");
 const webCrypto = await import("../pkg/web/crypto-web.js");
 web.initSync({ module: readFileSync(new URL("../pkg/web/setpoll_bg.wasm", import.meta.url)) });
+// The default browser entry's build: the receiver's side only.
+const receiver = await import("../pkg/web-receiver/index.js");
+receiver.initSync({ module: readFileSync(new URL("../pkg/web-receiver/setpoll_bg.wasm", import.meta.url)) });
 
 const vectors = (name) => JSON.parse(readFileSync(new URL(`../../../tests/vectors/${name}`, import.meta.url), "utf8")).cases;
 const verifyError = (e) => ({ code: e.code, setErrObie: e.setErr, setErrRfc8935: e.setErrRfc8935, description: e.description });
@@ -56,6 +59,55 @@ test("verify.json on node:crypto (verifySet, synchronous)", async () => {
 test("verify.json on WebCrypto (verifySetAsync: prepare, crypto.subtle, finish)", async () => {
   assert.equal(web.platformCrypto, "webcrypto");
   await verifyVectors(web, web.verifySetAsync);
+});
+
+test("verify.json on the default browser entry's build (web-receiver/: verifySetAsync on WebCrypto)", async () => {
+  assert.equal(receiver.platformCrypto, "webcrypto");
+  await verifyVectors(receiver, receiver.verifySetAsync);
+});
+
+// What the default browser entry leaves out: the ASPSP side, and only that.
+const ASPSP_SIDE = [
+  "ClaimsBuilder", "EnqueuePlan", "MemoryTransmitter", "PollAnswer", "PollPlan", "PollWait", "PreparedSignature",
+  "SigningKey", "StorageTransmitter", "SweepPlan", "jwksFromKeys", "obieErrorResponse", "obieSuccessStatus",
+  "parseRequest", "parseRequestBytes", "prepareSignSet", "responseToJson", "signSet", "signSetAsync", "transmitterDefaults",
+];
+
+test("web-receiver/ exports exactly web/'s API without the ASPSP side (transmitter, SET signing, the request reader)", () => {
+  const names = (m) => Object.keys(m).filter((k) => k !== "default").sort();
+  const full = names(web);
+  assert.deepEqual(ASPSP_SIDE.filter((n) => !full.includes(n)), [], "web/ has the whole ASPSP side");
+  assert.deepEqual(names(receiver), full.filter((n) => !ASPSP_SIDE.includes(n)));
+  // node/ (portable) adds only the raw check of the pure-Rust code.
+  assert.deepEqual(names(node).filter((n) => !full.includes(n)), ["verifyRawPortable"]);
+  assert.equal(receiver.hasPortableCrypto(), false);
+});
+
+test("a receiver batch on the default browser entry's build (web-receiver/: handleResponseAsync), SETs from web/", async () => {
+  const ISS = "https://examplebank.com/";
+  const TPP = "tpp";
+  const T0 = 1_700_000_000_000;
+  const bank = newKey(web, "bank-1");
+  const other = newKey(web, "bank-1");
+  const claims = (jti) => new web.ClaimsBuilder(ISS, jti, TPP, T0 / 1000).customEvent("https://examplebank.com/e", "{}").build();
+  const queue = new web.MemoryTransmitter();
+  for (const [jti, key] of [["a", bank], ["b", other], ["c", bank]]) queue.enqueue(await web.signSetAsync(claims(jti), key, T0, "rfc8417"), T0);
+  const rx = new receiver.Receiver({ issuer: ISS, clientId: TPP, jwksJson: web.jwksFromKeys([bank]) });
+  const req = rx.nextRequest(T0);
+  const body = queue.handlePoll(TPP, req.body, T0).responseJson;
+  // The synchronous form needs the pure-Rust code this build leaves out.
+  assert.throws(() => rx.handleResponse(req.id, 200, body, T0), (e) => e instanceof receiver.ArgumentError && e.code === "async_only");
+  const batch = await rx.handleResponseAsync(req.id, 200, body, T0);
+  assert.deepEqual(batch.deliveries.map((d) => d.jti), ["a", "c"]);
+  assert.deepEqual(batch.rejections.map((r) => [r.jti, r.code]), [["b", "bad_signature"]]);
+  // Settled, then acknowledged (and b reported) on the next poll, which
+  // leaves the transmitter's queue empty.
+  for (const d of batch.deliveries) rx.ack(d.jti);
+  const later = T0 + 3_600_000;
+  const next = rx.nextRequest(later);
+  assert.deepEqual(JSON.parse(next.body).ack, ["a", "c"]);
+  assert.deepEqual(Object.keys(JSON.parse(next.body).setErrs), ["b"]);
+  assert.equal(queue.handlePoll(TPP, next.body, later).responseJson, web.emptyPollResponse());
 });
 
 test("verify.json on the pure-Rust fallback ({ backend: 'portable' })", async () => {
