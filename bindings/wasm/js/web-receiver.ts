@@ -167,8 +167,14 @@ const ANY: VerifyPolicy = {
 
 /** The wasm method handleResponseAsync ends with (not declared: not for direct use). */
 interface Verified {
-  handleResponseVerified(id: number, status: number, body: string, nowMs: number, retryAfter?: string): ReceiverBatch;
+  handleResponseVerified(id: number, status: number, body: string | Uint8Array, nowMs: number, retryAfter?: string): ReceiverBatch;
 }
+
+// handleResponseAsync's body crosses into wasm as UTF-8 bytes (TextEncoder
+// encodes natively; wasm-bindgen copies a string one character at a time),
+// unless it is so long that the string form's size check, which counts
+// UTF-16 units, would refuse it first.
+const BYTES_FORM_MAX = (16 << 20) / 3;
 
 // (Typed by the declaration in async.ts.)
 setpoll.Receiver.prototype.handleResponseAsync = async function (this: setpoll.Receiver, id, status, body, nowMs, retryAfter) {
@@ -178,9 +184,10 @@ setpoll.Receiver.prototype.handleResponseAsync = async function (this: setpoll.R
   if (!web.available || status !== 200 || typeof body !== "string") {
     return this.handleResponse(id, status, body, nowMs, retryAfter);
   }
+  const raw = body.length <= BYTES_FORM_MAX ? utf8.encode(body) : body;
   let sets: { token: string }[] = [];
   try {
-    sets = setpoll.parseResponse(body).sets;
+    sets = (typeof raw === "string" ? setpoll.parseResponse(raw) : setpoll.parseResponseBytes(raw)).sets;
   } catch {
     // the receiver reports the bad body itself
   }
@@ -206,7 +213,7 @@ setpoll.Receiver.prototype.handleResponseAsync = async function (this: setpoll.R
     }),
   );
   try {
-    return (this as unknown as Verified).handleResponseVerified(id, status, body, nowMs, retryAfter);
+    return (this as unknown as Verified).handleResponseVerified(id, status, raw, nowMs, retryAfter);
   } finally {
     web.forget();
   }

@@ -411,10 +411,12 @@ pub(crate) fn needs_portable(call: &str, instead: &str) -> JsResult<()> {
 impl Receiver {
     /// `handleResponse` once the platform's verdicts on the batch's
     /// signatures are recorded (what `handleResponseAsync` calls): never
-    /// refused as `async_only`. Not part of the declared API.
+    /// refused as `async_only`. The body is text or its UTF-8 bytes (what
+    /// `handleResponseAsync` passes: a string crosses one character at a
+    /// time). Not part of the declared API.
     ///
     /// # Errors
-    /// As `handleResponse`.
+    /// As `handleResponse` (`handleResponseBytes` for bytes).
     #[wasm_bindgen(js_name = handleResponseVerified, skip_typescript)]
     pub fn handle_response_verified(
         &self,
@@ -424,17 +426,22 @@ impl Receiver {
         now_ms: JsValue,
         retry_after: Option<JsValue>,
     ) -> JsResult<JsValue> {
-        let body = text(&body, "body")?;
+        let raw = body.is_instance_of::<js_sys::Uint8Array>();
         let (id, status, now) = (
             int(&id, "id")?,
             int32(&status, "status")?,
             int(&now_ms, "nowMs")?,
         );
         let retry_after = crate::guard::opt_arg::<String>(retry_after, "retryAfter")?;
-        out(&self
-            .0
-            .handle_response(id, status, body, now, retry_after)
-            .or_throw()?)
+        let batch = if raw {
+            let body = bytes(&body, "body")?;
+            self.0
+                .handle_response_bytes(id, status, body, now, retry_after)
+        } else {
+            let body = text(&body, "body")?;
+            self.0.handle_response(id, status, body, now, retry_after)
+        };
+        out(&batch.or_throw()?)
     }
 }
 

@@ -385,3 +385,44 @@ test("node/: handleResponse with a string body gives what the byte form gives (i
   const req = rx.nextRequest(0);
   assert.throws(() => rx.handleResponse(req.id, 200, 42, 0), TypeError);
 });
+
+test("web-receiver/: handleResponseAsync passes the body as UTF-8 bytes and gives node/'s handleResponse outcome, batch and state", async () => {
+  const key = node.SigningKey.generateEs256(new Uint8Array(32).fill(9), "k");
+  const jwksJson = node.jwksFromKeys([key]);
+  const claims = (jti) =>
+    new node.ClaimsBuilder("https://i/", jti, "tpp", 1).customEvent("https://e/x", '{"note":"crème brûlée ✓ 🚀"}').build();
+  const sets = { "a-é": node.signSet(claims("a-é"), key, 1000, "rfc8417"), b: node.signSet(claims("b"), key, 1000, "rfc8417") };
+  const bodies = [
+    JSON.stringify({ sets, moreAvailable: false }),
+    JSON.stringify({ sets: { c: "not a token" }, moreAvailable: true }),
+    '{"sets":{"\uD800":"x"}}', // a lone surrogate: U+FFFD in both forms
+    "not json ✓",
+  ];
+  const run = async (sp, handle) => {
+    const rx = new sp.Receiver({ issuer: "https://i/", clientId: "tpp", jwksJson, backoffJitter: "none" });
+    const out = [];
+    for (const body of bodies) {
+      const req = rx.nextRequest(1_000_000 + out.length);
+      out.push(req && (await handle(rx, req.id, body)));
+      rx.takeChanges();
+    }
+    return { out, state: JSON.parse(rx.state()) };
+  };
+  const proto = receiver.Receiver.prototype;
+  const verified = proto.handleResponseVerified;
+  const forms = [];
+  proto.handleResponseVerified = function (id, status, body, ...rest) {
+    forms.push(body instanceof Uint8Array ? "bytes" : typeof body);
+    return verified.call(this, id, status, body, ...rest);
+  };
+  let viaAsync;
+  try {
+    viaAsync = await run(receiver, (rx, id, body) => rx.handleResponseAsync(id, 200, body, 1000));
+  } finally {
+    proto.handleResponseVerified = verified;
+  }
+  const viaSync = await run(node, (rx, id, body) => rx.handleResponse(id, 200, body, 1000));
+  assert.deepEqual(forms, ["bytes", "bytes", "bytes", "bytes"]);
+  assert.deepEqual(viaAsync, viaSync);
+  assert.equal(viaSync.out[0].deliveries.length, 2);
+});
