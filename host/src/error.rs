@@ -139,7 +139,7 @@ pub(crate) fn lock<T>(
 const MAX_DETAIL_CHARS: usize = 1024;
 
 /// `detail` cut to [`MAX_DETAIL_CHARS`] characters, marked with `…` when cut.
-fn bounded(detail: String) -> String {
+pub(crate) fn bounded(detail: String) -> String {
     match detail.char_indices().nth(MAX_DETAIL_CHARS) {
         None => detail,
         Some((end, _)) => format!("{}…", detail.get(..end).unwrap_or_default()),

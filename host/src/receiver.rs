@@ -686,11 +686,16 @@ pub fn apply_receiver_changes(state: String, changes: String) -> Result<String, 
 }
 
 /// The changes of a journal: text that is not a JSON array is
-/// `Argument(bad_json)`; an element that is not a change is the core's
-/// `StateError::Json`, its path starting at the element (`[3].ackQueued`).
+/// `Argument(bad_json)`; an element that is not a change is `Receiver`
+/// with the core's `StateError` code (`state_json`) and the journal's
+/// message ("not a receiver change: ..."), its path starting at the element
+/// (`[3].ackQueued`).
 fn read_changes(text: &str) -> Result<Vec<ReceiverChange>, SetpollError> {
-    ReceiverChange::list_from_json(text).map_err(|e| match e {
-        JournalError::Change(_, state) => state.into(),
+    ReceiverChange::list_from_json(text).map_err(|e| match &e {
+        JournalError::Change(_, state) => SetpollError::Receiver {
+            code: state.code().to_owned(),
+            detail: crate::error::bounded(e.to_string()),
+        },
         JournalError::NotJson(e) => SetpollError::argument("bad_json", format!("changes: {e}")),
         other => SetpollError::argument("bad_json", format!("changes: {other}")),
     })

@@ -220,7 +220,7 @@ test("saved state and journals are read by the core's record readers: a bad memb
   const journal = '[{"ackQueued":{"jti":"a"}},{"dropped":{}}]';
   assert.throws(
     () => sp.applyReceiverChanges(saved, journal),
-    (e) => e instanceof sp.ReceiverError && e.code === "state_json" && /missing field `jti` at \[1\]\.dropped/.test(e.message),
+    (e) => e instanceof sp.ReceiverError && e.code === "state_json" && /not a receiver change: missing field `jti` at \[1\]\.dropped/.test(e.message),
   );
   // Not an array, and a name given twice: the journal as a whole is refused.
   for (const bad of ['{"ackQueued":{"jti":"a"}}', '[{"ackQueued":{"jti":"a","jti":"b"}}]']) {

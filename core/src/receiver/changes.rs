@@ -160,6 +160,9 @@ impl core::fmt::Display for JournalError {
         match self {
             JournalError::NotJson(e) => write!(f, "not a journal: {e}"),
             // The message's path starts at the element: `[3].ackQueued`.
+            JournalError::Change(_, StateError::Json(e)) => {
+                write!(f, "not a receiver change: {e}")
+            }
             JournalError::Change(_, e) => write!(f, "{e}"),
         }
     }
