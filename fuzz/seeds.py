@@ -62,6 +62,18 @@ def main():
     }
     # The JSON reader: every document above that is JSON text.
     seeds["json"] = claims + seeds["request"] + seeds["response"] + seeds["jwks"]
+    # The float reader: a flags byte (sign, exponent, where the point goes),
+    # two exponent bytes (little-endian i16), then digits (each byte mod 10).
+    # Halfway cases, the edges of f64, and more digits than it keeps.
+    seeds["float"] = [
+        bytes([0x82]) + (-1).to_bytes(2, "little", signed=True) + b"15",
+        bytes([0x02]) + (-324).to_bytes(2, "little", signed=True) + b"24703282292062328",
+        bytes([0x02]) + (-308).to_bytes(2, "little", signed=True) + b"22250738585072011",
+        bytes([0x12]) + (308).to_bytes(2, "little", signed=True) + b"17976931348623158",
+        bytes([0xf0]) + bytes(2) + b"9007199254740993" + b"0" * 900 + b"1",
+        bytes([0x40]) + bytes(2) + b"1" * 1100,
+        bytes([0x06]) + (30000).to_bytes(2, "little", signed=True) + b"1",
+    ]
     total = 0
     for target, inputs in seeds.items():
         folder = out / target

@@ -11,8 +11,9 @@
 //! then rounded once from the exact bits. Slower on long or extreme
 //! numbers (microseconds), never wrong: `json::float` tests compare it with
 //! `str::parse` bit for bit on hard cases, exact halfway points and random
-//! numbers, and the `json` fuzz target compares the whole reader with
-//! serde_json's.
+//! numbers; the `float` fuzz target compares it with `str::parse` on
+//! generated numbers (any digits, exponents at and past the edges), and
+//! the `json` fuzz target the whole reader with serde_json's.
 
 /// Significant digits kept; any non-zero digit after them is a sticky bit.
 /// The exact decimal form of a halfway point between two `f64`s has at
