@@ -182,5 +182,4 @@ js! {
         crate::platform::needs_portable("verifySet", "verifySetAsync")?;
         host::verify_set(token, keyring, policy, nowMs)
     }
-
 }

@@ -259,5 +259,4 @@ js! {
     #[doc = "The core's transmitter defaults, every field set."]
     #[wasm_bindgen(js_name = transmitterDefaults, unchecked_return_type = "TransmitterConfig")]
     fn transmitter_defaults() -> JsValue { host::transmitter_defaults() }
-
 }
