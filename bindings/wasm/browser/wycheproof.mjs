@@ -62,9 +62,9 @@ export async function runWycheproof(file, verifyRaw, mode) {
 }
 
 /**
- * The file a package's `exports` map gives for `./<subpath>` (`.` itself for
- * ".") under `conditions` (Node's rule: the first member, in order, whose condition is
- * listed), or null when there is none.
+ * The file a package's `exports` map gives for `./<subpath>` (for ".", the
+ * `.` entry itself) under `conditions` (Node's rule: the first member, in
+ * order, whose condition is listed), or null when there is none.
  */
 export function resolveExport(manifest, subpath, conditions) {
   const pick = (entry) => {

@@ -1,6 +1,6 @@
-// The default browser entry of `setpoll` (also Deno, Bun, workers, bundlers):
-// the receiver's side of the wasm core (the TPP's: polling, verification,
-// keys, the wire format), with signatures on WebCrypto. WebCrypto is
+// The default browser entry of `setpoll` (also workers and bundlers): the
+// receiver's side of the wasm core (the TPP's: polling, verification, keys,
+// the wire format), with signatures on WebCrypto. WebCrypto is
 // asynchronous, so the crypto-bearing calls have async forms: verifySetAsync
 // and Receiver#handleResponseAsync. The builds web-receiver/ (this file as
 // the entry) and web/ (web.ts, which adds the ASPSP side: the transmitter
