@@ -15,7 +15,7 @@ import {
   type SigningKey,
   type VerifiedSet,
 } from "./setpoll.js";
-import { policyOf, type PlatformCrypto, type PolicyArg } from "./async.js";
+import { bodyForm, policyOf, type PlatformCrypto, type PolicyArg } from "./async.js";
 
 export * from "./setpoll.js";
 export type { PlatformCrypto, PolicyArg } from "./async.js";
@@ -44,20 +44,11 @@ Receiver.prototype.handleResponseAsync = async function (this: Receiver, id, sta
   return this.handleResponse(id, status, body, nowMs, retryAfter);
 };
 
-// Receiver#handleResponse with a string body crosses as UTF-8 bytes:
-// wasm-bindgen copies a string argument into wasm one character at a time
-// in JavaScript, while TextEncoder encodes natively (a 200 KB body: about
-// half the time of the whole call). Both forms end in the same host call,
-// so the outcome is the same (a lone surrogate is U+FFFD either way). A
-// body longer than a third of the argument limit (16 Mi) keeps the string
-// form: its UTF-8 could pass that limit, which the string form measures in
-// UTF-16 units, so the byte form could refuse what the string form reads.
-const utf8 = new TextEncoder();
-const BYTES_FORM_MAX = (16 << 20) / 3;
+// Receiver#handleResponse with a string body crosses as UTF-8 bytes
+// (bodyForm, async.ts).
 const handleText = Receiver.prototype.handleResponse;
 Receiver.prototype.handleResponse = function (this: Receiver, id, status, body, nowMs, retryAfter) {
-  if (typeof body === "string" && body.length <= BYTES_FORM_MAX) {
-    return this.handleResponseBytes(id, status, utf8.encode(body), nowMs, retryAfter);
-  }
+  const form = typeof body === "string" ? bodyForm(body) : undefined;
+  if (form instanceof Uint8Array) return this.handleResponseBytes(id, status, form, nowMs, retryAfter);
   return handleText.call(this, id, status, body, nowMs, retryAfter);
 };

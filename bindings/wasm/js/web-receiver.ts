@@ -20,7 +20,7 @@ import type {
   VerifyPolicy,
 } from "./setpoll.js";
 import * as web from "./crypto-web.js";
-import { policyOf, type PlatformCrypto, type PolicyArg } from "./async.js";
+import { bodyForm, policyOf, type PlatformCrypto, type PolicyArg } from "./async.js";
 
 export * from "./setpoll.js";
 export type { PlatformCrypto, PolicyArg } from "./async.js";
@@ -170,12 +170,6 @@ interface Verified {
   handleResponseVerified(id: number, status: number, body: string | Uint8Array, nowMs: number, retryAfter?: string): ReceiverBatch;
 }
 
-// handleResponseAsync's body crosses into wasm as UTF-8 bytes (TextEncoder
-// encodes natively; wasm-bindgen copies a string one character at a time),
-// unless it is so long that the string form's size check, which counts
-// UTF-16 units, would refuse it first.
-const BYTES_FORM_MAX = (16 << 20) / 3;
-
 // (Typed by the declaration in async.ts.)
 setpoll.Receiver.prototype.handleResponseAsync = async function (this: setpoll.Receiver, id, status, body, nowMs, retryAfter) {
   // Without WebCrypto (or for anything but a 200 with a text body) there
@@ -184,7 +178,7 @@ setpoll.Receiver.prototype.handleResponseAsync = async function (this: setpoll.R
   if (!web.available || status !== 200 || typeof body !== "string") {
     return this.handleResponse(id, status, body, nowMs, retryAfter);
   }
-  const raw = body.length <= BYTES_FORM_MAX ? utf8.encode(body) : body;
+  const raw = bodyForm(body); // for both calls into wasm below
   let sets: { token: string }[] = [];
   try {
     sets = (typeof raw === "string" ? setpoll.parseResponse(raw) : setpoll.parseResponseBytes(raw)).sets;
